@@ -1,0 +1,34 @@
+import * as vscode from 'vscode';
+import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
+import { registerNewDefaultDeny } from './commands/new-default-deny';
+
+export interface EgressLensApi {
+  /** Resolves once the language server is up. */
+  ready: Promise<void>;
+  client: LanguageClient;
+}
+
+let client: LanguageClient | undefined;
+
+export function activate(context: vscode.ExtensionContext): EgressLensApi {
+  const module = context.asAbsolutePath('dist/server.js');
+  const serverOptions: ServerOptions = {
+    run: { module, transport: TransportKind.ipc },
+    debug: { module, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6009'] } },
+  };
+  const clientOptions: LanguageClientOptions = {
+    documentSelector: [
+      { scheme: 'file', language: 'yaml' },
+      { scheme: 'untitled', language: 'yaml' },
+    ],
+    synchronize: { fileEvents: vscode.workspace.createFileSystemWatcher('**/*.{yaml,yml,json}') },
+  };
+  client = new LanguageClient('egressLens', 'Egress Lens', serverOptions, clientOptions);
+  const ready = client.start();
+  context.subscriptions.push(registerNewDefaultDeny(client, ready));
+  return { ready, client };
+}
+
+export async function deactivate(): Promise<void> {
+  await client?.stop();
+}

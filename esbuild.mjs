@@ -1,0 +1,39 @@
+// Bundles the extension (client), the language server, the CLI and the panel's webview code.
+// Usage: node esbuild.mjs [--watch] [--dev]
+import * as esbuild from 'esbuild';
+import { mkdirSync } from 'node:fs';
+
+const watch = process.argv.includes('--watch');
+const dev = process.argv.includes('--dev');
+
+const common = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  minify: !dev,
+  keepNames: true,
+  sourcemap: dev ? 'inline' : 'external',
+  sourcesContent: false,
+  legalComments: 'none',
+  logLevel: 'warning',
+  metafile: true,
+};
+
+const builds = [
+  { ...common, entryPoints: ['client/src/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] },
+  { ...common, entryPoints: ['server/src/lsp/main.ts'], outfile: 'dist/server.js', banner: { js: '#!/usr/bin/env node' } },
+  { ...common, entryPoints: ['server/src/cli/bin.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
+];
+
+mkdirSync('dist', { recursive: true });
+if (watch) {
+  for (const b of builds) await (await esbuild.context(b)).watch();
+  console.log('esbuild: watching');
+} else {
+  const results = await Promise.all(builds.map((b) => esbuild.build(b)));
+  for (const [i, r] of results.entries()) {
+    const out = Object.entries(r.metafile.outputs).find(([f]) => f.endsWith('.js'));
+    console.log(`esbuild: ${builds[i].outfile} ${(out[1].bytes / 1024).toFixed(0)} KB`);
+  }
+}

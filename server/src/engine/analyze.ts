@@ -1,0 +1,132 @@
+import { resolveConfig, type EngineConfig } from './config';
+import { buildModel, type Model } from './model/model';
+import { parseFile, type ParsedFile } from './parse/parse';
+import { ruleById, rules } from './rules';
+import type { RuleContext } from './rules/rule';
+import type { Finding, Fix, SourceFile } from './types';
+
+export interface Analysis {
+  config: EngineConfig;
+  files: ParsedFile[];
+  model: Model;
+  findings: Finding[];
+}
+
+function compareFindings(a: Finding, b: Finding): number {
+  return a.uri < b.uri ? -1 : a.uri > b.uri ? 1 : a.span.start - b.span.start || a.span.end - b.span.end || (a.ruleId < b.ruleId ? -1 : a.ruleId > b.ruleId ? 1 : 0);
+}
+
+/** Run every enabled rule over parsed files. */
+export function analyzeParsed(files: ParsedFile[], config: EngineConfig): Analysis {
+  const model = buildModel(files, config);
+  const ctx: RuleContext = { files, model, config };
+  const findings: Finding[] = [];
+  for (const rule of rules) {
+    const setting = config.rules[rule.id];
+    if (setting === 'off') continue;
+    let raw;
+    try {
+      raw = rule.check(ctx);
+    } catch (e) {
+      // A rule must never take the analysis down; its failure is reported where it can be seen.
+      findings.push({
+        ruleId: rule.id,
+        ruleName: rule.name,
+        severity: 'error',
+        message: `Internal error in rule ${rule.id}: ${(e as Error).message}`,
+        uri: files[0]?.uri ?? '',
+        span: { start: 0, end: 0 },
+      });
+      continue;
+    }
+    for (const f of raw) {
+      findings.push({
+        ruleId: rule.id,
+        ruleName: rule.name,
+        severity: setting ?? f.severity ?? rule.severity,
+        message: f.message,
+        uri: f.uri,
+        span: f.span,
+        related: f.related,
+        data: f.data,
+        fixable: rule.fixes !== undefined,
+      });
+    }
+  }
+  findings.sort(compareFindings);
+  return { config, files, model, findings };
+}
+
+/** The whole pipeline on raw texts: parse, model, rules. Never throws on bad input. */
+export function analyze(sources: readonly SourceFile[], partial?: Partial<EngineConfig>): Analysis {
+  const config = resolveConfig(partial);
+  const files = sources.map((s) => parseFile(s, config));
+  return analyzeParsed(files, config);
+}
+
+/** Fixes for one finding of an analysis, matched by rule id (never by message). */
+export function fixesFor(analysis: Analysis, finding: Pick<Finding, 'ruleId' | 'uri' | 'span' | 'data'> & Partial<Finding>): Fix[] {
+  const rule = ruleById.get(finding.ruleId);
+  const file = analysis.files.find((f) => f.uri === finding.uri);
+  if (!rule?.fixes || !file) return [];
+  const full: Finding = {
+    ruleName: rule.name,
+    severity: rule.severity,
+    message: '',
+    ...finding,
+  };
+  try {
+    return rule.fixes({ files: analysis.files, model: analysis.model, config: analysis.config, file, finding: full });
+  } catch {
+    return [];
+  }
+}
+
+/** Keeps parsed files between analyses; re-parses only what changed. */
+export class Workspace {
+  private readonly files = new Map<string, ParsedFile>();
+  private config: EngineConfig;
+
+  constructor(partial?: Partial<EngineConfig>) {
+    this.config = resolveConfig(partial);
+  }
+
+  setConfig(partial?: Partial<EngineConfig>): void {
+    this.config = resolveConfig(partial);
+    // Parse options may have changed; re-parse lazily on the next analysis.
+    for (const [uri, f] of this.files) this.files.set(uri, parseFile({ uri, text: f.text, version: f.version }, this.config));
+  }
+
+  get configuration(): EngineConfig {
+    return this.config;
+  }
+
+  set(source: SourceFile): void {
+    const prev = this.files.get(source.uri);
+    if (prev && prev.text === source.text) {
+      prev.version = source.version;
+      return;
+    }
+    this.files.set(source.uri, parseFile(source, this.config));
+  }
+
+  delete(uri: string): void {
+    this.files.delete(uri);
+  }
+
+  has(uri: string): boolean {
+    return this.files.has(uri);
+  }
+
+  get(uri: string): ParsedFile | undefined {
+    return this.files.get(uri);
+  }
+
+  uris(): string[] {
+    return [...this.files.keys()];
+  }
+
+  analyze(): Analysis {
+    return analyzeParsed([...this.files.values()], this.config);
+  }
+}

@@ -1,0 +1,52 @@
+import type { Severity } from './types';
+
+export type RuleSetting = Severity | 'off';
+
+export interface DnsSelector {
+  /** Labels the DNS namespace carries (matched like a namespaceSelector). */
+  namespaceSelector: Record<string, string>;
+  /** Labels the DNS pods carry (matched like a podSelector). */
+  podSelector: Record<string, string>;
+}
+
+/** Everything the engine needs to know besides the files. Passed explicitly, never global. */
+export interface EngineConfig {
+  defaultNamespace: string;
+  cni: string;
+  clusterCidrs: string[];
+  serviceCidrs: string[];
+  dns: DnsSelector;
+  assumeCompleteWorkspace: boolean;
+  rules: Record<string, RuleSetting>;
+  /** Where rule docs live; `${base}EL101.md` is a rule's page. */
+  docsBaseUrl: string;
+  /** Files larger than this many characters are not analysed (a notice is shown). */
+  maxFileSize: number;
+  /** Alias expansions allowed per document before it is rejected (alias bombs). */
+  maxAliasCount: number;
+}
+
+export const defaultConfig: EngineConfig = {
+  defaultNamespace: 'default',
+  cni: 'auto',
+  clusterCidrs: [],
+  serviceCidrs: [],
+  dns: {
+    namespaceSelector: { 'kubernetes.io/metadata.name': 'kube-system' },
+    podSelector: { 'k8s-app': 'kube-dns' },
+  },
+  assumeCompleteWorkspace: false,
+  rules: {},
+  docsBaseUrl: 'docs/rules/',
+  maxFileSize: 4 * 1024 * 1024,
+  maxAliasCount: 1000,
+};
+
+export function resolveConfig(partial: Partial<EngineConfig> = {}): EngineConfig {
+  return {
+    ...defaultConfig,
+    ...partial,
+    dns: { ...defaultConfig.dns, ...(partial.dns ?? {}) },
+    rules: { ...defaultConfig.rules, ...(partial.rules ?? {}) },
+  };
+}

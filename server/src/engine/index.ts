@@ -1,0 +1,11 @@
+export * from './types';
+export * from './config';
+export { analyze, analyzeParsed, fixesFor, Workspace, type Analysis } from './analyze';
+export { rules, ruleById } from './rules';
+export type { Rule, RuleDocs } from './rules/rule';
+export { LineIndex, type Position } from './text/lines';
+export { applyEdits } from './fixes/edits';
+export { renderYaml } from './fixes/render';
+export { detectStyle } from './fixes/style';
+export { defaultDenyEgress, freeName } from './scaffold/default-deny';
+export type { Model, Namespace } from './model/model';

@@ -1,0 +1,44 @@
+import type { EngineConfig } from '../config';
+import type { ParsedFile } from '../parse/parse';
+import { isNetworkPolicy, readNetworkPolicy, type NetworkPolicy } from '../policy/networkpolicy';
+import { resourcesOf, type Resource } from './resources';
+import { workloadsOf, type Workload } from './workloads';
+
+export interface Namespace {
+  name: string;
+  labels: Record<string, string>;
+  /** The Namespace object, when the workspace declares it. */
+  resource?: Resource;
+}
+
+/** Everything the rules and the reachability read. Plain data, rebuilt from parsed files. */
+export interface Model {
+  resources: Resource[];
+  workloads: Workload[];
+  namespaces: Map<string, Namespace>;
+  networkPolicies: NetworkPolicy[];
+}
+
+export function buildModel(files: readonly ParsedFile[], config: EngineConfig): Model {
+  const resources: Resource[] = [];
+  for (const f of files) for (const r of resourcesOf(f, config.defaultNamespace)) resources.push(r);
+  const workloads = workloadsOf(resources);
+  const networkPolicies = resources.filter(isNetworkPolicy).map(readNetworkPolicy);
+  const namespaces = new Map<string, Namespace>();
+  for (const r of resources) {
+    if (r.kind === 'Namespace' && r.group === '' && r.name) {
+      namespaces.set(r.name, {
+        name: r.name,
+        labels: { ...r.labels, 'kubernetes.io/metadata.name': r.name },
+        resource: r,
+      });
+    }
+  }
+  // A namespace that is used but not declared carries only the label the API server adds.
+  for (const r of resources) {
+    if (r.namespace && !namespaces.has(r.namespace)) {
+      namespaces.set(r.namespace, { name: r.namespace, labels: { 'kubernetes.io/metadata.name': r.namespace } });
+    }
+  }
+  return { resources, workloads, namespaces, networkPolicies };
+}

@@ -1,0 +1,127 @@
+import { isRecord, stringMap, type Resource } from './resources';
+
+export type Protocol = 'TCP' | 'UDP' | 'SCTP';
+export const PROTOCOLS: readonly Protocol[] = ['TCP', 'UDP', 'SCTP'];
+
+export interface ContainerPort {
+  name?: string;
+  port: number;
+  protocol: Protocol;
+}
+
+/** A set of pods that behave alike: one workload object, or bare Pods grouped by owner. */
+export interface Workload {
+  /** `namespace/name[Kind]`, as netpol-analyzer prints peers. */
+  id: string;
+  kind: string;
+  name: string;
+  namespace: string;
+  /** Labels of the pods (the pod template's). */
+  labels: Record<string, string>;
+  ports: ContainerPort[];
+  hostNetwork: boolean;
+  /** The objects this workload comes from (several Pods may share one owner). */
+  resources: Resource[];
+}
+
+export const WORKLOAD_KINDS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'ReplicationController', 'Job', 'CronJob']);
+
+const WORKLOAD_GROUPS: Record<string, string> = {
+  Deployment: 'apps',
+  StatefulSet: 'apps',
+  DaemonSet: 'apps',
+  ReplicaSet: 'apps',
+  ReplicationController: '',
+  Job: 'batch',
+  CronJob: 'batch',
+  Pod: '',
+};
+
+export function isWorkloadResource(r: Resource): boolean {
+  const g = WORKLOAD_GROUPS[r.kind];
+  if (g === undefined) return false;
+  // Accept the historical groups too (extensions/v1beta1 Deployment...).
+  return r.group === g || r.group === 'extensions' || (r.kind === 'CronJob' && r.group === 'batch');
+}
+
+/** The pod template of a workload object (the object itself for a Pod). */
+export function podTemplate(r: Resource): { labels: Record<string, string>; spec: Record<string, unknown>; specPath: (string | number)[] } {
+  const o = r.obj;
+  if (r.kind === 'Pod') {
+    const meta = isRecord(o.metadata) ? o.metadata : {};
+    return { labels: stringMap(meta.labels), spec: isRecord(o.spec) ? o.spec : {}, specPath: ['spec'] };
+  }
+  const spec = isRecord(o.spec) ? o.spec : {};
+  const tmplHolder = r.kind === 'CronJob' ? (isRecord(spec.jobTemplate) && isRecord(spec.jobTemplate.spec) ? spec.jobTemplate.spec : {}) : spec;
+  const tmpl = isRecord(tmplHolder.template) ? tmplHolder.template : {};
+  const meta = isRecord(tmpl.metadata) ? tmpl.metadata : {};
+  const specPath = r.kind === 'CronJob' ? ['spec', 'jobTemplate', 'spec', 'template', 'spec'] : ['spec', 'template', 'spec'];
+  return { labels: stringMap(meta.labels), spec: isRecord(tmpl.spec) ? tmpl.spec : {}, specPath };
+}
+
+function containerPorts(spec: Record<string, unknown>): ContainerPort[] {
+  const out: ContainerPort[] = [];
+  for (const field of ['initContainers', 'containers']) {
+    const cs = spec[field];
+    if (!Array.isArray(cs)) continue;
+    for (const c of cs) {
+      if (!isRecord(c) || !Array.isArray(c.ports)) continue;
+      for (const p of c.ports) {
+        if (!isRecord(p)) continue;
+        const port = Number(p.containerPort);
+        if (!Number.isInteger(port)) continue;
+        const proto = String(p.protocol ?? 'TCP').toUpperCase();
+        const protocol: Protocol = proto === 'UDP' ? 'UDP' : proto === 'SCTP' ? 'SCTP' : 'TCP';
+        out.push({ name: typeof p.name === 'string' ? p.name : undefined, port, protocol });
+      }
+    }
+  }
+  return out;
+}
+
+/** The owner a Pod is grouped under: its controller, else its first owner (not a Node). */
+function podOwner(r: Resource): { kind: string; name: string } | undefined {
+  const meta = isRecord(r.obj.metadata) ? r.obj.metadata : {};
+  const owners = Array.isArray(meta.ownerReferences) ? meta.ownerReferences.filter(isRecord) : [];
+  const valid = owners.filter((o) => typeof o.kind === 'string' && typeof o.name === 'string' && o.kind !== 'Node');
+  const owner = valid.find((o) => o.controller === true) ?? valid[0];
+  return owner ? { kind: String(owner.kind), name: String(owner.name) } : undefined;
+}
+
+/** Workloads of a set of resources. Pods sharing an owner become one workload. */
+export function workloadsOf(resources: readonly Resource[]): Workload[] {
+  const byId = new Map<string, Workload>();
+  for (const r of resources) {
+    if (!isWorkloadResource(r)) continue;
+    let kind = r.kind;
+    let name = r.name;
+    if (r.kind === 'Pod') {
+      const owner = podOwner(r);
+      if (owner) {
+        kind = owner.kind;
+        name = owner.name;
+      }
+    }
+    const id = `${r.namespace}/${name}[${kind}]`;
+    const tmpl = podTemplate(r);
+    const existing = byId.get(id);
+    if (existing) {
+      existing.resources.push(r);
+      for (const p of containerPorts(tmpl.spec)) {
+        if (!existing.ports.some((q) => q.port === p.port && q.protocol === p.protocol && q.name === p.name)) existing.ports.push(p);
+      }
+      continue;
+    }
+    byId.set(id, {
+      id,
+      kind,
+      name,
+      namespace: r.namespace,
+      labels: tmpl.labels,
+      ports: containerPorts(tmpl.spec),
+      hostNetwork: tmpl.spec.hostNetwork === true,
+      resources: [r],
+    });
+  }
+  return [...byId.values()];
+}

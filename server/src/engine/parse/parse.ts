@@ -1,0 +1,182 @@
+import { parseAllDocuments, visit, type Alias, type Document } from 'yaml';
+import type { SourceFile, Span } from '../types';
+
+export interface ParseProblem {
+  span: Span;
+  message: string;
+  code: string;
+}
+
+export interface ParsedDocument {
+  index: number;
+  /** The whole document, from its first byte to the next document marker. */
+  span: Span;
+  doc: Document.Parsed;
+  /** The document as plain data, or undefined when it could not be built (alias bomb). */
+  value: unknown;
+  errors: ParseProblem[];
+}
+
+export interface FileNotice {
+  code: 'template' | 'too-large' | 'binary';
+  message: string;
+}
+
+export interface ParsedFile {
+  uri: string;
+  text: string;
+  version?: number;
+  documents: ParsedDocument[];
+  /** Set when the file is not analysed as Kubernetes YAML at all. */
+  notice?: FileNotice;
+}
+
+export interface ParseOptions {
+  maxFileSize: number;
+  maxAliasCount: number;
+}
+
+const TEMPLATE = /\{\{[-\s]*[\w.$/"('|]|\{\{-?\s*\}\}|\{\{-?\s*\/\*/;
+
+/** True for files using Helm or Go template syntax, which are not YAML until rendered. */
+export function isTemplated(text: string): boolean {
+  return TEMPLATE.test(text);
+}
+
+function looksBinary(text: string): boolean {
+  const sample = text.length > 8192 ? text.slice(0, 8192) : text;
+  return sample.includes('\u0000');
+}
+
+/** Text to documents with source ranges. Never throws: problems become data. */
+export function parseFile(file: SourceFile, options: ParseOptions): ParsedFile {
+  const base = { uri: file.uri, text: file.text, version: file.version };
+  if (file.text.length > options.maxFileSize) {
+    return {
+      ...base,
+      documents: [],
+      notice: {
+        code: 'too-large',
+        message: `File not analysed: ${file.text.length} characters is above the limit of ${options.maxFileSize} (setting maxFileSize).`,
+      },
+    };
+  }
+  if (looksBinary(file.text)) {
+    return { ...base, documents: [], notice: { code: 'binary', message: 'File not analysed: it contains NUL bytes and looks binary.' } };
+  }
+  if (isTemplated(file.text)) {
+    return {
+      ...base,
+      documents: [],
+      notice: { code: 'template', message: 'File not analysed: it uses Helm or Go template syntax ({{ }}); render it first to check it.' },
+    };
+  }
+  let docs: Document.Parsed[];
+  try {
+    const parsed = parseAllDocuments(file.text, { prettyErrors: false, uniqueKeys: true });
+    docs = Array.isArray(parsed) ? (parsed as Document.Parsed[]) : [];
+  } catch (e) {
+    return {
+      ...base,
+      documents: [],
+      notice: { code: 'binary', message: `File not analysed: the YAML parser failed (${(e as Error).message}).` },
+    };
+  }
+  const documents: ParsedDocument[] = docs.map((doc, index) => toParsedDocument(doc, index, file.text, options));
+  return { ...base, documents };
+}
+
+function toParsedDocument(doc: Document.Parsed, index: number, text: string, options: ParseOptions): ParsedDocument {
+  const errors: ParseProblem[] = doc.errors.map((e) => {
+    const opener = /end with a ([\]}])/.exec(e.message);
+    const open = opener ? unclosedOpener(text, doc.range[0], e.pos[0], opener[1] === ']' ? '[' : '{') : -1;
+    if (open >= 0) {
+      const name = opener![1] === ']' ? 'Flow sequence' : 'Flow map';
+      return {
+        span: { start: open, end: open + 1 },
+        message: `${name} opened here is never closed with "${opener![1]}" (or its items are not indented enough).`,
+        code: e.code,
+      };
+    }
+    return { span: errorSpan(text, e.pos[0], e.pos[1]), message: e.message, code: e.code };
+  });
+  let value: unknown;
+  try {
+    value = doc.toJS({ maxAliasCount: options.maxAliasCount });
+  } catch (e) {
+    value = undefined;
+    errors.push(aliasProblem(doc, String((e as Error).message ?? e), options.maxAliasCount));
+  }
+  return { index, span: { start: doc.range[0], end: doc.range[2] }, doc, value, errors };
+}
+
+/** Explain why a document could not be built: an alias bomb, or an alias without its anchor. */
+function aliasProblem(doc: Document.Parsed, message: string, maxAliasCount: number): ParseProblem {
+  let bad: Alias | undefined;
+  const unresolved = /Unresolved alias[^:]*:\s*(.+)$/.exec(message);
+  visit(doc, {
+    Alias(_, node) {
+      if (!unresolved || node.source === unresolved[1].trim()) {
+        bad = node;
+        return visit.BREAK;
+      }
+      return undefined;
+    },
+  });
+  const span = bad?.range ? { start: bad.range[0], end: bad.range[1] } : { start: doc.range[0], end: Math.min(doc.range[1], doc.range[0] + 1) };
+  if (/Excessive alias count/i.test(message)) {
+    return {
+      span,
+      message: `Too many alias expansions (more than ${maxAliasCount}): the document looks like an alias bomb and is not analysed.`,
+      code: 'ALIAS_LIMIT',
+    };
+  }
+  if (unresolved) {
+    const name = unresolved[1].trim();
+    return { span, message: `Alias *${name} has no anchor &${name} before it in this document (anchors do not cross "---").`, code: 'UNRESOLVED_ALIAS' };
+  }
+  return { span, message: `The document could not be read: ${message}`, code: 'UNREADABLE' };
+}
+
+/** The last bracket of the given kind opened between `from` and `to` and not closed before `to`. */
+function unclosedOpener(text: string, from: number, to: number, open: '[' | '{'): number {
+  const close = open === '[' ? ']' : '}';
+  const stack: number[] = [];
+  let quote = '';
+  for (let i = from; i < to && i < text.length; i++) {
+    const c = text[i];
+    if (quote) {
+      if (c === quote && text[i - 1] !== '\\') quote = '';
+      continue;
+    }
+    if (c === '#' && (i === 0 || /\s/.test(text[i - 1]))) {
+      while (i < to && text[i] !== '\n') i++;
+      continue;
+    }
+    if ((c === '"' || c === "'") && stack.length > 0) quote = c;
+    else if (c === open) stack.push(i);
+    else if (c === close) stack.pop();
+  }
+  return stack.length > 0 ? stack[stack.length - 1] : -1;
+}
+
+/** Widen a parser position to the token it points at, so the squiggle is visible. */
+function errorSpan(text: string, start: number, end: number): Span {
+  let s = Math.max(0, Math.min(start, text.length));
+  // Pointing at indentation: move to the token that starts after it on the same line.
+  if (end - start <= 1) while (s < text.length && (text[s] === ' ' || text[s] === '\t')) s++;
+  // At the very end of the text, point at the last visible character instead.
+  if (s >= text.length && s > 0) {
+    let i = text.length - 1;
+    while (i > 0 && /\s/.test(text[i])) i--;
+    return { start: i, end: i + 1 };
+  }
+  let e = Math.max(s, Math.min(end, text.length));
+  if (e < s) e = s;
+  if (e - s <= 1) {
+    let i = s;
+    while (i < text.length && /[^\s,:[\]{}#]/.test(text[i])) i++;
+    if (i > e) e = i;
+  }
+  return { start: s, end: e };
+}

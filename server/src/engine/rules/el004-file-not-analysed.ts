@@ -1,0 +1,25 @@
+import { defineRule } from './rule';
+
+export const el004 = defineRule({
+  id: 'EL004',
+  name: 'file-not-analysed',
+  severity: 'info',
+  docs: {
+    summary: 'A file is skipped: it holds Helm or Go template syntax, is binary, or is larger than the configured limit.',
+    why: 'Templates are not Kubernetes YAML until they are rendered, and very large or binary files would slow the editor. Egress Lens says once, on the first line, why it did not look at the file, so that silence is never mistaken for a clean bill of health.',
+    bad: 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: {{ .Release.Namespace }}\n',
+    good: 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n',
+    fixSafety: 'No fix: render templates (helm template, kustomize build) and check the output.',
+  },
+  check(ctx) {
+    const out = [];
+    for (const f of ctx.files) {
+      if (!f.notice) continue;
+      const at = f.notice.code === 'template' ? Math.max(0, f.text.indexOf('{{')) : 0;
+      const lineEnd = f.text.indexOf('\n', at);
+      const end = f.notice.code === 'template' ? Math.min(f.text.length, at + 2) : lineEnd < 0 ? Math.min(f.text.length, 80) : Math.min(lineEnd, 80);
+      out.push({ uri: f.uri, span: { start: at, end: Math.max(at, end) }, message: f.notice.message, data: { notice: f.notice.code } });
+    }
+    return out;
+  },
+});

@@ -1,0 +1,47 @@
+import { spanAt } from '../model/anchor';
+import { locate } from '../parse/locate';
+import { appendToSequence } from '../fixes/edits';
+import { isNetworkPolicy } from '../policy/networkpolicy';
+import { defineRule, type RawFinding } from './rule';
+import { resourceAt } from './lookup';
+
+const TYPE = { egress: 'Egress', ingress: 'Ingress' } as const;
+
+export const el103 = defineRule({
+  id: 'EL103',
+  name: 'ignored-egress-rules',
+  severity: 'error',
+  docs: {
+    summary: 'A NetworkPolicy has `egress:` rules, but its `policyTypes` is given without `Egress`, so the rules are ignored. The same holds for `ingress:` rules without `Ingress`.',
+    why: 'When `policyTypes` is present, Kubernetes applies only the directions it lists. Egress rules written under a policy that says `policyTypes: [Ingress]` restrict nothing: the pods keep unrestricted egress while the YAML suggests otherwise.',
+    bad: 'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: foo-deny-egress\n  namespace: shop\nspec:\n  podSelector:\n    matchLabels: {app: foo}\n  policyTypes: [Ingress]\n  egress:\n  - to:\n    - podSelector: {}\n',
+    good: 'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: foo-deny-egress\n  namespace: shop\nspec:\n  podSelector:\n    matchLabels: {app: foo}\n  policyTypes: [Ingress, Egress]\n  egress:\n  - to:\n    - podSelector: {}\n',
+    fixSafety: 'Safe: adds the missing type to `policyTypes`, which is what the rules were written for.',
+  },
+  check(ctx) {
+    const out: RawFinding[] = [];
+    for (const np of ctx.model.networkPolicies) {
+      if (!np.policyTypesGiven) continue;
+      for (const dir of ['egress', 'ingress'] as const) {
+        if (np.affects[dir] || np.rules[dir].length === 0) continue;
+        const other = np.policyTypesGiven.join(', ');
+        out.push({
+          uri: np.resource.uri,
+          span: spanAt(np.resource, ['spec', dir], true),
+          message: `These ${dir} rules are ignored: policyTypes lists only ${other}, so NetworkPolicy ${np.namespace}/${np.name} does not restrict ${dir}. Add "${TYPE[dir]}" to policyTypes.`,
+          related: [{ uri: np.resource.uri, span: spanAt(np.resource, ['spec', 'policyTypes']), message: 'policyTypes is given here' }],
+          data: { add: TYPE[dir] },
+        });
+      }
+    }
+    return out;
+  },
+  fixes(ctx) {
+    const r = resourceAt(ctx, ctx.finding);
+    if (!r || !isNetworkPolicy(r)) return [];
+    const add = String(ctx.finding.data?.add ?? 'Egress');
+    const seq = locate(r.doc.doc, [...r.path, 'spec', 'policyTypes']).node;
+    const edit = seq && appendToSequence(ctx.file, seq, add);
+    return edit ? [{ title: `Add ${add} to policyTypes`, safety: 'safe', edits: [edit] }] : [];
+  },
+});

@@ -1,0 +1,54 @@
+import type { EngineConfig } from '../config';
+import type { Model } from '../model/model';
+import type { ParsedFile } from '../parse/parse';
+import type { Finding, Fix, RelatedInfo, Severity, Span } from '../types';
+
+export interface RuleDocs {
+  /** What the rule catches, in one sentence. */
+  summary: string;
+  /** Why it matters. */
+  why: string;
+  /** A complete example that fires (tested). */
+  bad: string;
+  /** The same example, fixed (tested to stay clean). */
+  good: string;
+  /** How safe the fix is, or that there is none. */
+  fixSafety: string;
+}
+
+/** A finding as a rule reports it; the engine adds id, name and the configured severity. */
+export interface RawFinding {
+  uri: string;
+  span: Span;
+  message: string;
+  related?: RelatedInfo[];
+  data?: Record<string, unknown>;
+  /** A lower severity for a milder variant (e.g. EL105 limited to ports). */
+  severity?: Severity;
+}
+
+export interface RuleContext {
+  files: readonly ParsedFile[];
+  model: Model;
+  config: EngineConfig;
+}
+
+export interface FixContext extends RuleContext {
+  file: ParsedFile;
+  finding: Finding;
+}
+
+export interface Rule {
+  id: string;
+  name: string;
+  severity: Severity;
+  docs: RuleDocs;
+  /** Detection: pure, anchored on the key or value at fault. */
+  check(ctx: RuleContext): RawFinding[];
+  /** Fixes for one of this rule's findings, computed on demand. */
+  fixes?(ctx: FixContext): Fix[];
+}
+
+export function defineRule(rule: Rule): Rule {
+  return rule;
+}

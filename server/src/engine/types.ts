@@ -1,0 +1,56 @@
+/**
+ * Plain data shared by every part of the engine. Offsets are UTF-16 code-unit
+ * indices into the file text (what JavaScript strings and LSP use).
+ */
+
+export interface Span {
+  start: number;
+  end: number;
+}
+
+/** One input file: the engine never reads anything else. */
+export interface SourceFile {
+  uri: string;
+  text: string;
+  /** Editor version when the text comes from an open buffer. */
+  version?: number;
+}
+
+export type Severity = 'error' | 'warning' | 'info' | 'hint';
+
+export const severityRank: Record<Severity, number> = { error: 3, warning: 2, info: 1, hint: 0 };
+
+export interface RelatedInfo {
+  uri: string;
+  span: Span;
+  message: string;
+}
+
+export interface Finding {
+  ruleId: string;
+  ruleName: string;
+  severity: Severity;
+  message: string;
+  uri: string;
+  span: Span;
+  related?: RelatedInfo[];
+  /** Rule-specific data needed to compute fixes later (plain JSON). */
+  data?: Record<string, unknown>;
+  /** True when the rule has fixes for this finding (computed lazily). */
+  fixable?: boolean;
+}
+
+export interface TextEdit {
+  uri: string;
+  start: number;
+  end: number;
+  newText: string;
+}
+
+export type FixSafety = 'safe' | 'unsafe';
+
+export interface Fix {
+  title: string;
+  safety: FixSafety;
+  edits: TextEdit[];
+}

@@ -1,0 +1,274 @@
+import {
+  CodeActionKind,
+  DidChangeWatchedFilesNotification,
+  FileChangeType,
+  TextDocuments,
+  TextDocumentSyncKind,
+  type CodeAction,
+  type Connection,
+  type Diagnostic,
+  type InitializeParams,
+  type TextEdit as LspTextEdit,
+  type WorkspaceEdit,
+} from 'vscode-languageserver/node';
+import { TextDocument } from 'vscode-languageserver-textdocument';
+import {
+  defaultDenyEgress,
+  detectStyle,
+  fixesFor,
+  freeName,
+  LineIndex,
+  renderYaml,
+  Workspace,
+  type Analysis,
+  type Finding,
+  type Fix,
+} from '../engine';
+import { toDiagnostic, toRange, type DiagnosticData } from './convert';
+import { FIX_ALL_KIND, Requests, type NamespaceInfo, type ScaffoldDefaultDenyParams, type ScaffoldResult } from './protocol';
+import { defaultDocsBaseUrl, findManifests, isManifestPath, pathToUri, readManifest, uriToPath } from '../host/files';
+
+/** Normalise file URIs so that editor URIs and disk URIs of one file are equal. */
+function normalizeUri(uri: string): string {
+  const p = uriToPath(uri);
+  return p ? pathToUri(p) : uri;
+}
+
+export function startServer(connection: Connection): void {
+  const documents = new TextDocuments(TextDocument);
+  const workspace = new Workspace();
+  let docsBaseUrl = defaultDocsBaseUrl(__dirname);
+  let roots: string[] = [];
+  let analysis: Analysis | undefined;
+  let dirty = true;
+  let timer: NodeJS.Timeout | undefined;
+  const published = new Map<string, string>();
+  const lineCache = new Map<string, { text: string; lines: LineIndex }>();
+  /** Open documents: normalised uri -> the uri the client used. */
+  const clientUris = new Map<string, string>();
+
+  const linesOf = (uri: string): LineIndex => {
+    const text = workspace.get(uri)?.text ?? '';
+    const hit = lineCache.get(uri);
+    if (hit && hit.text === text) return hit.lines;
+    const lines = new LineIndex(text);
+    lineCache.set(uri, { text, lines });
+    return lines;
+  };
+
+  const current = (): Analysis => {
+    if (!analysis || dirty) {
+      analysis = workspace.analyze();
+      dirty = false;
+    }
+    return analysis;
+  };
+
+  const publish = (): void => {
+    const a = current();
+    const byUri = new Map<string, Finding[]>();
+    for (const uri of workspace.uris()) byUri.set(uri, []);
+    for (const f of a.findings) byUri.get(f.uri)?.push(f);
+    for (const uri of published.keys()) if (!byUri.has(uri)) byUri.set(uri, []);
+    for (const [uri, findings] of byUri) {
+      const diagnostics = findings.map((f) => toDiagnostic(f, linesOf, docsBaseUrl));
+      const key = JSON.stringify(diagnostics);
+      const version = workspace.get(uri)?.version;
+      const signature = `${version ?? ''}|${key}`;
+      if (published.get(uri) === signature) continue;
+      if (findings.length === 0 && !published.has(uri)) {
+        published.set(uri, signature);
+        continue;
+      }
+      published.set(uri, signature);
+      void connection.sendDiagnostics({ uri: clientUris.get(uri) ?? uri, version, diagnostics });
+    }
+  };
+
+  const schedule = (delay = 30): void => {
+    dirty = true;
+    if (timer) clearTimeout(timer);
+    timer = setTimeout(() => {
+      timer = undefined;
+      publish();
+    }, delay);
+  };
+
+  const flush = (): void => {
+    if (timer) {
+      clearTimeout(timer);
+      timer = undefined;
+      publish();
+    }
+  };
+
+  const indexFolders = async (): Promise<void> => {
+    for (const root of roots) {
+      for (const file of await findManifests(root)) {
+        const uri = pathToUri(file);
+        if (clientUris.has(uri)) continue;
+        const text = await readManifest(file);
+        if (text !== undefined) workspace.set({ uri, text });
+      }
+    }
+    schedule(0);
+  };
+
+  connection.onInitialize((params: InitializeParams) => {
+    const opts = (params.initializationOptions ?? {}) as { docsBaseUrl?: string };
+    if (typeof opts.docsBaseUrl === 'string') docsBaseUrl = opts.docsBaseUrl;
+    const folders = params.workspaceFolders?.map((f) => f.uri) ?? (params.rootUri ? [params.rootUri] : []);
+    roots = folders.map(uriToPath).filter((p): p is string => p !== undefined);
+    return {
+      capabilities: {
+        textDocumentSync: TextDocumentSyncKind.Incremental,
+        codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix, FIX_ALL_KIND] },
+      },
+      serverInfo: { name: 'egress-lens', version: '0.1.0' },
+    };
+  });
+
+  connection.onInitialized(() => {
+    void connection.client.register(DidChangeWatchedFilesNotification.type, { watchers: [{ globPattern: '**/*.{yaml,yml,json}' }] }).catch(() => undefined);
+    void indexFolders();
+  });
+
+  documents.onDidOpen((e) => {
+    const uri = normalizeUri(e.document.uri);
+    clientUris.set(uri, e.document.uri);
+    workspace.set({ uri, text: e.document.getText(), version: e.document.version });
+    schedule(0);
+  });
+  documents.onDidChangeContent((e) => {
+    const uri = normalizeUri(e.document.uri);
+    workspace.set({ uri, text: e.document.getText(), version: e.document.version });
+    schedule();
+  });
+  documents.onDidClose(async (e) => {
+    const uri = normalizeUri(e.document.uri);
+    clientUris.delete(uri);
+    const p = uriToPath(uri);
+    const text = p ? await readManifest(p) : undefined;
+    if (text !== undefined) workspace.set({ uri, text });
+    else {
+      workspace.delete(uri);
+    }
+    schedule();
+  });
+
+  connection.onDidChangeWatchedFiles(async (params) => {
+    for (const change of params.changes) {
+      const uri = normalizeUri(change.uri);
+      if (clientUris.has(uri)) continue; // the buffer wins over the disk
+      const p = uriToPath(uri);
+      if (!p || !isManifestPath(p)) continue;
+      if (change.type === FileChangeType.Deleted) workspace.delete(uri);
+      else {
+        const text = await readManifest(p);
+        if (text !== undefined) workspace.set({ uri, text });
+      }
+    }
+    schedule();
+  });
+
+  const editFor = (uri: string, fixes: Fix[]): WorkspaceEdit => {
+    const byUri = new Map<string, LspTextEdit[]>();
+    for (const fix of fixes) {
+      for (const e of fix.edits) {
+        const list = byUri.get(e.uri) ?? [];
+        list.push({ range: toRange(linesOf(e.uri), { start: e.start, end: e.end }), newText: e.newText });
+        byUri.set(e.uri, list);
+      }
+    }
+    return {
+      documentChanges: [...byUri].map(([u, edits]) => ({
+        // Tied to the version the fix was computed for: the client refuses it if the text has moved on.
+        textDocument: { uri: clientUris.get(u) ?? u, version: workspace.get(u)?.version ?? null },
+        edits,
+      })),
+    };
+  };
+
+  const findingFor = (a: Analysis, uri: string, d: Diagnostic): Finding | undefined => {
+    const data = d.data as DiagnosticData | undefined;
+    if (d.source !== 'egress-lens' || !data || typeof data.ruleId !== 'string') return undefined;
+    return a.findings.find(
+      (f) => f.uri === uri && f.ruleId === data.ruleId && f.span.start === data.span?.start && f.span.end === data.span?.end,
+    );
+  };
+
+  connection.onCodeAction((params) => {
+    const uri = normalizeUri(params.textDocument.uri);
+    const open = documents.get(params.textDocument.uri);
+    flush();
+    const a = current();
+    if (open && workspace.get(uri)?.version !== open.version) return [];
+    const only = params.context.only;
+    const actions: CodeAction[] = [];
+    const wantQuickFix = !only || only.some((k) => CodeActionKind.QuickFix.startsWith(k) || k.startsWith(CodeActionKind.QuickFix));
+    if (wantQuickFix) {
+      for (const d of params.context.diagnostics) {
+        const finding = findingFor(a, uri, d);
+        if (!finding) continue;
+        for (const fix of fixesFor(a, finding)) {
+          actions.push({
+            title: fix.safety === 'unsafe' ? `${fix.title} (may block traffic)` : fix.title,
+            kind: CodeActionKind.QuickFix,
+            diagnostics: [d],
+            isPreferred: fix.safety === 'safe',
+            edit: editFor(uri, [fix]),
+          });
+        }
+      }
+    }
+    const wantFixAll = only?.some((k) => FIX_ALL_KIND.startsWith(k) || k === CodeActionKind.Source || k === CodeActionKind.SourceFixAll);
+    if (wantFixAll) {
+      const safe = safeFixesOf(a, uri);
+      if (safe.length > 0) actions.push({ title: 'Fix all safe Egress Lens problems', kind: FIX_ALL_KIND, edit: editFor(uri, safe) });
+    }
+    return actions;
+  });
+
+  connection.onRequest(Requests.namespaces, (): NamespaceInfo[] => {
+    flush();
+    const a = current();
+    return [...a.model.namespaces.values()]
+      .map((ns) => ({
+        name: ns.name,
+        declared: ns.resource !== undefined,
+        workloads: a.model.workloads.filter((w) => w.namespace === ns.name).length,
+      }))
+      .sort((x, y) => x.name.localeCompare(y.name));
+  });
+
+  connection.onRequest(Requests.scaffoldDefaultDeny, (p: ScaffoldDefaultDenyParams): ScaffoldResult => {
+    flush();
+    const a = current();
+    const taken = new Set(a.model.networkPolicies.filter((np) => np.namespace === p.namespace).map((np) => np.name));
+    const base = p.allowDns ? 'default-deny-egress' : 'deny-all-egress';
+    const policy = defaultDenyEgress({ namespace: p.namespace, allowDns: p.allowDns, dns: a.config.dns, name: freeName(base, taken) });
+    const text = p.uri ? workspace.get(normalizeUri(p.uri))?.text ?? '' : '';
+    return { text: renderYaml(policy, detectStyle(text)) };
+  });
+
+  documents.listen(connection);
+  connection.listen();
+}
+
+/** Every safe fix of a file whose edits do not overlap an earlier one. */
+export function safeFixesOf(a: Analysis, uri: string): Fix[] {
+  const chosen: Fix[] = [];
+  const taken: { start: number; end: number }[] = [];
+  for (const f of a.findings) {
+    if (f.uri !== uri || !f.fixable) continue;
+    for (const fix of fixesFor(a, f)) {
+      if (fix.safety !== 'safe') continue;
+      const clash = fix.edits.some((e) => e.uri !== uri || taken.some((t) => e.start <= t.end && t.start <= e.end));
+      if (clash) continue;
+      chosen.push(fix);
+      for (const e of fix.edits) taken.push({ start: e.start, end: e.end });
+      break;
+    }
+  }
+  return chosen;
+}

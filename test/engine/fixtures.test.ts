@@ -1,0 +1,67 @@
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { readdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import * as path from 'node:path';
+import { analyze, applyEdits, fixesFor, ruleById } from '../../server/src/engine';
+import { compare, readFixture, withMarkers } from '../support/fixture';
+
+const root = path.join(__dirname, '../../../test/fixtures/rules');
+const update = process.env.UPDATE_FIXTURES === '1';
+
+function check(file: string): void {
+  const source = readFileSync(file, 'utf8');
+  const fx = readFixture(source);
+  const uri = `file:///fixtures/${path.basename(file)}`;
+  const a = analyze([{ uri, text: fx.text }]);
+  if (path.basename(file).startsWith('ok-')) {
+    assert.deepEqual(a.findings.map((f) => `${f.ruleId}: ${f.message}`), [], `${file} must stay clean`);
+    return;
+  }
+  if (update) {
+    writeFileSync(file, withMarkers(fx.text, a.findings));
+    return;
+  }
+  assert.ok(fx.expected.length > 0, `${file} expects nothing: name it ok-*.yaml if it must stay clean`);
+  assert.deepEqual(compare(fx.expected, a.findings, fx.text), [], file);
+}
+
+function checkFix(before: string, ruleId: string): void {
+  const after = before.replace(/\.before\.yaml$/, '.after.yaml');
+  const fx = readFixture(readFileSync(before, 'utf8'));
+  const uri = `file:///fixtures/${path.basename(before)}`;
+  const a = analyze([{ uri, text: fx.text }]);
+  const finding = a.findings.find((f) => f.ruleId === ruleId && f.fixable);
+  assert.ok(finding, `${before}: no fixable ${ruleId} finding`);
+  const fixes = fixesFor(a, finding);
+  assert.ok(fixes.length > 0, `${before}: ${ruleId} offers no fix`);
+  const fixed = applyEdits(fx.text, fixes[0].edits.filter((e) => e.uri === uri));
+  if (update || !existsSync(after)) writeFileSync(after, fixed);
+  assert.equal(fixed, readFileSync(after, 'utf8'), `${after} differs from the fixed text`);
+  // Re-analyse: the finding is gone and nothing new is broken.
+  const again = analyze([{ uri, text: fixed }]);
+  assert.ok(!again.findings.some((f) => f.ruleId === ruleId && f.message === finding.message), `${ruleId} still fires after "${fixes[0].title}"`);
+  const newErrors = again.findings.filter((f) => f.severity === 'error' && !a.findings.some((g) => g.ruleId === f.ruleId && g.message === f.message));
+  assert.deepEqual(newErrors.map((f) => f.message), [], 'the fix introduced errors');
+}
+
+for (const ruleId of readdirSync(root).sort()) {
+  const dir = path.join(root, ruleId);
+  test(`${ruleId} is a known rule`, () => assert.ok(ruleById.has(ruleId), `fixtures for unknown rule ${ruleId}`));
+  for (const name of readdirSync(dir).sort()) {
+    const file = path.join(dir, name);
+    if (name.endsWith('.after.yaml')) continue;
+    if (name.endsWith('.before.yaml')) test(`${ruleId} fix ${name}`, () => checkFix(file, ruleId));
+    else if (name.endsWith('.yaml')) test(`${ruleId} ${name}`, () => check(file));
+  }
+}
+
+test('every rule has firing and clean fixtures', () => {
+  for (const id of ruleById.keys()) {
+    const dir = path.join(root, id);
+    assert.ok(existsSync(dir), `no fixtures for ${id}`);
+    const names = readdirSync(dir);
+    assert.ok(names.some((n) => !n.startsWith('ok-') && !n.includes('.before.') && !n.includes('.after.')), `${id} has no firing fixture`);
+    assert.ok(names.some((n) => n.startsWith('ok-')), `${id} has no clean fixture`);
+    if (ruleById.get(id)!.fixes) assert.ok(names.some((n) => n.endsWith('.before.yaml')), `${id} has a fix but no before/after fixture`);
+  }
+});
