@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 // egress-lens-language-server: the server for any editor (--stdio, --node-ipc or --socket=N).
 import { createConnection, ProposedFeatures } from 'vscode-languageserver/node';
 import { startServer } from './server';

@@ -1,0 +1,91 @@
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { repoRoot } from '../support/workspace';
+
+const cli = path.join(repoRoot, 'dist/cli.js');
+const update = process.env.UPDATE_FIXTURES === '1';
+
+function run(args: string[], opts: { cwd?: string; uid?: number } = {}) {
+  const r = spawnSync(process.execPath, [cli, ...args], { cwd: opts.cwd ?? repoRoot, encoding: 'utf8', uid: opts.uid });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+function golden(name: string, actual: string): void {
+  const file = path.join(repoRoot, 'test/cli/expected', name);
+  if (update || !existsSync(file)) writeFileSync(file, actual);
+  assert.equal(actual, readFileSync(file, 'utf8'), `output differs from test/cli/expected/${name} (UPDATE_FIXTURES=1 rewrites it)`);
+}
+
+test('check examples --format json: exact findings, exit 1', () => {
+  const r = run(['check', 'examples', '--format', 'json']);
+  assert.equal(r.stderr, '');
+  assert.equal(r.code, 1);
+  const findings = JSON.parse(r.stdout);
+  // The shape of SPEC 3.4, checked field by field on one finding.
+  const el103 = findings.find((f: { ruleId: string }) => f.ruleId === 'EL103');
+  assert.deepEqual(Object.keys(el103), ['ruleId', 'ruleName', 'severity', 'message', 'file', 'range', 'fixes']);
+  assert.deepEqual(el103.range, { start: { line: 13, character: 2 }, end: { line: 13, character: 8 } });
+  assert.equal(el103.file, 'examples/shop/foo-deny-egress.yaml');
+  assert.deepEqual(el103.fixes, [{ title: 'Add Egress to policyTypes', safe: true }]);
+  golden('examples.json', r.stdout);
+});
+
+test('check examples --format text: one line per finding and a summary, exit 1', () => {
+  const r = run(['check', 'examples']);
+  assert.equal(r.code, 1);
+  assert.match(r.stdout, /^examples\/shop\/foo-deny-egress\.yaml:14:3: error: These egress rules are ignored/m);
+  assert.match(r.stdout, /^examples\/broken\/typos\.yaml:\d+:\d+: error: .* \[EL001 yaml-syntax\]$/m);
+  golden('examples.txt', r.stdout);
+});
+
+test('check a clean folder: exit 0', () => {
+  const r = run(['check', 'examples/payments']);
+  assert.equal(r.code, 0, r.stdout);
+  assert.equal(r.stdout, 'No problems found.\n');
+});
+
+test('--fail-on error ignores warnings; --fail-on info counts them', () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'egress-lens-cli-'));
+  try {
+    writeFileSync(path.join(dir, 'app.yaml'), 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers: [{name: c, image: i}]\n');
+    assert.equal(run(['check', dir, '--fail-on', 'error']).code, 0);
+    assert.equal(run(['check', dir, '--fail-on=info']).code, 1);
+    assert.equal(run(['check', dir]).code, 1, 'warnings fail by default');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a missing path: exit 2 with a clear message', () => {
+  const r = run(['check', 'no/such/dir']);
+  assert.equal(r.code, 2);
+  assert.equal(r.stdout, '');
+  assert.equal(r.stderr, 'egress-lens: no/such/dir: no such file or directory\n');
+});
+
+test('an unreadable file: exit 2 with a clear message', (t) => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'egress-lens-cli-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const file = path.join(dir, 'secret.yaml');
+  writeFileSync(file, 'kind: Namespace\n');
+  chmodSync(file, 0o000);
+  chmodSync(dir, 0o755);
+  // root reads anything: run as an unprivileged user when we are root.
+  const uid = process.getuid?.() === 0 ? 65534 : undefined;
+  const r = run(['check', file], { uid, cwd: dir });
+  assert.equal(r.code, 2, r.stdout + r.stderr);
+  assert.match(r.stderr, /^egress-lens: secret\.yaml: cannot read file \(EACCES\)\n$/);
+});
+
+test('usage errors: exit 2 and the usage text', () => {
+  for (const args of [['check', '--format', 'xml'], ['frobnicate'], ['check', '--nope'], []]) {
+    const r = run(args);
+    assert.equal(r.code, 2, args.join(' '));
+    assert.match(r.stderr + r.stdout, /Usage: egress-lens/);
+  }
+  assert.equal(run(['--help']).code, 0);
+});

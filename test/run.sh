@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# npm test: every test layer, in order. Installs what it needs (npm packages, then for the editor
+# tests code-server, Node 24 for it, and Debian's Chromium). Ends with one summary line per layer.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+start=$(date +%s)
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund || exit 1
+fi
+
+status=0
+summary=()
+step() { # name, command...
+  local name=$1; shift
+  echo
+  echo "=== $name"
+  if "$@"; then summary+=("PASS  $name"); else summary+=("FAIL  $name"); status=1; fi
+}
+
+step "typecheck (strict, engine without Node types)" npx tsc -p server/src/engine/tsconfig.json
+step "compile" npx tsc -p tsconfig.json
+step "lint" npx eslint -c server/eslint.config.mjs server client test
+step "bundle" node esbuild.mjs
+step "package .vsix" npx vsce package --no-dependencies --allow-missing-repository --out dist/egress-lens.vsix
+
+# node --test: engine fixtures, LSP protocol, CLI. Its summary lines (# pass / # fail) are what CI reads.
+mapfile -t node_tests < <(find out/test -name '*.test.js' -not -path '*/vscode/*' | sort)
+step "engine, protocol and CLI tests (node --test)" node --test --test-reporter=spec --test-reporter-destination=stdout --test-reporter=tap --test-reporter-destination=out/node-tests.tap "${node_tests[@]}"
+if [ -f out/node-tests.tap ]; then grep -E '^# (tests|pass|fail|cancelled|skipped|todo)' out/node-tests.tap; fi
+
+step "VS Code extension-host suite (code-server)" node test/vscode/run-code-server.mjs
+step "browser UI test (code-server + Chromium)" node test/ui/quickfix.ui.mjs
+
+echo
+echo "=== summary ($(( $(date +%s) - start )) s)"
+printf '%s\n' "${summary[@]}"
+passed=$(printf '%s\n' "${summary[@]}" | grep -c '^PASS')
+failed=$(printf '%s\n' "${summary[@]}" | grep -c '^FAIL')
+echo "$passed passed, $failed failed"
+exit $status

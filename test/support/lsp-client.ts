@@ -1,0 +1,84 @@
+/** A minimal LSP client over stdio for protocol tests: spawn the bundled server and talk to it. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as path from 'node:path';
+import {
+  createProtocolConnection,
+  StreamMessageReader,
+  StreamMessageWriter,
+  PublishDiagnosticsNotification,
+  type ProtocolConnection,
+  type PublishDiagnosticsParams,
+  type InitializeResult,
+} from 'vscode-languageserver-protocol/node';
+
+export const serverBundle = path.join(__dirname, '../../../dist/server.js');
+
+export class LspClient {
+  readonly connection: ProtocolConnection;
+  private readonly child: ChildProcess;
+  private readonly diagnostics = new Map<string, PublishDiagnosticsParams>();
+  private waiters: { pred: (p: PublishDiagnosticsParams) => boolean; resolve: (p: PublishDiagnosticsParams) => void; reject: (e: Error) => void }[] = [];
+  private exited?: Error;
+  stderr = '';
+
+  constructor(args: string[] = ['--stdio']) {
+    this.child = spawn(process.execPath, [serverBundle, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+    this.child.stderr!.on('data', (d) => (this.stderr += String(d)));
+    this.child.on('exit', (code, signal) => {
+      this.exited = new Error(`server exited (code ${code}, signal ${signal}): ${this.stderr}`);
+      for (const w of this.waiters) w.reject(this.exited);
+      this.waiters = [];
+    });
+    this.connection = createProtocolConnection(new StreamMessageReader(this.child.stdout!), new StreamMessageWriter(this.child.stdin!));
+    this.connection.onNotification(PublishDiagnosticsNotification.type, (p) => {
+      this.diagnostics.set(p.uri, p);
+      this.waiters = this.waiters.filter((w) => {
+        if (!w.pred(p)) return true;
+        w.resolve(p);
+        return false;
+      });
+    });
+    this.connection.onRequest('client/registerCapability', () => null);
+    this.connection.onRequest('workspace/configuration', (p: { items: unknown[] }) => p.items.map(() => null));
+    this.connection.listen();
+  }
+
+  async initialize(rootUri: string | null, initializationOptions?: unknown): Promise<InitializeResult> {
+    const result = await this.connection.sendRequest<InitializeResult>('initialize', {
+      processId: process.pid,
+      rootUri,
+      workspaceFolders: rootUri ? [{ uri: rootUri, name: 'ws' }] : null,
+      capabilities: { workspace: { workspaceEdit: { documentChanges: true } } },
+      initializationOptions,
+    });
+    await this.connection.sendNotification('initialized', {});
+    return result;
+  }
+
+  /** The next (or already received) diagnostics for a uri satisfying a predicate. */
+  waitForDiagnostics(uri: string, pred: (p: PublishDiagnosticsParams) => boolean = () => true): Promise<PublishDiagnosticsParams> {
+    const have = this.diagnostics.get(uri);
+    if (have && pred(have)) return Promise.resolve(have);
+    if (this.exited) return Promise.reject(this.exited);
+    return new Promise((resolve, reject) => this.waiters.push({ pred: (p) => p.uri === uri && pred(p), resolve, reject }));
+  }
+
+  latest(uri: string): PublishDiagnosticsParams | undefined {
+    return this.diagnostics.get(uri);
+  }
+
+  async shutdown(): Promise<void> {
+    try {
+      await this.connection.sendRequest('shutdown');
+      await this.connection.sendNotification('exit');
+    } catch {
+      // already gone
+    }
+    this.connection.dispose();
+    this.child.kill();
+  }
+
+  get process(): ChildProcess {
+    return this.child;
+  }
+}

@@ -1,0 +1,32 @@
+/** docs/rules/<ID>.md, generated from each rule's metadata so that the two never drift apart. */
+import type { Rule } from '../../server/src/engine';
+
+export function renderRuleDoc(rule: Rule): string {
+  const fix = rule.fixes ? (rule.docs.fixSafety.toLowerCase().startsWith('safe') ? 'safe quick fix' : 'quick fix (unsafe: offered one by one, never in fix-all)') : 'no quick fix';
+  return `# ${rule.id} ${rule.name}
+
+**Default severity:** ${rule.severity} · **Fix:** ${fix}
+
+${rule.docs.summary}
+
+## Why it matters
+
+${rule.docs.why}
+
+## Example that fires
+
+\`\`\`yaml
+${rule.docs.bad.trimEnd()}
+\`\`\`
+
+## Fixed
+
+\`\`\`yaml
+${rule.docs.good.trimEnd()}
+\`\`\`
+
+## Fix safety
+
+${rule.docs.fixSafety}
+`;
+}

@@ -1,0 +1,55 @@
+// What a person sees: open the example, find EL103 in Problems, apply the Quick Fix from Ctrl+., see it gone;
+// run the palette command through its pickers. Screenshots land in test/artifacts/.
+import { createHarness, screenshot } from './harness.mjs';
+import { goToLine, openFile, openWorkbench, pick, problemRow, runCommand, showProblems } from './workbench.mjs';
+
+const wb = await openWorkbench();
+const { page } = wb;
+const h = createHarness('ui', () => page);
+try {
+  await h.test('EL103 shows in the Problems panel for the example', async () => {
+    await openFile(page, 'foo-deny-egress.yaml');
+    await showProblems(page);
+    await problemRow(page, 'These egress rules are ignored').first().waitFor({ timeout: 30_000 });
+    await problemRow(page, 'Pods of deployment/web can reach any destination').first().waitFor({ timeout: 30_000 });
+    await screenshot(page, 'ui-1-problems.png');
+  });
+
+  await h.test('the Quick Fix from Ctrl+. adds Egress and EL103 disappears', async () => {
+    await goToLine(page, 14, 4);
+    await page.keyboard.press('Control+.');
+    const item = page.locator('.action-widget:not(.action-list-submenu-panel) .monaco-list-row', { hasText: 'Add Egress to policyTypes' }).first();
+    await item.waitFor({ timeout: 30_000 });
+    await screenshot(page, 'ui-2-quickfix-menu.png');
+    await item.click();
+    await problemRow(page, 'These egress rules are ignored').first().waitFor({ state: 'detached', timeout: 30_000 });
+    await page.locator('.view-line', { hasText: '- Egress' }).first().waitFor({ timeout: 30_000 });
+    await screenshot(page, 'ui-3-fixed.png');
+  });
+
+  await h.test('the palette command lists namespaces, asks about DNS and inserts the policy', async () => {
+    await runCommand(page, 'Egress Lens: New Default-Deny Egress Policy');
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'payments' }).first().waitFor({ timeout: 30_000 });
+    await screenshot(page, 'ui-4-namespaces.png');
+    await pick(page, 'shop');
+    await pick(page, 'Allow DNS');
+    await pick(page, 'Insert into');
+    await problemRow(page, 'Pods of deployment/web can reach any destination').first().waitFor({ state: 'detached', timeout: 30_000 });
+    await screenshot(page, 'ui-5-inserted.png');
+  });
+
+  await h.test('broken YAML and schema errors show in Problems, the rest is still analysed', async () => {
+    await openFile(page, 'typos.yaml');
+    await problemRow(page, 'Unknown field "egres" in spec').first().waitFor({ timeout: 30_000 });
+    await problemRow(page, 'Flow sequence opened here is never closed').first().waitFor({ timeout: 30_000 });
+    await screenshot(page, 'ui-6-broken.png');
+  });
+
+  await h.test('no errors in the page', async () => {
+    const ours = wb.errors.filter((e) => /egress/i.test(e));
+    if (ours.length > 0) throw new Error(ours.join('\n'));
+  });
+} finally {
+  await wb.close();
+}
+process.exit(h.summary());

@@ -1,0 +1,102 @@
+// Driving the VS Code workbench like a person: open files, read the Problems panel, use Quick Fix and the palette.
+// Selectors from TESTING.md 1B; the AI entries this build adds to menus are never counted on.
+import { mkdtempSync, cpSync, rmSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { ensureCodeServer, installExtension, launchChromium, repoRoot, startCodeServer, writeUserSettings } from '../../client/tools/code-server.mjs';
+
+const T = 30_000;
+
+/** Start code-server with the packaged .vsix installed, on a throwaway copy of examples/. */
+export async function openWorkbench({ vsix = path.join(repoRoot, 'dist/egress-lens.vsix'), settings = {}, viewport = { width: 1400, height: 900 } } = {}) {
+  const cs = ensureCodeServer();
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'egress-lens-ui-'));
+  const ws = path.join(tmp, 'workspace');
+  cpSync(path.join(repoRoot, 'examples'), ws, { recursive: true });
+  const userDataDir = path.join(tmp, 'user-data');
+  const extensionsDir = path.join(tmp, 'extensions');
+  writeUserSettings(userDataDir, settings);
+  installExtension(cs, vsix, extensionsDir, userDataDir);
+  const server = await startCodeServer(cs, { folder: ws, userDataDir, extensionsDir });
+  const browser = await launchChromium();
+  const page = await browser.newPage({ viewport });
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  await page.goto(`${server.url}/?folder=${encodeURIComponent(ws)}`);
+  await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+  await page.locator('.statusbar').waitFor({ timeout: T });
+  return {
+    page,
+    ws,
+    errors,
+    async close() {
+      await browser.close();
+      await server.stop();
+      rmSync(tmp, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function openFile(page, name) {
+  await page.keyboard.press('Control+P');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ timeout: T });
+  await input.fill(name);
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first().waitFor({ timeout: T });
+  await page.keyboard.press('Enter');
+  await page.locator('.tab.active', { hasText: name }).waitFor({ timeout: T });
+  await page.locator('.editor-instance .monaco-editor .view-lines').first().waitFor({ timeout: T });
+}
+
+export async function showProblems(page) {
+  const panel = page.locator('.markers-panel');
+  if (!(await panel.isVisible())) await page.keyboard.press('Control+Shift+M');
+  await panel.waitFor({ timeout: T });
+  return panel;
+}
+
+/** A row of the Problems panel containing a text. */
+export function problemRow(page, text) {
+  return page.locator('.markers-panel .monaco-list-rows .monaco-list-row', { hasText: text });
+}
+
+export async function goToLine(page, line, column = 1) {
+  await page.locator('.editor-instance .monaco-editor .view-lines').first().click();
+  await page.keyboard.press('Control+G');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ timeout: T });
+  await input.fill(`:${line}:${column}`);
+  await page.keyboard.press('Enter');
+}
+
+/** Ctrl+. on the current line, then click our own item by its title. */
+export async function applyQuickFix(page, title) {
+  await page.keyboard.press('Control+.');
+  const item = page.locator('.action-widget:not(.action-list-submenu-panel) .monaco-list-row', { hasText: title }).first();
+  await item.waitFor({ timeout: T });
+  await item.click();
+}
+
+export async function runCommand(page, title) {
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ timeout: T });
+  await input.fill(`>${title}`);
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor({ timeout: T });
+  await page.keyboard.press('Enter');
+}
+
+/** Pick an entry of the open quick pick by its label. */
+export async function pick(page, label) {
+  const row = page.locator('.quick-input-list .monaco-list-row', { hasText: label }).first();
+  await row.waitFor({ timeout: T });
+  await row.click();
+}
+
+/** The text of the active editor, read through the model (not the virtualised DOM). */
+export async function editorText(page) {
+  return page.evaluate(() => {
+    const lines = [...document.querySelectorAll('.editor-instance .monaco-editor .view-lines .view-line')];
+    return lines.map((l) => l.textContent).join('\n');
+  });
+}

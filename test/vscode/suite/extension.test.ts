@@ -1,0 +1,123 @@
+import * as assert from 'assert';
+import * as vscode from 'vscode';
+
+const folder = (): vscode.Uri => vscode.workspace.workspaceFolders![0].uri;
+const file = (rel: string): vscode.Uri => vscode.Uri.joinPath(folder(), rel);
+
+function codeOf(d: vscode.Diagnostic): string | undefined {
+  const c = d.code;
+  return typeof c === 'object' && c !== null ? String(c.value) : c === undefined ? undefined : String(c);
+}
+
+function ours(uri: vscode.Uri): vscode.Diagnostic[] {
+  return vscode.languages.getDiagnostics(uri).filter((d) => d.source === 'egress-lens');
+}
+
+/** Resolve when the diagnostics of a file satisfy a predicate (event-driven, no polling). */
+function diagnosticsWhere(uri: vscode.Uri, pred: (ds: vscode.Diagnostic[]) => boolean): Promise<vscode.Diagnostic[]> {
+  return new Promise((resolve) => {
+    const now = ours(uri);
+    if (pred(now)) return resolve(now);
+    const sub = vscode.languages.onDidChangeDiagnostics((e) => {
+      if (!e.uris.some((u) => u.toString() === uri.toString())) return;
+      const ds = ours(uri);
+      if (pred(ds)) {
+        sub.dispose();
+        resolve(ds);
+      }
+    });
+  });
+}
+
+async function open(rel: string): Promise<vscode.TextEditor> {
+  const doc = await vscode.workspace.openTextDocument(file(rel));
+  return vscode.window.showTextDocument(doc);
+}
+
+async function quickFix(uri: vscode.Uri, d: vscode.Diagnostic, title: string): Promise<vscode.CodeAction> {
+  const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', uri, d.range, vscode.CodeActionKind.QuickFix.value);
+  const action = actions.find((a) => a.title.startsWith(title));
+  assert.ok(action, `no "${title}" among: ${actions.map((a) => a.title).join(' | ')}`);
+  return action;
+}
+
+suite('Egress Lens in a real VS Code', () => {
+  suiteSetup(async () => {
+    const ext = vscode.extensions.all.find((e) => e.packageJSON.name === 'egress-lens');
+    assert.ok(ext, 'the extension is installed');
+    const api = await ext.activate();
+    await api.ready;
+  });
+
+  teardown(async () => {
+    await vscode.commands.executeCommand('workbench.action.files.revert');
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  });
+
+  test('diagnostics appear on the exact key, with code, source and docs link', async () => {
+    const editor = await open('shop/foo-deny-egress.yaml');
+    const uri = editor.document.uri;
+    const ds = await diagnosticsWhere(uri, (x) => x.some((d) => codeOf(d) === 'EL103') && x.some((d) => codeOf(d) === 'EL101'));
+    const el103 = ds.find((d) => codeOf(d) === 'EL103')!;
+    assert.equal(editor.document.getText(el103.range), 'egress');
+    assert.equal(el103.severity, vscode.DiagnosticSeverity.Error);
+    const code = el103.code as { value: string; target: vscode.Uri };
+    assert.match(code.target.toString(), /docs\/rules\/EL103\.md$/);
+    const el101 = ds.filter((d) => codeOf(d) === 'EL101').map((d) => editor.document.getText(d.range));
+    assert.deepEqual(el101, ['foo', 'web']);
+  });
+
+  test('EL103 quick fix adds Egress and the diagnostic goes away', async () => {
+    const editor = await open('shop/foo-deny-egress.yaml');
+    const uri = editor.document.uri;
+    const ds = await diagnosticsWhere(uri, (x) => x.some((d) => codeOf(d) === 'EL103'));
+    const action = await quickFix(uri, ds.find((d) => codeOf(d) === 'EL103')!, 'Add Egress to policyTypes');
+    assert.ok(action.isPreferred);
+    assert.ok(await vscode.workspace.applyEdit(action.edit!));
+    assert.match(editor.document.getText(), /policyTypes:\n  - Ingress\n  - Egress\n/);
+    await diagnosticsWhere(uri, (x) => !x.some((d) => codeOf(d) === 'EL103'));
+  });
+
+  test('EL101 quick fix appends a default-deny policy with DNS and the diagnostic goes away', async () => {
+    const editor = await open('shop/foo-deny-egress.yaml');
+    const uri = editor.document.uri;
+    const ds = await diagnosticsWhere(uri, (x) => x.some((d) => codeOf(d) === 'EL101'));
+    const web = ds.find((d) => codeOf(d) === 'EL101' && editor.document.getText(d.range) === 'web')!;
+    const action = await quickFix(uri, web, 'Add default-deny egress policy for namespace shop (allows DNS)');
+    assert.ok(await vscode.workspace.applyEdit(action.edit!));
+    const text = editor.document.getText();
+    assert.match(text, /---\napiVersion: networking.k8s.io\/v1\nkind: NetworkPolicy\nmetadata:\n  name: default-deny-egress\n  namespace: shop\n/);
+    assert.match(text, /protocol: UDP\n\s+port: 53\n\s+- protocol: TCP\n\s+port: 53\n$/);
+    await diagnosticsWhere(uri, (x) => !x.some((d) => codeOf(d) === 'EL101'));
+  });
+
+  test('New Default-Deny Egress Policy… inserts the policy into the current file', async () => {
+    const editor = await open('shop/foo-deny-egress.yaml');
+    const uri = editor.document.uri;
+    await diagnosticsWhere(uri, (x) => x.some((d) => codeOf(d) === 'EL101'));
+    const before = editor.document.getText();
+    await vscode.commands.executeCommand('egressLens.newDefaultDeny', { namespace: 'shop', allowDns: true, target: 'current' });
+    const after = editor.document.getText();
+    assert.ok(after.startsWith(before), 'the existing text is untouched');
+    const added = after.slice(before.length);
+    assert.match(added, /^---\napiVersion: networking.k8s.io\/v1\nkind: NetworkPolicy\nmetadata:\n  name: default-deny-egress\n  namespace: shop\nspec:\n  podSelector: \{\}\n  policyTypes:\n  - Egress\n/);
+    await diagnosticsWhere(uri, (x) => !x.some((d) => codeOf(d) === 'EL101'));
+  });
+
+  test('the palette command is contributed under "Egress Lens:"', async () => {
+    const all = await vscode.commands.getCommands(true);
+    assert.ok(all.includes('egressLens.newDefaultDeny'));
+    const pkg = vscode.extensions.all.find((e) => e.packageJSON.name === 'egress-lens')!.packageJSON;
+    const cmd = pkg.contributes.commands.find((c: { command: string }) => c.command === 'egressLens.newDefaultDeny');
+    assert.equal(`${cmd.category}: ${cmd.title}`, 'Egress Lens: New Default-Deny Egress Policy…');
+  });
+
+  test('broken YAML: EL001 at the spot, the rest of the file still analysed', async () => {
+    const editor = await open('broken/typos.yaml');
+    const ds = await diagnosticsWhere(editor.document.uri, (x) => x.some((d) => codeOf(d) === 'EL001'));
+    const el001 = ds.find((d) => codeOf(d) === 'EL001')!;
+    assert.equal(editor.document.getText(el001.range), '[');
+    const el002 = ds.filter((d) => codeOf(d) === 'EL002').map((d) => editor.document.getText(d.range));
+    assert.deepEqual(el002, ['"443"', '"8080"', 'egres']);
+  });
+});
