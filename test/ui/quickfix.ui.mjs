@@ -8,9 +8,14 @@ const { page } = wb;
 const h = createHarness('ui', () => page);
 try {
   await h.test('EL103 shows in the Problems panel for the example', async () => {
+    const t0 = Date.now();
     await openFile(page, 'foo-deny-egress.yaml');
+    const opened = Date.now();
     await showProblems(page);
+    await page.locator('.editor-instance .squiggly-error').first().waitFor({ timeout: 30_000 });
+    console.log(`       metric: file open -> first squiggle in the editor: ${Date.now() - opened} ms`);
     await problemRow(page, 'These egress rules are ignored').first().waitFor({ timeout: 30_000 });
+    console.log(`       metric: open example -> EL103 in Problems: ${Date.now() - t0} ms (workbench ready -> here: ${Date.now() - wb.readyAt} ms)`);
     await problemRow(page, 'Pods of deployment/web can reach any destination').first().waitFor({ timeout: 30_000 });
     await screenshot(page, 'ui-1-problems.png');
   });
@@ -43,6 +48,17 @@ try {
     await problemRow(page, 'Unknown field "egres" in spec').first().waitFor({ timeout: 30_000 });
     await problemRow(page, 'Flow sequence opened here is never closed').first().waitFor({ timeout: 30_000 });
     await screenshot(page, 'ui-6-broken.png');
+  });
+
+  await h.test('VS Code reports the extension activated (Show Running Extensions)', async () => {
+    await runCommand(page, 'Developer: Show Running Extensions');
+    const row = page.locator('.runtime-extensions-editor .monaco-list-row', { hasText: 'Egress Lens' }).first();
+    await row.waitFor({ timeout: 30_000 });
+    const text = (await row.innerText()).replace(/\s+/g, ' ');
+    const m = /(\d+)\s*ms/.exec(text);
+    if (!m) throw new Error(`no activation time in: ${text}`);
+    console.log(`       metric: activation time reported by VS Code: ${m[1]} ms (${text.slice(0, 120)})`);
+    await screenshot(page, 'ui-7-running-extensions.png');
   });
 
   await h.test('no errors in the page', async () => {

@@ -26,6 +26,7 @@ export async function openWorkbench({ vsix = path.join(repoRoot, 'dist/egress-le
   await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
   await page.locator('.statusbar').waitFor({ timeout: T });
   return {
+    readyAt: Date.now(),
     page,
     ws,
     errors,
