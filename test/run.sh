@@ -21,8 +21,8 @@ step() { # name, command...
 step "typecheck (strict, engine without Node types)" npx tsc -p server/src/engine/tsconfig.json
 step "compile" npx tsc -p tsconfig.json
 step "lint" npx eslint -c server/eslint.config.mjs server client test
-step "bundle" node esbuild.mjs
-step "package .vsix" npx vsce package --no-dependencies --allow-missing-repository --out dist/egress-lens.vsix
+rm -f dist/egress-lens.vsix
+step "bundle and package the .vsix" npm run -s package
 
 # node --test: engine fixtures, LSP protocol, CLI. Its summary lines (# pass / # fail) are what CI reads.
 mapfile -t node_tests < <(find out/test -name '*.test.js' -not -path '*/vscode/*' | sort)

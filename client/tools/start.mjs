@@ -11,8 +11,7 @@ function run(cmd, args) {
 }
 
 if (!existsSync(path.join(repoRoot, 'node_modules/.package-lock.json'))) run('npm', ['ci', '--no-audit', '--no-fund']);
-run('node', ['esbuild.mjs']);
-run('npx', ['vsce', 'package', '--no-dependencies', '--allow-missing-repository', '--out', 'dist/egress-lens.vsix']);
+run('npm', ['run', '-s', 'package']);
 
 const cs = ensureCodeServer();
 const home = path.join(cacheDir, 'start');
