@@ -29,6 +29,8 @@ mapfile -t node_tests < <(find out/test -name '*.test.js' -not -path '*/vscode/*
 step "engine, protocol and CLI tests (node --test)" node --test --test-reporter=spec --test-reporter-destination=stdout --test-reporter=tap --test-reporter-destination=out/node-tests.tap "${node_tests[@]}"
 if [ -f out/node-tests.tap ]; then grep -E '^# (tests|pass|fail|cancelled|skipped|todo)' out/node-tests.tap; fi
 
+step "netpol-analyzer conformance (reach vs expected connlists)" node out/test/conformance/netpol-analyzer.js
+
 step "VS Code extension-host suite (code-server)" node test/vscode/run-code-server.mjs
 step "browser UI test (code-server + Chromium)" node test/ui/quickfix.ui.mjs
 

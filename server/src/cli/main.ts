@@ -1,6 +1,6 @@
 import { promises as fs } from 'fs';
 import * as path from 'path';
-import { analyze, fixesFor, LineIndex, severityRank, type Analysis, type Severity } from '../engine';
+import { analyze, fixesFor, formatConnlist, LineIndex, severityRank, type Analysis, type ConnlistFormat, type Peer, type Severity, type Workload } from '../engine';
 import { findManifests, isManifestPath, pathToUri, readManifest, uriToPath } from '../host/files';
 
 const VERSION = '0.1.0';
@@ -9,6 +9,13 @@ const USAGE = `Usage: egress-lens <command> [options]
 
 Commands:
   check [paths...]   Report egress misconfigurations in Kubernetes YAML (default path: .)
+  reach [paths...]   List who can connect to whom, and on which ports
+
+Options for reach:
+  --format txt|json|csv|md|dot   Output format (default: txt, the np-guard/netpol-analyzer connlist format)
+  --focus WORKLOAD         Only connections of this workload (ns/name[Kind], ns/name or name)
+  --direction egress|ingress|both
+                           With --focus: only its outgoing or incoming connections (default: both)
 
 Options for check:
   --format text|json       Output format (default: text)
@@ -22,42 +29,40 @@ Exit codes: 0 no findings at or above --fail-on, 1 findings, 2 usage or I/O erro
 
 export class UsageError extends Error {}
 
-interface CheckOptions {
-  paths: string[];
-  format: 'text' | 'json';
-  failOn: Severity;
-}
-
 export interface Io {
   out: (s: string) => void;
   err: (s: string) => void;
   cwd: string;
 }
 
-function parseCheckArgs(args: string[]): CheckOptions {
-  const opts: CheckOptions = { paths: [], format: 'text', failOn: 'warning' };
+interface Parsed {
+  paths: string[];
+  options: Map<string, string>;
+}
+
+/** `--name value`, `--name=value`, flags, and positional paths; unknown options are usage errors. */
+function parseArgs(args: string[], valued: Record<string, readonly string[] | null>): Parsed {
+  const options = new Map<string, string>();
+  const paths: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
-    const value = (): string => {
-      const eq = a.indexOf('=');
-      if (eq >= 0) return a.slice(eq + 1);
-      const v = args[++i];
-      if (v === undefined) throw new UsageError(`${a} needs a value`);
-      return v;
-    };
-    if (a === '--format' || a.startsWith('--format=')) {
-      const v = value();
-      if (v !== 'text' && v !== 'json') throw new UsageError(`unknown format "${v}" (expected text or json)`);
-      opts.format = v;
-    } else if (a === '--fail-on' || a.startsWith('--fail-on=')) {
-      const v = value();
-      if (!(v in severityRank)) throw new UsageError(`unknown severity "${v}" for --fail-on (expected error, warning, info or hint)`);
-      opts.failOn = v as Severity;
-    } else if (a.startsWith('-') && a !== '-') throw new UsageError(`unknown option "${a}"`);
-    else opts.paths.push(a);
+    if (!a.startsWith('--') || a === '--') {
+      if (a.startsWith('-') && a !== '-') throw new UsageError(`unknown option "${a}"`);
+      paths.push(a);
+      continue;
+    }
+    const eq = a.indexOf('=');
+    const name = eq >= 0 ? a.slice(2, eq) : a.slice(2);
+    if (!(name in valued)) throw new UsageError(`unknown option "--${name}"`);
+    let value = eq >= 0 ? a.slice(eq + 1) : args[++i];
+    if (value === undefined) throw new UsageError(`--${name} needs a value`);
+    const allowed = valued[name];
+    if (allowed && !allowed.includes(value)) throw new UsageError(`unknown value "${value}" for --${name} (expected ${allowed.join(', ')})`);
+    value = String(value);
+    options.set(name, value);
   }
-  if (opts.paths.length === 0) opts.paths.push('.');
-  return opts;
+  if (paths.length === 0) paths.push('.');
+  return { paths, options };
 }
 
 /** The files named on the command line, directories expanded. Throws an I/O error message for missing paths. */
@@ -141,12 +146,36 @@ function formatText(findings: JsonFinding[]): string {
 }
 
 async function check(args: string[], io: Io): Promise<number> {
-  const opts = parseCheckArgs(args);
-  const sources = await collect(opts.paths, io.cwd);
+  const { paths, options } = parseArgs(args, { format: ['text', 'json'], 'fail-on': ['error', 'warning', 'info', 'hint'] });
+  const failOn = (options.get('fail-on') ?? 'warning') as Severity;
+  const sources = await collect(paths, io.cwd);
   const analysis = analyze(sources);
   const findings = toJsonFindings(analysis, io.cwd);
-  io.out(opts.format === 'json' ? JSON.stringify(findings, null, 2) + '\n' : formatText(findings));
-  return findings.some((f) => severityRank[f.severity] >= severityRank[opts.failOn]) ? 1 : 0;
+  io.out(options.get('format') === 'json' ? JSON.stringify(findings, null, 2) + '\n' : formatText(findings));
+  return findings.some((f) => severityRank[f.severity] >= severityRank[failOn]) ? 1 : 0;
+}
+
+/** A workload named on the command line: `ns/name[Kind]`, `ns/name` or `name`. */
+function focusMatches(spec: string, w: Workload): boolean {
+  return spec === w.id || spec === `${w.namespace}/${w.name}` || spec === w.name;
+}
+
+async function reach(args: string[], io: Io): Promise<number> {
+  const { paths, options } = parseArgs(args, { format: ['txt', 'json', 'csv', 'md', 'dot'], focus: null, direction: ['egress', 'ingress', 'both'] });
+  const format = (options.get('format') ?? 'txt') as ConnlistFormat;
+  const focus = options.get('focus');
+  const direction = options.get('direction') ?? 'both';
+  if (options.has('direction') && !focus) throw new UsageError('--direction needs --focus');
+  const analysis = analyze(await collect(paths, io.cwd));
+  const r = analysis.reach;
+  let conns = r.connections();
+  if (focus) {
+    if (!r.workloads.some((w) => focusMatches(focus, w))) throw new UsageError(`no workload matches --focus "${focus}"`);
+    const is = (p: Peer) => p.kind === 'workload' && focusMatches(focus, p.workload);
+    conns = conns.filter((c) => (direction !== 'ingress' && is(c.src)) || (direction !== 'egress' && is(c.dst)));
+  }
+  io.out(formatConnlist(conns, format, focus ? r.workloads.filter((w) => conns.some((c) => (c.src.kind === 'workload' && c.src.workload === w) || (c.dst.kind === 'workload' && c.dst.workload === w)) || focusMatches(focus, w)) : r.workloads));
+  return 0;
 }
 
 /** The CLI as a function: argv in, exit code out. */
@@ -168,6 +197,8 @@ export async function main(argv: string[], io: Io): Promise<number> {
     switch (command) {
       case 'check':
         return await check(rest, io);
+      case 'reach':
+        return await reach(rest, io);
       default:
         throw new UsageError(`unknown command "${command}"`);
     }

@@ -4,12 +4,20 @@ import { parseFile, type ParsedFile } from './parse/parse';
 import { ruleById, rules } from './rules';
 import type { RuleContext } from './rules/rule';
 import type { Finding, Fix, SourceFile } from './types';
+import { Reachability } from './reach/reachability';
 
 export interface Analysis {
   config: EngineConfig;
   files: ParsedFile[];
   model: Model;
   findings: Finding[];
+  /** Who can reach whom, computed on first use. */
+  readonly reach: Reachability;
+}
+
+function withReach(a: Omit<Analysis, 'reach'>): Analysis {
+  let reach: Reachability | undefined;
+  return Object.defineProperty(a, 'reach', { get: () => (reach ??= new Reachability(a.model)), enumerable: false }) as Analysis;
 }
 
 function compareFindings(a: Finding, b: Finding): number {
@@ -19,7 +27,8 @@ function compareFindings(a: Finding, b: Finding): number {
 /** Run every enabled rule over parsed files. */
 export function analyzeParsed(files: ParsedFile[], config: EngineConfig): Analysis {
   const model = buildModel(files, config);
-  const ctx: RuleContext = { files, model, config };
+  const base = withReach({ config, files, model, findings: [] });
+  const ctx: RuleContext = { files, model, config, get reach() { return base.reach; } };
   const findings: Finding[] = [];
   for (const rule of rules) {
     const setting = config.rules[rule.id];
@@ -54,7 +63,8 @@ export function analyzeParsed(files: ParsedFile[], config: EngineConfig): Analys
     }
   }
   findings.sort(compareFindings);
-  return { config, files, model, findings };
+  base.findings = findings;
+  return base;
 }
 
 /** The whole pipeline on raw texts: parse, model, rules. Never throws on bad input. */
@@ -76,7 +86,7 @@ export function fixesFor(analysis: Analysis, finding: Pick<Finding, 'ruleId' | '
     ...finding,
   };
   try {
-    return rule.fixes({ files: analysis.files, model: analysis.model, config: analysis.config, file, finding: full });
+    return rule.fixes({ files: analysis.files, model: analysis.model, config: analysis.config, reach: analysis.reach, file, finding: full });
   } catch {
     return [];
   }

@@ -1,6 +1,7 @@
 import type { EngineConfig } from '../config';
 import type { ParsedFile } from '../parse/parse';
 import { isNetworkPolicy, readNetworkPolicy, type NetworkPolicy } from '../policy/networkpolicy';
+import { isAdminPolicy } from '../policy/admin';
 import { resourcesOf, type Resource } from './resources';
 import { workloadsOf, type Workload } from './workloads';
 
@@ -17,6 +18,8 @@ export interface Model {
   workloads: Workload[];
   namespaces: Map<string, Namespace>;
   networkPolicies: NetworkPolicy[];
+  /** AdminNetworkPolicy, BaselineAdminNetworkPolicy and ClusterNetworkPolicy objects. */
+  adminPolicies: Resource[];
 }
 
 export function buildModel(files: readonly ParsedFile[], config: EngineConfig): Model {
@@ -24,12 +27,14 @@ export function buildModel(files: readonly ParsedFile[], config: EngineConfig): 
   for (const f of files) for (const r of resourcesOf(f, config.defaultNamespace)) resources.push(r);
   const workloads = workloadsOf(resources);
   const networkPolicies = resources.filter(isNetworkPolicy).map(readNetworkPolicy);
+  const adminPolicies = resources.filter(isAdminPolicy);
   const namespaces = new Map<string, Namespace>();
   for (const r of resources) {
     if (r.kind === 'Namespace' && r.group === '' && r.name) {
       namespaces.set(r.name, {
         name: r.name,
-        labels: { ...r.labels, 'kubernetes.io/metadata.name': r.name },
+        // The API server adds this label; a different value written by hand is kept as written.
+        labels: { 'kubernetes.io/metadata.name': r.name, ...r.labels },
         resource: r,
       });
     }
@@ -40,5 +45,5 @@ export function buildModel(files: readonly ParsedFile[], config: EngineConfig): 
       namespaces.set(r.namespace, { name: r.namespace, labels: { 'kubernetes.io/metadata.name': r.namespace } });
     }
   }
-  return { resources, workloads, namespaces, networkPolicies };
+  return { resources, workloads, namespaces, networkPolicies, adminPolicies };
 }

@@ -71,8 +71,11 @@ export function resourcesOf(file: ParsedFile, defaultNamespace: string): Resourc
     const v = doc.value;
     if (!isRecord(v)) continue;
     if (typeof v.kind === 'string' && /List$/.test(v.kind) && Array.isArray(v.items)) {
+      // Items of a typed list (PodList...) may omit their kind and apiVersion: the list's apply.
+      const itemKind = v.kind === 'List' ? undefined : v.kind.slice(0, -'List'.length);
       v.items.forEach((item, i) => {
-        const r = toResource(file.uri, doc, ['items', i], item, defaultNamespace);
+        const typed = itemKind && isRecord(item) && item.kind === undefined && item.apiVersion === undefined ? { kind: itemKind, apiVersion: v.apiVersion, ...item } : item;
+        const r = toResource(file.uri, doc, ['items', i], typed, defaultNamespace);
         if (r) out.push(r);
       });
       continue;

@@ -59,9 +59,10 @@ export function podTemplate(r: Resource): { labels: Record<string, string>; spec
   return { labels: stringMap(meta.labels), spec: isRecord(tmpl.spec) ? tmpl.spec : {}, specPath };
 }
 
+/** Ports the pods serve: those of `containers`, in order (init containers do not serve traffic). */
 function containerPorts(spec: Record<string, unknown>): ContainerPort[] {
   const out: ContainerPort[] = [];
-  for (const field of ['initContainers', 'containers']) {
+  for (const field of ['containers']) {
     const cs = spec[field];
     if (!Array.isArray(cs)) continue;
     for (const c of cs) {
@@ -79,13 +80,16 @@ function containerPorts(spec: Record<string, unknown>): ContainerPort[] {
   return out;
 }
 
-/** The owner a Pod is grouped under: its controller, else its first owner (not a Node). */
+/**
+ * The owner a Pod is grouped under: its first ownerReference with `controller: true` (as netpol-analyzer
+ * does). Pods owned by a Node (static pods) are their own workload.
+ */
 function podOwner(r: Resource): { kind: string; name: string } | undefined {
   const meta = isRecord(r.obj.metadata) ? r.obj.metadata : {};
   const owners = Array.isArray(meta.ownerReferences) ? meta.ownerReferences.filter(isRecord) : [];
-  const valid = owners.filter((o) => typeof o.kind === 'string' && typeof o.name === 'string' && o.kind !== 'Node');
-  const owner = valid.find((o) => o.controller === true) ?? valid[0];
-  return owner ? { kind: String(owner.kind), name: String(owner.name) } : undefined;
+  const owner = owners.find((o) => o.controller === true && (typeof o.name === 'string' || typeof o.name === 'number'));
+  if (!owner || owner.kind === 'Node') return undefined;
+  return { kind: typeof owner.kind === 'string' && owner.kind !== '' ? owner.kind : 'Pod', name: String(owner.name) };
 }
 
 /** Workloads of a set of resources. Pods sharing an owner become one workload. */

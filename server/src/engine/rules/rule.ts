@@ -1,6 +1,7 @@
 import type { EngineConfig } from '../config';
 import type { Model } from '../model/model';
 import type { ParsedFile } from '../parse/parse';
+import type { Reachability } from '../reach/reachability';
 import type { Finding, Fix, RelatedInfo, Severity, Span } from '../types';
 
 export interface RuleDocs {
@@ -31,6 +32,8 @@ export interface RuleContext {
   files: readonly ParsedFile[];
   model: Model;
   config: EngineConfig;
+  /** Reachability, computed on first use: rules about reachability read it, never recompute it. */
+  readonly reach: Reachability;
 }
 
 export interface FixContext extends RuleContext {

@@ -1,0 +1,80 @@
+import type { Connection } from './reachability';
+import { peerName } from './rules';
+import type { Workload } from '../model/workloads';
+
+/** Connectivity list formats, byte-compatible with netpol-analyzer's connlist. */
+export type ConnlistFormat = 'txt' | 'json' | 'csv' | 'md' | 'dot';
+
+interface Row {
+  src: string;
+  dst: string;
+  conn: string;
+}
+
+function rows(conns: readonly Connection[]): Row[] {
+  return conns.map((c) => ({ src: peerName(c.src), dst: peerName(c.dst), conn: c.conns.toString() }));
+}
+
+function csvField(s: string): string {
+  return /[",\r\n]/.test(s) || s.startsWith(' ') ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+/** Go's %q for the plain strings that appear in names: quotes and backslashes escaped. */
+function quote(s: string): string {
+  return `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+}
+
+function jsonString(s: string): string {
+  // Go's encoder escapes <, > and & too.
+  return JSON.stringify(s).replace(/</g, '\\u003c').replace(/>/g, '\\u003e').replace(/&/g, '\\u0026');
+}
+
+export function formatConnlist(conns: readonly Connection[], format: ConnlistFormat, workloads: readonly Workload[] = []): string {
+  const list = rows(conns);
+  switch (format) {
+    case 'txt':
+      return list.map((r) => `${r.src} => ${r.dst} : ${r.conn}\n`).join('');
+    case 'json':
+      if (list.length === 0) return '[]';
+      return `[\n${list.map((r) => `  {\n    "src": ${jsonString(r.src)},\n    "dst": ${jsonString(r.dst)},\n    "conn": ${jsonString(r.conn)}\n  }`).join(',\n')}\n]`;
+    case 'csv':
+      return ['src,dst,conn', ...list.map((r) => [r.src, r.dst, r.conn].map(csvField).join(','))].join('\n') + '\n';
+    case 'md':
+      return ['| src | dst | conn |', '|-----|-----|------|', ...list.map((r) => `| ${r.src} | ${r.dst} | ${r.conn} |`)].join('\n') + '\n';
+    case 'dot':
+      return formatDot(conns, list, workloads);
+  }
+}
+
+function formatDot(conns: readonly Connection[], list: Row[], workloads: readonly Workload[]): string {
+  // Nodes: every workload of the input, and every address range that appears in a connection.
+  const byNamespace = new Map<string, Set<string>>();
+  const external = new Set<string>();
+  const addWorkload = (ns: string, id: string) => {
+    let s = byNamespace.get(ns);
+    if (!s) byNamespace.set(ns, (s = new Set()));
+    s.add(id);
+  };
+  for (const w of workloads) addWorkload(w.namespace, w.id);
+  for (const c of conns) {
+    for (const p of [c.src, c.dst]) {
+      if (p.kind === 'workload') addWorkload(p.workload.namespace, p.workload.id);
+      else external.add(p.name);
+    }
+  }
+  const lines = ['digraph {'];
+  const groups = [...byNamespace.keys()].map((ns) => ({ ns, key: `${ns}[namespace]` })).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  for (const { ns, key } of groups) {
+    lines.push(`\tsubgraph ${quote(`cluster_${ns.replace(/-/g, '_')}[namespace]`)} {`);
+    lines.push('\t\tcolor="black"');
+    lines.push('\t\tfontcolor="black"');
+    const nodes = [...byNamespace.get(ns)!].map((id) => `\t\t${quote(id)} [label=${quote(id.slice(ns.length + 1))} color="blue" fontcolor="blue"]`).sort();
+    lines.push(...nodes);
+    lines.push(`\t\tlabel=${quote(key)}`);
+    lines.push('\t}');
+  }
+  lines.push(...[...external].map((n) => `\t${quote(n)} [label=${quote(n)} color="red2" fontcolor="red2"]`).sort());
+  lines.push(...list.map((r) => `\t${quote(r.src)} -> ${quote(r.dst)} [label=${quote(r.conn)} color="gold2" fontcolor="darkgreen" weight=${r.src <= r.dst ? '0.5' : '1'}]`).sort());
+  lines.push('}');
+  return lines.join('\n');
+}

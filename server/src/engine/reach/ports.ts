@@ -1,0 +1,82 @@
+import type { Workload } from '../model/workloads';
+import { ConnectionSet, isProtocol, type Protocol } from './connections';
+import { PortSet } from './portset';
+
+/**
+ * What one `ports` entry of a rule allows, before the destination is known.
+ * Named ports resolve against the destination workload's container ports, protocol included.
+ */
+export type PortSpec =
+  | { kind: 'all' }
+  | { kind: 'numbers'; conns: ConnectionSet }
+  | { kind: 'named'; name: string; protocol?: Protocol };
+
+export const ALL_PORTS: PortSpec = { kind: 'all' };
+
+/** A rule's ports: the union of its entries. An empty list means every port. */
+export class PortMatcher {
+  private readonly fixed: ConnectionSet;
+  private readonly named: { name: string; protocol?: Protocol }[];
+
+  constructor(specs: readonly PortSpec[]) {
+    let fixed = ConnectionSet.none;
+    const named: { name: string; protocol?: Protocol }[] = [];
+    if (specs.length === 0) fixed = ConnectionSet.all;
+    for (const s of specs) {
+      if (s.kind === 'all') fixed = ConnectionSet.all;
+      else if (s.kind === 'numbers') fixed = fixed.union(s.conns);
+      else named.push({ name: s.name, protocol: s.protocol });
+    }
+    this.fixed = fixed;
+    this.named = named;
+  }
+
+  static readonly all = new PortMatcher([]);
+
+  get hasNamedPorts(): boolean {
+    return this.named.length > 0;
+  }
+
+  /**
+   * The connections allowed towards a destination (undefined: an IP, where names mean nothing).
+   * A name resolves to the first container port of that name; when the rule states a protocol,
+   * the container port must use it.
+   */
+  resolve(dst?: Workload): ConnectionSet {
+    if (this.named.length === 0 || !dst) return this.fixed;
+    let out = this.fixed;
+    for (const n of this.named) {
+      const p = resolveNamedPort(dst, n.name, n.protocol);
+      if (p) out = out.union(ConnectionSet.of(p.protocol, PortSet.port(p.port)));
+    }
+    return out;
+  }
+
+  /** The numeric part only (what the rule allows to any destination regardless of port names). */
+  get numeric(): ConnectionSet {
+    return this.fixed;
+  }
+
+  namedPorts(): readonly { name: string; protocol?: Protocol }[] {
+    return this.named;
+  }
+}
+
+/** The container port a name refers to on a workload, or undefined when it does not resolve. */
+export function resolveNamedPort(w: Workload, name: string, protocol?: Protocol): { port: number; protocol: Protocol } | undefined {
+  const p = w.ports.find((x) => x.name === name);
+  if (!p || (protocol !== undefined && p.protocol !== protocol)) return undefined;
+  return { port: p.port, protocol: p.protocol };
+}
+
+/** A NetworkPolicy port entry: protocol (TCP by default), number or name, endPort. */
+export function netpolPortSpec(protocol: string, port: number | string | undefined, endPort: number | undefined): PortSpec | undefined {
+  const proto = protocol.toUpperCase();
+  if (!isProtocol(proto)) return undefined;
+  if (port === undefined) return { kind: 'numbers', conns: ConnectionSet.of(proto, PortSet.all) };
+  if (typeof port === 'string' && !/^\d+$/.test(port)) return { kind: 'named', name: port, protocol: proto };
+  const n = Number(port);
+  if (!Number.isInteger(n) || n < 1 || n > 65535) return undefined;
+  const end = endPort !== undefined && endPort >= n ? endPort : n;
+  return { kind: 'numbers', conns: ConnectionSet.of(proto, PortSet.range(n, end)) };
+}
