@@ -89,3 +89,37 @@ test('usage errors: exit 2 and the usage text', () => {
   }
   assert.equal(run(['--help']).code, 0);
 });
+
+test('reach examples: the connectivity list in every format', () => {
+  for (const format of ['txt', 'json', 'csv', 'md', 'dot']) {
+    const r = run(['reach', 'examples', '--format', format]);
+    assert.equal(r.code, 0, r.stderr);
+    golden(`reach.${format}`, r.stdout);
+  }
+  const txt = run(['reach', 'examples']).stdout;
+  assert.match(txt, /^payments\/ledger\[Deployment\] => payments\/postgres\[StatefulSet\] : TCP 5432$/m);
+  assert.doesNotMatch(txt, /^payments\/ledger\[Deployment\] => 0\.0\.0\.0/m, 'ledger has no route out');
+});
+
+test('reach --focus --direction egress keeps only the workload\'s own connections', () => {
+  const r = run(['reach', 'examples', '--focus', 'payments/ledger', '--direction', 'egress']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout, 'payments/ledger[Deployment] => payments/postgres[StatefulSet] : TCP 5432\n');
+  assert.equal(run(['reach', 'examples', '--focus', 'nope']).code, 2);
+  assert.equal(run(['reach', 'examples', '--direction', 'egress']).code, 2, '--direction needs --focus');
+});
+
+test('explain prints the verdict and the deciding rules with file:line', () => {
+  const r = run(['explain', 'examples', '--from', 'payments/ledger', '--to', 'payments/postgres', '--port', '5432/TCP']);
+  assert.equal(r.code, 0, r.stderr);
+  golden('explain-ledger-postgres.txt', r.stdout);
+  assert.match(r.stdout, /^TCP 5432: ALLOWED$/m);
+  assert.match(r.stdout, /allowed by rule NetworkPolicy payments\/ledger-to-postgres, spec\.egress\[0\]\n\s+at examples\/payments\/payments\.yaml:45:5/);
+  const denied = run(['explain', 'examples', '--from', 'payments/ledger', '--to', '203.0.113.7', '--port', '443']);
+  assert.match(denied.stdout, /^TCP 443: DENIED$/m);
+  assert.match(denied.stdout, /select payments\/ledger\[Deployment\] for egress, and no rule allows/);
+  const json = JSON.parse(run(['explain', 'examples', '--from', 'shop/web', '--to', 'payments/ledger', '--format', 'json']).stdout);
+  assert.equal(json.allowed, 'All Connections');
+  assert.equal(run(['explain', 'examples', '--from', 'shop/web']).code, 2, '--to is required');
+  assert.equal(run(['explain', 'examples', '--from', 'shop/web', '--to', 'shop/web', '--port', '70000']).code, 2);
+});

@@ -1,6 +1,6 @@
 import { promises as fs } from 'fs';
 import * as path from 'path';
-import { analyze, fixesFor, formatConnlist, LineIndex, severityRank, type Analysis, type ConnlistFormat, type Peer, type Severity, type Workload } from '../engine';
+import { analyze, ConnectionSet, explainPair, fixesFor, formatConnlist, IpRangeSet, LineIndex, parseCidr, severityRank, type Analysis, type ConnlistFormat, type Explanation, type Peer, type Protocol, type Reachability, type Severity, type SourceRef, type Workload } from '../engine';
 import { findManifests, isManifestPath, pathToUri, readManifest, uriToPath } from '../host/files';
 
 const VERSION = '0.1.0';
@@ -10,6 +10,9 @@ const USAGE = `Usage: egress-lens <command> [options]
 Commands:
   check [paths...]   Report egress misconfigurations in Kubernetes YAML (default path: .)
   reach [paths...]   List who can connect to whom, and on which ports
+
+  explain [paths...] --from A --to B [--port 443/TCP]
+                     Why A can or cannot reach B: every deciding rule, with file:line
 
 Options for reach:
   --format txt|json|csv|md|dot   Output format (default: txt, the np-guard/netpol-analyzer connlist format)
@@ -155,6 +158,68 @@ async function check(args: string[], io: Io): Promise<number> {
   return findings.some((f) => severityRank[f.severity] >= severityRank[failOn]) ? 1 : 0;
 }
 
+function resolvePeer(spec: string, r: Reachability, flag: string): Peer {
+  const exact = r.workloads.filter((w) => w.id === spec);
+  const candidates = exact.length > 0 ? exact : r.workloads.filter((w) => focusMatches(spec, w));
+  if (candidates.length === 1) return { kind: 'workload', workload: candidates[0] };
+  if (candidates.length > 1) throw new UsageError(`${flag} "${spec}" is ambiguous: ${candidates.map((w) => w.id).join(', ')}`);
+  const cidr = parseCidr(spec.includes('/') ? spec : spec.includes(':') ? `${spec}/128` : `${spec}/32`);
+  if (cidr) return { kind: 'ip', ips: cidr.set, name: `${spec}[External]` };
+  if (/^(\*\.)?([a-z0-9-]+\.)+[a-z]{2,}$/i.test(spec)) {
+    // NetworkPolicy cannot name hosts: what holds for every external address holds for this host.
+    return { kind: 'ip', ips: IpRangeSet.all, name: `${spec}[External]` };
+  }
+  throw new UsageError(`${flag} "${spec}": no workload, IP address or host name matches`);
+}
+
+function parsePort(spec: string): { protocol: Protocol; port: number } {
+  const m = /^(\d+)(?:\/(tcp|udp|sctp))?$/i.exec(spec) ?? /^(tcp|udp|sctp)\/(\d+)$/i.exec(spec);
+  if (!m) throw new UsageError(`--port "${spec}": expected PORT or PORT/PROTOCOL, e.g. 443/TCP`);
+  const [num, proto] = /^\d+$/.test(m[1]) ? [m[1], m[2]] : [m[2], m[1]];
+  const port = Number(num);
+  if (port < 1 || port > 65535) throw new UsageError(`--port "${spec}": a port is 1-65535`);
+  return { port, protocol: (proto ?? 'TCP').toUpperCase() as Protocol };
+}
+
+function formatExplanation(e: Explanation, a: Analysis, cwd: string): string {
+  const lines: string[] = [];
+  const where = (ref: SourceRef) => {
+    const file = a.files.find((f) => f.uri === ref.uri);
+    const pos = new LineIndex(file?.text ?? '').position(ref.span.start);
+    return `${displayPath(ref.uri, cwd)}:${pos.line + 1}:${pos.character + 1}`;
+  };
+  lines.push(`${e.src} => ${e.dst}`);
+  if (e.query) lines.push(`${e.query.protocol} ${e.query.port}: ${e.query.allowed ? 'ALLOWED' : 'DENIED'}`);
+  else lines.push(`Allowed: ${e.allowed.toString()}`);
+  for (const s of e.sides) {
+    lines.push('');
+    lines.push(`${s.direction === 'egress' ? 'Egress of' : 'Ingress of'} ${s.subject}${s.restricted ? '' : ' (no policy restricts it)'}: ${s.allowed.isEmpty ? 'nothing allowed' : s.allowed.toString() + ' allowed'}`);
+    for (const d of s.decisions) {
+      lines.push(`  ${d.verdict === 'allow' ? '+' : '-'} ${d.conns.toString()}: ${d.text}`);
+      for (const ref of d.refs) lines.push(`      at ${where(ref)}`);
+    }
+  }
+  return lines.join('\n') + '\n';
+}
+
+async function explain(args: string[], io: Io): Promise<number> {
+  const { paths, options } = parseArgs(args, { from: null, to: null, port: null, format: ['text', 'json'] });
+  const from = options.get('from');
+  const to = options.get('to');
+  if (!from || !to) throw new UsageError('explain needs --from and --to');
+  const query = options.has('port') ? parsePort(options.get('port')!) : undefined;
+  const analysis = analyze(await collect(paths, io.cwd));
+  const r = analysis.reach;
+  const src = resolvePeer(from, r, '--from');
+  const dst = resolvePeer(to, r, '--to');
+  if (src.kind === 'ip' && dst.kind === 'ip') throw new UsageError('one of --from and --to must be a workload');
+  const e = explainPair(r, src, dst, query);
+  if (options.get('format') === 'json') {
+    io.out(JSON.stringify(e, (k, v) => (v instanceof ConnectionSet ? v.toString() : k === 'span' ? undefined : v), 2) + '\n');
+  } else io.out(formatExplanation(e, analysis, io.cwd));
+  return 0;
+}
+
 /** A workload named on the command line: `ns/name[Kind]`, `ns/name` or `name`. */
 function focusMatches(spec: string, w: Workload): boolean {
   return spec === w.id || spec === `${w.namespace}/${w.name}` || spec === w.name;
@@ -199,6 +264,8 @@ export async function main(argv: string[], io: Io): Promise<number> {
         return await check(rest, io);
       case 'reach':
         return await reach(rest, io);
+      case 'explain':
+        return await explain(rest, io);
       default:
         throw new UsageError(`unknown command "${command}"`);
     }

@@ -16,3 +16,4 @@ export { PortSet } from './reach/portset';
 export { IpRangeSet, parseCidr } from './reach/iprange';
 export type { Peer } from './reach/rules';
 export type { Workload } from './model/workloads';
+export { explainPair, type Explanation, type ExplainedDirection, type ExplainedDecision, type SourceRef } from './reach/explain';

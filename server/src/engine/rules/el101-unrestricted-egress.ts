@@ -2,7 +2,6 @@ import { nameSpan, objectName } from '../model/anchor';
 import { insertDocumentAfter } from '../fixes/edits';
 import { renderYaml } from '../fixes/render';
 import { detectStyle } from '../fixes/style';
-import { policiesSelecting } from '../policy/selection';
 import { defaultDenyEgress, freeName } from '../scaffold/default-deny';
 import { defineRule, type RawFinding } from './rule';
 import { resourceAt } from './lookup';
@@ -12,7 +11,7 @@ export const el101 = defineRule({
   name: 'unrestricted-egress',
   severity: 'warning',
   docs: {
-    summary: 'A workload is selected by no policy that restricts its egress, so its pods can reach any destination.',
+    summary: 'A workload is selected by no policy that restricts its egress (a NetworkPolicy with Egress, or an admin/baseline policy with egress rules), so its pods can reach any destination.',
     why: 'Kubernetes allows all egress by default. Until a policy with `Egress` selects a pod, a compromised pod can exfiltrate data to anywhere on the internet and reach every service in the cluster.',
     bad: 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\n  namespace: shop\nspec:\n  selector:\n    matchLabels: {app: api}\n  template:\n    metadata:\n      labels: {app: api}\n    spec:\n      containers:\n      - name: api\n        image: shop/api:1.0\n',
     good: 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\n  namespace: shop\nspec:\n  selector:\n    matchLabels: {app: api}\n  template:\n    metadata:\n      labels: {app: api}\n    spec:\n      containers:\n      - name: api\n        image: shop/api:1.0\n---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: default-deny-egress\n  namespace: shop\nspec:\n  podSelector: {}\n  policyTypes: [Egress]\n  egress:\n  - to:\n    - namespaceSelector:\n        matchLabels: {kubernetes.io/metadata.name: kube-system}\n      podSelector:\n        matchLabels: {k8s-app: kube-dns}\n    ports:\n    - {protocol: UDP, port: 53}\n    - {protocol: TCP, port: 53}\n',
@@ -22,7 +21,7 @@ export const el101 = defineRule({
     const out: RawFinding[] = [];
     for (const w of ctx.model.workloads) {
       if (w.hostNetwork) continue;
-      if (policiesSelecting(ctx.model, w, 'egress').length > 0) continue;
+      if (ctx.reach.egressRestricted(w)) continue;
       const r = w.resources[0];
       out.push({
         uri: r.uri,
