@@ -7,7 +7,7 @@ import { compileNetpol, ipBlockSet } from './compile-netpol';
 import { ConnectionSet } from './connections';
 import { evaluate, PolicyIndex, type DirectionVerdict } from './evaluate';
 import { IpRangeSet, parseCidr, partition } from './iprange';
-import type { Peer } from './rules';
+import type { Direction, Peer } from './rules';
 
 export interface Connection {
   src: Peer;
@@ -44,7 +44,7 @@ export class Reachability {
   readonly externalDestinations: Peer[];
   /** External sources: the IPv4 space cut by every CIDR of an ingress rule. */
   readonly externalSources: Peer[];
-  private readonly egressCache = new Map<Workload, Map<string, ConnectionSet>>();
+  private readonly tables: Record<Direction, Map<Workload, DirectionTable>> = { egress: new Map(), ingress: new Map() };
 
   constructor(model: Model) {
     this.index = new WorkloadIndex(model.workloads, model.namespaces);
@@ -103,6 +103,19 @@ export class Reachability {
     return { allowed, egress, ingress };
   }
 
+  /**
+   * What a workload allows in one direction, for every peer at once: one generic verdict for the peers
+   * that no specific rule names, and verdicts for the few peers that rules do name.
+   */
+  table(w: Workload, dir: Direction): DirectionTable {
+    let t = this.tables[dir].get(w);
+    if (!t) {
+      t = buildTable(this.policies, dir, w, dir === 'egress' ? this.externalDestinations : this.externalSources, this.workloads);
+      this.tables[dir].set(w, t);
+    }
+    return t;
+  }
+
   /** Whether a workload's egress is restricted by any policy at all. */
   egressRestricted(w: Workload): boolean {
     const a = this.policies.of(w, 'egress');
@@ -116,16 +129,97 @@ export class Reachability {
    */
   connections(): Connection[] {
     const out: Connection[] = [];
+    const name = (p: Peer) => (p.kind === 'workload' ? p.workload.id : p.name);
     const wl: Peer[] = this.workloads.map((w) => ({ kind: 'workload', workload: w }));
-    for (const src of [...this.externalSources, ...wl]) {
-      for (const dst of [...wl, ...this.externalDestinations]) {
-        if (src.kind === 'ip' && dst.kind === 'ip') continue;
-        if (src.kind === 'workload' && dst.kind === 'workload' && src.workload.id === dst.workload.id) continue;
-        const { allowed } = this.between(src, dst);
-        if (!allowed.isEmpty) out.push({ src, dst, conns: allowed });
+    const peerOf = new Map(wl.map((p) => [(p as { workload: Workload }).workload, p]));
+    // Destinations open to peers they do not name, and, per source, the destinations that name it.
+    const open: Workload[] = [];
+    const namedBy = new Map<Workload, Workload[]>();
+    for (const w of this.workloads) {
+      const t = this.table(w, 'ingress');
+      if (!t.generic.isEmpty) open.push(w);
+      for (const src of t.specific.keys()) {
+        let l = namedBy.get(src);
+        if (!l) namedBy.set(src, (l = []));
+        l.push(w);
       }
     }
-    const name = (p: Peer) => (p.kind === 'workload' ? p.workload.id : p.name);
+    for (const srcW of this.workloads) {
+      const src = peerOf.get(srcW)!;
+      const e = this.table(srcW, 'egress');
+      const candidates = new Set<Workload>(e.specific.keys());
+      if (!e.generic.isEmpty) {
+        for (const w of open) candidates.add(w);
+        for (const w of namedBy.get(srcW) ?? []) candidates.add(w);
+      }
+      for (const dstW of candidates) {
+        if (dstW.id === srcW.id) continue;
+        const allowed = e.get(dstW).intersect(this.table(dstW, 'ingress').get(srcW));
+        if (!allowed.isEmpty) out.push({ src, dst: peerOf.get(dstW)!, conns: allowed });
+      }
+      for (const part of this.externalDestinations) {
+        const allowed = e.getIp(part);
+        if (!allowed.isEmpty) out.push({ src, dst: part, conns: allowed });
+      }
+    }
+    for (const part of this.externalSources) {
+      for (const dstW of this.workloads) {
+        const allowed = this.table(dstW, 'ingress').getIp(part);
+        if (!allowed.isEmpty) out.push({ src: part, dst: peerOf.get(dstW)!, conns: allowed });
+      }
+    }
     return out.sort((a, b) => byteCompare(name(a.src), name(b.src)) || byteCompare(name(a.dst), name(b.dst)));
   }
+}
+
+/** A stand-in for "any workload no rule names": matches only rules that match every peer. */
+const GENERIC_WORKLOAD: Workload = { id: '', kind: '', name: '', namespace: '', labels: {}, ports: [], hostNetwork: false, resources: [] };
+const GENERIC_ADDRESS: Peer = { kind: 'ip', ips: IpRangeSet.empty, name: '' };
+
+export class DirectionTable {
+  constructor(
+    readonly generic: ConnectionSet,
+    readonly specific: ReadonlyMap<Workload, ConnectionSet>,
+    readonly ipGeneric: ConnectionSet,
+    readonly ipSpecific: ReadonlyMap<Peer, ConnectionSet>,
+  ) {}
+
+  get(w: Workload): ConnectionSet {
+    return this.specific.get(w) ?? this.generic;
+  }
+
+  /** For a part of the external partition (other addresses: use Reachability.between). */
+  getIp(part: Peer): ConnectionSet {
+    return this.ipSpecific.get(part) ?? this.ipGeneric;
+  }
+}
+
+function buildTable(policies: PolicyIndex, dir: Direction, w: Workload, parts: readonly Peer[], workloads: readonly Workload[]): DirectionTable {
+  const applied = policies.of(w, dir);
+  const rules = [...applied.admin, ...applied.netpol, ...applied.baseline].flatMap((p) => p.rules[dir]);
+  if (rules.length === 0 && applied.netpol.length === 0) {
+    const all = evaluate(policies, dir, w, { kind: 'workload', workload: GENERIC_WORKLOAD }).allowed;
+    return new DirectionTable(all, new Map(), all, new Map());
+  }
+  const named = new Set<Workload>();
+  const anyNames = new Set<string>();
+  let ips = IpRangeSet.empty;
+  for (const r of rules) {
+    if (!r.peers.any) {
+      for (const x of r.peers.workloads) named.add(x);
+      ips = ips.union(r.peers.ips);
+    } else if (dir === 'egress') for (const n of r.ports.namedPorts()) anyNames.add(n.name);
+  }
+  // Egress rules to every peer with named ports: the result depends on each destination's port names.
+  if (anyNames.size > 0) for (const x of workloads) if (x.ports.some((p) => p.name !== undefined && anyNames.has(p.name))) named.add(x);
+  const specific = new Map<Workload, ConnectionSet>();
+  for (const x of named) specific.set(x, evaluate(policies, dir, w, { kind: 'workload', workload: x }).allowed);
+  const ipSpecific = new Map<Peer, ConnectionSet>();
+  if (!ips.isEmpty) for (const part of parts) if (part.kind === 'ip' && ips.overlaps(part.ips)) ipSpecific.set(part, evaluate(policies, dir, w, part).allowed);
+  return new DirectionTable(
+    evaluate(policies, dir, w, { kind: 'workload', workload: GENERIC_WORKLOAD }).allowed,
+    specific,
+    evaluate(policies, dir, w, GENERIC_ADDRESS).allowed,
+    ipSpecific,
+  );
 }

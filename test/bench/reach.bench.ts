@@ -1,0 +1,55 @@
+// npm run bench:reach — full reachability on a generated workspace of about 500 namespaces,
+// 5,000 workloads and 3,000 policies, and a one-document edit followed by re-computation.
+import { Workspace } from '../../server/src/engine';
+import { generateWorkspace } from './generator';
+import { fmt, mb, summarize } from './stats';
+
+const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+let peakRss = 0;
+const sample = () => (peakRss = Math.max(peakRss, process.memoryUsage().rss));
+const timer = setInterval(sample, 20);
+
+const files = generateWorkspace({ namespaces: 500, workloadsPerNamespace: 10, seed: 7 });
+const ws = new Workspace();
+let t = performance.now();
+for (const f of files) ws.set(f);
+const parseMs = performance.now() - t;
+const first = ws.analyze();
+const m = first.model;
+console.log(`workspace: ${files.length} files, ${m.resources.length} resources, ${m.namespaces.size} namespaces, ${m.workloads.length} workloads, ${m.networkPolicies.length + m.adminPolicies.length} policies (parse ${fmt(parseMs)})`);
+
+const full: number[] = [];
+let lines = 0;
+for (let i = 0; i < RUNS; i++) {
+  const a = ws.analyze();
+  t = performance.now();
+  lines = a.reach.connections().length;
+  full.push(performance.now() - t);
+  sample();
+}
+
+// An edit: one policy document changes (the api-to-db port of one namespace).
+const target = files.find((f) => f.uri.includes('/ns-123/'))!;
+const edits: number[] = [];
+for (let i = 0; i < RUNS; i++) {
+  const text = target.text.replace(/port: (5432|5433)\n/, (_, p) => `port: ${p === '5432' ? 5433 : 5432}\n`);
+  target.text = text;
+  t = performance.now();
+  ws.set({ uri: target.uri, text, version: i + 2 });
+  const a = ws.analyze();
+  a.reach.connections();
+  edits.push(performance.now() - t);
+  sample();
+}
+clearInterval(timer);
+
+const f = summarize(full);
+const e = summarize(edits);
+console.log(`connections listed: ${lines}`);
+console.log('');
+console.log('| measurement | median | p95 |');
+console.log('|---|---|---|');
+console.log(`| full reachability (all pairs, ${m.workloads.length} workloads) | ${fmt(f.median)} | ${fmt(f.p95)} |`);
+console.log(`| one-document edit, re-analysis and full reachability | ${fmt(e.median)} | ${fmt(e.p95)} |`);
+console.log(`| peak RSS | ${mb(peakRss)} | |`);
+console.log(`(${RUNS} runs each)`);
