@@ -15,9 +15,15 @@ export interface Analysis {
   readonly reach: Reachability;
 }
 
-function withReach(a: Omit<Analysis, 'reach'>): Analysis {
+/** Reachability computed so far, per analysis (to hand to the next analysis for reuse). */
+const computedReach = new WeakMap<Analysis, () => Reachability | undefined>();
+
+function withReach(a: Omit<Analysis, 'reach'>, previous?: Analysis): Analysis {
   let reach: Reachability | undefined;
-  return Object.defineProperty(a, 'reach', { get: () => (reach ??= new Reachability(a.model)), enumerable: false }) as Analysis;
+  const prev = previous ? computedReach.get(previous)?.() : undefined;
+  const out = Object.defineProperty(a, 'reach', { get: () => (reach ??= new Reachability(a.model, prev)), enumerable: false }) as Analysis;
+  computedReach.set(out, () => reach);
+  return out;
 }
 
 function compareFindings(a: Finding, b: Finding): number {
@@ -25,9 +31,10 @@ function compareFindings(a: Finding, b: Finding): number {
 }
 
 /** Run every enabled rule over parsed files. */
-export function analyzeParsed(files: ParsedFile[], config: EngineConfig): Analysis {
+export function analyzeParsed(files: ParsedFile[], config: EngineConfig, previous?: Analysis): Analysis {
+  const reuse = previous && previous.config === config ? previous : undefined;
   const model = buildModel(files, config);
-  const base = withReach({ config, files, model, findings: [] });
+  const base = withReach({ config, files, model, findings: [] }, reuse);
   const ctx: RuleContext = { files, model, config, get reach() { return base.reach; } };
   const findings: Finding[] = [];
   for (const rule of rules) {
@@ -136,7 +143,11 @@ export class Workspace {
     return [...this.files.keys()];
   }
 
+  private last?: Analysis;
+
+  /** Analyse the workspace, reusing what the previous analysis computed for unchanged documents. */
   analyze(): Analysis {
-    return analyzeParsed([...this.files.values()], this.config);
+    this.last = analyzeParsed([...this.files.values()], this.config, this.last);
+    return this.last;
   }
 }

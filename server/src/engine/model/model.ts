@@ -22,11 +22,31 @@ export interface Model {
   adminPolicies: Resource[];
 }
 
+// Unchanged files keep their resources, and unchanged resources their derived objects, between analyses:
+// identity tells later stages (reachability) what they may reuse.
+const resourceCache = new WeakMap<ParsedFile, { defaultNamespace: string; resources: Resource[] }>();
+const netpolCache = new WeakMap<Resource, NetworkPolicy>();
+
+function fileResources(f: ParsedFile, defaultNamespace: string): Resource[] {
+  const hit = resourceCache.get(f);
+  if (hit && hit.defaultNamespace === defaultNamespace) return hit.resources;
+  const resources = resourcesOf(f, defaultNamespace);
+  resourceCache.set(f, { defaultNamespace, resources });
+  return resources;
+}
+
+function networkPolicyOf(r: Resource): NetworkPolicy {
+  let np = netpolCache.get(r);
+  if (!np) netpolCache.set(r, (np = readNetworkPolicy(r)));
+  return np;
+}
+
+/** Build the model of parsed files (unchanged files reuse their resources). */
 export function buildModel(files: readonly ParsedFile[], config: EngineConfig): Model {
   const resources: Resource[] = [];
-  for (const f of files) for (const r of resourcesOf(f, config.defaultNamespace)) resources.push(r);
+  for (const f of files) for (const r of fileResources(f, config.defaultNamespace)) resources.push(r);
   const workloads = workloadsOf(resources);
-  const networkPolicies = resources.filter(isNetworkPolicy).map(readNetworkPolicy);
+  const networkPolicies = resources.filter(isNetworkPolicy).map(networkPolicyOf);
   const adminPolicies = resources.filter(isAdminPolicy);
   const namespaces = new Map<string, Namespace>();
   for (const r of resources) {

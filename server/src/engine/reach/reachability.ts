@@ -1,13 +1,13 @@
 import type { Model } from '../model/model';
 import { WorkloadIndex } from '../model/index';
-import { isRecord } from '../model/resources';
+import { isRecord, type Resource } from '../model/resources';
 import type { Workload } from '../model/workloads';
 import { compileAdminPolicy, type CompiledAdminPolicy } from './compile-admin';
 import { compileNetpol, ipBlockSet } from './compile-netpol';
 import { ConnectionSet } from './connections';
 import { evaluate, PolicyIndex, type DirectionVerdict } from './evaluate';
 import { IpRangeSet, parseCidr, partition } from './iprange';
-import type { Direction, Peer } from './rules';
+import { peerName, type CompiledRule, type Direction, type Peer } from './rules';
 
 export interface Connection {
   src: Peer;
@@ -21,6 +21,34 @@ export interface PairVerdict {
   egress?: DirectionVerdict;
   /** The destination's ingress side (absent when the destination is an address). */
   ingress?: DirectionVerdict;
+}
+
+function policyKey(r: Resource): string {
+  return `${r.kind}/${r.namespace}/${r.name}/${r.uri}`;
+}
+
+/** What a compiled policy means, independent of where its text sits: subjects, and each rule resolved. */
+function fingerprint(subjects: Iterable<Workload>, rules: Record<Direction, CompiledRule[]>, extra = ''): { fingerprint: string; subjects: string[]; namedAny: boolean } {
+  const ids = [...subjects].map((w) => w.id).sort();
+  let namedAny = false;
+  const parts: string[] = [extra, ids.join(',')];
+  for (const dir of ['egress', 'ingress'] as const) {
+    parts.push(dir);
+    for (const r of rules[dir]) {
+      if (r.peers.any && r.ports.hasNamedPorts) namedAny = true;
+      const peers = r.peers.any ? '*' : `${[...r.peers.workloads].map((w) => w.id).sort().join(',')}|${r.peers.ips.toString()}`;
+      parts.push(`${r.action}|${peers}|${r.ports.numeric.toString()}|${r.ports.namedPorts().map((n) => `${n.name}/${n.protocol ?? ''}`).join(',')}`);
+    }
+  }
+  return { fingerprint: parts.join('\n'), subjects: ids, namedAny };
+}
+
+function samePorts(a: ReadonlyMap<string, string>, b: ReadonlyMap<string, string>): boolean {
+  for (const [id, ports] of b) {
+    const before = a.get(id);
+    if (before !== undefined && before !== ports) return false;
+  }
+  return true;
 }
 
 function ipPeer(set: IpRangeSet): Peer {
@@ -44,14 +72,31 @@ export class Reachability {
   readonly externalDestinations: Peer[];
   /** External sources: the IPv4 space cut by every CIDR of an ingress rule. */
   readonly externalSources: Peer[];
-  private readonly tables: Record<Direction, Map<Workload, DirectionTable>> = { egress: new Map(), ingress: new Map() };
+  private readonly tables: Record<Direction, Map<string, DirectionTable>> = { egress: new Map(), ingress: new Map() };
 
-  constructor(model: Model) {
+  /** Per policy (kind/namespace/name): what it means, resolved, and whom it applies to. */
+  private readonly fingerprints = new Map<string, { fingerprint: string; subjects: string[]; namedAny: boolean }>();
+  /** Per workload id: its container ports, as named-port resolution sees them. */
+  private readonly portsById = new Map<string, string>();
+
+  /**
+   * With the reachability of the previous analysis, the tables of every workload that no changed policy
+   * applies to are reused. A policy "changed" when what it resolves to changed: its subjects, its rules'
+   * peers, ports or actions, not its text (so edits elsewhere in its file, or to unrelated policies, cost
+   * nothing). Changes to container ports or to the external address partition recompute everything.
+   */
+  constructor(
+    readonly model: Model,
+    previous?: Reachability,
+  ) {
     this.index = new WorkloadIndex(model.workloads, model.namespaces);
     this.workloads = [...model.workloads].sort((a, b) => byteCompare(a.id, b.id));
     const netpols = model.networkPolicies.map((np) => compileNetpol(np, this.index));
     const admin = model.adminPolicies.map((r) => compileAdminPolicy(r, this.index)).filter((p): p is CompiledAdminPolicy => p !== undefined);
     this.policies = new PolicyIndex(netpols, admin);
+    for (const c of netpols) this.fingerprints.set(policyKey(c.policy.resource), fingerprint(c.subjects, c.rules));
+    for (const c of admin) this.fingerprints.set(policyKey(c.resource), fingerprint(c.subjects, c.rules, `${c.tier}/${c.priority}`));
+    for (const w of this.workloads) this.portsById.set(w.id, JSON.stringify(w.ports));
 
     const v4 = (s: IpRangeSet | undefined): IpRangeSet | undefined => (s ? s.intersect(IpRangeSet.allV4) : undefined);
     const dstSets: IpRangeSet[] = [];
@@ -81,8 +126,26 @@ export class Reachability {
         }
       }
     }
-    this.externalDestinations = partition(IpRangeSet.allV4, dstSets).map(ipPeer);
-    this.externalSources = partition(IpRangeSet.allV4, srcSets).map(ipPeer);
+    const dst = partition(IpRangeSet.allV4, dstSets).map(ipPeer);
+    const src = partition(IpRangeSet.allV4, srcSets).map(ipPeer);
+    const sameParts = (a: Peer[], b: readonly Peer[]) => a.length === b.length && a.every((p, i) => peerName(p) === peerName(b[i]));
+    const reusable = previous !== undefined && sameParts(dst, previous.externalDestinations) && sameParts(src, previous.externalSources) && samePorts(previous.portsById, this.portsById);
+    this.externalDestinations = reusable ? previous.externalDestinations : dst;
+    this.externalSources = reusable ? previous.externalSources : src;
+    if (reusable) {
+      const affected = new Set<string>();
+      const membershipChanged = previous.portsById.size !== this.portsById.size || [...this.portsById.keys()].some((id) => !previous.portsById.has(id));
+      for (const [key, now] of this.fingerprints) {
+        const before = previous.fingerprints.get(key);
+        if (before?.fingerprint === now.fingerprint && !(membershipChanged && now.namedAny)) continue;
+        for (const id of now.subjects) affected.add(id);
+        for (const id of before?.subjects ?? []) affected.add(id);
+      }
+      for (const [key, before] of previous.fingerprints) if (!this.fingerprints.has(key)) for (const id of before.subjects) affected.add(id);
+      for (const dir of ['egress', 'ingress'] as const) {
+        for (const [id, t] of previous.tables[dir]) if (!affected.has(id) && this.portsById.has(id)) this.tables[dir].set(id, t);
+      }
+    }
   }
 
   egress(src: Workload, dst: Peer, explain = false): DirectionVerdict {
@@ -108,10 +171,10 @@ export class Reachability {
    * that no specific rule names, and verdicts for the few peers that rules do name.
    */
   table(w: Workload, dir: Direction): DirectionTable {
-    let t = this.tables[dir].get(w);
+    let t = this.tables[dir].get(w.id);
     if (!t) {
       t = buildTable(this.policies, dir, w, dir === 'egress' ? this.externalDestinations : this.externalSources, this.workloads);
-      this.tables[dir].set(w, t);
+      this.tables[dir].set(w.id, t);
     }
     return t;
   }
@@ -134,7 +197,8 @@ export class Reachability {
     const peerOf = new Map(wl.map((p) => [(p as { workload: Workload }).workload, p]));
     // Destinations open to peers they do not name, and, per source, the destinations that name it.
     const open: Workload[] = [];
-    const namedBy = new Map<Workload, Workload[]>();
+    const namedBy = new Map<string, Workload[]>();
+    const byId = new Map(this.workloads.map((w) => [w.id, w]));
     for (const w of this.workloads) {
       const t = this.table(w, 'ingress');
       if (!t.generic.isEmpty) open.push(w);
@@ -147,10 +211,14 @@ export class Reachability {
     for (const srcW of this.workloads) {
       const src = peerOf.get(srcW)!;
       const e = this.table(srcW, 'egress');
-      const candidates = new Set<Workload>(e.specific.keys());
+      const candidates = new Set<Workload>();
+      for (const id of e.specific.keys()) {
+        const w = byId.get(id);
+        if (w) candidates.add(w);
+      }
       if (!e.generic.isEmpty) {
         for (const w of open) candidates.add(w);
-        for (const w of namedBy.get(srcW) ?? []) candidates.add(w);
+        for (const w of namedBy.get(srcW.id) ?? []) candidates.add(w);
       }
       for (const dstW of candidates) {
         if (dstW.id === srcW.id) continue;
@@ -179,13 +247,14 @@ const GENERIC_ADDRESS: Peer = { kind: 'ip', ips: IpRangeSet.empty, name: '' };
 export class DirectionTable {
   constructor(
     readonly generic: ConnectionSet,
-    readonly specific: ReadonlyMap<Workload, ConnectionSet>,
+    /** By workload id (tables outlive the workload objects of one analysis). */
+    readonly specific: ReadonlyMap<string, ConnectionSet>,
     readonly ipGeneric: ConnectionSet,
     readonly ipSpecific: ReadonlyMap<Peer, ConnectionSet>,
   ) {}
 
   get(w: Workload): ConnectionSet {
-    return this.specific.get(w) ?? this.generic;
+    return this.specific.get(w.id) ?? this.generic;
   }
 
   /** For a part of the external partition (other addresses: use Reachability.between). */
@@ -212,8 +281,8 @@ function buildTable(policies: PolicyIndex, dir: Direction, w: Workload, parts: r
   }
   // Egress rules to every peer with named ports: the result depends on each destination's port names.
   if (anyNames.size > 0) for (const x of workloads) if (x.ports.some((p) => p.name !== undefined && anyNames.has(p.name))) named.add(x);
-  const specific = new Map<Workload, ConnectionSet>();
-  for (const x of named) specific.set(x, evaluate(policies, dir, w, { kind: 'workload', workload: x }).allowed);
+  const specific = new Map<string, ConnectionSet>();
+  for (const x of named) specific.set(x.id, evaluate(policies, dir, w, { kind: 'workload', workload: x }).allowed);
   const ipSpecific = new Map<Peer, ConnectionSet>();
   if (!ips.isEmpty) for (const part of parts) if (part.kind === 'ip' && ips.overlaps(part.ips)) ipSpecific.set(part, evaluate(policies, dir, w, part).allowed);
   return new DirectionTable(
