@@ -144,3 +144,20 @@ test('LSP: closing a buffer falls back to the file on disk', async (t) => {
   const back = await client.waitForDiagnostics(uri, (p) => p.version === undefined && p.diagnostics.some((d) => d.code === 'EL103'));
   assert.ok(back.diagnostics.some((d) => d.code === 'EL103'), 'unsaved edits are dropped on close, the disk content counts again');
 });
+
+test('LSP: closing and at once re-opening a file keeps the buffer current (no stale refusal)', async (t) => {
+  const ws = tempCopy();
+  const client = new LspClient();
+  t.after(async () => {
+    await client.shutdown();
+    ws.cleanup();
+  });
+  await client.initialize(ws.uri(''));
+  const { uri, doc } = await openExample(client, ws, FILE);
+  await client.connection.sendNotification('textDocument/didClose', { textDocument: { uri } });
+  await client.connection.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'yaml', version: 7, text: doc.getText() } });
+  const diags = await client.waitForDiagnostics(uri, (p) => p.version === 7);
+  const el103 = diags.diagnostics.find((d) => d.code === 'EL103')!;
+  const actions = await actionsFor(client, uri, el103);
+  assert.ok(actions.some((a) => a.title === 'Add Egress to policyTypes'), 'the fix is offered for the re-opened buffer');
+});

@@ -60,7 +60,19 @@ export class LspClient {
     const have = this.diagnostics.get(uri);
     if (have && pred(have)) return Promise.resolve(have);
     if (this.exited) return Promise.reject(this.exited);
-    return new Promise((resolve, reject) => this.waiters.push({ pred: (p) => p.uri === uri && pred(p), resolve, reject }));
+    return new Promise((resolve, reject) => {
+      // A guard against hanging forever, not a synchronisation: the wait ends on the notification.
+      const guard = setTimeout(() => reject(new Error(`no matching publishDiagnostics for ${uri} within 20 s (last: ${JSON.stringify(this.diagnostics.get(uri)?.version)})`)), 20_000);
+      guard.unref();
+      this.waiters.push({
+        pred: (p) => p.uri === uri && pred(p),
+        resolve: (p) => {
+          clearTimeout(guard);
+          resolve(p);
+        },
+        reject,
+      });
+    });
   }
 
   latest(uri: string): PublishDiagnosticsParams | undefined {

@@ -149,10 +149,10 @@ export function startServer(connection: Connection): void {
     clientUris.delete(uri);
     const p = uriToPath(uri);
     const text = p ? await readManifest(p) : undefined;
+    // Re-opened while the disk was read: the buffer wins.
+    if (clientUris.has(uri)) return;
     if (text !== undefined) workspace.set({ uri, text });
-    else {
-      workspace.delete(uri);
-    }
+    else workspace.delete(uri);
     schedule();
   });
 
@@ -165,7 +165,7 @@ export function startServer(connection: Connection): void {
       if (change.type === FileChangeType.Deleted) workspace.delete(uri);
       else {
         const text = await readManifest(p);
-        if (text !== undefined) workspace.set({ uri, text });
+        if (text !== undefined && !clientUris.has(uri)) workspace.set({ uri, text });
       }
     }
     schedule();
