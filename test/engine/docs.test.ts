@@ -2,15 +2,24 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { analyze, rules } from '../../server/src/engine';
+import { analyze, readConfigFile, rules, type Rule } from '../../server/src/engine';
+
+/** Analyse a docs example: manifests, or a configuration file when the rule is about configuration. */
+export function analyzeExample(rule: Rule, text: string, uri: string) {
+  if (rule.docs.input === 'config') {
+    const { config, problems } = readConfigFile('file:///.egress-lens.yaml', text);
+    return analyze([], { ...config, configProblems: problems });
+  }
+  return analyze([{ uri, text }], rule.docs.config);
+}
 import { renderRuleDoc } from '../support/rule-docs';
 import { repoRoot } from '../support/workspace';
 
 for (const rule of rules) {
   test(`${rule.id}: docs.bad fires and docs.good stays clean`, () => {
-    const bad = analyze([{ uri: 'file:///bad.yaml', text: rule.docs.bad }]);
+    const bad = analyzeExample(rule, rule.docs.bad, 'file:///bad.yaml');
     assert.ok(bad.findings.some((f) => f.ruleId === rule.id), `${rule.id} does not fire on its own bad example`);
-    const good = analyze([{ uri: 'file:///good.yaml', text: rule.docs.good }]);
+    const good = analyzeExample(rule, rule.docs.good, 'file:///good.yaml');
     assert.deepEqual(good.findings.filter((f) => f.ruleId === rule.id).map((f) => f.message), [], `${rule.id} fires on its good example`);
   });
 

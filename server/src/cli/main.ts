@@ -2,6 +2,7 @@ import { promises as fs } from 'fs';
 import * as path from 'path';
 import { analyze, ConnectionSet, explainPair, fixesFor, formatConnlist, IpRangeSet, LineIndex, parseCidr, severityRank, type Analysis, type ConnlistFormat, type Explanation, type Peer, type Protocol, type Reachability, type Severity, type SourceRef, type Workload } from '../engine';
 import { findManifests, isManifestPath, pathToUri, readManifest, uriToPath } from '../host/files';
+import { toSarif } from './sarif';
 
 const VERSION = '0.1.0';
 
@@ -21,7 +22,7 @@ Options for reach:
                            With --focus: only its outgoing or incoming connections (default: both)
 
 Options for check:
-  --format text|json       Output format (default: text)
+  --format text|json|sarif Output format (default: text; sarif: SARIF 2.1.0 for code scanning)
   --fail-on error|warning|info|hint
                            Exit 1 when a finding is at least this severe (default: warning)
   -h, --help               Show this help
@@ -149,12 +150,14 @@ function formatText(findings: JsonFinding[]): string {
 }
 
 async function check(args: string[], io: Io): Promise<number> {
-  const { paths, options } = parseArgs(args, { format: ['text', 'json'], 'fail-on': ['error', 'warning', 'info', 'hint'] });
+  const { paths, options } = parseArgs(args, { format: ['text', 'json', 'sarif'], 'fail-on': ['error', 'warning', 'info', 'hint'] });
   const failOn = (options.get('fail-on') ?? 'warning') as Severity;
   const sources = await collect(paths, io.cwd);
   const analysis = analyze(sources);
   const findings = toJsonFindings(analysis, io.cwd);
-  io.out(options.get('format') === 'json' ? JSON.stringify(findings, null, 2) + '\n' : formatText(findings));
+  const format = options.get('format');
+  if (format === 'sarif') io.out(JSON.stringify(toSarif(analysis, io.cwd, VERSION), null, 2) + '\n');
+  else io.out(format === 'json' ? JSON.stringify(findings, null, 2) + '\n' : formatText(findings));
   return findings.some((f) => severityRank[f.severity] >= severityRank[failOn]) ? 1 : 0;
 }
 

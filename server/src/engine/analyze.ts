@@ -5,6 +5,8 @@ import { ruleById, rules } from './rules';
 import type { RuleContext } from './rules/rule';
 import type { Finding, Fix, SourceFile } from './types';
 import { Reachability } from './reach/reachability';
+import { ANNOTATION, collectSuppressions, isSuppressed, type Suppression } from './suppress';
+import { spanAt } from './model/anchor';
 
 export interface Analysis {
   config: EngineConfig;
@@ -21,7 +23,7 @@ const computedReach = new WeakMap<Analysis, () => Reachability | undefined>();
 function withReach(a: Omit<Analysis, 'reach'>, previous?: Analysis): Analysis {
   let reach: Reachability | undefined;
   const prev = previous ? computedReach.get(previous)?.() : undefined;
-  const out = Object.defineProperty(a, 'reach', { get: () => (reach ??= new Reachability(a.model, prev)), enumerable: false }) as Analysis;
+  const out = Object.defineProperty(a, 'reach', { get: () => (reach ??= new Reachability(a.model, prev, { dns: a.config.dns })), enumerable: false }) as Analysis;
   computedReach.set(out, () => reach);
   return out;
 }
@@ -35,7 +37,19 @@ export function analyzeParsed(files: ParsedFile[], config: EngineConfig, previou
   const reuse = previous && previous.config === config ? previous : undefined;
   const model = buildModel(files, config);
   const base = withReach({ config, files, model, findings: [] }, reuse);
-  const ctx: RuleContext = { files, model, config, get reach() { return base.reach; } };
+  let suppressions: Suppression[] | undefined;
+  const getSuppressions = () => (suppressions ??= collectSuppressions(files, model, (r) => spanAt(r, ['metadata', 'annotations', ANNOTATION])));
+  const ctx: RuleContext = {
+    files,
+    model,
+    config,
+    get reach() {
+      return base.reach;
+    },
+    get suppressions() {
+      return getSuppressions();
+    },
+  };
   const findings: Finding[] = [];
   for (const rule of rules) {
     const setting = config.rules[rule.id];
@@ -56,6 +70,7 @@ export function analyzeParsed(files: ParsedFile[], config: EngineConfig, previou
       continue;
     }
     for (const f of raw) {
+      if (rule.id !== 'EL005' && getSuppressions().length > 0 && isSuppressed({ ruleId: rule.id, uri: f.uri, span: f.span } as Finding, getSuppressions())) continue;
       findings.push({
         ruleId: rule.id,
         ruleName: rule.name,
@@ -93,7 +108,7 @@ export function fixesFor(analysis: Analysis, finding: Pick<Finding, 'ruleId' | '
     ...finding,
   };
   try {
-    return rule.fixes({ files: analysis.files, model: analysis.model, config: analysis.config, reach: analysis.reach, file, finding: full });
+    return rule.fixes({ files: analysis.files, model: analysis.model, config: analysis.config, reach: analysis.reach, suppressions: [], file, finding: full });
   } catch {
     return [];
   }

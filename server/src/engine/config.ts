@@ -24,6 +24,13 @@ export interface EngineConfig {
   maxFileSize: number;
   /** Alias expansions allowed per document before it is rejected (alias bombs). */
   maxAliasCount: number;
+  /** Globs of workspace-relative paths not to analyse (applied by the server and the CLI). */
+  exclude: string[];
+  /** Where fixes put a new resource. */
+  insertNewResources: 'afterResource' | 'newFile';
+  istio: { outboundTrafficPolicy?: 'ALLOW_ANY' | 'REGISTRY_ONLY'; egressGatewayNamespace?: string; egressGatewaySelector?: Record<string, string> };
+  /** Problems found in the configuration file, reported on it (EL006). */
+  configProblems: { uri: string; span: { start: number; end: number }; message: string }[];
 }
 
 export const defaultConfig: EngineConfig = {
@@ -40,6 +47,10 @@ export const defaultConfig: EngineConfig = {
   docsBaseUrl: 'docs/rules/',
   maxFileSize: 4 * 1024 * 1024,
   maxAliasCount: 1000,
+  exclude: [],
+  insertNewResources: 'afterResource',
+  istio: {},
+  configProblems: [],
 };
 
 export function resolveConfig(partial: Partial<EngineConfig> = {}): EngineConfig {
@@ -48,5 +59,6 @@ export function resolveConfig(partial: Partial<EngineConfig> = {}): EngineConfig
     ...partial,
     dns: { ...defaultConfig.dns, ...(partial.dns ?? {}) },
     rules: { ...defaultConfig.rules, ...(partial.rules ?? {}) },
+    istio: { ...defaultConfig.istio, ...(partial.istio ?? {}) },
   };
 }

@@ -17,3 +17,4 @@ export { IpRangeSet, parseCidr } from './reach/iprange';
 export type { Peer } from './reach/rules';
 export type { Workload } from './model/workloads';
 export { explainPair, type Explanation, type ExplainedDirection, type ExplainedDecision, type SourceRef } from './reach/explain';
+export { readConfigFile, mergeConfig, isExcluded, CONFIG_FILE, type ConfigFileResult } from './config-file';

@@ -45,6 +45,8 @@ export interface TextEdit {
   start: number;
   end: number;
   newText: string;
+  /** The edit creates this file (which must not exist yet) with `newText`. */
+  create?: boolean;
 }
 
 export type FixSafety = 'safe' | 'unsafe';

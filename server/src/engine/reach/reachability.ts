@@ -1,4 +1,6 @@
-import type { Model } from '../model/model';
+import type { Model, Namespace } from '../model/model';
+import type { DnsSelector } from '../config';
+import { matches, readSelector } from '../model/selector';
 import { WorkloadIndex } from '../model/index';
 import { isRecord, type Resource } from '../model/resources';
 import type { Workload } from '../model/workloads';
@@ -8,6 +10,40 @@ import { ConnectionSet } from './connections';
 import { evaluate, PolicyIndex, type DirectionVerdict } from './evaluate';
 import { IpRangeSet, parseCidr, partition } from './iprange';
 import { peerName, type CompiledRule, type Direction, type Peer } from './rules';
+
+export interface ReachOptions {
+  /** Where the cluster DNS runs; when the workspace does not declare it, a DNS workload is assumed there. */
+  dns?: DnsSelector;
+}
+
+/** The DNS pods of the workspace, or an assumed one (not listed among the workloads). */
+function dnsWorkloads(model: Model, dns?: DnsSelector): { targets: Workload[]; assumed?: Workload; namespaces: ReadonlyMap<string, Namespace> } {
+  if (!dns) return { targets: [], namespaces: model.namespaces };
+  const nsSel = readSelector({ matchLabels: dns.namespaceSelector });
+  const podSel = readSelector({ matchLabels: dns.podSelector });
+  const targets = model.workloads.filter((w) => matches(podSel, w.labels) && matches(nsSel, model.namespaces.get(w.namespace)?.labels ?? {}));
+  if (targets.length > 0) return { targets, namespaces: model.namespaces };
+  const nsName = dns.namespaceSelector['kubernetes.io/metadata.name'] ?? 'kube-system';
+  const existing = model.namespaces.get(nsName);
+  // A declared namespace that does not carry the configured labels cannot host the DNS the setting describes.
+  if (existing && !matches(nsSel, existing.labels)) return { targets: [], namespaces: model.namespaces };
+  const namespaces = new Map(model.namespaces);
+  if (!existing) namespaces.set(nsName, { name: nsName, labels: { 'kubernetes.io/metadata.name': nsName, ...dns.namespaceSelector } });
+  const assumed: Workload = {
+    id: `${nsName}/cluster-dns[assumed]`,
+    kind: 'assumed',
+    name: 'cluster-dns',
+    namespace: nsName,
+    labels: { ...dns.podSelector },
+    ports: [
+      { name: 'dns', port: 53, protocol: 'UDP' },
+      { name: 'dns-tcp', port: 53, protocol: 'TCP' },
+    ],
+    hostNetwork: false,
+    resources: [],
+  };
+  return { targets: [assumed], assumed, namespaces };
+}
 
 export interface Connection {
   src: Peer;
@@ -85,11 +121,17 @@ export class Reachability {
    * peers, ports or actions, not its text (so edits elsewhere in its file, or to unrelated policies, cost
    * nothing). Changes to container ports or to the external address partition recompute everything.
    */
+  /** The cluster DNS pods: those of the workspace that match the `dns` setting, or one assumed from it. */
+  readonly dnsTargets: Workload[];
+
   constructor(
     readonly model: Model,
     previous?: Reachability,
+    options: ReachOptions = {},
   ) {
-    this.index = new WorkloadIndex(model.workloads, model.namespaces);
+    const dns = dnsWorkloads(model, options.dns);
+    this.dnsTargets = dns.targets;
+    this.index = new WorkloadIndex(dns.assumed ? [...model.workloads, dns.assumed] : model.workloads, dns.namespaces);
     this.workloads = [...model.workloads].sort((a, b) => byteCompare(a.id, b.id));
     const netpols = model.networkPolicies.map((np) => compileNetpol(np, this.index));
     const admin = model.adminPolicies.map((r) => compileAdminPolicy(r, this.index)).filter((p): p is CompiledAdminPolicy => p !== undefined);

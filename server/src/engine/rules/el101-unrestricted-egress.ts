@@ -1,9 +1,9 @@
 import { nameSpan, objectName } from '../model/anchor';
-import { insertDocumentAfter } from '../fixes/edits';
-import { renderYaml } from '../fixes/render';
-import { detectStyle } from '../fixes/style';
 import { defaultDenyEgress, freeName } from '../scaffold/default-deny';
-import { defineRule, type RawFinding } from './rule';
+import { addResource } from '../fixes/new-resource';
+import type { Resource } from '../model/resources';
+import type { Fix } from '../types';
+import { defineRule, type FixContext, type RawFinding } from './rule';
 import { resourceAt } from './lookup';
 
 export const el101 = defineRule({
@@ -36,15 +36,17 @@ export const el101 = defineRule({
     const r = resourceAt(ctx, ctx.finding);
     const namespace = String(ctx.finding.data?.namespace ?? r?.namespace ?? ctx.config.defaultNamespace);
     if (!r) return [];
-    const taken = new Set(ctx.model.networkPolicies.filter((p) => p.namespace === namespace).map((p) => p.name));
-    const policy = defaultDenyEgress({ namespace, allowDns: true, dns: ctx.config.dns, name: freeName('default-deny-egress', taken) });
-    const text = renderYaml(policy, detectStyle(ctx.file.text));
-    return [
-      {
-        title: `Add default-deny egress policy for namespace ${namespace} (allows DNS)`,
-        safety: 'unsafe',
-        edits: [insertDocumentAfter(ctx.file, r.doc, text)],
-      },
-    ];
+    return [defaultDenyFix(ctx, r, namespace)];
   },
 });
+
+/** The namespace-wide default-deny egress policy (DNS allowed), placed after `near`. */
+export function defaultDenyFix(ctx: FixContext, near: Resource, namespace: string): Fix {
+  const taken = new Set(ctx.model.networkPolicies.filter((p) => p.namespace === namespace).map((p) => p.name));
+  const policy = defaultDenyEgress({ namespace, allowDns: true, dns: ctx.config.dns, name: freeName('default-deny-egress', taken) });
+  return {
+    title: `Add default-deny egress policy for namespace ${namespace} (allows DNS)`,
+    safety: 'unsafe',
+    edits: [addResource(ctx.file, near, policy, ctx.config)],
+  };
+}

@@ -1,6 +1,6 @@
 import { spanAt } from '../model/anchor';
 import { locate } from '../parse/locate';
-import { appendToSequence } from '../fixes/edits';
+import { appendItem } from '../fixes/yaml-edit';
 import { isNetworkPolicy } from '../policy/networkpolicy';
 import { defineRule, type RawFinding } from './rule';
 import { resourceAt } from './lookup';
@@ -41,7 +41,7 @@ export const el103 = defineRule({
     if (!r || !isNetworkPolicy(r)) return [];
     const add = String(ctx.finding.data?.add ?? 'Egress');
     const seq = locate(r.doc.doc, [...r.path, 'spec', 'policyTypes']).node;
-    const edit = seq && appendToSequence(ctx.file, seq, add);
+    const edit = seq && appendItem(ctx.file, seq, add);
     return edit ? [{ title: `Add ${add} to policyTypes`, safety: 'safe', edits: [edit] }] : [];
   },
 });

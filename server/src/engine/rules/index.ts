@@ -1,11 +1,33 @@
 import { el001 } from './el001-yaml-syntax';
 import { el002 } from './el002-schema';
 import { el004 } from './el004-file-not-analysed';
+import { el005 } from './el005-suppression-without-reason';
+import { el006 } from './el006-invalid-configuration';
+import { el003 } from './el003-removed-api-version';
+import { el102 } from './el102-namespace-without-default-deny-egress';
+import { el104 } from './el104-egress-blocks-dns';
+import { el105 } from './el105-allow-all-egress';
+import { el106 } from './el106-invalid-ipblock';
+import { el107 } from './el107-ipblock-targets-cluster';
+import { el108 } from './el108-selector-matches-nothing';
+import { el109 } from './el109-namespace-label-missing';
+import { el110 } from './el110-peer-or-instead-of-and';
+import { el111 } from './el111-invalid-port-range';
+import { el112 } from './el112-unresolved-named-port';
+import { el113 } from './el113-host-network-not-covered';
+import { el114 } from './el114-redundant-egress-rule';
+import { el115 } from './el115-cni-does-not-enforce';
+import { el116 } from './el116-external-by-ip-only';
 import { el101 } from './el101-unrestricted-egress';
 import { el103 } from './el103-ignored-egress-rules';
 import type { Rule } from './rule';
+import { registerRules } from './registry';
 
 /** Every rule, in catalogue order. Adding a rule: one file, one line here, one docs page, fixtures. */
-export const rules: readonly Rule[] = [el001, el002, el004, el101, el103];
+export const rules: readonly Rule[] = [
+  el001, el002, el003, el004, el005, el006,
+  el101, el102, el103, el104, el105, el106, el107, el108, el109, el110, el111, el112, el113, el114, el115, el116,
+];
 
 export const ruleById: ReadonlyMap<string, Rule> = new Map(rules.map((r) => [r.id, r]));
+registerRules(ruleById);

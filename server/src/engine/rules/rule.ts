@@ -2,6 +2,7 @@ import type { EngineConfig } from '../config';
 import type { Model } from '../model/model';
 import type { ParsedFile } from '../parse/parse';
 import type { Reachability } from '../reach/reachability';
+import type { Suppression } from '../suppress';
 import type { Finding, Fix, RelatedInfo, Severity, Span } from '../types';
 
 export interface RuleDocs {
@@ -15,6 +16,10 @@ export interface RuleDocs {
   good: string;
   /** How safe the fix is, or that there is none. */
   fixSafety: string;
+  /** What the examples are: Kubernetes manifests (default), or the `.egress-lens.yaml` configuration. */
+  input?: 'manifests' | 'config';
+  /** Settings the examples need (e.g. a CNI, or cluster CIDRs). */
+  config?: Record<string, unknown>;
 }
 
 /** A finding as a rule reports it; the engine adds id, name and the configured severity. */
@@ -34,6 +39,8 @@ export interface RuleContext {
   config: EngineConfig;
   /** Reachability, computed on first use: rules about reachability read it, never recompute it. */
   readonly reach: Reachability;
+  /** Suppression comments and annotations of the workspace. */
+  readonly suppressions: readonly Suppression[];
 }
 
 export interface FixContext extends RuleContext {

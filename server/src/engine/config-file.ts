@@ -1,0 +1,119 @@
+import Ajv, { type ValidateFunction } from 'ajv';
+import { parseDocument } from 'yaml';
+import schema from '../../../schemas/egress-lens-config.json';
+import { keySpan, valueSpan } from './parse/locate';
+import type { EngineConfig, RuleSetting } from './config';
+import type { Span } from './types';
+
+/** The name of the configuration file at the root of a workspace. */
+export const CONFIG_FILE = '.egress-lens.yaml';
+
+export interface ConfigProblem {
+  uri: string;
+  span: Span;
+  message: string;
+}
+
+export interface ConfigFileResult {
+  config: Partial<EngineConfig>;
+  problems: ConfigProblem[];
+}
+
+let validate: ValidateFunction | undefined;
+
+/** Read `.egress-lens.yaml`: only valid keys are taken; every problem is reported at its spot. */
+export function readConfigFile(uri: string, text: string): ConfigFileResult {
+  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
+  const problems: ConfigProblem[] = doc.errors.map((e) => ({ uri, span: { start: e.pos[0], end: Math.max(e.pos[1], e.pos[0] + 1) }, message: e.message }));
+  let value: unknown;
+  try {
+    value = doc.toJS({ maxAliasCount: 100 });
+  } catch (e) {
+    problems.push({ uri, span: { start: 0, end: Math.min(1, text.length) }, message: `The configuration could not be read: ${(e as Error).message}` });
+    return { config: {}, problems };
+  }
+  if (value === null || value === undefined) return { config: {}, problems };
+  validate ??= new Ajv({ allErrors: true, strict: false }).compile(schema);
+  const bad = new Set<string>();
+  if (!validate(value)) {
+    for (const e of validate.errors ?? []) {
+      const path = e.instancePath.split('/').slice(1).map((s) => (/^\d+$/.test(s) ? Number(s) : s.replace(/~1/g, '/').replace(/~0/g, '~')));
+      const key = e.keyword === 'additionalProperties' ? String((e.params as { additionalProperty: string }).additionalProperty) : undefined;
+      const full = key ? [...path, key] : path;
+      bad.add(String(full[0] ?? ''));
+      const where = full.join('.') || '(file)';
+      const message =
+        e.keyword === 'additionalProperties'
+          ? `Unknown setting "${where}".`
+          : e.keyword === 'enum'
+            ? `${where} must be one of ${((e.params as { allowedValues: unknown[] }).allowedValues ?? []).join(', ')}.`
+            : `${where} ${e.message ?? 'is invalid'}.`;
+      const span = (key ? keySpan(doc, full) : valueSpan(doc, full)) ?? { start: 0, end: 0 };
+      problems.push({ uri, span, message: `Configuration: ${message}` });
+    }
+  }
+  const v = value as Record<string, unknown>;
+  if (typeof v !== 'object' || Array.isArray(v)) return { config: {}, problems };
+  const config: Partial<EngineConfig> = {};
+  const take = <K extends keyof EngineConfig>(k: K) => {
+    if (v[k] !== undefined && !bad.has(k)) (config as Record<string, unknown>)[k] = v[k];
+  };
+  for (const k of ['cni', 'clusterCidrs', 'serviceCidrs', 'defaultNamespace', 'assumeCompleteWorkspace', 'exclude', 'insertNewResources', 'maxFileSize'] as const) take(k);
+  if (v.dns && !bad.has('dns')) config.dns = v.dns as EngineConfig['dns'];
+  if (v.istio && !bad.has('istio')) config.istio = v.istio as EngineConfig['istio'];
+  if (v.rules && !bad.has('rules')) config.rules = v.rules as Record<string, RuleSetting>;
+  return { config, problems };
+}
+
+/** Merge settings: later layers win, and only where they say something. */
+export function mergeConfig(...layers: (Partial<EngineConfig> | undefined)[]): Partial<EngineConfig> {
+  const out: Partial<EngineConfig> = {};
+  for (const l of layers) {
+    if (!l) continue;
+    for (const [k, val] of Object.entries(l)) {
+      if (val === undefined || val === null) continue;
+      if (k === 'rules' || k === 'dns' || k === 'istio') {
+        (out as Record<string, unknown>)[k] = { ...((out as Record<string, unknown>)[k] as object), ...(val as object) };
+      } else (out as Record<string, unknown>)[k] = val;
+    }
+  }
+  return out;
+}
+
+function globToRegExp(glob: string): RegExp {
+  let g = glob.trim().replace(/\\/g, '/');
+  const anchored = g.startsWith('/');
+  if (anchored) g = g.slice(1);
+  // Without a slash, a pattern matches a file or folder name anywhere (as in .gitignore).
+  const anywhere = !anchored && !g.includes('/');
+  let re = '';
+  for (let i = 0; i < g.length; i++) {
+    const c = g[i];
+    if (c === '*' && g[i + 1] === '*') {
+      const slash = g[i + 2] === '/';
+      re += slash ? '(?:.*/)?' : '.*';
+      i += slash ? 2 : 1;
+    } else if (c === '*') re += '[^/]*';
+    else if (c === '?') re += '[^/]';
+    else if (c === '{') {
+      const close = g.indexOf('}', i);
+      if (close < 0) re += '\\{';
+      else {
+        re += `(?:${g
+          .slice(i + 1, close)
+          .split(',')
+          .map((p) => p.replace(/[.+^$()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*'))
+          .join('|')})`;
+        i = close;
+      }
+    } else re += c.replace(/[.+^$()|[\]\\]/g, '\\$&');
+  }
+  return new RegExp(`^${anywhere ? '(?:.*/)?' : ''}${re}(?:/.*)?$`);
+}
+
+/** Whether a workspace-relative path (forward slashes) matches one of the exclude globs. */
+export function isExcluded(relativePath: string, globs: readonly string[] | undefined): boolean {
+  if (!globs || globs.length === 0) return false;
+  const p = relativePath.replace(/\\/g, '/').replace(/^\.\//, '');
+  return globs.some((g) => g.trim() !== '' && globToRegExp(g).test(p));
+}

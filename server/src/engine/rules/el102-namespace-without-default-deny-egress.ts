@@ -1,0 +1,44 @@
+import { nameSpan, spanAt } from '../model/anchor';
+import { isMatchAll } from '../model/selector';
+import { defineRule, type RawFinding } from './rule';
+import { resourceAt } from './lookup';
+import { defaultDenyFix } from './el101-unrestricted-egress';
+
+export const el102 = defineRule({
+  id: 'EL102',
+  name: 'namespace-without-default-deny-egress',
+  severity: 'info',
+  docs: {
+    summary: 'A namespace with workloads has no NetworkPolicy that selects every pod (`podSelector: {}`) for egress.',
+    why: 'A namespace-wide default-deny is the floor every other egress rule builds on: without it, each new workload starts with unrestricted egress until someone remembers to write its policy.',
+    bad: 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\n  namespace: shop\nspec:\n  selector:\n    matchLabels: {app: api}\n  template:\n    metadata:\n      labels: {app: api}\n    spec:\n      containers:\n      - name: api\n        image: shop/api:1\n---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: api-egress\n  namespace: shop\nspec:\n  podSelector:\n    matchLabels: {app: api}\n  policyTypes: [Egress]\n  egress:\n  - ports:\n    - {port: 53, protocol: UDP}\n',
+    good: 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\n  namespace: shop\nspec:\n  selector:\n    matchLabels: {app: api}\n  template:\n    metadata:\n      labels: {app: api}\n    spec:\n      containers:\n      - name: api\n        image: shop/api:1\n---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: default-deny-egress\n  namespace: shop\nspec:\n  podSelector: {}\n  policyTypes: [Egress]\n  egress:\n  - ports:\n    - {port: 53, protocol: UDP}\n',
+    fixSafety: 'Unsafe: the added default-deny policy blocks every egress connection of the namespace except DNS.',
+  },
+  check(ctx) {
+    const out: RawFinding[] = [];
+    const covered = new Set(ctx.model.networkPolicies.filter((np) => np.affects.egress && isMatchAll(np.podSelector)).map((np) => np.namespace));
+    const withWorkloads = new Map<string, number>();
+    for (const w of ctx.model.workloads) if (!w.hostNetwork) withWorkloads.set(w.namespace, (withWorkloads.get(w.namespace) ?? 0) + 1);
+    for (const [name, count] of withWorkloads) {
+      if (covered.has(name)) continue;
+      const ns = ctx.model.namespaces.get(name);
+      // Anchor on the Namespace object when declared, else on the first workload's namespace.
+      const first = ctx.model.workloads.find((w) => w.namespace === name)!.resources[0];
+      const at = ns?.resource ?? first;
+      const span = ns?.resource ? nameSpan(ns.resource) : first.namespaceExplicit ? spanAt(first, ['metadata', 'namespace']) : nameSpan(first);
+      out.push({
+        uri: at.uri,
+        span,
+        message: `Namespace ${name} has ${count} workload${count === 1 ? '' : 's'} but no default-deny egress policy (podSelector: {} with Egress): a new workload there starts with unrestricted egress.`,
+        data: { namespace: name },
+      });
+    }
+    return out;
+  },
+  fixes(ctx) {
+    const r = resourceAt(ctx, ctx.finding);
+    const namespace = ctx.finding.data?.namespace;
+    return r && typeof namespace === 'string' ? [defaultDenyFix(ctx, r, namespace)] : [];
+  },
+});

@@ -1,0 +1,98 @@
+import { nameSpan, objectName } from '../model/anchor';
+import type { Workload } from '../model/workloads';
+import { isSeq } from 'yaml';
+import { addKey, appendItem, replaceWithList } from '../fixes/yaml-edit';
+import { isMatchAll } from '../model/selector';
+import { locate } from '../parse/locate';
+import { dnsEgressRule } from '../scaffold/default-deny';
+import { defineRule, type RawFinding, type RuleContext } from './rule';
+import { resourceAt } from './lookup';
+
+function dnsName(ctx: RuleContext): string {
+  const t = ctx.reach.dnsTargets[0];
+  if (!t) return 'the cluster DNS';
+  return t.kind === 'assumed' ? `the cluster DNS (pods ${Object.entries(t.labels).map(([k, v]) => `${k}=${v}`).join(',')} in ${t.namespace})` : t.id;
+}
+
+/** Whether a NetworkPolicy rule would fix it: every DNS denial comes from NetworkPolicy isolation of the workload. */
+function fixableByNetworkPolicy(ctx: RuleContext, w: Workload): boolean {
+  for (const t of ctx.reach.dnsTargets) {
+    const v = ctx.reach.between({ kind: 'workload', workload: w }, { kind: 'workload', workload: t }, true);
+    if (v.ingress && !(v.ingress.allowed.has('UDP', 53) && v.ingress.allowed.has('TCP', 53))) return false;
+    for (const d of v.egress?.decisions ?? []) {
+      if (d.verdict === 'deny' && d.reason.kind !== 'isolated' && (d.conns.has('UDP', 53) || d.conns.has('TCP', 53))) return false;
+    }
+  }
+  return true;
+}
+
+export const el104 = defineRule({
+  id: 'EL104',
+  name: 'egress-blocks-dns',
+  severity: 'warning',
+  docs: {
+    summary: 'A workload’s egress is restricted and no allowed path reaches the cluster DNS on UDP 53 and TCP 53 (only UDP allowed: info).',
+    why: 'Pods resolve every name through the cluster DNS (kube-system, `k8s-app: kube-dns` by default; see the `dns` setting). A default-deny that forgets DNS breaks every connection by name, and one that allows only UDP breaks large answers, which fall back to TCP.',
+    bad: 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\n  namespace: shop\nspec:\n  selector:\n    matchLabels: {app: api}\n  template:\n    metadata:\n      labels: {app: api}\n    spec:\n      containers:\n      - name: api\n        image: shop/api:1\n---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: default-deny-egress\n  namespace: shop\nspec:\n  podSelector: {}\n  policyTypes: [Egress]\n',
+    good: 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\n  namespace: shop\nspec:\n  selector:\n    matchLabels: {app: api}\n  template:\n    metadata:\n      labels: {app: api}\n    spec:\n      containers:\n      - name: api\n        image: shop/api:1\n---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: default-deny-egress\n  namespace: shop\nspec:\n  podSelector: {}\n  policyTypes: [Egress]\n  egress:\n  - to:\n    - namespaceSelector:\n        matchLabels: {kubernetes.io/metadata.name: kube-system}\n      podSelector:\n        matchLabels: {k8s-app: kube-dns}\n    ports:\n    - {port: 53, protocol: UDP}\n    - {port: 53, protocol: TCP}\n',
+    fixSafety: 'Safe: adds a rule allowing UDP and TCP 53 to the cluster DNS pods to a NetworkPolicy that already restricts the workload’s egress (rules only add, and the pods it selects are already restricted). Not offered when an admin policy, or the DNS pods’ own ingress policy, is what blocks DNS.',
+  },
+  check(ctx) {
+    const out: RawFinding[] = [];
+    if (ctx.reach.dnsTargets.length === 0) return out;
+    for (const w of ctx.model.workloads) {
+      if (w.hostNetwork || !ctx.reach.egressRestricted(w)) continue;
+      let udp = false;
+      let tcp = false;
+      for (const t of ctx.reach.dnsTargets) {
+        if (t === w) continue;
+        const allowed = ctx.reach.between({ kind: 'workload', workload: w }, { kind: 'workload', workload: t }).allowed;
+        udp ||= allowed.has('UDP', 53);
+        tcp ||= allowed.has('TCP', 53);
+      }
+      if (udp && tcp) continue;
+      const r = w.resources[0];
+      const policies = ctx.reach.policies.of(w, 'egress');
+      const related = [...policies.admin.map((p) => p.resource), ...policies.netpol.map((p) => p.policy.resource), ...policies.baseline.map((p) => p.resource)].map((p) => ({
+        uri: p.uri,
+        span: nameSpan(p),
+        message: `${p.kind} ${p.namespace ? `${p.namespace}/` : ''}${p.name} restricts the egress of ${objectName(w)}`,
+      }));
+      out.push({
+        uri: r.uri,
+        span: nameSpan(r),
+        severity: udp ? 'info' : undefined,
+        message: udp
+          ? `Pods of ${objectName(w)} reach ${dnsName(ctx)} on UDP 53 only: answers too large for UDP fall back to TCP 53 and fail.`
+          : `Pods of ${objectName(w)} cannot resolve names: their egress is restricted and allows no DNS traffic to ${dnsName(ctx)} (UDP and TCP 53).`,
+        related,
+        data: { namespace: w.namespace, fixable: fixableByNetworkPolicy(ctx, w) },
+      });
+    }
+    return out;
+  },
+  fixes(ctx) {
+    const r = resourceAt(ctx, ctx.finding);
+    if (!r || ctx.finding.data?.fixable !== true) return [];
+    const w = ctx.model.workloads.find((x) => x.resources.includes(r));
+    if (!w) return [];
+    // Prefer the namespace-wide policy (the default-deny), so every pod it isolates gets DNS back.
+    const candidates = ctx.reach.policies.of(w, 'egress').netpol.map((c) => c.policy);
+    const np = candidates.find((p) => isMatchAll(p.podSelector)) ?? candidates[0];
+    if (!np) return [];
+    const file = ctx.files.find((f) => f.uri === np.resource.uri);
+    if (!file) return [];
+    const rule = dnsEgressRule(ctx.config.dns);
+    const doc = np.resource.doc.doc;
+    const base = [...np.resource.path, 'spec'];
+    const at = locate(doc, [...base, 'egress']);
+    let edit;
+    if (at.node && isSeq(at.node) && at.node.items.length > 0) edit = appendItem(file, at.node, rule);
+    else if (at.key) edit = replaceWithList(file, at.key, at.node, rule);
+    else {
+      const spec = locate(doc, base).node;
+      edit = spec && addKey(file, spec, 'egress', [rule]);
+    }
+    return edit ? [{ title: `Allow DNS in NetworkPolicy ${np.namespace}/${np.name} (UDP and TCP 53 to the cluster DNS)`, safety: 'safe', edits: [edit] }] : [];
+  },
+});

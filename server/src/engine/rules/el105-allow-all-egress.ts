@@ -1,0 +1,79 @@
+import { isMap, isScalar, type Node } from 'yaml';
+import { locate } from '../parse/locate';
+import { addKey } from '../fixes/yaml-edit';
+import { spanAt } from '../model/anchor';
+import { parseCidr } from '../reach/iprange';
+import { isNetworkPolicy } from '../policy/networkpolicy';
+import { readNetworkPolicy } from '../policy/networkpolicy';
+import { defineRule, type RawFinding } from './rule';
+import { resourceAt } from './lookup';
+import { ruleAnchor, ruleName, rulePath } from './netpol-paths';
+
+/** A documentation range (RFC 5737): obviously a placeholder, reaching nothing real. */
+export const PLACEHOLDER_CIDR = '192.0.2.0/24';
+
+export const el105 = defineRule({
+  id: 'EL105',
+  name: 'allow-all-egress',
+  severity: 'warning',
+  docs: {
+    summary: 'An egress rule allows every destination: `egress: [{}]`, a rule without `to`, or an ipBlock of `0.0.0.0/0` or `::/0` (info when the rule is limited to some ports).',
+    why: 'An allow-all rule undoes the default-deny for the pods it selects: they can reach any pod and any address on the internet, which is exactly what egress control is meant to stop. Rules limited to ports (DNS to anywhere, say) are narrower but still reach any host on those ports.',
+    bad: 'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: api-egress\n  namespace: shop\nspec:\n  podSelector:\n    matchLabels: {app: api}\n  policyTypes: [Egress]\n  egress:\n  - {}\n',
+    good: 'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: api-egress\n  namespace: shop\nspec:\n  podSelector:\n    matchLabels: {app: api}\n  policyTypes: [Egress]\n  egress:\n  - to:\n    - podSelector:\n        matchLabels: {app: db}\n    ports:\n    - port: 5432\n',
+    fixSafety: `Unsafe: replaces the open destination with a placeholder (${PLACEHOLDER_CIDR}, a documentation range) that you then edit; until you do, the rule allows nothing real.`,
+  },
+  check(ctx) {
+    const out: RawFinding[] = [];
+    for (const np of ctx.model.networkPolicies) {
+      if (!np.affects.egress) continue;
+      for (const rule of np.rules.egress) {
+        const limited = rule.ports !== undefined;
+        const where = limited ? ' on the ports it lists' : ' on every port';
+        if (!rule.peers) {
+          out.push({
+            uri: np.resource.uri,
+            span: ruleAnchor(np.resource, rulePath('egress', rule.index)),
+            severity: limited ? 'info' : undefined,
+            message: `The ${ruleName(np, 'egress', rule.index)} has no \`to\`: its pods can reach every pod and every address${where}.`,
+            data: { rule: rule.index },
+          });
+          continue;
+        }
+        for (const p of rule.peers) {
+          if (p.kind !== 'ipBlock') continue;
+          const c = parseCidr(p.cidr);
+          if (!c || c.prefix !== 0) continue;
+          out.push({
+            uri: np.resource.uri,
+            span: spanAt(np.resource, ['spec', 'egress', rule.index, 'to', p.index, 'ipBlock', 'cidr']),
+            severity: limited ? 'info' : undefined,
+            message: `${p.cidr} is every ${c.family === 4 ? 'IPv4' : 'IPv6'} address${p.except.length ? ` (except ${p.except.join(', ')})` : ''}: the ${ruleName(np, 'egress', rule.index)} reaches the whole internet${where}.`,
+            data: { rule: rule.index, peer: p.index },
+          });
+        }
+      }
+    }
+    return out;
+  },
+  fixes(ctx) {
+    const r = resourceAt(ctx, ctx.finding);
+    if (!r || !isNetworkPolicy(r)) return [];
+    const i = Number(ctx.finding.data?.rule);
+    const doc = r.doc.doc;
+    const title = `Replace the open destination with a placeholder allow-list (${PLACEHOLDER_CIDR}, to edit)`;
+    if (ctx.finding.data?.peer !== undefined) {
+      const cidr = locate(doc, [...r.path, 'spec', 'egress', i, 'to', Number(ctx.finding.data.peer), 'ipBlock', 'cidr']).node as Node | undefined;
+      if (!cidr?.range || !isScalar(cidr)) return [];
+      const raw = ctx.file.text.slice(cidr.range[0], cidr.range[1]);
+      const q = raw.startsWith('"') ? '"' : raw.startsWith("'") ? "'" : '';
+      return [{ title, safety: 'unsafe', edits: [{ uri: r.uri, start: cidr.range[0], end: cidr.range[1], newText: `${q}${PLACEHOLDER_CIDR}${q}` }] }];
+    }
+    const np = readNetworkPolicy(r);
+    if (!np.rules.egress[i] || np.rules.egress[i].peers) return [];
+    const rule = locate(doc, [...r.path, ...rulePath('egress', i)]).node as Node | undefined;
+    if (!rule || !isMap(rule)) return [];
+    const edit = addKey(ctx.file, rule, 'to', [{ ipBlock: { cidr: PLACEHOLDER_CIDR } }]);
+    return edit ? [{ title, safety: 'unsafe', edits: [edit] }] : [];
+  },
+});

@@ -1,0 +1,50 @@
+import { spanAt } from '../model/anchor';
+import { ipBlockSet } from '../reach/compile-netpol';
+import { parseCidr } from '../reach/iprange';
+import { defineRule, type RawFinding } from './rule';
+import { peerKey } from './netpol-paths';
+
+export const el107 = defineRule({
+  id: 'EL107',
+  name: 'ipblock-targets-cluster',
+  severity: 'info',
+  docs: {
+    summary: 'An ipBlock overlaps the cluster’s pod or service address ranges (settings `clusterCidrs`, `serviceCidrs`).',
+    why: 'Whether an ipBlock matches traffic to or from pods is left to each network plugin, and pod IPs change on every restart. Service IPs are translated to a pod before policy applies, so an ipBlock on the service range matches nothing. Select pods with podSelector and namespaceSelector instead.',
+    bad: 'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: to-cluster\n  namespace: shop\nspec:\n  podSelector: {}\n  policyTypes: [Egress]\n  egress:\n  - to:\n    - ipBlock:\n        cidr: 10.244.0.0/16\n',
+    good: 'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: to-cluster\n  namespace: shop\nspec:\n  podSelector: {}\n  policyTypes: [Egress]\n  egress:\n  - to:\n    - namespaceSelector:\n        matchLabels: {kubernetes.io/metadata.name: payments}\n',
+    fixSafety: 'No automatic fix: which pods the addresses were meant to reach is not written anywhere.',
+    config: { clusterCidrs: ['10.244.0.0/16'], serviceCidrs: ['10.96.0.0/12'] },
+  },
+  check(ctx) {
+    const out: RawFinding[] = [];
+    const ranges = [
+      ...ctx.config.clusterCidrs.map((c) => ({ text: c, kind: 'pod' as const, c: parseCidr(c) })),
+      ...ctx.config.serviceCidrs.map((c) => ({ text: c, kind: 'service' as const, c: parseCidr(c) })),
+    ].filter((x) => x.c);
+    if (ranges.length === 0) return out;
+    for (const np of ctx.model.networkPolicies) {
+      for (const dir of ['egress', 'ingress'] as const) {
+        for (const rule of np.rules[dir]) {
+          for (const p of rule.peers ?? []) {
+            if (p.kind !== 'ipBlock') continue;
+            const set = ipBlockSet(p.cidr, p.except);
+            if (!set || (parseCidr(p.cidr)?.prefix ?? 0) === 0) continue;
+            for (const r of ranges) {
+              if (!set.overlaps(r.c!.set)) continue;
+              out.push({
+                uri: np.resource.uri,
+                span: spanAt(np.resource, ['spec', dir, rule.index, peerKey(dir), p.index, 'ipBlock', 'cidr']),
+                message:
+                  r.kind === 'pod'
+                    ? `ipBlock ${p.cidr} overlaps the pod network ${r.text}: whether it matches pod traffic depends on the network plugin, and pod IPs change. Select the pods with podSelector/namespaceSelector.`
+                    : `ipBlock ${p.cidr} overlaps the service network ${r.text}: traffic to a Service is matched on the pod behind it, so this part of the block matches nothing.`,
+              });
+            }
+          }
+        }
+      }
+    }
+    return out;
+  },
+});

@@ -1,0 +1,54 @@
+import { describeSelector, isMatchAll } from '../model/selector';
+import { defineRule, type RawFinding } from './rule';
+import { keyAt, peerKey, policyName } from './netpol-paths';
+
+export const el108 = defineRule({
+  id: 'EL108',
+  name: 'selector-matches-nothing',
+  severity: 'info',
+  docs: {
+    summary: 'A policy’s podSelector, or a peer’s selectors, match no workload or namespace of the workspace. Only with `assumeCompleteWorkspace: true`.',
+    why: 'When the workspace holds the whole cluster, a selector that matches nothing is a typo in a label (app: web vs app: webapp) or a leftover: the policy protects nothing, or the rule allows nothing, and nobody notices.',
+    bad: 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\n  namespace: shop\nspec:\n  selector:\n    matchLabels: {app: api}\n  template:\n    metadata:\n      labels: {app: api}\n    spec:\n      containers:\n      - name: api\n        image: shop/api:1\n---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: api-egress\n  namespace: shop\nspec:\n  podSelector:\n    matchLabels: {app: apiserver}\n  policyTypes: [Egress]\n',
+    good: 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\n  namespace: shop\nspec:\n  selector:\n    matchLabels: {app: api}\n  template:\n    metadata:\n      labels: {app: api}\n    spec:\n      containers:\n      - name: api\n        image: shop/api:1\n---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: api-egress\n  namespace: shop\nspec:\n  podSelector:\n    matchLabels: {app: api}\n  policyTypes: [Egress]\n',
+    fixSafety: 'No automatic fix: the intended labels are not known.',
+    config: { assumeCompleteWorkspace: true },
+  },
+  check(ctx) {
+    const out: RawFinding[] = [];
+    if (!ctx.config.assumeCompleteWorkspace) return out;
+    const index = ctx.reach.index;
+    for (const np of ctx.model.networkPolicies) {
+      if (!isMatchAll(np.podSelector) && index.select(np.namespace, np.podSelector).length === 0) {
+        out.push({
+          uri: np.resource.uri,
+          span: keyAt(np.resource, ['spec', 'podSelector']),
+          message: `The podSelector of ${policyName(np)} (${describeSelector(np.podSelector)}) matches no workload in namespace ${np.namespace}: the policy applies to nothing.`,
+        });
+      }
+      for (const dir of ['egress', 'ingress'] as const) {
+        for (const rule of np.rules[dir]) {
+          for (const p of rule.peers ?? []) {
+            if (p.kind !== 'selector') continue;
+            const base = ['spec', dir, rule.index, peerKey(dir), p.index];
+            const namespaces = p.namespaceSelector ? index.selectNamespaces(p.namespaceSelector) : undefined;
+            if (p.namespaceSelector && namespaces!.length === 0) {
+              out.push({ uri: np.resource.uri, span: keyAt(np.resource, [...base, 'namespaceSelector']), message: `This namespaceSelector (${describeSelector(p.namespaceSelector)}) matches no namespace of the workspace.` });
+              continue;
+            }
+            if (!p.podSelector || isMatchAll(p.podSelector)) continue;
+            const where = namespaces ? namespaces.map((n) => n.name) : [np.namespace];
+            if (where.every((ns) => index.select(ns, p.podSelector!).length === 0)) {
+              out.push({
+                uri: np.resource.uri,
+                span: keyAt(np.resource, [...base, 'podSelector']),
+                message: `This podSelector (${describeSelector(p.podSelector)}) matches no workload in ${namespaces ? 'the selected namespaces' : `namespace ${np.namespace}`}: the rule allows nothing through it.`,
+              });
+            }
+          }
+        }
+      }
+    }
+    return out;
+  },
+});

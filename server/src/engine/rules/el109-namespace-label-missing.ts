@@ -1,0 +1,56 @@
+import { nameSpan } from '../model/anchor';
+import { isNetworkPolicy } from '../policy/networkpolicy';
+import { defineRule, type RawFinding } from './rule';
+import { resourceAt } from './lookup';
+import { keyAt, peerKey } from './netpol-paths';
+
+const NAME_LABEL = 'kubernetes.io/metadata.name';
+
+export const el109 = defineRule({
+  id: 'EL109',
+  name: 'namespace-label-missing',
+  severity: 'warning',
+  docs: {
+    summary: 'A namespaceSelector uses a label that no declared Namespace carries, while the namespace its value names exists: the `name:` versus `kubernetes.io/metadata.name` mistake.',
+    why: 'Namespaces carry only the labels written on them, plus `kubernetes.io/metadata.name`, which the API server adds. A selector on `name: payments` matches nothing unless someone labelled the namespace by hand, so the rule silently allows nothing (or, in an ingress rule, locks out the namespace it meant to admit).',
+    bad: 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: payments\n---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: to-payments\n  namespace: shop\nspec:\n  podSelector: {}\n  policyTypes: [Egress]\n  egress:\n  - to:\n    - namespaceSelector:\n        matchLabels:\n          name: payments\n',
+    good: 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: payments\n---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: to-payments\n  namespace: shop\nspec:\n  podSelector: {}\n  policyTypes: [Egress]\n  egress:\n  - to:\n    - namespaceSelector:\n        matchLabels:\n          kubernetes.io/metadata.name: payments\n',
+    fixSafety: 'Safe: the selector matches no namespace today; the fix makes it match the namespace its value names.',
+  },
+  check(ctx) {
+    const out: RawFinding[] = [];
+    const namespaces = [...ctx.model.namespaces.values()];
+    for (const np of ctx.model.networkPolicies) {
+      for (const dir of ['egress', 'ingress'] as const) {
+        for (const rule of np.rules[dir]) {
+          for (const p of rule.peers ?? []) {
+            if (p.kind !== 'selector' || !p.namespaceSelector) continue;
+            for (const req of p.namespaceSelector.requirements) {
+              if (req.operator !== 'In' || req.values.length !== 1 || req.key === NAME_LABEL) continue;
+              const value = req.values[0];
+              if (namespaces.some((ns) => ns.labels[req.key] === value)) continue;
+              const named = ctx.model.namespaces.get(value);
+              if (!named) continue;
+              const path = ['spec', dir, rule.index, peerKey(dir), p.index, 'namespaceSelector', 'matchLabels', req.key];
+              out.push({
+                uri: np.resource.uri,
+                span: keyAt(np.resource, path),
+                message: `No namespace carries the label ${req.key}=${value}, but namespace ${value} exists: this selector matches nothing. Namespaces are labelled ${NAME_LABEL} automatically; use that key.`,
+                related: named.resource ? [{ uri: named.resource.uri, span: nameSpan(named.resource), message: `Namespace ${value} has no label ${req.key}` }] : undefined,
+                data: { path },
+              });
+            }
+          }
+        }
+      }
+    }
+    return out;
+  },
+  fixes(ctx) {
+    const r = resourceAt(ctx, ctx.finding);
+    const path = ctx.finding.data?.path;
+    if (!r || !isNetworkPolicy(r) || !Array.isArray(path)) return [];
+    const span = keyAt(r, path as (string | number)[]);
+    return [{ title: `Select the namespace by ${NAME_LABEL}`, safety: 'safe', edits: [{ uri: r.uri, start: span.start, end: span.end, newText: NAME_LABEL }] }];
+  },
+});

@@ -1,0 +1,102 @@
+import type { Model } from './model/model';
+import type { Resource } from './model/resources';
+import type { ParsedFile } from './parse/parse';
+import type { Finding, Span } from './types';
+
+/** One `# egress-lens-ignore EL101, EL104: reason` comment, or the `egress-lens.io/ignore` annotation. */
+export interface Suppression {
+  uri: string;
+  /** The directive's text, for findings about the directive itself. */
+  span: Span;
+  ids: string[];
+  reason?: string;
+  /** The source range it covers (a resource, or a whole document). */
+  covers: Span;
+}
+
+export const ANNOTATION = 'egress-lens.io/ignore';
+const DIRECTIVE = /#\s*egress-lens-ignore\b(.*)$/;
+
+/** `EL101, EL104: reason` into ids and reason. */
+export function parseDirectiveBody(body: string): { ids: string[]; reason?: string; bad?: string } {
+  const colon = body.indexOf(':');
+  const idsText = colon >= 0 ? body.slice(0, colon) : body;
+  const reason = colon >= 0 ? body.slice(colon + 1).trim() : undefined;
+  const tokens = idsText.split(/[\s,]+/).filter(Boolean);
+  const bad = tokens.find((t) => !/^EL\d{3}$/.test(t));
+  return { ids: tokens.filter((t) => /^EL\d{3}$/.test(t)), reason: reason || undefined, bad };
+}
+
+function lineStart(text: string, offset: number): number {
+  let i = offset;
+  while (i > 0 && text[i - 1] !== '\n') i--;
+  return i;
+}
+
+/** Directive comments in the block of comment lines right above `offset`'s line. */
+function directivesAbove(file: ParsedFile, offset: number, covers: Span): Suppression[] {
+  const out: Suppression[] = [];
+  const text = file.text;
+  let end = lineStart(text, offset);
+  while (end > 0) {
+    const start = lineStart(text, end - 1);
+    const line = text.slice(start, end).replace(/\r?\n$/, '');
+    const trimmed = line.trim();
+    if (trimmed === '---' || trimmed === '') {
+      if (trimmed === '---') break;
+      end = start;
+      continue;
+    }
+    if (!trimmed.startsWith('#')) break;
+    const m = DIRECTIVE.exec(line);
+    if (m) {
+      const { ids, reason } = parseDirectiveBody(m[1]);
+      const at = start + line.indexOf('#');
+      out.push({ uri: file.uri, span: { start: at, end: start + line.length }, ids, reason, covers });
+    }
+    end = start;
+  }
+  return out;
+}
+
+function resourceRange(r: Resource): Span {
+  const node = (r.path.length === 0 ? r.doc.doc.contents : r.doc.doc.getIn(r.path, true)) as { range?: [number, number, number] } | null;
+  return node?.range ? { start: node.range[0], end: node.range[2] } : r.doc.span;
+}
+
+/** Every suppression of the workspace: comments above resources and documents, and annotations. */
+export function collectSuppressions(files: readonly ParsedFile[], model: Model, annotationSpan: (r: Resource) => Span): Suppression[] {
+  const out: Suppression[] = [];
+  const byUri = new Map(files.map((f) => [f.uri, f]));
+  const seen = new Set<string>();
+  const add = (s: Suppression) => {
+    const key = `${s.uri}:${s.span.start}:${s.covers.start}`;
+    if (!seen.has(key)) {
+      seen.add(key);
+      out.push(s);
+    }
+  };
+  for (const f of files) {
+    for (const d of f.documents) {
+      const contentStart = (d.doc.contents as { range?: [number, number, number] } | null)?.range?.[0] ?? d.span.end;
+      for (const s of directivesAbove(f, contentStart, d.span)) add(s);
+    }
+  }
+  for (const r of model.resources) {
+    const f = byUri.get(r.uri);
+    if (!f) continue;
+    const covers = resourceRange(r);
+    if (r.path.length > 0) for (const s of directivesAbove(f, covers.start, covers)) add(s);
+    const a = r.annotations[ANNOTATION];
+    if (a !== undefined) {
+      const { ids, reason } = parseDirectiveBody(a);
+      add({ uri: r.uri, span: annotationSpan(r), ids, reason, covers });
+    }
+  }
+  return out;
+}
+
+/** Whether a finding is covered by a suppression naming its rule. */
+export function isSuppressed(f: Finding, suppressions: readonly Suppression[]): boolean {
+  return suppressions.some((s) => s.uri === f.uri && s.ids.includes(f.ruleId) && f.span.start >= s.covers.start && f.span.start <= s.covers.end);
+}
