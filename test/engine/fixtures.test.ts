@@ -17,11 +17,21 @@ function fixtureConfig(file: string): Partial<EngineConfig> | undefined {
   return config;
 }
 
+/** Rules about configuration read their fixtures as .egress-lens.yaml contents. */
+function analyzeFixture(file: string, uri: string, text: string) {
+  const rule = ruleById.get(path.basename(path.dirname(file)));
+  if (rule?.docs.input === 'config') {
+    const { config, problems } = readConfigFile(uri, text);
+    return analyze([], { ...config, configProblems: problems });
+  }
+  return analyze([{ uri, text }], fixtureConfig(file));
+}
+
 function check(file: string): void {
   const source = readFileSync(file, 'utf8');
   const fx = readFixture(source);
   const uri = `file:///fixtures/${path.basename(file)}`;
-  const a = analyze([{ uri, text: fx.text }], fixtureConfig(file));
+  const a = analyzeFixture(file, uri, fx.text);
   const ruleId = path.basename(path.dirname(file));
   const clean = path.basename(file).startsWith('ok-');
   if (clean) {
@@ -59,7 +69,7 @@ function checkFix(before: string, ruleId: string): void {
 for (const ruleId of readdirSync(root).sort()) {
   const dir = path.join(root, ruleId);
   test(`${ruleId} is a known rule`, () => assert.ok(ruleById.has(ruleId), `fixtures for unknown rule ${ruleId}`));
-  for (const name of readdirSync(dir).sort()) {
+  for (const name of readdirSync(dir).filter((n) => !n.startsWith('.')).sort()) {
     const file = path.join(dir, name);
     if (name.endsWith('.after.yaml')) continue;
     if (name.endsWith('.before.yaml')) test(`${ruleId} fix ${name}`, () => checkFix(file, ruleId));

@@ -4,6 +4,7 @@ import schema from '../../../schemas/egress-lens-config.json';
 import { keySpan, valueSpan } from './parse/locate';
 import type { EngineConfig, RuleSetting } from './config';
 import type { Span } from './types';
+import { suggestion } from './schema/validate';
 
 /** The name of the configuration file at the root of a workspace. */
 export const CONFIG_FILE = '.egress-lens.yaml';
@@ -33,18 +34,26 @@ export function readConfigFile(uri: string, text: string): ConfigFileResult {
     return { config: {}, problems };
   }
   if (value === null || value === undefined) return { config: {}, problems };
-  validate ??= new Ajv({ allErrors: true, strict: false }).compile(schema);
+  validate ??= new Ajv({ allErrors: true, strict: false, verbose: true }).compile(schema);
   const bad = new Set<string>();
   if (!validate(value)) {
     for (const e of validate.errors ?? []) {
+      // A bad key under `rules` comes as a pattern error plus a propertyNames error: report it once, on the key.
+      if (e.schemaPath.includes('/propertyNames/')) continue;
       const path = e.instancePath.split('/').slice(1).map((s) => (/^\d+$/.test(s) ? Number(s) : s.replace(/~1/g, '/').replace(/~0/g, '~')));
+      if (e.keyword === 'propertyNames') {
+        const name = String((e.params as { propertyName: string }).propertyName);
+        bad.add(String(path[0] ?? ''));
+        problems.push({ uri, span: keySpan(doc, [...path, name]) ?? { start: 0, end: 0 }, message: `Configuration: "${name}" is not a rule id (EL and three digits, e.g. EL104).` });
+        continue;
+      }
       const key = e.keyword === 'additionalProperties' ? String((e.params as { additionalProperty: string }).additionalProperty) : undefined;
       const full = key ? [...path, key] : path;
       bad.add(String(full[0] ?? ''));
       const where = full.join('.') || '(file)';
       const message =
         e.keyword === 'additionalProperties'
-          ? `Unknown setting "${where}".`
+          ? `Unknown setting "${where}".${suggestion(key!, Object.keys(((e.parentSchema as { properties?: object }) ?? {}).properties ?? {}))}`
           : e.keyword === 'enum'
             ? `${where} must be one of ${((e.params as { allowedValues: unknown[] }).allowedValues ?? []).join(', ')}.`
             : `${where} ${e.message ?? 'is invalid'}.`;

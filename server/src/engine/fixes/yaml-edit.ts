@@ -15,6 +15,13 @@ function lineEndAt(text: string, offset: number): number {
   return i;
 }
 
+/** The end of the last line with content at or before `offset` (a block node's range runs on past its newline). */
+function contentLineEnd(text: string, offset: number): number {
+  let i = Math.min(offset, text.length);
+  while (i > 0 && /\s/.test(text[i - 1])) i--;
+  return lineEndAt(text, i);
+}
+
 /** A value as block YAML lines (no trailing newline), in the file's indentation style. */
 function blockLines(file: ParsedFile, value: unknown): string[] {
   const style = detectStyle(file.text);
@@ -23,7 +30,7 @@ function blockLines(file: ParsedFile, value: unknown): string[] {
 
 /** A value as one line of flow YAML: `{to: [...], ports: [...]}`. */
 function flowText(value: unknown): string {
-  return new Document(value).toString({ collectionStyle: 'flow', lineWidth: 0 }).trim();
+  return new Document(value).toString({ collectionStyle: 'flow', flowCollectionPadding: false, lineWidth: 0 }).trim();
 }
 
 /**
@@ -53,7 +60,7 @@ export function appendItem(file: ParsedFile, seq: Node, value: unknown): TextEdi
   const pad = ' '.repeat(dash.length);
   const lines = quote ? [item('')] : blockLines(file, value);
   const body = lines.map((l, i) => (i === 0 ? dash.replace(/[^\s-]/g, ' ') + l : pad + l)).join(eol);
-  const at = lineEndAt(text, last.range[1]);
+  const at = contentLineEnd(text, last.range[1]);
   return { uri: file.uri, start: at, end: at, newText: eol + body };
 }
 
@@ -89,6 +96,6 @@ export function addKey(file: ParsedFile, map: Node, key: string, value: unknown)
   if (!first?.range || !lastNode?.range) return undefined;
   const indent = ' '.repeat(first.range[0] - lineStartAt(text, first.range[0]));
   const lines = blockLines(file, { [key]: value }).map((l) => indent + l);
-  const at = lineEndAt(text, lastNode.range[1]);
+  const at = contentLineEnd(text, lastNode.range[1]);
   return { uri: file.uri, start: at, end: at, newText: eol + lines.join(eol) };
 }

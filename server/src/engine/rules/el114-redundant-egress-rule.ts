@@ -52,14 +52,17 @@ function redundant(ctx: RuleContext, rule: CompiledRule, others: CompiledRule[],
     for (const o of others) if (o.peers.any) theirs = theirs.union(o.ports.numeric);
     if (!theirs.contains(mine)) return false;
   }
+  let allowsSomething = selectorPeers && !ctx.config.assumeCompleteWorkspace;
   for (const peer of destinations(ctx, [rule, ...others])) {
     const mine = allowedBy(rule, peer);
     if (mine.isEmpty) continue;
+    allowsSomething = true;
     let theirs = ConnectionSet.none;
     for (const o of others) theirs = theirs.union(allowedBy(o, peer));
     if (!theirs.contains(mine)) return false;
   }
-  return true;
+  // A rule that allows nothing at all is dead rather than redundant (EL108 and EL112 say why).
+  return allowsSomething;
 }
 
 export const el114 = defineRule({
@@ -128,6 +131,14 @@ export const el114 = defineRule({
     } else {
       start = item.range[0];
       while (start > 0 && text[start - 1] !== '\n') start--;
+      // Comment lines right above the rule go with it.
+      for (;;) {
+        let prev = start - 1;
+        if (prev <= 0) break;
+        while (prev > 0 && text[prev - 1] !== '\n') prev--;
+        if (!/^\s*#/.test(text.slice(prev, start))) break;
+        start = prev;
+      }
       const next = seq.items[i + 1] as Node | undefined;
       if (next?.range) {
         end = next.range[0];

@@ -78,7 +78,7 @@ function expectedTypes(errs: ErrorObject[]): string {
   return [...types].join(' or ');
 }
 
-function distance(a: string, b: string): number {
+export function distance(a: string, b: string): number {
   const d: number[] = Array.from({ length: b.length + 1 }, (_, i) => i);
   for (let i = 1; i <= a.length; i++) {
     let prev = d[0];
@@ -92,7 +92,7 @@ function distance(a: string, b: string): number {
   return d[b.length];
 }
 
-function suggestion(unknown: string, known: string[]): string {
+export function suggestion(unknown: string, known: string[]): string {
   let best: string | undefined;
   let bestD = Infinity;
   for (const k of known) {
