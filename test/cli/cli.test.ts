@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { repoRoot } from '../support/workspace';
@@ -122,4 +122,28 @@ test('explain prints the verdict and the deciding rules with file:line', () => {
   assert.equal(json.allowed, 'All Connections');
   assert.equal(run(['explain', 'examples', '--from', 'shop/web']).code, 2, '--to is required');
   assert.equal(run(['explain', 'examples', '--from', 'shop/web', '--to', 'shop/web', '--port', '70000']).code, 2);
+});
+
+test('check finds .egress-lens.yaml above the path, applies it, and reports its problems in place', (t) => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'egress-lens-cfg-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const app = 'apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: shop}\nspec: {containers: [{name: c, image: i}]}\n';
+  mkdirSync(path.join(dir, 'apps'));
+  mkdirSync(path.join(dir, 'charts'));
+  writeFileSync(path.join(dir, 'apps/app.yaml'), app);
+  writeFileSync(path.join(dir, 'charts/vendored.yaml'), app.replace('name: p', 'name: q'));
+  writeFileSync(path.join(dir, '.egress-lens.yaml'), 'rules:\n  EL102: "off"\n  EL101: error\nexclude: [charts/**]\ncni: calicoo\n');
+  const r = run(['check', 'apps', '--format', 'json'], { cwd: dir });
+  const findings = JSON.parse(r.stdout) as { ruleId: string; severity: string; file: string; range: { start: { line: number } } }[];
+  assert.deepEqual(findings.map((f) => `${f.file}:${f.range.start.line} ${f.ruleId} ${f.severity}`), ['.egress-lens.yaml:4 EL006 error', 'apps/app.yaml:2 EL101 error']);
+  // The charts folder is excluded even when named on the command line.
+  const all = JSON.parse(run(['check', '.', '--format', 'json'], { cwd: dir }).stdout) as { file: string }[];
+  assert.ok(!all.some((f) => f.file.startsWith('charts/')));
+  // --config points elsewhere; a missing one is an I/O error.
+  writeFileSync(path.join(dir, 'strict.yaml'), 'rules: {EL101: hint}\n');
+  const strict = JSON.parse(run(['check', 'apps', '--format', 'json', '--config', 'strict.yaml'], { cwd: dir }).stdout) as { ruleId: string; severity: string }[];
+  assert.deepEqual(strict.map((f) => `${f.ruleId} ${f.severity}`), ['EL101 hint', 'EL102 info']);
+  const missing = run(['check', 'apps', '--config', 'nope.yaml'], { cwd: dir });
+  assert.equal(missing.code, 2);
+  assert.equal(missing.stderr, 'egress-lens: nope.yaml: no such configuration file\n');
 });

@@ -1,6 +1,6 @@
 import { promises as fs } from 'fs';
 import * as path from 'path';
-import { analyze, ConnectionSet, explainPair, fixesFor, formatConnlist, IpRangeSet, LineIndex, parseCidr, severityRank, type Analysis, type ConnlistFormat, type Explanation, type Peer, type Protocol, type Reachability, type Severity, type SourceRef, type Workload } from '../engine';
+import { analyze, CONFIG_FILE, ConnectionSet, readConfigFile, type EngineConfig, explainPair, fixesFor, formatConnlist, IpRangeSet, LineIndex, parseCidr, severityRank, type Analysis, type ConnlistFormat, type Explanation, type Peer, type Protocol, type Reachability, type Severity, type SourceRef, type Workload } from '../engine';
 import { findManifests, isManifestPath, pathToUri, readManifest, uriToPath } from '../host/files';
 import { toSarif } from './sarif';
 
@@ -20,6 +20,9 @@ Options for reach:
   --focus WORKLOAD         Only connections of this workload (ns/name[Kind], ns/name or name)
   --direction egress|ingress|both
                            With --focus: only its outgoing or incoming connections (default: both)
+
+Options for every command:
+  --config FILE            Settings (default: the nearest .egress-lens.yaml above the first path)
 
 Options for check:
   --format text|json|sarif Output format (default: text; sarif: SARIF 2.1.0 for code scanning)
@@ -149,11 +152,58 @@ function formatText(findings: JsonFinding[]): string {
   return (lines.length > 0 ? lines.join('\n') + '\n\n' : '') + summary + '\n';
 }
 
-async function check(args: string[], io: Io): Promise<number> {
-  const { paths, options } = parseArgs(args, { format: ['text', 'json', 'sarif'], 'fail-on': ['error', 'warning', 'info', 'hint'] });
-  const failOn = (options.get('fail-on') ?? 'warning') as Severity;
+interface Loaded {
+  sources: { uri: string; text: string }[];
+  config: Partial<EngineConfig>;
+}
+
+/**
+ * The files to analyse and the settings: `--config FILE`, or the nearest .egress-lens.yaml above the
+ * first path (or the working directory). Exclude globs are relative to the settings file's folder.
+ */
+async function load(paths: string[], options: Map<string, string>, io: Io): Promise<Loaded> {
+  let configPath = options.get('config');
+  if (configPath !== undefined) {
+    configPath = path.resolve(io.cwd, configPath);
+    try {
+      await fs.access(configPath);
+    } catch {
+      throw new IoError(`${options.get('config')}: no such configuration file`);
+    }
+  } else {
+    const first = path.resolve(io.cwd, paths[0]);
+    let dir = (await fs.stat(first).catch(() => undefined))?.isDirectory() ? first : path.dirname(first);
+    for (;;) {
+      const candidate = path.join(dir, CONFIG_FILE);
+      if (await fs.access(candidate).then(() => true, () => false)) {
+        configPath = candidate;
+        break;
+      }
+      const up = path.dirname(dir);
+      if (up === dir) break;
+      dir = up;
+    }
+  }
   const sources = await collect(paths, io.cwd);
-  const analysis = analyze(sources);
+  if (!configPath) return { sources, config: { rootUri: pathToUri(io.cwd).replace(/\/?$/, '/') } };
+  let text: string;
+  try {
+    text = await fs.readFile(configPath, 'utf8');
+  } catch (e) {
+    throw new IoError(`${path.relative(io.cwd, configPath) || configPath}: cannot read file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  const uri = pathToUri(configPath);
+  const { config, problems } = readConfigFile(uri, text);
+  // The settings file is analysed too, so that its problems can be shown in place.
+  if (!sources.some((s) => s.uri === uri)) sources.push({ uri, text });
+  return { sources, config: { ...config, configProblems: problems, rootUri: pathToUri(path.dirname(configPath)).replace(/\/?$/, '/') } };
+}
+
+async function check(args: string[], io: Io): Promise<number> {
+  const { paths, options } = parseArgs(args, { format: ['text', 'json', 'sarif'], 'fail-on': ['error', 'warning', 'info', 'hint'], config: null });
+  const failOn = (options.get('fail-on') ?? 'warning') as Severity;
+  const { sources, config } = await load(paths, options, io);
+  const analysis = analyze(sources, config);
   const findings = toJsonFindings(analysis, io.cwd);
   const format = options.get('format');
   if (format === 'sarif') io.out(JSON.stringify(toSarif(analysis, io.cwd, VERSION), null, 2) + '\n');
@@ -206,12 +256,13 @@ function formatExplanation(e: Explanation, a: Analysis, cwd: string): string {
 }
 
 async function explain(args: string[], io: Io): Promise<number> {
-  const { paths, options } = parseArgs(args, { from: null, to: null, port: null, format: ['text', 'json'] });
+  const { paths, options } = parseArgs(args, { from: null, to: null, port: null, format: ['text', 'json'], config: null });
   const from = options.get('from');
   const to = options.get('to');
   if (!from || !to) throw new UsageError('explain needs --from and --to');
   const query = options.has('port') ? parsePort(options.get('port')!) : undefined;
-  const analysis = analyze(await collect(paths, io.cwd));
+  const { sources, config } = await load(paths, options, io);
+  const analysis = analyze(sources, config);
   const r = analysis.reach;
   const src = resolvePeer(from, r, '--from');
   const dst = resolvePeer(to, r, '--to');
@@ -229,12 +280,13 @@ function focusMatches(spec: string, w: Workload): boolean {
 }
 
 async function reach(args: string[], io: Io): Promise<number> {
-  const { paths, options } = parseArgs(args, { format: ['txt', 'json', 'csv', 'md', 'dot'], focus: null, direction: ['egress', 'ingress', 'both'] });
+  const { paths, options } = parseArgs(args, { format: ['txt', 'json', 'csv', 'md', 'dot'], focus: null, direction: ['egress', 'ingress', 'both'], config: null });
   const format = (options.get('format') ?? 'txt') as ConnlistFormat;
   const focus = options.get('focus');
   const direction = options.get('direction') ?? 'both';
   if (options.has('direction') && !focus) throw new UsageError('--direction needs --focus');
-  const analysis = analyze(await collect(paths, io.cwd));
+  const { sources, config } = await load(paths, options, io);
+  const analysis = analyze(sources, config);
   const r = analysis.reach;
   let conns = r.connections();
   if (focus) {

@@ -7,6 +7,7 @@ import type { Finding, Fix, SourceFile } from './types';
 import { Reachability } from './reach/reachability';
 import { ANNOTATION, collectSuppressions, isSuppressed, type Suppression } from './suppress';
 import { spanAt } from './model/anchor';
+import { isExcluded } from './config-file';
 
 export interface Analysis {
   config: EngineConfig;
@@ -33,7 +34,16 @@ function compareFindings(a: Finding, b: Finding): number {
 }
 
 /** Run every enabled rule over parsed files. */
-export function analyzeParsed(files: ParsedFile[], config: EngineConfig, previous?: Analysis): Analysis {
+/** Whether a file is left out by the `exclude` globs (relative to the root). */
+export function excluded(uri: string, config: EngineConfig): boolean {
+  if (config.exclude.length === 0) return false;
+  const root = config.rootUri;
+  const rel = root && uri.startsWith(root) ? decodeURIComponent(uri.slice(root.length)) : uri.replace(/^[a-z]+:\/\/\/?/, '');
+  return isExcluded(rel, config.exclude);
+}
+
+export function analyzeParsed(allFiles: ParsedFile[], config: EngineConfig, previous?: Analysis): Analysis {
+  const files = config.exclude.length > 0 ? allFiles.filter((f) => !excluded(f.uri, config)) : allFiles;
   const reuse = previous && previous.config === config ? previous : undefined;
   const model = buildModel(files, config);
   const base = withReach({ config, files, model, findings: [] }, reuse);
@@ -124,9 +134,12 @@ export class Workspace {
   }
 
   setConfig(partial?: Partial<EngineConfig>): void {
+    const before = this.config;
     this.config = resolveConfig(partial);
-    // Parse options may have changed; re-parse lazily on the next analysis.
-    for (const [uri, f] of this.files) this.files.set(uri, parseFile({ uri, text: f.text, version: f.version }, this.config));
+    // Only the parse limits change how text parses.
+    if (before.maxFileSize !== this.config.maxFileSize || before.maxAliasCount !== this.config.maxAliasCount) {
+      for (const [uri, f] of this.files) this.files.set(uri, parseFile({ uri, text: f.text, version: f.version }, this.config));
+    }
   }
 
   get configuration(): EngineConfig {

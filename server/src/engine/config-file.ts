@@ -33,6 +33,16 @@ export function readConfigFile(uri: string, text: string): ConfigFileResult {
     problems.push({ uri, span: { start: 0, end: Math.min(1, text.length) }, message: `The configuration could not be read: ${(e as Error).message}` });
     return { config: {}, problems };
   }
+  const checked = checkConfig(value, (path, atKey) => (atKey ? keySpan(doc, path) : valueSpan(doc, path)) ?? { start: 0, end: 0 });
+  return { config: checked.config, problems: [...problems, ...checked.problems.map((p) => ({ uri, span: p.span, message: p.message }))] };
+}
+
+/**
+ * Validate settings (from the file, or from an editor) against the configuration schema: the valid
+ * top-level keys are taken, and each problem is located with `spanOf`.
+ */
+export function checkConfig(value: unknown, spanOf: (path: (string | number)[], atKey: boolean) => Span = () => ({ start: 0, end: 0 })): { config: Partial<EngineConfig>; problems: { span: Span; message: string }[] } {
+  const problems: { span: Span; message: string }[] = [];
   if (value === null || value === undefined) return { config: {}, problems };
   validate ??= new Ajv({ allErrors: true, strict: false, verbose: true }).compile(schema);
   const bad = new Set<string>();
@@ -44,7 +54,7 @@ export function readConfigFile(uri: string, text: string): ConfigFileResult {
       if (e.keyword === 'propertyNames') {
         const name = String((e.params as { propertyName: string }).propertyName);
         bad.add(String(path[0] ?? ''));
-        problems.push({ uri, span: keySpan(doc, [...path, name]) ?? { start: 0, end: 0 }, message: `Configuration: "${name}" is not a rule id (EL and three digits, e.g. EL104).` });
+        problems.push({ span: spanOf([...path, name], true), message: `Configuration: "${name}" is not a rule id (EL and three digits, e.g. EL104).` });
         continue;
       }
       const key = e.keyword === 'additionalProperties' ? String((e.params as { additionalProperty: string }).additionalProperty) : undefined;
@@ -57,20 +67,16 @@ export function readConfigFile(uri: string, text: string): ConfigFileResult {
           : e.keyword === 'enum'
             ? `${where} must be one of ${((e.params as { allowedValues: unknown[] }).allowedValues ?? []).join(', ')}.`
             : `${where} ${e.message ?? 'is invalid'}.`;
-      const span = (key ? keySpan(doc, full) : valueSpan(doc, full)) ?? { start: 0, end: 0 };
-      problems.push({ uri, span, message: `Configuration: ${message}` });
+      problems.push({ span: spanOf(full, key !== undefined), message: `Configuration: ${message}` });
     }
   }
   const v = value as Record<string, unknown>;
   if (typeof v !== 'object' || Array.isArray(v)) return { config: {}, problems };
   const config: Partial<EngineConfig> = {};
   const take = <K extends keyof EngineConfig>(k: K) => {
-    if (v[k] !== undefined && !bad.has(k)) (config as Record<string, unknown>)[k] = v[k];
+    if (v[k] !== undefined && v[k] !== null && !bad.has(k)) (config as Record<string, unknown>)[k] = v[k];
   };
-  for (const k of ['cni', 'clusterCidrs', 'serviceCidrs', 'defaultNamespace', 'assumeCompleteWorkspace', 'exclude', 'insertNewResources', 'maxFileSize'] as const) take(k);
-  if (v.dns && !bad.has('dns')) config.dns = v.dns as EngineConfig['dns'];
-  if (v.istio && !bad.has('istio')) config.istio = v.istio as EngineConfig['istio'];
-  if (v.rules && !bad.has('rules')) config.rules = v.rules as Record<string, RuleSetting>;
+  for (const k of ['cni', 'clusterCidrs', 'serviceCidrs', 'defaultNamespace', 'assumeCompleteWorkspace', 'exclude', 'insertNewResources', 'maxFileSize', 'dns', 'istio', 'rules'] as const) take(k);
   return { config, problems };
 }
 

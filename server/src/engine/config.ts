@@ -24,8 +24,10 @@ export interface EngineConfig {
   maxFileSize: number;
   /** Alias expansions allowed per document before it is rejected (alias bombs). */
   maxAliasCount: number;
-  /** Globs of workspace-relative paths not to analyse (applied by the server and the CLI). */
+  /** Globs of workspace-relative paths not to analyse. */
   exclude: string[];
+  /** The workspace root (a URI ending in `/`) that `exclude` globs are relative to. */
+  rootUri?: string;
   /** Where fixes put a new resource. */
   insertNewResources: 'afterResource' | 'newFile';
   istio: { outboundTrafficPolicy?: 'ALLOW_ANY' | 'REGISTRY_ONLY'; egressGatewayNamespace?: string; egressGatewaySelector?: Record<string, string> };

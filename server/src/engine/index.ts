@@ -17,4 +17,5 @@ export { IpRangeSet, parseCidr } from './reach/iprange';
 export type { Peer } from './reach/rules';
 export type { Workload } from './model/workloads';
 export { explainPair, type Explanation, type ExplainedDirection, type ExplainedDecision, type SourceRef } from './reach/explain';
-export { readConfigFile, mergeConfig, isExcluded, CONFIG_FILE, type ConfigFileResult } from './config-file';
+export { readConfigFile, checkConfig, mergeConfig, isExcluded, CONFIG_FILE, type ConfigFileResult } from './config-file';
+export { fixAll, safeFixes, minimalEdit } from './fixes/fix-all';

@@ -61,3 +61,12 @@ export function pathToUri(p: string): string {
 export function defaultDocsBaseUrl(bundleDir: string): string {
   return pathToUri(path.join(bundleDir, '..', 'docs', 'rules')) + '/';
 }
+
+/** A text file, or undefined when it cannot be read. */
+export async function readFile(file: string): Promise<string | undefined> {
+  try {
+    return await fs.readFile(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+}

@@ -15,18 +15,24 @@ import { TextDocument } from 'vscode-languageserver-textdocument';
 import {
   defaultDenyEgress,
   detectStyle,
+  checkConfig,
+  CONFIG_FILE,
+  fixAll,
   fixesFor,
+  mergeConfig,
+  readConfigFile,
   freeName,
   LineIndex,
   renderYaml,
   Workspace,
   type Analysis,
+  type EngineConfig,
   type Finding,
   type Fix,
 } from '../engine';
 import { toDiagnostic, toRange, type DiagnosticData } from './convert';
 import { FIX_ALL_KIND, Requests, type NamespaceInfo, type ScaffoldDefaultDenyParams, type ScaffoldResult } from './protocol';
-import { defaultDocsBaseUrl, findManifests, isManifestPath, pathToUri, readManifest, uriToPath } from '../host/files';
+import { defaultDocsBaseUrl, findManifests, isManifestPath, pathToUri, readFile, readManifest, uriToPath } from '../host/files';
 
 /** Normalise file URIs so that editor URIs and disk URIs of one file are equal. */
 function normalizeUri(uri: string): string {
@@ -43,6 +49,11 @@ export function startServer(connection: Connection): void {
   let dirty = true;
   let timer: NodeJS.Timeout | undefined;
   const published = new Map<string, string>();
+  /** The workspace root (with a trailing slash): settings file and exclude globs are relative to it. */
+  let rootUri: string | undefined;
+  let configFile: { uri: string; text: string } | undefined;
+  let clientSettings: Partial<EngineConfig> = {};
+  let canAskConfiguration = false;
   const lineCache = new Map<string, { text: string; lines: LineIndex }>();
   /** Open documents: normalised uri -> the uri the client used. */
   const clientUris = new Map<string, string>();
@@ -68,7 +79,11 @@ export function startServer(connection: Connection): void {
     const a = current();
     const byUri = new Map<string, Finding[]>();
     for (const uri of workspace.uris()) byUri.set(uri, []);
-    for (const f of a.findings) byUri.get(f.uri)?.push(f);
+    for (const f of a.findings) {
+      let list = byUri.get(f.uri);
+      if (!list) byUri.set(f.uri, (list = []));
+      list.push(f);
+    }
     for (const uri of published.keys()) if (!byUri.has(uri)) byUri.set(uri, []);
     for (const [uri, findings] of byUri) {
       const diagnostics = findings.map((f) => toDiagnostic(f, linesOf, docsBaseUrl));
@@ -102,6 +117,38 @@ export function startServer(connection: Connection): void {
     }
   };
 
+  /** Settings: the engine's defaults, then .egress-lens.yaml, then the editor's egressLens.* settings. */
+  const applyConfig = (): void => {
+    const file = configFile ? readConfigFile(configFile.uri, configFile.text) : { config: {}, problems: [] };
+    workspace.setConfig({ ...mergeConfig(file.config, clientSettings), configProblems: file.problems, rootUri });
+    schedule(0);
+  };
+
+  const loadClientSettings = async (): Promise<void> => {
+    if (!canAskConfiguration) return;
+    try {
+      const raw = (await connection.workspace.getConfiguration({ scopeUri: rootUri, section: 'egressLens' })) as Record<string, unknown> | null;
+      // Unset settings come as null: they leave the file's value in place.
+      const set = Object.fromEntries(Object.entries(raw ?? {}).filter(([, v]) => v !== null && v !== undefined && !(typeof v === 'object' && !Array.isArray(v) && Object.keys(v as object).length === 0)));
+      const checked = checkConfig(set);
+      for (const p of checked.problems) connection.console.warn(`egressLens setting ignored: ${p.message}`);
+      clientSettings = checked.config;
+    } catch {
+      clientSettings = {};
+    }
+  };
+
+  const loadConfigFile = async (): Promise<void> => {
+    if (!rootUri) return;
+    const uri = rootUri + CONFIG_FILE;
+    const open = [...clientUris].find(([n]) => n === uri);
+    const p = uriToPath(uri);
+    let text: string | undefined;
+    if (open) text = workspace.get(uri)?.text;
+    else if (p) text = await readFile(p);
+    configFile = text !== undefined ? { uri, text } : undefined;
+  };
+
   const indexFolders = async (): Promise<void> => {
     for (const root of roots) {
       for (const file of await findManifests(root)) {
@@ -119,6 +166,8 @@ export function startServer(connection: Connection): void {
     if (typeof opts.docsBaseUrl === 'string') docsBaseUrl = opts.docsBaseUrl;
     const folders = params.workspaceFolders?.map((f) => f.uri) ?? (params.rootUri ? [params.rootUri] : []);
     roots = folders.map(uriToPath).filter((p): p is string => p !== undefined);
+    if (roots.length > 0) rootUri = pathToUri(roots[0]).replace(/\/?$/, '/');
+    canAskConfiguration = params.capabilities.workspace?.configuration === true;
     return {
       capabilities: {
         textDocumentSync: TextDocumentSyncKind.Incremental,
@@ -128,20 +177,37 @@ export function startServer(connection: Connection): void {
     };
   });
 
-  connection.onInitialized(() => {
-    void connection.client.register(DidChangeWatchedFilesNotification.type, { watchers: [{ globPattern: '**/*.{yaml,yml,json}' }] }).catch(() => undefined);
+  connection.onInitialized(async () => {
+    void connection.client.register(DidChangeWatchedFilesNotification.type, { watchers: [{ globPattern: '**/*.{yaml,yml,json}' }, { globPattern: `**/${CONFIG_FILE}` }] }).catch(() => undefined);
+    await Promise.all([loadClientSettings(), loadConfigFile()]);
+    applyConfig();
     void indexFolders();
   });
+
+  connection.onDidChangeConfiguration(async () => {
+    await loadClientSettings();
+    applyConfig();
+  });
+
+  const isConfigUri = (uri: string): boolean => rootUri !== undefined && uri === rootUri + CONFIG_FILE;
 
   documents.onDidOpen((e) => {
     const uri = normalizeUri(e.document.uri);
     clientUris.set(uri, e.document.uri);
     workspace.set({ uri, text: e.document.getText(), version: e.document.version });
+    if (isConfigUri(uri)) {
+      configFile = { uri, text: e.document.getText() };
+      applyConfig();
+    }
     schedule(0);
   });
   documents.onDidChangeContent((e) => {
     const uri = normalizeUri(e.document.uri);
     workspace.set({ uri, text: e.document.getText(), version: e.document.version });
+    if (isConfigUri(uri)) {
+      configFile = { uri, text: e.document.getText() };
+      applyConfig();
+    }
     schedule();
   });
   documents.onDidClose(async (e) => {
@@ -166,6 +232,10 @@ export function startServer(connection: Connection): void {
       else {
         const text = await readManifest(p);
         if (text !== undefined && !clientUris.has(uri)) workspace.set({ uri, text });
+      }
+      if (isConfigUri(uri)) {
+        await loadConfigFile();
+        applyConfig();
       }
     }
     schedule();
@@ -223,8 +293,8 @@ export function startServer(connection: Connection): void {
     }
     const wantFixAll = only?.some((k) => FIX_ALL_KIND.startsWith(k) || k === CodeActionKind.Source || k === CodeActionKind.SourceFixAll);
     if (wantFixAll) {
-      const safe = safeFixesOf(a, uri);
-      if (safe.length > 0) actions.push({ title: 'Fix all safe Egress Lens problems', kind: FIX_ALL_KIND, edit: editFor(uri, safe) });
+      const edit = fixAll(a, uri);
+      if (edit) actions.push({ title: 'Fix all safe Egress Lens problems', kind: FIX_ALL_KIND, edit: editFor(uri, [{ title: 'fix all', safety: 'safe', edits: [edit] }]) });
     }
     return actions;
   });
@@ -253,22 +323,4 @@ export function startServer(connection: Connection): void {
 
   documents.listen(connection);
   connection.listen();
-}
-
-/** Every safe fix of a file whose edits do not overlap an earlier one. */
-export function safeFixesOf(a: Analysis, uri: string): Fix[] {
-  const chosen: Fix[] = [];
-  const taken: { start: number; end: number }[] = [];
-  for (const f of a.findings) {
-    if (f.uri !== uri || !f.fixable) continue;
-    for (const fix of fixesFor(a, f)) {
-      if (fix.safety !== 'safe') continue;
-      const clash = fix.edits.some((e) => e.uri !== uri || taken.some((t) => e.start <= t.end && t.start <= e.end));
-      if (clash) continue;
-      chosen.push(fix);
-      for (const e of fix.edits) taken.push({ start: e.start, end: e.end });
-      break;
-    }
-  }
-  return chosen;
 }
