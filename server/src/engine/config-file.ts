@@ -2,7 +2,7 @@ import Ajv, { type ValidateFunction } from 'ajv';
 import { parseDocument } from 'yaml';
 import schema from '../../../schemas/egress-lens-config.json';
 import { keySpan, valueSpan } from './parse/locate';
-import type { EngineConfig, RuleSetting } from './config';
+import type { EngineConfig } from './config';
 import type { Span } from './types';
 import { suggestion } from './schema/validate';
 
