@@ -21,7 +21,10 @@ export function activate(context: vscode.ExtensionContext): EgressLensApi {
       { scheme: 'file', language: 'yaml' },
       { scheme: 'untitled', language: 'yaml' },
     ],
-    synchronize: { fileEvents: vscode.workspace.createFileSystemWatcher('**/*.{yaml,yml,json}') },
+    synchronize: {
+      configurationSection: 'egressLens',
+      fileEvents: [vscode.workspace.createFileSystemWatcher('**/*.{yaml,yml,json}'), vscode.workspace.createFileSystemWatcher('**/.egress-lens.yaml')],
+    },
   };
   client = new LanguageClient('egressLens', 'Egress Lens', serverOptions, clientOptions);
   const ready = client.start();

@@ -49,10 +49,19 @@ function augmentNetworkPolicy(schema) {
   return schema;
 }
 
+// StatefulSet spec.serviceName: required by the v1.27 OpenAPI, optional in current Kubernetes
+// (a headless Service is no longer mandatory); requiring it would flag valid manifests.
+function relaxStatefulSet(schema) {
+  const spec = schema.properties.spec;
+  spec.required = (spec.required ?? []).filter((r) => r !== 'serviceName');
+  return schema;
+}
+
 const roots = {};
 for (const [apiVersion, kind, file] of KINDS) {
   let s = strip(JSON.parse(readFileSync(join(core, file), 'utf8')));
   if (kind === 'NetworkPolicy') s = augmentNetworkPolicy(s);
+  if (kind === 'StatefulSet') s = relaxStatefulSet(s);
   roots[`${apiVersion}/${kind}`] = s;
 }
 

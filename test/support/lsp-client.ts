@@ -20,6 +20,8 @@ export class LspClient {
   private waiters: { pred: (p: PublishDiagnosticsParams) => boolean; resolve: (p: PublishDiagnosticsParams) => void; reject: (e: Error) => void }[] = [];
   private exited?: Error;
   stderr = '';
+  /** What the client answers for the egressLens section. */
+  settings: Record<string, unknown> | null = null;
 
   constructor(args: string[] = ['--stdio']) {
     this.child = spawn(process.execPath, [serverBundle, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
@@ -39,7 +41,7 @@ export class LspClient {
       });
     });
     this.connection.onRequest('client/registerCapability', () => null);
-    this.connection.onRequest('workspace/configuration', (p: { items: unknown[] }) => p.items.map(() => null));
+    this.connection.onRequest('workspace/configuration', (p: { items: { section?: string }[] }) => p.items.map((i) => (i.section === 'egressLens' ? this.settings : null)));
     this.connection.listen();
   }
 
@@ -48,7 +50,7 @@ export class LspClient {
       processId: process.pid,
       rootUri,
       workspaceFolders: rootUri ? [{ uri: rootUri, name: 'ws' }] : null,
-      capabilities: { workspace: { workspaceEdit: { documentChanges: true } } },
+      capabilities: { workspace: { workspaceEdit: { documentChanges: true }, configuration: true, didChangeConfiguration: { dynamicRegistration: false } } },
       initializationOptions,
     });
     await this.connection.sendNotification('initialized', {});

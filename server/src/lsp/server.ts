@@ -129,7 +129,7 @@ export function startServer(connection: Connection): void {
     try {
       const raw = (await connection.workspace.getConfiguration({ scopeUri: rootUri, section: 'egressLens' })) as Record<string, unknown> | null;
       // Unset settings come as null: they leave the file's value in place.
-      const set = Object.fromEntries(Object.entries(raw ?? {}).filter(([, v]) => v !== null && v !== undefined && !(typeof v === 'object' && !Array.isArray(v) && Object.keys(v as object).length === 0)));
+      const set = Object.fromEntries(Object.entries(raw ?? {}).filter(([k, v]) => k !== 'trace' && v !== null && v !== undefined && !(typeof v === 'object' && !Array.isArray(v) && Object.keys(v as object).length === 0)));
       const checked = checkConfig(set);
       for (const p of checked.problems) connection.console.warn(`egressLens setting ignored: ${p.message}`);
       clientSettings = checked.config;

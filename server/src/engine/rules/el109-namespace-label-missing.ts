@@ -5,13 +5,15 @@ import { resourceAt } from './lookup';
 import { keyAt, peerKey } from './netpol-paths';
 
 const NAME_LABEL = 'kubernetes.io/metadata.name';
+/** Keys people use when they mean the namespace's name (any other key with a namespace's name as value is a coincidence). */
+const NAME_LIKE = /^(name|ns|namespace|namespace-name|namespace_name|kubernetes\.io\/namespace|[\w.-]+\/(name|namespace))$/;
 
 export const el109 = defineRule({
   id: 'EL109',
   name: 'namespace-label-missing',
   severity: 'warning',
   docs: {
-    summary: 'A namespaceSelector uses a label that no declared Namespace carries, while the namespace its value names exists: the `name:` versus `kubernetes.io/metadata.name` mistake.',
+    summary: 'A namespaceSelector uses a name-like label (`name`, `ns`, `namespace`, …) that no declared Namespace carries, while the namespace its value names exists: the `name:` versus `kubernetes.io/metadata.name` mistake.',
     why: 'Namespaces carry only the labels written on them, plus `kubernetes.io/metadata.name`, which the API server adds. A selector on `name: payments` matches nothing unless someone labelled the namespace by hand, so the rule silently allows nothing (or, in an ingress rule, locks out the namespace it meant to admit).',
     bad: 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: payments\n---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: to-payments\n  namespace: shop\nspec:\n  podSelector: {}\n  policyTypes: [Egress]\n  egress:\n  - to:\n    - namespaceSelector:\n        matchLabels:\n          name: payments\n',
     good: 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: payments\n---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: to-payments\n  namespace: shop\nspec:\n  podSelector: {}\n  policyTypes: [Egress]\n  egress:\n  - to:\n    - namespaceSelector:\n        matchLabels:\n          kubernetes.io/metadata.name: payments\n',
@@ -26,7 +28,7 @@ export const el109 = defineRule({
           for (const p of rule.peers ?? []) {
             if (p.kind !== 'selector' || !p.namespaceSelector) continue;
             for (const req of p.namespaceSelector.requirements) {
-              if (req.operator !== 'In' || req.values.length !== 1 || req.key === NAME_LABEL) continue;
+              if (req.operator !== 'In' || req.values.length !== 1 || req.key === NAME_LABEL || !NAME_LIKE.test(req.key)) continue;
               const value = req.values[0];
               if (namespaces.some((ns) => ns.labels[req.key] === value)) continue;
               const named = ctx.model.namespaces.get(value);

@@ -1,0 +1,72 @@
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { TextDocument } from 'vscode-languageserver-textdocument';
+import type { CodeAction, TextDocumentEdit, TextEdit } from 'vscode-languageserver-protocol';
+import { LspClient } from '../support/lsp-client';
+import { tempCopy } from '../support/workspace';
+
+const FILE = 'shop/foo-deny-egress.yaml';
+const codes = (p: { diagnostics: { code?: unknown; severity?: number }[] }) => p.diagnostics.map((d) => `${d.code}:${d.severity}`).sort();
+
+test('LSP settings: the file applies, the editor settings win, both are live', async (t) => {
+  const ws = tempCopy();
+  writeFileSync(path.join(ws.dir, '.egress-lens.yaml'), 'rules:\n  EL101: "off"\n  EL102: "off"\n');
+  const client = new LspClient();
+  t.after(async () => {
+    await client.shutdown();
+    ws.cleanup();
+  });
+  await client.initialize(ws.uri(''));
+  const uri = ws.uri(FILE);
+  // From the file: EL101 and EL102 are off; EL103 (error = 1) stays.
+  await client.waitForDiagnostics(uri, (p) => codes(p).join() === 'EL103:1');
+
+  // The editor turns EL101 back on as a hint (4): it wins over the file.
+  client.settings = { rules: { EL101: 'hint' }, cni: null };
+  await client.connection.sendNotification('workspace/didChangeConfiguration', { settings: null });
+  await client.waitForDiagnostics(uri, (p) => codes(p).join() === 'EL101:4,EL101:4,EL103:1');
+
+  // The settings file is edited in the editor: a typo is shown on it, the rest still applies.
+  const cfgUri = ws.uri('.egress-lens.yaml');
+  await client.connection.sendNotification('textDocument/didOpen', {
+    textDocument: { uri: cfgUri, languageId: 'yaml', version: 1, text: 'rules:\n  EL103: "off"\ncni: flanel\n' },
+  });
+  const cfg = await client.waitForDiagnostics(cfgUri, (p) => p.diagnostics.length > 0);
+  assert.equal(cfg.diagnostics[0].code, 'EL006');
+  assert.deepEqual(cfg.diagnostics[0].range.start, { line: 2, character: 5 });
+  // EL103 is now off (file), EL102 back on (no longer off in the file), EL101 a hint (editor).
+  await client.waitForDiagnostics(uri, (p) => codes(p).join() === 'EL101:4,EL101:4');
+  const ns = await client.waitForDiagnostics(ws.uri('shop/namespace.yaml'), (p) => p.diagnostics.some((d) => d.code === 'EL102'));
+  assert.equal(ns.diagnostics[0].code, 'EL102');
+});
+
+test('LSP fix-all: source.fixAll.egressLens applies the safe fixes only, and then offers nothing', async (t) => {
+  const ws = tempCopy();
+  const client = new LspClient();
+  t.after(async () => {
+    await client.shutdown();
+    ws.cleanup();
+  });
+  await client.initialize(ws.uri(''));
+  const uri = ws.uri(FILE);
+  const text = readFileSync(path.join(ws.dir, FILE), 'utf8');
+  await client.connection.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'yaml', version: 1, text } });
+  await client.waitForDiagnostics(uri, (p) => p.version === 1);
+  const ask = (): Promise<CodeAction[]> =>
+    client.connection.sendRequest('textDocument/codeAction', {
+      textDocument: { uri },
+      range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } },
+      context: { diagnostics: [], only: ['source.fixAll.egressLens'] },
+    });
+  const [fixAll] = await ask();
+  assert.equal(fixAll.kind, 'source.fixAll.egressLens');
+  const change = fixAll.edit!.documentChanges![0] as TextDocumentEdit;
+  const fixed = TextDocument.applyEdits(TextDocument.create(uri, 'yaml', 1, text), change.edits as TextEdit[]);
+  assert.match(fixed, /  - Ingress\n  - Egress\n/);
+  assert.doesNotMatch(fixed, /default-deny-egress/, 'the unsafe default-deny is not part of fix-all');
+  await client.connection.sendNotification('textDocument/didChange', { textDocument: { uri, version: 2 }, contentChanges: [{ text: fixed }] });
+  await client.waitForDiagnostics(uri, (p) => p.version === 2);
+  assert.deepEqual(await ask(), [], 'nothing left for fix-all: applying it twice changes nothing');
+});
