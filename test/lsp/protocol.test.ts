@@ -117,6 +117,8 @@ test('LSP: namespaces and the default-deny scaffold', async (t) => {
   await client.waitForDiagnostics(ws.uri(FILE), (p) => p.diagnostics.length > 0);
   const namespaces = await client.connection.sendRequest<{ name: string; declared: boolean; workloads: number }[]>('egressLens/namespaces');
   assert.deepEqual(namespaces, [
+    { name: 'analytics', declared: true, workloads: 1 },
+    { name: 'monitoring', declared: true, workloads: 0 },
     { name: 'payments', declared: true, workloads: 2 },
     { name: 'shop', declared: true, workloads: 3 },
   ]);

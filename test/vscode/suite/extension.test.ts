@@ -112,6 +112,61 @@ suite('Egress Lens in a real VS Code', () => {
     assert.equal(`${cmd.category}: ${cmd.title}`, 'Egress Lens: New Default-Deny Egress Policy…');
   });
 
+  /** Open the analytics example, apply the named quick fix of a rule, and see that finding go. */
+  async function fixIn(rel: string, ruleId: string, title: string, check: (text: string) => void): Promise<void> {
+    const editor = await open(rel);
+    const uri = editor.document.uri;
+    const ds = await diagnosticsWhere(uri, (x) => x.some((d) => codeOf(d) === ruleId));
+    const before = ds.filter((d) => codeOf(d) === ruleId).length;
+    const action = await quickFix(uri, ds.find((d) => codeOf(d) === ruleId)!, title);
+    assert.ok(await vscode.workspace.applyEdit(action.edit!));
+    check(editor.document.getText());
+    await diagnosticsWhere(uri, (x) => x.filter((d) => codeOf(d) === ruleId).length === before - 1);
+  }
+
+  test('EL104 quick fix: DNS is added to the policy that restricts the workload', async () => {
+    await fixIn('analytics/etl.yaml', 'EL104', 'Allow DNS in NetworkPolicy analytics/default-deny-egress', (text) => {
+      assert.match(text, /policyTypes:\n  - Egress\n  egress:\n  - to:\n    - namespaceSelector:\n        matchLabels:\n          kubernetes.io\/metadata.name: kube-system\n/);
+      assert.match(text, /- protocol: TCP\n      port: 53\n---/);
+    });
+  });
+
+  test('EL109 quick fix: the namespace is selected by kubernetes.io/metadata.name', async () => {
+    await fixIn('analytics/etl.yaml', 'EL109', 'Select the namespace by kubernetes.io/metadata.name', (text) => {
+      assert.match(text, /matchLabels:\n          kubernetes.io\/metadata.name: payments\n/);
+    });
+  });
+
+  test('EL110 quick fix: the two peers are merged into one', async () => {
+    await fixIn('analytics/etl.yaml', 'EL110', 'Merge into one peer', (text) => {
+      assert.match(text, /kubernetes.io\/metadata.name: monitoring\n      podSelector:\n        matchLabels:\n          app: pushgateway\n/);
+    });
+  });
+
+  test('EL106 quick fix: the CIDR is written as the network it denotes', async () => {
+    await fixIn('analytics/etl.yaml', 'EL106', 'Write the network as 10.40.0.0/16', (text) => {
+      assert.match(text, /cidr: 10\.40\.0\.0\/16\n/);
+    });
+  });
+
+  test('fix-all (source.fixAll.egressLens) applies the safe fixes only', async () => {
+    const editor = await open('analytics/etl.yaml');
+    const uri = editor.document.uri;
+    await diagnosticsWhere(uri, (x) => x.some((d) => codeOf(d) === 'EL104'));
+    const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>(
+      'vscode.executeCodeActionProvider',
+      uri,
+      new vscode.Range(0, 0, 0, 0),
+      'source.fixAll.egressLens',
+    );
+    const fixAll = actions.find((a) => a.kind?.value === 'source.fixAll.egressLens');
+    assert.ok(fixAll, `no fix-all among: ${actions.map((a) => a.title).join(' | ')}`);
+    assert.ok(await vscode.workspace.applyEdit(fixAll.edit!));
+    // DNS, the namespace label and the CIDR are fixed; merging the peers narrows traffic, so it waits for a person.
+    const left = await diagnosticsWhere(uri, (x) => !x.some((d) => ['EL104', 'EL109', 'EL106'].includes(codeOf(d) ?? '')));
+    assert.deepEqual(left.map((d) => codeOf(d)), ['EL110']);
+  });
+
   test('broken YAML: EL001 at the spot, the rest of the file still analysed', async () => {
     const editor = await open('broken/typos.yaml');
     const ds = await diagnosticsWhere(editor.document.uri, (x) => x.some((d) => codeOf(d) === 'EL001'));

@@ -64,7 +64,7 @@ export const el104 = defineRule({
         severity: udp ? 'info' : undefined,
         message: udp
           ? `Pods of ${objectName(w)} reach ${dnsName(ctx)} on UDP 53 only: answers too large for UDP fall back to TCP 53 and fail.`
-          : `Pods of ${objectName(w)} cannot resolve names: their egress is restricted and allows no DNS traffic to ${dnsName(ctx)} (UDP and TCP 53).`,
+          : `Pods of ${objectName(w)} cannot resolve names: their egress is restricted and allows no DNS traffic (UDP and TCP 53) to ${dnsName(ctx)}.`,
         related,
         data: { namespace: w.namespace, fixable: fixableByNetworkPolicy(ctx, w) },
       });

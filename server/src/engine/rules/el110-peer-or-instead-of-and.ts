@@ -30,7 +30,7 @@ export const el110 = defineRule({
             out.push({
               uri: np.resource.uri,
               span: keyAt(np.resource, ['spec', dir, rule.index, peerKey(dir), b.index, 'podSelector']),
-              message: `These are two ${peerKey(dir)} peers, so they OR: every pod of the namespaces the first selects, or the pods this podSelector matches in namespace ${np.namespace}. For pods matching both, put the podSelector in the same peer (remove its dash).`,
+              message: `These are two \`${peerKey(dir)}\` peers, so they OR: every pod of the namespaces the first selects, or the pods this podSelector matches in namespace ${np.namespace}. For pods matching both, put the podSelector in the same peer (remove its dash).`,
               data: { dir, rule: rule.index, peer: b.index },
             });
           }
