@@ -1,7 +1,7 @@
 // What a person sees: open the example, find EL103 in Problems, apply the Quick Fix from Ctrl+., see it gone;
 // run the palette command through its pickers. Screenshots land in test/artifacts/.
 import { createHarness, screenshot } from './harness.mjs';
-import { goToLine, openFile, openWorkbench, pick, problemRow, runCommand, showProblems } from './workbench.mjs';
+import { filterProblems, goToLine, openFile, openWorkbench, pick, problemRow, runCommand, showProblems } from './workbench.mjs';
 
 const wb = await openWorkbench();
 const { page } = wb;
@@ -12,6 +12,7 @@ try {
     await openFile(page, 'foo-deny-egress.yaml');
     const opened = Date.now();
     await showProblems(page);
+    await filterProblems(page, 'foo-deny-egress');
     await page.locator('.editor-instance .squiggly-error').first().waitFor({ timeout: 30_000 });
     console.log(`       metric: file open -> first squiggle in the editor: ${Date.now() - opened} ms`);
     await problemRow(page, 'These egress rules are ignored').first().waitFor({ timeout: 30_000 });
@@ -45,6 +46,7 @@ try {
 
   await h.test('broken YAML and schema errors show in Problems, the rest is still analysed', async () => {
     await openFile(page, 'typos.yaml');
+    await filterProblems(page, 'typos');
     await problemRow(page, 'Unknown field "egres" in spec').first().waitFor({ timeout: 30_000 });
     await problemRow(page, 'Flow sequence opened here is never closed').first().waitFor({ timeout: 30_000 });
     await screenshot(page, 'ui-6-broken.png');

@@ -56,6 +56,13 @@ export async function showProblems(page) {
   return panel;
 }
 
+/** Type into the Problems panel's filter box (rows are virtualised: only what is visible exists). */
+export async function filterProblems(page, text) {
+  const input = page.locator('.panel .viewpane-filter input, .panel .markers-panel-filter-container input').first();
+  await input.waitFor({ timeout: T });
+  await input.fill(text);
+}
+
 /** A row of the Problems panel containing a text. */
 export function problemRow(page, text) {
   return page.locator('.markers-panel .monaco-list-rows .monaco-list-row', { hasText: text });
