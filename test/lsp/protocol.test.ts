@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import type { CodeAction, Diagnostic, TextDocumentEdit, TextEdit } from 'vscode-languageserver-protocol';
-import { LspClient } from '../support/lsp-client';
+import { LspClient, serverOnExamples } from '../support/lsp-client';
 import { tempCopy } from '../support/workspace';
 
 const FILE = 'shop/foo-deny-egress.yaml';
@@ -34,13 +34,7 @@ async function applyAndSend(client: LspClient, doc: TextDocument, action: CodeAc
 }
 
 test('LSP: versioned diagnostics, code action, edit applied, diagnostic gone', async (t) => {
-  const ws = tempCopy();
-  const client = new LspClient();
-  t.after(async () => {
-    await client.shutdown();
-    ws.cleanup();
-  });
-  const init = await client.initialize(ws.uri(''));
+  const { client, ws, init } = await serverOnExamples(t);
   assert.ok(init.capabilities.codeActionProvider, 'code actions are offered');
 
   // Indexing publishes diagnostics for files that are not open (no version).
@@ -82,13 +76,7 @@ test('LSP: versioned diagnostics, code action, edit applied, diagnostic gone', a
 });
 
 test('LSP: a fix computed for an older version is refused', async (t) => {
-  const ws = tempCopy();
-  const client = new LspClient();
-  t.after(async () => {
-    await client.shutdown();
-    ws.cleanup();
-  });
-  await client.initialize(ws.uri(''));
+  const { client, ws } = await serverOnExamples(t);
   const { uri, doc, diags } = await openExample(client, ws, FILE);
   const el103 = diags.find((d) => d.code === 'EL103')!;
   // The user types: a line is inserted at the top, moving everything down.
@@ -107,13 +95,7 @@ test('LSP: a fix computed for an older version is refused', async (t) => {
 });
 
 test('LSP: namespaces and the default-deny scaffold', async (t) => {
-  const ws = tempCopy();
-  const client = new LspClient();
-  t.after(async () => {
-    await client.shutdown();
-    ws.cleanup();
-  });
-  await client.initialize(ws.uri(''));
+  const { client, ws } = await serverOnExamples(t);
   await client.waitForDiagnostics(ws.uri(FILE), (p) => p.diagnostics.length > 0);
   const namespaces = await client.connection.sendRequest<{ name: string; declared: boolean; workloads: number }[]>('egressLens/namespaces');
   assert.deepEqual(namespaces, [
@@ -129,13 +111,7 @@ test('LSP: namespaces and the default-deny scaffold', async (t) => {
 });
 
 test('LSP: closing a buffer falls back to the file on disk', async (t) => {
-  const ws = tempCopy();
-  const client = new LspClient();
-  t.after(async () => {
-    await client.shutdown();
-    ws.cleanup();
-  });
-  await client.initialize(ws.uri(''));
+  const { client, ws } = await serverOnExamples(t);
   const { uri, doc } = await openExample(client, ws, FILE);
   await client.connection.sendNotification('textDocument/didChange', {
     textDocument: { uri, version: 2 },
@@ -148,13 +124,7 @@ test('LSP: closing a buffer falls back to the file on disk', async (t) => {
 });
 
 test('LSP: closing and at once re-opening a file keeps the buffer current (no stale refusal)', async (t) => {
-  const ws = tempCopy();
-  const client = new LspClient();
-  t.after(async () => {
-    await client.shutdown();
-    ws.cleanup();
-  });
-  await client.initialize(ws.uri(''));
+  const { client, ws } = await serverOnExamples(t);
   const { uri, doc } = await openExample(client, ws, FILE);
   await client.connection.sendNotification('textDocument/didClose', { textDocument: { uri } });
   await client.connection.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'yaml', version: 7, text: doc.getText() } });

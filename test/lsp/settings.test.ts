@@ -4,21 +4,13 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import type { CodeAction, TextDocumentEdit, TextEdit } from 'vscode-languageserver-protocol';
-import { LspClient } from '../support/lsp-client';
-import { tempCopy } from '../support/workspace';
+import { serverOnExamples } from '../support/lsp-client';
 
 const FILE = 'shop/foo-deny-egress.yaml';
 const codes = (p: { diagnostics: { code?: unknown; severity?: number }[] }) => p.diagnostics.map((d) => `${d.code}:${d.severity}`).sort();
 
 test('LSP settings: the file applies, the editor settings win, both are live', async (t) => {
-  const ws = tempCopy();
-  writeFileSync(path.join(ws.dir, '.egress-lens.yaml'), 'rules:\n  EL101: "off"\n  EL102: "off"\n');
-  const client = new LspClient();
-  t.after(async () => {
-    await client.shutdown();
-    ws.cleanup();
-  });
-  await client.initialize(ws.uri(''));
+  const { client, ws } = await serverOnExamples(t, (dir) => writeFileSync(path.join(dir, '.egress-lens.yaml'), 'rules:\n  EL101: "off"\n  EL102: "off"\n'));
   const uri = ws.uri(FILE);
   // From the file: EL101 and EL102 are off; EL103 (error = 1) stays.
   await client.waitForDiagnostics(uri, (p) => codes(p).join() === 'EL103:1');
@@ -43,13 +35,7 @@ test('LSP settings: the file applies, the editor settings win, both are live', a
 });
 
 test('LSP fix-all: source.fixAll.egressLens applies the safe fixes only, and then offers nothing', async (t) => {
-  const ws = tempCopy();
-  const client = new LspClient();
-  t.after(async () => {
-    await client.shutdown();
-    ws.cleanup();
-  });
-  await client.initialize(ws.uri(''));
+  const { client, ws } = await serverOnExamples(t);
   const uri = ws.uri(FILE);
   const text = readFileSync(path.join(ws.dir, FILE), 'utf8');
   await client.connection.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'yaml', version: 1, text } });

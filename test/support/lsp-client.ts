@@ -1,6 +1,7 @@
 /** A minimal LSP client over stdio for protocol tests: spawn the bundled server and talk to it. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
+import { tempCopy } from './workspace';
 import {
   createProtocolConnection,
   StreamMessageReader,
@@ -95,4 +96,17 @@ export class LspClient {
   get process(): ChildProcess {
     return this.child;
   }
+}
+
+/** A server on a throwaway copy of the examples, shut down and removed when the test ends. */
+export async function serverOnExamples(t: { after: (fn: () => Promise<void>) => void }, prepare?: (dir: string) => void): Promise<{ client: LspClient; ws: ReturnType<typeof tempCopy>; init: InitializeResult }> {
+  const ws = tempCopy();
+  prepare?.(ws.dir);
+  const client = new LspClient();
+  t.after(async () => {
+    await client.shutdown();
+    ws.cleanup();
+  });
+  const init = await client.initialize(ws.uri(''));
+  return { client, ws, init };
 }
