@@ -56,3 +56,18 @@ test('LSP fix-all: source.fixAll.egressLens applies the safe fixes only, and the
   await client.waitForDiagnostics(uri, (p) => p.version === 2);
   assert.deepEqual(await ask(), [], 'nothing left for fix-all: applying it twice changes nothing');
 });
+
+test('LSP: with insertNewResources: newFile, the default-deny fix creates a file beside the workload', async (t) => {
+  const { client, ws } = await serverOnExamples(t, (dir) => writeFileSync(path.join(dir, '.egress-lens.yaml'), 'insertNewResources: newFile\n'));
+  const uri = ws.uri(FILE);
+  const diags = await client.waitForDiagnostics(uri, (p) => p.diagnostics.some((d) => d.code === 'EL101'));
+  const web = diags.diagnostics.find((d) => d.code === 'EL101')!;
+  const actions: CodeAction[] = await client.connection.sendRequest('textDocument/codeAction', { textDocument: { uri }, range: web.range, context: { diagnostics: [web] } });
+  const fix = actions.find((a) => a.title.startsWith('Add default-deny egress policy for namespace shop'))!;
+  const [create, fill] = fix.edit!.documentChanges! as [{ kind: string; uri: string; options: { overwrite: boolean } }, TextDocumentEdit];
+  assert.equal(create.kind, 'create');
+  assert.equal(create.uri, ws.uri('shop/shop-default-deny-egress.yaml'));
+  assert.equal(create.options.overwrite, false, 'never overwrites a file');
+  assert.equal(fill.textDocument.uri, create.uri);
+  assert.match((fill.edits[0] as TextEdit).newText, /^apiVersion: networking.k8s.io\/v1\nkind: NetworkPolicy\nmetadata:\n  name: default-deny-egress\n  namespace: shop\n/);
+});

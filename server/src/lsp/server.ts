@@ -243,20 +243,28 @@ export function startServer(connection: Connection): void {
 
   const editFor = (uri: string, fixes: Fix[]): WorkspaceEdit => {
     const byUri = new Map<string, LspTextEdit[]>();
+    const created = new Set<string>();
     for (const fix of fixes) {
       for (const e of fix.edits) {
         const list = byUri.get(e.uri) ?? [];
-        list.push({ range: toRange(linesOf(e.uri), { start: e.start, end: e.end }), newText: e.newText });
+        if (e.create) {
+          created.add(e.uri);
+          list.push({ range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, newText: e.newText });
+        } else list.push({ range: toRange(linesOf(e.uri), { start: e.start, end: e.end }), newText: e.newText });
         byUri.set(e.uri, list);
       }
     }
-    return {
-      documentChanges: [...byUri].map(([u, edits]) => ({
+    const changes: WorkspaceEdit['documentChanges'] = [];
+    for (const [u, edits] of byUri) {
+      // A new file: created first (never over an existing one), then filled.
+      if (created.has(u)) changes.push({ kind: 'create', uri: u, options: { overwrite: false, ignoreIfExists: false } });
+      changes.push({
         // Tied to the version the fix was computed for: the client refuses it if the text has moved on.
-        textDocument: { uri: clientUris.get(u) ?? u, version: workspace.get(u)?.version ?? null },
+        textDocument: { uri: clientUris.get(u) ?? u, version: created.has(u) ? null : (workspace.get(u)?.version ?? null) },
         edits,
-      })),
-    };
+      });
+    }
+    return { documentChanges: changes };
   };
 
   const findingFor = (a: Analysis, uri: string, d: Diagnostic): Finding | undefined => {
