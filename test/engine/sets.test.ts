@@ -50,7 +50,12 @@ test('ConnectionSet strings', () => {
   assert.equal(ConnectionSet.none.toString(), 'No Connections');
   const dns = ConnectionSet.of('UDP', PortSet.port(53)).union(ConnectionSet.of('TCP', PortSet.port(53)));
   assert.equal(dns.toString(), 'TCP 53,UDP 53');
-  assert.equal(ConnectionSet.all.subtract(ConnectionSet.of('TCP', PortSet.port(80))).toString(), 'SCTP 1-65535,TCP 1-79,81-65535,UDP 1-65535');
+  const allButHttp = ConnectionSet.all.subtract(ConnectionSet.of('TCP', PortSet.port(80)));
+  assert.equal(allButHttp.toConnlistString(), 'SCTP 1-65535,TCP 1-79,81-65535,UDP 1-65535', 'netpol-analyzer knows no ICMP');
+  assert.equal(allButHttp.toString(), 'ICMP,SCTP 1-65535,TCP 1-79,81-65535,UDP 1-65535');
+  assert.equal(ConnectionSet.icmpOnly.toString(), 'ICMP');
+  assert.ok(ConnectionSet.all.subtract(ConnectionSet.icmpOnly).allPorts && !ConnectionSet.all.subtract(ConnectionSet.icmpOnly).isAll);
+  assert.equal(ConnectionSet.all.subtract(ConnectionSet.icmpOnly).toConnlistString(), 'All Connections');
   assert.equal(ConnectionSet.from({ TCP: PortSet.of([[10053, 10054]]), UDP: PortSet.port(10053) }).toString(), 'TCP 10053-10054,UDP 10053');
   assert.ok(dns.contains(ConnectionSet.of('UDP', PortSet.port(53))));
   assert.ok(!dns.contains(ConnectionSet.of('UDP', PortSet.range(53, 54))));

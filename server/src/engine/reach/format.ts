@@ -12,7 +12,7 @@ interface Row {
 }
 
 function rows(conns: readonly Connection[]): Row[] {
-  return conns.map((c) => ({ src: peerName(c.src), dst: peerName(c.dst), conn: c.conns.toString() }));
+  return conns.map((c) => ({ src: peerName(c.src), dst: peerName(c.dst), conn: c.conns.toConnlistString() }));
 }
 
 function csvField(s: string): string {
