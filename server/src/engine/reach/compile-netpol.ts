@@ -5,12 +5,15 @@ import { ConnectionSet } from './connections';
 import { IpRangeSet, parseCidr } from './iprange';
 import { netpolPortSpec, PortMatcher, type PortSpec } from './ports';
 import { ANY_PEER, type CompiledRule, type Direction, type PeerMatch } from './rules';
+import { NETWORK_POLICY_ORDER, type TierPolicy } from './tiers';
 
 /** A NetworkPolicy ready for evaluation: the workloads it selects and its rules with resolved peers. */
 export interface CompiledNetpol {
   policy: NetworkPolicy;
   subjects: Workload[];
   rules: Record<Direction, CompiledRule[]>;
+  /** The same policy as the default tier evaluates it (order 1000, allow rules, isolation by policyTypes). */
+  tierPolicy: TierPolicy;
 }
 
 /** Addresses of an ipBlock: cidr minus except (undefined when the CIDR does not parse). */
@@ -74,5 +77,14 @@ export function compileNetpol(np: NetworkPolicy, index: WorkloadIndex): Compiled
       });
     }
   }
-  return { policy: np, subjects, rules };
+  const tierPolicy: TierPolicy = {
+    resource: np.resource,
+    order: NETWORK_POLICY_ORDER,
+    name: `${np.namespace}/${np.name}`,
+    subjects: new Set(subjects),
+    rules,
+    isolates: { ...np.affects },
+    family: 'netpol',
+  };
+  return { policy: np, subjects, rules, tierPolicy };
 }

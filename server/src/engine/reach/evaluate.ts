@@ -4,11 +4,12 @@ import type { CompiledAdminPolicy } from './compile-admin';
 import type { CompiledNetpol } from './compile-netpol';
 import { ConnectionSet } from './connections';
 import { peerMatches, type Action, type CompiledRule, type Direction, type Peer, type RuleOrigin } from './rules';
+import { DEFAULT_TIER_ORDER, sortPolicies, type OrderedTier, type TierPolicy } from './tiers';
 
 /** Why a slice of connections got its verdict. */
 export type Reason =
-  | { kind: 'rule'; tier: 'admin' | 'netpol' | 'baseline'; action: Action; origin: RuleOrigin }
-  /** NetworkPolicies select the pod in this direction, and none of their rules allows the connections. */
+  | { kind: 'rule'; tier: 'admin' | 'netpol' | 'calico' | 'cilium' | 'baseline'; action: Action; origin: RuleOrigin }
+  /** Policies select the pod in this direction, and none of their rules decided the connections (end of tier). */
   | { kind: 'isolated'; policies: Resource[] }
   /** Nothing decided: Kubernetes allows by default. */
   | { kind: 'default' };
@@ -23,32 +24,37 @@ export interface DirectionVerdict {
   allowed: ConnectionSet;
   /** Present when an explanation was asked for. */
   decisions?: Decision[];
-  /** Admin rules that passed connections down to NetworkPolicy/baseline. */
+  /** Rules that passed connections down to a later tier. */
   passes?: { conns: ConnectionSet; origin: RuleOrigin }[];
   /** Whether any policy (of any tier) selects the subject in this direction. */
   restricted: boolean;
 }
 
-/** The policies that apply to each workload, per direction and tier, in evaluation order. */
+/** The policies in force on a workload in one direction, in evaluation order. */
 export interface AppliedPolicies {
   admin: CompiledAdminPolicy[];
-  netpol: CompiledNetpol[];
+  /** Per ordered tier (by order), the policies that apply, in order. */
+  tiers: { tier: OrderedTier; policies: TierPolicy[] }[];
   baseline: CompiledAdminPolicy[];
+  /** The Kubernetes NetworkPolicies among them (for rules that speak of NetworkPolicy only). */
+  netpol: CompiledNetpol[];
 }
 
-const NO_POLICIES: AppliedPolicies = { admin: [], netpol: [], baseline: [] };
+const NO_POLICIES: AppliedPolicies = { admin: [], tiers: [], baseline: [], netpol: [] };
 
 export class PolicyIndex {
   private readonly applied = new Map<Workload, Record<Direction, AppliedPolicies>>();
+  readonly tiers: OrderedTier[];
 
   constructor(
     readonly netpols: readonly CompiledNetpol[],
     readonly adminPolicies: readonly CompiledAdminPolicy[],
+    tiers: readonly OrderedTier[] = [],
   ) {
     const get = (w: Workload) => {
       let a = this.applied.get(w);
       if (!a) {
-        a = { ingress: { admin: [], netpol: [], baseline: [] }, egress: { admin: [], netpol: [], baseline: [] } };
+        a = { ingress: { admin: [], tiers: [], baseline: [], netpol: [] }, egress: { admin: [], tiers: [], baseline: [], netpol: [] } };
         this.applied.set(w, a);
       }
       return a;
@@ -58,6 +64,25 @@ export class PolicyIndex {
       for (const w of p.subjects) {
         for (const dir of ['ingress', 'egress'] as const) {
           if (p.rules[dir].length > 0) get(w)[dir][p.tier].push(p);
+        }
+      }
+    }
+    // Kubernetes NetworkPolicies join the default tier at order 1000 (where Calico puts them).
+    const byName = new Map(tiers.map((t) => [t.name, { ...t, policies: [...t.policies] }]));
+    const def = byName.get('default') ?? { name: 'default', order: DEFAULT_TIER_ORDER, defaultAction: 'deny' as const, policies: [] };
+    byName.set('default', def);
+    for (const np of netpols) def.policies.push(np.tierPolicy);
+    this.tiers = [...byName.values()].map((t) => ({ ...t, policies: sortPolicies(t.policies) })).sort((a, b) => a.order - b.order || cmp(a.name, b.name));
+    for (const tier of this.tiers) {
+      for (const p of tier.policies) {
+        for (const w of p.subjects) {
+          for (const dir of ['ingress', 'egress'] as const) {
+            if (!p.isolates[dir] && p.rules[dir].length === 0) continue;
+            const slot = get(w)[dir];
+            let entry = slot.tiers.find((e) => e.tier === tier);
+            if (!entry) slot.tiers.push((entry = { tier, policies: [] }));
+            entry.policies.push(p);
+          }
         }
       }
     }
@@ -83,27 +108,33 @@ function portsFor(rule: CompiledRule, dir: Direction, subject: Workload, peer: P
   return rule.ports.resolve(dst);
 }
 
+/** Every rule in force on a workload in one direction, in evaluation order. */
+export function appliedRules(a: AppliedPolicies, dir: Direction): CompiledRule[] {
+  return [...a.admin.flatMap((p) => p.rules[dir]), ...a.tiers.flatMap((t) => t.policies.flatMap((p) => p.rules[dir])), ...a.baseline.flatMap((p) => p.rules[dir])];
+}
+
 /**
- * What `subject` may do in one direction with `peer`: admin tier (by priority; Allow and Deny are
- * final, Pass hands down), then NetworkPolicy (isolation: only what a rule allows), then the
- * baseline tier, then the default (allow).
+ * What `subject` may do in one direction with `peer`: the admin tier (by priority; Allow and Deny are
+ * final, Pass hands down), then the ordered tiers (Calico tiers by order, the default tier holding
+ * NetworkPolicy and Cilium policies: first matching rule decides; the end of a tier denies what a policy
+ * isolating the pod left undecided), then the baseline tier, then the default (allow).
  */
 export function evaluate(index: PolicyIndex, dir: Direction, subject: Workload, peer: Peer, explain = false): DirectionVerdict {
   const applied = index.of(subject, dir);
-  const restricted = applied.admin.length + applied.netpol.length + applied.baseline.length > 0;
+  const restricted = applied.admin.length + applied.tiers.length + applied.baseline.length > 0;
   if (!restricted) {
     return explain ? { allowed: ConnectionSet.all, restricted, decisions: [{ conns: ConnectionSet.all, verdict: 'allow', reason: { kind: 'default' } }] } : { allowed: ConnectionSet.all, restricted };
   }
   const decisions: Decision[] | undefined = explain ? [] : undefined;
   const passes: { conns: ConnectionSet; origin: RuleOrigin }[] | undefined = explain ? [] : undefined;
   let allowed = ConnectionSet.none;
-  // Connections not yet decided by an Allow or Deny of the admin tier (passed ones included).
+  // Connections no Allow or Deny has decided yet (passed ones included).
   let rest = ConnectionSet.all;
   let undecidedAdmin = ConnectionSet.all;
 
   admin: for (const p of applied.admin) {
     for (const r of p.rules[dir]) {
-      if (!peerMatches(r.peers, peer)) continue;
+      if (r.action === 'log' || !peerMatches(r.peers, peer)) continue;
       const c = portsFor(r, dir, subject, peer).intersect(undecidedAdmin);
       if (c.isEmpty) continue;
       undecidedAdmin = undecidedAdmin.subtract(c);
@@ -116,28 +147,37 @@ export function evaluate(index: PolicyIndex, dir: Direction, subject: Workload, 
       if (undecidedAdmin.isEmpty) break admin;
     }
   }
-  if (rest.isEmpty) return { allowed, decisions, passes, restricted };
 
-  if (applied.netpol.length > 0) {
-    let npAllowed = ConnectionSet.none;
-    for (const np of applied.netpol) {
-      for (const r of np.rules[dir]) {
-        if (!peerMatches(r.peers, peer)) continue;
-        const c = portsFor(r, dir, subject, peer).intersect(rest);
+  for (const { tier, policies } of applied.tiers) {
+    if (rest.isEmpty) break;
+    // What this tier has not decided nor passed on.
+    let open = rest;
+    for (const p of policies) {
+      for (const r of p.rules[dir]) {
+        if (r.action === 'log' || open.isEmpty || !peerMatches(r.peers, peer)) continue;
+        const c = portsFor(r, dir, subject, peer).intersect(open);
         if (c.isEmpty) continue;
-        npAllowed = npAllowed.union(c);
-        decisions?.push({ conns: c, verdict: 'allow', reason: { kind: 'rule', tier: 'netpol', action: 'allow', origin: r.origin } });
+        open = open.subtract(c);
+        if (r.action === 'pass') {
+          passes?.push({ conns: c, origin: r.origin });
+          continue;
+        }
+        rest = rest.subtract(c);
+        if (r.action === 'allow') allowed = allowed.union(c);
+        decisions?.push({ conns: c, verdict: r.action === 'allow' ? 'allow' : 'deny', reason: { kind: 'rule', tier: p.family, action: r.action, origin: r.origin } });
       }
     }
-    allowed = allowed.union(npAllowed);
-    const denied = rest.subtract(npAllowed);
-    if (!denied.isEmpty) decisions?.push({ conns: denied, verdict: 'deny', reason: { kind: 'isolated', policies: applied.netpol.map((n) => n.policy.resource) } });
-    return { allowed, decisions, passes, restricted };
+    const isolating = policies.filter((p) => p.isolates[dir]);
+    if (isolating.length > 0 && !open.isEmpty && tier.defaultAction === 'deny') {
+      rest = rest.subtract(open);
+      decisions?.push({ conns: open, verdict: 'deny', reason: { kind: 'isolated', policies: isolating.map((p) => p.resource) } });
+    }
   }
+  if (rest.isEmpty) return { allowed, decisions, passes, restricted };
 
   baseline: for (const p of applied.baseline) {
     for (const r of p.rules[dir]) {
-      if (r.action === 'pass' || !peerMatches(r.peers, peer)) continue;
+      if (r.action === 'pass' || r.action === 'log' || !peerMatches(r.peers, peer)) continue;
       const c = portsFor(r, dir, subject, peer).intersect(rest);
       if (c.isEmpty) continue;
       rest = rest.subtract(c);

@@ -7,7 +7,7 @@ import type { Workload } from '../model/workloads';
 import { compileAdminPolicy, type CompiledAdminPolicy } from './compile-admin';
 import { compileNetpol, ipBlockSet } from './compile-netpol';
 import { ConnectionSet } from './connections';
-import { evaluate, PolicyIndex, type DirectionVerdict } from './evaluate';
+import { appliedRules, evaluate, PolicyIndex, type DirectionVerdict } from './evaluate';
 import { IpRangeSet, parseCidr, partition } from './iprange';
 import { peerName, type CompiledRule, type Direction, type Peer } from './rules';
 
@@ -224,7 +224,7 @@ export class Reachability {
   /** Whether a workload's egress is restricted by any policy at all. */
   egressRestricted(w: Workload): boolean {
     const a = this.policies.of(w, 'egress');
-    return a.admin.length + a.netpol.length + a.baseline.length > 0;
+    return a.admin.length + a.tiers.length + a.baseline.length > 0;
   }
 
   /**
@@ -307,8 +307,8 @@ export class DirectionTable {
 
 function buildTable(policies: PolicyIndex, dir: Direction, w: Workload, parts: readonly Peer[], workloads: readonly Workload[]): DirectionTable {
   const applied = policies.of(w, dir);
-  const rules = [...applied.admin, ...applied.netpol, ...applied.baseline].flatMap((p) => p.rules[dir]);
-  if (rules.length === 0 && applied.netpol.length === 0) {
+  const rules = appliedRules(applied, dir);
+  if (applied.admin.length + applied.tiers.length + applied.baseline.length === 0) {
     const all = evaluate(policies, dir, w, { kind: 'workload', workload: GENERIC_WORKLOAD }).allowed;
     return new DirectionTable(all, new Map(), all, new Map());
   }

@@ -1,11 +1,12 @@
 import type { YamlPath } from '../parse/locate';
 import type { Resource } from '../model/resources';
 import type { Workload } from '../model/workloads';
+import { hostCovers, normalizeHost } from './hosts';
 import { IpRangeSet } from './iprange';
 import { PortMatcher } from './ports';
 
 export type Direction = 'ingress' | 'egress';
-export type Action = 'allow' | 'deny' | 'pass';
+export type Action = 'allow' | 'deny' | 'pass' | 'log';
 
 /** Where a rule comes from, so explanations can link to its source. */
 export interface RuleOrigin {
@@ -19,15 +20,18 @@ export interface RuleOrigin {
   name?: string;
 }
 
-/** The peers a rule matches: workloads and external address ranges. */
+/** The peers a rule matches: workloads, external address ranges and host names. */
 export interface PeerMatch {
   /** Every workload and every address (a rule without `to`/`from`). */
   any: boolean;
   workloads: ReadonlySet<Workload>;
   ips: IpRangeSet;
+  /** Host names or patterns (`*.example.com`, `*`) the rule names. */
+  hosts?: readonly string[];
 }
 
 export const ANY_PEER: PeerMatch = { any: true, workloads: new Set(), ips: IpRangeSet.all };
+export const NO_PEER: PeerMatch = { any: false, workloads: new Set(), ips: IpRangeSet.empty };
 
 /** One rule, in the form every policy kind compiles to. */
 export interface CompiledRule {
@@ -37,14 +41,33 @@ export interface CompiledRule {
   ports: PortMatcher;
 }
 
-/** A destination or source of traffic. */
-export type Peer = { kind: 'workload'; workload: Workload } | { kind: 'ip'; ips: IpRangeSet; name: string };
+/** A destination or source of traffic: a workload, an external address range, or an external host name. */
+export type Peer =
+  | { kind: 'workload'; workload: Workload }
+  | { kind: 'ip'; ips: IpRangeSet; name: string }
+  | { kind: 'host'; host: string; name: string };
 
+/**
+ * Whether a rule's peers include a peer. A host name's addresses are unknown: only rules naming the host
+ * (or a pattern covering it) or every IPv4 address match it.
+ */
 export function peerMatches(m: PeerMatch, p: Peer): boolean {
   if (m.any) return true;
-  return p.kind === 'workload' ? m.workloads.has(p.workload) : !p.ips.isEmpty && m.ips.contains(p.ips);
+  switch (p.kind) {
+    case 'workload':
+      return m.workloads.has(p.workload);
+    case 'ip':
+      return !p.ips.isEmpty && m.ips.contains(p.ips);
+    case 'host':
+      return (m.hosts ?? []).some((h) => hostCovers(h, p.host)) || m.ips.contains(IpRangeSet.allV4);
+  }
 }
 
 export function peerName(p: Peer): string {
   return p.kind === 'workload' ? p.workload.id : p.name;
+}
+
+export function hostPeer(host: string): Peer {
+  const h = normalizeHost(host);
+  return { kind: 'host', host: h, name: `${h}[FQDN]` };
 }
