@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # npm test: every test layer, in order. Installs what it needs (npm packages, then for the editor
-# tests code-server, Node 24 for it, and Debian's Chromium). Ends with one summary line per layer.
+# tests code-server, Node 24 for it, Debian's Chromium and Neovim). Ends with one summary line per layer.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -29,6 +29,7 @@ mapfile -t node_tests < <(find out/test -name '*.test.js' -not -path '*/vscode/*
 step "engine, protocol and CLI tests (node --test)" node --test --test-reporter=spec --test-reporter-destination=stdout --test-reporter=tap --test-reporter-destination=out/node-tests.tap "${node_tests[@]}"
 if [ -f out/node-tests.tap ]; then grep -E '^# (tests|pass|fail|cancelled|skipped|todo)' out/node-tests.tap; fi
 
+step "Neovim: the bundled server in a real non-VS Code client" node test/nvim/run.mjs
 step "netpol-analyzer conformance (reach vs expected connlists)" node out/test/conformance/netpol-analyzer.js
 
 step "VS Code extension-host suite (code-server)" node test/vscode/run-code-server.mjs

