@@ -9,7 +9,10 @@ import { compileNetpol, ipBlockSet } from './compile-netpol';
 import { ConnectionSet } from './connections';
 import { appliedRules, evaluate, PolicyIndex, type DirectionVerdict } from './evaluate';
 import { IpRangeSet, parseCidr, partition } from './iprange';
-import { peerName, type CompiledRule, type Direction, type Peer } from './rules';
+import { hostPeer, peerName, type CompiledRule, type Direction, type Peer } from './rules';
+import type { OrderedTier, TierPolicy } from './tiers';
+import { calicoTiers, compileCalicoPolicy, isCalicoPolicy, readNetworkSet, type NetworkSet } from '../policy/calico';
+import { compileCiliumPolicy, isCiliumPolicy } from '../policy/cilium';
 
 export interface ReachOptions {
   /** Where the cluster DNS runs; when the workspace does not declare it, a DNS workload is assumed there. */
@@ -72,7 +75,7 @@ function fingerprint(subjects: Iterable<Workload>, rules: Record<Direction, Comp
     parts.push(dir);
     for (const r of rules[dir]) {
       if (r.peers.any && r.ports.hasNamedPorts) namedAny = true;
-      const peers = r.peers.any ? '*' : `${[...r.peers.workloads].map((w) => w.id).sort().join(',')}|${r.peers.ips.toString()}`;
+      const peers = r.peers.any ? '*' : `${[...r.peers.workloads].map((w) => w.id).sort().join(',')}|${r.peers.ips.toString()}|${(r.peers.hosts ?? []).join(',')}`;
       parts.push(`${r.action}|${peers}|${r.ports.numeric.toString()}|${r.ports.namedPorts().map((n) => `${n.name}/${n.protocol ?? ''}`).join(',')}`);
     }
   }
@@ -108,6 +111,10 @@ export class Reachability {
   readonly externalDestinations: Peer[];
   /** External sources: the IPv4 space cut by every CIDR of an ingress rule. */
   readonly externalSources: Peer[];
+  /** External host names (and patterns) that policies name (Cilium toFQDNs, Calico domains). */
+  readonly externalHosts: Peer[];
+  /** Calico staged policies: shown, not enforced. */
+  readonly stagedPolicies: TierPolicy[];
   private readonly tables: Record<Direction, Map<string, DirectionTable>> = { egress: new Map(), ingress: new Map() };
 
   /** Per policy (kind/namespace/name): what it means, resolved, and whom it applies to. */
@@ -135,9 +142,33 @@ export class Reachability {
     this.workloads = [...model.workloads].sort((a, b) => byteCompare(a.id, b.id));
     const netpols = model.networkPolicies.map((np) => compileNetpol(np, this.index));
     const admin = model.adminPolicies.map((r) => compileAdminPolicy(r, this.index)).filter((p): p is CompiledAdminPolicy => p !== undefined);
-    this.policies = new PolicyIndex(netpols, admin);
+    // Calico policies in their tiers (staged ones are shown, not enforced); Cilium policies in the default tier.
+    const services = model.resources.filter((r) => r.kind === 'Service' && r.group === '');
+    const networkSets = model.resources.map(readNetworkSet).filter((x): x is NetworkSet => x !== undefined);
+    const tierDefs = calicoTiers(model.resources);
+    const inTier = new Map<string, TierPolicy[]>();
+    const place = (tier: string, p: TierPolicy) => {
+      if (!tierDefs.has(tier)) tierDefs.set(tier, { name: tier, order: Number.POSITIVE_INFINITY, defaultAction: 'deny' });
+      let l = inTier.get(tier);
+      if (!l) inTier.set(tier, (l = []));
+      l.push(p);
+    };
+    const staged: TierPolicy[] = [];
+    for (const r of model.resources) {
+      if (isCalicoPolicy(r)) {
+        const c = compileCalicoPolicy(r, { index: this.index, networkSets, services });
+        if (c.staged) staged.push(c.policy);
+        else place(c.tier, c.policy);
+      } else if (isCiliumPolicy(r)) for (const p of compileCiliumPolicy(r, { index: this.index, services })) place('default', p);
+    }
+    this.stagedPolicies = staged;
+    const tiers: OrderedTier[] = [...tierDefs.values()].map((t) => ({ ...t, policies: inTier.get(t.name) ?? [] }));
+    this.policies = new PolicyIndex(netpols, admin, tiers);
     for (const c of netpols) this.fingerprints.set(policyKey(c.policy.resource), fingerprint(c.subjects, c.rules));
     for (const c of admin) this.fingerprints.set(policyKey(c.resource), fingerprint(c.subjects, c.rules, `${c.tier}/${c.priority}`));
+    for (const t of tiers) {
+      for (const p of t.policies) this.fingerprints.set(`${policyKey(p.resource)}#${p.name}#${p.order}`, fingerprint(p.subjects, p.rules, `${t.name}/${t.order}/${t.defaultAction}/${p.order}/${p.isolates.ingress}/${p.isolates.egress}`));
+    }
     for (const w of this.workloads) this.portsById.set(w.id, JSON.stringify(w.ports));
 
     const v4 = (s: IpRangeSet | undefined): IpRangeSet | undefined => (s ? s.intersect(IpRangeSet.allV4) : undefined);
@@ -168,10 +199,28 @@ export class Reachability {
         }
       }
     }
+    const hosts = new Set<string>();
+    for (const t of tiers) {
+      for (const p of t.policies) {
+        for (const dir of ['egress', 'ingress'] as const) {
+          for (const r of p.rules[dir]) {
+            const v = r.peers.ips.intersect(IpRangeSet.allV4);
+            if (!r.peers.any && !v.isEmpty) (dir === 'egress' ? dstSets : srcSets).push(v);
+            if (dir === 'egress') for (const h of r.peers.hosts ?? []) if (h !== '*') hosts.add(h);
+          }
+        }
+      }
+    }
+    this.externalHosts = [...hosts].sort().map(hostPeer);
     const dst = partition(IpRangeSet.allV4, dstSets).map(ipPeer);
     const src = partition(IpRangeSet.allV4, srcSets).map(ipPeer);
     const sameParts = (a: Peer[], b: readonly Peer[]) => a.length === b.length && a.every((p, i) => peerName(p) === peerName(b[i]));
-    const reusable = previous !== undefined && sameParts(dst, previous.externalDestinations) && sameParts(src, previous.externalSources) && samePorts(previous.portsById, this.portsById);
+    const reusable =
+      previous !== undefined &&
+      sameParts(dst, previous.externalDestinations) &&
+      sameParts(src, previous.externalSources) &&
+      sameParts(this.externalHosts, previous.externalHosts) &&
+      samePorts(previous.portsById, this.portsById);
     this.externalDestinations = reusable ? previous.externalDestinations : dst;
     this.externalSources = reusable ? previous.externalSources : src;
     if (reusable) {
@@ -215,7 +264,7 @@ export class Reachability {
   table(w: Workload, dir: Direction): DirectionTable {
     let t = this.tables[dir].get(w.id);
     if (!t) {
-      t = buildTable(this.policies, dir, w, dir === 'egress' ? this.externalDestinations : this.externalSources, this.workloads);
+      t = buildTable(this.policies, dir, w, dir === 'egress' ? this.externalDestinations : this.externalSources, this.workloads, dir === 'egress' ? this.externalHosts : []);
       this.tables[dir].set(w.id, t);
     }
     return t;
@@ -271,6 +320,10 @@ export class Reachability {
         const allowed = e.getIp(part);
         if (!allowed.isEmpty) out.push({ src, dst: part, conns: allowed });
       }
+      for (const host of this.externalHosts) {
+        const allowed = e.getHost(host);
+        if (!allowed.isEmpty) out.push({ src, dst: host, conns: allowed });
+      }
     }
     for (const part of this.externalSources) {
       for (const dstW of this.workloads) {
@@ -293,7 +346,13 @@ export class DirectionTable {
     readonly specific: ReadonlyMap<string, ConnectionSet>,
     readonly ipGeneric: ConnectionSet,
     readonly ipSpecific: ReadonlyMap<Peer, ConnectionSet>,
+    readonly hosts: ReadonlyMap<string, ConnectionSet> = new Map(),
   ) {}
+
+  /** For a host name the policies name. */
+  getHost(host: Peer): ConnectionSet {
+    return (host.kind === 'host' ? this.hosts.get(host.host) : undefined) ?? this.ipGeneric;
+  }
 
   get(w: Workload): ConnectionSet {
     return this.specific.get(w.id) ?? this.generic;
@@ -305,7 +364,7 @@ export class DirectionTable {
   }
 }
 
-function buildTable(policies: PolicyIndex, dir: Direction, w: Workload, parts: readonly Peer[], workloads: readonly Workload[]): DirectionTable {
+function buildTable(policies: PolicyIndex, dir: Direction, w: Workload, parts: readonly Peer[], workloads: readonly Workload[], hosts: readonly Peer[]): DirectionTable {
   const applied = policies.of(w, dir);
   const rules = appliedRules(applied, dir);
   if (applied.admin.length + applied.tiers.length + applied.baseline.length === 0) {
@@ -327,10 +386,13 @@ function buildTable(policies: PolicyIndex, dir: Direction, w: Workload, parts: r
   for (const x of named) specific.set(x.id, evaluate(policies, dir, w, { kind: 'workload', workload: x }).allowed);
   const ipSpecific = new Map<Peer, ConnectionSet>();
   if (!ips.isEmpty) for (const part of parts) if (part.kind === 'ip' && ips.overlaps(part.ips)) ipSpecific.set(part, evaluate(policies, dir, w, part).allowed);
+  const hostVerdicts = new Map<string, ConnectionSet>();
+  for (const h of hosts) if (h.kind === 'host') hostVerdicts.set(h.host, evaluate(policies, dir, w, h).allowed);
   return new DirectionTable(
     evaluate(policies, dir, w, { kind: 'workload', workload: GENERIC_WORKLOAD }).allowed,
     specific,
     evaluate(policies, dir, w, GENERIC_ADDRESS).allowed,
     ipSpecific,
+    hostVerdicts,
   );
 }
