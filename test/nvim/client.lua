@@ -18,7 +18,11 @@ local env = function(name)
   return v
 end
 
-local result_path = env('EGRESS_LENS_RESULT')
+local result_path = os.getenv('EGRESS_LENS_RESULT')
+if result_path == nil or result_path == '' then
+  io.stderr:write('missing environment variable EGRESS_LENS_RESULT\n')
+  vim.cmd('cquit 3')
+end
 local result = { steps = {} }
 
 local function write_result()
