@@ -1,4 +1,9 @@
+import { isScalar } from 'yaml';
 import { spanAt } from '../model/anchor';
+import type { Resource } from '../model/resources';
+import { locate, type YamlPath } from '../parse/locate';
+import { calicoSelector, calicoSelectorFields, isCalico } from '../policy/calico';
+import type { Span } from '../types';
 import { validateResource } from '../schema/validate';
 import { defineRule, type RawFinding } from './rule';
 
@@ -24,6 +29,24 @@ export const el002 = defineRule({
         out.push({ uri: r.uri, span: spanAt(r, v.path, v.atKey), message: v.message });
       }
     }
+    // Calico selectors are strings in a language of their own: a syntax error is pointed at its character.
+    for (const r of ctx.model.resources) {
+      if (!isCalico(r) || r.doc.errors.length > 0) continue;
+      for (const f of calicoSelectorFields(r)) {
+        const p = calicoSelector(f.text);
+        if (p.ok) continue;
+        out.push({ uri: r.uri, span: spanInString(r, f.path, p.error.offset, p.error.length), message: `Calico selector: ${p.error.message}` });
+      }
+    }
     return out;
   },
 });
+
+/** The span of characters inside a string value (quotes skipped; escapes are rare in selectors). */
+function spanInString(r: Resource, path: YamlPath, offset: number, length: number): Span {
+  const node = locate(r.doc.doc, [...r.path, ...path]).node;
+  if (!node || !isScalar(node) || !node.range) return spanAt(r, path);
+  const quoted = node.type === 'QUOTE_DOUBLE' || node.type === 'QUOTE_SINGLE';
+  const start = node.range[0] + (quoted ? 1 : 0) + offset;
+  return { start: Math.min(start, node.range[1]), end: Math.min(start + Math.max(1, length), node.range[1]) };
+}

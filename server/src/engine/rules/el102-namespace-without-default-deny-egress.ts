@@ -1,15 +1,28 @@
 import { nameSpan, spanAt } from '../model/anchor';
 import { isMatchAll } from '../model/selector';
+import { isRecord, type Resource } from '../model/resources';
 import { defineRule, type RawFinding } from './rule';
 import { resourceAt } from './lookup';
 import { defaultDenyFix } from './el101-unrestricted-egress';
+
+/** Whether a Calico or Cilium policy's selector takes every pod it can (all(), none, or {}). */
+function selectsEverything(r: Resource): boolean {
+  const spec = isRecord(r.obj.spec) ? r.obj.spec : {};
+  if (r.group === 'cilium.io') {
+    const sel = spec.endpointSelector;
+    return isRecord(sel) && Object.keys(sel).every((k) => (k === 'matchLabels' || k === 'matchExpressions') && (!sel[k] || Object.keys(sel[k] as object).length === 0));
+  }
+  const s = typeof spec.selector === 'string' ? spec.selector.trim() : '';
+  const ns = typeof spec.namespaceSelector === 'string' ? spec.namespaceSelector.trim() : '';
+  return (s === '' || s === 'all()') && (ns === '' || ns === 'all()');
+}
 
 export const el102 = defineRule({
   id: 'EL102',
   name: 'namespace-without-default-deny-egress',
   severity: 'info',
   docs: {
-    summary: 'A namespace with workloads has no NetworkPolicy that selects every pod (`podSelector: {}`) for egress.',
+    summary: 'A namespace with workloads has no policy that selects every pod for egress: a NetworkPolicy with `podSelector: {}`, a Calico policy with `selector: all()` (or a GlobalNetworkPolicy), or a Cilium policy with `endpointSelector: {}`.',
     why: 'A namespace-wide default-deny is the floor every other egress rule builds on: without it, each new workload starts with unrestricted egress until someone remembers to write its policy.',
     bad: 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\n  namespace: shop\nspec:\n  selector:\n    matchLabels: {app: api}\n  template:\n    metadata:\n      labels: {app: api}\n    spec:\n      containers:\n      - name: api\n        image: shop/api:1\n---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: api-egress\n  namespace: shop\nspec:\n  podSelector:\n    matchLabels: {app: api}\n  policyTypes: [Egress]\n  egress:\n  - ports:\n    - {port: 53, protocol: UDP}\n',
     good: 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\n  namespace: shop\nspec:\n  selector:\n    matchLabels: {app: api}\n  template:\n    metadata:\n      labels: {app: api}\n    spec:\n      containers:\n      - name: api\n        image: shop/api:1\n---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: default-deny-egress\n  namespace: shop\nspec:\n  podSelector: {}\n  policyTypes: [Egress]\n  egress:\n  - ports:\n    - {port: 53, protocol: UDP}\n',
@@ -18,6 +31,16 @@ export const el102 = defineRule({
   check(ctx) {
     const out: RawFinding[] = [];
     const covered = new Set(ctx.model.networkPolicies.filter((np) => np.affects.egress && isMatchAll(np.podSelector)).map((np) => np.namespace));
+    // Calico and Cilium namespace-wide (or cluster-wide) policies that isolate egress count too.
+    let clusterWide = false;
+    for (const tier of ctx.reach.policies.tiers) {
+      for (const p of tier.policies) {
+        if (p.family === 'netpol' || !p.isolates.egress || !selectsEverything(p.resource)) continue;
+        if (p.resource.namespace) covered.add(p.resource.namespace);
+        else clusterWide = true;
+      }
+    }
+    if (clusterWide) return out;
     const withWorkloads = new Map<string, number>();
     for (const w of ctx.model.workloads) if (!w.hostNetwork) withWorkloads.set(w.namespace, (withWorkloads.get(w.namespace) ?? 0) + 1);
     for (const [name, count] of withWorkloads) {

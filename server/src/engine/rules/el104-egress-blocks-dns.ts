@@ -53,7 +53,8 @@ export const el104 = defineRule({
       if (udp && tcp) continue;
       const r = w.resources[0];
       const policies = ctx.reach.policies.of(w, 'egress');
-      const related = [...policies.admin.map((p) => p.resource), ...policies.netpol.map((p) => p.policy.resource), ...policies.baseline.map((p) => p.resource)].map((p) => ({
+      const inForce = new Set([...policies.admin.map((p) => p.resource), ...policies.tiers.flatMap((t) => t.policies.map((p) => p.resource)), ...policies.baseline.map((p) => p.resource)]);
+      const related = [...inForce].map((p) => ({
         uri: p.uri,
         span: nameSpan(p),
         message: `${p.kind} ${p.namespace ? `${p.namespace}/` : ''}${p.name} restricts the egress of ${objectName(w)}`,

@@ -18,6 +18,15 @@ import { el113 } from './el113-host-network-not-covered';
 import { el114 } from './el114-redundant-egress-rule';
 import { el115 } from './el115-cni-does-not-enforce';
 import { el116 } from './el116-external-by-ip-only';
+import { el401 } from './el401-fqdn-without-dns-proxy';
+import { el402 } from './el402-entity-world-egress';
+import { el403 } from './el403-fqdn-mixed-with-l3';
+import { el501 } from './el501-calico-allow-all-egress';
+import { el502 } from './el502-calico-shadowed-deny';
+import { el503 } from './el503-calico-enterprise-only';
+import { el601 } from './el601-admin-priority-collision';
+import { el602 } from './el602-admin-rule-shadowed';
+import { el603 } from './el603-admin-priority-out-of-range';
 import { el101 } from './el101-unrestricted-egress';
 import { el103 } from './el103-ignored-egress-rules';
 import type { Rule } from './rule';
@@ -27,6 +36,7 @@ import { registerRules } from './registry';
 export const rules: readonly Rule[] = [
   el001, el002, el003, el004, el005, el006,
   el101, el102, el103, el104, el105, el106, el107, el108, el109, el110, el111, el112, el113, el114, el115, el116,
+  el401, el402, el403, el501, el502, el503, el601, el602, el603,
 ];
 
 export const ruleById: ReadonlyMap<string, Rule> = new Map(rules.map((r) => [r.id, r]));

@@ -1,0 +1,27 @@
+import { spanAt } from '../model/anchor';
+import { isRecord } from '../model/resources';
+import { defineRule, type RawFinding } from './rule';
+
+export const el603 = defineRule({
+  id: 'EL603',
+  name: 'admin-priority-out-of-range',
+  severity: 'error',
+  docs: {
+    summary: 'An AdminNetworkPolicy or ClusterNetworkPolicy priority outside the API’s range (0 to 1000).',
+    why: 'The API server rejects the policy, so none of its rules applies; implementations may also support fewer priorities than the API allows.',
+    bad: 'apiVersion: policy.networking.k8s.io/v1alpha1\nkind: AdminNetworkPolicy\nmetadata:\n  name: too-low\nspec:\n  priority: 1001\n  subject: {namespaces: {}}\n  egress:\n  - {name: deny-imds, action: Deny, to: [{networks: [169.254.169.254/32]}]}\n',
+    good: 'apiVersion: policy.networking.k8s.io/v1alpha1\nkind: AdminNetworkPolicy\nmetadata:\n  name: too-low\nspec:\n  priority: 1000\n  subject: {namespaces: {}}\n  egress:\n  - {name: deny-imds, action: Deny, to: [{networks: [169.254.169.254/32]}]}\n',
+    fixSafety: 'No automatic fix.',
+  },
+  check(ctx) {
+    const out: RawFinding[] = [];
+    for (const r of ctx.model.adminPolicies) {
+      if (r.kind === 'BaselineAdminNetworkPolicy') continue;
+      const p = isRecord(r.obj.spec) ? r.obj.spec.priority : undefined;
+      if (typeof p !== 'number') continue;
+      if (Number.isInteger(p) && p >= 0 && p <= 1000) continue;
+      out.push({ uri: r.uri, span: spanAt(r, ['spec', 'priority']), message: `Priority ${p} is outside 0-1000: the API server rejects this ${r.kind}.` });
+    }
+    return out;
+  },
+});
