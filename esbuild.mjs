@@ -1,7 +1,9 @@
 // Bundles the extension (client), the language server, the CLI and the panel's webview code.
 // Usage: node esbuild.mjs [--watch] [--dev]
 import * as esbuild from 'esbuild';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
+
+const { version } = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8'));
 
 const watch = process.argv.includes('--watch');
 const dev = process.argv.includes('--dev');
@@ -18,6 +20,7 @@ const common = {
   legalComments: 'none',
   logLevel: 'warning',
   metafile: true,
+  define: { __EGRESS_LENS_VERSION__: JSON.stringify(version) },
 };
 
 const builds = [

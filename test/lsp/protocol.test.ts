@@ -133,3 +133,18 @@ test('LSP: closing and at once re-opening a file keeps the buffer current (no st
   const actions = await actionsFor(client, uri, el103);
   assert.ok(actions.some((a) => a.title === 'Add Egress to policyTypes'), 'the fix is offered for the re-opened buffer');
 });
+
+test('LSP: a client without documentChanges gets plain changes', async (t) => {
+  const ws = tempCopy();
+  const client = new LspClient();
+  t.after(async () => {
+    await client.shutdown();
+    ws.cleanup();
+  });
+  await client.initialize(ws.uri(''), undefined, false);
+  const { uri, diags } = await openExample(client, ws, FILE);
+  const el103 = diags.find((d) => d.code === 'EL103')!;
+  const [fix] = await actionsFor(client, uri, el103);
+  assert.equal(fix.edit!.documentChanges, undefined);
+  assert.equal(fix.edit!.changes![uri][0].newText, '\n  - Egress');
+});

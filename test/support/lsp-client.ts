@@ -46,12 +46,12 @@ export class LspClient {
     this.connection.listen();
   }
 
-  async initialize(rootUri: string | null, initializationOptions?: unknown): Promise<InitializeResult> {
+  async initialize(rootUri: string | null, initializationOptions?: unknown, documentChanges = true): Promise<InitializeResult> {
     const result = await this.connection.sendRequest<InitializeResult>('initialize', {
       processId: process.pid,
       rootUri,
       workspaceFolders: rootUri ? [{ uri: rootUri, name: 'ws' }] : null,
-      capabilities: { workspace: { workspaceEdit: { documentChanges: true }, configuration: true, didChangeConfiguration: { dynamicRegistration: false } } },
+      capabilities: { workspace: { workspaceEdit: { documentChanges }, configuration: true, didChangeConfiguration: { dynamicRegistration: false } } },
       initializationOptions,
     });
     await this.connection.sendNotification('initialized', {});

@@ -1,10 +1,10 @@
 import { promises as fs } from 'fs';
 import * as path from 'path';
 import { analyze, CONFIG_FILE, ConnectionSet, readConfigFile, type EngineConfig, explainPair, fixesFor, formatConnlist, IpRangeSet, LineIndex, parseCidr, severityRank, type Analysis, type ConnlistFormat, type Explanation, type Peer, type Protocol, type Reachability, type Severity, type SourceRef, type Workload } from '../engine';
+import { VERSION } from '../host/version';
 import { findManifests, isManifestPath, pathToUri, readManifest, uriToPath } from '../host/files';
 import { toSarif } from './sarif';
 
-const VERSION = '0.1.0';
 
 const USAGE = `Usage: egress-lens <command> [options]
 

@@ -31,7 +31,9 @@ import {
   type Fix,
 } from '../engine';
 import { toDiagnostic, toRange, type DiagnosticData } from './convert';
+import { VERSION } from '../host/version';
 import { FIX_ALL_KIND, Requests, type NamespaceInfo, type ScaffoldDefaultDenyParams, type ScaffoldResult } from './protocol';
+import { registerPanel } from './panel';
 import { defaultDocsBaseUrl, findManifests, isManifestPath, pathToUri, readFile, readManifest, uriToPath } from '../host/files';
 
 /** Normalise file URIs so that editor URIs and disk URIs of one file are equal. */
@@ -54,6 +56,8 @@ export function startServer(connection: Connection): void {
   let configFile: { uri: string; text: string } | undefined;
   let clientSettings: Partial<EngineConfig> = {};
   let canAskConfiguration = false;
+  /** Clients without documentChanges get plain `changes` (no version check, no file creation). */
+  let canDocumentChanges = false;
   const lineCache = new Map<string, { text: string; lines: LineIndex }>();
   /** Open documents: normalised uri -> the uri the client used. */
   const clientUris = new Map<string, string>();
@@ -98,6 +102,7 @@ export function startServer(connection: Connection): void {
       published.set(uri, signature);
       void connection.sendDiagnostics({ uri: clientUris.get(uri) ?? uri, version, diagnostics });
     }
+    panel.changed();
   };
 
   const schedule = (delay = 30): void => {
@@ -168,12 +173,13 @@ export function startServer(connection: Connection): void {
     roots = folders.map(uriToPath).filter((p): p is string => p !== undefined);
     if (roots.length > 0) rootUri = pathToUri(roots[0]).replace(/\/?$/, '/');
     canAskConfiguration = params.capabilities.workspace?.configuration === true;
+    canDocumentChanges = params.capabilities.workspace?.workspaceEdit?.documentChanges === true;
     return {
       capabilities: {
         textDocumentSync: TextDocumentSyncKind.Incremental,
         codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix, FIX_ALL_KIND] },
       },
-      serverInfo: { name: 'egress-lens', version: '0.1.0' },
+      serverInfo: { name: 'egress-lens', version: VERSION },
     };
   });
 
@@ -264,6 +270,11 @@ export function startServer(connection: Connection): void {
         edits,
       });
     }
+    if (!canDocumentChanges) {
+      const plain: Record<string, LspTextEdit[]> = {};
+      for (const [u, edits] of byUri) if (!created.has(u)) plain[clientUris.get(u) ?? u] = edits;
+      return { changes: plain };
+    }
     return { documentChanges: changes };
   };
 
@@ -289,6 +300,8 @@ export function startServer(connection: Connection): void {
         const finding = findingFor(a, uri, d);
         if (!finding) continue;
         for (const fix of fixesFor(a, finding)) {
+          // A new file needs documentChanges; a client without them is not offered such a fix.
+          if (!canDocumentChanges && fix.edits.some((e) => e.create)) continue;
           actions.push({
             title: fix.safety === 'unsafe' ? `${fix.title} (may block traffic)` : fix.title,
             kind: CodeActionKind.QuickFix,
@@ -328,6 +341,8 @@ export function startServer(connection: Connection): void {
     const text = p.uri ? workspace.get(normalizeUri(p.uri))?.text ?? '' : '';
     return { text: renderYaml(policy, detectStyle(text)) };
   });
+
+  const panel = registerPanel(connection, { current, flush, linesOf });
 
   documents.listen(connection);
   connection.listen();
