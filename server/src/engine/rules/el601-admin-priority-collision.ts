@@ -1,6 +1,5 @@
 import { nameSpan, spanAt } from '../model/anchor';
 import { isRecord, type Resource } from '../model/resources';
-import { isAdminPolicy } from '../policy/admin';
 import { defineRule, type RawFinding } from './rule';
 
 function tierOf(r: Resource): string {
