@@ -23,13 +23,21 @@ export interface CompiledAdminPolicy {
 }
 
 
+/**
+ * A namespace selector of an admin policy: a LabelSelector, or, in the first v1alpha1 releases,
+ * `{namespaceSelector: …}` (with sameLabels / notSameLabels, which are not modelled).
+ */
+function namespaceSelectorOf(raw: unknown) {
+  return isRecord(raw) && isRecord(raw.namespaceSelector) && raw.matchLabels === undefined && raw.matchExpressions === undefined ? readSelector(raw.namespaceSelector) : readSelector(raw);
+}
+
 function subjectWorkloads(raw: unknown, index: WorkloadIndex): Workload[] {
   if (!isRecord(raw)) return [];
   if ('namespaces' in raw) {
-    return index.selectNamespaces(readSelector(raw.namespaces)).flatMap((ns) => [...index.inNamespace(ns.name)]);
+    return index.selectNamespaces(namespaceSelectorOf(raw.namespaces)).flatMap((ns) => [...index.inNamespace(ns.name)]);
   }
   if (isRecord(raw.pods)) {
-    const nsSel = readSelector(raw.pods.namespaceSelector);
+    const nsSel = raw.pods.namespaces !== undefined ? namespaceSelectorOf(raw.pods.namespaces) : readSelector(raw.pods.namespaceSelector);
     const podSel = readSelector(raw.pods.podSelector);
     return index.selectNamespaces(nsSel).flatMap((ns) => index.select(ns.name, podSel));
   }

@@ -27,7 +27,8 @@ export const el601 = defineRule({
       for (let j = i + 1; j < sorted.length; j++) {
         const a = sorted[i];
         const b = sorted[j];
-        if (tierOf(a) !== tierOf(b)) continue;
+        // The same name twice is one object written twice (the later one wins), not two policies.
+        if (tierOf(a) !== tierOf(b) || a.name === b.name) continue;
         const pa = isRecord(a.obj.spec) ? a.obj.spec.priority : undefined;
         const pb = isRecord(b.obj.spec) ? b.obj.spec.priority : undefined;
         if (typeof pa !== 'number' || pa !== pb) continue;
