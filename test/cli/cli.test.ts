@@ -147,3 +147,15 @@ test('check finds .egress-lens.yaml above the path, applies it, and reports its 
   assert.equal(missing.code, 2);
   assert.equal(missing.stderr, 'egress-lens: nope.yaml: no such configuration file\n');
 });
+
+test('scaffold prints the policies the editor commands insert', () => {
+  const deny = run(['scaffold', 'default-deny', '--namespace', 'shop']);
+  assert.equal(deny.code, 0, deny.stderr);
+  assert.match(deny.stdout, /^apiVersion: networking.k8s.io\/v1\nkind: NetworkPolicy\nmetadata:\n  name: default-deny-egress\n  namespace: shop\n/);
+  const fqdn = run(['scaffold', 'allow', 'examples', '--from', 'shop/web', '--to', 'api.stripe.com', '--port', '443/TCP', '--mechanism', 'cilium']);
+  assert.equal(fqdn.code, 0, fqdn.stderr);
+  golden('scaffold-allow-cilium.yaml', fqdn.stdout);
+  const refused = run(['scaffold', 'allow', 'examples', '--from', 'shop/web', '--to', 'api.stripe.com', '--mechanism', 'networkpolicy']);
+  assert.equal(refused.code, 2);
+  assert.equal(refused.stderr, 'egress-lens: A Kubernetes NetworkPolicy cannot name a host: use a CiliumNetworkPolicy (toFQDNs), an egress gateway, or a CIDR.\n');
+});

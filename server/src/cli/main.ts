@@ -1,6 +1,6 @@
 import { promises as fs } from 'fs';
 import * as path from 'path';
-import { analyze, CONFIG_FILE, ConnectionSet, readConfigFile, type EngineConfig, explainPair, fixesFor, formatConnlist, IpRangeSet, LineIndex, parseCidr, severityRank, type Analysis, type ConnlistFormat, type Explanation, type Peer, type Protocol, type Reachability, type Severity, type SourceRef, type Workload } from '../engine';
+import { allowEgress, analyze, CONFIG_FILE, defaultDenyEgress, renderYaml, resolveConfig, type EgressDestination, type Mechanism, ConnectionSet, readConfigFile, type EngineConfig, explainPair, fixesFor, formatConnlist, IpRangeSet, LineIndex, parseCidr, severityRank, type Analysis, type ConnlistFormat, type Explanation, type Peer, type Protocol, type Reachability, type Severity, type SourceRef, type Workload } from '../engine';
 import { VERSION } from '../host/version';
 import { findManifests, isManifestPath, pathToUri, readManifest, uriToPath } from '../host/files';
 import { toSarif } from './sarif';
@@ -9,27 +9,27 @@ import { toSarif } from './sarif';
 const USAGE = `Usage: egress-lens <command> [options]
 
 Commands:
-  check [paths...]   Report egress misconfigurations in Kubernetes YAML (default path: .)
-  reach [paths...]   List who can connect to whom, and on which ports
-
-  explain [paths...] --from A --to B [--port 443/TCP]
-                     Why A can or cannot reach B: every deciding rule, with file:line
-
-Options for reach:
-  --format txt|json|csv|md|dot   Output format (default: txt, the np-guard/netpol-analyzer connlist format)
-  --focus WORKLOAD         Only connections of this workload (ns/name[Kind], ns/name or name)
-  --direction egress|ingress|both
-                           With --focus: only its outgoing or incoming connections (default: both)
+  check [paths...]     Report egress misconfigurations in Kubernetes YAML (default path: .)
+      --format text|json|sarif   Output format (default: text; sarif: SARIF 2.1.0 for code scanning)
+      --fail-on error|warning|info|hint
+                                 Exit 1 when a finding is at least this severe (default: warning)
+  reach [paths...]     List who can connect to whom, and on which ports
+      --format txt|json|csv|md|dot
+                                 Output format (default: txt, the np-guard/netpol-analyzer connlist format)
+      --focus WORKLOAD           Only connections of this workload (ns/name[Kind], ns/name or name)
+      --direction egress|ingress|both
+                                 With --focus: only its outgoing or incoming connections (default: both)
+  explain [paths...] --from A --to B [--port 443/TCP] [--format text|json]
+                       Why A can or cannot reach B: every deciding rule, with file:line
+  scaffold default-deny --namespace NS [--dns allow|deny]
+  scaffold allow [paths...] --from WORKLOAD --to WORKLOAD|CIDR|HOST [--port 443/TCP,...]
+                 [--mechanism networkpolicy|cilium|calico]
+                       Print the policy the editor commands would insert
 
 Options for every command:
-  --config FILE            Settings (default: the nearest .egress-lens.yaml above the first path)
-
-Options for check:
-  --format text|json|sarif Output format (default: text; sarif: SARIF 2.1.0 for code scanning)
-  --fail-on error|warning|info|hint
-                           Exit 1 when a finding is at least this severe (default: warning)
-  -h, --help               Show this help
-  --version                Show the version
+  --config FILE        Settings (default: the nearest .egress-lens.yaml above the first path)
+  -h, --help           Show this help
+  --version            Show the version
 
 Exit codes: 0 no findings at or above --fail-on, 1 findings, 2 usage or I/O error.
 `;
@@ -274,6 +274,49 @@ async function explain(args: string[], io: Io): Promise<number> {
   return 0;
 }
 
+/** `egress-lens scaffold default-deny|allow …`: the YAML the palette commands insert. */
+async function scaffold(args: string[], io: Io): Promise<number> {
+  const [what, ...rest] = args;
+  if (what === 'default-deny') {
+    const { options } = parseArgs(rest, { namespace: null, dns: ['allow', 'deny'] });
+    const namespace = options.get('namespace');
+    if (!namespace) throw new UsageError('scaffold default-deny needs --namespace');
+    const config = resolveConfig();
+    io.out(renderYaml(defaultDenyEgress({ namespace, allowDns: options.get('dns') !== 'deny', dns: config.dns }), { indent: 2, indentSeq: false, eol: '\n' }));
+    return 0;
+  }
+  if (what === 'allow') {
+    const { paths, options } = parseArgs(rest, { from: null, to: null, port: null, mechanism: ['networkpolicy', 'cilium', 'calico'], config: null });
+    const from = options.get('from');
+    const to = options.get('to');
+    if (!from || !to) throw new UsageError('scaffold allow needs --from WORKLOAD and --to WORKLOAD|CIDR|HOST');
+    const { sources, config } = await load(paths, options, io);
+    const analysis = analyze(sources, config);
+    const r = analysis.reach;
+    const src = resolvePeer(from, r, '--from');
+    if (src.kind !== 'workload') throw new UsageError('--from must be a workload');
+    let dest: EgressDestination;
+    const wl = r.workloads.filter((w) => focusMatches(to, w));
+    if (wl.length === 1) dest = { kind: 'workload', namespace: wl[0].namespace, name: wl[0].name, labels: wl[0].labels };
+    else if (parseCidr(to.includes('/') ? to : `${to}/32`)) dest = { kind: 'cidr', cidr: to.includes('/') ? to : `${to}/32` };
+    else dest = { kind: 'host', host: to };
+    const ports = (options.get('port') ?? '').split(',').filter(Boolean).map(parsePort);
+    const result = allowEgress({
+      from: { namespace: src.workload.namespace, name: src.workload.name, labels: src.workload.labels },
+      to: dest,
+      ports,
+      mechanism: (options.get('mechanism') ?? 'networkpolicy') as Mechanism,
+      dns: analysis.config.dns,
+      taken: new Set(analysis.model.resources.filter((x) => x.namespace === src.workload.namespace).map((x) => x.name)),
+    });
+    if (!result.ok) throw new IoError(result.error);
+    for (const n of result.notes) io.err(`note: ${n}\n`);
+    io.out(result.resources.map((x) => renderYaml(x, { indent: 2, indentSeq: false, eol: '\n' })).join('---\n'));
+    return 0;
+  }
+  throw new UsageError('scaffold what? default-deny or allow');
+}
+
 /** A workload named on the command line: `ns/name[Kind]`, `ns/name` or `name`. */
 function focusMatches(spec: string, w: Workload): boolean {
   return spec === w.id || spec === `${w.namespace}/${w.name}` || spec === w.name;
@@ -321,6 +364,8 @@ export async function main(argv: string[], io: Io): Promise<number> {
         return await reach(rest, io);
       case 'explain':
         return await explain(rest, io);
+      case 'scaffold':
+        return await scaffold(rest, io);
       default:
         throw new UsageError(`unknown command "${command}"`);
     }

@@ -19,3 +19,5 @@ export type { Workload } from './model/workloads';
 export { explainPair, type Explanation, type ExplainedDirection, type ExplainedDecision, type SourceRef } from './reach/explain';
 export { readConfigFile, checkConfig, mergeConfig, isExcluded, CONFIG_FILE, type ConfigFileResult } from './config-file';
 export { fixAll, safeFixes, minimalEdit } from './fixes/fix-all';
+export { allowEgress, type AllowEgressOptions, type EgressDestination, type Mechanism } from './scaffold/allow-egress';
+export { hostPeer } from './reach/rules';

@@ -1,0 +1,145 @@
+import type { DnsSelector } from '../config';
+import { parseCidr } from '../reach/iprange';
+import type { Protocol } from '../reach/connections';
+import { dnsEgressRule, freeName } from './default-deny';
+
+/** The workload that needs to reach something: its namespace and the labels of its pods. */
+export interface EgressSource {
+  namespace: string;
+  name: string;
+  labels: Record<string, string>;
+}
+
+export type EgressDestination =
+  | { kind: 'workload'; namespace: string; name: string; labels: Record<string, string> }
+  | { kind: 'cidr'; cidr: string }
+  | { kind: 'host'; host: string };
+
+export type Mechanism = 'networkpolicy' | 'cilium' | 'calico';
+
+export interface AllowEgressOptions {
+  from: EgressSource;
+  to: EgressDestination;
+  ports: { protocol: Protocol; port: number }[];
+  mechanism: Mechanism;
+  dns: DnsSelector;
+  /** Names already taken in the source namespace (for a free policy name). */
+  taken?: ReadonlySet<string>;
+}
+
+export type ScaffoldResult = { ok: true; resources: Record<string, unknown>[]; notes: string[] } | { ok: false; error: string };
+
+function dnsNamespace(dns: DnsSelector): string {
+  return dns.namespaceSelector['kubernetes.io/metadata.name'] ?? 'kube-system';
+}
+
+function slug(s: string): string {
+  return s.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 40) || 'dest';
+}
+
+function destName(to: EgressDestination): string {
+  return to.kind === 'workload' ? to.name : to.kind === 'host' ? to.host.replace(/^\*\./, 'any.') : to.cidr.replace(/[./:]+/g, '-');
+}
+
+function calicoLabels(labels: Record<string, string>): string {
+  const parts = Object.entries(labels).map(([k, v]) => `${k} == '${v}'`);
+  return parts.length > 0 ? parts.join(' && ') : 'all()';
+}
+
+/** Check inputs; a clear message for what cannot be expressed. */
+function validate(o: AllowEgressOptions): string | undefined {
+  if (o.to.kind === 'cidr' && !parseCidr(o.to.cidr)) return `"${o.to.cidr}" is not a CIDR (e.g. 203.0.113.0/24).`;
+  if (o.to.kind === 'host' && !/^(\*\.)?([a-z0-9-]+\.)+[a-z]{2,}\.?$/i.test(o.to.host)) return `"${o.to.host}" is not a host name.`;
+  if (o.to.kind === 'host' && o.mechanism === 'networkpolicy') {
+    return 'A Kubernetes NetworkPolicy cannot name a host: use a CiliumNetworkPolicy (toFQDNs), an egress gateway, or a CIDR.';
+  }
+  for (const p of o.ports) if (!Number.isInteger(p.port) || p.port < 1 || p.port > 65535) return `Port ${p.port} is outside 1-65535.`;
+  if (Object.keys(o.from.labels).length === 0) return `${o.from.namespace}/${o.from.name} has no pod labels to select it by.`;
+  return undefined;
+}
+
+/**
+ * The least-privilege policy letting one workload reach one destination on the given ports, in the chosen
+ * mechanism, with DNS kept working (a policy that restricts egress would otherwise cut name resolution).
+ */
+export function allowEgress(o: AllowEgressOptions): ScaffoldResult {
+  const error = validate(o);
+  if (error) return { ok: false, error };
+  const name = freeName(`allow-${slug(o.from.name)}-to-${slug(destName(o.to))}`, o.taken ?? new Set());
+  const notes: string[] = [];
+  if (o.mechanism === 'networkpolicy') {
+    const to =
+      o.to.kind === 'workload'
+        ? [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': o.to.namespace } }, podSelector: { matchLabels: { ...o.to.labels } } }]
+        : [{ ipBlock: { cidr: parseCidr((o.to as { cidr: string }).cidr)!.canonical } }];
+    const rule: Record<string, unknown> = { to };
+    if (o.ports.length > 0) rule.ports = o.ports.map((p) => ({ protocol: p.protocol, port: p.port }));
+    return {
+      ok: true,
+      notes,
+      resources: [
+        {
+          apiVersion: 'networking.k8s.io/v1',
+          kind: 'NetworkPolicy',
+          metadata: { name, namespace: o.from.namespace },
+          spec: { podSelector: { matchLabels: { ...o.from.labels } }, policyTypes: ['Egress'], egress: [rule, dnsEgressRule(o.dns)] },
+        },
+      ],
+    };
+  }
+  if (o.mechanism === 'cilium') {
+    const toPorts = o.ports.length > 0 ? [{ ports: o.ports.map((p) => ({ port: String(p.port), protocol: p.protocol })) }] : undefined;
+    const dest: Record<string, unknown> =
+      o.to.kind === 'workload'
+        ? { toEndpoints: [{ matchLabels: { 'k8s:io.kubernetes.pod.namespace': o.to.namespace, ...Object.fromEntries(Object.entries(o.to.labels).map(([k, v]) => [`k8s:${k}`, v])) } }] }
+        : o.to.kind === 'cidr'
+          ? { toCIDR: [parseCidr(o.to.cidr)!.canonical] }
+          : { toFQDNs: [o.to.host.includes('*') ? { matchPattern: o.to.host } : { matchName: o.to.host }] };
+    if (toPorts) dest.toPorts = toPorts;
+    // The DNS proxy rule, as Cilium's documentation writes it: names are learnt from the answers it sees.
+    const dnsRule = {
+      toEndpoints: [{ matchLabels: { 'k8s:io.kubernetes.pod.namespace': dnsNamespace(o.dns), ...Object.fromEntries(Object.entries(o.dns.podSelector).map(([k, v]) => [`k8s:${k}`, v])) } }],
+      toPorts: [{ ports: [{ port: '53', protocol: 'ANY' }], rules: { dns: [{ matchPattern: '*' }] } }],
+    };
+    return {
+      ok: true,
+      notes,
+      resources: [
+        {
+          apiVersion: 'cilium.io/v2',
+          kind: 'CiliumNetworkPolicy',
+          metadata: { name, namespace: o.from.namespace },
+          spec: { endpointSelector: { matchLabels: { ...o.from.labels } }, egress: [dest, dnsRule] },
+        },
+      ],
+    };
+  }
+  // Calico: one rule per protocol (Calico ports need a protocol); DNS to the cluster DNS.
+  const destination: Record<string, unknown> =
+    o.to.kind === 'workload'
+      ? { selector: calicoLabels(o.to.labels), namespaceSelector: `projectcalico.org/name == '${o.to.namespace}'` }
+      : o.to.kind === 'cidr'
+        ? { nets: [parseCidr(o.to.cidr)!.canonical] }
+        : { domains: [o.to.host] };
+  if (o.to.kind === 'host') notes.push('`domains` is enforced by Calico Enterprise and Calico Cloud only; on Calico Open Source, allow the service’s addresses (nets) instead.');
+  const byProtocol = new Map<Protocol, number[]>();
+  for (const p of o.ports) byProtocol.set(p.protocol, [...(byProtocol.get(p.protocol) ?? []), p.port]);
+  const rules: Record<string, unknown>[] =
+    byProtocol.size === 0
+      ? [{ action: 'Allow', destination }]
+      : [...byProtocol].map(([protocol, ports]) => ({ action: 'Allow', protocol, destination: { ...destination, ports } }));
+  const dnsDest = { selector: calicoLabels(o.dns.podSelector), namespaceSelector: `projectcalico.org/name == '${dnsNamespace(o.dns)}'`, ports: [53] };
+  rules.push({ action: 'Allow', protocol: 'UDP', destination: dnsDest }, { action: 'Allow', protocol: 'TCP', destination: dnsDest });
+  return {
+    ok: true,
+    notes,
+    resources: [
+      {
+        apiVersion: 'projectcalico.org/v3',
+        kind: 'NetworkPolicy',
+        metadata: { name, namespace: o.from.namespace },
+        spec: { selector: calicoLabels(o.from.labels), types: ['Egress'], egress: rules },
+      },
+    ],
+  };
+}
