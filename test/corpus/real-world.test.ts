@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { analyze, LineIndex } from '../../server/src/engine';
 import { findManifests, pathToUri } from '../../server/src/host/files';
+import { calicoSelector, calicoSelectorFields, isCalico } from '../../server/src/engine/policy/calico';
 import { corpusDir } from '../conformance/corpus';
 import { repoRoot } from '../support/workspace';
 
@@ -57,6 +58,23 @@ test('the corpus: no crash, and no error-level finding that is not known and jus
   assert.deepEqual(unexplained, [], 'error-level findings on documented configurations (false positives, or add them with a justification)');
   const stale = Object.keys(KNOWN_ERRORS).filter((k) => !errors.has(k));
   assert.deepEqual(stale, [], 'known errors that no longer occur: remove them from the list');
+});
+
+test('every Calico selector of the Calico documentation parses', async () => {
+  let count = 0;
+  for (const p of await findManifests(path.join(corpusDir, 'calico-docs'))) {
+    const a = analyze([{ uri: pathToUri(p), text: readFileSync(p, 'utf8') }]);
+    for (const r of a.model.resources) {
+      if (!isCalico(r)) continue;
+      for (const f of calicoSelectorFields(r)) {
+        count++;
+        const parsed = calicoSelector(f.text);
+        assert.ok(parsed.ok, `${path.relative(corpusDir, p)} ${f.path.join('.')}: ${f.text} — ${!parsed.ok && parsed.error.message}`);
+      }
+    }
+  }
+  assert.ok(count > 100, `${count} selectors checked`);
+  console.log(`calico selectors parsed: ${count}`);
 });
 
 test('the CLI checks the whole corpus without crashing (exit 0 or 1)', () => {
