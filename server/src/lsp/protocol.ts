@@ -26,3 +26,162 @@ export interface ScaffoldDefaultDenyParams {
 export interface ScaffoldResult {
   text: string;
 }
+
+// ---- The reachability panel (issue 6): egressLens/reachability, egressLens/explain --------------------
+
+/** Requests of the reachability panel (kept apart from `Requests` so that this section only appends). */
+export const PanelRequests = {
+  reachability: 'egressLens/reachability',
+  explain: 'egressLens/explain',
+  /** The workloads defined in one document, for the "Show reachability" CodeLens. */
+  workloadLenses: 'egressLens/workloadLenses',
+} as const;
+
+export const PanelNotifications = {
+  /** Sent after the server republished diagnostics for a new analysis: the panel asks again (debounced). */
+  reachabilityChanged: 'egressLens/reachabilityChanged',
+} as const;
+
+export interface PanelPosition {
+  line: number;
+  character: number;
+}
+
+export interface PanelRange {
+  start: PanelPosition;
+  end: PanelPosition;
+}
+
+/** A place in the workspace's YAML (LSP coordinates: 0-based lines and UTF-16 characters). */
+export interface PanelLocation {
+  uri: string;
+  range: PanelRange;
+}
+
+export interface ReachabilityChangedParams {
+  /** Increases with every analysis the server publishes. */
+  revision: number;
+}
+
+export interface ReachabilityParams {
+  /** Only the edges from and to this workload id (`ns/name[Kind]`). */
+  focus?: string;
+  /** Focus on the workload defined at this place (the cursor), when there is one; wins over `focus`. */
+  at?: { uri: string; position: PanelPosition };
+}
+
+/**
+ * What a node stands for. `fqdn` and `gateway` are reserved for host names (ServiceEntry, toFQDNs) and
+ * egress gateways, which the engine does not produce yet.
+ */
+export type ReachNodeKind = 'workload' | 'external' | 'internet' | 'fqdn' | 'gateway';
+
+/**
+ * Why an edge exists: `allowed` by an explicit rule; `unrestricted` because no policy restricts the
+ * source's egress (the risk); `gateway` allowed through an egress gateway (the path is src -> gateway -> host).
+ */
+export type EdgeVerdict = 'allowed' | 'unrestricted' | 'gateway';
+
+export interface ReachNode {
+  /** Workloads: `ns/name[Kind]`; address ranges: `ip:<first>-<last>`; `internet`; `fqdn:<host>`; `gateway:<id>`. */
+  id: string;
+  kind: ReachNodeKind;
+  /** Short text to draw: the workload's name, the CIDR, `internet`, the host. */
+  label: string;
+  namespace?: string;
+  /** Deployment, StatefulSet… */
+  workloadKind?: string;
+  /** Whether any policy restricts this workload's egress / ingress. */
+  egressRestricted?: boolean;
+  ingressRestricted?: boolean;
+  /** Pod labels of a workload. */
+  labels?: Record<string, string>;
+  /** Address ranges of an external node (`first-last`), IPv4 first. */
+  ranges?: string[];
+  /** Where it is defined (a workload's metadata.name). */
+  location?: PanelLocation;
+}
+
+export type PortInterval = [number, number];
+
+/** A set of connections, as protocol -> port intervals; `all` when every port of every protocol. */
+export interface ReachConns {
+  all: boolean;
+  /** netpol-analyzer's text: `All Connections` or `TCP 80,443,UDP 53`. */
+  text: string;
+  TCP?: PortInterval[];
+  UDP?: PortInterval[];
+  SCTP?: PortInterval[];
+}
+
+export interface ReachEdge {
+  /** Index into `nodes`. */
+  src: number;
+  dst: number;
+  /** Index into `conns` (edges share equal connection sets). */
+  conns: number;
+  verdict: EdgeVerdict;
+  /** For `gateway` edges: the index of the gateway node on the path. */
+  via?: number;
+}
+
+export interface ReachNamespace {
+  name: string;
+  labels: Record<string, string>;
+  declared: boolean;
+  location?: PanelLocation;
+}
+
+export interface ReachabilityResult {
+  revision: number;
+  /** The focused workload, when the request asked for one and it exists. */
+  focus?: string;
+  namespaces: ReachNamespace[];
+  nodes: ReachNode[];
+  conns: ReachConns[];
+  edges: ReachEdge[];
+  /** Counts over the whole workspace (before focusing). */
+  stats: { workloads: number; edges: number; unrestrictedWorkloads: number };
+}
+
+export type ExplainParams = { src: string; dst: string } | { node: string };
+
+export interface ExplainLink {
+  label: string;
+  location: PanelLocation;
+}
+
+export interface ExplainItem {
+  /** One sentence. */
+  text: string;
+  tone: 'allow' | 'deny' | 'risk' | 'info';
+  /** The connections it is about (`TCP 443`), when it decides some. */
+  conns?: string;
+  links: ExplainLink[];
+}
+
+export interface ExplainSection {
+  heading: string;
+  items: ExplainItem[];
+}
+
+export interface ExplainResult {
+  title: string;
+  /** One line: the verdict in words. */
+  summary: string;
+  verdict?: EdgeVerdict;
+  conns?: string;
+  sections: ExplainSection[];
+  /** Set when the node or edge no longer exists. */
+  missing?: boolean;
+}
+
+export interface WorkloadLensParams {
+  uri: string;
+}
+
+export interface WorkloadLens {
+  workload: string;
+  range: PanelRange;
+  egressRestricted: boolean;
+}
