@@ -148,3 +148,27 @@ test('LSP: a client without documentChanges gets plain changes', async (t) => {
   assert.equal(fix.edit!.documentChanges, undefined);
   assert.equal(fix.edit!.changes![uri][0].newText, '\n  - Egress');
 });
+
+test('LSP: workloads and the allow-egress scaffold behind "Allow Egress To…"', async (t) => {
+  const { client, ws } = await serverOnExamples(t);
+  await client.waitForDiagnostics(ws.uri(FILE), (p) => p.diagnostics.length > 0);
+  const workloads = await client.connection.sendRequest<{ id: string; restricted: boolean }[]>('egressLens/workloads');
+  assert.ok(workloads.some((w) => w.id === 'shop/web[Deployment]' && !w.restricted));
+  assert.ok(workloads.some((w) => w.id === 'payments/ledger[Deployment]' && w.restricted));
+  const ok = await client.connection.sendRequest<{ ok: boolean; text: string }>('egressLens/scaffoldAllow', {
+    from: 'shop/web[Deployment]',
+    to: { kind: 'host', host: 'api.stripe.com' },
+    ports: [{ protocol: 'TCP', port: 443 }],
+    mechanism: 'cilium',
+  });
+  assert.equal(ok.ok, true);
+  assert.match(ok.text, /toFQDNs:\n\s+- matchName: api.stripe.com/);
+  const refused = await client.connection.sendRequest<{ ok: boolean; error: string }>('egressLens/scaffoldAllow', {
+    from: 'shop/web[Deployment]',
+    to: { kind: 'host', host: 'api.stripe.com' },
+    ports: [],
+    mechanism: 'networkpolicy',
+  });
+  assert.equal(refused.ok, false);
+  assert.match(refused.error, /cannot name a host/);
+});

@@ -32,6 +32,7 @@ import {
 } from '../engine';
 import { toDiagnostic, toRange, type DiagnosticData } from './convert';
 import { VERSION } from '../host/version';
+import { registerScaffoldRequests } from './scaffold';
 import { FIX_ALL_KIND, Requests, type NamespaceInfo, type ScaffoldDefaultDenyParams, type ScaffoldResult } from './protocol';
 import { registerPanel } from './panel';
 import { defaultDocsBaseUrl, findManifests, isManifestPath, pathToUri, readFile, readManifest, uriToPath } from '../host/files';
@@ -343,6 +344,11 @@ export function startServer(connection: Connection): void {
   });
 
   const panel = registerPanel(connection, { current, flush, linesOf });
+
+  registerScaffoldRequests(connection, () => {
+    flush();
+    return current();
+  }, (uri) => workspace.get(normalizeUri(uri))?.text);
 
   documents.listen(connection);
   connection.listen();

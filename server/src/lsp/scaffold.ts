@@ -1,0 +1,43 @@
+import type { Connection } from 'vscode-languageserver/node';
+import { allowEgress, renderYaml, detectStyle, type Analysis, type EgressDestination } from '../engine';
+import { ScaffoldRequests, type AllowEgressParams, type AllowEgressResponse, type WorkloadInfo } from './scaffold-protocol';
+
+export function registerScaffoldRequests(connection: Connection, current: () => Analysis, textOf: (uri: string) => string | undefined): void {
+  connection.onRequest(ScaffoldRequests.workloads, (): WorkloadInfo[] => {
+    const a = current();
+    return a.reach.workloads.map((w) => ({
+      id: w.id,
+      namespace: w.namespace,
+      name: w.name,
+      kind: w.kind,
+      labels: w.labels,
+      restricted: a.reach.egressRestricted(w),
+      ports: w.ports.map((p) => ({ name: p.name, port: p.port, protocol: p.protocol })),
+    }));
+  });
+
+  const allow = (p: AllowEgressParams): AllowEgressResponse => {
+    const a = current();
+    const src = a.reach.workloads.find((w) => w.id === p.from);
+    if (!src) return { ok: false, error: `No workload ${p.from} in the workspace.` };
+    let to: EgressDestination;
+    if (p.to.kind === 'workload') {
+      const id = p.to.id;
+      const dst = a.reach.workloads.find((w) => w.id === id);
+      if (!dst) return { ok: false, error: `No workload ${id} in the workspace.` };
+      to = { kind: 'workload', namespace: dst.namespace, name: dst.name, labels: dst.labels };
+    } else to = p.to;
+    const r = allowEgress({
+      from: { namespace: src.namespace, name: src.name, labels: src.labels },
+      to,
+      ports: p.ports,
+      mechanism: p.mechanism,
+      dns: a.config.dns,
+      taken: new Set(a.model.resources.filter((x) => x.namespace === src.namespace).map((x) => x.name)),
+    });
+    if (!r.ok) return { ok: false, error: r.error };
+    const style = detectStyle((p.uri && textOf(p.uri)) ?? '');
+    return { ok: true, notes: r.notes, text: r.resources.map((x) => renderYaml(x, style)).join('---\n') };
+  };
+  connection.onRequest(ScaffoldRequests.allowEgress, allow as (p: AllowEgressParams) => { ok: boolean });
+}
