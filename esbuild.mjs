@@ -27,6 +27,8 @@ const builds = [
   { ...common, entryPoints: ['client/src/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] },
   { ...common, entryPoints: ['server/src/lsp/main.ts'], outfile: 'dist/server.js', banner: { js: '#!/usr/bin/env node' } },
   { ...common, entryPoints: ['server/src/cli/bin.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
+  // The reachability panel's webview: browser code and its stylesheet (elkjs inside: EPL-2.0, https://github.com/kieler/elkjs).
+  { ...common, platform: 'browser', target: 'chrome120', format: 'iife', entryPoints: [{ in: 'client/webview/main.ts', out: 'panel' }, { in: 'client/webview/panel.css', out: 'panel' }], outdir: 'dist/webview', banner: { js: '/*! Egress Lens reachability panel. Includes elkjs (https://github.com/kieler/elkjs), EPL-2.0. */' } },
 ];
 
 mkdirSync('dist', { recursive: true });
@@ -37,6 +39,6 @@ if (watch) {
   const results = await Promise.all(builds.map((b) => esbuild.build(b)));
   for (const [i, r] of results.entries()) {
     const out = Object.entries(r.metafile.outputs).find(([f]) => f.endsWith('.js'));
-    console.log(`esbuild: ${builds[i].outfile} ${(out[1].bytes / 1024).toFixed(0)} KB`);
+    console.log(`esbuild: ${builds[i].outfile ?? builds[i].outdir} ${(out[1].bytes / 1024).toFixed(0)} KB`);
   }
 }

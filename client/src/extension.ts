@@ -1,6 +1,8 @@
 import * as vscode from 'vscode';
 import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
+import { registerAllowEgress } from './commands/allow-egress';
 import { registerNewDefaultDeny } from './commands/new-default-deny';
+import { registerReachabilityPanel } from './panel';
 
 export interface EgressLensApi {
   /** Resolves once the language server is up. */
@@ -29,6 +31,8 @@ export function activate(context: vscode.ExtensionContext): EgressLensApi {
   client = new LanguageClient('egressLens', 'Egress Lens', serverOptions, clientOptions);
   const ready = client.start();
   context.subscriptions.push(registerNewDefaultDeny(client, ready));
+  context.subscriptions.push(registerAllowEgress(client, ready));
+  context.subscriptions.push(registerReachabilityPanel(context, client, ready));
   return { ready, client };
 }
 

@@ -104,6 +104,54 @@ suite('Egress Lens in a real VS Code', () => {
     await diagnosticsWhere(uri, (x) => !x.some((d) => codeOf(d) === 'EL101'));
   });
 
+  test('Allow Egress To… adds a policy that opens exactly that path', async () => {
+    const ext = vscode.extensions.all.find((e) => e.packageJSON.name === 'egress-lens')!;
+    const client = (ext.exports as { client: { sendRequest<T>(method: string, params: unknown): Promise<T> } }).client;
+    const edgeText = async (): Promise<string | undefined> => {
+      const r = await client.sendRequest<{ nodes: { id: string }[]; edges: { src: number; dst: number; conns: number }[]; conns: { text: string }[] }>('egressLens/reachability', { focus: 'payments/ledger[Deployment]' });
+      const idx = (id: string) => r.nodes.findIndex((n) => n.id === id);
+      const e = r.edges.find((x) => x.src === idx('payments/ledger[Deployment]') && x.dst === idx('shop/api[Deployment]'));
+      return e && r.conns[e.conns].text;
+    };
+    const editor = await open('payments/payments.yaml');
+    const uri = editor.document.uri;
+    await diagnosticsWhere(uri, () => true);
+    assert.equal(await edgeText(), undefined, 'ledger cannot reach shop/api before');
+    const before = editor.document.getText();
+    await vscode.commands.executeCommand('egressLens.allowEgress', {
+      from: 'payments/ledger[Deployment]',
+      to: { kind: 'workload', id: 'shop/api[Deployment]' },
+      ports: [{ protocol: 'TCP', port: 8000 }],
+      mechanism: 'networkpolicy',
+      target: 'current',
+    });
+    const after = editor.document.getText();
+    assert.ok(after.startsWith(before), 'the existing text is untouched');
+    assert.match(after.slice(before.length), /^---\napiVersion: networking.k8s.io\/v1\nkind: NetworkPolicy\n/);
+    // The server re-analyses the edited document: the new path is open, on that port only.
+    let text: string | undefined;
+    await new Promise<void>((resolve) => {
+      const check = async () => {
+        text = await edgeText();
+        if (text !== undefined) {
+          sub.dispose();
+          resolve();
+        }
+      };
+      const sub = vscode.languages.onDidChangeDiagnostics(() => void check());
+      void check();
+    });
+    assert.equal(text, 'TCP 8000');
+  });
+
+  test('the palette commands are contributed under "Egress Lens:"', async () => {
+    const all = await vscode.commands.getCommands(true);
+    assert.ok(all.includes('egressLens.allowEgress'));
+    const pkg = vscode.extensions.all.find((e) => e.packageJSON.name === 'egress-lens')!.packageJSON;
+    const cmd = pkg.contributes.commands.find((c: { command: string }) => c.command === 'egressLens.allowEgress');
+    assert.equal(`${cmd.category}: ${cmd.title}`, 'Egress Lens: Allow Egress To…');
+  });
+
   test('the palette command is contributed under "Egress Lens:"', async () => {
     const all = await vscode.commands.getCommands(true);
     assert.ok(all.includes('egressLens.newDefaultDeny'));

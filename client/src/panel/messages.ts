@@ -1,0 +1,59 @@
+/**
+ * Every message between the panel's host (extension side) and its webview, in both directions.
+ * Both sides import this file; it holds only types and constants (no `vscode`, no DOM).
+ * The webview announces `ready` before the host sends it anything.
+ */
+import type { ExplainParams, ExplainResult, PanelLocation, ReachabilityResult } from '../../../server/src/lsp/protocol';
+
+export const VIEW_TYPE = 'egressLens.reachability';
+
+export type ViewKind = 'graph' | 'matrix';
+export type DirectionFilter = 'egress' | 'ingress' | 'both';
+export type ExportFormat = 'svg' | 'png' | 'md' | 'csv' | 'dot' | 'json';
+export const EXPORT_FORMATS: readonly ExportFormat[] = ['svg', 'png', 'md', 'csv', 'dot', 'json'];
+
+export interface Filters {
+  /** Only edges that touch this namespace ('' for all). */
+  namespace: string;
+  /** Only edges with an end whose name contains this text (case-insensitive). */
+  text: string;
+  /** `443`, `TCP`, `UDP 53`, `53/udp`, `8000-8080`… ('' for all). */
+  port: string;
+  onlyUnrestricted: boolean;
+  onlyExternal: boolean;
+  /** Egress of the subjects (the focused workload, the namespace, or every workload), their ingress, or both. */
+  direction: DirectionFilter;
+}
+
+export const DEFAULT_FILTERS: Filters = { namespace: '', text: '', port: '', onlyUnrestricted: false, onlyExternal: false, direction: 'egress' };
+
+export type Selection = { kind: 'node'; id: string } | { kind: 'edge'; src: string; dst: string } | { kind: 'namespace'; name: string };
+
+/** What the webview keeps across reloads (webview state, revived by the serializer). */
+export interface PanelState {
+  version: 1;
+  /** Chosen by the user; undefined: by size (graph for small workspaces, matrix above the threshold). */
+  view?: ViewKind;
+  filters: Filters;
+  focus?: string;
+  /** Namespaces folded into one node / row; undefined: by size. */
+  collapsed?: string[];
+  selection?: Selection;
+}
+
+/** Host -> webview. */
+export type HostMessage =
+  | { type: 'data'; data: ReachabilityResult }
+  | { type: 'explanation'; requestId: number; result: ExplainResult }
+  | { type: 'error'; message: string }
+  | { type: 'exported'; format: ExportFormat; path: string };
+
+/** Webview -> host. */
+export type WebviewMessage =
+  | { type: 'ready'; state?: PanelState }
+  | { type: 'setFocus'; focus: string | null }
+  | { type: 'explain'; requestId: number; params: ExplainParams }
+  | { type: 'open'; location: PanelLocation }
+  | { type: 'export'; format: ExportFormat; fileName: string; content: string; encoding: 'utf8' | 'base64' }
+  | { type: 'rendered'; revision: number; view: ViewKind; ms: number; nodes: number; edges: number }
+  | { type: 'error'; message: string };

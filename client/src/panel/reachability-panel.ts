@@ -1,0 +1,253 @@
+/**
+ * The reachability panel's host: creates (or shows) the one webview panel, revives it after a reload,
+ * feeds it from the language server (`egressLens/reachability`, `egressLens/explain`) and follows the
+ * server's `egressLens/reachabilityChanged` notifications, debounced.
+ */
+import * as vscode from 'vscode';
+import type { LanguageClient } from 'vscode-languageclient/node';
+import { PanelRequests, type ExplainResult, type ReachabilityParams, type ReachabilityResult } from '../../../server/src/lsp/protocol';
+import { VIEW_TYPE, type HostMessage, type PanelState, type WebviewMessage } from './messages';
+
+export interface PanelContext {
+  extensionUri: vscode.Uri;
+  client: LanguageClient;
+  /** Resolves once the language server is up. */
+  ready: Promise<void>;
+  log: vscode.OutputChannel;
+}
+
+/** Where the panel should open: on a workload id, or on whatever workload is at a place in a document. */
+export interface PanelTarget {
+  focus?: string;
+  at?: ReachabilityParams['at'];
+}
+
+/** Debounce for live updates: a burst of keystrokes costs one request. */
+const UPDATE_DELAY = 150;
+
+export function nonce(): string {
+  const chars = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+  let out = '';
+  for (let i = 0; i < 32; i++) out += chars.charAt(Math.floor(Math.random() * chars.length));
+  return out;
+}
+
+function attr(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+}
+
+/** The page: strict CSP (nothing but our own bundle, by nonce), no data in it (it comes by message). */
+export function panelHtml(webview: vscode.Webview, bundleDir: vscode.Uri): string {
+  const n = nonce();
+  const script = webview.asWebviewUri(vscode.Uri.joinPath(bundleDir, 'panel.js')).toString();
+  const style = webview.asWebviewUri(vscode.Uri.joinPath(bundleDir, 'panel.css')).toString();
+  const csp = [
+    "default-src 'none'",
+    `style-src ${webview.cspSource}`,
+    `font-src ${webview.cspSource}`,
+    // blob: only for the PNG export (the graph's own SVG drawn onto a canvas).
+    `img-src ${webview.cspSource} blob:`,
+    `script-src 'nonce-${n}'`,
+  ].join('; ');
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="UTF-8">
+<meta http-equiv="Content-Security-Policy" content="${attr(csp)}">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<link rel="stylesheet" href="${attr(style)}">
+<title>Egress Lens: Reachability</title>
+</head>
+<body>
+<script nonce="${attr(n)}" src="${attr(script)}"></script>
+</body>
+</html>`;
+}
+
+export class ReachabilityPanel {
+  static current: ReachabilityPanel | undefined;
+
+  private readonly disposables: vscode.Disposable[] = [];
+  private focus: string | undefined;
+  private at: PanelTarget['at'];
+  private webviewReady = false;
+  private lastJson = '';
+  private lastRevision = 0;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private inFlight = false;
+  private again = false;
+  /** Timings (ms since the command) of the first paint, for logs and benchmarks. */
+  private openedAt = Date.now();
+
+  static bundleDir(extensionUri: vscode.Uri): vscode.Uri {
+    return vscode.Uri.joinPath(extensionUri, 'dist', 'webview');
+  }
+
+  static options(extensionUri: vscode.Uri): vscode.WebviewOptions & vscode.WebviewPanelOptions {
+    return { enableScripts: true, retainContextWhenHidden: false, localResourceRoots: [ReachabilityPanel.bundleDir(extensionUri)] };
+  }
+
+  static createOrShow(ctx: PanelContext, target: PanelTarget = {}): ReachabilityPanel {
+    const existing = ReachabilityPanel.current;
+    if (existing) {
+      existing.panel.reveal(existing.panel.viewColumn ?? vscode.ViewColumn.Beside, false);
+      existing.retarget(target);
+      return existing;
+    }
+    const panel = vscode.window.createWebviewPanel(VIEW_TYPE, 'Egress Reachability', { viewColumn: vscode.ViewColumn.Beside, preserveFocus: false }, ReachabilityPanel.options(ctx.extensionUri));
+    return (ReachabilityPanel.current = new ReachabilityPanel(panel, ctx, target));
+  }
+
+  /** After a window reload: the serializer hands back the panel and the webview's saved state. */
+  static revive(panel: vscode.WebviewPanel, ctx: PanelContext, state: PanelState | undefined): ReachabilityPanel {
+    ReachabilityPanel.current?.dispose();
+    panel.webview.options = ReachabilityPanel.options(ctx.extensionUri);
+    return (ReachabilityPanel.current = new ReachabilityPanel(panel, ctx, { focus: state?.focus }));
+  }
+
+  private constructor(
+    readonly panel: vscode.WebviewPanel,
+    private readonly ctx: PanelContext,
+    target: PanelTarget,
+  ) {
+    this.focus = target.focus;
+    this.at = target.at;
+    panel.iconPath = vscode.Uri.joinPath(ctx.extensionUri, 'images', 'icon.png');
+    panel.webview.html = panelHtml(panel.webview, ReachabilityPanel.bundleDir(ctx.extensionUri));
+    this.disposables.push(
+      panel.onDidDispose(() => this.dispose()),
+      panel.webview.onDidReceiveMessage((m: WebviewMessage) => void this.onMessage(m)),
+      panel.onDidChangeViewState((e) => {
+        // Hidden panels are not fed; catch up when shown again.
+        if (e.webviewPanel.visible && this.webviewReady) this.refreshSoon(0);
+      }),
+    );
+  }
+
+  private post(m: HostMessage): void {
+    void this.panel.webview.postMessage(m);
+  }
+
+  private retarget(target: PanelTarget): void {
+    if (target.focus === undefined && target.at === undefined) return;
+    this.focus = target.focus;
+    this.at = target.at;
+    this.openedAt = Date.now();
+    if (this.webviewReady) void this.refresh(true);
+  }
+
+  /** The server published a new analysis. */
+  onChanged(revision: number): void {
+    if (!this.webviewReady || revision <= this.lastRevision) return;
+    this.refreshSoon(UPDATE_DELAY);
+  }
+
+  private refreshSoon(delay: number): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.refresh(false);
+    }, delay);
+  }
+
+  /** Ask the server and feed the webview (only when something changed; one request at a time). */
+  private async refresh(force: boolean): Promise<void> {
+    if (!this.panel.visible && !force) return;
+    if (this.inFlight) {
+      this.again = true;
+      return;
+    }
+    this.inFlight = true;
+    try {
+      await this.ctx.ready;
+      const params: ReachabilityParams = { focus: this.focus, at: this.at };
+      const data = await this.ctx.client.sendRequest<ReachabilityResult>(PanelRequests.reachability, params);
+      this.at = undefined;
+      this.focus = data.focus;
+      this.lastRevision = Math.max(this.lastRevision, data.revision);
+      // The revision alone changing is no reason to redraw.
+      const json = JSON.stringify({ ...data, revision: 0 });
+      if (json !== this.lastJson || force) {
+        this.lastJson = json;
+        this.post({ type: 'data', data });
+      }
+    } catch (e) {
+      this.ctx.log.appendLine(`reachability panel: ${(e as Error).message}`);
+      this.post({ type: 'error', message: `The language server could not compute reachability: ${(e as Error).message}` });
+    } finally {
+      this.inFlight = false;
+      if (this.again) {
+        this.again = false;
+        void this.refresh(false);
+      }
+    }
+  }
+
+  private async onMessage(m: WebviewMessage): Promise<void> {
+    switch (m.type) {
+      case 'ready':
+        this.webviewReady = true;
+        // The state restored by the webview (after a reload) keeps its focus unless the command named one.
+        if (this.focus === undefined && this.at === undefined) this.focus = m.state?.focus;
+        this.lastJson = '';
+        await this.refresh(true);
+        break;
+      case 'setFocus':
+        this.focus = m.focus ?? undefined;
+        this.at = undefined;
+        await this.refresh(true);
+        break;
+      case 'explain': {
+        try {
+          await this.ctx.ready;
+          const result = await this.ctx.client.sendRequest<ExplainResult>(PanelRequests.explain, m.params);
+          this.post({ type: 'explanation', requestId: m.requestId, result });
+        } catch (e) {
+          this.post({ type: 'error', message: `No explanation: ${(e as Error).message}` });
+        }
+        break;
+      }
+      case 'open': {
+        const uri = vscode.Uri.parse(m.location.uri);
+        const r = m.location.range;
+        const range = new vscode.Range(r.start.line, r.start.character, r.end.line, r.end.character);
+        // Beside the panel: in the first column when the panel is elsewhere.
+        const column = this.panel.viewColumn === vscode.ViewColumn.One ? vscode.ViewColumn.Beside : vscode.ViewColumn.One;
+        const editor = await vscode.window.showTextDocument(uri, { selection: new vscode.Range(range.start, range.start), viewColumn: column, preview: false });
+        editor.revealRange(range, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
+        break;
+      }
+      case 'export':
+        await this.save(m);
+        break;
+      case 'rendered':
+        this.ctx.log.appendLine(`reachability panel: ${m.view} of ${m.nodes} nodes and ${m.edges} edges drawn in ${m.ms} ms (revision ${m.revision}, ${Date.now() - this.openedAt} ms after opening)`);
+        break;
+      case 'error':
+        this.ctx.log.appendLine(`reachability panel (webview): ${m.message}`);
+        break;
+    }
+  }
+
+  private async save(m: Extract<WebviewMessage, { type: 'export' }>): Promise<void> {
+    const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
+    const filters: Record<string, string[]> = { svg: ['SVG image'], png: ['PNG image'], md: ['Markdown'], csv: ['CSV'], dot: ['Graphviz DOT'], json: ['JSON'] };
+    const target = await vscode.window.showSaveDialog({
+      title: 'Export Reachability',
+      defaultUri: folder ? vscode.Uri.joinPath(folder, m.fileName) : undefined,
+      filters: { [filters[m.format][0]]: [m.format] },
+      saveLabel: 'Export',
+    });
+    if (!target) return;
+    const bytes = m.encoding === 'base64' ? Buffer.from(m.content, 'base64') : Buffer.from(m.content, 'utf8');
+    await vscode.workspace.fs.writeFile(target, bytes);
+    this.post({ type: 'exported', format: m.format, path: vscode.workspace.asRelativePath(target) });
+  }
+
+  dispose(): void {
+    if (ReachabilityPanel.current === this) ReachabilityPanel.current = undefined;
+    if (this.timer) clearTimeout(this.timer);
+    for (const d of this.disposables.splice(0)) d.dispose();
+    this.panel.dispose();
+  }
+}

@@ -1,0 +1,281 @@
+/**
+ * Where the graph's nodes go, with ELK's layered algorithm (elkjs), in two levels:
+ *  1. inside each namespace, its workloads by the explicit rules between them (left to right);
+ *  2. the namespaces (as boxes of the size level 1 gave them), folded namespaces and the addresses
+ *     outside the cluster (always the last layer, on the right edge), by the connections between them.
+ *
+ * Stable between updates: a layout is keyed by the nodes it places, never by the edges. When a policy
+ * changes only which edges exist, every node keeps its place (the edges are routed again, by
+ * `routeEdges`); a namespace whose workloads did not change keeps its inner arrangement even when other
+ * parts of the picture move. Unrestricted edges (a source that reaches everything) say nothing about
+ * structure and are left out of the layout, which also keeps it fast.
+ */
+import ELK from 'elkjs/lib/elk.bundled.js';
+import type { ElkExtendedEdge, ElkNode } from 'elkjs/lib/elk-api';
+import { EXTERNAL_GROUP, type Graph, type GraphEdge, type GraphNode } from './model';
+
+export interface Box {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+export interface Layout {
+  /** Absolute boxes of the drawn nodes. */
+  nodes: Map<string, Box>;
+  /** Absolute boxes of the expanded namespaces and of the outside group. */
+  groups: Map<string, Box>;
+  width: number;
+  height: number;
+  /** What the layout is of: the groups and nodes (not the edges). */
+  key: string;
+  /** Inner arrangement of each group, reusable while its nodes stay the same. */
+  inner: Map<string, InnerLayout>;
+}
+
+interface InnerLayout {
+  key: string;
+  width: number;
+  height: number;
+  /** Positions relative to the group's box. */
+  nodes: Map<string, Box>;
+}
+
+export const NODE_HEIGHT = 44;
+const CHAR = 7;
+const PAD = { top: 30, side: 14, bottom: 14 };
+const MARGIN = 24;
+
+export function nodeSize(n: GraphNode): { width: number; height: number } {
+  const chars = Math.max(n.label.length, Math.ceil(n.detail.length * 0.85));
+  return { width: Math.max(104, Math.min(220, chars * CHAR + 34)), height: NODE_HEIGHT };
+}
+
+let engine: InstanceType<typeof ELK> | undefined;
+function elk(): InstanceType<typeof ELK> {
+  return (engine ??= new ELK());
+}
+
+const BASE = {
+  'elk.algorithm': 'layered',
+  'elk.direction': 'RIGHT',
+  'elk.randomSeed': '1',
+  'elk.edgeRouting': 'POLYLINE',
+  'elk.layered.thoroughness': '4',
+  'elk.layered.considerModelOrder.strategy': 'NODES_AND_EDGES',
+  'elk.layered.spacing.nodeNodeBetweenLayers': '70',
+  'elk.spacing.nodeNode': '18',
+  'elk.spacing.componentComponent': '24',
+  'elk.separateConnectedComponents': 'true',
+  'elk.aspectRatio': '1.4',
+};
+
+/** The layout key of a graph: groups, folding and node ids, in order. */
+export function layoutKey(g: Graph): string {
+  const groups = g.groups.map((x) => `${x.id}${x.collapsed ? '+' : ''}:${x.nodes.join(',')}`);
+  const folded = g.nodes.filter((n) => n.kind === 'namespace').map((n) => n.id);
+  return `${groups.join('|')}#${folded.join(',')}`;
+}
+
+/** Edges that shape the picture: explicit ones (unrestricted sources connect to everything). */
+function structural(e: GraphEdge): boolean {
+  return e.verdict !== 'unrestricted';
+}
+
+async function layoutGroup(id: string, nodes: GraphNode[], edges: GraphEdge[]): Promise<InnerLayout> {
+  const key = `${id}:${nodes.map((n) => n.id).join(',')}`;
+  const placed = new Map<string, Box>();
+  if (id === EXTERNAL_GROUP) {
+    // The outside world: one column, in address order, the internet last.
+    let y = PAD.top;
+    let width = 0;
+    for (const n of nodes) {
+      const size = nodeSize(n);
+      placed.set(n.id, { x: PAD.side, y, ...size });
+      y += size.height + 14;
+      width = Math.max(width, size.width);
+    }
+    return { key, width: width + 2 * PAD.side, height: y - 14 + PAD.bottom, nodes: placed };
+  }
+  const ids = new Set(nodes.map((n) => n.id));
+  const inner = edges.filter((e) => structural(e) && ids.has(e.src) && ids.has(e.dst));
+  const graph: ElkNode = {
+    id,
+    layoutOptions: { ...BASE, 'elk.padding': `[top=${PAD.top},left=${PAD.side},bottom=${PAD.bottom},right=${PAD.side}]` },
+    children: nodes.map((n) => ({ id: n.id, ...nodeSize(n) })),
+    edges: inner.map((e, i) => ({ id: `e${i}`, sources: [e.src], targets: [e.dst] })),
+  };
+  const out = await elk().layout(graph);
+  for (const c of out.children ?? []) placed.set(c.id, { x: c.x ?? 0, y: c.y ?? 0, width: c.width ?? 0, height: c.height ?? 0 });
+  return { key, width: out.width ?? 0, height: out.height ?? 0, nodes: placed };
+}
+
+/** Lay out a graph; with the previous layout, keep whatever did not change. */
+export async function layoutGraph(g: Graph, previous?: Layout): Promise<Layout> {
+  const key = layoutKey(g);
+  if (previous && previous.key === key) return previous;
+  const byId = new Map(g.nodes.map((n) => [n.id, n]));
+  const inner = new Map<string, InnerLayout>();
+  // Level 1: each expanded group.
+  for (const group of g.groups) {
+    if (group.collapsed || group.nodes.length === 0) continue;
+    const nodes = group.nodes.map((id) => byId.get(id)!).filter(Boolean);
+    const want = `${group.id}:${nodes.map((n) => n.id).join(',')}`;
+    const before = previous?.inner.get(group.id);
+    inner.set(group.id, before && before.key === want ? before : await layoutGroup(group.id, nodes, g.edges));
+  }
+  // Level 2: groups, folded namespaces and the outside as nodes of one layered graph.
+  const top = new Map<string, string>();
+  const children: ElkNode[] = [];
+  for (const group of g.groups) {
+    const il = inner.get(group.id);
+    if (il) {
+      const item = `group:${group.id}`;
+      for (const id of group.nodes) top.set(id, item);
+      children.push({
+        id: item,
+        width: il.width,
+        height: il.height,
+        layoutOptions: group.id === EXTERNAL_GROUP ? { 'elk.layered.layering.layerConstraint': 'LAST' } : {},
+      });
+    }
+  }
+  for (const n of g.nodes) {
+    if (n.kind !== 'namespace') continue;
+    top.set(n.id, `node:${n.id}`);
+    children.push({ id: `node:${n.id}`, ...nodeSize(n) });
+  }
+  // Namespaces in name order, the outside last (model order keeps the picture calm).
+  children.sort((a, b) => (a.id === `group:${EXTERNAL_GROUP}` ? 1 : b.id === `group:${EXTERNAL_GROUP}` ? -1 : sortName(a.id) < sortName(b.id) ? -1 : 1));
+  const seen = new Set<string>();
+  const edges: ElkExtendedEdge[] = [];
+  for (const e of g.edges) {
+    const a = top.get(e.src);
+    const b = top.get(e.dst);
+    if (!a || !b || a === b) continue;
+    // Unrestricted edges count only towards the outside: it is where they matter.
+    if (!structural(e) && b !== `group:${EXTERNAL_GROUP}`) continue;
+    const k = `${a}>${b}`;
+    if (seen.has(k)) continue;
+    seen.add(k);
+    edges.push({ id: `t${edges.length}`, sources: [a], targets: [b] });
+  }
+  const rootGraph: ElkNode = { id: 'root', layoutOptions: { ...BASE, 'elk.padding': `[top=${MARGIN},left=${MARGIN},bottom=${MARGIN},right=${MARGIN}]`, 'elk.layered.spacing.nodeNodeBetweenLayers': '130', 'elk.spacing.nodeNode': '36' }, children, edges };
+  const root = await elk().layout(rootGraph);
+  const nodes = new Map<string, Box>();
+  const groups = new Map<string, Box>();
+  for (const c of root.children ?? []) {
+    const x = c.x ?? 0;
+    const y = c.y ?? 0;
+    if (c.id.startsWith('group:')) {
+      const id = c.id.slice('group:'.length);
+      groups.set(id, { x, y, width: c.width ?? 0, height: c.height ?? 0 });
+      for (const [nid, b] of inner.get(id)!.nodes) nodes.set(nid, { ...b, x: b.x + x, y: b.y + y });
+    } else nodes.set(c.id.slice('node:'.length), { x, y, width: c.width ?? 0, height: c.height ?? 0 });
+  }
+  return { nodes, groups, width: root.width ?? 0, height: root.height ?? 0, key, inner };
+}
+
+function sortName(id: string): string {
+  return id.replace(/^(group|node):(ns:)?/, '');
+}
+
+// ---- edge routes ---------------------------------------------------------------------------------------
+
+export interface Route {
+  /** SVG path data. */
+  d: string;
+  /** Where the label goes (the middle of the curve). */
+  labelX: number;
+  labelY: number;
+  /** The curve's point at a parameter t in [0, 1] (labels move along it to avoid each other). */
+  at(t: number): { x: number; y: number };
+}
+
+type Side = 'left' | 'right';
+
+function bezierPoint(p0: number, p1: number, p2: number, p3: number, t: number): number {
+  const u = 1 - t;
+  return u * u * u * p0 + 3 * u * u * t * p1 + 3 * u * t * t * p2 + t * t * t * p3;
+}
+
+const r1 = (n: number) => Math.round(n * 10) / 10;
+
+/**
+ * Curves between node sides: forward edges leave on the right and enter on the left, backward ones the
+ * other way round, edges within one column loop out to the right. Edges sharing a side are spread
+ * along it in the order of their other ends, so they do not cross at the node.
+ */
+export function routeEdges(edges: GraphEdge[], layout: Layout): Map<string, Route> {
+  const plan: { e: GraphEdge; a: Box; b: Box; out: Side; in: Side }[] = [];
+  const slots = new Map<string, { key: number; id: string }[]>();
+  const slot = (node: string, side: Side, key: number, id: string) => {
+    const k = `${node}|${side}`;
+    let l = slots.get(k);
+    if (!l) slots.set(k, (l = []));
+    l.push({ key, id });
+  };
+  for (const e of edges) {
+    const a = layout.nodes.get(e.src);
+    const b = layout.nodes.get(e.dst);
+    if (!a || !b) continue;
+    const ac = a.x + a.width / 2;
+    const bc = b.x + b.width / 2;
+    let out: Side;
+    let inn: Side;
+    if (b.x > a.x + a.width) [out, inn] = ['right', 'left'];
+    else if (b.x + b.width < a.x) [out, inn] = ['left', 'right'];
+    else [out, inn] = bc >= ac ? ['right', 'right'] : ['left', 'left'];
+    plan.push({ e, a, b, out, in: inn });
+    slot(e.src, out, b.y + b.height / 2, `${e.id}|out`);
+    slot(e.dst, inn, a.y + a.height / 2, `${e.id}|in`);
+  }
+  const offset = new Map<string, number>();
+  for (const l of slots.values()) {
+    l.sort((x, y) => x.key - y.key || (x.id < y.id ? -1 : 1));
+    l.forEach((s, i) => offset.set(s.id, (i + 1) / (l.length + 1)));
+  }
+  const routes = new Map<string, Route>();
+  for (const p of plan) {
+    const sx = p.out === 'right' ? p.a.x + p.a.width : p.a.x;
+    const sy = p.a.y + p.a.height * offset.get(`${p.e.id}|out`)!;
+    const tx = p.in === 'right' ? p.b.x + p.b.width : p.b.x;
+    const ty = p.b.y + p.b.height * offset.get(`${p.e.id}|in`)!;
+    const dx = Math.abs(tx - sx);
+    const bend = p.out === p.in ? 40 + Math.abs(ty - sy) * 0.15 : Math.max(30, dx * 0.45);
+    const c1x = sx + (p.out === 'right' ? bend : -bend);
+    const c2x = tx + (p.in === 'right' ? bend : -bend);
+    const at = (t: number) => ({ x: r1(bezierPoint(sx, c1x, c2x, tx, t)), y: r1(bezierPoint(sy, sy, ty, ty, t)) });
+    const mid = at(0.5);
+    routes.set(p.e.id, { d: `M${r1(sx)},${r1(sy)} C${r1(c1x)},${r1(sy)} ${r1(c2x)},${r1(ty)} ${r1(tx)},${r1(ty)}`, labelX: mid.x, labelY: mid.y, at });
+  }
+  return routes;
+}
+
+/**
+ * Places edge labels where they overlap neither each other nor a node: each label tries the middle of
+ * its curve, then points further out; a label that finds no room is left out (it shows on selection).
+ */
+export function placeLabels(
+  labels: { id: string; width: number; height: number; route: Route; required?: boolean }[],
+  nodes: Iterable<Box>,
+): Map<string, { x: number; y: number }> {
+  const taken: Box[] = [...nodes].map((b) => ({ x: b.x - 2, y: b.y - 2, width: b.width + 4, height: b.height + 4 }));
+  const hit = (a: Box) => taken.some((b) => a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height);
+  const out = new Map<string, { x: number; y: number }>();
+  // Required labels (the selection) first, so that they always find their place.
+  const order = [...labels].sort((a, b) => Number(b.required ?? false) - Number(a.required ?? false));
+  for (const l of order) {
+    for (const t of [0.5, 0.38, 0.62, 0.28, 0.72, 0.2, 0.8]) {
+      const p = l.route.at(t);
+      const box = { x: p.x - l.width / 2, y: p.y - l.height / 2, width: l.width, height: l.height };
+      if (!hit(box) || (l.required && t === 0.8)) {
+        taken.push(box);
+        out.set(l.id, { x: box.x, y: box.y });
+        break;
+      }
+    }
+  }
+  return out;
+}

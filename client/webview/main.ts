@@ -1,0 +1,379 @@
+/**
+ * The reachability panel's browser code. It only talks to its host with postMessage (typed in
+ * client/src/panel/messages.ts): it announces `ready` (with the state it restored), and is then fed.
+ */
+import type { ExplainParams, ReachabilityResult } from '../../server/src/lsp/protocol';
+import { DEFAULT_FILTERS, EXPORT_FORMATS, type ExportFormat, type Filters, type HostMessage, type PanelState, type Selection, type ViewKind, type WebviewMessage } from '../src/panel/messages';
+import { clear, h } from './dom';
+import { ExplainView, legend } from './explain-view';
+import { toCsv, toDot, toJson, toMarkdown } from './export';
+import { GraphView } from './graph-view';
+import { MatrixView } from './matrix-view';
+import { applyFilters, buildGraph, buildMatrix, defaultCollapsed, defaultView, edgeRows, GRAPH_MAX_NODES, type Axis, type Filtered, type Graph } from './model';
+
+interface VsCodeApi {
+  postMessage(m: WebviewMessage): void;
+  getState(): PanelState | undefined;
+  setState(s: PanelState): void;
+}
+declare function acquireVsCodeApi(): VsCodeApi;
+
+const EXPORT_LABELS: Record<ExportFormat, string> = { svg: 'SVG image (graph)', png: 'PNG image (graph)', md: 'Markdown table', csv: 'CSV', dot: 'DOT (Graphviz)', json: 'JSON' };
+
+const vscode = acquireVsCodeApi();
+const post = (m: WebviewMessage) => vscode.postMessage(m);
+
+function restore(): PanelState {
+  const s = vscode.getState();
+  if (!s || s.version !== 1) return { version: 1, filters: { ...DEFAULT_FILTERS } };
+  return { ...s, filters: { ...DEFAULT_FILTERS, ...s.filters } };
+}
+
+let state = restore();
+let data: ReachabilityResult | undefined;
+let filtered: Filtered | undefined;
+let lastGraph: Graph | undefined;
+let explainRequest = 0;
+let renderChain: Promise<void> = Promise.resolve();
+
+const save = () => vscode.setState(state);
+
+// ---- layout of the page -------------------------------------------------------------------------------
+
+const graphView = new GraphView({
+  select: (sel) => select(sel),
+  toggleNamespace: (ns) => toggleNamespace(ns),
+  focus: (id) => setFocus(id),
+});
+const matrixView = new MatrixView({
+  select: (sel) => select(sel),
+  selectCell: (row, col, members) => showMembers(`${axisTitle(row)} → ${axisTitle(col)}`, members),
+  toggleNamespace: (ns) => toggleNamespace(ns),
+});
+const explainView = new ExplainView({
+  open: (location) => post({ type: 'open', location }),
+  focus: (id) => setFocus(id),
+  selectEdge: (src, dst) => select({ kind: 'edge', src, dst }),
+});
+
+const viewButtons = {
+  graph: h('button', { type: 'button', class: 'view-button', id: 'view-graph', 'aria-pressed': 'false' }, 'Graph'),
+  matrix: h('button', { type: 'button', class: 'view-button', id: 'view-matrix', 'aria-pressed': 'false' }, 'Matrix'),
+};
+const nsSelect = h('select', { id: 'filter-namespace', 'aria-label': 'Namespace' });
+const textInput = h('input', { id: 'filter-text', type: 'search', placeholder: 'Name contains…', 'aria-label': 'Filter by workload or address name', spellcheck: 'false' });
+const portInput = h('input', { id: 'filter-port', type: 'search', placeholder: 'Port: 443, UDP 53', 'aria-label': 'Filter by protocol and port, for example 443, TCP, or UDP 53', spellcheck: 'false' });
+const onlyUnrestricted = h('input', { id: 'filter-unrestricted', type: 'checkbox' });
+const onlyExternal = h('input', { id: 'filter-external', type: 'checkbox' });
+const direction = h(
+  'select',
+  { id: 'filter-direction', 'aria-label': 'Direction' },
+  h('option', { value: 'egress' }, 'Egress'),
+  h('option', { value: 'ingress' }, 'Ingress'),
+  h('option', { value: 'both' }, 'Both directions'),
+);
+const resetButton = h('button', { type: 'button', class: 'secondary', id: 'filter-reset' }, 'Reset');
+const exportSelect = h('select', { id: 'export-format', 'aria-label': 'Export format' }, ...EXPORT_FORMATS.map((f) => h('option', { value: f }, EXPORT_LABELS[f])));
+const exportButton = h('button', { type: 'button', id: 'export', class: 'secondary' }, 'Export');
+const focusBar = h('div', { class: 'focus-bar', id: 'focus-bar', hidden: true });
+const status = h('div', { class: 'status', id: 'status', role: 'status' }, 'Waiting for the language server…');
+const notice = h('div', { class: 'notice', id: 'notice', hidden: true, role: 'note' });
+const stage = h('main', { class: 'stage', id: 'stage', 'aria-label': 'Reachability' }, h('div', { class: 'placeholder' }, 'Analysing the workspace…'));
+
+
+const label = (text: string, control: HTMLElement, cls = 'field') => h('label', { class: cls }, h('span', {}, text), control);
+
+document.body.append(
+  h(
+    'header',
+    { class: 'toolbar', role: 'toolbar', 'aria-label': 'Reachability view and filters' },
+    h('div', { class: 'view-switch', role: 'group', 'aria-label': 'View' }, viewButtons.graph, viewButtons.matrix),
+    label('Namespace', nsSelect),
+    label('Name', textInput),
+    label('Port', portInput),
+    label('Direction', direction),
+    h('label', { class: 'check' }, onlyUnrestricted, h('span', {}, 'Only unrestricted')),
+    h('label', { class: 'check' }, onlyExternal, h('span', {}, 'Only external')),
+    resetButton,
+    h('span', { class: 'spacer' }),
+    h('div', { class: 'export', role: 'group', 'aria-label': 'Export' }, exportSelect, exportButton),
+  ),
+  h('div', { class: 'subbar' }, focusBar, status, legend()),
+  notice,
+  h('div', { class: 'content' }, stage, explainView.root),
+);
+
+// ---- controls -----------------------------------------------------------------------------------------
+
+function syncControls(): void {
+  const f = state.filters;
+  if (document.activeElement !== textInput) textInput.value = f.text;
+  if (document.activeElement !== portInput) portInput.value = f.port;
+  onlyUnrestricted.checked = f.onlyUnrestricted;
+  onlyExternal.checked = f.onlyExternal;
+  direction.value = f.direction;
+  const view = currentView();
+  for (const v of ['graph', 'matrix'] as const) viewButtons[v].setAttribute('aria-pressed', String(v === view));
+  const names = data ? data.namespaces.map((n) => n.name) : [];
+  if (f.namespace && !names.includes(f.namespace)) names.push(f.namespace);
+  clear(nsSelect);
+  nsSelect.appendChild(h('option', { value: '' }, 'All namespaces'));
+  for (const n of names) nsSelect.appendChild(h('option', { value: n }, n));
+  nsSelect.value = f.namespace;
+  for (const opt of Array.from(exportSelect.options)) opt.disabled = (opt.value === 'svg' || opt.value === 'png') && view !== 'graph';
+  if (exportSelect.selectedOptions[0]?.disabled) exportSelect.value = 'md';
+  clear(focusBar);
+  focusBar.hidden = !data?.focus;
+  if (data?.focus) {
+    const b = h('button', { type: 'button', class: 'secondary', id: 'clear-focus', 'aria-label': `Stop focusing on ${data.focus}` }, 'Show all');
+    b.addEventListener('click', () => setFocus(null));
+    focusBar.append(h('span', {}, 'Focused on '), h('strong', {}, data.focus), b);
+  }
+}
+
+function setFilters(patch: Partial<Filters>): void {
+  state = { ...state, filters: { ...state.filters, ...patch } };
+  save();
+  schedule();
+}
+
+let typingTimer: ReturnType<typeof setTimeout> | undefined;
+const typed = (patch: () => Partial<Filters>) => () => {
+  if (typingTimer) clearTimeout(typingTimer);
+  typingTimer = setTimeout(() => setFilters(patch()), 150);
+};
+textInput.addEventListener('input', typed(() => ({ text: textInput.value })));
+portInput.addEventListener('input', typed(() => ({ port: portInput.value })));
+nsSelect.addEventListener('change', () => setFilters({ namespace: nsSelect.value }));
+direction.addEventListener('change', () => setFilters({ direction: direction.value as Filters['direction'] }));
+onlyUnrestricted.addEventListener('change', () => setFilters({ onlyUnrestricted: onlyUnrestricted.checked }));
+onlyExternal.addEventListener('change', () => setFilters({ onlyExternal: onlyExternal.checked }));
+resetButton.addEventListener('click', () => setFilters({ ...DEFAULT_FILTERS }));
+viewButtons.graph.addEventListener('click', () => setView('graph'));
+viewButtons.matrix.addEventListener('click', () => setView('matrix'));
+exportButton.addEventListener('click', () => void exportAs(exportSelect.value as ExportFormat));
+
+function currentView(): ViewKind {
+  return state.view ?? (data ? defaultView(data) : 'graph');
+}
+
+function setView(v: ViewKind): void {
+  state = { ...state, view: v };
+  save();
+  schedule();
+}
+
+function collapsedSet(): Set<string> {
+  return new Set(state.collapsed ?? (data ? defaultCollapsed(data) : []));
+}
+
+function toggleNamespace(ns: string): void {
+  const set = collapsedSet();
+  if (set.has(ns)) set.delete(ns);
+  else set.add(ns);
+  state = { ...state, collapsed: [...set].sort() };
+  if (state.selection?.kind === 'namespace' && !set.has(ns)) state.selection = undefined;
+  save();
+  schedule();
+}
+
+function setFocus(id: string | null): void {
+  state = { ...state, focus: id ?? undefined, selection: id ? { kind: 'node', id } : undefined };
+  save();
+  post({ type: 'setFocus', focus: id });
+}
+
+// ---- rendering ----------------------------------------------------------------------------------------
+
+function schedule(): void {
+  renderChain = renderChain.then(render).catch((e) => reportError(e));
+}
+
+async function render(): Promise<void> {
+  if (!data) return;
+  const t0 = performance.now();
+  syncControls();
+  filtered = applyFilters(data, state.filters, data.focus);
+  const collapsed = collapsedSet();
+  const view = currentView();
+  document.body.dataset.view = view;
+  notice.hidden = true;
+  const workloads = data.nodes.filter((n) => n.kind === 'workload').length;
+  if (workloads === 0) {
+    clear(stage);
+    stage.appendChild(h('div', { class: 'placeholder' }, 'No workloads in this workspace yet: open a folder with Deployments, StatefulSets, Pods…'));
+  } else if (view === 'graph') {
+    let graph = buildGraph(data, filtered, collapsed);
+    if (graph.nodes.length > GRAPH_MAX_NODES) {
+      // Level of detail: too many nodes to read; fold every namespace for the picture.
+      const all = new Set(data.nodes.filter((n) => n.kind === 'workload').map((n) => n.namespace ?? ''));
+      graph = buildGraph(data, filtered, all);
+      showNotice(`${filtered.nodes.length} nodes are too many to draw one by one: namespaces are folded. Filter, focus on a workload, or use the matrix.`);
+    }
+    lastGraph = graph;
+    if (stage.firstChild !== graphView.root) {
+      clear(stage);
+      stage.appendChild(graphView.root);
+    }
+    await graphView.render(graph, state.selection);
+  } else {
+    const matrix = buildMatrix(data, filtered, collapsed);
+    if (stage.firstChild !== matrixView.root) {
+      clear(stage);
+      stage.appendChild(matrixView.root);
+    }
+    matrixView.render(data, matrix, state.selection);
+  }
+  if (filtered.invalidPort) showNotice(`"${state.filters.port}" is not a port filter (try 443, 8000-8080, TCP, or UDP 53); it is ignored.`);
+  const unrestricted = filtered.edges.filter((i) => data!.edges[i].verdict === 'unrestricted').length;
+  status.textContent = `${workloads} workloads · ${filtered.edges.length} of ${data.edges.length} connections shown · ${unrestricted} unrestricted · ${data.stats.unrestrictedWorkloads} workload${data.stats.unrestrictedWorkloads === 1 ? '' : 's'} with unrestricted egress`;
+  const revision = data.revision;
+  const nodes = filtered.nodes.length;
+  const edges = filtered.edges.length;
+  requestAnimationFrame(() => {
+    document.body.dataset.revision = String(revision);
+    document.body.dataset.rendered = String(Number(document.body.dataset.rendered ?? '0') + 1);
+    post({ type: 'rendered', revision, view, ms: Math.round(performance.now() - t0), nodes, edges });
+  });
+}
+
+function showNotice(text: string): void {
+  notice.textContent = text;
+  notice.hidden = false;
+}
+
+// ---- selection and explanation -------------------------------------------------------------------------
+
+function axisTitle(a: Axis): string {
+  if (a.kind === 'group') return a.label;
+  const n = data!.nodes[a.node!];
+  return n.kind === 'workload' ? n.id : n.label;
+}
+
+function showMembers(title: string, members: number[]): void {
+  if (!data) return;
+  const rows = edgeRows(data, { edges: members, nodes: [], invalidPort: false }).map((r, i) => {
+    const e = data!.edges[members[i]];
+    return { src: data!.nodes[e.src].id, dst: data!.nodes[e.dst].id, text: r.conns, verdict: r.verdict };
+  });
+  const risky = rows.filter((r) => r.verdict === 'unrestricted').length;
+  explainView.showList(title, `${rows.length} connection${rows.length === 1 ? '' : 's'}, ${risky} unrestricted. Select one to see its rules.`, rows);
+}
+
+function select(sel: Selection): void {
+  state = { ...state, selection: sel };
+  save();
+  graphView.setSelection(sel);
+  matrixView.setSelection(sel);
+  void explainSelection();
+}
+
+async function explainSelection(): Promise<void> {
+  const sel = state.selection;
+  if (!sel || !data) return;
+  if (sel.kind === 'namespace') {
+    const members = data.edges.flatMap((e, i) => (data!.nodes[e.src].namespace === sel.name && data!.nodes[e.src].kind === 'workload' ? [i] : []));
+    showMembers(`namespace ${sel.name}`, members);
+    return;
+  }
+  if (sel.kind === 'edge' && (sel.src.startsWith('ns:') || sel.dst.startsWith('ns:'))) {
+    const edge = lastGraph?.edges.find((e) => e.src === sel.src && e.dst === sel.dst);
+    showMembers(`${sel.src.replace(/^ns:/, 'namespace ')} → ${sel.dst.replace(/^ns:/, 'namespace ')}`, edge?.members ?? []);
+    return;
+  }
+  const params: ExplainParams = sel.kind === 'node' ? { node: sel.id } : { src: sel.src, dst: sel.dst };
+  const id = ++explainRequest;
+  explainView.loading(sel.kind === 'node' ? sel.id : `${sel.src} → ${sel.dst}`);
+  post({ type: 'explain', requestId: id, params });
+}
+
+// ---- export -------------------------------------------------------------------------------------------
+
+async function exportAs(format: ExportFormat): Promise<void> {
+  if (!data || !filtered) return;
+  const fileName = `reachability.${format}`;
+  switch (format) {
+    case 'md':
+      return post({ type: 'export', format, fileName, content: toMarkdown(data, filtered), encoding: 'utf8' });
+    case 'csv':
+      return post({ type: 'export', format, fileName, content: toCsv(data, filtered), encoding: 'utf8' });
+    case 'dot':
+      return post({ type: 'export', format, fileName, content: toDot(data, filtered), encoding: 'utf8' });
+    case 'json':
+      return post({ type: 'export', format, fileName, content: toJson(data, filtered, state.filters, data.focus), encoding: 'utf8' });
+    case 'svg':
+    case 'png': {
+      const svg = graphView.exportSvg();
+      if (!svg) return showNotice('Switch to the graph view to export an image.');
+      if (format === 'svg') return post({ type: 'export', format, fileName, content: svg.text, encoding: 'utf8' });
+      const png = await toPng(svg.text, svg.width, svg.height);
+      return post({ type: 'export', format, fileName, content: png, encoding: 'base64' });
+    }
+  }
+}
+
+function toPng(svg: string, width: number, height: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const url = URL.createObjectURL(new Blob([svg], { type: 'image/svg+xml' }));
+    const img = new Image();
+    img.onload = () => {
+      const scale = 2;
+      const canvas = h('canvas', { width: Math.ceil(width * scale), height: Math.ceil(height * scale) });
+      const ctx = canvas.getContext('2d')!;
+      ctx.scale(scale, scale);
+      ctx.drawImage(img, 0, 0);
+      URL.revokeObjectURL(url);
+      resolve(canvas.toDataURL('image/png').replace(/^data:image\/png;base64,/, ''));
+    };
+    img.onerror = () => {
+      URL.revokeObjectURL(url);
+      reject(new Error('the graph could not be drawn as an image'));
+    };
+    img.src = url;
+  });
+}
+
+// ---- messages -----------------------------------------------------------------------------------------
+
+function reportError(e: unknown): void {
+  post({ type: 'error', message: e instanceof Error ? `${e.message}\n${e.stack ?? ''}` : String(e) });
+}
+
+window.addEventListener('error', (e) => reportError(e.error ?? e.message));
+window.addEventListener('unhandledrejection', (e) => reportError(e.reason));
+
+window.addEventListener('message', (event: MessageEvent<HostMessage>) => {
+  const m = event.data;
+  switch (m.type) {
+    case 'data': {
+      const first = !data;
+      data = m.data;
+      if (state.focus !== m.data.focus) {
+        state = { ...state, focus: m.data.focus };
+        save();
+      }
+      schedule();
+      // Live: the explanation follows the edits too.
+      if (state.selection) renderChain = renderChain.then(() => explainSelection());
+      else if (first) explainView.empty();
+      break;
+    }
+    case 'explanation': {
+      if (m.requestId !== explainRequest) return; // an older answer
+      const sel = state.selection;
+      const focusId = sel?.kind === 'node' && data?.nodes.some((n) => n.id === sel.id && n.kind === 'workload') ? sel.id : undefined;
+      explainView.show(m.result, { focusId, focused: data?.focus !== undefined && (focusId === data.focus || focusId === undefined) });
+      break;
+    }
+    case 'error':
+      showNotice(m.message);
+      break;
+    case 'exported':
+      showNotice(`Exported to ${m.path}`);
+      break;
+  }
+});
+
+// Ready to be fed: tell the host, with the state restored after a reload (focus, filters, view).
+syncControls();
+post({ type: 'ready', state });
