@@ -201,7 +201,7 @@ export function reachabilityView(a: Analysis, lines: (uri: string) => LineIndex)
   const asDestination = new Map<string, Peer>();
   const asSource = new Map<string, Peer>();
   const remainder = { dst: [] as Peer[], src: [] as Peer[] };
-  const externalNodes: { id: string; ranges: string[] }[] = [];
+  const externalNodes: { id: string; ranges: string[]; asDestination?: boolean }[] = [];
   const addExternal = (part: Peer, role: 'dst' | 'src') => {
     if (part.kind !== 'ip') return;
     const own = isNamed(part, role);
@@ -214,6 +214,10 @@ export function reachabilityView(a: Analysis, lines: (uri: string) => LineIndex)
       externalNodes.push({ id, ranges: [] });
     }
     const node = externalNodes[-1 - i];
+    // The internet is the remainder of what egress rules name; as a source (what ingress rules leave
+    // unnamed, usually everything) it would only blur that, so its addresses are the destination's.
+    if (id === INTERNET && role === 'src' && node.asDestination) return;
+    if (role === 'dst') node.asDestination = true;
     for (const r of part.ips.ranges()) if (!node.ranges.includes(r)) node.ranges.push(r);
   };
   for (const part of reach.externalDestinations) addExternal(part, 'dst');
@@ -454,7 +458,8 @@ function explainNode(a: Analysis, lines: (uri: string) => LineIndex, view: Reach
   const sections: ExplainSection[] = [{ heading: 'Addresses', items: (node.ranges ?? []).map((r) => ({ text: rangeLabel(r), tone: 'info' as const, links: [] })) }];
   const parts = [view.asDestination.get(id), view.asSource.get(id)].filter((p): p is Peer & { kind: 'ip' } => p?.kind === 'ip');
   const namedBy: ExplainItem[] = [];
-  for (const np of a.model.networkPolicies) {
+  // No rule names the internet (it is what they leave out); the blocks they name have their own nodes.
+  for (const np of node.kind === 'internet' ? [] : a.model.networkPolicies) {
     for (const dir of ['egress', 'ingress'] as const) {
       for (const rule of np.rules[dir]) {
         for (const p of rule.peers ?? []) {
