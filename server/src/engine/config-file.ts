@@ -24,7 +24,7 @@ let validate: ValidateFunction | undefined;
 
 /** Read `.egress-lens.yaml`: only valid keys are taken; every problem is reported at its spot. */
 export function readConfigFile(uri: string, text: string): ConfigFileResult {
-  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
+  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true, logLevel: 'error' });
   const problems: ConfigProblem[] = doc.errors.map((e) => ({ uri, span: { start: e.pos[0], end: Math.max(e.pos[1], e.pos[0] + 1) }, message: e.message }));
   let value: unknown;
   try {

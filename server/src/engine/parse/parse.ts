@@ -73,7 +73,7 @@ export function parseFile(file: SourceFile, options: ParseOptions): ParsedFile {
   }
   let docs: Document.Parsed[];
   try {
-    const parsed = parseAllDocuments(file.text, { prettyErrors: false, uniqueKeys: true });
+    const parsed = parseAllDocuments(file.text, { prettyErrors: false, uniqueKeys: true, logLevel: 'error' });
     docs = Array.isArray(parsed) ? (parsed as Document.Parsed[]) : [];
   } catch (e) {
     return {

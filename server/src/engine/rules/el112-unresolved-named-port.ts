@@ -51,7 +51,11 @@ export const el112 = defineRule({
                 candidates.length === 0
                   ? `No workload declares a ${proto} port named "${n.name}": this entry of the ${ruleName(np, dir, rule.origin.ruleIndex)} allows nothing.`
                   : `No ${dir === 'egress' ? 'destination' : 'selected'} pod declares a ${proto} port named "${n.name}" (${shown.join('; ')}${more}): this entry of the ${ruleName(np, dir, rule.origin.ruleIndex)} allows nothing.`,
-              related: candidates.slice(0, 3).map((w) => ({ uri: w.resources[0].uri, span: spanAt(w.resources[0], ['metadata', 'name']), message: `${w.id}: ${portsOf(w)}` })),
+              // Assumed workloads (the cluster DNS when the workspace does not declare it) have no YAML to point at.
+              related: candidates
+                .filter((w) => w.resources.length > 0)
+                .slice(0, 3)
+                .map((w) => ({ uri: w.resources[0].uri, span: spanAt(w.resources[0], ['metadata', 'name']), message: `${w.id}: ${portsOf(w)}` })),
             });
           }
         }
