@@ -35,6 +35,7 @@ import { VERSION } from '../host/version';
 import { registerScaffoldRequests } from './scaffold';
 import { FIX_ALL_KIND, Requests, type NamespaceInfo, type ScaffoldDefaultDenyParams, type ScaffoldResult } from './protocol';
 import { registerPanel } from './panel';
+import { registerFeatures } from './features';
 import { defaultDocsBaseUrl, findManifests, isManifestPath, pathToUri, readFile, readManifest, uriToPath } from '../host/files';
 
 /** Normalise file URIs so that editor URIs and disk URIs of one file are equal. */
@@ -104,6 +105,7 @@ export function startServer(connection: Connection): void {
       void connection.sendDiagnostics({ uri: clientUris.get(uri) ?? uri, version, diagnostics });
     }
     panel.changed();
+    features.changed();
   };
 
   const schedule = (delay = 30): void => {
@@ -156,14 +158,19 @@ export function startServer(connection: Connection): void {
   };
 
   const indexFolders = async (): Promise<void> => {
+    const indexing = await features.indexing();
     for (const root of roots) {
-      for (const file of await findManifests(root)) {
+      const files = await findManifests(root);
+      indexing.found(files.length);
+      for (const file of files) {
+        indexing.indexed();
         const uri = pathToUri(file);
         if (clientUris.has(uri)) continue;
         const text = await readManifest(file);
         if (text !== undefined) workspace.set({ uri, text });
       }
     }
+    indexing.done();
     schedule(0);
   };
 
@@ -179,6 +186,7 @@ export function startServer(connection: Connection): void {
       capabilities: {
         textDocumentSync: TextDocumentSyncKind.Incremental,
         codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix, FIX_ALL_KIND] },
+        ...features.initialize(params),
       },
       serverInfo: { name: 'egress-lens', version: VERSION },
     };
@@ -344,6 +352,7 @@ export function startServer(connection: Connection): void {
   });
 
   const panel = registerPanel(connection, { current, flush, linesOf });
+  const features = registerFeatures(connection, { current, flush, linesOf, clientUri: (u) => clientUris.get(u) ?? u, engineUri: normalizeUri });
 
   registerScaffoldRequests(connection, () => {
     flush();

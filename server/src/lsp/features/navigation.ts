@@ -1,0 +1,28 @@
+import type { Connection, Location, LocationLink } from 'vscode-languageserver/node';
+import { definitionAt, referencesAt } from '../../engine/lang';
+import { toRange } from '../convert';
+import type { FeatureHost } from './host';
+
+/** Definition: from a selector to what it matches. References: from a workload to the policies that select it. */
+export function registerNavigation(connection: Connection, host: FeatureHost, linkSupport: () => boolean): void {
+  connection.onDefinition((params): Location[] | LocationLink[] => {
+    host.flush();
+    const uri = host.engineUri(params.textDocument.uri);
+    const lines = host.linesOf(uri);
+    const targets = definitionAt(host.current(), uri, lines.offset(params.position));
+    if (linkSupport()) {
+      return targets.map((t) => ({
+        targetUri: host.clientUri(t.uri),
+        targetRange: toRange(host.linesOf(t.uri), t.span),
+        targetSelectionRange: toRange(host.linesOf(t.uri), t.selection),
+      }));
+    }
+    return targets.map((t) => ({ uri: host.clientUri(t.uri), range: toRange(host.linesOf(t.uri), t.selection) }));
+  });
+  connection.onReferences((params): Location[] => {
+    host.flush();
+    const uri = host.engineUri(params.textDocument.uri);
+    const lines = host.linesOf(uri);
+    return referencesAt(host.current(), uri, lines.offset(params.position), params.context.includeDeclaration).map((p) => ({ uri: host.clientUri(p.uri), range: toRange(host.linesOf(p.uri), p.span) }));
+  });
+}

@@ -1,0 +1,78 @@
+import type { Connection, WorkDoneProgressServerReporter } from 'vscode-languageserver/node';
+import { workspaceStatus } from '../../engine/lang';
+import type { Analysis } from '../../engine';
+import { FeatureNotifications, type StatusParams } from './protocol';
+
+/** Reports the initial scan of the workspace: `window/workDoneProgress` where the client supports it, and the status notification. */
+export interface Indexing {
+  /** Files found in one more folder. */
+  found(files: number): void;
+  /** One more file read. */
+  indexed(): void;
+  done(): void;
+}
+
+export class Status {
+  private indexing = false;
+  private last: Analysis | undefined;
+  private counts: Pick<StatusParams, 'workloads' | 'unrestricted' | 'policies'> = { workloads: 0, unrestricted: 0, policies: 0 };
+
+  constructor(
+    private readonly connection: Connection,
+    private readonly progressSupported: () => boolean,
+  ) {}
+
+  private send(extra: Partial<StatusParams> = {}): void {
+    const params: StatusParams = { state: this.indexing ? 'indexing' : 'ready', ...this.counts, ...extra };
+    void this.connection.sendNotification(FeatureNotifications.status, params);
+  }
+
+  /** After each published analysis: new counts when the analysis is a new one. */
+  analysed(a: Analysis): void {
+    if (a === this.last) return;
+    this.last = a;
+    this.counts = workspaceStatus(a);
+    if (!this.indexing) this.send();
+  }
+
+  /** The initial scan begins: progress in the editor while files are read. */
+  async startIndexing(): Promise<Indexing> {
+    this.indexing = true;
+    let total = 0;
+    let indexed = 0;
+    let shown = -1;
+    let reporter: WorkDoneProgressServerReporter | undefined;
+    if (this.progressSupported()) {
+      try {
+        reporter = await this.connection.window.createWorkDoneProgress();
+        reporter.begin('Egress Lens: indexing', 0, 'looking for Kubernetes YAML', false);
+      } catch {
+        reporter = undefined;
+      }
+    }
+    this.send({ indexed, total });
+    const report = () => {
+      const pct = total > 0 ? Math.floor((indexed * 100) / total) : 0;
+      // Whole percents only: a large checkout does not flood the client.
+      if (pct === shown) return;
+      shown = pct;
+      reporter?.report(pct, `${indexed}/${total} files`);
+      this.send({ indexed, total });
+    };
+    return {
+      found: (files) => {
+        total += files;
+        report();
+      },
+      indexed: () => {
+        indexed++;
+        report();
+      },
+      done: () => {
+        reporter?.done();
+        this.indexing = false;
+        this.send();
+      },
+    };
+  }
+}
