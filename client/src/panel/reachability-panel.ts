@@ -5,8 +5,9 @@
  */
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
-import { PanelRequests, type ExplainResult, type ReachabilityParams, type ReachabilityResult } from '../../../server/src/lsp/protocol';
+import { PanelRequests, type ExplainResult, type PanelLocation, type ReachabilityParams, type ReachabilityResult } from '../../../server/src/lsp/protocol';
 import { VIEW_TYPE, type HostMessage, type PanelState, type WebviewMessage } from './messages';
+import { validateWebviewMessage } from './validate';
 
 export interface PanelContext {
   extensionUri: vscode.Uri;
@@ -78,6 +79,8 @@ export class ReachabilityPanel {
   private again = false;
   /** Timings (ms since the command) of the first paint, for logs and benchmarks. */
   private openedAt = Date.now();
+  /** The documents the server named in what this panel was sent: the only ones it may ask to open. */
+  private readonly known = new Set<string>();
 
   static bundleDir(extensionUri: vscode.Uri): vscode.Uri {
     return vscode.Uri.joinPath(extensionUri, 'dist', 'webview');
@@ -116,7 +119,11 @@ export class ReachabilityPanel {
     panel.webview.html = panelHtml(panel.webview, ReachabilityPanel.bundleDir(ctx.extensionUri));
     this.disposables.push(
       panel.onDidDispose(() => this.dispose()),
-      panel.webview.onDidReceiveMessage((m: WebviewMessage) => void this.onMessage(m)),
+      panel.webview.onDidReceiveMessage((raw: unknown) => {
+        const v = validateWebviewMessage(raw);
+        if (v.ok) void this.onMessage(v.message);
+        else this.ctx.log.appendLine(`reachability panel: refused a message from the webview: ${v.reason}`);
+      }),
       panel.onDidChangeViewState((e) => {
         // Hidden panels are not fed; catch up when shown again.
         if (e.webviewPanel.visible && this.webviewReady) this.refreshSoon(0);
@@ -169,6 +176,7 @@ export class ReachabilityPanel {
       const json = JSON.stringify({ ...data, revision: 0 });
       if (json !== this.lastJson || force) {
         this.lastJson = json;
+        for (const x of [...data.nodes, ...data.namespaces]) if (x.location) this.known.add(x.location.uri);
         this.post({ type: 'data', data });
       }
     } catch (e) {
@@ -201,6 +209,7 @@ export class ReachabilityPanel {
         try {
           await this.ctx.ready;
           const result = await this.ctx.client.sendRequest<ExplainResult>(PanelRequests.explain, m.params);
+          for (const s of result.sections) for (const i of s.items) for (const l of i.links) this.known.add(l.location.uri);
           this.post({ type: 'explanation', requestId: m.requestId, result });
         } catch (e) {
           this.post({ type: 'error', message: `No explanation: ${(e as Error).message}` });
@@ -208,7 +217,12 @@ export class ReachabilityPanel {
         break;
       }
       case 'open': {
-        const uri = vscode.Uri.parse(m.location.uri);
+        const uri = this.openable(m.location);
+        if (!uri) {
+          this.ctx.log.appendLine(`reachability panel: refused to open ${m.location.uri}: not a document of the workspace that the panel was shown`);
+          this.post({ type: 'error', message: `Refused to open ${m.location.uri}: it is not a document of this workspace that the panel showed.` });
+          break;
+        }
         const r = m.location.range;
         const range = new vscode.Range(r.start.line, r.start.character, r.end.line, r.end.character);
         // Beside the panel: in the first column when the panel is elsewhere.
@@ -227,6 +241,18 @@ export class ReachabilityPanel {
         this.ctx.log.appendLine(`reachability panel (webview): ${m.message}`);
         break;
     }
+  }
+
+  /** A location the webview may open: a file of a workspace folder that the server named to this panel. */
+  private openable(loc: PanelLocation): vscode.Uri | undefined {
+    let uri: vscode.Uri;
+    try {
+      uri = vscode.Uri.parse(loc.uri, true);
+    } catch {
+      return undefined;
+    }
+    if (!this.known.has(loc.uri) || uri.scheme !== 'file' || uri.path.split('/').includes('..')) return undefined;
+    return vscode.workspace.getWorkspaceFolder(uri) ? uri : undefined;
   }
 
   private async save(m: Extract<WebviewMessage, { type: 'export' }>): Promise<void> {
