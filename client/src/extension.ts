@@ -3,11 +3,14 @@ import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerO
 import { registerAllowEgress } from './commands/allow-egress';
 import { registerNewDefaultDeny } from './commands/new-default-deny';
 import { registerReachabilityPanel } from './panel';
+import { registerStatus, type StatusBar } from './status';
 
 export interface EgressLensApi {
   /** Resolves once the language server is up. */
   ready: Promise<void>;
   client: LanguageClient;
+  /** The status bar item. */
+  status: StatusBar;
 }
 
 let client: LanguageClient | undefined;
@@ -29,11 +32,13 @@ export function activate(context: vscode.ExtensionContext): EgressLensApi {
     },
   };
   client = new LanguageClient('egressLens', 'Egress Lens', serverOptions, clientOptions);
+  const status = registerStatus(client);
+  context.subscriptions.push(status);
   const ready = client.start();
   context.subscriptions.push(registerNewDefaultDeny(client, ready));
   context.subscriptions.push(registerAllowEgress(client, ready));
   context.subscriptions.push(registerReachabilityPanel(context, client, ready));
-  return { ready, client };
+  return { ready, client, status };
 }
 
 export async function deactivate(): Promise<void> {

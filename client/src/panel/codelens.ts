@@ -1,46 +1,16 @@
 /**
- * "Show reachability" above every workload of a YAML file (from `egressLens/workloadLenses`), refreshed
- * when the server publishes a new analysis.
+ * The code lenses come from the server (`textDocument/codeLens`, so every editor gets them). Their
+ * commands run here: `egressLens.showReachability` is the panel's own command; `egressLens.showReferences`
+ * turns the protocol's uri, position and locations into VS Code's and opens the peek list.
  */
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
-import { PanelRequests, type WorkloadLens, type WorkloadLensParams } from '../../../server/src/lsp/protocol';
+import type { Location, Position } from 'vscode-languageclient/node';
+import { FeatureCommands } from '../../../server/src/lsp/features/protocol';
 
-export class WorkloadCodeLenses implements vscode.CodeLensProvider {
-  private readonly changed = new vscode.EventEmitter<void>();
-  readonly onDidChangeCodeLenses = this.changed.event;
-
-  constructor(
-    private readonly client: LanguageClient,
-    private readonly ready: Promise<void>,
-  ) {}
-
-  refresh(): void {
-    this.changed.fire();
-  }
-
-  async provideCodeLenses(document: vscode.TextDocument, token: vscode.CancellationToken): Promise<vscode.CodeLens[]> {
-    await this.ready;
-    if (token.isCancellationRequested) return [];
-    const params: WorkloadLensParams = { uri: document.uri.toString() };
-    let lenses: WorkloadLens[];
-    try {
-      lenses = await this.client.sendRequest<WorkloadLens[]>(PanelRequests.workloadLenses, params, token);
-    } catch {
-      return [];
-    }
-    return lenses.map((l) => {
-      const range = new vscode.Range(l.range.start.line, l.range.start.character, l.range.end.line, l.range.end.character);
-      return new vscode.CodeLens(range, {
-        title: l.egressRestricted ? 'Show reachability' : 'Show reachability · egress unrestricted',
-        tooltip: `Egress Lens: what ${l.workload} can reach, and why`,
-        command: 'egressLens.showReachability',
-        arguments: [{ focus: l.workload }],
-      });
-    });
-  }
-
-  dispose(): void {
-    this.changed.dispose();
-  }
+export function registerLensCommands(client: LanguageClient): vscode.Disposable {
+  return vscode.commands.registerCommand(FeatureCommands.showReferences, async (uri: string, position: Position, locations: Location[]) => {
+    const p2c = client.protocol2CodeConverter;
+    await vscode.commands.executeCommand('editor.action.showReferences', vscode.Uri.parse(uri), p2c.asPosition(position), locations.map((l) => p2c.asLocation(l)));
+  });
 }

@@ -1,35 +1,32 @@
 /**
  * Everything the reachability panel needs in the extension: the command, the serializer that revives the
- * panel after a reload, the CodeLens, and the server's change notification.
+ * panel after a reload, the commands of the server's code lenses, and the server's change notification.
  */
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
 import { PanelNotifications, type ReachabilityChangedParams } from '../../../server/src/lsp/protocol';
 import { registerShowReachability } from '../commands/show-reachability';
-import { WorkloadCodeLenses } from './codelens';
+import { registerLensCommands } from './codelens';
 import { VIEW_TYPE, type PanelState } from './messages';
 import { ReachabilityPanel, type PanelContext } from './reachability-panel';
 
 export function registerReachabilityPanel(context: vscode.ExtensionContext, client: LanguageClient, ready: Promise<void>): vscode.Disposable {
   const log = vscode.window.createOutputChannel('Egress Lens Reachability');
   const ctx: PanelContext = { extensionUri: context.extensionUri, client, ready, log };
-  const lenses = new WorkloadCodeLenses(client, ready);
   const disposables: vscode.Disposable[] = [
     log,
-    lenses,
+    registerLensCommands(client),
     registerShowReachability(ctx),
     vscode.window.registerWebviewPanelSerializer(VIEW_TYPE, {
       async deserializeWebviewPanel(panel: vscode.WebviewPanel, state: PanelState | undefined) {
         ReachabilityPanel.revive(panel, ctx, state);
       },
     }),
-    vscode.languages.registerCodeLensProvider([{ scheme: 'file', language: 'yaml' }, { scheme: 'untitled', language: 'yaml' }], lenses),
   ];
   void ready.then(() => {
     disposables.push(
       client.onNotification(PanelNotifications.reachabilityChanged, (p: ReachabilityChangedParams) => {
         ReachabilityPanel.current?.onChanged(p.revision);
-        lenses.refresh();
       }),
     );
   });
