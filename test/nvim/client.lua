@@ -8,6 +8,7 @@
 --   EGRESS_LENS_EXPECT     the diagnostics to wait for, as CODE:LINE (1-based), comma-separated
 --   EGRESS_LENS_HOVER      where to ask for a hover, LINE:COLUMN (1-based)
 --   EGRESS_LENS_FIX        the code, and the title of the code action to apply: CODE:TITLE
+--   EGRESS_LENS_DEFINITION where to ask for a definition, LINE:COLUMN (1-based; optional)
 --   EGRESS_LENS_RESULT     the JSON file this script writes; the runner asserts on it
 --
 -- Every wait is vim.wait with a predicate; the timeouts only stop a broken run from hanging.
@@ -144,6 +145,27 @@ local function main()
     end
   end
   step('hover')
+
+  -- 2b. Definition (from a selector) and code lenses, as Neovim's own handlers would receive them.
+  local def_at = os.getenv('EGRESS_LENS_DEFINITION')
+  if def_at ~= nil and def_at ~= '' then
+    local def_line, def_col = def_at:match('^(%d+):(%d+)$')
+    local def = client.request_sync('textDocument/definition', {
+      textDocument = { uri = uri },
+      position = { line = tonumber(def_line) - 1, character = tonumber(def_col) - 1 },
+    }, 5000, buf)
+    result.definition = {}
+    for _, loc in ipairs((def and def.result) or {}) do
+      local range = loc.targetSelectionRange or loc.range
+      table.insert(result.definition, { uri = loc.targetUri or loc.uri, line = range.start.line + 1, col = range.start.character + 1 })
+    end
+    local lenses = client.request_sync('textDocument/codeLens', { textDocument = { uri = uri } }, 5000, buf)
+    result.code_lenses = {}
+    for _, l in ipairs((lenses and lenses.result) or {}) do
+      table.insert(result.code_lenses, { line = l.range.start.line + 1, title = l.command and l.command.title or vim.NIL })
+    end
+    step('definition and code lens')
+  end
 
   -- 3. Code action for the diagnostic, asked for as vim.lsp.buf.code_action() does: the cursor's line,
   -- with the line's diagnostics (as LSP diagnostics, data included) in the context.

@@ -1,6 +1,6 @@
 // The language server in a real editor that is not VS Code: Debian's Neovim (0.7.2) starts dist/server.js
 // over stdio, opens shop/foo-deny-egress.yaml of a copy of the examples, and test/nvim/client.lua records
-// the diagnostics, a hover, the EL103 quick fix applied with Neovim's own workspace-edit code, and the
+// the diagnostics, a hover, a definition from a selector, the code lenses, the EL103 quick fix applied with Neovim's own workspace-edit code, and the
 // diagnostics republished for the edited buffer. This script checks what it recorded.
 // Usage: node test/nvim/run.mjs   (needs `node esbuild.mjs` first; installs neovim with apt-get as root)
 import { spawnSync } from 'node:child_process';
@@ -92,6 +92,7 @@ const nvim = spawnSync('timeout', ['60', 'nvim', '--headless', '--clean', '-n', 
     EGRESS_LENS_EXPECT: expected.map((d) => `${d.code}:${d.line}`).join(','),
     EGRESS_LENS_HOVER: `${foo}:9`,
     EGRESS_LENS_FIX: `EL103:${fixTitle}`,
+    EGRESS_LENS_DEFINITION: `${lineOf(/^ {2}podSelector:/)}:3`,
     EGRESS_LENS_RESULT: resultFile,
   },
 });
@@ -142,6 +143,21 @@ if (result.capabilities?.hoverProvider) {
   const answer = result.hover?.error ? ` (textDocument/hover answered: ${result.hover.error.message})` : '';
   console.log(`# hover: not offered by the server (no hoverProvider in its capabilities)${answer}`);
 }
+
+check('definition from the policy\'s podSelector: the Deployment foo, at its name', () => {
+  const got = (result.definition ?? []).map((d) => ({ uri: d.uri, line: d.line, col: d.col }));
+  assert(json(got) === json([{ uri: `file://${workspace}/${file}`, line: foo, col: 9 }]), json(result.definition));
+});
+
+check('code lenses: the policy (ingress only) and both Deployments (egress unrestricted)', () => {
+  const want = [
+    { line: lineOf(/^apiVersion: networking/), title: 'selects 1 workload · ingress only' },
+    { line: lineOf(/^apiVersion: apps/), title: 'egress: unrestricted' },
+    { line: lineOf(/^apiVersion: apps/, foo), title: 'egress: unrestricted' },
+  ];
+  const got = (result.code_lenses ?? []).map((l) => ({ line: l.line, title: l.title }));
+  assert(json(got) === json(want), json(result.code_lenses));
+});
 
 check(`code action "${fixTitle}" offered as a quick fix with an edit`, () => {
   const action = (result.code_actions ?? []).find((a) => a.title === fixTitle);
