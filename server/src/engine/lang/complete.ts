@@ -213,12 +213,18 @@ function portCompletions(a: Analysis, cursor: Cursor): CompletionCandidate[] | u
   return portCandidates(destinations, protocol, cursor);
 }
 
+/** A value typed right after `key:` gets the space YAML wants. */
+function spaced(file: ParsedFile, cursor: Cursor, out: CompletionCandidate[]): CompletionCandidate[] {
+  if (cursor.role === 'value' && file.text[cursor.word.span.start - 1] === ':') for (const c of out) c.insertText = ` ${c.insertText}`;
+  return out;
+}
+
 /** The candidates at an offset of a file of the analysis (empty where we have nothing better to offer). */
 export function completionsAt(a: Analysis, file: ParsedFile, offset: number): CompletionCandidate[] {
   const cursor = cursorAt(file, a.model.resources.filter((r) => r.uri === file.uri), offset);
   if (!cursor) return [];
   const r = cursor.resource;
-  if (cursor.role === 'value' && cursor.path.length === 2 && cursor.path[0] === 'metadata' && cursor.path[1] === 'namespace') return namespaceCandidates(a, cursor);
+  if (cursor.role === 'value' && cursor.path.length === 2 && cursor.path[0] === 'metadata' && cursor.path[1] === 'namespace') return spaced(file, cursor, namespaceCandidates(a, cursor));
   if (!isPolicy(r)) return [];
-  return selectorCompletions(a, cursor) ?? portCompletions(a, cursor) ?? [];
+  return spaced(file, cursor, selectorCompletions(a, cursor) ?? portCompletions(a, cursor) ?? []);
 }

@@ -123,7 +123,8 @@ function resourceAt(resources: readonly Resource[], doc: ParsedDocument, path: Y
 
 /** What is at an offset of a parsed file, or undefined outside every resource. */
 export function cursorAt(file: ParsedFile, resources: readonly Resource[], offset: number): Cursor | undefined {
-  const doc = file.documents.find((d) => offset >= d.span.start && offset <= d.span.end);
+  // Trailing blank lines lie after the last document's range: they belong to it.
+  const doc = file.documents.find((d) => offset >= d.span.start && offset <= d.span.end) ?? file.documents.filter((d) => d.span.start <= offset).pop();
   if (!doc) return undefined;
   let hit = walk(doc.doc.contents as Node, offset, []) ?? blankSpot(doc, file.text, offset);
   if (!hit) return undefined;

@@ -120,7 +120,8 @@ export function policyLensTitle(view: PolicyView): string {
 /** `egress: unrestricted` or `egress: 3 destinations`. */
 export function workloadLensTitle(reach: Reachability, w: Workload): string {
   const s = egressSummary(reach, w);
-  return s.restricted ? `egress: ${plural(s.destinations.length, 'destination')}` : 'egress: unrestricted';
+  if (!s.restricted) return 'egress: unrestricted';
+  return s.destinations.length === 0 ? 'egress: no destinations' : `egress: ${plural(s.destinations.length, 'destination')}`;
 }
 
 /** The selector is the entry under the cursor and nothing else. */
