@@ -12,7 +12,9 @@ import { calicoSelector, calicoSelectorFields, isCalico } from '../../server/src
 import { corpusDir } from '../conformance/corpus';
 import { repoRoot } from '../support/workspace';
 
-const DIRS = ['k8s-netpol-recipes', 'istio-egress', 'istio-samples', 'cilium', 'calico-docs', 'network-policy-api'];
+// istio-egress is analysed snippet set by snippet set, as its pages apply them (istio-egress.test.ts): its
+// pages redefine the same objects from section to section, which one workspace cannot hold at once.
+const DIRS = ['k8s-netpol-recipes', 'istio-samples', 'cilium', 'calico-docs', 'network-policy-api'];
 
 /** `ruleId path:line` of every accepted error, and why it is right to report it. */
 const KNOWN_ERRORS: Record<string, string> = {

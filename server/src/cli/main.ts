@@ -1,6 +1,6 @@
 import { promises as fs } from 'fs';
 import * as path from 'path';
-import { allowEgress, analyze, CONFIG_FILE, defaultDenyEgress, renderYaml, resolveConfig, type EgressDestination, type Mechanism, ConnectionSet, readConfigFile, type EngineConfig, explainPair, fixesFor, formatConnlist, IpRangeSet, LineIndex, parseCidr, severityRank, type Analysis, type ConnlistFormat, type Explanation, type Peer, type Protocol, type Reachability, type Severity, type SourceRef, type Workload } from '../engine';
+import { allowEgress, analyze, egressPath, hostPeer, spanAt, CONFIG_FILE, defaultDenyEgress, renderYaml, resolveConfig, type EgressDestination, type Mechanism, ConnectionSet, readConfigFile, type EngineConfig, explainPair, fixesFor, formatConnlist, LineIndex, parseCidr, severityRank, type Analysis, type ConnlistFormat, type Explanation, type Peer, type Protocol, type Reachability, type Severity, type SourceRef, type Workload } from '../engine';
 import { VERSION } from '../host/version';
 import { findManifests, isManifestPath, pathToUri, readManifest, uriToPath } from '../host/files';
 import { toSarif } from './sarif';
@@ -218,10 +218,8 @@ function resolvePeer(spec: string, r: Reachability, flag: string): Peer {
   if (candidates.length > 1) throw new UsageError(`${flag} "${spec}" is ambiguous: ${candidates.map((w) => w.id).join(', ')}`);
   const cidr = parseCidr(spec.includes('/') ? spec : spec.includes(':') ? `${spec}/128` : `${spec}/32`);
   if (cidr) return { kind: 'ip', ips: cidr.set, name: `${spec}[External]` };
-  if (/^(\*\.)?([a-z0-9-]+\.)+[a-z]{2,}$/i.test(spec)) {
-    // NetworkPolicy cannot name hosts: what holds for every external address holds for this host.
-    return { kind: 'ip', ips: IpRangeSet.all, name: `${spec}[External]` };
-  }
+  // A host name: rules that name it (Cilium toFQDNs, Calico domains) or cover every public address decide.
+  if (/^(\*\.)?([a-z0-9-]+\.)+[a-z]{2,}$/i.test(spec)) return hostPeer(spec);
   throw new UsageError(`${flag} "${spec}": no workload, IP address or host name matches`);
 }
 
@@ -234,12 +232,18 @@ function parsePort(spec: string): { protocol: Protocol; port: number } {
   return { port, protocol: (proto ?? 'TCP').toUpperCase() as Protocol };
 }
 
+/** `file`, 1-based `line` and `column` of an offset in an analysed file. */
+function location(a: Analysis, uri: string, offset: number, cwd: string): { file: string; line: number; column: number } {
+  const file = a.files.find((f) => f.uri === uri);
+  const pos = new LineIndex(file?.text ?? '').position(offset);
+  return { file: displayPath(uri, cwd), line: pos.line + 1, column: pos.character + 1 };
+}
+
 function formatExplanation(e: Explanation, a: Analysis, cwd: string): string {
   const lines: string[] = [];
   const where = (ref: SourceRef) => {
-    const file = a.files.find((f) => f.uri === ref.uri);
-    const pos = new LineIndex(file?.text ?? '').position(ref.span.start);
-    return `${displayPath(ref.uri, cwd)}:${pos.line + 1}:${pos.character + 1}`;
+    const at = location(a, ref.uri, ref.span.start, cwd);
+    return `${at.file}:${at.line}:${at.column}`;
   };
   lines.push(`${e.src} => ${e.dst}`);
   if (e.query) lines.push(`${e.query.protocol} ${e.query.port}: ${e.query.allowed ? 'ALLOWED' : 'DENIED'}`);
@@ -268,9 +272,24 @@ async function explain(args: string[], io: Io): Promise<number> {
   const dst = resolvePeer(to, r, '--to');
   if (src.kind === 'ip' && dst.kind === 'ip') throw new UsageError('one of --from and --to must be a workload');
   const e = explainPair(r, src, dst, query);
+  // Through the mesh: which route, gateway and policy the traffic to a host meets on its way.
+  const mesh = analysis.model.mesh;
+  const path = src.kind === 'workload' && dst.kind === 'host' && mesh.istioPresent ? egressPath(mesh, r, src.workload, dst.host, query?.protocol === 'TCP' ? query.port : undefined) : undefined;
   if (options.get('format') === 'json') {
-    io.out(JSON.stringify(e, (k, v) => (v instanceof ConnectionSet ? v.toString() : k === 'span' ? undefined : v), 2) + '\n');
-  } else io.out(formatExplanation(e, analysis, io.cwd));
+    const meshPath = path && { outcome: path.outcome, summary: path.summary, gateway: path.gateway?.label, steps: path.steps.map((st) => ({ text: st.text, ...location(analysis, st.resource.uri, spanAt(st.resource, st.path).start, io.cwd) })) };
+    io.out(JSON.stringify({ ...e, ...(meshPath ? { meshPath } : {}) }, (k, v) => (v instanceof ConnectionSet ? v.toString() : k === 'span' ? undefined : v), 2) + '\n');
+  } else {
+    let text = formatExplanation(e, analysis, io.cwd);
+    if (path) {
+      const lines = ['', `Mesh path: ${path.outcome}`, `  ${path.summary}`];
+      for (const st of path.steps) {
+        const at = location(analysis, st.resource.uri, spanAt(st.resource, st.path).start, io.cwd);
+        lines.push(`  - ${st.text}`, `      at ${at.file}:${at.line}:${at.column}`);
+      }
+      text += lines.join('\n') + '\n';
+    }
+    io.out(text);
+  }
   return 0;
 }
 

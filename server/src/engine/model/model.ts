@@ -4,6 +4,7 @@ import { isNetworkPolicy, readNetworkPolicy, type NetworkPolicy } from '../polic
 import { isAdminPolicy } from '../policy/admin';
 import { resourcesOf, type Resource } from './resources';
 import { workloadsOf, type Workload } from './workloads';
+import { buildMesh, type Mesh } from '../mesh/mesh';
 
 export interface Namespace {
   name: string;
@@ -20,6 +21,8 @@ export interface Model {
   networkPolicies: NetworkPolicy[];
   /** AdminNetworkPolicy, BaselineAdminNetworkPolicy and ClusterNetworkPolicy objects. */
   adminPolicies: Resource[];
+  /** Istio and the Gateway API: routes, gateways, sidecars, and the gateway pods they imply. */
+  mesh: Mesh;
 }
 
 // Unchanged files keep their resources, and unchanged resources their derived objects, between analyses:
@@ -65,5 +68,6 @@ export function buildModel(files: readonly ParsedFile[], config: EngineConfig): 
       namespaces.set(r.namespace, { name: r.namespace, labels: { 'kubernetes.io/metadata.name': r.namespace } });
     }
   }
-  return { resources, workloads, namespaces, networkPolicies, adminPolicies };
+  const mesh = buildMesh(resources, workloads, namespaces, config);
+  return { resources, workloads, namespaces, networkPolicies, adminPolicies, mesh };
 }

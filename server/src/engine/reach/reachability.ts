@@ -138,7 +138,15 @@ export class Reachability {
   ) {
     const dns = dnsWorkloads(model, options.dns);
     this.dnsTargets = dns.targets;
-    this.index = new WorkloadIndex(dns.assumed ? [...model.workloads, dns.assumed] : model.workloads, dns.namespaces);
+    // Pods the workspace implies but does not declare: the cluster DNS, and the mesh's gateways.
+    const assumed = [...(dns.assumed ? [dns.assumed] : []), ...model.mesh.assumedWorkloads];
+    let namespaces = dns.namespaces;
+    if (model.mesh.assumedNamespaces.length > 0) {
+      const all = new Map(namespaces);
+      for (const ns of model.mesh.assumedNamespaces) if (!all.has(ns.name)) all.set(ns.name, ns);
+      namespaces = all;
+    }
+    this.index = new WorkloadIndex(assumed.length > 0 ? [...model.workloads, ...assumed] : model.workloads, namespaces);
     this.workloads = [...model.workloads].sort((a, b) => byteCompare(a.id, b.id));
     const netpols = model.networkPolicies.map((np) => compileNetpol(np, this.index));
     const admin = model.adminPolicies.map((r) => compileAdminPolicy(r, this.index)).filter((p): p is CompiledAdminPolicy => p !== undefined);

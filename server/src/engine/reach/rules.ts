@@ -2,7 +2,7 @@ import type { YamlPath } from '../parse/locate';
 import type { Resource } from '../model/resources';
 import type { Workload } from '../model/workloads';
 import { hostCovers, normalizeHost } from './hosts';
-import { IpRangeSet } from './iprange';
+import { IpRangeSet, parseCidr } from './iprange';
 import { PortMatcher } from './ports';
 
 export type Direction = 'ingress' | 'egress';
@@ -47,9 +47,12 @@ export type Peer =
   | { kind: 'ip'; ips: IpRangeSet; name: string }
   | { kind: 'host'; host: string; name: string };
 
+/** Every public IPv4 address: what an external host name may resolve to. */
+const PUBLIC_V4 = ['0.0.0.0/8', '10.0.0.0/8', '100.64.0.0/10', '127.0.0.0/8', '169.254.0.0/16', '172.16.0.0/12', '192.168.0.0/16', '224.0.0.0/4', '240.0.0.0/4'].reduce((set, c) => set.subtract(parseCidr(c)!.set), IpRangeSet.allV4);
+
 /**
- * Whether a rule's peers include a peer. A host name's addresses are unknown: only rules naming the host
- * (or a pattern covering it) or every IPv4 address match it.
+ * Whether a rule's peers include a peer. A host name's addresses are unknown but public: only rules naming
+ * the host (or a pattern covering it), or covering every public IPv4 address, match it.
  */
 export function peerMatches(m: PeerMatch, p: Peer): boolean {
   if (m.any) return true;
@@ -59,7 +62,7 @@ export function peerMatches(m: PeerMatch, p: Peer): boolean {
     case 'ip':
       return !p.ips.isEmpty && m.ips.contains(p.ips);
     case 'host':
-      return (m.hosts ?? []).some((h) => hostCovers(h, p.host)) || m.ips.contains(IpRangeSet.allV4);
+      return (m.hosts ?? []).some((h) => hostCovers(h, p.host)) || m.ips.contains(PUBLIC_V4);
   }
 }
 

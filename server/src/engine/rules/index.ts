@@ -18,6 +18,21 @@ import { el113 } from './el113-host-network-not-covered';
 import { el114 } from './el114-redundant-egress-rule';
 import { el115 } from './el115-cni-does-not-enforce';
 import { el116 } from './el116-external-by-ip-only';
+import { el201 } from './el201-mesh-allows-any-egress';
+import { el202 } from './el202-egress-gateway-bypassable';
+import { el203 } from './el203-gateway-not-found';
+import { el204 } from './el204-gateway-selector-matches-nothing';
+import { el205 } from './el205-egress-route-incomplete';
+import { el206 } from './el206-external-host-not-registered';
+import { el207 } from './el207-host-mismatch';
+import { el208 } from './el208-subset-not-found';
+import { el209 } from './el209-port-mismatch';
+import { el210 } from './el210-tls-origination-unverified';
+import { el211 } from './el211-serviceentry-misconfigured';
+import { el301 } from './el301-route-parent-not-found';
+import { el302 } from './el302-route-backend-not-found';
+import { el303 } from './el303-listener-does-not-admit-route';
+import { el304 } from './el304-missing-reference-grant';
 import { el401 } from './el401-fqdn-without-dns-proxy';
 import { el402 } from './el402-entity-world-egress';
 import { el403 } from './el403-fqdn-mixed-with-l3';
@@ -36,6 +51,8 @@ import { registerRules } from './registry';
 export const rules: readonly Rule[] = [
   el001, el002, el003, el004, el005, el006,
   el101, el102, el103, el104, el105, el106, el107, el108, el109, el110, el111, el112, el113, el114, el115, el116,
+  el201, el202, el203, el204, el205, el206, el207, el208, el209, el210, el211,
+  el301, el302, el303, el304,
   el401, el402, el403, el501, el502, el503, el601, el602, el603,
 ];
 

@@ -1,0 +1,86 @@
+import { spanAt } from '../model/anchor';
+import type { Workload } from '../model/workloads';
+import { addResource } from '../fixes/new-resource';
+import { freeName } from '../scaffold/default-deny';
+import { egressViaGatewayOnly } from '../scaffold/gateway-only';
+import { directAllowed, meshLegs } from '../mesh/paths';
+import { isExternalHost, qualifyHost, visibleFrom, type GatewayDeployment } from '../mesh/mesh';
+import { resourceAt } from './lookup';
+import { defineRule, type RawFinding } from './rule';
+import { kindName, relatedTo } from './mesh-refs';
+
+/** The pods that could send traffic for a host: every workload (assumed ones for empty namespaces), gateways and DNS aside. */
+function sources(all: readonly Workload[], gateways: readonly GatewayDeployment[], representatives: ReadonlySet<string>, assumed: readonly Workload[]): Workload[] {
+  const gw = new Set(gateways.flatMap((g) => g.workloads.map((w) => w.id)));
+  return [...all, ...assumed.filter((w) => representatives.has(w.id))].filter((w) => !gw.has(w.id));
+}
+
+export const el202 = defineRule({
+  id: 'EL202',
+  name: 'egress-gateway-bypassable',
+  severity: 'warning',
+  docs: {
+    summary: 'Traffic to a host is routed through an egress gateway, but NetworkPolicy still lets the pods reach that host directly.',
+    why: 'An egress gateway only enforces anything if pods cannot go around it. Istio says so itself: a pod without a sidecar, or one that bypasses it, can connect to the host directly unless NetworkPolicy allows egress only to the gateway (and DNS). This rule checks every pod that could send the traffic against the NetworkPolicies in force.',
+    bad: 'apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata:\n  name: cnn\n  namespace: default\nspec:\n  hosts: [edition.cnn.com]\n  ports:\n  - {number: 443, name: tls, protocol: TLS}\n  resolution: DNS\n---\napiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata:\n  name: istio-egressgateway\n  namespace: default\nspec:\n  selector: {istio: egressgateway}\n  servers:\n  - port: {number: 443, name: tls, protocol: TLS}\n    hosts: [edition.cnn.com]\n    tls: {mode: PASSTHROUGH}\n---\napiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata:\n  name: direct-cnn-through-egress-gateway\n  namespace: default\nspec:\n  hosts: [edition.cnn.com]\n  gateways: [mesh, istio-egressgateway]\n  tls:\n  - match:\n    - gateways: [mesh]\n      port: 443\n      sniHosts: [edition.cnn.com]\n    route:\n    - destination:\n        host: istio-egressgateway.istio-system.svc.cluster.local\n        port: {number: 443}\n  - match:\n    - gateways: [istio-egressgateway]\n      port: 443\n      sniHosts: [edition.cnn.com]\n    route:\n    - destination:\n        host: edition.cnn.com\n        port: {number: 443}\n',
+    good: 'apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata:\n  name: cnn\n  namespace: default\nspec:\n  hosts: [edition.cnn.com]\n  ports:\n  - {number: 443, name: tls, protocol: TLS}\n  resolution: DNS\n---\napiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata:\n  name: istio-egressgateway\n  namespace: default\nspec:\n  selector: {istio: egressgateway}\n  servers:\n  - port: {number: 443, name: tls, protocol: TLS}\n    hosts: [edition.cnn.com]\n    tls: {mode: PASSTHROUGH}\n---\napiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata:\n  name: direct-cnn-through-egress-gateway\n  namespace: default\nspec:\n  hosts: [edition.cnn.com]\n  gateways: [mesh, istio-egressgateway]\n  tls:\n  - match:\n    - gateways: [mesh]\n      port: 443\n      sniHosts: [edition.cnn.com]\n    route:\n    - destination:\n        host: istio-egressgateway.istio-system.svc.cluster.local\n        port: {number: 443}\n  - match:\n    - gateways: [istio-egressgateway]\n      port: 443\n      sniHosts: [edition.cnn.com]\n    route:\n    - destination:\n        host: edition.cnn.com\n        port: {number: 443}\n---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: egress-via-gateway-only\n  namespace: default\nspec:\n  podSelector: {}\n  policyTypes: [Egress]\n  egress:\n  - to:\n    - namespaceSelector:\n        matchLabels: {kubernetes.io/metadata.name: istio-system}\n  - to:\n    - namespaceSelector:\n        matchLabels: {kubernetes.io/metadata.name: kube-system}\n      podSelector:\n        matchLabels: {k8s-app: kube-dns}\n    ports:\n    - {protocol: UDP, port: 53}\n    - {protocol: TCP, port: 53}\n',
+    fixSafety: 'Unsafe: the added NetworkPolicy restricts the namespace\'s egress to the gateway, istiod and DNS, which cuts every other connection its pods make. Review what else they need first.',
+  },
+  check(ctx) {
+    const mesh = ctx.model.mesh;
+    if (mesh.deployments.length === 0) return [];
+    const out: RawFinding[] = [];
+    const reach = ctx.reach;
+    const pods = sources(ctx.model.workloads, mesh.deployments, mesh.representatives, mesh.assumedWorkloads);
+    const seen = new Set<string>();
+    // Every host that a mesh leg sends to a gateway, once per place it is named.
+    const hosts = [...mesh.virtualServices.flatMap((vs) => vs.hosts.map((h) => qualifyHost(h.value, vs.r.namespace))), ...mesh.serviceEntries.flatMap((se) => se.hosts.map((h) => qualifyHost(h.value, se.r.namespace)))];
+    const legs = [...new Set(hosts)].flatMap((host) => meshLegs(mesh, host, undefined).map((leg) => ({ host, leg })));
+    for (const { host: asked, leg } of legs) {
+      const key = `${leg.resource.key}#${leg.hostPath.join('.')}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      // Name the host as the route names it (a wildcard stays a wildcard).
+      const host = leg.vs ? qualifyHost(leg.vs.vs.hosts[leg.vs.hostIndex].value, leg.resource.namespace) : asked;
+      const ns = leg.resource.namespace;
+      if (!isExternalHost(mesh, host, ns)) continue;
+      // Pods the route applies to: those of namespaces that see it (its own namespace for a consumer route).
+      const exportTo = leg.vs?.vs.exportTo ?? [];
+      const applies = (w: Workload) => (leg.gw ? leg.gw.route.r.namespace === leg.gw.route.parentRefs[leg.gw.parentIndex].namespace || w.namespace === ns : visibleFrom(exportTo, ns, w.namespace));
+      const port = leg.ports?.length === 1 ? leg.ports[0] : undefined;
+      const bypass = pods.filter((w) => applies(w) && directAllowed(reach, w, host, port));
+      if (bypass.length === 0) continue;
+      const names = bypass.slice(0, 3).map((w) => (mesh.representatives.has(w.id) ? `any pod in namespace ${w.namespace}` : w.id));
+      const more = bypass.length > 3 ? ` and ${bypass.length - 3} more` : '';
+      const namespaces = [...new Set(bypass.map((w) => w.namespace))].sort();
+      const gwRes = leg.gateway.istio[0]?.r ?? leg.gateway.gwApi?.r;
+      out.push({
+        uri: leg.resource.uri,
+        span: spanAt(leg.resource, leg.hostPath),
+        message: `Traffic to ${host}${port ? `:${port}` : ''} is routed through egress gateway ${leg.gateway.label}, but NetworkPolicy still lets ${names.join(', ')}${more} connect to it directly: the gateway can be bypassed. Allow egress only to the gateway and DNS.`,
+        related: [
+          ...(gwRes ? [relatedTo(gwRes, `${kindName(gwRes)}: the egress gateway`)] : []),
+          ...bypass.slice(0, 3).flatMap((w) => (w.resources[0] ? [relatedTo(w.resources[0], `${w.id} can reach ${host} directly`)] : [])),
+        ],
+        data: { namespaces, gatewayNamespace: leg.gateway.namespace, gatewayPodLabels: leg.gateway.gwApi ? leg.gateway.workloads[0]?.labels ?? {} : null },
+      });
+    }
+    return out;
+  },
+  fixes(ctx) {
+    const d = ctx.finding.data;
+    const r = resourceAt(ctx, ctx.finding);
+    if (!d || !r || !Array.isArray(d.namespaces)) return [];
+    const gatewayNamespace = String(d.gatewayNamespace);
+    const podLabels = d.gatewayPodLabels && typeof d.gatewayPodLabels === 'object' ? (d.gatewayPodLabels as Record<string, string>) : undefined;
+    return (d.namespaces as string[]).map((ns) => {
+      const taken = new Set(ctx.model.networkPolicies.filter((p) => p.namespace === ns).map((p) => p.name));
+      const policy = egressViaGatewayOnly({ namespace: ns, gatewayNamespace, gatewayPodLabels: podLabels, dns: ctx.config.dns, name: freeName('egress-via-gateway-only', taken) });
+      return {
+        title: `Add a NetworkPolicy allowing namespace ${ns} egress only to the gateway${gatewayNamespace !== 'istio-system' ? ', istiod' : ''} and DNS`,
+        safety: 'unsafe' as const,
+        edits: [addResource(ctx.file, r, policy, ctx.config)],
+      };
+    });
+  },
+});

@@ -1,0 +1,148 @@
+import { spanAt } from '../model/anchor';
+import { locate } from '../parse/locate';
+import { appendItem } from '../fixes/yaml-edit';
+import { GATEWAY_API } from '../mesh/gateway-api';
+import { ISTIO_NETWORKING, readVirtualService, routeGateways, routePorts } from '../mesh/istio';
+import { deploymentOfGateway, deploymentOfService, gatewayByRef, isExternalHost, qualifyHost, type GatewayDeployment, type Mesh } from '../mesh/mesh';
+import { gatewayLegs, meshLegs } from '../mesh/paths';
+import { resourceAt } from './lookup';
+import { defineRule, type RawFinding } from './rule';
+
+/** The Istio Gateway resources of a deployment that a VirtualService in `ns` can name, as it would name them. */
+function gatewayRefFor(mesh: Mesh, gw: GatewayDeployment, ns: string, bound: string[]): string | undefined {
+  const named = bound.find((ref) => ref !== 'mesh' && gw.istio.includes(gatewayByRef(mesh, ref, ns)!));
+  if (named) return named;
+  const g = gw.istio[0];
+  return g ? (g.r.namespace === ns ? g.r.name : `${g.r.namespace}/${g.r.name}`) : undefined;
+}
+
+export const el205 = defineRule({
+  id: 'EL205',
+  name: 'egress-route-incomplete',
+  severity: 'warning',
+  docs: {
+    summary: 'An egress-gateway route lacks one of its two legs: sidecars → gateway Service, or gateway → external host.',
+    why: 'Egress through a gateway needs both legs. Without the mesh leg the sidecars never send the host to the gateway, so the traffic goes direct and the gateway enforces nothing; without the gateway leg the gateway receives the traffic and has nowhere to send it, so every request fails.',
+    bad: 'apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata:\n  name: cnn\n  namespace: default\nspec:\n  hosts: [edition.cnn.com]\n  ports:\n  - {number: 80, name: http-port, protocol: HTTP}\n  resolution: DNS\n---\napiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata:\n  name: istio-egressgateway\n  namespace: default\nspec:\n  selector: {istio: egressgateway}\n  servers:\n  - port: {number: 80, name: http, protocol: HTTP}\n    hosts: [edition.cnn.com]\n---\napiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata:\n  name: direct-cnn-through-egress-gateway\n  namespace: default\nspec:\n  hosts: [edition.cnn.com]\n  gateways: [istio-egressgateway, mesh]\n  http:\n  - match:\n    - gateways: [mesh]\n      port: 80\n    route:\n    - destination:\n        host: istio-egressgateway.istio-system.svc.cluster.local\n        port: {number: 80}\n',
+    good: 'apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata:\n  name: cnn\n  namespace: default\nspec:\n  hosts: [edition.cnn.com]\n  ports:\n  - {number: 80, name: http-port, protocol: HTTP}\n  resolution: DNS\n---\napiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata:\n  name: istio-egressgateway\n  namespace: default\nspec:\n  selector: {istio: egressgateway}\n  servers:\n  - port: {number: 80, name: http, protocol: HTTP}\n    hosts: [edition.cnn.com]\n---\napiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata:\n  name: direct-cnn-through-egress-gateway\n  namespace: default\nspec:\n  hosts: [edition.cnn.com]\n  gateways: [istio-egressgateway, mesh]\n  http:\n  - match:\n    - gateways: [mesh]\n      port: 80\n    route:\n    - destination:\n        host: istio-egressgateway.istio-system.svc.cluster.local\n        port: {number: 80}\n  - match:\n    - gateways: [istio-egressgateway]\n      port: 80\n    route:\n    - destination:\n        host: edition.cnn.com\n        port: {number: 80}\n',
+    fixSafety: 'Safe: the missing leg is added to the same VirtualService, for the same host and port; nothing that worked changes (Istio API only; Gateway API routes are reported without a fix).',
+  },
+  check(ctx) {
+    const mesh = ctx.model.mesh;
+    const out: RawFinding[] = [];
+    for (const vs of mesh.virtualServices) {
+      for (const route of vs.routes) {
+        const gws = routeGateways(vs, route);
+        // Mesh leg to a gateway: the gateway must route the host onward.
+        if (gws.includes('mesh')) {
+          for (const d of route.destinations) {
+            const gw = deploymentOfService(mesh, d.host, vs.r.namespace);
+            if (!gw) continue;
+            const ports = routePorts(route, 'mesh', vs);
+            const port = d.port ?? (ports?.length === 1 ? ports[0] : undefined);
+            for (const h of vs.hosts) {
+              if (!isExternalHost(mesh, h.value, vs.r.namespace) || gatewayLegs(mesh, gw, qualifyHost(h.value, vs.r.namespace), port).length > 0) continue;
+              const ref = gatewayRefFor(mesh, gw, vs.r.namespace, vs.gateways.map((g) => g.value));
+              out.push({
+                uri: vs.r.uri,
+                span: spanAt(vs.r, d.hostPath),
+                message: `Traffic for ${h.value} is sent to egress gateway ${gw.label}${port ? ` on port ${port}` : ''}, but no route on the gateway forwards ${h.value}: every request fails there. Add the gateway leg.`,
+                data: ref ? { leg: 'gateway', protocol: route.protocol, host: h.value, port: port ?? null, gateway: ref } : undefined,
+              });
+            }
+          }
+        }
+        // Gateway leg to an external host: the sidecars must send the host to that gateway.
+        for (const ref of gws) {
+          if (ref === 'mesh') continue;
+          const g = gatewayByRef(mesh, ref, vs.r.namespace);
+          const gw = g && deploymentOfGateway(mesh, g);
+          if (!gw) continue;
+          for (const d of route.destinations) {
+            if (!isExternalHost(mesh, d.host, vs.r.namespace)) continue;
+            const ports = routePorts(route, ref, vs);
+            const port = ports?.length === 1 ? ports[0] : undefined;
+            for (const h of vs.hosts) {
+              const host = qualifyHost(h.value, vs.r.namespace);
+              if (meshLegs(mesh, host, undefined).some((l) => l.gateway === gw)) continue;
+              const svc = gw.serviceHosts[0];
+              out.push({
+                uri: vs.r.uri,
+                span: spanAt(vs.r, h.path),
+                message: `${h.value} is routed from egress gateway ${gw.label} onward, but no mesh route sends ${h.value} from the sidecars to ${svc ?? 'the gateway'}: the traffic goes direct and the gateway is never used. Add the mesh leg.`,
+                data: svc ? { leg: 'mesh', protocol: route.protocol, host: h.value, port: port ?? d.port ?? null, service: svc } : undefined,
+              });
+            }
+          }
+        }
+      }
+    }
+    // Gateway API: a route from a ServiceEntry to `<gateway>-istio`, and a route on that Gateway to the Hostname.
+    for (const route of mesh.routes) {
+      route.parentRefs.forEach((p) => {
+        if (p.group === ISTIO_NETWORKING && p.kind === 'ServiceEntry') {
+          const se = mesh.serviceEntries.find((e) => e.r.namespace === p.namespace && e.r.name === p.name);
+          for (const b of route.backendRefs) {
+            const gw = b.kind === 'Service' && b.group === '' ? deploymentOfService(mesh, `${b.name}.${b.namespace}.svc.cluster.local`, route.r.namespace) : undefined;
+            if (!gw || !se) continue;
+            for (const h of se.hosts) {
+              if (gatewayLegs(mesh, gw, h.value, b.port).length > 0) continue;
+              out.push({ uri: route.r.uri, span: spanAt(route.r, [...b.path, 'name']), message: `Traffic for ${h.value} is sent to egress gateway ${gw.label}, but no route attached to that Gateway forwards ${h.value}: every request fails there. Add the gateway leg (a route on the Gateway with a Hostname backend).` });
+            }
+          }
+        } else if (p.group === GATEWAY_API && p.kind === 'Gateway') {
+          const gw = mesh.deployments.find((d) => d.gwApi && d.gwApi.r.name === p.name && d.gwApi.r.namespace === p.namespace);
+          if (!gw) return;
+          for (const b of route.backendRefs) {
+            if (b.kind !== 'Hostname' || b.group !== ISTIO_NETWORKING) continue;
+            if (meshLegs(mesh, b.name, undefined).some((l) => l.gateway === gw)) continue;
+            out.push({ uri: route.r.uri, span: spanAt(route.r, [...p.path, 'name']), message: `${b.name} is forwarded by Gateway ${p.namespace}/${p.name}, but no route sends ${b.name} from the sidecars to ${gw.serviceHosts[0]}: the traffic goes direct and the gateway is never used. Add the mesh leg (a route with the ServiceEntry as parent).` });
+          }
+        }
+      });
+    }
+    return out;
+  },
+  fixes(ctx) {
+    const d = ctx.finding.data;
+    const r = resourceAt(ctx, ctx.finding);
+    if (!d || !r || r.group !== ISTIO_NETWORKING || r.kind !== 'VirtualService') return [];
+    const vs = readVirtualService(r);
+    const protocol = String(d.protocol) as 'http' | 'tls' | 'tcp';
+    const host = String(d.host);
+    const port = typeof d.port === 'number' ? d.port : undefined;
+    const seq = locate(r.doc.doc, [...r.path, 'spec', protocol]).node;
+    if (!seq) return [];
+    const sni = protocol === 'tls' ? { sniHosts: [host] } : {};
+    const edits = [];
+    let title: string;
+    if (d.leg === 'gateway') {
+      const ref = String(d.gateway);
+      const leg = { match: [{ gateways: [ref], ...(port ? { port } : {}), ...sni }], route: [{ destination: { host, ...(port ? { port: { number: port } } : {}) } }] };
+      const e = appendItem(ctx.file, seq, leg);
+      if (!e) return [];
+      edits.push(e);
+      if (vs.gatewaysWritten && !vs.gateways.some((g) => g.value === ref)) {
+        const gs = locate(r.doc.doc, [...r.path, 'spec', 'gateways']).node;
+        const e2 = gs && appendItem(ctx.file, gs, ref);
+        if (!e2) return [];
+        edits.push(e2);
+      }
+      title = `Add the gateway leg: from ${ref} to ${host}${port ? `:${port}` : ''}`;
+    } else {
+      const service = String(d.service);
+      const leg = { match: [{ gateways: ['mesh'], ...(port ? { port } : {}), ...sni }], route: [{ destination: { host: service, ...(port ? { port: { number: port } } : {}) } }] };
+      const e = appendItem(ctx.file, seq, leg);
+      if (!e) return [];
+      edits.push(e);
+      if (vs.gatewaysWritten && !vs.gateways.some((g) => g.value === 'mesh')) {
+        const gs = locate(r.doc.doc, [...r.path, 'spec', 'gateways']).node;
+        const e2 = gs && appendItem(ctx.file, gs, 'mesh');
+        if (!e2) return [];
+        edits.push(e2);
+      }
+      title = `Add the mesh leg: send ${host}${port ? `:${port}` : ''} from the sidecars to ${service}`;
+    }
+    return [{ title, safety: 'safe', edits }];
+  },
+});

@@ -1,0 +1,68 @@
+import { spanAt } from '../model/anchor';
+import { deploymentOfService, gatewayByRef, qualifyHost, serviceEntriesFor, serviceOfHost } from '../mesh/mesh';
+import type { Mesh } from '../mesh/mesh';
+import { defineRule, type RawFinding } from './rule';
+import { kindName, relatedTo } from './mesh-refs';
+
+/** The ports a destination host serves, when the workspace knows them. */
+function servicePorts(mesh: Mesh, host: string, ns: string): number[] | undefined {
+  const h = qualifyHost(host, ns);
+  const gw = deploymentOfService(mesh, h, ns);
+  if (gw) return [...gw.targetPorts.keys()];
+  const svc = serviceOfHost(h) ? mesh.services.get(h) : undefined;
+  if (svc) {
+    const ports = (svc.obj.spec as { ports?: { port?: unknown }[] } | undefined)?.ports ?? [];
+    return ports.map((p) => p?.port).filter((p): p is number => typeof p === 'number');
+  }
+  const entries = serviceEntriesFor(mesh, h, ns);
+  if (entries.length > 0) return [...new Set(entries.flatMap((e) => e.ports.map((p) => p.number)))];
+  return undefined;
+}
+
+export const el209 = defineRule({
+  id: 'EL209',
+  name: 'port-mismatch',
+  severity: 'error',
+  docs: {
+    summary: 'A VirtualService matches a port its Gateway does not serve, or a destination leaves out the port of a service that has several.',
+    why: 'A match on a port no server of the bound Gateway listens on never matches, so the gateway has no route for the traffic. A destination without `port` on a service with several ports is ambiguous: Istio rejects or misroutes it.',
+    bad: 'apiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata:\n  name: istio-egressgateway\n  namespace: default\nspec:\n  selector: {istio: egressgateway}\n  servers:\n  - port: {number: 80, name: http, protocol: HTTP}\n    hosts: [edition.cnn.com]\n---\napiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata:\n  name: cnn\n  namespace: default\nspec:\n  hosts: [edition.cnn.com]\n  gateways: [istio-egressgateway, mesh]\n  http:\n  - match:\n    - gateways: [mesh]\n      port: 80\n    route:\n    - destination:\n        host: istio-egressgateway.istio-system.svc.cluster.local\n  - match:\n    - gateways: [istio-egressgateway]\n      port: 8080\n    route:\n    - destination: {host: edition.cnn.com, port: {number: 80}}\n',
+    good: 'apiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata:\n  name: istio-egressgateway\n  namespace: default\nspec:\n  selector: {istio: egressgateway}\n  servers:\n  - port: {number: 80, name: http, protocol: HTTP}\n    hosts: [edition.cnn.com]\n---\napiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata:\n  name: cnn\n  namespace: default\nspec:\n  hosts: [edition.cnn.com]\n  gateways: [istio-egressgateway, mesh]\n  http:\n  - match:\n    - gateways: [mesh]\n      port: 80\n    route:\n    - destination:\n        host: istio-egressgateway.istio-system.svc.cluster.local\n        port: {number: 80}\n  - match:\n    - gateways: [istio-egressgateway]\n      port: 80\n    route:\n    - destination: {host: edition.cnn.com, port: {number: 80}}\n',
+    fixSafety: 'No automatic fix: which port was meant is not written anywhere.',
+  },
+  check(ctx) {
+    const mesh = ctx.model.mesh;
+    const out: RawFinding[] = [];
+    for (const vs of mesh.virtualServices) {
+      const vsLevel = vs.gatewaysWritten ? vs.gateways.map((g) => g.value) : ['mesh'];
+      for (const route of vs.routes) {
+        for (const m of route.matches) {
+          if (m.port === undefined || !m.portPath) continue;
+          for (const ref of m.gateways ? m.gateways.map((g) => g.value) : vsLevel) {
+            if (ref === 'mesh') continue;
+            const g = gatewayByRef(mesh, ref, vs.r.namespace);
+            const served = g?.servers.map((s) => s.port?.number).filter((p): p is number => p !== undefined) ?? [];
+            if (!g || served.length === 0 || served.includes(m.port)) continue;
+            out.push({
+              uri: vs.r.uri,
+              span: spanAt(vs.r, m.portPath),
+              message: `Port ${m.port} is not served by ${kindName(g.r)} (its servers listen on ${served.join(', ')}): this match never applies on that gateway.`,
+              related: [relatedTo(g.r, `${kindName(g.r)} listens on ${served.join(', ')}`, g.servers[0].portPath)],
+            });
+          }
+        }
+        for (const d of route.destinations) {
+          if (d.port !== undefined) continue;
+          const ports = servicePorts(mesh, d.host, vs.r.namespace);
+          if (!ports || ports.length < 2) continue;
+          out.push({
+            uri: vs.r.uri,
+            span: spanAt(vs.r, d.hostPath),
+            message: `${d.host} serves several ports (${ports.join(', ')}) and this destination names none: add port.number.`,
+          });
+        }
+      }
+    }
+    return out;
+  },
+});

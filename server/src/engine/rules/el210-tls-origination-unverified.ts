@@ -1,0 +1,40 @@
+import { spanAt } from '../model/anchor';
+import { isExternalHost } from '../mesh/mesh';
+import { defineRule, type RawFinding } from './rule';
+import { kindName, relatedTo } from './mesh-refs';
+
+export const el210 = defineRule({
+  id: 'EL210',
+  name: 'tls-origination-unverified',
+  severity: 'warning',
+  docs: {
+    summary: 'A DestinationRule originates TLS to an external host without saying how the server certificate is verified.',
+    why: 'With `mode: SIMPLE` or `MUTUAL` and neither `caCertificates` nor `credentialName` (nor an explicit `insecureSkipVerify`), the proxy falls back to its default: since Istio 1.20 the system trust store, before that no verification at all, and none whenever the mesh sets `VERIFY_CERTIFICATE_AT_CLIENT` to false. State it, so that the TLS the egress path relies on is verified on every version. Reported as a warning when the mesh config in the workspace turns verification off, as info otherwise.',
+    bad: 'apiVersion: install.istio.io/v1alpha1\nkind: IstioOperator\nmetadata:\n  name: control-plane\n  namespace: istio-system\nspec:\n  meshConfig:\n    defaultConfig:\n      proxyMetadata:\n        VERIFY_CERTIFICATE_AT_CLIENT: "false"\n---\napiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata:\n  name: cnn\n  namespace: default\nspec:\n  hosts: [edition.cnn.com]\n  ports:\n  - {number: 443, name: https, protocol: HTTPS}\n  resolution: DNS\n---\napiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata:\n  name: originate-tls\n  namespace: default\nspec:\n  host: edition.cnn.com\n  trafficPolicy:\n    tls:\n      mode: SIMPLE\n',
+    good: 'apiVersion: install.istio.io/v1alpha1\nkind: IstioOperator\nmetadata:\n  name: control-plane\n  namespace: istio-system\nspec:\n  meshConfig:\n    defaultConfig:\n      proxyMetadata:\n        VERIFY_CERTIFICATE_AT_CLIENT: "false"\n---\napiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata:\n  name: cnn\n  namespace: default\nspec:\n  hosts: [edition.cnn.com]\n  ports:\n  - {number: 443, name: https, protocol: HTTPS}\n  resolution: DNS\n---\napiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata:\n  name: originate-tls\n  namespace: default\nspec:\n  host: edition.cnn.com\n  trafficPolicy:\n    tls:\n      mode: SIMPLE\n      caCertificates: /etc/ssl/certs/ca-certificates.crt\n',
+    fixSafety: 'No automatic fix: the CA bundle or credential is specific to the destination.',
+  },
+  check(ctx) {
+    const mesh = ctx.model.mesh;
+    const out: RawFinding[] = [];
+    const off = mesh.meshConfig.find((c) => c.verifyAtClient === false);
+    for (const dr of mesh.destinationRules) {
+      if (!dr.host || !isExternalHost(mesh, dr.host, dr.r.namespace)) continue;
+      for (const t of dr.tls) {
+        if (t.mode !== 'SIMPLE' && t.mode !== 'MUTUAL') continue;
+        if (t.hasCa || t.hasCredential || t.insecureSkipVerify !== undefined) continue;
+        const where = t.port !== undefined ? ` on port ${t.port}` : '';
+        out.push({
+          uri: dr.r.uri,
+          span: spanAt(dr.r, t.modePath),
+          severity: off ? 'warning' : 'info',
+          message: off
+            ? `TLS to ${dr.host}${where} is originated without verifying the server: ${kindName(off.r)} turns VERIFY_CERTIFICATE_AT_CLIENT off and this rule names no caCertificates or credentialName.`
+            : `TLS to ${dr.host}${where} relies on the proxy's default verification (the system trust store since Istio 1.20, none before): set caCertificates or credentialName, or state insecureSkipVerify.`,
+          related: off ? [relatedTo(off.r, 'verification turned off here', off.path)] : undefined,
+        });
+      }
+    }
+    return out;
+  },
+});

@@ -1,0 +1,44 @@
+import { spanAt } from '../model/anchor';
+import { normalizeHost } from '../reach/hosts';
+import { defineRule, type RawFinding } from './rule';
+
+const TCP_LIKE = new Set(['TCP', 'MONGO', 'MYSQL']);
+
+function looksExternal(host: string): boolean {
+  const h = normalizeHost(host);
+  return h.includes('.') && !/\.(local|internal|svc|cluster\.local|localdomain)$/.test(h);
+}
+
+export const el211 = defineRule({
+  id: 'EL211',
+  name: 'serviceentry-misconfigured',
+  severity: 'warning',
+  docs: {
+    summary: 'A ServiceEntry marks an external host MESH_INTERNAL, declares a TCP port without `addresses`, or resolves a wildcard host by DNS.',
+    why: 'MESH_INTERNAL makes Istio expect a sidecar (mTLS) at the other end, which an external host does not have. A TCP port without addresses matches every destination on that port, so the entry opens far more than its host. A wildcard host cannot be resolved by DNS: use `resolution: NONE` (or route it through a gateway).',
+    bad: 'apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata:\n  name: wikipedia\n  namespace: default\nspec:\n  hosts: ["*.wikipedia.org"]\n  ports:\n  - {number: 443, name: https, protocol: HTTPS}\n  resolution: DNS\n  location: MESH_EXTERNAL\n',
+    good: 'apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata:\n  name: wikipedia\n  namespace: default\nspec:\n  hosts: ["*.wikipedia.org"]\n  ports:\n  - {number: 443, name: https, protocol: HTTPS}\n  resolution: NONE\n  location: MESH_EXTERNAL\n',
+    fixSafety: 'No automatic fix: the right location, addresses or resolution depend on the destination.',
+  },
+  check(ctx) {
+    const out: RawFinding[] = [];
+    for (const se of ctx.model.mesh.serviceEntries) {
+      const r = se.r;
+      if (se.location === 'MESH_INTERNAL' && se.locationPath && !se.hasWorkloadSelector && !se.hasEndpoints) {
+        const ext = se.hosts.find((h) => looksExternal(h.value));
+        if (ext) out.push({ uri: r.uri, span: spanAt(r, se.locationPath), message: `${ext.value} is outside the mesh but this entry is MESH_INTERNAL: Istio will expect a sidecar (mTLS) there. Use MESH_EXTERNAL.` });
+      }
+      if (se.addresses.length === 0 && se.resolution !== 'STATIC') {
+        for (const p of se.ports) {
+          if (!p.protocol || !TCP_LIKE.has(p.protocol)) continue;
+          out.push({ uri: r.uri, span: spanAt(r, [...p.path, 'protocol']), message: `${p.protocol} port ${p.number} without addresses: Istio cannot tell this entry's traffic apart by host, so every destination on port ${p.number} matches it. Add addresses (the host's IPs or CIDRs).` });
+        }
+      }
+      const wildcard = se.hosts.find((h) => h.value.includes('*'));
+      if (wildcard && se.resolution === 'DNS' && se.resolutionPath) {
+        out.push({ uri: r.uri, span: spanAt(r, se.resolutionPath), message: `Host ${wildcard.value} is a wildcard, which DNS cannot resolve: use resolution NONE, or DYNAMIC_DNS.` });
+      }
+    }
+    return out;
+  },
+});

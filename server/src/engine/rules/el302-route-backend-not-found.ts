@@ -1,0 +1,38 @@
+import { spanAt } from '../model/anchor';
+import { ISTIO_NETWORKING } from '../mesh/istio';
+import { deploymentOfService, serviceEntriesFor } from '../mesh/mesh';
+import { defineRule, type RawFinding } from './rule';
+import { kindName } from './mesh-refs';
+
+export const el302 = defineRule({
+  id: 'EL302',
+  name: 'route-backend-not-found',
+  severity: 'error',
+  docs: {
+    summary: 'A route\'s `backendRefs` target (a Service, or an Istio `Hostname`) does not exist.',
+    why: 'A missing backend makes the gateway answer 500 (or reset the connection) for that route. For Istio\'s egress pattern the Service is `<gateway>-istio`, which Istio creates for a Gateway of class `istio`, and a `Hostname` backend must be a host that a ServiceEntry registers.',
+    bad: 'apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata:\n  name: cnn-egress-gateway\n  namespace: default\nspec:\n  gatewayClassName: istio\n  listeners:\n  - {name: http, hostname: edition.cnn.com, port: 80, protocol: HTTP, allowedRoutes: {namespaces: {from: Same}}}\n---\napiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata:\n  name: cnn\n  namespace: default\nspec:\n  hosts: [edition.cnn.com]\n  ports:\n  - {number: 80, name: http-port, protocol: HTTP}\n  resolution: DNS\n---\napiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata:\n  name: direct-cnn-to-egress-gateway\n  namespace: default\nspec:\n  parentRefs:\n  - {kind: ServiceEntry, group: networking.istio.io, name: cnn}\n  rules:\n  - backendRefs:\n    - {name: cnn-egress-gateway, port: 80}\n---\napiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata:\n  name: forward-cnn-from-egress-gateway\n  namespace: default\nspec:\n  parentRefs:\n  - name: cnn-egress-gateway\n  hostnames: [edition.cnn.com]\n  rules:\n  - backendRefs:\n    - {kind: Hostname, group: networking.istio.io, name: edition.cnn.com, port: 80}\n',
+    good: 'apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata:\n  name: cnn-egress-gateway\n  namespace: default\nspec:\n  gatewayClassName: istio\n  listeners:\n  - {name: http, hostname: edition.cnn.com, port: 80, protocol: HTTP, allowedRoutes: {namespaces: {from: Same}}}\n---\napiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata:\n  name: cnn\n  namespace: default\nspec:\n  hosts: [edition.cnn.com]\n  ports:\n  - {number: 80, name: http-port, protocol: HTTP}\n  resolution: DNS\n---\napiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata:\n  name: direct-cnn-to-egress-gateway\n  namespace: default\nspec:\n  parentRefs:\n  - {kind: ServiceEntry, group: networking.istio.io, name: cnn}\n  rules:\n  - backendRefs:\n    - {name: cnn-egress-gateway-istio, port: 80}\n---\napiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata:\n  name: forward-cnn-from-egress-gateway\n  namespace: default\nspec:\n  parentRefs:\n  - name: cnn-egress-gateway\n  hostnames: [edition.cnn.com]\n  rules:\n  - backendRefs:\n    - {kind: Hostname, group: networking.istio.io, name: edition.cnn.com, port: 80}\n',
+    fixSafety: 'No automatic fix: the message names the Services Istio creates for the Gateways of the workspace.',
+  },
+  check(ctx) {
+    const mesh = ctx.model.mesh;
+    const out: RawFinding[] = [];
+    for (const route of mesh.routes) {
+      for (const b of route.backendRefs) {
+        let message: string | undefined;
+        if (b.kind === 'Service' && b.group === '') {
+          const host = `${b.name}.${b.namespace}.svc.cluster.local`;
+          if (mesh.services.has(host) || deploymentOfService(mesh, host, b.namespace)) continue;
+          const gwServices = mesh.deployments.filter((d) => d.gwApi && d.namespace === b.namespace).map((d) => d.serviceHosts[0].split('.')[0]);
+          message = `Service ${b.namespace}/${b.name} is not in the workspace${gwServices.length ? ` (Istio creates ${gwServices.join(', ')} for the Gateways here)` : ''}: requests on this route fail.`;
+        } else if (b.kind === 'Hostname' && b.group === ISTIO_NETWORKING) {
+          if (serviceEntriesFor(mesh, b.name.toLowerCase(), route.r.namespace).length > 0) continue;
+          message = `No ServiceEntry registers ${b.name}, so this Hostname backend resolves to nothing: requests on this route fail.`;
+        } else continue;
+        out.push({ uri: route.r.uri, span: spanAt(route.r, [...b.path, 'name']), message: `${kindName(route.r)}: ${message}` });
+      }
+    }
+    return out;
+  },
+});
