@@ -11,6 +11,8 @@ import { appliedRules, evaluate, PolicyIndex, type DirectionVerdict } from './ev
 import { IpRangeSet, parseCidr, partition } from './iprange';
 import { hostPeer, peerName, type CompiledRule, type Direction, type Peer } from './rules';
 import type { OrderedTier, TierPolicy } from './tiers';
+import { normalizeHost } from './hosts';
+import { serviceOfHost } from '../mesh/mesh';
 import { calicoTiers, compileCalicoPolicy, isCalicoPolicy, readNetworkSet, type NetworkSet } from '../policy/calico';
 import { compileCiliumPolicy, isCiliumPolicy } from '../policy/cilium';
 
@@ -218,6 +220,11 @@ export class Reachability {
           }
         }
       }
+    }
+    // Hosts the mesh registers as external are destinations too: one destination per name, whoever names it.
+    for (const se of model.mesh.serviceEntries) {
+      if (se.location !== 'MESH_EXTERNAL') continue;
+      for (const h of se.hosts) if (h.value !== '*' && !serviceOfHost(h.value) && h.value.includes('.')) hosts.add(normalizeHost(h.value));
     }
     this.externalHosts = [...hosts].sort().map(hostPeer);
     const dst = partition(IpRangeSet.allV4, dstSets).map(ipPeer);
