@@ -42,7 +42,7 @@ export class GraphView {
   constructor(private readonly cb: GraphCallbacks) {
     this.svg = s('svg', { class: 'graph-svg', role: 'group', 'aria-roledescription': 'graph', 'aria-label': 'Reachability graph' });
     this.viewport = s('g', { class: 'viewport' });
-    this.svg.appendChild(s('defs', {}, ...(['allowed', 'unrestricted', 'gateway', 'selected'] as const).map((v) => s('marker', { id: `arrow-${v}`, viewBox: '0 0 10 10', refX: '9', refY: '5', markerWidth: '7', markerHeight: '7', orient: 'auto-start-reverse', class: `arrow arrow-${v}` }, s('path', { d: 'M0,0 L10,5 L0,10 z' })))));
+    this.svg.appendChild(s('defs', {}, ...(['allowed', 'unrestricted', 'gateway', 'selected'] as const).map((v) => s('marker', { id: `arrow-${v}`, viewBox: '0 0 10 10', refX: '9', refY: '5', markerWidth: '9', markerHeight: '9', markerUnits: 'userSpaceOnUse', orient: 'auto-start-reverse', class: `arrow arrow-${v}` }, s('path', { d: 'M0,0 L10,5 L0,10 z' })))));
     this.svg.appendChild(this.viewport);
     this.root = h('div', { class: 'graph', id: 'graph' }, this.svg);
     this.installPanZoom();

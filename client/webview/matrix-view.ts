@@ -92,8 +92,10 @@ export class MatrixView {
     });
   }
 
-  private axisLabel(a: Axis): string {
-    if (a.kind === 'group') return `${a.collapsed ? '▸' : '▾'} ${a.label} (${a.members.length})`;
+  private axisLabel(a: Axis, dir: 'row' | 'col'): string {
+    // Column headers are written bottom to top: their glyphs turn upside down.
+    const [open, shut] = dir === 'row' ? ['▾', '▸'] : ['▴', '◂'];
+    if (a.kind === 'group') return `${a.collapsed ? shut : open} ${a.label} (${a.members.length})`;
     return a.label;
   }
 
@@ -122,7 +124,7 @@ export class MatrixView {
         'aria-label': `${this.axisName(a)}${a.kind === 'group' ? `, ${a.members.length} ${a.collapsed ? 'folded' : 'shown'}` : ''}${a.risk && isRow ? ', egress unrestricted' : ''}`,
         title: this.axisName(a),
       },
-      h('span', { class: 'mx-head-text' }, ellipsize(this.axisLabel(a), isRow ? (a.kind === 'group' ? 30 : 28) : 18)),
+      h('span', { class: 'mx-head-text' }, ellipsize(this.axisLabel(a, dir), isRow ? (a.kind === 'group' ? 30 : 28) : 18)),
     );
     if (a.risk && isRow && a.kind === 'node') el.appendChild(h('span', { class: 'risk-badge', 'aria-hidden': 'true' }, '!'));
     if (isRow) {
