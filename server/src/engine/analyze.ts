@@ -29,6 +29,10 @@ function withReach(a: Omit<Analysis, 'reach'>, previous?: Analysis): Analysis {
   return out;
 }
 
+function compareUris(a: { uri: string }, b: { uri: string }): number {
+  return a.uri < b.uri ? -1 : a.uri > b.uri ? 1 : 0;
+}
+
 function compareFindings(a: Finding, b: Finding): number {
   return a.uri < b.uri ? -1 : a.uri > b.uri ? 1 : a.span.start - b.span.start || a.span.end - b.span.end || (a.ruleId < b.ruleId ? -1 : a.ruleId > b.ruleId ? 1 : 0);
 }
@@ -43,7 +47,8 @@ export function excluded(uri: string, config: EngineConfig): boolean {
 }
 
 export function analyzeParsed(allFiles: ParsedFile[], config: EngineConfig, previous?: Analysis): Analysis {
-  const files = config.exclude.length > 0 ? allFiles.filter((f) => !excluded(f.uri, config)) : allFiles;
+  // In URI order: the output depends on the files, never on the order they were opened or found in.
+  const files = (config.exclude.length > 0 ? allFiles.filter((f) => !excluded(f.uri, config)) : [...allFiles]).sort(compareUris);
   const reuse = previous && previous.config === config ? previous : undefined;
   const model = buildModel(files, config);
   const base = withReach({ config, files, model, findings: [] }, reuse);

@@ -1,5 +1,6 @@
 import { parseAllDocuments, visit, type Alias, type Document } from 'yaml';
 import type { SourceFile, Span } from '../types';
+import { MAX_NESTING, nestingBeyond } from './depth';
 
 export interface ParseProblem {
   span: Span;
@@ -18,8 +19,10 @@ export interface ParsedDocument {
 }
 
 export interface FileNotice {
-  code: 'template' | 'too-large' | 'binary';
+  code: 'template' | 'too-large' | 'binary' | 'too-deep';
   message: string;
+  /** Where the reason is, when it is at one spot. */
+  at?: number;
 }
 
 export interface ParsedFile {
@@ -71,9 +74,19 @@ export function parseFile(file: SourceFile, options: ParseOptions): ParsedFile {
       notice: { code: 'template', message: 'File not analysed: it uses Helm or Go template syntax ({{ }}); render it first to check it.' },
     };
   }
+  const deep = nestingBeyond(file.text);
+  if (deep >= 0) {
+    return {
+      ...base,
+      documents: [],
+      notice: { code: 'too-deep', at: deep, message: `File not analysed: it nests more than ${MAX_NESTING} levels deep here (no Kubernetes manifest does); the YAML parser could not read it reliably.` },
+    };
+  }
+  // A lone CR ends a line in YAML 1.2 and in the editor, but not in the parser: read it as LF (same offsets).
+  const source = file.text.includes('\r') ? file.text.replace(/\r(?!\n)/g, '\n') : file.text;
   let docs: Document.Parsed[];
   try {
-    const parsed = parseAllDocuments(file.text, { prettyErrors: false, uniqueKeys: true, logLevel: 'error' });
+    const parsed = parseAllDocuments(source, { prettyErrors: false, uniqueKeys: true, logLevel: 'error' });
     docs = Array.isArray(parsed) ? (parsed as Document.Parsed[]) : [];
   } catch (e) {
     return {
@@ -87,7 +100,10 @@ export function parseFile(file: SourceFile, options: ParseOptions): ParsedFile {
 }
 
 function toParsedDocument(doc: Document.Parsed, index: number, text: string, options: ParseOptions): ParsedDocument {
-  const errors: ParseProblem[] = doc.errors.map((e) => {
+  // The parser gives up on very deep nesting with one or more stack errors: say so once, in words.
+  const exhausted = doc.errors.find((e) => e.code === 'RESOURCE_EXHAUSTION');
+  const rest = exhausted ? doc.errors.filter((e) => e.code !== 'RESOURCE_EXHAUSTION') : doc.errors;
+  const errors: ParseProblem[] = rest.map((e) => {
     const opener = /end with a ([\]}])/.exec(e.message);
     const open = opener ? unclosedOpener(text, doc.range[0], e.pos[0], opener[1] === ']' ? '[' : '{') : -1;
     if (open >= 0) {
@@ -100,6 +116,13 @@ function toParsedDocument(doc: Document.Parsed, index: number, text: string, opt
     }
     return { span: errorSpan(text, e.pos[0], e.pos[1]), message: e.message, code: e.code };
   });
+  if (exhausted) {
+    errors.unshift({
+      span: errorSpan(text, exhausted.pos[0], exhausted.pos[1]),
+      message: 'The YAML nests too deeply to be read from here on (the parser ran out of stack); flatten it, or split the document.',
+      code: 'RESOURCE_EXHAUSTION',
+    });
+  }
   let value: unknown;
   try {
     value = doc.toJS({ maxAliasCount: options.maxAliasCount });
@@ -134,6 +157,9 @@ function aliasProblem(doc: Document.Parsed, message: string, maxAliasCount: numb
   if (unresolved) {
     const name = unresolved[1].trim();
     return { span, message: `Alias *${name} has no anchor &${name} before it in this document (anchors do not cross "---").`, code: 'UNRESOLVED_ALIAS' };
+  }
+  if (/call stack/i.test(message)) {
+    return { span, message: 'The YAML nests too deeply to be read (the parser ran out of stack); flatten it, or split the document.', code: 'RESOURCE_EXHAUSTION' };
   }
   return { span, message: `The document could not be read: ${message}`, code: 'UNREADABLE' };
 }

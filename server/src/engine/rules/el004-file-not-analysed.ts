@@ -5,7 +5,7 @@ export const el004 = defineRule({
   name: 'file-not-analysed',
   severity: 'info',
   docs: {
-    summary: 'A file is skipped: it holds Helm or Go template syntax, is binary, or is larger than the configured limit.',
+    summary: 'A file is skipped: it holds Helm or Go template syntax, is binary, is larger than the configured limit, or nests deeper than any manifest (400 levels).',
     why: 'Templates are not Kubernetes YAML until they are rendered, and very large or binary files would slow the editor. Egress Lens says once, on the first line, why it did not look at the file, so that silence is never mistaken for a clean bill of health.',
     bad: 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: {{ .Release.Namespace }}\n',
     good: 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n',
@@ -15,9 +15,9 @@ export const el004 = defineRule({
     const out = [];
     for (const f of ctx.files) {
       if (!f.notice) continue;
-      const at = f.notice.code === 'template' ? Math.max(0, f.text.indexOf('{{')) : 0;
+      const at = f.notice.at ?? (f.notice.code === 'template' ? Math.max(0, f.text.indexOf('{{')) : 0);
       const lineEnd = f.text.indexOf('\n', at);
-      const end = f.notice.code === 'template' ? Math.min(f.text.length, at + 2) : lineEnd < 0 ? Math.min(f.text.length, 80) : Math.min(lineEnd, 80);
+      const end = f.notice.code === 'template' || f.notice.at !== undefined ? Math.min(f.text.length, at + (f.notice.code === 'template' ? 2 : 1)) : lineEnd < 0 ? Math.min(f.text.length, 80) : Math.min(lineEnd, 80);
       out.push({ uri: f.uri, span: { start: at, end: Math.max(at, end) }, message: f.notice.message, data: { notice: f.notice.code } });
     }
     return out;
