@@ -80,7 +80,7 @@ test('hover: a workload egress, a policy, a selector; links to the YAML lines', 
   assert.ok(ledger);
   assert.match(ledger, /egress restricted · 2 destinations/);
   assert.ok(ledger.includes(`[payments/postgres\\[StatefulSet\\]](${pay.uri}#L${lineOf(pay, 'name: postgres')}): TCP 5432`), ledger);
-  assert.match(ledger, /kube-system\/cluster-dns\\\[assumed\\\]: TCP 53,UDP 53/);
+  assert.match(ledger, /kube-system\/cluster-dns\\\[assumed\\\]: TCP 53, UDP 53/);
   assert.ok(ledger.includes(`[NetworkPolicy payments/default-deny-egress](${pay.uri}#L${lineOf(pay, 'name: default-deny-egress')})`), ledger);
   assert.ok(ledger.includes(`[NetworkPolicy payments/ledger-to-postgres](${pay.uri}#L${lineOf(pay, 'name: ledger-to-postgres')})`), ledger);
 

@@ -40,6 +40,11 @@ function namespaceLink(link: Link, ns: Namespace): string {
   return ns.resource ? `[${md(ns.name)}](${link(ns.resource.uri, nameSpan(ns.resource))})` : `${md(ns.name)} (not declared)`;
 }
 
+/** `TCP 53, UDP 53` (the connection list with room to read it). */
+function connsText(text: string): string {
+  return text.replace(/,(?=[A-Z])/g, ', ');
+}
+
 /** `a, b, c and 4 more`. */
 function some(items: string[], max = MAX_ITEMS): string {
   if (items.length <= max) return items.join(', ');
@@ -66,7 +71,7 @@ export function workloadHover(reach: Reachability, w: Workload, link: Link): str
   lines.push(`${head} · egress restricted · ${n === 0 ? 'no destination allowed' : plural(n, 'destination')}`);
   if (n > 0) {
     lines.push('');
-    lines.push(...bullets(s.destinations.map((d) => `${d.kind === 'workload' ? workloadLink(link, d.workload) : md(d.label)}: ${md(d.conns.toString())}`)));
+    lines.push(...bullets(s.destinations.map((d) => `${d.kind === 'workload' ? workloadLink(link, d.workload) : md(d.label)}: ${md(connsText(d.conns.toString()))}`)));
   }
   lines.push('', `Decided by ${some(s.deciding.map((r) => resourceLink(link, r)))}.`);
   return lines.join('\n');
@@ -82,7 +87,7 @@ function ruleLine(r: RuleView, link: Link): string {
   const where = `spec.${r.path.slice(1).map((s) => (typeof s === 'number' ? `[${s}]` : `.${s}`)).join('').replace(/^\./, '')}`;
   const named = r.name ? ` "${md(r.name)}"` : '';
   const verb = r.action === 'allow' ? 'allows' : r.action === 'deny' ? 'denies' : r.action === 'pass' ? 'passes on' : 'logs';
-  return `[${md(where)}](${link(r.rule.origin.policy.uri, spanAt(r.rule.origin.policy, r.path))})${named} ${verb} ${md(r.ports)} ${r.direction === 'egress' ? 'to' : 'from'} ${peersText(r, link)}`;
+  return `[${md(where)}](${link(r.rule.origin.policy.uri, spanAt(r.rule.origin.policy, r.path))})${named} ${verb} ${md(connsText(r.ports))} ${r.direction === 'egress' ? 'to' : 'from'} ${peersText(r, link)}`;
 }
 
 /** A policy: whom it selects, what it does to their egress (and ingress), rule by rule. */
