@@ -35,6 +35,7 @@ step "netpol-analyzer conformance (reach vs expected connlists)" node out/test/c
 step "VS Code extension-host suite (code-server)" node test/vscode/run-code-server.mjs
 step "browser UI test (code-server + Chromium)" node test/ui/quickfix.ui.mjs
 step "language features UI test: status, lenses, hover, completion, walkthrough (code-server + Chromium)" node test/ui/language.ui.mjs
+step "side by side with the YAML language server of Red Hat's extension (code-server + Chromium)" node test/ui/redhat-yaml.ui.mjs
 
 echo
 echo "=== summary ($(( $(date +%s) - start )) s)"
