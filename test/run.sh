@@ -36,6 +36,7 @@ step "VS Code extension-host suite (code-server)" node test/vscode/run-code-serv
 step "browser UI test (code-server + Chromium)" node test/ui/quickfix.ui.mjs
 step "language features UI test: status, lenses, hover, completion, walkthrough (code-server + Chromium)" node test/ui/language.ui.mjs
 step "side by side with the YAML language server of Red Hat's extension (code-server + Chromium)" node test/ui/redhat-yaml.ui.mjs
+step "reachability panel UI test (code-server + Chromium)" node test/ui/panel.ui.mjs
 
 echo
 echo "=== summary ($(( $(date +%s) - start )) s)"

@@ -6,7 +6,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { createHarness, screenshot, artifactsDir } from './harness.mjs';
-import { openFile, openWorkbench, runCommand } from './workbench.mjs';
+import { goToLine, openFile, openWorkbench, runCommand } from './workbench.mjs';
 
 const T = 30_000;
 const wb = await openWorkbench({ settings: { 'workbench.colorTheme': 'Default Light Modern', 'workbench.secondarySideBar.defaultVisibility': 'hidden' } });
@@ -236,6 +236,28 @@ try {
     await panel.locator('#explain .explain-title', { hasText: `${WEB} → internet` }).waitFor({ timeout: T });
   });
 
+  await h.test('on one workload: from its CodeLens, and from the editor title with the cursor on it', async () => {
+    await panel.locator('#view-graph').click();
+    await panel.locator('body[data-view="graph"]').waitFor({ timeout: T });
+    const lines = readFileSync(path.join(wb.ws, 'payments/payments.yaml'), 'utf8').split('\n');
+    await page.locator('.tab', { hasText: 'payments.yaml' }).first().click();
+    await page.locator('.tab.active', { hasText: 'payments.yaml' }).waitFor({ timeout: T });
+    // The lens above the ledger Deployment (the first workload of the file), scrolled into view.
+    await goToLine(page, lines.indexOf('  name: ledger') + 1, 1);
+    await page.locator('.codelens-decoration a', { hasText: /^egress: / }).first().click();
+    await panel.locator('#focus-bar', { hasText: 'Focused on payments/ledger[Deployment]' }).waitFor({ timeout: T });
+    await edge('payments/ledger[Deployment]', 'payments/postgres[StatefulSet]').waitFor({ state: 'attached', timeout: T });
+    await panel.locator('g.node[data-id="shop/web[Deployment]"]').waitFor({ state: 'detached', timeout: T });
+    // The cursor on postgres' name, then the button in the editor's title bar.
+    await page.locator('.tab', { hasText: 'payments.yaml' }).first().click();
+    await goToLine(page, lines.indexOf('  name: postgres') + 1, 9);
+    await page.locator('.editor-actions .action-label[aria-label*="Show Reachability"]').first().click();
+    await panel.locator('#focus-bar', { hasText: 'Focused on payments/postgres[StatefulSet]' }).waitFor({ timeout: T });
+    await panel.locator('#clear-focus').click();
+    await panel.locator('#focus-bar').waitFor({ state: 'hidden', timeout: T });
+    await panel.locator('g.node[data-id="shop/web[Deployment]"]').waitFor({ state: 'attached', timeout: T });
+  });
+
   await h.test('hostile names: nothing runs, no console error, the text shows as written', async () => {
     const hostileNs = '<img src=x onerror=alert(1)>';
     const hostileName = '</script><img src=x onerror=alert(2)>';
@@ -252,7 +274,8 @@ try {
     await page.locator('.tab', { hasText: 'foo-deny-egress.yaml' }).first().click(); // open it beside the panel, in the first group
     await openFile(page, 'hostile.yaml'); // the editor's buffer reaches the server at once
     const id = `${hostileNs}/${hostileName}[Deployment]`;
-    // The matrix (restored) shows the namespace and the workload literally.
+    // The matrix shows the namespace and the workload literally.
+    await panel.locator('#view-matrix').click();
     await panel.locator('.mx-rh', { hasText: hostileNs.slice(0, 20) }).first().waitFor({ timeout: T });
     await panel.locator(`.mx-rh[title="${hostileNs}/${hostileName}"]`).first().click();
     await panel.locator('#explain .explain-title', { hasText: id }).waitFor({ timeout: T });
