@@ -48,7 +48,10 @@ export function egressSummary(reach: Reachability, w: Workload): EgressSummary {
   if (restricted) {
     const table = reach.table(w, 'egress');
     // The cluster DNS the settings describe counts as a destination even when the workspace does not declare it.
-    const targets = [...reach.workloads, ...reach.dnsTargets.filter((d) => !reach.workloads.includes(d))];
+    const all = [...reach.workloads, ...reach.dnsTargets.filter((d) => !reach.workloads.includes(d))];
+    // Egress open to workloads no rule names reaches every workload; otherwise only those its rules name
+    // can be reached (and only their ingress tables are needed).
+    const targets = table.generic.isEmpty ? all.filter((d) => table.specific.has(d.id)) : all;
     for (const dst of targets) {
       if (dst === w) continue;
       const conns = table.get(dst).intersect(reach.table(dst, 'ingress').get(w));
