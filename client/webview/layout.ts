@@ -10,8 +10,7 @@
  * parts of the picture move. Unrestricted edges (a source that reaches everything) say nothing about
  * structure and are left out of the layout, which also keeps it fast.
  */
-import ELK from 'elkjs/lib/elk.bundled.js';
-import type { ElkExtendedEdge, ElkNode } from 'elkjs/lib/elk-api';
+import type { ELK, ElkExtendedEdge, ElkNode } from 'elkjs/lib/elk-api';
 import { EXTERNAL_GROUP, type Graph, type GraphEdge, type GraphNode } from './model';
 
 export interface Box {
@@ -52,9 +51,37 @@ export function nodeSize(n: GraphNode): { width: number; height: number } {
   return { width: Math.max(104, Math.min(220, chars * CHAR + 34)), height: NODE_HEIGHT };
 }
 
-let engine: InstanceType<typeof ELK> | undefined;
-function elk(): InstanceType<typeof ELK> {
-  return (engine ??= new ELK());
+// ELK is large (1.6 MB): it is a script of its own (dist/webview/elk.js, built by esbuild.mjs), loaded the
+// first time a graph is laid out, so the panel starts, asks for its data and draws a matrix without it.
+declare global {
+  interface Window {
+    EgressLensElk?: { default?: new () => ELK } & (new () => ELK);
+  }
+}
+
+/** The panel's own script element (while it runs): where elk.js is, and the nonce the CSP allows. */
+const self = typeof document === 'undefined' ? null : (document.currentScript as HTMLScriptElement | null);
+let engine: Promise<ELK> | undefined;
+
+function elk(): Promise<ELK> {
+  return (engine ??= new Promise<ELK>((resolve, reject) => {
+    const done = () => {
+      const ctor = window.EgressLensElk;
+      if (ctor) resolve(new (ctor.default ?? ctor)());
+      else reject(new Error('the layout library did not load'));
+    };
+    if (window.EgressLensElk) return done();
+    if (!self?.src) return reject(new Error('the layout library cannot be found'));
+    const script = document.createElement('script');
+    script.src = self.src.replace(/panel\.js(\?.*)?$/, 'elk.js$1');
+    script.nonce = self.nonce;
+    script.addEventListener('load', done);
+    script.addEventListener('error', () => {
+      engine = undefined;
+      reject(new Error('the layout library could not be loaded'));
+    });
+    document.head.appendChild(script);
+  }));
 }
 
 const BASE = {
@@ -106,7 +133,7 @@ async function layoutGroup(id: string, nodes: GraphNode[], edges: GraphEdge[]): 
     children: nodes.map((n) => ({ id: n.id, ...nodeSize(n) })),
     edges: inner.map((e, i) => ({ id: `e${i}`, sources: [e.src], targets: [e.dst] })),
   };
-  const out = await elk().layout(graph);
+  const out = await (await elk()).layout(graph);
   for (const c of out.children ?? []) placed.set(c.id, { x: c.x ?? 0, y: c.y ?? 0, width: c.width ?? 0, height: c.height ?? 0 });
   return { key, width: out.width ?? 0, height: out.height ?? 0, nodes: placed };
 }
@@ -162,7 +189,7 @@ export async function layoutGraph(g: Graph, previous?: Layout): Promise<Layout> 
     edges.push({ id: `t${edges.length}`, sources: [a], targets: [b] });
   }
   const rootGraph: ElkNode = { id: 'root', layoutOptions: { ...BASE, 'elk.padding': `[top=${MARGIN},left=${MARGIN},bottom=${MARGIN},right=${MARGIN}]`, 'elk.layered.spacing.nodeNodeBetweenLayers': '130', 'elk.spacing.nodeNode': '36' }, children, edges };
-  const root = await elk().layout(rootGraph);
+  const root = await (await elk()).layout(rootGraph);
   const nodes = new Map<string, Box>();
   const groups = new Map<string, Box>();
   for (const c of root.children ?? []) {

@@ -20,6 +20,8 @@ declare function acquireVsCodeApi(): VsCodeApi;
 
 const EXPORT_LABELS: Record<ExportFormat, string> = { svg: 'SVG image (graph)', png: 'PNG image (graph)', md: 'Markdown table', csv: 'CSV', dot: 'DOT (Graphviz)', json: 'JSON' };
 
+/** Wall-clock milestones of the first paint (script started, first data, first paint), for benchmarks. */
+document.body.dataset.scriptAt = String(Date.now());
 const vscode = acquireVsCodeApi();
 const post = (m: WebviewMessage) => vscode.postMessage(m);
 
@@ -210,12 +212,22 @@ async function render(): Promise<void> {
       graph = buildGraph(data, filtered, all);
       showNotice(`${filtered.nodes.length} nodes are too many to draw one by one: namespaces are folded. Filter, focus on a workload, or use the matrix.`);
     }
-    lastGraph = graph;
-    if (stage.firstChild !== graphView.root) {
+    if (graph.nodes.length > GRAPH_MAX_NODES) {
+      // Even folded, no picture would be readable (nor quick to lay out): the graph is not attempted.
+      lastGraph = undefined;
       clear(stage);
-      stage.appendChild(graphView.root);
+      stage.appendChild(
+        h('div', { class: 'placeholder', id: 'graph-too-large' }, `${graph.nodes.length} namespaces and addresses are too many for a graph. Choose a namespace, filter by name, focus on a workload, or use the matrix.`),
+      );
+      notice.hidden = true;
+    } else {
+      lastGraph = graph;
+      if (stage.firstChild !== graphView.root) {
+        clear(stage);
+        stage.appendChild(graphView.root);
+      }
+      await graphView.render(graph, state.selection);
     }
-    await graphView.render(graph, state.selection);
   } else {
     const matrix = buildMatrix(data, filtered, collapsed);
     if (stage.firstChild !== matrixView.root) {
@@ -230,10 +242,14 @@ async function render(): Promise<void> {
   const revision = data.revision;
   const nodes = filtered.nodes.length;
   const edges = filtered.edges.length;
+  const ms = Math.round(performance.now() - t0);
   requestAnimationFrame(() => {
+    // What was drawn, for tests and benchmarks: the revision, how many renders, the last one's time.
+    document.body.dataset.renderMs = String(ms);
+    document.body.dataset.paintedAt ??= String(Date.now());
     document.body.dataset.revision = String(revision);
     document.body.dataset.rendered = String(Number(document.body.dataset.rendered ?? '0') + 1);
-    post({ type: 'rendered', revision, view, ms: Math.round(performance.now() - t0), nodes, edges });
+    post({ type: 'rendered', revision, view, ms, nodes, edges });
   });
 }
 
@@ -303,8 +319,8 @@ async function exportAs(format: ExportFormat): Promise<void> {
       return post({ type: 'export', format, fileName, content: toJson(data, filtered, state.filters, data.focus), encoding: 'utf8' });
     case 'svg':
     case 'png': {
-      const svg = graphView.exportSvg();
-      if (!svg) return showNotice('Switch to the graph view to export an image.');
+      const svg = stage.firstChild === graphView.root ? graphView.exportSvg() : undefined;
+      if (!svg) return showNotice('Only a drawn graph can be exported as an image: switch to the graph view, and filter when it is too large to draw.');
       if (format === 'svg') return post({ type: 'export', format, fileName, content: svg.text, encoding: 'utf8' });
       const png = await toPng(svg.text, svg.width, svg.height);
       return post({ type: 'export', format, fileName, content: png, encoding: 'base64' });
@@ -347,6 +363,7 @@ window.addEventListener('message', (event: MessageEvent<HostMessage>) => {
   switch (m.type) {
     case 'data': {
       const first = !data;
+      if (first) document.body.dataset.dataAt = String(Date.now());
       data = m.data;
       if (state.focus !== m.data.focus) {
         state = { ...state, focus: m.data.focus };
