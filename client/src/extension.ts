@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
 import { registerAllowEgress } from './commands/allow-egress';
 import { registerNewDefaultDeny } from './commands/new-default-deny';
+import { registerRouteGateway } from './commands/route-gateway';
 import { registerOpenSample } from './commands/open-sample';
 import { registerReachabilityPanel } from './panel';
 import { registerStatus, type StatusBar } from './status';
@@ -38,6 +39,7 @@ export function activate(context: vscode.ExtensionContext): EgressLensApi {
   const ready = client.start();
   context.subscriptions.push(registerNewDefaultDeny(client, ready));
   context.subscriptions.push(registerAllowEgress(client, ready));
+  context.subscriptions.push(registerRouteGateway(client, ready));
   context.subscriptions.push(registerReachabilityPanel(context, client, ready));
   context.subscriptions.push(registerOpenSample(context));
   return { ready, client, status };

@@ -159,3 +159,19 @@ test('scaffold prints the policies the editor commands insert', () => {
   assert.equal(refused.code, 2);
   assert.equal(refused.stderr, 'egress-lens: A Kubernetes NetworkPolicy cannot name a host: use a CiliumNetworkPolicy (toFQDNs), an egress gateway, or a CIDR.\n');
 });
+
+test('scaffold gateway prints the egress gateway routing and the NetworkPolicy; explain follows the mesh path', () => {
+  const gw = run(['scaffold', 'gateway', 'examples', '--host', 'api.stripe.com', '--protocol', 'https', '--namespace', 'shop', '--style', 'gateway-api']);
+  assert.equal(gw.code, 0, gw.stderr);
+  golden('scaffold-gateway.yaml', gw.stdout);
+  const wildcard = run(['scaffold', 'gateway', '--host', '*.example.com']);
+  assert.equal(wildcard.code, 2);
+  assert.match(wildcard.stderr, /a wildcard host needs a concrete server behind the gateway/);
+  // Written into a workspace beside a meshed workload, the routing is what explain reports, file by file.
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'egress-lens-gw-'));
+  writeFileSync(path.join(dir, 'gateway.yaml'), run(['scaffold', 'gateway', '--host', 'api.stripe.com', '--protocol', 'https', '--namespace', 'shop']).stdout);
+  writeFileSync(path.join(dir, 'app.yaml'), 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n  labels: {istio-injection: enabled}\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: shop}\nspec:\n  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n    spec: {containers: [{name: web, image: web}]}\n');
+  const ex = run(['explain', '.', '--from', 'shop/web', '--to', 'api.stripe.com', '--port', '443'], { cwd: dir });
+  assert.equal(ex.code, 0, ex.stderr);
+  golden('explain-gateway.txt', ex.stdout);
+});

@@ -1,6 +1,6 @@
 import { promises as fs } from 'fs';
 import * as path from 'path';
-import { allowEgress, analyze, egressPath, hostPeer, spanAt, CONFIG_FILE, defaultDenyEgress, renderYaml, resolveConfig, type EgressDestination, type Mechanism, ConnectionSet, readConfigFile, type EngineConfig, explainPair, fixesFor, formatConnlist, LineIndex, parseCidr, severityRank, type Analysis, type ConnlistFormat, type Explanation, type Peer, type Protocol, type Reachability, type Severity, type SourceRef, type Workload } from '../engine';
+import { allowEgress, analyze, egressPath, routeThroughGateway, type GatewayProtocol, type GatewayStyle, hostPeer, spanAt, CONFIG_FILE, defaultDenyEgress, renderYaml, resolveConfig, type EgressDestination, type Mechanism, ConnectionSet, readConfigFile, type EngineConfig, explainPair, fixesFor, formatConnlist, LineIndex, parseCidr, severityRank, type Analysis, type ConnlistFormat, type Explanation, type Peer, type Protocol, type Reachability, type Severity, type SourceRef, type Workload } from '../engine';
 import { VERSION } from '../host/version';
 import { findManifests, isManifestPath, pathToUri, readManifest, uriToPath } from '../host/files';
 import { toSarif } from './sarif';
@@ -24,7 +24,9 @@ Commands:
   scaffold default-deny --namespace NS [--dns allow|deny]
   scaffold allow [paths...] --from WORKLOAD --to WORKLOAD|CIDR|HOST [--port 443/TCP,...]
                  [--mechanism networkpolicy|cilium|calico]
-                       Print the policy the editor commands would insert
+  scaffold gateway [paths...] --host HOST [--port N] [--protocol http|https|tls-origination]
+                 [--namespace NS] [--style istio|gateway-api] [--network-policy yes|no]
+                       Print the policy or routing the editor commands would insert
 
 Options for every command:
   --config FILE        Settings (default: the nearest .egress-lens.yaml above the first path)
@@ -333,7 +335,25 @@ async function scaffold(args: string[], io: Io): Promise<number> {
     io.out(result.resources.map((x) => renderYaml(x, { indent: 2, indentSeq: false, eol: '\n' })).join('---\n'));
     return 0;
   }
-  throw new UsageError('scaffold what? default-deny or allow');
+  if (what === 'gateway') {
+    const { paths, options } = parseArgs(rest, { host: null, port: null, protocol: ['http', 'https', 'tls-origination'], namespace: null, style: ['istio', 'gateway-api'], 'network-policy': ['yes', 'no'], config: null });
+    const host = options.get('host');
+    if (!host) throw new UsageError('scaffold gateway needs --host HOST');
+    const port = options.has('port') ? parsePort(options.get('port')!) : undefined;
+    if (port && port.protocol !== 'TCP') throw new UsageError('--port: the gateway routes TCP');
+    const namespace = options.get('namespace') ?? 'default';
+    // The workspace decides which names are taken and where DNS runs.
+    const { sources, config } = await load(paths, options, io);
+    const analysis = analyze(sources, config);
+    const taken = new Set(analysis.model.resources.filter((x) => x.namespace === namespace).map((x) => x.name));
+    const dns = analysis.config.dns;
+    const r = routeThroughGateway({ host, port: port?.port, protocol: (options.get('protocol') ?? 'https') as GatewayProtocol, namespace, style: (options.get('style') ?? 'istio') as GatewayStyle, dns, taken, networkPolicy: options.get('network-policy') !== 'no' });
+    if (!r.ok) throw new UsageError(r.error);
+    for (const n of r.notes) io.err(`note: ${n}\n`);
+    io.out(r.resources.map((x) => renderYaml(x, { indent: 2, indentSeq: false, eol: '\n' })).join('---\n'));
+    return 0;
+  }
+  throw new UsageError('scaffold what? default-deny, allow or gateway');
 }
 
 /** A workload named on the command line: `ns/name[Kind]`, `ns/name` or `name`. */

@@ -24,3 +24,4 @@ export { hostPeer } from './reach/rules';
 export { egressPath, meshLegs, gatewayLegs, type EgressPath, type PathOutcome, type PathStep } from './mesh/paths';
 export type { Mesh, GatewayDeployment } from './mesh/mesh';
 export { spanAt } from './model/anchor';
+export { routeThroughGateway, hostShortName, type GatewayProtocol, type GatewayStyle, type GatewayScaffoldOptions } from './scaffold/gateway';

@@ -1,10 +1,25 @@
-import type { Mechanism, Protocol } from '../engine/index';
+import type { GatewayProtocol, GatewayStyle, Mechanism, Protocol } from '../engine/index';
 
 /** Requests behind "Egress Lens: Allow Egress To…" (names and shapes shared with the client). */
 export const ScaffoldRequests = {
   workloads: 'egressLens/workloads',
   allowEgress: 'egressLens/scaffoldAllow',
+  gateway: 'egressLens/scaffoldGateway',
 } as const;
+
+/** "Egress Lens: Route Host Through Egress Gateway…" */
+export interface GatewayParams {
+  host: string;
+  port?: number;
+  protocol: GatewayProtocol;
+  /** The namespace of the calling workloads. */
+  namespace: string;
+  style: GatewayStyle;
+  /** The file it will go into, so that it matches its style. */
+  uri?: string;
+}
+
+export type GatewayResponse = { ok: true; text: string; notes: string[] } | { ok: false; error: string };
 
 export interface WorkloadInfo {
   id: string;

@@ -1,6 +1,6 @@
 import type { Connection } from 'vscode-languageserver/node';
-import { allowEgress, renderYaml, detectStyle, type Analysis, type EgressDestination } from '../engine';
-import { ScaffoldRequests, type AllowEgressParams, type AllowEgressResponse, type WorkloadInfo } from './scaffold-protocol';
+import { allowEgress, renderYaml, detectStyle, routeThroughGateway, type Analysis, type EgressDestination } from '../engine';
+import { ScaffoldRequests, type AllowEgressParams, type AllowEgressResponse, type GatewayParams, type GatewayResponse, type WorkloadInfo } from './scaffold-protocol';
 
 export function registerScaffoldRequests(connection: Connection, current: () => Analysis, textOf: (uri: string) => string | undefined): void {
   connection.onRequest(ScaffoldRequests.workloads, (): WorkloadInfo[] => {
@@ -40,4 +40,14 @@ export function registerScaffoldRequests(connection: Connection, current: () => 
     return { ok: true, notes: r.notes, text: r.resources.map((x) => renderYaml(x, style)).join('---\n') };
   };
   connection.onRequest(ScaffoldRequests.allowEgress, allow as (p: AllowEgressParams) => { ok: boolean });
+
+  const gateway = (p: GatewayParams): GatewayResponse => {
+    const a = current();
+    if (!p || typeof p.host !== 'string' || typeof p.namespace !== 'string') return { ok: false, error: 'A host and a namespace are needed.' };
+    const r = routeThroughGateway({ ...p, dns: a.config.dns, taken: new Set(a.model.resources.filter((x) => x.namespace === p.namespace).map((x) => x.name)) });
+    if (!r.ok) return r;
+    const style = detectStyle((p.uri && textOf(p.uri)) ?? '');
+    return { ok: true, notes: r.notes, text: r.resources.map((x) => renderYaml(x, style)).join('---\n') };
+  };
+  connection.onRequest(ScaffoldRequests.gateway, gateway as (p: GatewayParams) => { ok: boolean });
 }

@@ -1,33 +1,9 @@
 import * as assert from 'assert';
 import * as vscode from 'vscode';
+import { codeOf, diagnosticsWhere } from './diagnostics';
 
 const folder = (): vscode.Uri => vscode.workspace.workspaceFolders![0].uri;
 const file = (rel: string): vscode.Uri => vscode.Uri.joinPath(folder(), rel);
-
-function codeOf(d: vscode.Diagnostic): string | undefined {
-  const c = d.code;
-  return typeof c === 'object' && c !== null ? String(c.value) : c === undefined ? undefined : String(c);
-}
-
-function ours(uri: vscode.Uri): vscode.Diagnostic[] {
-  return vscode.languages.getDiagnostics(uri).filter((d) => d.source === 'egress-lens');
-}
-
-/** Resolve when the diagnostics of a file satisfy a predicate (event-driven, no polling). */
-function diagnosticsWhere(uri: vscode.Uri, pred: (ds: vscode.Diagnostic[]) => boolean): Promise<vscode.Diagnostic[]> {
-  return new Promise((resolve) => {
-    const now = ours(uri);
-    if (pred(now)) return resolve(now);
-    const sub = vscode.languages.onDidChangeDiagnostics((e) => {
-      if (!e.uris.some((u) => u.toString() === uri.toString())) return;
-      const ds = ours(uri);
-      if (pred(ds)) {
-        sub.dispose();
-        resolve(ds);
-      }
-    });
-  });
-}
 
 async function open(rel: string): Promise<vscode.TextEditor> {
   const doc = await vscode.workspace.openTextDocument(file(rel));

@@ -13,6 +13,7 @@ import { policyHover, policyLensTitle, selectorHover, workloadHover, workloadLen
 import { isPolicy, policiesSelecting, policyView } from './policies';
 import { selectorAt } from './selectors';
 import { objectSpan } from './symbols';
+import { hostPathHover, meshDefinition } from '../mesh/navigate';
 
 export { completionsAt, type CompletionCandidate, type CandidateKind } from './complete';
 export { documentSymbols, workspaceSymbols, type ResourceSymbol, type SymbolCategory } from './symbols';
@@ -80,6 +81,9 @@ export function hoverAt(a: Analysis, uri: string, offset: number, link: Link): H
     if (view) return { markdown: policyHover(view, link), span };
     return undefined;
   }
+  // On a VirtualService host: the egress path through the mesh.
+  const path = c.role === 'value' ? hostPathHover(a.model.mesh, a.reach, r, c.path, link) : undefined;
+  if (path) return { markdown: path, span };
   const m = selectorAt(a.reach, r, c.path);
   return m ? { markdown: selectorHover(m, link), span } : undefined;
 }
@@ -88,6 +92,9 @@ export function hoverAt(a: Analysis, uri: string, offset: number, link: Link): H
 export function definitionAt(a: Analysis, uri: string, offset: number): Target[] {
   const c = cursorIn(a, uri, offset);
   if (!c) return [];
+  // Istio and Gateway API references: gateways:, subset:, destination hosts, parentRefs, backendRefs.
+  const mesh = meshDefinition(a.model.mesh, c.resource, c.path);
+  if (mesh.length > 0) return mesh;
   const m = selectorAt(a.reach, c.resource, c.path);
   if (!m) return [];
   const targets: Target[] = [];

@@ -4,7 +4,7 @@ import { addResource } from '../fixes/new-resource';
 import { freeName } from '../scaffold/default-deny';
 import { egressViaGatewayOnly } from '../scaffold/gateway-only';
 import { directAllowed, meshLegs } from '../mesh/paths';
-import { isExternalHost, qualifyHost, visibleFrom, type GatewayDeployment } from '../mesh/mesh';
+import { isExternalHost, isMeshed, qualifyHost, visibleFrom, type GatewayDeployment } from '../mesh/mesh';
 import { resourceAt } from './lookup';
 import { defineRule, type RawFinding } from './rule';
 import { kindName, relatedTo } from './mesh-refs';
@@ -21,7 +21,7 @@ export const el202 = defineRule({
   severity: 'warning',
   docs: {
     summary: 'Traffic to a host is routed through an egress gateway, but NetworkPolicy still lets the pods reach that host directly.',
-    why: 'An egress gateway only enforces anything if pods cannot go around it. Istio says so itself: a pod without a sidecar, or one that bypasses it, can connect to the host directly unless NetworkPolicy allows egress only to the gateway (and DNS). This rule checks every pod that could send the traffic against the NetworkPolicies in force.',
+    why: 'An egress gateway only enforces anything if pods cannot go around it. Istio says so itself: a pod without a sidecar, or one that bypasses it, can connect to the host directly unless NetworkPolicy allows egress only to the gateway (and DNS). This rule checks the pods the route is for (those of its namespace, and the meshed pods of every namespace it is exported to) against the NetworkPolicies in force.',
     bad: 'apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata:\n  name: cnn\n  namespace: default\nspec:\n  hosts: [edition.cnn.com]\n  ports:\n  - {number: 443, name: tls, protocol: TLS}\n  resolution: DNS\n---\napiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata:\n  name: istio-egressgateway\n  namespace: default\nspec:\n  selector: {istio: egressgateway}\n  servers:\n  - port: {number: 443, name: tls, protocol: TLS}\n    hosts: [edition.cnn.com]\n    tls: {mode: PASSTHROUGH}\n---\napiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata:\n  name: direct-cnn-through-egress-gateway\n  namespace: default\nspec:\n  hosts: [edition.cnn.com]\n  gateways: [mesh, istio-egressgateway]\n  tls:\n  - match:\n    - gateways: [mesh]\n      port: 443\n      sniHosts: [edition.cnn.com]\n    route:\n    - destination:\n        host: istio-egressgateway.istio-system.svc.cluster.local\n        port: {number: 443}\n  - match:\n    - gateways: [istio-egressgateway]\n      port: 443\n      sniHosts: [edition.cnn.com]\n    route:\n    - destination:\n        host: edition.cnn.com\n        port: {number: 443}\n',
     good: 'apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata:\n  name: cnn\n  namespace: default\nspec:\n  hosts: [edition.cnn.com]\n  ports:\n  - {number: 443, name: tls, protocol: TLS}\n  resolution: DNS\n---\napiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata:\n  name: istio-egressgateway\n  namespace: default\nspec:\n  selector: {istio: egressgateway}\n  servers:\n  - port: {number: 443, name: tls, protocol: TLS}\n    hosts: [edition.cnn.com]\n    tls: {mode: PASSTHROUGH}\n---\napiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata:\n  name: direct-cnn-through-egress-gateway\n  namespace: default\nspec:\n  hosts: [edition.cnn.com]\n  gateways: [mesh, istio-egressgateway]\n  tls:\n  - match:\n    - gateways: [mesh]\n      port: 443\n      sniHosts: [edition.cnn.com]\n    route:\n    - destination:\n        host: istio-egressgateway.istio-system.svc.cluster.local\n        port: {number: 443}\n  - match:\n    - gateways: [istio-egressgateway]\n      port: 443\n      sniHosts: [edition.cnn.com]\n    route:\n    - destination:\n        host: edition.cnn.com\n        port: {number: 443}\n---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: egress-via-gateway-only\n  namespace: default\nspec:\n  podSelector: {}\n  policyTypes: [Egress]\n  egress:\n  - to:\n    - namespaceSelector:\n        matchLabels: {kubernetes.io/metadata.name: istio-system}\n  - to:\n    - namespaceSelector:\n        matchLabels: {kubernetes.io/metadata.name: kube-system}\n      podSelector:\n        matchLabels: {k8s-app: kube-dns}\n    ports:\n    - {protocol: UDP, port: 53}\n    - {protocol: TCP, port: 53}\n',
     fixSafety: 'Unsafe: the added NetworkPolicy restricts the namespace\'s egress to the gateway, istiod and DNS, which cuts every other connection its pods make. Review what else they need first.',
@@ -44,9 +44,10 @@ export const el202 = defineRule({
       const host = leg.vs ? qualifyHost(leg.vs.vs.hosts[leg.vs.hostIndex].value, leg.resource.namespace) : asked;
       const ns = leg.resource.namespace;
       if (!isExternalHost(mesh, host, ns)) continue;
-      // Pods the route applies to: those of namespaces that see it (its own namespace for a consumer route).
+      // The pods the route is for: those of its own namespace, and meshed pods of the namespaces that see it.
       const exportTo = leg.vs?.vs.exportTo ?? [];
-      const applies = (w: Workload) => (leg.gw ? leg.gw.route.r.namespace === leg.gw.route.parentRefs[leg.gw.parentIndex].namespace || w.namespace === ns : visibleFrom(exportTo, ns, w.namespace));
+      const sees = (w: Workload) => (leg.gw ? leg.gw.route.r.namespace === leg.gw.route.parentRefs[leg.gw.parentIndex].namespace : visibleFrom(exportTo, ns, w.namespace));
+      const applies = (w: Workload) => w.namespace === ns || (sees(w) && isMeshed(w, ctx.model.namespaces));
       const port = leg.ports?.length === 1 ? leg.ports[0] : undefined;
       const bypass = pods.filter((w) => applies(w) && directAllowed(reach, w, host, port));
       if (bypass.length === 0) continue;
