@@ -10,10 +10,11 @@ import type { Reachability } from '../reach/reachability';
 import { hostPeer } from '../reach/rules';
 import { normalizeHost } from '../reach/hosts';
 import { GATEWAY_API, hostnamesIntersect, type GwRoute } from './gateway-api';
-import { ISTIO_NETWORKING, routeGateways, routePorts, type RouteDestination, type VirtualService, type VsRoute } from './istio';
+import { ISTIO_NETWORKING, routeGateways, routePorts, type AuthorizationPolicy, type RouteDestination, type VirtualService, type VsRoute } from './istio';
 import {
   deploymentOfService,
   gatewayByRef,
+  ISTIO_ROOT_NAMESPACE,
   isMeshed,
   istioHostCovers,
   outboundFor,
@@ -140,6 +141,27 @@ export function gatewayLegs(mesh: Mesh, gw: GatewayDeployment, host: string, por
   return out;
 }
 
+/** What the AuthorizationPolicies on a gateway's pods say about a host, if any applies. */
+export function gatewayAuthorization(mesh: Mesh, gw: GatewayDeployment, host: string): { policy: AuthorizationPolicy; path: YamlPath; allowed: boolean; text: string } | undefined {
+  const applies = mesh.authorizationPolicies.filter(
+    (ap) => (ap.r.namespace === gw.namespace || ap.r.namespace === ISTIO_ROOT_NAMESPACE) && (!ap.selector || gw.workloads.some((w) => Object.entries(ap.selector!).every(([k, v]) => w.labels[k] === v))),
+  );
+  const name = (ap: AuthorizationPolicy) => `AuthorizationPolicy ${ap.r.namespace}/${ap.r.name}`;
+  for (const ap of applies.filter((x) => x.action === 'DENY')) {
+    const hit = ap.hosts.find((x) => istioHostCovers(x.value, host));
+    if (hit) return { policy: ap, path: hit.path, allowed: false, text: `${name(ap)} denies ${host} at the gateway` };
+  }
+  const allow = applies.filter((x) => x.action === 'ALLOW');
+  if (allow.length === 0) return undefined;
+  for (const ap of allow) {
+    const hit = ap.hosts.find((x) => istioHostCovers(x.value, host));
+    if (hit) return { policy: ap, path: hit.path, allowed: true, text: `${name(ap)} allows ${host} at the gateway` };
+    // Rules that do not name hosts allow every host (their other conditions aside).
+    if (ap.ruleCount > 0 && ap.hosts.length === 0) return { policy: ap, path: ['spec', 'rules'], allowed: true, text: `${name(ap)} allows requests at the gateway without naming hosts` };
+  }
+  return { policy: allow[0], path: ['metadata', 'name'], allowed: false, text: `${name(allow[0])} allows only other hosts at the gateway` };
+}
+
 function allowsTcp(reach: Reachability, w: Workload, dst: Parameters<Reachability['egress']>[1], port: number | undefined): boolean {
   const allowed = reach.egress(w, dst).allowed;
   return port === undefined ? !allowed.isEmpty : allowed.has('TCP', port);
@@ -183,6 +205,12 @@ export function egressPath(mesh: Mesh, reach: Reachability, w: Workload, host: s
         return { ...base, outcome: 'blocked-at-gateway', gateway: leg.gateway, steps, summary: `${w.id} → ${at}: routed to egress gateway ${leg.gateway.label}, which has no route onward to ${h}: the request fails there.` };
       }
       steps.push(...second.map((s) => step(s.resource, s.path, s.text)));
+      // The gateway's own L7 rules: AuthorizationPolicies on its pods.
+      const authz = gatewayAuthorization(mesh, leg.gateway, h);
+      if (authz) {
+        steps.push(step(authz.policy.r, authz.path, authz.text));
+        if (!authz.allowed) return { ...base, outcome: 'blocked-at-gateway', gateway: leg.gateway, steps, summary: `${w.id} → ${at}: routed to egress gateway ${leg.gateway.label}, whose AuthorizationPolicy refuses ${h}.` };
+      }
       const direct = directAllowed(reach, w, h, port);
       return {
         ...base,
