@@ -5,7 +5,7 @@
  */
 import { clear, ellipsize, h, s } from './dom';
 import { edgeLabel, EXTERNAL_GROUP, type Graph, type GraphEdge, type GraphNode } from './model';
-import { layoutGraph, placeLabels, routeEdges, type Layout } from './layout';
+import { layoutGraph, placeLabels, routeEdges, type FlowDirection, type Layout } from './layout';
 import type { Selection } from '../src/panel/messages';
 
 export interface GraphCallbacks {
@@ -48,7 +48,13 @@ export class GraphView {
     this.installPanZoom();
     this.svg.addEventListener('keydown', (e) => this.onKey(e));
     new ResizeObserver(() => {
-      if (!this.layout || this.userMoved) return;
+      if (!this.layout || !this.graph) return;
+      // Turned from wide to tall or back: the picture flows the other way.
+      if (!this.layout.key.startsWith(`${this.direction()}|`)) {
+        void this.render(this.graph, this.selection);
+        return;
+      }
+      if (this.userMoved) return;
       this.fit();
       this.applyView();
     }).observe(this.root);
@@ -57,7 +63,7 @@ export class GraphView {
   /** Draw a graph; resolves once it is in the DOM. Nodes keep their places when only edges changed. */
   async render(graph: Graph, selection?: Selection): Promise<void> {
     const gen = ++this.generation;
-    const layout = await layoutGraph(graph, this.layout);
+    const layout = await layoutGraph(graph, this.layout, this.direction());
     if (gen !== this.generation) return; // a newer render started meanwhile
     const moved = this.layout?.key !== layout.key;
     this.layout = layout;
@@ -68,6 +74,12 @@ export class GraphView {
     if (!this.fitted || (moved && !this.userMoved)) this.fit();
     this.fitted = true;
     this.applyView();
+  }
+
+  /** Tall panels (beside an editor) flow top to bottom, wide ones left to right. */
+  private direction(): FlowDirection {
+    const { width, height } = this.root.getBoundingClientRect();
+    return width > 0 && height > width * 1.1 ? 'DOWN' : 'RIGHT';
   }
 
   get currentLayout(): Layout | undefined {

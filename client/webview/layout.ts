@@ -2,7 +2,9 @@
  * Where the graph's nodes go, with ELK's layered algorithm (elkjs), in two levels:
  *  1. inside each namespace, its workloads by the explicit rules between them (left to right);
  *  2. the namespaces (as boxes of the size level 1 gave them), folded namespaces and the addresses
- *     outside the cluster (always the last layer, on the right edge), by the connections between them.
+ *     outside the cluster (always the last layer, on the far edge), by the connections between them;
+ *     left to right in a wide panel, top to bottom in a tall one (a panel beside the editor), so that
+ *     the picture is drawn large enough to read.
  *
  * Stable between updates: a layout is keyed by the nodes it places, never by the edges. When a policy
  * changes only which edges exist, every node keeps its place (the edges are routed again, by
@@ -40,6 +42,9 @@ interface InnerLayout {
   /** Positions relative to the group's box. */
   nodes: Map<string, Box>;
 }
+
+/** Which way the picture flows: left to right (wide panels), or top to bottom (tall ones, beside an editor). */
+export type FlowDirection = 'RIGHT' | 'DOWN';
 
 export const NODE_HEIGHT = 44;
 const CHAR = 7;
@@ -110,20 +115,29 @@ function structural(e: GraphEdge): boolean {
   return e.verdict !== 'unrestricted';
 }
 
-async function layoutGroup(id: string, nodes: GraphNode[], edges: GraphEdge[]): Promise<InnerLayout> {
-  const key = `${id}:${nodes.map((n) => n.id).join(',')}`;
+/** What an inner layout depends on: its nodes (and, for the outside, which way it is laid out). */
+function innerKey(id: string, nodes: GraphNode[], direction: FlowDirection): string {
+  return `${id}:${nodes.map((n) => n.id).join(',')}${id === EXTERNAL_GROUP ? `|${direction}` : ''}`;
+}
+
+async function layoutGroup(id: string, nodes: GraphNode[], edges: GraphEdge[], direction: FlowDirection): Promise<InnerLayout> {
+  const key = innerKey(id, nodes, direction);
   const placed = new Map<string, Box>();
   if (id === EXTERNAL_GROUP) {
-    // The outside world: one column, in address order, the internet last.
-    let y = PAD.top;
-    let width = 0;
+    // The outside world, on the far edge of the picture: a column on the right (a row at the bottom when
+    // the picture flows down), in address order, the internet last.
+    const across = direction === 'DOWN';
+    let at = across ? PAD.side : PAD.top;
+    let extent = 0;
     for (const n of nodes) {
       const size = nodeSize(n);
-      placed.set(n.id, { x: PAD.side, y, ...size });
-      y += size.height + 14;
-      width = Math.max(width, size.width);
+      placed.set(n.id, across ? { x: at, y: PAD.top, ...size } : { x: PAD.side, y: at, ...size });
+      at += (across ? size.width : size.height) + 14;
+      extent = Math.max(extent, across ? size.height : size.width);
     }
-    return { key, width: width + 2 * PAD.side, height: y - 14 + PAD.bottom, nodes: placed };
+    return across
+      ? { key, width: at - 14 + PAD.side, height: PAD.top + extent + PAD.bottom, nodes: placed }
+      : { key, width: extent + 2 * PAD.side, height: at - 14 + PAD.bottom, nodes: placed };
   }
   const ids = new Set(nodes.map((n) => n.id));
   const inner = edges.filter((e) => structural(e) && ids.has(e.src) && ids.has(e.dst));
@@ -139,8 +153,8 @@ async function layoutGroup(id: string, nodes: GraphNode[], edges: GraphEdge[]): 
 }
 
 /** Lay out a graph; with the previous layout, keep whatever did not change. */
-export async function layoutGraph(g: Graph, previous?: Layout): Promise<Layout> {
-  const key = layoutKey(g);
+export async function layoutGraph(g: Graph, previous?: Layout, direction: FlowDirection = 'RIGHT'): Promise<Layout> {
+  const key = `${direction}|${layoutKey(g)}`;
   if (previous && previous.key === key) return previous;
   const byId = new Map(g.nodes.map((n) => [n.id, n]));
   const inner = new Map<string, InnerLayout>();
@@ -148,9 +162,8 @@ export async function layoutGraph(g: Graph, previous?: Layout): Promise<Layout> 
   for (const group of g.groups) {
     if (group.collapsed || group.nodes.length === 0) continue;
     const nodes = group.nodes.map((id) => byId.get(id)!).filter(Boolean);
-    const want = `${group.id}:${nodes.map((n) => n.id).join(',')}`;
     const before = previous?.inner.get(group.id);
-    inner.set(group.id, before && before.key === want ? before : await layoutGroup(group.id, nodes, g.edges));
+    inner.set(group.id, before && before.key === innerKey(group.id, nodes, direction) ? before : await layoutGroup(group.id, nodes, g.edges, direction));
   }
   // Level 2: groups, folded namespaces and the outside as nodes of one layered graph.
   const top = new Map<string, string>();
@@ -188,7 +201,7 @@ export async function layoutGraph(g: Graph, previous?: Layout): Promise<Layout> 
     seen.add(k);
     edges.push({ id: `t${edges.length}`, sources: [a], targets: [b] });
   }
-  const rootGraph: ElkNode = { id: 'root', layoutOptions: { ...BASE, 'elk.padding': `[top=${MARGIN},left=${MARGIN},bottom=${MARGIN},right=${MARGIN}]`, 'elk.layered.spacing.nodeNodeBetweenLayers': '130', 'elk.spacing.nodeNode': '36' }, children, edges };
+  const rootGraph: ElkNode = { id: 'root', layoutOptions: { ...BASE, 'elk.direction': direction, 'elk.padding': `[top=${MARGIN},left=${MARGIN},bottom=${MARGIN},right=${MARGIN}]`, 'elk.layered.spacing.nodeNodeBetweenLayers': direction === 'DOWN' ? '80' : '130', 'elk.spacing.nodeNode': '36' }, children, edges };
   const root = await (await elk()).layout(rootGraph);
   const nodes = new Map<string, Box>();
   const groups = new Map<string, Box>();
@@ -220,7 +233,10 @@ export interface Route {
   at(t: number): { x: number; y: number };
 }
 
-type Side = 'left' | 'right';
+type Side = 'left' | 'right' | 'top' | 'bottom';
+
+/** The unit vector out of a side. */
+const OUT: Record<Side, [number, number]> = { left: [-1, 0], right: [1, 0], top: [0, -1], bottom: [0, 1] };
 
 function bezierPoint(p0: number, p1: number, p2: number, p3: number, t: number): number {
   const u = 1 - t;
@@ -229,53 +245,73 @@ function bezierPoint(p0: number, p1: number, p2: number, p3: number, t: number):
 
 const r1 = (n: number) => Math.round(n * 10) / 10;
 
+/** Where an edge leaves and enters: the sides that face each other across the wider gap. */
+function sides(a: Box, b: Box): [Side, Side] {
+  const gapRight = b.x - (a.x + a.width);
+  const gapLeft = a.x - (b.x + b.width);
+  const gapDown = b.y - (a.y + a.height);
+  const gapUp = a.y - (b.y + b.height);
+  const gapX = Math.max(gapRight, gapLeft);
+  const gapY = Math.max(gapDown, gapUp);
+  if (gapY > 0 && gapY > gapX) return gapDown > 0 ? ['bottom', 'top'] : ['top', 'bottom'];
+  if (gapX > 0) return gapRight > 0 ? ['right', 'left'] : ['left', 'right'];
+  // Overlapping boxes (cannot happen between two nodes): loop out to the right.
+  return ['right', 'right'];
+}
+
 /**
- * Curves between node sides: forward edges leave on the right and enter on the left, backward ones the
- * other way round, edges within one column loop out to the right. Edges sharing a side are spread
- * along it in the order of their other ends, so they do not cross at the node.
+ * Curves between facing node sides: nodes side by side are joined left to right (or back), nodes above
+ * each other top to bottom (or back). Edges sharing a side are spread along it in the order of their
+ * other ends, so they do not cross at the node.
  */
 export function routeEdges(edges: GraphEdge[], layout: Layout): Map<string, Route> {
   const plan: { e: GraphEdge; a: Box; b: Box; out: Side; in: Side }[] = [];
   const slots = new Map<string, { key: number; id: string }[]>();
-  const slot = (node: string, side: Side, key: number, id: string) => {
+  const slot = (node: string, side: Side, other: Box, id: string) => {
     const k = `${node}|${side}`;
     let l = slots.get(k);
     if (!l) slots.set(k, (l = []));
-    l.push({ key, id });
+    l.push({ key: side === 'left' || side === 'right' ? other.y + other.height / 2 : other.x + other.width / 2, id });
   };
   for (const e of edges) {
     const a = layout.nodes.get(e.src);
     const b = layout.nodes.get(e.dst);
     if (!a || !b) continue;
-    const ac = a.x + a.width / 2;
-    const bc = b.x + b.width / 2;
-    let out: Side;
-    let inn: Side;
-    if (b.x > a.x + a.width) [out, inn] = ['right', 'left'];
-    else if (b.x + b.width < a.x) [out, inn] = ['left', 'right'];
-    else [out, inn] = bc >= ac ? ['right', 'right'] : ['left', 'left'];
+    const [out, inn] = sides(a, b);
     plan.push({ e, a, b, out, in: inn });
-    slot(e.src, out, b.y + b.height / 2, `${e.id}|out`);
-    slot(e.dst, inn, a.y + a.height / 2, `${e.id}|in`);
+    slot(e.src, out, b, `${e.id}|out`);
+    slot(e.dst, inn, a, `${e.id}|in`);
   }
   const offset = new Map<string, number>();
   for (const l of slots.values()) {
     l.sort((x, y) => x.key - y.key || (x.id < y.id ? -1 : 1));
     l.forEach((s, i) => offset.set(s.id, (i + 1) / (l.length + 1)));
   }
+  const anchor = (box: Box, side: Side, f: number): [number, number] => {
+    switch (side) {
+      case 'left':
+        return [box.x, box.y + box.height * f];
+      case 'right':
+        return [box.x + box.width, box.y + box.height * f];
+      case 'top':
+        return [box.x + box.width * f, box.y];
+      case 'bottom':
+        return [box.x + box.width * f, box.y + box.height];
+    }
+  };
   const routes = new Map<string, Route>();
   for (const p of plan) {
-    const sx = p.out === 'right' ? p.a.x + p.a.width : p.a.x;
-    const sy = p.a.y + p.a.height * offset.get(`${p.e.id}|out`)!;
-    const tx = p.in === 'right' ? p.b.x + p.b.width : p.b.x;
-    const ty = p.b.y + p.b.height * offset.get(`${p.e.id}|in`)!;
-    const dx = Math.abs(tx - sx);
-    const bend = p.out === p.in ? 40 + Math.abs(ty - sy) * 0.15 : Math.max(30, dx * 0.45);
-    const c1x = sx + (p.out === 'right' ? bend : -bend);
-    const c2x = tx + (p.in === 'right' ? bend : -bend);
-    const at = (t: number) => ({ x: r1(bezierPoint(sx, c1x, c2x, tx, t)), y: r1(bezierPoint(sy, sy, ty, ty, t)) });
+    const [sx, sy] = anchor(p.a, p.out, offset.get(`${p.e.id}|out`)!);
+    const [tx, ty] = anchor(p.b, p.in, offset.get(`${p.e.id}|in`)!);
+    const along = p.out === 'left' || p.out === 'right' ? Math.abs(tx - sx) : Math.abs(ty - sy);
+    const bend = p.out === p.in ? 40 + along * 0.15 : Math.max(30, along * 0.45);
+    const c1x = sx + OUT[p.out][0] * bend;
+    const c1y = sy + OUT[p.out][1] * bend;
+    const c2x = tx + OUT[p.in][0] * bend;
+    const c2y = ty + OUT[p.in][1] * bend;
+    const at = (t: number) => ({ x: r1(bezierPoint(sx, c1x, c2x, tx, t)), y: r1(bezierPoint(sy, c1y, c2y, ty, t)) });
     const mid = at(0.5);
-    routes.set(p.e.id, { d: `M${r1(sx)},${r1(sy)} C${r1(c1x)},${r1(sy)} ${r1(c2x)},${r1(ty)} ${r1(tx)},${r1(ty)}`, labelX: mid.x, labelY: mid.y, at });
+    routes.set(p.e.id, { d: `M${r1(sx)},${r1(sy)} C${r1(c1x)},${r1(c1y)} ${r1(c2x)},${r1(c2y)} ${r1(tx)},${r1(ty)}`, labelX: mid.x, labelY: mid.y, at });
   }
   return routes;
 }
