@@ -143,6 +143,7 @@ async function measure(workloads: number): Promise<Row> {
     const warm = performance.now() - t0;
     const warmSteps = await milestones(page);
     const view = (await bodyData(page)).view;
+    const shown = await webview(page).locator('#status').innerText();
     const heapOpen = await heap(cdp);
 
     // The matrix: its size in the DOM, and a jump to the far corner (Ctrl+End) until the cell is there.
@@ -199,7 +200,7 @@ async function measure(workloads: number): Promise<Row> {
       scroll,
       cells,
       dom,
-      graph: `${view} by default; graph: ${graph}`,
+      graph: `${view} by default (${shown}); graph: ${graph}`,
       heap: `${mb(heapOpen - heapClosed)} open, ${mb(heapEdited - heapClosed)} after the edits`,
     };
   } catch (e) {
