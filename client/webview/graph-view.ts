@@ -196,7 +196,12 @@ export class GraphView {
       // Ports on every edge that is not "all ports" (red says that), when there are not too many.
       if (selected || touches || (labelAll && !e.conns.all)) wanted.push({ id: e.id, width: edgeLabel(e.conns).length * 6.2 + 10, height: 16, route: r, required: selected });
     }
-    const placed = placeLabels(wanted, layout.nodes.values());
+    // Labels keep off the nodes and off the namespace titles.
+    const titles = graph.groups.flatMap((g) => {
+      const b = layout.groups.get(g.id);
+      return b ? [{ x: b.x, y: b.y, width: Math.min(b.width, 30 + g.label.length * 7.5), height: 26 }] : [];
+    });
+    const placed = placeLabels(wanted, [...layout.nodes.values(), ...titles]);
     for (const l of wanted) {
       const at = placed.get(l.id);
       if (!at) continue;
