@@ -21,7 +21,7 @@ export { readConfigFile, checkConfig, mergeConfig, isExcluded, CONFIG_FILE, type
 export { fixAll, safeFixes, minimalEdit } from './fixes/fix-all';
 export { allowEgress, type AllowEgressOptions, type EgressDestination, type Mechanism } from './scaffold/allow-egress';
 export { hostPeer } from './reach/rules';
-export { egressPath, meshLegs, gatewayLegs, type EgressPath, type PathOutcome, type PathStep } from './mesh/paths';
+export { egressPath, meshLegs, gatewayLegs, gatewayHosts, type EgressPath, type PathOutcome, type PathStep } from './mesh/paths';
 export type { Mesh, GatewayDeployment } from './mesh/mesh';
 export { spanAt } from './model/anchor';
 export { routeThroughGateway, hostShortName, type GatewayProtocol, type GatewayStyle, type GatewayScaffoldOptions } from './scaffold/gateway';

@@ -10,7 +10,12 @@
 import type { Connection } from 'vscode-languageserver/node';
 import {
   ConnectionSet,
+  egressPath,
   explainPair,
+  gatewayHosts,
+  gatewayLegs,
+  meshLegs,
+  PortSet,
   IpRangeSet,
   parseCidr,
   PROTOCOLS,
@@ -21,8 +26,10 @@ import {
   type Reachability,
   type SourceRef,
   type Span,
+  type GatewayDeployment,
   type Workload,
 } from '../engine';
+import { isMeshed } from '../engine/mesh/mesh';
 import { nameSpan, spanAt } from '../engine/model/anchor';
 import type { Resource } from '../engine/model/resources';
 import { isRecord } from '../engine/model/resources';
@@ -128,7 +135,7 @@ function namedAddresses(a: Analysis, dir: 'egress' | 'ingress'): IpRangeSet {
 }
 
 /** `spec.egress[2].to[0].ipBlock.cidr` */
-function pathText(path: (string | number)[]): string {
+function pathText(path: ReadonlyArray<string | number>): string {
   return path.map((k, i) => (typeof k === 'number' ? `[${k}]` : i === 0 ? k : `.${k}`)).join('');
 }
 
@@ -237,6 +244,33 @@ export function reachabilityView(a: Analysis, lines: (uri: string) => LineIndex)
   for (const [role, parts] of [['dst', reach.externalDestinations], ['src', reach.externalSources]] as const) {
     for (const part of parts) if (part.kind === 'ip') nodeOfPeer.set(part, index.get(isNamed(part, role) ? `ip:${part.ips.toString()}` : INTERNET)!);
   }
+  // Host names (toFQDNs, Calico domains, ServiceEntries): destinations of their own.
+  const hostNode = (host: string): number => {
+    const id = `fqdn:${host}`;
+    let i = index.get(id);
+    if (i === undefined) {
+      index.set(id, (i = nodes.length));
+      nodes.push({ id, kind: 'fqdn', label: host });
+    }
+    return i;
+  };
+  for (const hp of reach.externalHosts) {
+    if (hp.kind !== 'host') continue;
+    nodeOfPeer.set(hp, hostNode(hp.host));
+    asDestination.set(`fqdn:${hp.host}`, hp);
+  }
+  // Egress gateways that route hosts: a node each, standing for their pods.
+  const mesh = a.model.mesh;
+  const gatewayNodes = new Map<GatewayDeployment, number>();
+  const routed = gatewayHosts(mesh).filter((g) => g.hosts.length > 0);
+  for (const { gateway } of routed) {
+    const id = `gateway:${gateway.label}`;
+    const def = gateway.istio[0]?.r ?? gateway.gwApi?.r;
+    index.set(id, nodes.length);
+    gatewayNodes.set(gateway, nodes.length);
+    workloads.set(id, gateway.workloads[0]);
+    nodes.push({ id, kind: 'gateway', label: gateway.label.split('/')[1] ?? gateway.label, namespace: gateway.namespace, location: def ? location(lines, def.uri, nameSpan(def)) : undefined });
+  }
 
   // Edges: one per pair of nodes (the internet's parts merge).
   const merged = new Map<string, { src: number; dst: number; conns: ConnectionSet; verdict: EdgeVerdict }>();
@@ -255,6 +289,30 @@ export function reachabilityView(a: Analysis, lines: (uri: string) => LineIndex)
     if (c.src.kind === 'workload') verdict = egressOpen.has(c.src.workload) ? 'unrestricted' : 'allowed';
     else verdict = c.dst.kind === 'workload' && !nodes[dst].ingressRestricted ? 'unrestricted' : 'allowed';
     merged.set(key, { src, dst, conns: c.conns, verdict });
+  }
+  // Traffic that meshed workloads send through an egress gateway: source → gateway → host. A direct edge to
+  // the host stays only where NetworkPolicy also allows it (the gateway can then be bypassed).
+  for (const { gateway, hosts } of routed) {
+    const gi = gatewayNodes.get(gateway)!;
+    for (const host of hosts) {
+      const hi = hostNode(host);
+      const legs = meshLegs(mesh, host, undefined).filter((l) => l.gateway === gateway);
+      const tcp = (ports: (number | undefined)[] | undefined) => (ports && ports.every((x) => x !== undefined) ? ConnectionSet.of('TCP', PortSet.of((ports as number[]).map((x) => [x, x] as const))) : ConnectionSet.of('TCP', PortSet.all));
+      let through = false;
+      for (const w of reach.workloads) {
+        if (gateway.workloads.includes(w) || !isMeshed(w, a.model.namespaces)) continue;
+        const p = egressPath(mesh, reach, w, host);
+        if (p.outcome !== 'via-gateway' || p.gateway !== gateway) continue;
+        through = true;
+        const key = `${index.get(w.id)!}>${gi}`;
+        const c = tcp(legs.map((l) => l.gatewayPort));
+        const have = merged.get(key);
+        if (have) have.conns = have.conns.union(c);
+        else merged.set(key, { src: index.get(w.id)!, dst: gi, conns: c, verdict: 'gateway' });
+      }
+      const onward = gatewayLegs(mesh, gateway, host);
+      if (through && onward.length > 0) merged.set(`${gi}>${hi}`, { src: gi, dst: hi, conns: tcp(legs.flatMap((l) => l.ports ?? [undefined])), verdict: 'gateway' });
+    }
   }
   const conns: ReachConns[] = [];
   const connsIndex = new Map<string, number>();
@@ -307,7 +365,7 @@ export function reachabilityResult(a: Analysis, lines: (uri: string) => LineInde
       if (w) focus = w.id;
     }
   }
-  const stats = { workloads: view.workloads.size, edges: view.edges.length, unrestrictedWorkloads: view.unrestrictedWorkloads };
+  const stats = { workloads: a.reach.workloads.length, edges: view.edges.length, unrestrictedWorkloads: view.unrestrictedWorkloads };
   const base = { revision, namespaces: view.namespaces, conns: view.conns, stats };
   const fi = focus === undefined ? undefined : view.index.get(focus);
   if (fi === undefined || view.nodes[fi].kind !== 'workload') return { ...base, nodes: view.nodes, edges: view.edges };
@@ -332,7 +390,7 @@ function refLink(lines: (uri: string) => LineIndex, ref: SourceRef): ExplainLink
   return { label: ref.label, location: location(lines, ref.uri, ref.span) };
 }
 
-function resourceLink(lines: (uri: string) => LineIndex, r: Resource, path: (string | number)[] = ['metadata', 'name'], label = kindName(r)): ExplainLink {
+function resourceLink(lines: (uri: string) => LineIndex, r: Resource, path: ReadonlyArray<string | number> = ['metadata', 'name'], label = kindName(r)): ExplainLink {
   return { label, location: location(lines, r.uri, spanAt(r, path)) };
 }
 
@@ -408,6 +466,25 @@ export function explain(a: Analysis, lines: (uri: string) => LineIndex, params: 
   const conns = e.allowed.toString();
   if (e.allowed.isEmpty) return { title, summary: 'No connections are allowed.', conns, sections };
   let summary = `Allowed: ${conns}.`;
+  if (edge?.verdict === 'gateway') {
+    // Through the mesh: every host this source sends through the gateway (or the one host it is forwarded to).
+    const mesh = a.model.mesh;
+    const dstNode = view.nodes[di];
+    const srcW = src.kind === 'workload' ? src.workload : undefined;
+    const items: ExplainItem[] = [];
+    if (dstNode.kind === 'gateway' && srcW) {
+      for (const e of view.edges.filter((x) => x.src === di)) {
+        const p = egressPath(mesh, reach, srcW, view.nodes[e.dst].label);
+        items.push({ text: p.summary, tone: 'allow', links: [] }, ...pathItems(lines, p.steps));
+      }
+      summary = `Through the egress gateway: ${conns} from ${srcW.id} to the gateway, which forwards it.`;
+    } else if (dstNode.kind === 'fqdn') {
+      const gw = mesh.deployments.find((d) => `gateway:${d.label}` === params.src);
+      if (gw) for (const l of gatewayLegs(mesh, gw, dstNode.label)) items.push({ text: l.text, tone: 'allow', links: [resourceLink(lines, l.resource, l.path, `${kindName(l.resource)}, ${pathText(l.path)}`)] });
+      summary = `The egress gateway forwards ${dstNode.label}.`;
+    }
+    sections.unshift({ heading: 'Mesh path', items });
+  }
   if (edge?.verdict === 'unrestricted' && src.kind === 'workload') {
     summary = `Unrestricted: ${conns}, because no policy restricts the egress of ${src.workload.id}.`;
     sections.unshift({ heading: 'Why this is a risk', items: unrestrictedItems(a, lines, src.workload) });
@@ -417,6 +494,38 @@ export function explain(a: Analysis, lines: (uri: string) => LineIndex, params: 
   return { title, summary, verdict: edge?.verdict, conns, sections };
 }
 
+/** The steps of a mesh path as explanation items, each linked to its YAML. */
+function pathItems(lines: (uri: string) => LineIndex, steps: readonly { text: string; resource: Resource; path: ReadonlyArray<string | number> }[]): ExplainItem[] {
+  return steps.map((st) => ({ text: st.text, tone: 'info' as const, links: [resourceLink(lines, st.resource, st.path, `${kindName(st.resource)}, ${pathText(st.path)}`)] }));
+}
+
+/** An egress gateway or a host name: what configures it, and who reaches it. */
+function explainMeshNode(a: Analysis, lines: (uri: string) => LineIndex, view: ReachabilityView, node: ReachNode, into: ReachEdge[], out: ReachEdge[]): ExplainResult {
+  const mesh = a.model.mesh;
+  const sections: ExplainSection[] = [];
+  const from = into.map((e) => ({ text: view.nodes[e.src].id, tone: (e.verdict === 'unrestricted' ? 'risk' : e.verdict === 'gateway' ? 'allow' : 'allow') as ExplainItem['tone'], conns: view.conns[e.conns].text, links: [] }));
+  if (node.kind === 'gateway') {
+    const gw = mesh.deployments.find((d) => `gateway:${d.label}` === node.id);
+    const config = gw ? [...gw.istio.map((g) => g.r), ...(gw.gwApi ? [gw.gwApi.r] : [])] : [];
+    sections.push({ heading: 'Configured by', items: config.map((r) => ({ text: kindName(r), tone: 'info' as const, links: [resourceLink(lines, r)] })) });
+    const hosts = out.map((e) => view.nodes[e.dst].label);
+    sections.push({ heading: 'Routes onward to', items: hosts.flatMap((h) => (gw ? gatewayLegs(mesh, gw, h) : []).map((l) => ({ text: l.text, tone: 'allow' as const, links: [resourceLink(lines, l.resource, l.path, `${kindName(l.resource)}, ${pathText(l.path)}`)] }))) });
+    sections.push({ heading: 'Traffic from', items: from });
+    return {
+      title: `egress gateway ${gw?.label ?? node.label}`,
+      summary: `${gw?.assumed ? 'Installed by Istio (not in the workspace); ' : ''}routes ${hosts.length} host${hosts.length === 1 ? '' : 's'} for ${into.length} workload${into.length === 1 ? '' : 's'}.`,
+      verdict: 'gateway',
+      sections,
+    };
+  }
+  const host = node.label;
+  const entries = mesh.serviceEntries.filter((e) => e.hosts.some((h) => h.value.toLowerCase() === host));
+  sections.push({ heading: 'Registered by', items: entries.map((e) => ({ text: kindName(e.r), tone: 'info' as const, links: [resourceLink(lines, e.r)] })) });
+  sections.push({ heading: 'Reached from', items: from });
+  const direct = into.filter((e) => e.verdict !== 'gateway').length;
+  return { title: host, summary: `A host outside the cluster, reached from ${into.length} node${into.length === 1 ? '' : 's'}${direct > 0 ? ` (${direct} directly)` : ''}.`, sections };
+}
+
 function explainNode(a: Analysis, lines: (uri: string) => LineIndex, view: ReachabilityView, id: string): ExplainResult {
   const reach = a.reach;
   const i = view.index.get(id);
@@ -424,6 +533,7 @@ function explainNode(a: Analysis, lines: (uri: string) => LineIndex, view: Reach
   const node = view.nodes[i];
   const out = view.edges.filter((e) => e.src === i);
   const into = view.edges.filter((e) => e.dst === i);
+  if (node.kind === 'gateway' || node.kind === 'fqdn') return explainMeshNode(a, lines, view, node, into, out);
   const w = view.workloads.get(id);
   if (w) {
     const r = w.resources[0];
