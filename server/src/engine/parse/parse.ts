@@ -1,6 +1,7 @@
 import { parseAllDocuments, visit, type Alias, type Document } from 'yaml';
 import type { SourceFile, Span } from '../types';
 import { MAX_NESTING, nestingBeyond } from './depth';
+import { aliasExpansion, ALIAS_EXPANSION_FLOOR } from './aliases';
 
 export interface ParseProblem {
   span: Span;
@@ -122,6 +123,16 @@ function toParsedDocument(doc: Document.Parsed, index: number, text: string, opt
       message: 'The YAML nests too deeply to be read from here on (the parser ran out of stack); flatten it, or split the document.',
       code: 'RESOURCE_EXHAUSTION',
     });
+  }
+  const expansion = aliasExpansion(doc);
+  if (expansion.over) {
+    const r = expansion.over.range;
+    errors.push({
+      span: r ? { start: r[0], end: r[1] } : { start: doc.range[0], end: doc.range[0] },
+      message: `Too many alias expansions (more than ${Math.max(expansion.own, ALIAS_EXPANSION_FLOOR)} nodes added: this document of ${expansion.own} nodes would become ${expansion.expanded > 1e9 ? 'over a billion' : expansion.expanded}): it looks like an alias bomb and is not analysed.`,
+      code: 'ALIAS_LIMIT',
+    });
+    return { index, span: { start: doc.range[0], end: doc.range[2] }, doc, value: undefined, errors };
   }
   let value: unknown;
   try {

@@ -45,7 +45,21 @@ function allowedBy(rule: CompiledRule, peer: Peer): ConnectionSet {
  * A rule with selector peers also reaches pods the workspace does not hold: unless the workspace is
  * complete, only rules open to every peer can cover it for those.
  */
-function redundant(ctx: RuleContext, rule: CompiledRule, others: CompiledRule[], selectorPeers: boolean): boolean {
+/**
+ * How many (rule, destination) pairs one analysis may compare. The comparison grows with the cube of the
+ * number of rules in force; a policy with a thousand rules (a few dozen kilobytes, or a few aliases) would
+ * otherwise hold the analysis for minutes. Past the budget, the remaining rules are not judged.
+ */
+const PAIR_BUDGET = 1_000_000;
+
+interface Budget {
+  left: number;
+}
+
+function redundant(ctx: RuleContext, rule: CompiledRule, others: CompiledRule[], selectorPeers: boolean, budget: Budget): boolean {
+  const cost = (others.length + 1) * (ctx.reach.externalDestinations.length + ctx.model.workloads.length + 2);
+  if (cost > budget.left) return false;
+  budget.left -= cost;
   if (selectorPeers && !ctx.config.assumeCompleteWorkspace) {
     const mine = rule.ports.hasNamedPorts ? ConnectionSet.all : rule.ports.numeric;
     let theirs = ConnectionSet.none;
@@ -79,10 +93,11 @@ export const el114 = defineRule({
   check(ctx) {
     const out: RawFinding[] = [];
     const byPolicy = new Map<CompiledNetpol, Set<number>>();
+    const budget: Budget = { left: PAIR_BUDGET };
     for (const c of ctx.reach.policies.netpols) {
       if (!c.policy.affects.egress) continue;
       c.rules.egress.forEach((rule, i) => {
-        const everywhere = othersFor(ctx, c, rule).every((others) => redundant(ctx, rule, others, hasSelectors(c, rule)));
+        const everywhere = othersFor(ctx, c, rule).every((others) => redundant(ctx, rule, others, hasSelectors(c, rule), budget));
         if (!everywhere) return;
         let set = byPolicy.get(c);
         if (!set) byPolicy.set(c, (set = new Set()));
@@ -96,7 +111,7 @@ export const el114 = defineRule({
         const rule = c.rules.egress[i];
         const earlier = all.filter((k) => k < i).map((k) => c.rules.egress[k]);
         const keepers = c.rules.egress.filter((r, k) => k !== i && !all.slice(all.indexOf(i) + 1).includes(k));
-        if (earlier.length > 0 && !redundantForAll(ctx, c, rule, keepers)) continue;
+        if (earlier.length > 0 && !redundantForAll(ctx, c, rule, keepers, budget)) continue;
         const idx = rule.origin.ruleIndex;
         out.push({
           uri: c.policy.resource.uri,
@@ -170,8 +185,8 @@ function othersFor(ctx: RuleContext, c: CompiledNetpol, rule: CompiledRule, keep
   return [...groups.values()].map((applied) => applied.flatMap((x) => (x === c ? own : x.rules.egress)));
 }
 
-function redundantForAll(ctx: RuleContext, c: CompiledNetpol, rule: CompiledRule, keepers: CompiledRule[]): boolean {
-  return othersFor(ctx, c, rule, keepers).every((others) => redundant(ctx, rule, others, hasSelectors(c, rule)));
+function redundantForAll(ctx: RuleContext, c: CompiledNetpol, rule: CompiledRule, keepers: CompiledRule[], budget: Budget): boolean {
+  return othersFor(ctx, c, rule, keepers).every((others) => redundant(ctx, rule, others, hasSelectors(c, rule), budget));
 }
 
 function hasSelectors(c: CompiledNetpol, rule: CompiledRule): boolean {
