@@ -201,6 +201,16 @@ export async function layoutGraph(g: Graph, previous?: Layout, direction: FlowDi
     seen.add(k);
     edges.push({ id: `t${edges.length}`, sources: [a], targets: [b] });
   }
+  // Every item before the outside, so that it is a layer of its own on the far edge (these edges only
+  // order the layers; they are not drawn).
+  const outside = `group:${EXTERNAL_GROUP}`;
+  if (children.some((c) => c.id === outside)) {
+    for (const c of children) {
+      if (c.id === outside || seen.has(`${c.id}>${outside}`)) continue;
+      seen.add(`${c.id}>${outside}`);
+      edges.push({ id: `t${edges.length}`, sources: [c.id], targets: [outside] });
+    }
+  }
   const rootGraph: ElkNode = { id: 'root', layoutOptions: { ...BASE, 'elk.direction': direction, 'elk.padding': `[top=${MARGIN},left=${MARGIN},bottom=${MARGIN},right=${MARGIN}]`, 'elk.layered.spacing.nodeNodeBetweenLayers': direction === 'DOWN' ? '80' : '130', 'elk.spacing.nodeNode': '36' }, children, edges };
   const root = await (await elk()).layout(rootGraph);
   const nodes = new Map<string, Box>();
