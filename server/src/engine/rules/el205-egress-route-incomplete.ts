@@ -7,6 +7,13 @@ import { deploymentOfGateway, deploymentOfService, gatewayByRef, isExternalHost,
 import { gatewayLegs, meshLegs } from '../mesh/paths';
 import { resourceAt } from './lookup';
 import { defineRule, type RawFinding } from './rule';
+import { kindName, relatedTo } from './mesh-refs';
+import type { RelatedInfo } from '../types';
+
+/** Related information: the resources that configure a gateway. */
+function gatewayRelated(gw: GatewayDeployment): RelatedInfo[] {
+  return [...gw.istio.map((g) => g.r), ...(gw.gwApi ? [gw.gwApi.r] : [])].slice(0, 2).map((r) => relatedTo(r, `${kindName(r)} configures egress gateway ${gw.label}`));
+}
 
 /** The Istio Gateway resources of a deployment that a VirtualService in `ns` can name, as it would name them. */
 function gatewayRefFor(mesh: Mesh, gw: GatewayDeployment, ns: string, bound: string[]): string | undefined {
@@ -47,6 +54,7 @@ export const el205 = defineRule({
                 uri: vs.r.uri,
                 span: spanAt(vs.r, d.hostPath),
                 message: `Traffic for ${h.value} is sent to egress gateway ${gw.label}${port ? ` on port ${port}` : ''}, but no route on the gateway forwards ${h.value}: every request fails there. Add the gateway leg.`,
+                related: gatewayRelated(gw),
                 data: ref ? { leg: 'gateway', protocol: route.protocol, host: h.value, port: port ?? null, gateway: ref } : undefined,
               });
             }
@@ -70,6 +78,7 @@ export const el205 = defineRule({
                 uri: vs.r.uri,
                 span: spanAt(vs.r, h.path),
                 message: `${h.value} is routed from egress gateway ${gw.label} onward, but no mesh route sends ${h.value} from the sidecars to ${svc ?? 'the gateway'}: the traffic goes direct and the gateway is never used. Add the mesh leg.`,
+                related: gatewayRelated(gw),
                 data: svc ? { leg: 'mesh', protocol: route.protocol, host: h.value, port: port ?? d.port ?? null, service: svc } : undefined,
               });
             }
@@ -87,7 +96,7 @@ export const el205 = defineRule({
             if (!gw || !se) continue;
             for (const h of se.hosts) {
               if (gatewayLegs(mesh, gw, h.value, b.port).length > 0) continue;
-              out.push({ uri: route.r.uri, span: spanAt(route.r, [...b.path, 'name']), message: `Traffic for ${h.value} is sent to egress gateway ${gw.label}, but no route attached to that Gateway forwards ${h.value}: every request fails there. Add the gateway leg (a route on the Gateway with a Hostname backend).` });
+              out.push({ uri: route.r.uri, span: spanAt(route.r, [...b.path, 'name']), message: `Traffic for ${h.value} is sent to egress gateway ${gw.label}, but no route attached to that Gateway forwards ${h.value}: every request fails there. Add the gateway leg (a route on the Gateway with a Hostname backend).`, related: gatewayRelated(gw) });
             }
           }
         } else if (p.group === GATEWAY_API && p.kind === 'Gateway') {
@@ -96,7 +105,7 @@ export const el205 = defineRule({
           for (const b of route.backendRefs) {
             if (b.kind !== 'Hostname' || b.group !== ISTIO_NETWORKING) continue;
             if (meshLegs(mesh, b.name, undefined).some((l) => l.gateway === gw)) continue;
-            out.push({ uri: route.r.uri, span: spanAt(route.r, [...p.path, 'name']), message: `${b.name} is forwarded by Gateway ${p.namespace}/${p.name}, but no route sends ${b.name} from the sidecars to ${gw.serviceHosts[0]}: the traffic goes direct and the gateway is never used. Add the mesh leg (a route with the ServiceEntry as parent).` });
+            out.push({ uri: route.r.uri, span: spanAt(route.r, [...p.path, 'name']), message: `${b.name} is forwarded by Gateway ${p.namespace}/${p.name}, but no route sends ${b.name} from the sidecars to ${gw.serviceHosts[0]}: the traffic goes direct and the gateway is never used. Add the mesh leg (a route with the ServiceEntry as parent).`, related: gatewayRelated(gw) });
           }
         }
       });
