@@ -21,6 +21,9 @@ interface Item {
   id: string;
 }
 
+/** Up to this many nodes, the graph is laid out both ways and drawn the way that shows it larger. */
+const BOTH_WAYS = 80;
+
 /** Show labels on every edge up to this many edges (always on the selected one). */
 const LABEL_LIMIT = 60;
 
@@ -29,6 +32,10 @@ export class GraphView {
   private readonly svg: SVGSVGElement;
   private readonly viewport: SVGGElement;
   private layout?: Layout;
+  /** The last layout of each direction (each is reused while its nodes stay the same). */
+  private layouts: Partial<Record<FlowDirection, Layout>> = {};
+  /** The graph most recently asked for (a render in progress may not have drawn it yet). */
+  private wanted?: { graph: Graph; selection?: Selection };
   private graph?: Graph;
   private items: Item[] = [];
   private active = 0;
@@ -48,10 +55,14 @@ export class GraphView {
     this.installPanZoom();
     this.svg.addEventListener('keydown', (e) => this.onKey(e));
     new ResizeObserver(() => {
-      if (!this.layout || !this.graph) return;
-      // Turned from wide to tall or back: the picture flows the other way.
-      if (!this.layout.key.startsWith(`${this.direction()}|`)) {
-        void this.render(this.graph, this.selection);
+      if (!this.layout || !this.wanted) return;
+      // Another shape may suit the other direction better (both layouts are kept: no new layout runs).
+      if (this.wanted.graph.nodes.length <= BOTH_WAYS || !this.layout.key.startsWith(`${this.guess()}|`)) {
+        void this.render(this.wanted.graph, this.wanted.selection).then(() => {
+          if (this.userMoved) return;
+          this.fit();
+          this.applyView();
+        });
         return;
       }
       if (this.userMoved) return;
@@ -63,7 +74,8 @@ export class GraphView {
   /** Draw a graph; resolves once it is in the DOM. Nodes keep their places when only edges changed. */
   async render(graph: Graph, selection?: Selection): Promise<void> {
     const gen = ++this.generation;
-    const layout = await layoutGraph(graph, this.layout, this.direction());
+    this.wanted = { graph, selection };
+    const layout = await this.arrange(graph);
     if (gen !== this.generation) return; // a newer render started meanwhile
     const moved = this.layout?.key !== layout.key;
     this.layout = layout;
@@ -76,10 +88,33 @@ export class GraphView {
     this.applyView();
   }
 
-  /** Tall panels (beside an editor) flow top to bottom, wide ones left to right. */
-  private direction(): FlowDirection {
+  private size(): { width: number; height: number } {
     const { width, height } = this.root.getBoundingClientRect();
-    return width > 0 && height > width * 1.1 ? 'DOWN' : 'RIGHT';
+    return width > 0 && height > 0 ? { width, height } : { width: 800, height: 600 };
+  }
+
+  /** Tall panels flow top to bottom, wide ones left to right. */
+  private guess(): FlowDirection {
+    const { width, height } = this.size();
+    return height > width * 1.1 ? 'DOWN' : 'RIGHT';
+  }
+
+  /**
+   * The layout to draw. A large graph flows the way the panel's shape suggests. A small one flows the
+   * way it already does (at first, the way the shape suggests), and is also laid out the other way and
+   * drawn that way when that shows it clearly larger (by a quarter): an edit does not turn the picture
+   * around, a panel made much taller or wider does.
+   */
+  private async arrange(graph: Graph): Promise<Layout> {
+    const small = graph.nodes.length <= BOTH_WAYS;
+    const preferred = (small ? (this.layout?.key.split('|')[0] as FlowDirection | undefined) : undefined) ?? this.guess();
+    const first = (this.layouts[preferred] = await layoutGraph(graph, this.layouts[preferred], preferred));
+    if (!small) return first;
+    const other: FlowDirection = preferred === 'RIGHT' ? 'DOWN' : 'RIGHT';
+    const second = (this.layouts[other] = await layoutGraph(graph, this.layouts[other], other));
+    const { width, height } = this.size();
+    const scale = (l: Layout) => Math.min(1.2, width / Math.max(1, l.width), height / Math.max(1, l.height));
+    return scale(second) >= scale(first) * 1.25 ? second : first;
   }
 
   get currentLayout(): Layout | undefined {
@@ -88,6 +123,7 @@ export class GraphView {
 
   setSelection(sel: Selection | undefined): void {
     this.selection = sel;
+    if (this.wanted) this.wanted.selection = sel;
     if (this.graph) this.draw();
   }
 
