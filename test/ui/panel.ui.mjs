@@ -9,7 +9,8 @@ import { createHarness, screenshot, artifactsDir } from './harness.mjs';
 import { goToLine, openFile, openWorkbench, runCommand } from './workbench.mjs';
 
 const T = 30_000;
-const wb = await openWorkbench({ settings: { 'workbench.colorTheme': 'Default Light Modern', 'workbench.secondarySideBar.defaultVisibility': 'hidden' } });
+// A large window: the panel opens beside the editor, and both stay readable in the screenshots.
+const wb = await openWorkbench({ viewport: { width: 1920, height: 1080 }, settings: { 'workbench.colorTheme': 'Default Light Modern', 'workbench.secondarySideBar.defaultVisibility': 'hidden' } });
 const { page } = wb;
 const h = createHarness('panel', () => page);
 
@@ -81,13 +82,6 @@ async function shootPanel(file) {
   console.log(`       screenshot: test/artifacts/${file}`);
 }
 
-/** The panel's own editor group, maximized, so that the screenshots show it large. */
-async function maximizePanel() {
-  await page.locator('.tab', { hasText: 'Egress Reachability' }).first().click();
-  await runCommand(page, 'View: Toggle Maximize Editor Group');
-  await page.locator('.tab', { hasText: 'foo-deny-egress.yaml' }).first().waitFor({ state: 'hidden', timeout: T });
-}
-
 try {
   await h.test('Show Reachability opens the panel on the examples, drawn as a graph', async () => {
     await openFile(page, 'payments.yaml');
@@ -126,6 +120,11 @@ try {
     await screenshot(page, 'panel-1-explained.png');
   });
 
+  await h.test('screenshots: the unrestricted edge and its explanation, light theme (the README picture)', async () => {
+    await panel.locator('#explain .explain-title', { hasText: `${FOO} → internet` }).waitFor({ timeout: T });
+    await shootPanel('panel-unrestricted-light.png');
+  });
+
   await h.test('its link opens the policy at the exact line', async () => {
     await panel.locator('#explain a.source-link', { hasText: 'spec.policyTypes' }).click();
     await page.locator('.tab.active', { hasText: 'foo-deny-egress.yaml' }).waitFor({ timeout: T });
@@ -149,7 +148,6 @@ try {
   });
 
   await h.test('screenshots: the graph in the light theme', async () => {
-    await maximizePanel();
     await clickEdge(WEB, 'internet');
     await panel.locator('#explain .explain-title', { hasText: `${WEB} → internet` }).waitFor({ timeout: T });
     await shootPanel('panel-graph-light.png');
@@ -162,13 +160,13 @@ try {
     await panel.locator('body[data-view="matrix"]').waitFor({ timeout: T });
     const cell = panel.locator('.mx-cell.verdict-allowed[aria-label^="payments/ledger to payments/postgres"]');
     if ((await cell.innerText()).trim() !== '5432') throw new Error(`ledger -> postgres cell: ${await cell.innerText()}`);
-    await panel.locator('.mx-cell.verdict-unrestricted[aria-label^="shop/web to internet"]').waitFor({ timeout: T });
-    if ((await panel.locator('.mx-cell[aria-label^="shop/foo to internet"]').innerText()).trim() !== '') throw new Error('foo -> internet should be empty now');
-    // Keyboard: into the grid, to the last cell (web -> internet), Enter explains it.
+    // Keyboard: into the grid, to the last cell (web -> internet; the grid scrolls to it), Enter explains it.
     await grid.focus();
     await page.keyboard.press('Control+End');
     const active = await panel.locator(':focus').getAttribute('aria-label');
     if (!active?.startsWith('shop/web to internet')) throw new Error(`focus is on: ${active}`);
+    await panel.locator('.mx-cell.verdict-unrestricted:focus', { hasText: 'all' }).waitFor({ timeout: T });
+    if ((await panel.locator('.mx-cell[aria-label^="shop/foo to internet"]').innerText()).trim() !== '') throw new Error('foo -> internet should be empty now');
     await page.keyboard.press('Enter');
     await panel.locator('#explain .explain-title', { hasText: `${WEB} → internet` }).waitFor({ timeout: T });
     // Fold the namespace shop from its row header with the keyboard.
@@ -183,15 +181,17 @@ try {
     await shootPanel('panel-matrix-light.png');
   });
 
-  await h.test('screenshots: graph and matrix in the dark theme', async () => {
+  await h.test('screenshots: graph and matrix in the dark theme, the graph in high contrast', async () => {
     await theme('Dark Modern', 'vscode-dark');
     await shootPanel('panel-matrix-dark.png');
     await panel.locator('#view-graph').click();
     await panel.locator('body[data-view="graph"]').waitFor({ timeout: T });
     await edge(WEB, 'internet').waitFor({ state: 'attached', timeout: T });
     await shootPanel('panel-graph-dark.png');
+    await theme('Dark High Contrast', 'vscode-high-contrast');
+    await edge(WEB, 'internet').waitFor({ state: 'attached', timeout: T });
+    await shootPanel('panel-graph-high-contrast.png');
     await theme('Light Modern', 'vscode-light');
-    await runCommand(page, 'View: Toggle Maximize Editor Group');
   });
 
   await h.test('filters: only unrestricted, port, namespace, text', async () => {
