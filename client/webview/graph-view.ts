@@ -137,7 +137,9 @@ export class GraphView {
     const edgesLayer = s('g', { class: 'edges' });
     const nodesLayer = s('g', { class: 'nodes' });
     const labelsLayer = s('g', { class: 'edge-labels' });
-    this.viewport.append(groupsLayer, edgesLayer, nodesLayer, labelsLayer);
+    // Namespace titles above the edges (with a halo), so that lines passing by never hide them.
+    const titlesLayer = s('g', { class: 'group-titles' });
+    this.viewport.append(groupsLayer, edgesLayer, titlesLayer, nodesLayer, labelsLayer);
     const sel = this.selection;
     const selectedNode = sel?.kind === 'node' ? sel.id : sel?.kind === 'namespace' ? `ns:${sel.name}` : undefined;
     const selectedEdge = sel?.kind === 'edge' ? `${sel.src}\u2192${sel.dst}` : undefined;
@@ -155,16 +157,16 @@ export class GraphView {
         tabindex: external ? undefined : '-1',
         'data-namespace': external ? undefined : group.label,
       });
-      g.append(
-        s('rect', { class: 'group-box', width: box.width, height: box.height, rx: 6 }),
-        s('text', { class: 'group-label', x: 12, y: 19 }, `${external ? '' : '▾ '}${ellipsize(group.label, Math.floor((box.width - 30) / 7))}`),
-        s('title', {}, external ? 'outside the cluster' : `namespace ${group.label} (click to fold)`),
-      );
+      const tip = external ? 'outside the cluster' : `namespace ${group.label} (click to fold)`;
+      g.append(s('rect', { class: 'group-box', width: box.width, height: box.height, rx: 6 }), s('title', {}, tip));
+      const title = s('text', { class: `group-label${external ? ' external' : ''}`, x: box.x + 12, y: box.y + 19, 'aria-hidden': 'true' }, `${external ? '' : '▾ '}${ellipsize(group.label, Math.floor((box.width - 30) / 7))}`, s('title', {}, tip));
+      titlesLayer.appendChild(title);
       if (!external) {
         g.addEventListener('click', (e) => {
           if ((e.target as Element).closest('.node')) return;
           this.cb.toggleNamespace(group.label);
         });
+        title.addEventListener('click', () => this.cb.toggleNamespace(group.label));
         this.items.push({ el: g, kind: 'group', id: `group:${group.label}` });
       }
       groupsLayer.appendChild(g);
@@ -419,7 +421,7 @@ export class GraphView {
     const clone = this.svg.cloneNode(true) as SVGSVGElement;
     const live = [this.svg, ...Array.from(this.svg.querySelectorAll('*'))];
     const copies = [clone, ...Array.from(clone.querySelectorAll('*'))];
-    const props = ['fill', 'stroke', 'stroke-width', 'stroke-dasharray', 'opacity', 'font-size', 'font-family', 'font-weight', 'fill-opacity', 'stroke-opacity'];
+    const props = ['fill', 'stroke', 'stroke-width', 'stroke-dasharray', 'stroke-linejoin', 'paint-order', 'opacity', 'font-size', 'font-family', 'font-weight', 'fill-opacity', 'stroke-opacity'];
     live.forEach((el, i) => {
       const cs = getComputedStyle(el);
       const copy = copies[i];
