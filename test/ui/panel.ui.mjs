@@ -225,6 +225,21 @@ try {
     if (!md.includes('| shop/web\\[Deployment\\] | internet | All Connections | unrestricted (no egress policy) |')) throw new Error(md);
   });
 
+  await h.test('export: the graph as SVG and as PNG (drawn through the page\'s own canvas, under its CSP)', async () => {
+    for (const format of ['svg', 'png']) {
+      await panel.locator('#export-format').selectOption(format);
+      await panel.locator('#export').click();
+      await page.locator('.quick-input-widget input').waitFor({ timeout: T });
+      await page.keyboard.press('Enter');
+      await panel.locator('#notice', { hasText: `Exported to reachability.${format}` }).waitFor({ timeout: T });
+    }
+    const svg = readFileSync(path.join(wb.ws, 'reachability.svg'), 'utf8');
+    if (!svg.startsWith('<svg') || !svg.includes('>internet<') || svg.includes('var(--')) throw new Error(`not a standalone SVG of the graph: ${svg.slice(0, 300)}`);
+    const png = readFileSync(path.join(wb.ws, 'reachability.png'));
+    if (png.subarray(1, 4).toString() !== 'PNG' || png.length < 2000) throw new Error(`not a PNG (${png.length} bytes)`);
+    writeFileSync(path.join(artifactsDir, 'panel-export.png'), png); // to look at
+  });
+
   await h.test('the panel comes back as it was after a window reload (serializer and state)', async () => {
     await panel.locator('#view-matrix').click();
     await panel.locator('body[data-view="matrix"]').waitFor({ timeout: T });
