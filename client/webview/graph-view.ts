@@ -131,6 +131,8 @@ export class GraphView {
     const graph = this.graph!;
     const layout = this.layout!;
     const activeId = this.items[this.active]?.id;
+    // Redrawing replaces every element: whoever had the keyboard focus in the picture keeps it.
+    const hadFocus = this.viewport.contains(document.activeElement);
     clear(this.viewport);
     this.items = [];
     const groupsLayer = s('g', { class: 'groups' });
@@ -255,6 +257,7 @@ export class GraphView {
     this.active = again >= 0 ? again : 0;
     this.items.forEach((it, i) => it.el.setAttribute('tabindex', i === this.active ? '0' : '-1'));
     this.svg.setAttribute('tabindex', this.items.length === 0 ? '0' : '-1');
+    if (hadFocus) this.focusActive();
     this.svg.setAttribute('aria-label', `Reachability graph: ${graph.nodes.length} nodes, ${graph.edges.length} edges. Arrow keys move between them, Enter selects, plus and minus zoom.`);
   }
 

@@ -5,6 +5,7 @@
 // Screenshots of the graph and the matrix, light and dark, land in test/artifacts/.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { createHarness, screenshot, artifactsDir } from './harness.mjs';
 import { goToLine, openFile, openWorkbench, runCommand } from './workbench.mjs';
 
@@ -312,6 +313,56 @@ try {
     await screenshot(page, 'panel-hostile.png');
     if (dialogs.length > 0) throw new Error(`dialogs opened: ${dialogs.join(', ')}`);
     if (consoleErrors.length > 0) throw new Error(`console errors:\n${consoleErrors.join('\n')}`);
+  });
+
+  await h.test('keyboard only: Tab into the graph, arrows to the unrestricted edge, Enter explains it, Tab and Enter open its rule', async () => {
+    await panel.locator('#view-graph').focus();
+    await page.keyboard.press('Enter');
+    await panel.locator('body[data-view="graph"]').waitFor({ timeout: T });
+    const focused = () => panel.locator(':focus').evaluate((el) => `${el.closest('#graph') ? 'graph' : el.closest('#explain') ? 'explain' : 'toolbar'}|${el.getAttribute('aria-label') ?? el.textContent}`);
+    for (let i = 0; !(await focused()).startsWith('graph|'); i++) {
+      if (i === 30) throw new Error(`Tab never reaches the graph (last: ${await focused()})`);
+      await page.keyboard.press('Tab');
+    }
+    for (let i = 0; !(await focused()).startsWith('graph|shop/web to internet:'); i++) {
+      if (i === 300) throw new Error('the arrows never reach the edge shop/web -> internet');
+      await page.keyboard.press('ArrowRight');
+    }
+    await page.keyboard.press('Enter');
+    await panel.locator('#explain .explain-title', { hasText: `${WEB} → internet` }).waitFor({ timeout: T });
+    await page.keyboard.press('Tab');
+    const link = await focused();
+    if (!link.startsWith('explain|Deployment shop/web — foo-deny-egress.yaml:53')) throw new Error(`Tab after the graph lands on: ${link}`);
+    await page.keyboard.press('Enter');
+    await page.locator('.tab.active', { hasText: 'foo-deny-egress.yaml' }).waitFor({ timeout: T });
+    await page.locator('.statusbar-item', { hasText: 'Ln 53, Col 9' }).first().waitFor({ timeout: T });
+  });
+
+  await h.test('forged messages from the webview are refused by the host: files it did not show, malformed messages', async () => {
+    // What a subverted panel script could send: messages through the webview's own channel to the host.
+    const outer = page.frames().find((f) => f.url().includes('/webview/browser/pre/index.html') && f.childFrames().length > 0);
+    if (!outer) throw new Error('no webview frame');
+    const forge = (message) => outer.evaluate((m) => window.__vscode_post_message__('onmessage', { message: m }), message);
+    const top = { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
+    const outside = pathToFileURL('/etc/hostname').toString();
+    const climbing = `${pathToFileURL(wb.ws)}/shop/../../../../etc/hostname`;
+    // A file of the workspace, but not one the server named to the panel.
+    const unnamed = pathToFileURL(path.join(wb.ws, 'reachability.md')).toString();
+    for (const uri of [outside, climbing, unnamed]) {
+      await forge({ type: 'open', location: { uri, range: top } });
+      await panel.locator('#notice', { hasText: `Refused to open ${uri}` }).waitFor({ timeout: T });
+    }
+    await forge({ type: 'open', location: { uri: 42 } });
+    await forge({ type: 'export', format: 'md', fileName: '../../../.bashrc', content: 'x', encoding: 'utf8' });
+    await forge({ type: 'runCommand', command: 'workbench.action.terminal.new' });
+    // The panel's own messages still work, and come after the forged ones: a link opens its file.
+    await page.locator('.tab', { hasText: 'payments.yaml' }).first().click();
+    await panel.locator('#explain a.source-link').first().click();
+    await page.locator('.tab.active', { hasText: 'foo-deny-egress.yaml' }).waitFor({ timeout: T });
+    const opened = await page.locator('.tab').allInnerTexts();
+    if (opened.some((t) => /hostname|reachability\.md|bashrc/.test(t))) throw new Error(`a forged message opened: ${opened.join(', ')}`);
+    if (await page.locator('.quick-input-widget').isVisible()) throw new Error('a forged export opened a save dialog');
+    if (await page.locator('.terminal-wrapper').count()) throw new Error('a forged message ran a command');
   });
 
   await h.test('no errors in the page', async () => {
