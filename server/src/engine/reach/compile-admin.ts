@@ -61,6 +61,7 @@ function actionOf(raw: unknown): Action | undefined {
 function peerMatch(list: unknown, index: WorkloadIndex): PeerMatch {
   const workloads = new Set<Workload>();
   let ips = IpRangeSet.empty;
+  const hosts: string[] = [];
   if (Array.isArray(list)) {
     for (const p of list) {
       if (!isRecord(p)) continue;
@@ -71,10 +72,11 @@ function peerMatch(list: unknown, index: WorkloadIndex): PeerMatch {
           if (c) ips = ips.union(c.set);
         }
       }
-      // `nodes` and `domainNames` name no workload or address range of the model.
+      // `domainNames` (egress): host names, destinations of their own. `nodes` name nothing the model holds.
+      if (Array.isArray(p.domainNames)) for (const d of p.domainNames) if (typeof d === 'string' && d.trim()) hosts.push(d.trim().toLowerCase());
     }
   }
-  return { any: false, workloads, ips };
+  return hosts.length > 0 ? { any: false, workloads, ips, hosts } : { any: false, workloads, ips };
 }
 
 function portSpecs(rule: Record<string, unknown>): PortSpec[] | undefined {

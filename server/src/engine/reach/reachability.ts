@@ -221,6 +221,7 @@ export class Reachability {
         }
       }
     }
+    for (const c of admin) for (const r of c.rules.egress) for (const h of r.peers.hosts ?? []) if (h !== '*') hosts.add(h);
     // Hosts the mesh registers as external are destinations too: one destination per name, whoever names it.
     for (const se of model.mesh.serviceEntries) {
       if (se.location !== 'MESH_EXTERNAL') continue;
