@@ -27,9 +27,10 @@ export function parseDirectiveBody(body: string): { ids: string[]; reason?: stri
   return { ids: tokens.filter((t) => /^EL\d{3}$/.test(t)), reason: reason || undefined, bad };
 }
 
+/** The start of `offset`'s line; LF, CRLF and a lone CR end lines, as in the editor. */
 function lineStart(text: string, offset: number): number {
   let i = offset;
-  while (i > 0 && text[i - 1] !== '\n') i--;
+  while (i > 0 && text[i - 1] !== '\n' && !(text[i - 1] === '\r' && text[i] !== '\n')) i--;
   return i;
 }
 
@@ -40,7 +41,7 @@ function directivesAbove(file: ParsedFile, offset: number, covers: Span): Suppre
   let end = lineStart(text, offset);
   while (end > 0) {
     const start = lineStart(text, end - 1);
-    const line = text.slice(start, end).replace(/\r?\n$/, '');
+    const line = text.slice(start, end).replace(/\r?\n$|\r$/, '');
     const trimmed = line.trim();
     if (trimmed === '---' || trimmed === '') {
       if (trimmed === '---') break;

@@ -208,6 +208,13 @@ function errorSpan(text: string, start: number, end: number): Span {
     while (i > 0 && /\s/.test(text[i])) i--;
     return { start: i, end: i + 1 };
   }
+  // Pointing at a line break: point at the last visible character before it instead.
+  if (text[s] === '\r' || text[s] === '\n') {
+    let i = s - 1;
+    if (text[s] === '\n' && text[i] === '\r') i--;
+    while (i >= 0 && (text[i] === ' ' || text[i] === '\t')) i--;
+    return i >= 0 && text[i] !== '\n' && text[i] !== '\r' ? { start: i, end: i + 1 } : { start: s, end: s };
+  }
   let e = Math.max(s, Math.min(end, text.length));
   if (e < s) e = s;
   if (e - s <= 1) {
@@ -215,5 +222,7 @@ function errorSpan(text: string, start: number, end: number): Span {
     while (i < text.length && /[^\s,:[\]{}#]/.test(text[i])) i++;
     if (i > e) e = i;
   }
+  // Never end inside a line break (between CR and LF, or on it).
+  while (e > s && (text[e - 1] === '\r' || text[e - 1] === '\n')) e--;
   return { start: s, end: e };
 }

@@ -16,9 +16,11 @@ export const el004 = defineRule({
     for (const f of ctx.files) {
       if (!f.notice) continue;
       const at = f.notice.at ?? (f.notice.code === 'template' ? Math.max(0, f.text.indexOf('{{')) : 0);
-      const lineEnd = f.text.indexOf('\n', at);
-      const end = f.notice.code === 'template' || f.notice.at !== undefined ? Math.min(f.text.length, at + (f.notice.code === 'template' ? 2 : 1)) : lineEnd < 0 ? Math.min(f.text.length, 80) : Math.min(lineEnd, 80);
-      out.push({ uri: f.uri, span: { start: at, end: Math.max(at, end) }, message: f.notice.message, data: { notice: f.notice.code } });
+      // The `{{`, the spot, or the first line (at most 80 characters, its line break excluded).
+      const head = f.text.slice(at, at + 80);
+      const lineEnd = head.search(/[\r\n]/);
+      const width = f.notice.code === 'template' ? 2 : f.notice.at !== undefined ? 1 : lineEnd < 0 ? head.length : lineEnd;
+      out.push({ uri: f.uri, span: { start: at, end: Math.min(f.text.length, at + width) }, message: f.notice.message, data: { notice: f.notice.code } });
     }
     return out;
   },
