@@ -82,20 +82,25 @@ export class LspClient {
     return this.diagnostics.get(uri);
   }
 
-  async shutdown(): Promise<void> {
-    try {
-      await this.connection.sendRequest('shutdown');
-      await this.connection.sendNotification('exit');
-    } catch {
-      // already gone
-    }
-    this.connection.dispose();
-    this.child.kill();
+  shutdown(): Promise<void> {
+    return shutdownServer(this.connection, this.child);
   }
 
   get process(): ChildProcess {
     return this.child;
   }
+}
+
+/** Ask a server over stdio to shut down and exit, then make sure its process is gone. */
+export async function shutdownServer(connection: ProtocolConnection, child: ChildProcess): Promise<void> {
+  try {
+    await connection.sendRequest('shutdown');
+    await connection.sendNotification('exit');
+  } catch {
+    // already gone
+  }
+  connection.dispose();
+  child.kill();
 }
 
 /** A server on a throwaway copy of the examples, shut down and removed when the test ends. */

@@ -97,7 +97,8 @@ export function startServer(connection: Connection): void {
       const version = workspace.get(uri)?.version;
       const signature = `${version ?? ''}|${key}`;
       if (published.get(uri) === signature) continue;
-      if (findings.length === 0 && !published.has(uri)) {
+      // A file on disk that was never reported needs no empty report; an open document gets one, so the client knows it was analysed.
+      if (findings.length === 0 && !published.has(uri) && !clientUris.has(uri)) {
         published.set(uri, signature);
         continue;
       }
