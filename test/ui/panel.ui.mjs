@@ -1,8 +1,9 @@
 // The reachability panel as a person uses it: open the examples, run Egress Lens: Show Reachability, find
 // the unrestricted edge, click it, read its explanation, follow its link to the line, edit the policy and
 // watch the edge go, switch to the matrix (by keyboard too), reload the window and find it as it was,
-// export a Markdown table, and feed it hostile names (nothing runs, the text shows as written).
-// Screenshots of the graph and the matrix, light and dark, land in test/artifacts/.
+// export a Markdown table, SVG and PNG, feed it hostile names (nothing runs, the text shows as written),
+// use it by keyboard alone, and forge messages from its webview (the host refuses them).
+// Screenshots of the graph and the matrix, light and dark (the graph in high contrast too), land in test/artifacts/.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
