@@ -2,7 +2,7 @@
 // DNS still working, nothing else opened, and no finding about the generated policy itself.
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { allowEgress, analyze, defaultConfig, renderYaml, type EgressDestination, type Mechanism } from '../../server/src/engine';
+import { allowEgress, analyze, defaultConfig, egressPath, renderYaml, type EgressDestination, type Mechanism } from '../../server/src/engine';
 import { hostPeer } from '../../server/src/engine/reach/rules';
 import { address, can, pod, workload } from '../support/reach';
 
@@ -63,4 +63,26 @@ test('scaffold errors are clear', () => {
   assert.match(bad({ kind: 'host', host: 'not a host' }), /not a host name/);
   const unlabeled = allowEgress({ ...base, from: { namespace: 'shop', name: 'x', labels: {} }, to: destinations.host });
   assert.match(unlabeled.ok ? '' : unlabeled.error, /no pod labels/);
+});
+
+test('scaffold istio: a ServiceEntry for the namespace lets its sidecars reach the host under REGISTRY_ONLY, and nobody else', () => {
+  const mesh = `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n  labels: {istio-injection: enabled}\n---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: payments\n  labels: {istio-injection: enabled}\n---\napiVersion: install.istio.io/v1alpha1\nkind: IstioOperator\nmetadata: {name: mesh, namespace: istio-system}\nspec:\n  meshConfig:\n    outboundTrafficPolicy: {mode: REGISTRY_ONLY}\n---\n${cluster}`;
+  const before = analyze([{ uri: 'file:///w/cluster.yaml', text: mesh }]);
+  const path = (a: ReturnType<typeof analyze>, id: string, host: string) => egressPath(a.model.mesh, a.reach, a.model.workloads.find((w) => w.id === id)!, host, 443).outcome;
+  assert.equal(path(before, 'shop/web[Pod]', 'api.stripe.com'), 'blocked-registry-only');
+  const r = allowEgress({ from: { namespace: 'shop', name: 'web', labels: { app: 'web' } }, to: destinations.host, ports: [{ protocol: 'TCP', port: 443 }], mechanism: 'istio', dns: defaultConfig.dns });
+  assert.ok(r.ok, !r.ok ? r.error : '');
+  if (!r.ok) return;
+  const text = r.resources.map((x) => renderYaml(x, { indent: 2, indentSeq: false, eol: '\n' })).join('---\n');
+  const after = analyze([
+    { uri: 'file:///w/cluster.yaml', text: mesh },
+    { uri: 'file:///w/entry.yaml', text },
+  ]);
+  assert.equal(path(after, 'shop/web[Pod]', 'api.stripe.com'), 'direct');
+  assert.equal(path(after, 'payments/ledger[Pod]', 'api.stripe.com'), 'blocked-registry-only', 'exported to its own namespace only');
+  assert.deepEqual(after.findings.filter((f) => f.uri === 'file:///w/entry.yaml').map((f) => `${f.ruleId} ${f.message}`), []);
+  const cidr = allowEgress({ from: { namespace: 'shop', name: 'web', labels: { app: 'web' } }, to: destinations.cidr, ports: [{ protocol: 'TCP', port: 5432 }], mechanism: 'istio', dns: defaultConfig.dns });
+  assert.ok(cidr.ok && JSON.stringify(cidr.resources[0].spec).includes('"addresses":["203.0.113.0/24"]'));
+  const wl = allowEgress({ from: { namespace: 'shop', name: 'web', labels: { app: 'web' } }, to: destinations.workload, ports: [{ protocol: 'TCP', port: 8080 }], mechanism: 'istio', dns: defaultConfig.dns });
+  assert.match(wl.ok ? '' : wl.error, /outside the mesh/);
 });

@@ -11,6 +11,7 @@ const MECHANISMS: { label: string; detail: string; value: AllowEgressParams['mec
   { label: 'Kubernetes NetworkPolicy', detail: 'Any CNI that enforces NetworkPolicy. Workloads and CIDRs, not host names.', value: 'networkpolicy' },
   { label: 'CiliumNetworkPolicy (toFQDNs)', detail: 'By host name, with the DNS proxy rule that lets Cilium learn the addresses.', value: 'cilium' },
   { label: 'Calico NetworkPolicy', detail: 'projectcalico.org/v3; host names need Calico Enterprise (domains).', value: 'calico' },
+  { label: 'Istio ServiceEntry', detail: 'Registers a host or address range for the namespace\'s sidecars (what REGISTRY_ONLY lets out).', value: 'istio' },
 ];
 
 function parsePorts(text: string): AllowEgressParams['ports'] | string {
@@ -81,7 +82,7 @@ export function registerAllowEgress(client: LanguageClient, ready: Promise<void>
       args?.mechanism ??
       (
         await vscode.window.showQuickPick(
-          MECHANISMS.filter((m) => !(to.kind === 'host' && m.value === 'networkpolicy')).map((m) => ({ label: m.label, detail: m.detail, value: m.value })),
+          MECHANISMS.filter((m) => !(to.kind === 'host' && m.value === 'networkpolicy') && !(to.kind === 'workload' && m.value === 'istio')).map((m) => ({ label: m.label, detail: m.detail, value: m.value })),
           { title: 'Allow Egress To… (4/4)', placeHolder: 'As which kind of policy?' },
         )
       )?.value;

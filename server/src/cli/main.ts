@@ -23,7 +23,7 @@ Commands:
                        Why A can or cannot reach B: every deciding rule, with file:line
   scaffold default-deny --namespace NS [--dns allow|deny]
   scaffold allow [paths...] --from WORKLOAD --to WORKLOAD|CIDR|HOST [--port 443/TCP,...]
-                 [--mechanism networkpolicy|cilium|calico]
+                 [--mechanism networkpolicy|cilium|calico|istio]
   scaffold gateway [paths...] --host HOST [--port N] [--protocol http|https|tls-origination]
                  [--namespace NS] [--style istio|gateway-api] [--network-policy yes|no]
                        Print the policy or routing the editor commands would insert
@@ -307,7 +307,7 @@ async function scaffold(args: string[], io: Io): Promise<number> {
     return 0;
   }
   if (what === 'allow') {
-    const { paths, options } = parseArgs(rest, { from: null, to: null, port: null, mechanism: ['networkpolicy', 'cilium', 'calico'], config: null });
+    const { paths, options } = parseArgs(rest, { from: null, to: null, port: null, mechanism: ['networkpolicy', 'cilium', 'calico', 'istio'], config: null });
     const from = options.get('from');
     const to = options.get('to');
     if (!from || !to) throw new UsageError('scaffold allow needs --from WORKLOAD and --to WORKLOAD|CIDR|HOST');

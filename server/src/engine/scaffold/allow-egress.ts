@@ -15,7 +15,7 @@ export type EgressDestination =
   | { kind: 'cidr'; cidr: string }
   | { kind: 'host'; host: string };
 
-export type Mechanism = 'networkpolicy' | 'cilium' | 'calico';
+export type Mechanism = 'networkpolicy' | 'cilium' | 'calico' | 'istio';
 
 export interface AllowEgressOptions {
   from: EgressSource;
@@ -53,6 +53,8 @@ function validate(o: AllowEgressOptions): string | undefined {
   if (o.to.kind === 'host' && o.mechanism === 'networkpolicy') {
     return 'A Kubernetes NetworkPolicy cannot name a host: use a CiliumNetworkPolicy (toFQDNs), an egress gateway, or a CIDR.';
   }
+  if (o.mechanism === 'istio' && o.to.kind === 'workload') return 'A ServiceEntry registers destinations outside the mesh; a workload is in the registry already (allow it with a NetworkPolicy).';
+  if (o.mechanism === 'istio' && o.ports.length === 0) return 'A ServiceEntry needs the ports it opens (e.g. 443).';
   for (const p of o.ports) if (!Number.isInteger(p.port) || p.port < 1 || p.port > 65535) return `Port ${p.port} is outside 1-65535.`;
   if (Object.keys(o.from.labels).length === 0) return `${o.from.namespace}/${o.from.name} has no pod labels to select it by.`;
   return undefined;
@@ -113,6 +115,23 @@ export function allowEgress(o: AllowEgressOptions): ScaffoldResult {
         },
       ],
     };
+  }
+  if (o.mechanism === 'istio') {
+    // A ServiceEntry seen only by the source's namespace: under REGISTRY_ONLY it is what lets the sidecars out.
+    const host = o.to.kind === 'host' ? o.to.host.toLowerCase() : undefined;
+    const cidr = o.to.kind === 'cidr' ? parseCidr(o.to.cidr)!.canonical : undefined;
+    const portName = (p: { protocol: Protocol; port: number }) => (p.protocol !== 'TCP' ? p.protocol : p.port === 443 ? 'TLS' : p.port === 80 ? 'HTTP' : 'TCP');
+    const spec: Record<string, unknown> = {
+      hosts: [host ?? `${slug(destName(o.to))}.external`],
+      ...(cidr ? { addresses: [cidr] } : {}),
+      ports: o.ports.map((p) => ({ number: p.port, name: `${portName(p).toLowerCase()}-${p.port}`, protocol: portName(p) })),
+      location: 'MESH_EXTERNAL',
+      resolution: cidr || host?.includes('*') ? 'NONE' : 'DNS',
+      exportTo: ['.'],
+    };
+    notes.push(`The entry matters where the outbound policy is REGISTRY_ONLY (EL201); NetworkPolicy still decides whether ${o.from.name}'s pods may leave the node.`);
+    if (o.ports.some((p) => p.protocol !== 'TCP')) notes.push('Istio proxies TCP only: UDP and SCTP ports are not intercepted.');
+    return { ok: true, notes, resources: [{ apiVersion: 'networking.istio.io/v1', kind: 'ServiceEntry', metadata: { name, namespace: o.from.namespace }, spec }] };
   }
   // Calico: one rule per protocol (Calico ports need a protocol); DNS to the cluster DNS.
   const destination: Record<string, unknown> =
