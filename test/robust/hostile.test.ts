@@ -100,9 +100,16 @@ test('a byte order mark changes nothing but the offsets', () => {
 });
 
 test('the output does not depend on the order the files come in', () => {
-  const files = readdirSync(examplesDir, { recursive: true, encoding: 'utf8' })
+  // A named port no destination declares: the message names the first destinations, from several files.
+  const deployments = ['api', 'db', 'cache', 'queue'].map((name) => ({
+    uri: `file:///ws/${name}.yaml`,
+    text: `apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: ${name}, namespace: shop}\nspec:\n  selector: {matchLabels: {app: ${name}}}\n  template:\n    metadata: {labels: {app: ${name}}}\n    spec: {containers: [{name: c, image: x}]}\n`,
+  }));
+  const policy = { uri: 'file:///ws/policy.yaml', text: 'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: p, namespace: shop}\nspec:\n  podSelector: {}\n  policyTypes: [Egress]\n  egress:\n  - to: [{podSelector: {}}]\n    ports: [{port: https}]\n' };
+  const examples = readdirSync(examplesDir, { recursive: true, encoding: 'utf8' })
     .filter((f) => f.endsWith('.yaml'))
     .map((f) => ({ uri: pathToFileURL(path.join(examplesDir, f)).toString(), text: readFileSync(path.join(examplesDir, f), 'utf8') }));
+  const files = [...examples, ...deployments, policy];
   const signature = (fs: Finding[]) => JSON.stringify(fs.map((f) => [f.ruleId, f.uri, f.span, f.message, f.related ?? null]));
   const first = signature(analyze(files).findings);
   const r = rng(7);
@@ -136,12 +143,14 @@ test('maxFileSize: over the limit a file is skipped with EL004; the setting move
   }
 });
 
-test('the YAML parser never writes to the process (complex keys used to warn on stderr)', () => {
+test('the YAML parser never writes to the process (complex keys used to warn on stderr)', async () => {
   const warnings: string[] = [];
   const listener = (w: Error) => warnings.push(w.message);
   process.on('warning', listener);
   try {
     analyze([{ uri: 'file:///k.yaml', text: '? [a, b]\n: 1\n? {c: d}\n: 2\n' }]);
+    // Warnings are emitted on the next tick.
+    await new Promise((resolve) => setImmediate(resolve));
   } finally {
     process.off('warning', listener);
   }
