@@ -3,6 +3,7 @@ import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerO
 import { registerAllowEgress } from './commands/allow-egress';
 import { registerNewDefaultDeny } from './commands/new-default-deny';
 import { registerRouteGateway } from './commands/route-gateway';
+import { registerReports } from './commands/reports';
 import { registerOpenSample } from './commands/open-sample';
 import { registerReachabilityPanel } from './panel';
 import { registerStatus, type StatusBar } from './status';
@@ -40,6 +41,7 @@ export function activate(context: vscode.ExtensionContext): EgressLensApi {
   context.subscriptions.push(registerNewDefaultDeny(client, ready));
   context.subscriptions.push(registerAllowEgress(client, ready));
   context.subscriptions.push(registerRouteGateway(client, ready));
+  context.subscriptions.push(registerReports(client, ready));
   context.subscriptions.push(registerReachabilityPanel(context, client, ready));
   context.subscriptions.push(registerOpenSample(context));
   return { ready, client, status };

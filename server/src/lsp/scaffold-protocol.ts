@@ -1,4 +1,4 @@
-import type { GatewayProtocol, GatewayStyle, Mechanism, Protocol } from '../engine/index';
+import type { ConnlistFormat, GatewayProtocol, GatewayStyle, Mechanism, Protocol } from '../engine/index';
 
 /** Requests behind "Egress Lens: Allow Egress To…" (names and shapes shared with the client). */
 export const ScaffoldRequests = {
@@ -43,4 +43,21 @@ export interface AllowEgressParams {
 }
 
 export type AllowEgressResponse = { ok: true; text: string; notes: string[] } | { ok: false; error: string };
+
+/** "Explain Egress of Workload…" and "Export Reachability…". */
+export const ReportRequests = {
+  explainWorkload: 'egressLens/explainWorkload',
+  exportReachability: 'egressLens/exportReachability',
+} as const;
+
+export interface ExplainWorkloadParams {
+  /** `ns/name[Kind]` */
+  workload: string;
+}
+
+export type ExplainWorkloadResult = { ok: true; markdown: string } | { ok: false; error: string };
+
+export interface ExportReachabilityParams {
+  format: ConnlistFormat;
+}
 

@@ -36,6 +36,7 @@ import { registerScaffoldRequests } from './scaffold';
 import { FIX_ALL_KIND, Requests, type NamespaceInfo, type ScaffoldDefaultDenyParams, type ScaffoldResult } from './protocol';
 import { registerPanel } from './panel';
 import { registerFeatures } from './features';
+import { registerReports } from './report';
 import { defaultDocsBaseUrl, findManifests, isManifestPath, pathToUri, readFile, readManifest, uriToPath } from '../host/files';
 
 /** Normalise file URIs so that editor URIs and disk URIs of one file are equal. */
@@ -353,7 +354,9 @@ export function startServer(connection: Connection): void {
   });
 
   const panel = registerPanel(connection, { current, flush, linesOf });
-  const features = registerFeatures(connection, { current, flush, linesOf, clientUri: (u) => clientUris.get(u) ?? u, engineUri: normalizeUri });
+  const featureHost = { current, flush, linesOf, clientUri: (u: string) => clientUris.get(u) ?? u, engineUri: normalizeUri };
+  const features = registerFeatures(connection, featureHost);
+  registerReports(connection, featureHost);
 
   registerScaffoldRequests(connection, () => {
     flush();
