@@ -6,7 +6,9 @@
 //   P3 egress-lens check on the folder, whole process, against the parse floor plus Node's start-up
 //   P4 the server's memory (RSS) after P2
 //   P5 extension activation (require + activate, with a stand-in for the vscode module), server bundle size
-// BENCH_EDITS sets the number of edits (default 80), BENCH_RUNS the runs of P3 and of the floor (default 3).
+// BENCH_EDITS sets the number of edits (default 80), BENCH_RUNS the runs of P3 and of the floor (default 3);
+// BENCH_PROFILE=<folder> writes a CPU profile of the Egress Lens server there (node --cpu-prof);
+// BENCH_ONLY=egress-lens skips the peer and P3-P5.
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
@@ -92,8 +94,13 @@ class Server {
     return { rss: kb('VmRSS'), peak: kb('VmHWM') };
   }
 
-  stop(): Promise<void> {
-    return shutdownServer(this.connection, this.child);
+  async stop(): Promise<void> {
+    // Let it exit by itself (a CPU profile is written on exit), then make sure it is gone.
+    const exited = new Promise((resolve) => this.child.once('exit', resolve));
+    await this.connection.sendRequest('shutdown');
+    await this.connection.sendNotification('exit');
+    await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 10_000))]);
+    await shutdownServer(this.connection, this.child);
   }
 }
 
@@ -221,8 +228,14 @@ async function main(): Promise<void> {
     const floor = summarize(floors).median;
     console.log(`parse floor (yaml parseAllDocuments, fresh process): ${fmt(floor)} (median of ${RUNS})`);
 
-    const ours = await runServer([path.join(repoRoot, 'dist/server.js'), '--stdio'], { egressLens: {} }, files, edits, true);
+    const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(process.env.BENCH_PROFILE)}`] : [];
+    const ours = await runServer([...profile, path.join(repoRoot, 'dist/server.js'), '--stdio'], { egressLens: {} }, files, edits, true);
     console.log(`egress-lens: open ${fmt(ours.open)}, ${ours.findings} diagnostics, RSS ${mb(ours.memory.rss)} (peak ${mb(ours.memory.peak)})`);
+    if (process.env.BENCH_ONLY === 'egress-lens') {
+      const e = summarize(ours.edits);
+      console.log(`edits: median ${fmt(e.median)}, p95 ${fmt(e.p95)}, min ${fmt(e.min)}, max ${fmt(e.max)}`);
+      return;
+    }
     const yamlLsBin = path.join(repoRoot, 'node_modules/yaml-language-server/bin/yaml-language-server');
     const yamlSettings = { yaml: { validate: true, hover: false, completion: false, format: { enable: false }, schemaStore: { enable: false }, schemas: {} } };
     const peer = await runServer([yamlLsBin, '--stdio'], yamlSettings, files, edits, false);

@@ -2,8 +2,9 @@ import { resolveConfig, type EngineConfig } from './config';
 import { buildModel, type Model } from './model/model';
 import { parseFile, type ParsedFile } from './parse/parse';
 import { ruleById, rules } from './rules';
-import type { RuleContext } from './rules/rule';
-import type { Finding, Fix, SourceFile } from './types';
+import type { RawFinding, Rule, RuleContext } from './rules/rule';
+import type { Finding, Fix, SourceFile, Span } from './types';
+import type { Resource } from './model/resources';
 import { Reachability } from './reach/reachability';
 import { ANNOTATION, collectSuppressions, isSuppressed, type Suppression } from './suppress';
 import { spanAt } from './model/anchor';
@@ -46,6 +47,27 @@ export function excluded(uri: string, config: EngineConfig): boolean {
   return isExcluded(rel, config.exclude);
 }
 
+/** Per resource object, the findings of the per-resource rules, for one configuration. */
+const perResourceFindings = new WeakMap<Resource, { config: EngineConfig; found: [Rule, RawFinding[] | Error][] }>();
+
+/** The per-resource rules' findings of a resource: computed once per resource object (an unchanged document keeps its objects). */
+function resourceFindings(r: Resource, config: EngineConfig, perResource: readonly Rule[]): [Rule, RawFinding[] | Error][] {
+  const hit = perResourceFindings.get(r);
+  if (hit && hit.config === config) return hit.found;
+  const found: [Rule, RawFinding[] | Error][] = [];
+  const ctx = { config };
+  for (const rule of perResource) {
+    try {
+      const raw = rule.checkResource!(r, ctx);
+      if (raw.length > 0) found.push([rule, raw]);
+    } catch (e) {
+      found.push([rule, e instanceof Error ? e : new Error(String(e))]);
+    }
+  }
+  perResourceFindings.set(r, { config, found });
+  return found;
+}
+
 export function analyzeParsed(allFiles: ParsedFile[], config: EngineConfig, previous?: Analysis): Analysis {
   // In URI order: the output depends on the files, never on the order they were opened or found in.
   const files = (config.exclude.length > 0 ? allFiles.filter((f) => !excluded(f.uri, config)) : [...allFiles]).sort(compareUris);
@@ -66,24 +88,14 @@ export function analyzeParsed(allFiles: ParsedFile[], config: EngineConfig, prev
     },
   };
   const findings: Finding[] = [];
-  for (const rule of rules) {
-    const setting = config.rules[rule.id];
-    if (setting === 'off') continue;
-    let raw;
-    try {
-      raw = rule.check(ctx);
-    } catch (e) {
+  const emit = (rule: Rule, raw: readonly RawFinding[] | Error, at: { uri: string; span: Span }): void => {
+    if (raw instanceof Error) {
       // A rule must never take the analysis down; its failure is reported where it can be seen.
-      findings.push({
-        ruleId: rule.id,
-        ruleName: rule.name,
-        severity: 'error',
-        message: `Internal error in rule ${rule.id}: ${(e as Error).message}`,
-        uri: files[0]?.uri ?? '',
-        span: { start: 0, end: 0 },
-      });
-      continue;
+      findings.push({ ruleId: rule.id, ruleName: rule.name, severity: 'error', message: `Internal error in rule ${rule.id}: ${raw.message}`, uri: at.uri, span: at.span });
+      return;
     }
+    const set = config.rules[rule.id];
+    const setting = set === 'off' ? undefined : set;
     for (const f of raw) {
       if (rule.id !== 'EL005' && getSuppressions().length > 0 && isSuppressed({ ruleId: rule.id, uri: f.uri, span: f.span } as Finding, getSuppressions())) continue;
       findings.push({
@@ -98,6 +110,21 @@ export function analyzeParsed(allFiles: ParsedFile[], config: EngineConfig, prev
         fixable: rule.fixes !== undefined,
       });
     }
+  };
+  const perResource = rules.filter((rule) => rule.checkResource && config.rules[rule.id] !== 'off');
+  for (const r of model.resources) {
+    for (const [rule, raw] of resourceFindings(r, config, perResource)) emit(rule, raw, { uri: r.uri, span: { start: r.doc.span.start, end: r.doc.span.start } });
+  }
+  const workspaceAt = { uri: files[0]?.uri ?? '', span: { start: 0, end: 0 } };
+  for (const rule of rules) {
+    if (!rule.check || config.rules[rule.id] === 'off') continue;
+    let raw: RawFinding[] | Error;
+    try {
+      raw = rule.check(ctx);
+    } catch (e) {
+      raw = e instanceof Error ? e : new Error(String(e));
+    }
+    emit(rule, raw, workspaceAt);
   }
   findings.sort(compareFindings);
   base.findings = findings;

@@ -38,7 +38,8 @@ function fileResources(f: ParsedFile, defaultNamespace: string): Resource[] {
   return resources;
 }
 
-function networkPolicyOf(r: Resource): NetworkPolicy {
+/** The NetworkPolicy read from a resource, once per resource object. */
+export function networkPolicyOf(r: Resource): NetworkPolicy {
   let np = netpolCache.get(r);
   if (!np) netpolCache.set(r, (np = readNetworkPolicy(r)));
   return np;

@@ -18,25 +18,19 @@ export const el002 = defineRule({
     good: 'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: api-egress\n  namespace: shop\nspec:\n  podSelector: {}\n  policyTypes: [Egress]\n  egress:\n  - ports:\n    - port: 443\n',
     fixSafety: 'No automatic fix; the message suggests the closest known field name.',
   },
-  check(ctx) {
+  checkResource(r) {
     const out: RawFinding[] = [];
-    for (const r of ctx.model.resources) {
-      // Broken YAML makes schema errors unreliable: EL001 speaks for the document first.
-      if (r.doc.value === undefined || r.doc.errors.length > 0) continue;
-      const violations = validateResource(r);
-      if (!violations) continue;
-      for (const v of violations) {
-        out.push({ uri: r.uri, span: spanAt(r, v.path, v.atKey), message: v.message });
-      }
+    // Broken YAML makes schema errors unreliable: EL001 speaks for the document first.
+    if (r.doc.errors.length > 0) return out;
+    for (const v of (r.doc.value !== undefined && validateResource(r)) || []) {
+      out.push({ uri: r.uri, span: spanAt(r, v.path, v.atKey), message: v.message });
     }
     // Calico selectors are strings in a language of their own: a syntax error is pointed at its character.
-    for (const r of ctx.model.resources) {
-      if (!isCalico(r) || r.doc.errors.length > 0) continue;
-      for (const f of calicoSelectorFields(r)) {
-        const p = calicoSelector(f.text);
-        if (p.ok) continue;
-        out.push({ uri: r.uri, span: spanInString(r, f.path, p.error.offset, p.error.length), message: `Calico selector: ${p.error.message}` });
-      }
+    if (!isCalico(r)) return out;
+    for (const f of calicoSelectorFields(r)) {
+      const p = calicoSelector(f.text);
+      if (p.ok) continue;
+      out.push({ uri: r.uri, span: spanInString(r, f.path, p.error.offset, p.error.length), message: `Calico selector: ${p.error.message}` });
     }
     return out;
   },

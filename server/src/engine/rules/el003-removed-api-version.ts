@@ -1,6 +1,6 @@
 import { spanAt } from '../model/anchor';
 import { isRecord, type Resource } from '../model/resources';
-import { defineRule, type RawFinding } from './rule';
+import { defineRule } from './rule';
 import { resourceAt } from './lookup';
 
 interface Replacement {
@@ -63,19 +63,17 @@ export const el003 = defineRule({
     good: 'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: legacy\n  namespace: shop\nspec:\n  podSelector: {}\n  policyTypes: [Egress]\n',
     fixSafety: 'Safe: rewrites `apiVersion` where the object reads the same under the new version. Workloads without `spec.selector` (required by apps/v1) get no automatic fix.',
   },
-  check(ctx) {
-    const out: RawFinding[] = [];
-    for (const r of ctx.model.resources) {
-      const rep = TABLE[r.apiVersion]?.[r.kind];
-      if (!rep) continue;
-      out.push({
+  checkResource(r) {
+    const rep = TABLE[r.apiVersion]?.[r.kind];
+    if (!rep) return [];
+    return [
+      {
         uri: r.uri,
         span: spanAt(r, ['apiVersion']),
         message: `${r.apiVersion} ${r.kind} ${rep.why}: use ${rep.to}.`,
         data: { to: rep.to, safe: rep.sameSchema(r) },
-      });
-    }
-    return out;
+      },
+    ];
   },
   fixes(ctx) {
     const r = resourceAt(ctx, ctx.finding);

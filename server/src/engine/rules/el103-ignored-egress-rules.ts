@@ -2,6 +2,7 @@ import { spanAt } from '../model/anchor';
 import { locate } from '../parse/locate';
 import { appendItem } from '../fixes/yaml-edit';
 import { isNetworkPolicy } from '../policy/networkpolicy';
+import { networkPolicyOf } from '../model/model';
 import { defineRule, type RawFinding } from './rule';
 import { resourceAt } from './lookup';
 
@@ -18,21 +19,21 @@ export const el103 = defineRule({
     good: 'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: foo-deny-egress\n  namespace: shop\nspec:\n  podSelector:\n    matchLabels: {app: foo}\n  policyTypes: [Ingress, Egress]\n  egress:\n  - to:\n    - podSelector: {}\n',
     fixSafety: 'Safe: adds the missing type to `policyTypes`, which is what the rules were written for.',
   },
-  check(ctx) {
+  checkResource(r) {
     const out: RawFinding[] = [];
-    for (const np of ctx.model.networkPolicies) {
-      if (!np.policyTypesGiven) continue;
-      for (const dir of ['egress', 'ingress'] as const) {
-        if (np.affects[dir] || np.rules[dir].length === 0) continue;
-        const other = np.policyTypesGiven.join(', ');
-        out.push({
-          uri: np.resource.uri,
-          span: spanAt(np.resource, ['spec', dir], true),
-          message: `These ${dir} rules are ignored: policyTypes lists only ${other}, so NetworkPolicy ${np.namespace}/${np.name} does not restrict ${dir}. Add "${TYPE[dir]}" to policyTypes.`,
-          related: [{ uri: np.resource.uri, span: spanAt(np.resource, ['spec', 'policyTypes']), message: 'policyTypes is given here' }],
-          data: { add: TYPE[dir] },
-        });
-      }
+    if (!isNetworkPolicy(r)) return out;
+    const np = networkPolicyOf(r);
+    if (!np.policyTypesGiven) return out;
+    for (const dir of ['egress', 'ingress'] as const) {
+      if (np.affects[dir] || np.rules[dir].length === 0) continue;
+      const other = np.policyTypesGiven.join(', ');
+      out.push({
+        uri: np.resource.uri,
+        span: spanAt(np.resource, ['spec', dir], true),
+        message: `These ${dir} rules are ignored: policyTypes lists only ${other}, so NetworkPolicy ${np.namespace}/${np.name} does not restrict ${dir}. Add "${TYPE[dir]}" to policyTypes.`,
+        related: [{ uri: np.resource.uri, span: spanAt(np.resource, ['spec', 'policyTypes']), message: 'policyTypes is given here' }],
+        data: { add: TYPE[dir] },
+      });
     }
     return out;
   },

@@ -5,6 +5,7 @@ import { spanAt } from '../model/anchor';
 import { parseCidr } from '../reach/iprange';
 import { isNetworkPolicy } from '../policy/networkpolicy';
 import { readNetworkPolicy } from '../policy/networkpolicy';
+import { networkPolicyOf } from '../model/model';
 import { defineRule, type RawFinding } from './rule';
 import { resourceAt } from './lookup';
 import { ruleAnchor, ruleName, rulePath } from './netpol-paths';
@@ -23,35 +24,35 @@ export const el105 = defineRule({
     good: 'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: api-egress\n  namespace: shop\nspec:\n  podSelector:\n    matchLabels: {app: api}\n  policyTypes: [Egress]\n  egress:\n  - to:\n    - podSelector:\n        matchLabels: {app: db}\n    ports:\n    - port: 5432\n',
     fixSafety: `Unsafe: replaces the open destination with a placeholder (${PLACEHOLDER_CIDR}, a documentation range) that you then edit; until you do, the rule allows nothing real.`,
   },
-  check(ctx) {
+  checkResource(r) {
     const out: RawFinding[] = [];
-    for (const np of ctx.model.networkPolicies) {
-      if (!np.affects.egress) continue;
-      for (const rule of np.rules.egress) {
-        const limited = rule.ports !== undefined;
-        const where = limited ? ' on the ports it lists' : ' on every port';
-        if (!rule.peers) {
-          out.push({
-            uri: np.resource.uri,
-            span: ruleAnchor(np.resource, rulePath('egress', rule.index)),
-            severity: limited ? 'info' : undefined,
-            message: `The ${ruleName(np, 'egress', rule.index)} has no \`to\`: its pods can reach every pod and every address${where}.`,
-            data: { rule: rule.index },
-          });
-          continue;
-        }
-        for (const p of rule.peers) {
-          if (p.kind !== 'ipBlock') continue;
-          const c = parseCidr(p.cidr);
-          if (!c || c.prefix !== 0) continue;
-          out.push({
-            uri: np.resource.uri,
-            span: spanAt(np.resource, ['spec', 'egress', rule.index, 'to', p.index, 'ipBlock', 'cidr']),
-            severity: limited ? 'info' : undefined,
-            message: `${p.cidr} is every ${c.family === 4 ? 'IPv4' : 'IPv6'} address${p.except.length ? ` (except ${p.except.join(', ')})` : ''}: the ${ruleName(np, 'egress', rule.index)} reaches the whole internet${where}.`,
-            data: { rule: rule.index, peer: p.index },
-          });
-        }
+    if (!isNetworkPolicy(r)) return out;
+    const np = networkPolicyOf(r);
+    if (!np.affects.egress) return out;
+    for (const rule of np.rules.egress) {
+      const limited = rule.ports !== undefined;
+      const where = limited ? ' on the ports it lists' : ' on every port';
+      if (!rule.peers) {
+        out.push({
+          uri: np.resource.uri,
+          span: ruleAnchor(np.resource, rulePath('egress', rule.index)),
+          severity: limited ? 'info' : undefined,
+          message: `The ${ruleName(np, 'egress', rule.index)} has no \`to\`: its pods can reach every pod and every address${where}.`,
+          data: { rule: rule.index },
+        });
+        continue;
+      }
+      for (const p of rule.peers) {
+        if (p.kind !== 'ipBlock') continue;
+        const c = parseCidr(p.cidr);
+        if (!c || c.prefix !== 0) continue;
+        out.push({
+          uri: np.resource.uri,
+          span: spanAt(np.resource, ['spec', 'egress', rule.index, 'to', p.index, 'ipBlock', 'cidr']),
+          severity: limited ? 'info' : undefined,
+          message: `${p.cidr} is every ${c.family === 4 ? 'IPv4' : 'IPv6'} address${p.except.length ? ` (except ${p.except.join(', ')})` : ''}: the ${ruleName(np, 'egress', rule.index)} reaches the whole internet${where}.`,
+          data: { rule: rule.index, peer: p.index },
+        });
       }
     }
     return out;

@@ -1,6 +1,7 @@
 import { spanAt } from '../model/anchor';
 import { parseCidr } from '../reach/iprange';
 import { isNetworkPolicy } from '../policy/networkpolicy';
+import { networkPolicyOf } from '../model/model';
 import { defineRule, type RawFinding } from './rule';
 import { resourceAt } from './lookup';
 import { peerKey } from './netpol-paths';
@@ -16,38 +17,38 @@ export const el106 = defineRule({
     good: 'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: partners\n  namespace: shop\nspec:\n  podSelector: {}\n  policyTypes: [Egress]\n  egress:\n  - to:\n    - ipBlock:\n        cidr: 203.0.113.0/24\n        except: [203.0.113.128/25]\n',
     fixSafety: 'Safe: rewrites a CIDR with host bits set to the network it denotes (what Kubernetes applies anyway).',
   },
-  check(ctx) {
+  checkResource(r) {
     const out: RawFinding[] = [];
-    for (const np of ctx.model.networkPolicies) {
-      for (const dir of ['egress', 'ingress'] as const) {
-        for (const rule of np.rules[dir]) {
-          for (const p of rule.peers ?? []) {
-            if (p.kind !== 'ipBlock') continue;
-            const base = ['spec', dir, rule.index, peerKey(dir), p.index, 'ipBlock'];
-            const at = (sub: (string | number)[]) => spanAt(np.resource, [...base, ...sub]);
-            const c = parseCidr(p.cidr);
-            if (!c) {
-              out.push({ uri: np.resource.uri, span: at(['cidr']), message: `"${p.cidr}" is not a CIDR (e.g. 10.0.0.0/8 or 2001:db8::/32): the API server rejects this policy.` });
-              continue;
-            }
-            if (c.hostBitsSet) {
-              out.push({
-                uri: np.resource.uri,
-                span: at(['cidr']),
-                severity: 'warning',
-                message: `${p.cidr} has host bits set: Kubernetes applies ${c.canonical}, all ${c.family === 4 ? 2 ** (32 - c.prefix) : `2^${128 - c.prefix}`} addresses of it.`,
-                data: { fix: c.canonical, path: [...base, 'cidr'] },
-              });
-            }
-            p.except.forEach((e, k) => {
-              const x = parseCidr(e);
-              const span = at(['except', k]);
-              if (!x) out.push({ uri: np.resource.uri, span, message: `"${e}" is not a CIDR: the API server rejects this policy.` });
-              else if (x.family !== c.family) out.push({ uri: np.resource.uri, span, message: `except ${e} is IPv${x.family} but cidr ${p.cidr} is IPv${c.family}: it excludes nothing.` });
-              else if (!c.set.contains(x.set)) out.push({ uri: np.resource.uri, span, message: `except ${e} is not inside cidr ${p.cidr}${c.set.overlaps(x.set) ? ' (it only overlaps it)' : ': it excludes nothing'}; the API server rejects an except outside the cidr.` });
-              else if (x.hostBitsSet) out.push({ uri: np.resource.uri, span, severity: 'warning', message: `${e} has host bits set: Kubernetes applies ${x.canonical}.`, data: { fix: x.canonical, path: [...base, 'except', k] } });
+    if (!isNetworkPolicy(r)) return out;
+    const np = networkPolicyOf(r);
+    for (const dir of ['egress', 'ingress'] as const) {
+      for (const rule of np.rules[dir]) {
+        for (const p of rule.peers ?? []) {
+          if (p.kind !== 'ipBlock') continue;
+          const base = ['spec', dir, rule.index, peerKey(dir), p.index, 'ipBlock'];
+          const at = (sub: (string | number)[]) => spanAt(np.resource, [...base, ...sub]);
+          const c = parseCidr(p.cidr);
+          if (!c) {
+            out.push({ uri: np.resource.uri, span: at(['cidr']), message: `"${p.cidr}" is not a CIDR (e.g. 10.0.0.0/8 or 2001:db8::/32): the API server rejects this policy.` });
+            continue;
+          }
+          if (c.hostBitsSet) {
+            out.push({
+              uri: np.resource.uri,
+              span: at(['cidr']),
+              severity: 'warning',
+              message: `${p.cidr} has host bits set: Kubernetes applies ${c.canonical}, all ${c.family === 4 ? 2 ** (32 - c.prefix) : `2^${128 - c.prefix}`} addresses of it.`,
+              data: { fix: c.canonical, path: [...base, 'cidr'] },
             });
           }
+          p.except.forEach((e, k) => {
+            const x = parseCidr(e);
+            const span = at(['except', k]);
+            if (!x) out.push({ uri: np.resource.uri, span, message: `"${e}" is not a CIDR: the API server rejects this policy.` });
+            else if (x.family !== c.family) out.push({ uri: np.resource.uri, span, message: `except ${e} is IPv${x.family} but cidr ${p.cidr} is IPv${c.family}: it excludes nothing.` });
+            else if (!c.set.contains(x.set)) out.push({ uri: np.resource.uri, span, message: `except ${e} is not inside cidr ${p.cidr}${c.set.overlaps(x.set) ? ' (it only overlaps it)' : ': it excludes nothing'}; the API server rejects an except outside the cidr.` });
+            else if (x.hostBitsSet) out.push({ uri: np.resource.uri, span, severity: 'warning', message: `${e} has host bits set: Kubernetes applies ${x.canonical}.`, data: { fix: x.canonical, path: [...base, 'except', k] } });
+          });
         }
       }
     }

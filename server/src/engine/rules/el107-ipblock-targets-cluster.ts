@@ -1,6 +1,8 @@
 import { spanAt } from '../model/anchor';
 import { ipBlockSet } from '../reach/compile-netpol';
 import { parseCidr } from '../reach/iprange';
+import { networkPolicyOf } from '../model/model';
+import { isNetworkPolicy } from '../policy/networkpolicy';
 import { defineRule, type RawFinding } from './rule';
 import { peerKey } from './netpol-paths';
 
@@ -16,31 +18,31 @@ export const el107 = defineRule({
     fixSafety: 'No automatic fix: which pods the addresses were meant to reach is not written anywhere.',
     config: { clusterCidrs: ['10.244.0.0/16'], serviceCidrs: ['10.96.0.0/12'] },
   },
-  check(ctx) {
+  checkResource(r, ctx) {
     const out: RawFinding[] = [];
+    if (!isNetworkPolicy(r)) return out;
     const ranges = [
       ...ctx.config.clusterCidrs.map((c) => ({ text: c, kind: 'pod' as const, c: parseCidr(c) })),
       ...ctx.config.serviceCidrs.map((c) => ({ text: c, kind: 'service' as const, c: parseCidr(c) })),
     ].filter((x) => x.c);
     if (ranges.length === 0) return out;
-    for (const np of ctx.model.networkPolicies) {
-      for (const dir of ['egress', 'ingress'] as const) {
-        for (const rule of np.rules[dir]) {
-          for (const p of rule.peers ?? []) {
-            if (p.kind !== 'ipBlock') continue;
-            const set = ipBlockSet(p.cidr, p.except);
-            if (!set || (parseCidr(p.cidr)?.prefix ?? 0) === 0) continue;
-            for (const r of ranges) {
-              if (!set.overlaps(r.c!.set)) continue;
-              out.push({
-                uri: np.resource.uri,
-                span: spanAt(np.resource, ['spec', dir, rule.index, peerKey(dir), p.index, 'ipBlock', 'cidr']),
-                message:
-                  r.kind === 'pod'
-                    ? `ipBlock ${p.cidr} overlaps the pod network ${r.text}: whether it matches pod traffic depends on the network plugin, and pod IPs change. Select the pods with podSelector/namespaceSelector.`
-                    : `ipBlock ${p.cidr} overlaps the service network ${r.text}: traffic to a Service is matched on the pod behind it, so this part of the block matches nothing.`,
-              });
-            }
+    const np = networkPolicyOf(r);
+    for (const dir of ['egress', 'ingress'] as const) {
+      for (const rule of np.rules[dir]) {
+        for (const p of rule.peers ?? []) {
+          if (p.kind !== 'ipBlock') continue;
+          const set = ipBlockSet(p.cidr, p.except);
+          if (!set || (parseCidr(p.cidr)?.prefix ?? 0) === 0) continue;
+          for (const range of ranges) {
+            if (!set.overlaps(range.c!.set)) continue;
+            out.push({
+              uri: np.resource.uri,
+              span: spanAt(np.resource, ['spec', dir, rule.index, peerKey(dir), p.index, 'ipBlock', 'cidr']),
+              message:
+                range.kind === 'pod'
+                  ? `ipBlock ${p.cidr} overlaps the pod network ${range.text}: whether it matches pod traffic depends on the network plugin, and pod IPs change. Select the pods with podSelector/namespaceSelector.`
+                  : `ipBlock ${p.cidr} overlaps the service network ${range.text}: traffic to a Service is matched on the pod behind it, so this part of the block matches nothing.`,
+            });
           }
         }
       }

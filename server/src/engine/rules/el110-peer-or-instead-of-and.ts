@@ -1,6 +1,7 @@
 import { isMap, isSeq, type Node } from 'yaml';
 import { locate } from '../parse/locate';
 import { isNetworkPolicy } from '../policy/networkpolicy';
+import { networkPolicyOf } from '../model/model';
 import { defineRule, type RawFinding } from './rule';
 import { resourceAt } from './lookup';
 import { keyAt, peerKey } from './netpol-paths';
@@ -16,24 +17,24 @@ export const el110 = defineRule({
     good: 'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: to-prometheus\n  namespace: shop\nspec:\n  podSelector: {}\n  policyTypes: [Egress]\n  egress:\n  - to:\n    - namespaceSelector:\n        matchLabels: {kubernetes.io/metadata.name: monitoring}\n      podSelector:\n        matchLabels: {app: prometheus}\n',
     fixSafety: 'Unsafe: merging the two peers into one narrows what the rule allows.',
   },
-  check(ctx) {
+  checkResource(r) {
     const out: RawFinding[] = [];
-    for (const np of ctx.model.networkPolicies) {
-      for (const dir of ['egress', 'ingress'] as const) {
-        for (const rule of np.rules[dir]) {
-          const peers = rule.peers ?? [];
-          for (let j = 0; j + 1 < peers.length; j++) {
-            const a = peers[j];
-            const b = peers[j + 1];
-            if (a.kind !== 'selector' || b.kind !== 'selector') continue;
-            if (!(a.namespaceSelector && !a.podSelector && b.podSelector && !b.namespaceSelector)) continue;
-            out.push({
-              uri: np.resource.uri,
-              span: keyAt(np.resource, ['spec', dir, rule.index, peerKey(dir), b.index, 'podSelector']),
-              message: `These are two \`${peerKey(dir)}\` peers, so they OR: every pod of the namespaces the first selects, or the pods this podSelector matches in namespace ${np.namespace}. For pods matching both, put the podSelector in the same peer (remove its dash).`,
-              data: { dir, rule: rule.index, peer: b.index },
-            });
-          }
+    if (!isNetworkPolicy(r)) return out;
+    const np = networkPolicyOf(r);
+    for (const dir of ['egress', 'ingress'] as const) {
+      for (const rule of np.rules[dir]) {
+        const peers = rule.peers ?? [];
+        for (let j = 0; j + 1 < peers.length; j++) {
+          const a = peers[j];
+          const b = peers[j + 1];
+          if (a.kind !== 'selector' || b.kind !== 'selector') continue;
+          if (!(a.namespaceSelector && !a.podSelector && b.podSelector && !b.namespaceSelector)) continue;
+          out.push({
+            uri: np.resource.uri,
+            span: keyAt(np.resource, ['spec', dir, rule.index, peerKey(dir), b.index, 'podSelector']),
+            message: `These are two \`${peerKey(dir)}\` peers, so they OR: every pod of the namespaces the first selects, or the pods this podSelector matches in namespace ${np.namespace}. For pods matching both, put the podSelector in the same peer (remove its dash).`,
+            data: { dir, rule: rule.index, peer: b.index },
+          });
         }
       }
     }

@@ -1,5 +1,7 @@
 import { spanAt } from '../model/anchor';
 import { IpRangeSet, parseCidr } from '../reach/iprange';
+import { networkPolicyOf } from '../model/model';
+import { isNetworkPolicy } from '../policy/networkpolicy';
 import { defineRule, type RawFinding } from './rule';
 
 /** Private, shared, loopback, link-local, documentation, benchmark, multicast and reserved ranges. */
@@ -20,20 +22,20 @@ export const el116 = defineRule({
     good: 'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: to-proxy\n  namespace: ci\nspec:\n  podSelector: {}\n  policyTypes: [Egress]\n  egress:\n  - to:\n    - namespaceSelector:\n        matchLabels: {kubernetes.io/metadata.name: istio-system}\n      podSelector:\n        matchLabels: {istio: egressgateway}\n    ports:\n    - port: 443\n',
     fixSafety: 'No automatic fix: the service behind the addresses is not written anywhere.',
   },
-  check(ctx) {
+  checkResource(r) {
     const out: RawFinding[] = [];
-    for (const np of ctx.model.networkPolicies) {
-      for (const rule of np.rules.egress) {
-        for (const p of rule.peers ?? []) {
-          if (p.kind !== 'ipBlock') continue;
-          const c = parseCidr(p.cidr);
-          if (!c || c.prefix === 0 || NOT_PUBLIC.contains(c.set)) continue;
-          out.push({
-            uri: np.resource.uri,
-            span: spanAt(np.resource, ['spec', 'egress', rule.index, 'to', p.index, 'ipBlock', 'cidr']),
-            message: `Egress to the public range ${p.cidr} by address: if this is a named service (an API, a registry), its addresses change and NAT hides which pod called. Prefer a policy by name (Cilium toFQDNs) or an egress gateway.`,
-          });
-        }
+    if (!isNetworkPolicy(r)) return out;
+    const np = networkPolicyOf(r);
+    for (const rule of np.rules.egress) {
+      for (const p of rule.peers ?? []) {
+        if (p.kind !== 'ipBlock') continue;
+        const c = parseCidr(p.cidr);
+        if (!c || c.prefix === 0 || NOT_PUBLIC.contains(c.set)) continue;
+        out.push({
+          uri: np.resource.uri,
+          span: spanAt(np.resource, ['spec', 'egress', rule.index, 'to', p.index, 'ipBlock', 'cidr']),
+          message: `Egress to the public range ${p.cidr} by address: if this is a named service (an API, a registry), its addresses change and NAT hides which pod called. Prefer a policy by name (Cilium toFQDNs) or an egress gateway.`,
+        });
       }
     }
     return out;

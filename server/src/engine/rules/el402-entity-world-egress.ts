@@ -17,9 +17,9 @@ export const el402 = defineRule({
     good: 'apiVersion: cilium.io/v2\nkind: CiliumNetworkPolicy\nmetadata:\n  name: outbound\n  namespace: shop\nspec:\n  endpointSelector:\n    matchLabels: {app: api}\n  egress:\n  - toFQDNs:\n    - matchName: api.stripe.com\n    toPorts:\n    - ports:\n      - {port: "443", protocol: TCP}\n  - toEndpoints:\n    - matchLabels:\n        "k8s:io.kubernetes.pod.namespace": kube-system\n        "k8s:k8s-app": kube-dns\n    toPorts:\n    - ports:\n      - {port: "53", protocol: ANY}\n      rules:\n        dns:\n        - matchPattern: "*"\n',
     fixSafety: 'No automatic fix: the destinations the pods need are not written anywhere.',
   },
-  check(ctx) {
+  checkResource(r) {
     const out: RawFinding[] = [];
-    for (const e of ciliumEgressRules(ctx.model.resources)) {
+    for (const e of ciliumEgressRules([r])) {
       const ports = Array.isArray(e.rule.toPorts) ? ' on the ports listed' : ' on every port';
       (Array.isArray(e.rule.toEntities) ? e.rule.toEntities : []).forEach((ent, i) => {
         if (!WIDE.has(String(ent))) return;

@@ -15,9 +15,9 @@ export const el403 = defineRule({
     good: 'apiVersion: cilium.io/v2\nkind: CiliumNetworkPolicy\nmetadata:\n  name: mixed\n  namespace: shop\nspec:\n  endpointSelector:\n    matchLabels: {app: api}\n  egress:\n  - toFQDNs:\n    - matchName: api.stripe.com\n  - toCIDR: [10.0.0.0/8]\n  - toEndpoints:\n    - matchLabels:\n        "k8s:io.kubernetes.pod.namespace": kube-system\n        "k8s:k8s-app": kube-dns\n    toPorts:\n    - ports:\n      - {port: "53", protocol: ANY}\n      rules:\n        dns:\n        - matchPattern: "*"\n',
     fixSafety: 'No automatic fix yet: split the rule in two.',
   },
-  check(ctx) {
+  checkResource(r) {
     const out: RawFinding[] = [];
-    for (const e of ciliumEgressRules(ctx.model.resources)) {
+    for (const e of ciliumEgressRules([r])) {
       if (!Array.isArray(e.rule.toFQDNs)) continue;
       for (const k of OTHER_L3) {
         if (e.rule[k] === undefined) continue;

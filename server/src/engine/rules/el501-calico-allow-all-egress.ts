@@ -14,9 +14,9 @@ export const el501 = defineRule({
     good: "apiVersion: projectcalico.org/v3\nkind: NetworkPolicy\nmetadata:\n  name: api-egress\n  namespace: shop\nspec:\n  selector: app == 'api'\n  types: [Egress]\n  egress:\n  - action: Allow\n    protocol: TCP\n    destination:\n      selector: app == 'db'\n      ports: [5432]\n",
     fixSafety: 'No automatic fix: the destinations the workloads need are not written anywhere.',
   },
-  check(ctx) {
+  checkResource(r) {
     const out: RawFinding[] = [];
-    for (const e of calicoEgressRules(ctx.model.resources)) {
+    for (const e of calicoEgressRules([r])) {
       if (e.rule.action !== 'Allow' || restrictsPeers(e.rule.destination)) continue;
       const dest = isRecord(e.rule.destination) ? e.rule.destination : {};
       const limited = e.rule.protocol !== undefined || dest.ports !== undefined;

@@ -18,23 +18,21 @@ export const el503 = defineRule({
     good: "apiVersion: projectcalico.org/v3\nkind: NetworkPolicy\nmetadata:\n  name: to-stripe\n  namespace: shop\nspec:\n  selector: app == 'api'\n  types: [Egress]\n  egress:\n  - action: Allow\n    destination:\n      nets: [203.0.113.0/24]\n",
     fixSafety: 'No automatic fix.',
   },
-  check(ctx) {
+  checkResource(r) {
     const out: RawFinding[] = [];
-    for (const e of calicoEgressRules(ctx.model.resources)) {
+    for (const e of calicoEgressRules([r])) {
       if (isRecord(e.rule.destination) && e.rule.destination.domains !== undefined) {
         out.push({ uri: e.r.uri, span: keySpan(e.r.doc.doc, [...e.r.path, ...e.path, 'destination', 'domains']) ?? spanAt(e.r, e.path), message: '`domains` is enforced by Calico Enterprise and Calico Cloud only: on Calico Open Source this rule does not allow these names.' });
       }
     }
-    for (const r of ctx.model.resources) {
-      if (isCalico(r) && (r.kind === 'NetworkSet' || r.kind === 'GlobalNetworkSet') && isRecord(r.obj.spec) && r.obj.spec.allowedEgressDomains !== undefined) {
-        out.push({ uri: r.uri, span: spanAt(r, ['spec', 'allowedEgressDomains'], true), message: '`allowedEgressDomains` is enforced by Calico Enterprise and Calico Cloud only.' });
-      }
-      if (isCalico(r) && /EgressGateway/.test(r.kind)) {
-        out.push({ uri: r.uri, span: spanAt(r, ['kind']), message: `${r.kind} is a Calico Enterprise resource: Calico Open Source has no egress gateways.` });
-      }
-      for (const [k] of Object.entries(r.annotations)) {
-        if (EGRESS_GATEWAY_ANNOTATION.test(k)) out.push({ uri: r.uri, span: spanAt(r, ['metadata', 'annotations', k], true), message: `The ${k} annotation selects a Calico Enterprise egress gateway: Calico Open Source ignores it.` });
-      }
+    if (isCalico(r) && (r.kind === 'NetworkSet' || r.kind === 'GlobalNetworkSet') && isRecord(r.obj.spec) && r.obj.spec.allowedEgressDomains !== undefined) {
+      out.push({ uri: r.uri, span: spanAt(r, ['spec', 'allowedEgressDomains'], true), message: '`allowedEgressDomains` is enforced by Calico Enterprise and Calico Cloud only.' });
+    }
+    if (isCalico(r) && /EgressGateway/.test(r.kind)) {
+      out.push({ uri: r.uri, span: spanAt(r, ['kind']), message: `${r.kind} is a Calico Enterprise resource: Calico Open Source has no egress gateways.` });
+    }
+    for (const [k] of Object.entries(r.annotations)) {
+      if (EGRESS_GATEWAY_ANNOTATION.test(k)) out.push({ uri: r.uri, span: spanAt(r, ['metadata', 'annotations', k], true), message: `The ${k} annotation selects a Calico Enterprise egress gateway: Calico Open Source ignores it.` });
     }
     return out;
   },

@@ -1,5 +1,6 @@
 import { spanAt } from '../model/anchor';
 import { isRecord } from '../model/resources';
+import { isAdminPolicy } from '../policy/admin';
 import { defineRule, type RawFinding } from './rule';
 
 export const el603 = defineRule({
@@ -13,15 +14,13 @@ export const el603 = defineRule({
     good: 'apiVersion: policy.networking.k8s.io/v1alpha1\nkind: AdminNetworkPolicy\nmetadata:\n  name: too-low\nspec:\n  priority: 1000\n  subject: {namespaces: {}}\n  egress:\n  - {name: deny-imds, action: Deny, to: [{networks: [169.254.169.254/32]}]}\n',
     fixSafety: 'No automatic fix.',
   },
-  check(ctx) {
+  checkResource(r) {
     const out: RawFinding[] = [];
-    for (const r of ctx.model.adminPolicies) {
-      if (r.kind === 'BaselineAdminNetworkPolicy') continue;
-      const p = isRecord(r.obj.spec) ? r.obj.spec.priority : undefined;
-      if (typeof p !== 'number') continue;
-      if (Number.isInteger(p) && p >= 0 && p <= 1000) continue;
-      out.push({ uri: r.uri, span: spanAt(r, ['spec', 'priority']), message: `Priority ${p} is outside 0-1000: the API server rejects this ${r.kind}.` });
-    }
+    if (!isAdminPolicy(r) || r.kind === 'BaselineAdminNetworkPolicy') return out;
+    const p = isRecord(r.obj.spec) ? r.obj.spec.priority : undefined;
+    if (typeof p !== 'number') return out;
+    if (Number.isInteger(p) && p >= 0 && p <= 1000) return out;
+    out.push({ uri: r.uri, span: spanAt(r, ['spec', 'priority']), message: `Priority ${p} is outside 0-1000: the API server rejects this ${r.kind}.` });
     return out;
   },
 });

@@ -1,6 +1,7 @@
 import type { EngineConfig } from '../config';
 import type { Model } from '../model/model';
 import type { ParsedFile } from '../parse/parse';
+import type { Resource } from '../model/resources';
 import type { Reachability } from '../reach/reachability';
 import type { Suppression } from '../suppress';
 import type { Finding, Fix, RelatedInfo, Severity, Span } from '../types';
@@ -43,6 +44,11 @@ export interface RuleContext {
   readonly suppressions: readonly Suppression[];
 }
 
+/** What a per-resource check may read besides its resource: the configuration, nothing of the workspace. */
+export interface ResourceContext {
+  config: EngineConfig;
+}
+
 export interface FixContext extends RuleContext {
   file: ParsedFile;
   finding: Finding;
@@ -53,12 +59,18 @@ export interface Rule {
   name: string;
   severity: Severity;
   docs: RuleDocs;
-  /** Detection: pure, anchored on the key or value at fault. */
-  check(ctx: RuleContext): RawFinding[];
+  /** Detection over the workspace (model, reachability): pure, anchored on the key or value at fault. Runs on every analysis. */
+  check?(ctx: RuleContext): RawFinding[];
+  /**
+   * Detection that reads one resource and the configuration, nothing else. Its findings are kept with the
+   * resource object and computed again only for resources that changed: an edit costs one document's worth.
+   */
+  checkResource?(r: Resource, ctx: ResourceContext): RawFinding[];
   /** Fixes for one of this rule's findings, computed on demand. */
   fixes?(ctx: FixContext): Fix[];
 }
 
 export function defineRule(rule: Rule): Rule {
+  if (!rule.check === !rule.checkResource) throw new Error(`${rule.id}: a rule has either check or checkResource`);
   return rule;
 }
