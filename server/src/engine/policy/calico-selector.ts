@@ -70,7 +70,9 @@ function tokenize(text: string): Token[] {
     }
     if (c === '=') throw new Fail({ offset: i, length: 1, message: 'Use == to compare ("=" alone is not an operator).' });
     if (c === '&' || c === '|') throw new Fail({ offset: i, length: 1, message: `Use ${c}${c} ("${c}" alone is not an operator).` });
-    throw new Fail({ offset: i, length: 1, message: `Unexpected character "${c}".` });
+    // The whole character: an emoji or other astral character is two UTF-16 units.
+    const char = String.fromCodePoint(text.codePointAt(i)!);
+    throw new Fail({ offset: i, length: char.length, message: `Unexpected character "${char}".` });
   }
   out.push({ t: 'end', at: text.length });
   return out;
