@@ -24,8 +24,9 @@ export class LspClient {
   /** What the client answers for the egressLens section. */
   settings: Record<string, unknown> | null = null;
 
-  constructor(args: string[] = ['--stdio']) {
-    this.child = spawn(process.execPath, [serverBundle, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+  /** `nodeArgs` go to Node before the bundle (e.g. `--require` a preload); `env` replaces the environment. */
+  constructor(args: string[] = ['--stdio'], options: { nodeArgs?: string[]; env?: NodeJS.ProcessEnv } = {}) {
+    this.child = spawn(process.execPath, [...(options.nodeArgs ?? []), serverBundle, ...args], { stdio: ['pipe', 'pipe', 'pipe'], env: options.env });
     this.child.stderr!.on('data', (d) => (this.stderr += String(d)));
     this.child.on('exit', (code, signal) => {
       this.exited = new Error(`server exited (code ${code}, signal ${signal}): ${this.stderr}`);
