@@ -47,13 +47,25 @@ export function excluded(uri: string, config: EngineConfig): boolean {
   return isExcluded(rel, config.exclude);
 }
 
-/** Per resource object, the findings of the per-resource rules, for one configuration. */
-const perResourceFindings = new WeakMap<Resource, { config: EngineConfig; found: [Rule, RawFinding[] | Error][] }>();
+/** Per resource object, the findings of the per-resource rules, for one configuration, and where its document was then. */
+const perResourceFindings = new WeakMap<Resource, { config: EngineConfig; at: number; found: [Rule, RawFinding[] | Error][] }>();
 
-/** The per-resource rules' findings of a resource: computed once per resource object (an unchanged document keeps its objects). */
+const moved = (s: Span, delta: number): Span => ({ start: s.start + delta, end: s.end + delta });
+
+/**
+ * The per-resource rules' findings of a resource: computed once per resource object (an unchanged document
+ * keeps its objects), moved along with the document when text before it grew or shrank.
+ */
 function resourceFindings(r: Resource, config: EngineConfig, perResource: readonly Rule[]): [Rule, RawFinding[] | Error][] {
   const hit = perResourceFindings.get(r);
-  if (hit && hit.config === config) return hit.found;
+  if (hit && hit.config === config) {
+    const delta = r.doc.span.start - hit.at;
+    if (delta !== 0) {
+      hit.at += delta;
+      hit.found = hit.found.map(([rule, raw]) => [rule, raw instanceof Error ? raw : raw.map((f) => ({ ...f, span: moved(f.span, delta), related: f.related?.map((x) => (x.uri === r.uri ? { ...x, span: moved(x.span, delta) } : x)) }))]);
+    }
+    return hit.found;
+  }
   const found: [Rule, RawFinding[] | Error][] = [];
   const ctx = { config };
   for (const rule of perResource) {
@@ -64,7 +76,7 @@ function resourceFindings(r: Resource, config: EngineConfig, perResource: readon
       found.push([rule, e instanceof Error ? e : new Error(String(e))]);
     }
   }
-  perResourceFindings.set(r, { config, found });
+  perResourceFindings.set(r, { config, at: r.doc.span.start, found });
   return found;
 }
 
@@ -184,7 +196,8 @@ export class Workspace {
       prev.version = source.version;
       return;
     }
-    this.files.set(source.uri, parseFile(source, this.config));
+    // The previous parse is handed over: unchanged documents are kept (moved in place), not parsed again.
+    this.files.set(source.uri, parseFile(source, this.config, prev));
   }
 
   delete(uri: string): void {

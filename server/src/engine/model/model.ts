@@ -1,8 +1,8 @@
 import type { EngineConfig } from '../config';
-import type { ParsedFile } from '../parse/parse';
+import type { ParsedDocument, ParsedFile } from '../parse/parse';
 import { isNetworkPolicy, readNetworkPolicy, type NetworkPolicy } from '../policy/networkpolicy';
 import { isAdminPolicy } from '../policy/admin';
-import { resourcesOf, type Resource } from './resources';
+import { documentResources, type Resource } from './resources';
 import { workloadsOf, type Workload } from './workloads';
 import { buildMesh, type Mesh } from '../mesh/mesh';
 
@@ -25,17 +25,19 @@ export interface Model {
   mesh: Mesh;
 }
 
-// Unchanged files keep their resources, and unchanged resources their derived objects, between analyses:
-// identity tells later stages (reachability) what they may reuse.
-const resourceCache = new WeakMap<ParsedFile, { defaultNamespace: string; resources: Resource[] }>();
+// Unchanged documents keep their resources, and unchanged resources their derived objects, between analyses:
+// identity tells later stages (rules, reachability) what they may reuse.
+const resourceCache = new WeakMap<ParsedDocument, { uri: string; defaultNamespace: string; resources: Resource[] }>();
 const netpolCache = new WeakMap<Resource, NetworkPolicy>();
 
 function fileResources(f: ParsedFile, defaultNamespace: string): Resource[] {
-  const hit = resourceCache.get(f);
-  if (hit && hit.defaultNamespace === defaultNamespace) return hit.resources;
-  const resources = resourcesOf(f, defaultNamespace);
-  resourceCache.set(f, { defaultNamespace, resources });
-  return resources;
+  const out: Resource[] = [];
+  for (const d of f.documents) {
+    let hit = resourceCache.get(d);
+    if (!hit || hit.defaultNamespace !== defaultNamespace || hit.uri !== f.uri) resourceCache.set(d, (hit = { uri: f.uri, defaultNamespace, resources: documentResources(f.uri, d, defaultNamespace) }));
+    for (const r of hit.resources) out.push(r);
+  }
+  return out;
 }
 
 /** The NetworkPolicy read from a resource, once per resource object. */

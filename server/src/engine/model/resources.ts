@@ -66,24 +66,26 @@ export function isClusterScoped(group: string, kind: string): boolean {
 
 /** Every object of a parsed file, `kind: List` items included. Objects without kind/apiVersion are skipped. */
 export function resourcesOf(file: ParsedFile, defaultNamespace: string): Resource[] {
-  const out: Resource[] = [];
-  for (const doc of file.documents) {
-    const v = doc.value;
-    if (!isRecord(v)) continue;
-    if (typeof v.kind === 'string' && /List$/.test(v.kind) && Array.isArray(v.items)) {
-      // Items of a typed list (PodList...) may omit their kind and apiVersion: the list's apply.
-      const itemKind = v.kind === 'List' ? undefined : v.kind.slice(0, -'List'.length);
-      v.items.forEach((item, i) => {
-        const typed = itemKind && isRecord(item) && item.kind === undefined && item.apiVersion === undefined ? { kind: itemKind, apiVersion: v.apiVersion, ...item } : item;
-        const r = toResource(file.uri, doc, ['items', i], typed, defaultNamespace);
-        if (r) out.push(r);
-      });
-      continue;
-    }
-    const r = toResource(file.uri, doc, [], v, defaultNamespace);
-    if (r) out.push(r);
+  return file.documents.flatMap((doc) => documentResources(file.uri, doc, defaultNamespace));
+}
+
+/** The objects of one document of a file. */
+export function documentResources(uri: string, doc: ParsedDocument, defaultNamespace: string): Resource[] {
+  const v = doc.value;
+  if (!isRecord(v)) return [];
+  if (typeof v.kind === 'string' && /List$/.test(v.kind) && Array.isArray(v.items)) {
+    // Items of a typed list (PodList...) may omit their kind and apiVersion: the list's apply.
+    const itemKind = v.kind === 'List' ? undefined : v.kind.slice(0, -'List'.length);
+    const out: Resource[] = [];
+    v.items.forEach((item, i) => {
+      const typed = itemKind && isRecord(item) && item.kind === undefined && item.apiVersion === undefined ? { kind: itemKind, apiVersion: v.apiVersion, ...item } : item;
+      const r = toResource(uri, doc, ['items', i], typed, defaultNamespace);
+      if (r) out.push(r);
+    });
+    return out;
   }
-  return out;
+  const r = toResource(uri, doc, [], v, defaultNamespace);
+  return r ? [r] : [];
 }
 
 function toResource(uri: string, doc: ParsedDocument, path: YamlPath, v: unknown, defaultNamespace: string): Resource | undefined {

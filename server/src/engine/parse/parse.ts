@@ -1,4 +1,5 @@
-import { parseAllDocuments, visit, type Alias, type Document } from 'yaml';
+import { visit, type Alias, type Document } from 'yaml';
+import { parsePieces } from './chunks';
 import type { SourceFile, Span } from '../types';
 import { MAX_NESTING, nestingBeyond } from './depth';
 import { aliasExpansion, ALIAS_EXPANSION_FLOOR } from './aliases';
@@ -17,6 +18,8 @@ export interface ParsedDocument {
   /** The document as plain data, or undefined when it could not be built (alias bomb). */
   value: unknown;
   errors: ParseProblem[];
+  /** The part of the file it was parsed from on its own (absent when the file was parsed as a whole). */
+  piece?: Span;
 }
 
 export interface FileNotice {
@@ -52,8 +55,11 @@ function looksBinary(text: string): boolean {
   return sample.includes('\u0000');
 }
 
-/** Text to documents with source ranges. Never throws: problems become data. */
-export function parseFile(file: SourceFile, options: ParseOptions): ParsedFile {
+/**
+ * Text to documents with source ranges. Never throws: problems become data. With the file's `previous`
+ * parse (which it then owns), documents whose text did not change are kept, moved if need be.
+ */
+export function parseFile(file: SourceFile, options: ParseOptions, previous?: ParsedFile): ParsedFile {
   const base = { uri: file.uri, text: file.text, version: file.version };
   if (file.text.length > options.maxFileSize) {
     return {
@@ -85,10 +91,9 @@ export function parseFile(file: SourceFile, options: ParseOptions): ParsedFile {
   }
   // A lone CR ends a line in YAML 1.2 and in the editor, but not in the parser: read it as LF (same offsets).
   const source = file.text.includes('\r') ? file.text.replace(/\r(?!\n)/g, '\n') : file.text;
-  let docs: Document.Parsed[];
+  let documents: ParsedDocument[];
   try {
-    const parsed = parseAllDocuments(source, { prettyErrors: false, uniqueKeys: true, logLevel: 'error' });
-    docs = Array.isArray(parsed) ? (parsed as Document.Parsed[]) : [];
+    documents = parsePieces(source, file.text, previous, (doc, index) => toParsedDocument(doc, index, file.text, options));
   } catch (e) {
     return {
       ...base,
@@ -96,7 +101,6 @@ export function parseFile(file: SourceFile, options: ParseOptions): ParsedFile {
       notice: { code: 'binary', message: `File not analysed: the YAML parser failed (${(e as Error).message}).` },
     };
   }
-  const documents: ParsedDocument[] = docs.map((doc, index) => toParsedDocument(doc, index, file.text, options));
   return { ...base, documents };
 }
 
