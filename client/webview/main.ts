@@ -37,6 +37,8 @@ let filtered: Filtered | undefined;
 let lastGraph: Graph | undefined;
 let explainRequest = 0;
 let renderChain: Promise<void> = Promise.resolve();
+/** An export asked for before the first data arrived. */
+let pendingExport: ExportFormat | undefined;
 
 const save = () => vscode.setState(state);
 
@@ -365,6 +367,12 @@ window.addEventListener('message', (event: MessageEvent<HostMessage>) => {
       const first = !data;
       if (first) document.body.dataset.dataAt = String(Date.now());
       data = m.data;
+      if (pendingExport) {
+        const f = pendingExport;
+        pendingExport = undefined;
+        schedule();
+        renderChain = renderChain.then(() => exportAs(f)).catch((e) => reportError(e));
+      }
       if (state.focus !== m.data.focus) {
         state = { ...state, focus: m.data.focus };
         save();
@@ -387,6 +395,11 @@ window.addEventListener('message', (event: MessageEvent<HostMessage>) => {
       break;
     case 'exported':
       showNotice(`Exported to ${m.path}`);
+      break;
+    case 'exportRequest':
+      // After whatever is being drawn (the first picture, when the panel has just opened).
+      if (data) renderChain = renderChain.then(() => exportAs(m.format)).catch((e) => reportError(e));
+      else pendingExport = m.format;
       break;
   }
 });

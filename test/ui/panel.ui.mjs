@@ -4,11 +4,11 @@
 // export a Markdown table, SVG and PNG, feed it hostile names (nothing runs, the text shows as written),
 // use it by keyboard alone, and forge messages from its webview (the host refuses them).
 // Screenshots of the graph and the matrix, light and dark (the graph in high contrast too), land in test/artifacts/.
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createHarness, screenshot, artifactsDir } from './harness.mjs';
-import { goToLine, openFile, openWorkbench, runCommand } from './workbench.mjs';
+import { goToLine, openFile, openWorkbench, pick, runCommand } from './workbench.mjs';
 
 const T = 30_000;
 // A large window: the panel opens beside the editor, and both stay readable in the screenshots.
@@ -240,6 +240,18 @@ try {
     const png = readFileSync(path.join(wb.ws, 'reachability.png'));
     if (png.subarray(1, 4).toString() !== 'PNG' || png.length < 2000) throw new Error(`not a PNG (${png.length} bytes)`);
     writeFileSync(path.join(artifactsDir, 'panel-export.png'), png); // to look at
+  });
+
+  await h.test('export from the palette: Export Reachability… → SVG asks the panel for its graph', async () => {
+    rmSync(path.join(wb.ws, 'reachability.svg'), { force: true });
+    await runCommand(page, 'Egress Lens: Export Reachability…');
+    await pick(page, 'SVG image of the graph');
+    // The panel's save dialog (not the format picker closing): its path ends in the file name.
+    await page.waitForFunction(() => document.querySelector('.quick-input-widget input')?.value.endsWith('reachability.svg'), undefined, { timeout: T });
+    await page.keyboard.press('Enter');
+    await panel.locator('#notice', { hasText: 'Exported to reachability.svg' }).waitFor({ timeout: T });
+    const svg = readFileSync(path.join(wb.ws, 'reachability.svg'), 'utf8');
+    if (!svg.startsWith('<svg') || !svg.includes('>internet<')) throw new Error(`not the graph: ${svg.slice(0, 200)}`);
   });
 
   await h.test('the panel comes back as it was after a window reload (serializer and state)', async () => {

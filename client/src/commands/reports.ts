@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
 import { ReportRequests, ScaffoldRequests, type ExplainWorkloadResult, type WorkloadInfo } from '../../../server/src/lsp/scaffold-protocol';
 import type { ConnlistFormat } from '../../../server/src/engine/index';
+import { ReachabilityPanel } from '../panel/reachability-panel';
 
 /** Arguments let tests (and other commands) skip the pickers. */
 export interface ExplainWorkloadArgs {
@@ -34,7 +35,8 @@ const FORMATS: { label: string; value: ConnlistFormat | 'svg' | 'png'; ext: stri
   { label: 'DOT (Graphviz)', value: 'dot', ext: 'dot' },
   { label: 'JSON', value: 'json', ext: 'json' },
   { label: 'Connectivity list (netpol-analyzer format)', value: 'txt', ext: 'txt' },
-  { label: 'SVG or PNG image of the graph', value: 'svg', ext: 'svg' },
+  { label: 'SVG image of the graph', value: 'svg', ext: 'svg' },
+  { label: 'PNG image of the graph', value: 'png', ext: 'png' },
 ];
 
 export function registerReports(client: LanguageClient, ready: Promise<void>): vscode.Disposable {
@@ -53,12 +55,12 @@ export function registerReports(client: LanguageClient, ready: Promise<void>): v
   });
   const exportCmd = vscode.commands.registerCommand('egressLens.exportReachability', async (args?: ExportReachabilityArgs): Promise<vscode.Uri | undefined> => {
     await ready;
-    const picked = args?.format ? FORMATS.find((f) => f.value === args.format || (args.format === 'png' && f.value === 'svg')) : await vscode.window.showQuickPick(FORMATS, { title: 'Export Reachability', placeHolder: 'Format' });
+    const picked = args?.format ? FORMATS.find((f) => f.value === args.format) : await vscode.window.showQuickPick(FORMATS, { title: 'Export Reachability', placeHolder: 'Format' });
     if (!picked) return undefined;
     if (picked.value === 'svg' || picked.value === 'png') {
-      // Images are drawn by the panel: open it; its Export button saves the graph as SVG or PNG.
+      // Images are drawn by the panel: open it on the workspace and let it export the graph it draws.
       await vscode.commands.executeCommand('egressLens.showReachability');
-      void vscode.window.showInformationMessage('Egress Lens: the graph is in the panel; use its Export button for SVG or PNG.');
+      ReachabilityPanel.current?.requestExport(picked.value);
       return undefined;
     }
     const { text } = await client.sendRequest<{ text: string }>(ReportRequests.exportReachability, { format: picked.value });

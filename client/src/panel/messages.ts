@@ -46,7 +46,9 @@ export type HostMessage =
   | { type: 'data'; data: ReachabilityResult }
   | { type: 'explanation'; requestId: number; result: ExplainResult }
   | { type: 'error'; message: string }
-  | { type: 'exported'; format: ExportFormat; path: string };
+  | { type: 'exported'; format: ExportFormat; path: string }
+  /** Export as if the user pressed Export (from the palette's Export Reachability…). */
+  | { type: 'exportRequest'; format: ExportFormat };
 
 /** Webview -> host. */
 export type WebviewMessage =

@@ -6,7 +6,7 @@
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
 import { PanelRequests, type ExplainResult, type PanelLocation, type ReachabilityParams, type ReachabilityResult } from '../../../server/src/lsp/protocol';
-import { VIEW_TYPE, type HostMessage, type PanelState, type WebviewMessage } from './messages';
+import { VIEW_TYPE, type ExportFormat, type HostMessage, type PanelState, type WebviewMessage } from './messages';
 import { validateWebviewMessage } from './validate';
 
 export interface PanelContext {
@@ -72,6 +72,8 @@ export class ReachabilityPanel {
   private focus: string | undefined;
   private at: PanelTarget['at'];
   private webviewReady = false;
+  /** An export asked for before the webview was ready. */
+  private pendingExport: ExportFormat | undefined;
   private lastJson = '';
   private lastRevision = 0;
   private timer: ReturnType<typeof setTimeout> | undefined;
@@ -133,6 +135,12 @@ export class ReachabilityPanel {
 
   private post(m: HostMessage): void {
     void this.panel.webview.postMessage(m);
+  }
+
+  /** Ask the webview to export, as its Export button would (SVG and PNG need the drawn graph). */
+  requestExport(format: ExportFormat): void {
+    if (this.webviewReady) this.post({ type: 'exportRequest', format });
+    else this.pendingExport = format;
   }
 
   private retarget(target: PanelTarget): void {
@@ -199,6 +207,10 @@ export class ReachabilityPanel {
         if (this.focus === undefined && this.at === undefined) this.focus = m.state?.focus;
         this.lastJson = '';
         await this.refresh(true);
+        if (this.pendingExport) {
+          this.post({ type: 'exportRequest', format: this.pendingExport });
+          this.pendingExport = undefined;
+        }
         break;
       case 'setFocus':
         this.focus = m.focus ?? undefined;
