@@ -36,6 +36,7 @@ import { registerScaffoldRequests } from './scaffold';
 import { FIX_ALL_KIND, Requests, type NamespaceInfo, type ScaffoldDefaultDenyParams, type ScaffoldResult } from './protocol';
 import { registerPanel } from './panel';
 import { registerFeatures } from './features';
+import { FileIndexer, type FileChange } from './indexing';
 import { registerReports } from './report';
 import { defaultDocsBaseUrl, findManifests, isManifestPath, pathToUri, readFile, readManifest, uriToPath } from '../host/files';
 
@@ -110,6 +111,9 @@ export function startServer(connection: Connection): void {
     features.changed();
   };
 
+  // Files opened or read from disk come in bursts: a short pause takes a burst together. An edit is analysed
+  // at once (delay 0); edits that arrive while an analysis runs are taken together by the next one.
+  let opened: string | undefined;
   const schedule = (delay = 30): void => {
     dirty = true;
     if (timer) clearTimeout(timer);
@@ -148,33 +152,36 @@ export function startServer(connection: Connection): void {
     }
   };
 
+  let configReads = 0;
   const loadConfigFile = async (): Promise<void> => {
     if (!rootUri) return;
     const uri = rootUri + CONFIG_FILE;
+    const read = ++configReads;
     const open = [...clientUris].find(([n]) => n === uri);
     const p = uriToPath(uri);
     let text: string | undefined;
     if (open) text = workspace.get(uri)?.text;
     else if (p) text = await readFile(p);
+    // A later read (the file changed again meanwhile), or the buffer opened since, wins over this one.
+    if (read !== configReads || (!open && clientUris.has(uri))) return;
     configFile = text !== undefined ? { uri, text } : undefined;
   };
 
-  const indexFolders = async (): Promise<void> => {
-    const indexing = await features.indexing();
-    for (const root of roots) {
-      const files = await findManifests(root);
-      indexing.found(files.length);
-      for (const file of files) {
-        indexing.indexed();
-        const uri = pathToUri(file);
-        if (clientUris.has(uri)) continue;
-        const text = await readManifest(file);
-        if (text !== undefined) workspace.set({ uri, text });
-      }
-    }
-    indexing.done();
-    schedule(0);
-  };
+  // Files from disk: read in batches between requests, with progress the user can cancel (indexing.ts).
+  const indexer = new FileIndexer({
+    read: readManifest,
+    apply: (uri, text) => (text === undefined ? workspace.delete(uri) : workspace.set({ uri, text })),
+    isOpen: (uri) => clientUris.has(uri),
+    progress: () => features.indexing(),
+    drained: () => schedule(0),
+    failed: (uri, e) => connection.console.error(`indexing ${uri ?? 'queue'} failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`),
+  });
+
+  const indexFolders = (): void =>
+    indexer.scan(async () => {
+      const files = (await Promise.all(roots.map((root) => findManifests(root)))).flat();
+      return files.map((path) => ({ uri: pathToUri(path), path, deleted: false }));
+    });
 
   connection.onInitialize((params: InitializeParams) => {
     const opts = (params.initializationOptions ?? {}) as { docsBaseUrl?: string };
@@ -198,7 +205,7 @@ export function startServer(connection: Connection): void {
     void connection.client.register(DidChangeWatchedFilesNotification.type, { watchers: [{ globPattern: '**/*.{yaml,yml,json}' }, { globPattern: `**/${CONFIG_FILE}` }] }).catch(() => undefined);
     await Promise.all([loadClientSettings(), loadConfigFile()]);
     applyConfig();
-    void indexFolders();
+    indexFolders();
   });
 
   connection.onDidChangeConfiguration(async () => {
@@ -216,7 +223,8 @@ export function startServer(connection: Connection): void {
       configFile = { uri, text: e.document.getText() };
       applyConfig();
     }
-    schedule(0);
+    opened = uri;
+    schedule();
   });
   documents.onDidChangeContent((e) => {
     const uri = normalizeUri(e.document.uri);
@@ -225,7 +233,9 @@ export function startServer(connection: Connection): void {
       configFile = { uri, text: e.document.getText() };
       applyConfig();
     }
-    schedule();
+    // The change that comes with opening a file waits for the rest of a burst; an edit is analysed at once.
+    schedule(opened === uri ? 30 : 0);
+    opened = undefined;
   });
   documents.onDidClose(async (e) => {
     const uri = normalizeUri(e.document.uri);
@@ -240,22 +250,22 @@ export function startServer(connection: Connection): void {
   });
 
   connection.onDidChangeWatchedFiles(async (params) => {
+    const queued: FileChange[] = [];
+    let config = false;
     for (const change of params.changes) {
       const uri = normalizeUri(change.uri);
       if (clientUris.has(uri)) continue; // the buffer wins over the disk
       const p = uriToPath(uri);
       if (!p || !isManifestPath(p)) continue;
-      if (change.type === FileChangeType.Deleted) workspace.delete(uri);
-      else {
-        const text = await readManifest(p);
-        if (text !== undefined && !clientUris.has(uri)) workspace.set({ uri, text });
-      }
-      if (isConfigUri(uri)) {
-        await loadConfigFile();
-        applyConfig();
-      }
+      queued.push({ uri, path: p, deleted: change.type === FileChangeType.Deleted });
+      config ||= isConfigUri(uri);
     }
-    schedule();
+    // Queued before anything is awaited: changes reach the queue in the order they happened.
+    if (queued.length > 0) indexer.add(queued);
+    if (config) {
+      await loadConfigFile();
+      applyConfig();
+    }
   });
 
   const editFor = (uri: string, fixes: Fix[]): WorkspaceEdit => {

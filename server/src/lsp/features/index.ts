@@ -20,7 +20,7 @@ export interface FeatureHooks {
   initialize(params: InitializeParams): ServerCapabilities;
   /** After diagnostics were published: refreshes code lenses and the status when the analysis is a new one. */
   changed(): void;
-  /** The initial scan of the workspace folders begins. */
+  /** Files are read from disk (the initial scan, or many changed at once): a progress report begins. */
   indexing(): Promise<Indexing>;
 }
 

@@ -3,13 +3,15 @@ import { workspaceStatus } from '../../engine/lang';
 import type { Analysis } from '../../engine';
 import { FeatureNotifications, type StatusParams } from './protocol';
 
-/** Reports the initial scan of the workspace: `window/workDoneProgress` where the client supports it, and the status notification. */
+/** Reports files being read from disk (the initial scan, a large checkout): `window/workDoneProgress` where the client supports it, and the status notification. */
 export interface Indexing {
-  /** Files found in one more folder. */
+  /** More files queued. */
   found(files: number): void;
   /** One more file read. */
   indexed(): void;
   done(): void;
+  /** The user cancelled the progress report in the editor. */
+  readonly cancelled: boolean;
 }
 
 export class Status {
@@ -35,7 +37,7 @@ export class Status {
     if (!this.indexing) this.send();
   }
 
-  /** The initial scan begins: progress in the editor while files are read. */
+  /** Files are read from disk: progress in the editor until they are. */
   async startIndexing(): Promise<Indexing> {
     this.indexing = true;
     let total = 0;
@@ -45,7 +47,7 @@ export class Status {
     if (this.progressSupported()) {
       try {
         reporter = await this.connection.window.createWorkDoneProgress();
-        reporter.begin('Egress Lens: indexing', 0, 'looking for Kubernetes YAML', false);
+        reporter.begin('Egress Lens: indexing', 0, 'looking for Kubernetes YAML', true);
       } catch {
         reporter = undefined;
       }
@@ -72,6 +74,9 @@ export class Status {
         reporter?.done();
         this.indexing = false;
         this.send();
+      },
+      get cancelled() {
+        return reporter?.token.isCancellationRequested ?? false;
       },
     };
   }
