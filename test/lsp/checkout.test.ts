@@ -206,3 +206,15 @@ test('2,000 files at once, cancelled: reading stops, what was read is analysed, 
   for (const uri of uris) assert.ok(client.latest(uri)?.diagnostics.some((x) => x.code === 'EL101'), `EL101 for ${uri}`);
   console.log(`# cancelled after ${read} of ${FILES} files; the other ${FILES - read} read when they changed again`);
 });
+
+test('a checkout that brings a new .egress-lens.yaml: its settings apply to the files read with it', async (t) => {
+  const { client, ws, log } = await indexedServer(t);
+  const uris = checkout(ws.dir).map((f) => ws.uri(path.relative(ws.dir, f)));
+  writeFileSync(path.join(ws.dir, '.egress-lens.yaml'), 'rules:\n  EL101: error\n');
+  await client.connection.sendNotification('workspace/didChangeWatchedFiles', { changes: [{ uri: ws.uri('.egress-lens.yaml'), type: 1 }, ...uris.map((uri) => ({ uri, type: 1 }))] });
+  await log.until(() => log.lastStatus()?.workloads === EXAMPLE_WORKLOADS + FILES);
+  for (const uri of [...uris, ws.uri('shop/foo-deny-egress.yaml')]) {
+    const el101 = client.latest(uri)?.diagnostics.filter((x) => x.code === 'EL101') ?? [];
+    assert.ok(el101.length > 0 && el101.every((d) => d.severity === 1), `EL101 is an error in ${uri}`);
+  }
+});
