@@ -2,7 +2,7 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['out/**', 'dist/**', '.cache/**', 'node_modules/**', 'test/artifacts/**', '**/*.mjs', '**/*.js'] },
+  { ignores: ['out/**', 'dist/**', '.cache/**', 'node_modules/**', 'test/artifacts/**', '**/*.mjs', '**/*.js', '**/*.generated.ts'] },
   ...tseslint.configs.recommended,
   {
     rules: {

@@ -1,4 +1,5 @@
 import type { Model } from './model/model';
+import { sameList } from './model/index';
 import type { Resource } from './model/resources';
 import type { ParsedFile } from './parse/parse';
 import type { Finding, Span } from './types';
@@ -65,27 +66,25 @@ function resourceRange(r: Resource): Span {
   return node?.range ? { start: node.range[0], end: node.range[2] } : r.doc.span;
 }
 
-/** Every suppression of the workspace: comments above resources and documents, and annotations. */
-export function collectSuppressions(files: readonly ParsedFile[], model: Model, annotationSpan: (r: Resource) => Span): Suppression[] {
+/** Per parsed file, its suppressions and the resources they were found with (an unchanged file keeps its objects). */
+const perFile = new WeakMap<ParsedFile, { resources: readonly Resource[]; list: Suppression[] }>();
+
+/** The suppressions of one file: comments above its documents and resources, and annotations. */
+function fileSuppressions(f: ParsedFile, resources: readonly Resource[], annotationSpan: (r: Resource) => Span): Suppression[] {
   const out: Suppression[] = [];
-  const byUri = new Map(files.map((f) => [f.uri, f]));
   const seen = new Set<string>();
   const add = (s: Suppression) => {
-    const key = `${s.uri}:${s.span.start}:${s.covers.start}`;
+    const key = `${s.span.start}:${s.covers.start}`;
     if (!seen.has(key)) {
       seen.add(key);
       out.push(s);
     }
   };
-  for (const f of files) {
-    for (const d of f.documents) {
-      const contentStart = (d.doc.contents as { range?: [number, number, number] } | null)?.range?.[0] ?? d.span.end;
-      for (const s of directivesAbove(f, contentStart, d.span)) add(s);
-    }
+  for (const d of f.documents) {
+    const contentStart = (d.doc.contents as { range?: [number, number, number] } | null)?.range?.[0] ?? d.span.end;
+    for (const s of directivesAbove(f, contentStart, d.span)) add(s);
   }
-  for (const r of model.resources) {
-    const f = byUri.get(r.uri);
-    if (!f) continue;
+  for (const r of resources) {
     const covers = resourceRange(r);
     if (r.path.length > 0) for (const s of directivesAbove(f, covers.start, covers)) add(s);
     const a = r.annotations[ANNOTATION];
@@ -93,6 +92,25 @@ export function collectSuppressions(files: readonly ParsedFile[], model: Model, 
       const { ids, reason } = parseDirectiveBody(a);
       add({ uri: r.uri, span: annotationSpan(r), ids, reason, covers });
     }
+  }
+  return out;
+}
+
+/** Every suppression of the workspace: comments above resources and documents, and annotations. */
+export function collectSuppressions(files: readonly ParsedFile[], model: Model, annotationSpan: (r: Resource) => Span): Suppression[] {
+  const byUri = new Map<string, Resource[]>();
+  for (const r of model.resources) {
+    const l = byUri.get(r.uri);
+    if (l) l.push(r);
+    else byUri.set(r.uri, [r]);
+  }
+  const out: Suppression[] = [];
+  for (const f of files) {
+    const resources = byUri.get(f.uri) ?? [];
+    let hit = perFile.get(f);
+    // A file's resources come from its documents: other resources (other settings) find again.
+    if (!hit || !sameList(hit.resources, resources)) perFile.set(f, (hit = { resources, list: fileSuppressions(f, resources, annotationSpan) }));
+    for (const s of hit.list) out.push(s);
   }
   return out;
 }

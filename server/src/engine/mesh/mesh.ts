@@ -80,8 +80,18 @@ export interface Mesh {
   outbound: { mode: OutboundMode; source?: MeshConfigSource | 'setting' };
 }
 
+/** Assumed workloads by what they are: the same one is the same object across analyses, so what it selects can be kept. */
+const assumedWorkloads = new Map<string, Workload>();
+
 function workloadFor(id: string, namespace: string, name: string, labels: Record<string, string>, ports: number[]): Workload {
-  return { id, kind: 'assumed', name, namespace, labels, ports: ports.map((port) => ({ port, protocol: 'TCP' })), hostNetwork: false, resources: [] };
+  const key = JSON.stringify([id, labels, ports]);
+  let w = assumedWorkloads.get(key);
+  if (!w) {
+    if (assumedWorkloads.size >= 1000) assumedWorkloads.clear();
+    w = { id, kind: 'assumed', name, namespace, labels, ports: ports.map((port) => ({ port, protocol: 'TCP' })), hostNetwork: false, resources: [] };
+    assumedWorkloads.set(key, w);
+  }
+  return w;
 }
 
 /**

@@ -3,8 +3,10 @@ import type { ParsedDocument, ParsedFile } from '../parse/parse';
 import { isNetworkPolicy, readNetworkPolicy, type NetworkPolicy } from '../policy/networkpolicy';
 import { isAdminPolicy } from '../policy/admin';
 import { documentResources, type Resource } from './resources';
-import { workloadsOf, type Workload } from './workloads';
+import { isWorkloadResource, workloadsOf, type Workload } from './workloads';
 import { buildMesh, type Mesh } from '../mesh/mesh';
+import { ISTIO_NETWORKING, ISTIO_SECURITY } from '../mesh/istio';
+import { GATEWAY_API } from '../mesh/gateway-api';
 
 export interface Namespace {
   name: string;
@@ -30,6 +32,22 @@ export interface Model {
 const resourceCache = new WeakMap<ParsedDocument, { uri: string; defaultNamespace: string; resources: Resource[] }>();
 const netpolCache = new WeakMap<Resource, NetworkPolicy>();
 
+/** What one file adds to the model, sorted by what reads it: kept while the file's resources are the same. */
+interface FileParts {
+  defaultNamespace: string;
+  resources: Resource[];
+  workloads: Resource[];
+  networkPolicies: NetworkPolicy[];
+  adminPolicies: Resource[];
+  namespaces: Resource[];
+  /** Namespaces its resources are in. */
+  used: Set<string>;
+  /** What the mesh reads: Istio, Gateway API, Services, ConfigMaps. */
+  mesh: Resource[];
+}
+
+const partsCache = new WeakMap<ParsedFile, FileParts>();
+
 function fileResources(f: ParsedFile, defaultNamespace: string): Resource[] {
   const out: Resource[] = [];
   for (const d of f.documents) {
@@ -40,6 +58,28 @@ function fileResources(f: ParsedFile, defaultNamespace: string): Resource[] {
   return out;
 }
 
+function readsMesh(r: Resource): boolean {
+  return r.group === ISTIO_NETWORKING || r.group === ISTIO_SECURITY || r.group === GATEWAY_API || r.group === 'install.istio.io' || (r.group === '' && (r.kind === 'Service' || r.kind === 'ConfigMap'));
+}
+
+function fileParts(f: ParsedFile, defaultNamespace: string): FileParts {
+  // The same file object has the same documents: its parts change only with the default namespace.
+  const hit = partsCache.get(f);
+  if (hit && hit.defaultNamespace === defaultNamespace) return hit;
+  const resources = fileResources(f, defaultNamespace);
+  const parts: FileParts = { defaultNamespace, resources, workloads: [], networkPolicies: [], adminPolicies: [], namespaces: [], used: new Set(), mesh: [] };
+  for (const r of resources) {
+    if (isWorkloadResource(r)) parts.workloads.push(r);
+    if (isNetworkPolicy(r)) parts.networkPolicies.push(networkPolicyOf(r));
+    if (isAdminPolicy(r)) parts.adminPolicies.push(r);
+    if (r.kind === 'Namespace' && r.group === '' && r.name) parts.namespaces.push(r);
+    if (r.namespace) parts.used.add(r.namespace);
+    if (readsMesh(r)) parts.mesh.push(r);
+  }
+  partsCache.set(f, parts);
+  return parts;
+}
+
 /** The NetworkPolicy read from a resource, once per resource object. */
 export function networkPolicyOf(r: Resource): NetworkPolicy {
   let np = netpolCache.get(r);
@@ -47,30 +87,39 @@ export function networkPolicyOf(r: Resource): NetworkPolicy {
   return np;
 }
 
-/** Build the model of parsed files (unchanged files reuse their resources). */
+/** Build the model of parsed files (an unchanged file keeps its resources and what was read from them). */
 export function buildModel(files: readonly ParsedFile[], config: EngineConfig): Model {
   const resources: Resource[] = [];
-  for (const f of files) for (const r of fileResources(f, config.defaultNamespace)) resources.push(r);
-  const workloads = workloadsOf(resources);
-  const networkPolicies = resources.filter(isNetworkPolicy).map(networkPolicyOf);
-  const adminPolicies = resources.filter(isAdminPolicy);
+  const workloadResources: Resource[] = [];
+  const networkPolicies: NetworkPolicy[] = [];
+  const adminPolicies: Resource[] = [];
+  const declared: Resource[] = [];
+  const meshResources: Resource[] = [];
+  const used = new Set<string>();
+  for (const f of files) {
+    const p = fileParts(f, config.defaultNamespace);
+    for (const r of p.resources) resources.push(r);
+    for (const r of p.workloads) workloadResources.push(r);
+    for (const np of p.networkPolicies) networkPolicies.push(np);
+    for (const r of p.adminPolicies) adminPolicies.push(r);
+    for (const r of p.namespaces) declared.push(r);
+    for (const r of p.mesh) meshResources.push(r);
+    for (const ns of p.used) used.add(ns);
+  }
+  const workloads = workloadsOf(workloadResources);
   const namespaces = new Map<string, Namespace>();
-  for (const r of resources) {
-    if (r.kind === 'Namespace' && r.group === '' && r.name) {
-      namespaces.set(r.name, {
-        name: r.name,
-        // The API server adds this label; a different value written by hand is kept as written.
-        labels: { 'kubernetes.io/metadata.name': r.name, ...r.labels },
-        resource: r,
-      });
-    }
+  for (const r of declared) {
+    namespaces.set(r.name, {
+      name: r.name,
+      // The API server adds this label; a different value written by hand is kept as written.
+      labels: { 'kubernetes.io/metadata.name': r.name, ...r.labels },
+      resource: r,
+    });
   }
   // A namespace that is used but not declared carries only the label the API server adds.
-  for (const r of resources) {
-    if (r.namespace && !namespaces.has(r.namespace)) {
-      namespaces.set(r.namespace, { name: r.namespace, labels: { 'kubernetes.io/metadata.name': r.namespace } });
-    }
+  for (const ns of used) {
+    if (!namespaces.has(ns)) namespaces.set(ns, { name: ns, labels: { 'kubernetes.io/metadata.name': ns } });
   }
-  const mesh = buildMesh(resources, workloads, namespaces, config);
+  const mesh = buildMesh(meshResources, workloads, namespaces, config);
   return { resources, workloads, namespaces, networkPolicies, adminPolicies, mesh };
 }

@@ -92,9 +92,17 @@ function podOwner(r: Resource): { kind: string; name: string } | undefined {
   return { kind: typeof owner.kind === 'string' && owner.kind !== '' ? owner.kind : 'Pod', name: String(owner.name) };
 }
 
+/** The workload of one resource, once per resource object: unchanged objects keep their workload between analyses. */
+const ofResource = new WeakMap<Resource, Workload>();
+
+function workloadOf(r: Resource, id: string, kind: string, name: string): Workload {
+  const tmpl = podTemplate(r);
+  return { id, kind, name, namespace: r.namespace, labels: tmpl.labels, ports: containerPorts(tmpl.spec), hostNetwork: tmpl.spec.hostNetwork === true, resources: [r] };
+}
+
 /** Workloads of a set of resources. Pods sharing an owner become one workload. */
 export function workloadsOf(resources: readonly Resource[]): Workload[] {
-  const byId = new Map<string, Workload>();
+  const byId = new Map<string, { kind: string; name: string; resources: Resource[] }>();
   for (const r of resources) {
     if (!isWorkloadResource(r)) continue;
     let kind = r.kind;
@@ -107,25 +115,27 @@ export function workloadsOf(resources: readonly Resource[]): Workload[] {
       }
     }
     const id = `${r.namespace}/${name}[${kind}]`;
-    const tmpl = podTemplate(r);
-    const existing = byId.get(id);
-    if (existing) {
-      existing.resources.push(r);
-      for (const p of containerPorts(tmpl.spec)) {
-        if (!existing.ports.some((q) => q.port === p.port && q.protocol === p.protocol && q.name === p.name)) existing.ports.push(p);
-      }
+    const group = byId.get(id);
+    if (group) group.resources.push(r);
+    else byId.set(id, { kind, name, resources: [r] });
+  }
+  const out: Workload[] = [];
+  for (const [id, { kind, name, resources: [first, ...rest] }] of byId) {
+    if (rest.length === 0) {
+      let w = ofResource.get(first);
+      if (!w || w.id !== id) ofResource.set(first, (w = workloadOf(first, id, kind, name)));
+      out.push(w);
       continue;
     }
-    byId.set(id, {
-      id,
-      kind,
-      name,
-      namespace: r.namespace,
-      labels: tmpl.labels,
-      ports: containerPorts(tmpl.spec),
-      hostNetwork: tmpl.spec.hostNetwork === true,
-      resources: [r],
-    });
+    // Pods of one owner: one workload with every container port of them.
+    const w = workloadOf(first, id, kind, name);
+    for (const r of rest) {
+      w.resources.push(r);
+      for (const p of containerPorts(podTemplate(r).spec)) {
+        if (!w.ports.some((q) => q.port === p.port && q.protocol === p.protocol && q.name === p.name)) w.ports.push(p);
+      }
+    }
+    out.push(w);
   }
-  return [...byId.values()];
+  return out;
 }

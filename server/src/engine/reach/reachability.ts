@@ -1,7 +1,7 @@
 import type { Model, Namespace } from '../model/model';
 import type { DnsSelector } from '../config';
 import { matches, readSelector } from '../model/selector';
-import { WorkloadIndex } from '../model/index';
+import { WorkloadIndex, type IndexReads } from '../model/index';
 import { isRecord, type Resource } from '../model/resources';
 import type { Workload } from '../model/workloads';
 import { compileAdminPolicy, type CompiledAdminPolicy } from './compile-admin';
@@ -21,6 +21,43 @@ export interface ReachOptions {
   dns?: DnsSelector;
 }
 
+/** The assumed DNS workload, one object per setting: an unchanged setting keeps the index's namespace unchanged. */
+const assumedDns = new Map<string, Workload>();
+
+/** What was compiled from an object (a policy) with an index, and what it read there. */
+const compiled = new WeakMap<object, { value: unknown; reads: IndexReads }>();
+
+/**
+ * Compile once per policy object: kept while the workloads and namespaces it read from the index are the
+ * same (an edit elsewhere changes neither the object nor what it selects).
+ */
+function compileOnce<V>(key: object, index: WorkloadIndex, compile: () => V): V {
+  const hit = compiled.get(key);
+  if (hit && index.unchanged(hit.reads)) return hit.value as V;
+  const { value, reads } = index.track(compile);
+  compiled.set(key, { value, reads });
+  return value;
+}
+
+type Fingerprint = { fingerprint: string; subjects: string[]; namedAny: boolean };
+const fingerprints = new WeakMap<object, { extra: string; value: Fingerprint }>();
+
+/** A compiled policy's fingerprint, once per compiled object. */
+function fingerprintOf(key: object, subjects: Iterable<Workload>, rules: Record<Direction, CompiledRule[]>, extra = ''): Fingerprint {
+  const hit = fingerprints.get(key);
+  if (hit && hit.extra === extra) return hit.value;
+  const value = fingerprint(subjects, rules, extra);
+  fingerprints.set(key, { extra, value });
+  return value;
+}
+
+const portsText = new WeakMap<Workload, string>();
+function portsOf(w: Workload): string {
+  let t = portsText.get(w);
+  if (t === undefined) portsText.set(w, (t = JSON.stringify(w.ports)));
+  return t;
+}
+
 /** The DNS pods of the workspace, or an assumed one (not listed among the workloads). */
 function dnsWorkloads(model: Model, dns?: DnsSelector): { targets: Workload[]; assumed?: Workload; namespaces: ReadonlyMap<string, Namespace> } {
   if (!dns) return { targets: [], namespaces: model.namespaces };
@@ -34,7 +71,8 @@ function dnsWorkloads(model: Model, dns?: DnsSelector): { targets: Workload[]; a
   if (existing && !matches(nsSel, existing.labels)) return { targets: [], namespaces: model.namespaces };
   const namespaces = new Map(model.namespaces);
   if (!existing) namespaces.set(nsName, { name: nsName, labels: { 'kubernetes.io/metadata.name': nsName, ...dns.namespaceSelector } });
-  const assumed: Workload = {
+  const key = JSON.stringify([nsName, dns.podSelector]);
+  const assumed: Workload = assumedDns.get(key) ?? {
     id: `${nsName}/cluster-dns[assumed]`,
     kind: 'assumed',
     name: 'cluster-dns',
@@ -47,6 +85,7 @@ function dnsWorkloads(model: Model, dns?: DnsSelector): { targets: Workload[]; a
     hostNetwork: false,
     resources: [],
   };
+  assumedDns.set(key, assumed);
   return { targets: [assumed], assumed, namespaces };
 }
 
@@ -120,7 +159,7 @@ export class Reachability {
   private readonly tables: Record<Direction, Map<string, DirectionTable>> = { egress: new Map(), ingress: new Map() };
 
   /** Per policy (kind/namespace/name): what it means, resolved, and whom it applies to. */
-  private readonly fingerprints = new Map<string, { fingerprint: string; subjects: string[]; namedAny: boolean }>();
+  private readonly fingerprints = new Map<string, Fingerprint>();
   /** Per workload id: its container ports, as named-port resolution sees them. */
   private readonly portsById = new Map<string, string>();
 
@@ -148,10 +187,10 @@ export class Reachability {
       for (const ns of model.mesh.assumedNamespaces) if (!all.has(ns.name)) all.set(ns.name, ns);
       namespaces = all;
     }
-    this.index = new WorkloadIndex(assumed.length > 0 ? [...model.workloads, ...assumed] : model.workloads, namespaces);
+    this.index = new WorkloadIndex(assumed.length > 0 ? [...model.workloads, ...assumed] : model.workloads, namespaces, previous?.index);
     this.workloads = [...model.workloads].sort((a, b) => byteCompare(a.id, b.id));
-    const netpols = model.networkPolicies.map((np) => compileNetpol(np, this.index));
-    const admin = model.adminPolicies.map((r) => compileAdminPolicy(r, this.index)).filter((p): p is CompiledAdminPolicy => p !== undefined);
+    const netpols = model.networkPolicies.map((np) => compileOnce(np, this.index, () => compileNetpol(np, this.index)));
+    const admin = model.adminPolicies.map((r) => compileOnce(r, this.index, () => compileAdminPolicy(r, this.index))).filter((p): p is CompiledAdminPolicy => p !== undefined);
     // Calico policies in their tiers (staged ones are shown, not enforced); Cilium policies in the default tier.
     const services = model.resources.filter((r) => r.kind === 'Service' && r.group === '');
     const networkSets = model.resources.map(readNetworkSet).filter((x): x is NetworkSet => x !== undefined);
@@ -174,12 +213,12 @@ export class Reachability {
     this.stagedPolicies = staged;
     const tiers: OrderedTier[] = [...tierDefs.values()].map((t) => ({ ...t, policies: inTier.get(t.name) ?? [] }));
     this.policies = new PolicyIndex(netpols, admin, tiers);
-    for (const c of netpols) this.fingerprints.set(policyKey(c.policy.resource), fingerprint(c.subjects, c.rules));
-    for (const c of admin) this.fingerprints.set(policyKey(c.resource), fingerprint(c.subjects, c.rules, `${c.tier}/${c.priority}`));
+    for (const c of netpols) this.fingerprints.set(policyKey(c.policy.resource), fingerprintOf(c, c.subjects, c.rules));
+    for (const c of admin) this.fingerprints.set(policyKey(c.resource), fingerprintOf(c, c.subjects, c.rules, `${c.tier}/${c.priority}`));
     for (const t of tiers) {
       for (const p of t.policies) this.fingerprints.set(`${policyKey(p.resource)}#${p.name}#${p.order}`, fingerprint(p.subjects, p.rules, `${t.name}/${t.order}/${t.defaultAction}/${p.order}/${p.isolates.ingress}/${p.isolates.egress}`));
     }
-    for (const w of this.workloads) this.portsById.set(w.id, JSON.stringify(w.ports));
+    for (const w of this.workloads) this.portsById.set(w.id, portsOf(w));
 
     const v4 = (s: IpRangeSet | undefined): IpRangeSet | undefined => (s ? s.intersect(IpRangeSet.allV4) : undefined);
     const dstSets: IpRangeSet[] = [];
@@ -284,6 +323,14 @@ export class Reachability {
       this.tables[dir].set(w.id, t);
     }
     return t;
+  }
+
+  /**
+   * What one workload may open to another, from both sides' tables: the same answer as `between`, but
+   * kept across analyses for workloads no changed policy applies to.
+   */
+  allowedBetween(src: Workload, dst: Workload): ConnectionSet {
+    return this.table(src, 'egress').get(dst).intersect(this.table(dst, 'ingress').get(src));
   }
 
   /** Whether a workload's egress is restricted by any policy at all. */

@@ -46,7 +46,7 @@ export const el104 = defineRule({
       let tcp = false;
       for (const t of ctx.reach.dnsTargets) {
         if (t === w) continue;
-        const allowed = ctx.reach.between({ kind: 'workload', workload: w }, { kind: 'workload', workload: t }).allowed;
+        const allowed = ctx.reach.allowedBetween(w, t);
         udp ||= allowed.has('UDP', 53);
         tcp ||= allowed.has('TCP', 53);
       }

@@ -1,7 +1,8 @@
-import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
-import kubernetes from '../../../../schemas/kubernetes.json';
+import type { ErrorObject } from 'ajv';
 import type { Resource } from '../model/resources';
 import type { YamlPath } from '../parse/locate';
+// The schemas of schemas/kubernetes.json, compiled ahead of time (server/tools/validators.mjs).
+import { validators } from './validators.generated';
 
 /** One schema violation, located by a path inside the resource. */
 export interface SchemaViolation {
@@ -11,38 +12,19 @@ export interface SchemaViolation {
   message: string;
 }
 
-interface SchemaBundle {
-  $id: string;
-  kinds: Record<string, string>;
-}
+/** A compiled schema: true when the data conforms; otherwise `errors` says where and why. */
+type Validator = ((data: unknown) => boolean) & { errors?: ErrorObject[] | null };
 
-const bundles: SchemaBundle[] = [kubernetes as unknown as SchemaBundle];
+const byKind = validators as unknown as Record<string, Validator | undefined>;
 
-let ajv: Ajv | undefined;
-const compiled = new Map<string, ValidateFunction | null>();
-
-function validatorFor(apiVersion: string, kind: string): ValidateFunction | undefined {
+function validatorFor(apiVersion: string, kind: string): Validator | undefined {
   const key = `${apiVersion}/${kind}`;
-  const hit = compiled.get(key);
-  if (hit !== undefined) return hit ?? undefined;
-  let fn: ValidateFunction | null = null;
-  for (const b of bundles) {
-    const ref = b.kinds[key];
-    if (!ref) continue;
-    if (!ajv) {
-      ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false, verbose: true });
-      for (const s of bundles) ajv.addSchema(s as object);
-    }
-    fn = (ajv.getSchema(b.$id + ref) as ValidateFunction | undefined) ?? null;
-    break;
-  }
-  compiled.set(key, fn);
-  return fn ?? undefined;
+  return Object.prototype.hasOwnProperty.call(byKind, key) ? byKind[key] : undefined;
 }
 
 /** Whether a schema ships for this apiVersion and kind. */
 export function hasSchema(apiVersion: string, kind: string): boolean {
-  return bundles.some((b) => b.kinds[`${apiVersion}/${kind}`] !== undefined);
+  return validatorFor(apiVersion, kind) !== undefined;
 }
 
 function pointerToPath(pointer: string): (string | number)[] {
