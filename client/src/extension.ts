@@ -7,6 +7,7 @@ import { registerReports } from './commands/reports';
 import { registerOpenSample } from './commands/open-sample';
 import { registerReachabilityPanel } from './panel';
 import { registerStatus, type StatusBar } from './status';
+import { crashRecovery } from './crash-recovery';
 
 export interface EgressLensApi {
   /** Resolves once the language server is up. */
@@ -14,6 +15,8 @@ export interface EgressLensApi {
   client: LanguageClient;
   /** The status bar item. */
   status: StatusBar;
+  /** What the user was told when the server process stopped unexpectedly (crash-recovery.ts). */
+  crashNotices: readonly string[];
 }
 
 let client: LanguageClient | undefined;
@@ -24,7 +27,10 @@ export function activate(context: vscode.ExtensionContext): EgressLensApi {
     run: { module, transport: TransportKind.ipc },
     debug: { module, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6009'] } },
   };
+  // Restarts the server when its process dies, and says so once (crash-recovery.ts).
+  const recovery = crashRecovery();
   const clientOptions: LanguageClientOptions = {
+    errorHandler: recovery,
     documentSelector: [
       { scheme: 'file', language: 'yaml' },
       { scheme: 'untitled', language: 'yaml' },
@@ -35,6 +41,7 @@ export function activate(context: vscode.ExtensionContext): EgressLensApi {
     },
   };
   client = new LanguageClient('egressLens', 'Egress Lens', serverOptions, clientOptions);
+  recovery.attach(client);
   const status = registerStatus(client);
   context.subscriptions.push(status);
   const ready = client.start();
@@ -44,7 +51,7 @@ export function activate(context: vscode.ExtensionContext): EgressLensApi {
   context.subscriptions.push(registerReports(client, ready));
   context.subscriptions.push(registerReachabilityPanel(context, client, ready));
   context.subscriptions.push(registerOpenSample(context));
-  return { ready, client, status };
+  return { ready, client, status, crashNotices: recovery.notices };
 }
 
 export async function deactivate(): Promise<void> {
