@@ -45,11 +45,18 @@ const NO_POLICIES: AppliedPolicies = { admin: [], tiers: [], baseline: [], netpo
 export class PolicyIndex {
   private readonly applied = new Map<Workload, Record<Direction, AppliedPolicies>>();
   readonly tiers: OrderedTier[];
+  /** Every compiled policy of the index, to tell the next index what changed. */
+  private readonly members: Set<object>;
 
+  /**
+   * With the index of the previous analysis (and the same tiers), only the workloads that a changed
+   * policy selects (before or now) get their policies collected again; the others keep theirs.
+   */
   constructor(
     readonly netpols: readonly CompiledNetpol[],
     readonly adminPolicies: readonly CompiledAdminPolicy[],
     tiers: readonly OrderedTier[] = [],
+    previous?: PolicyIndex,
   ) {
     const get = (w: Workload) => {
       let a = this.applied.get(w);
@@ -60,22 +67,38 @@ export class PolicyIndex {
       return a;
     };
     const byPriority = [...adminPolicies].sort((x, y) => x.priority - y.priority || cmp(x.resource.name, y.resource.name));
-    for (const p of byPriority) {
-      for (const w of p.subjects) {
-        for (const dir of ['ingress', 'egress'] as const) {
-          if (p.rules[dir].length > 0) get(w)[dir][p.tier].push(p);
-        }
-      }
-    }
     // Kubernetes NetworkPolicies join the default tier at order 1000 (where Calico puts them).
     const byName = new Map(tiers.map((t) => [t.name, { ...t, policies: [...t.policies] }]));
     const def = byName.get('default') ?? { name: 'default', order: DEFAULT_TIER_ORDER, defaultAction: 'deny' as const, policies: [] };
     byName.set('default', def);
     for (const np of netpols) def.policies.push(np.tierPolicy);
     this.tiers = [...byName.values()].map((t) => ({ ...t, policies: sortPolicies(t.policies) })).sort((a, b) => a.order - b.order || cmp(a.name, b.name));
+    this.members = new Set<object>(adminPolicies);
+    for (const t of this.tiers) for (const p of t.policies) this.members.add(p);
+    for (const np of netpols) this.members.add(np);
+
+    let affected: Set<Workload> | undefined;
+    if (previous && sameTiers(previous.tiers, this.tiers)) {
+      const changed = new Set<Workload>();
+      for (const p of this.members) if (!previous.members.has(p)) for (const w of (p as { subjects: Iterable<Workload> }).subjects) changed.add(w);
+      for (const p of previous.members) if (!this.members.has(p)) for (const w of (p as { subjects: Iterable<Workload> }).subjects) changed.add(w);
+      for (const [w, a] of previous.applied) if (!changed.has(w)) this.applied.set(w, a);
+      affected = changed;
+    }
+    const collect = (w: Workload) => affected === undefined || affected.has(w);
+
+    for (const p of byPriority) {
+      for (const w of p.subjects) {
+        if (!collect(w)) continue;
+        for (const dir of ['ingress', 'egress'] as const) {
+          if (p.rules[dir].length > 0) get(w)[dir][p.tier].push(p);
+        }
+      }
+    }
     for (const tier of this.tiers) {
       for (const p of tier.policies) {
         for (const w of p.subjects) {
+          if (!collect(w)) continue;
           for (const dir of ['ingress', 'egress'] as const) {
             if (!p.isolates[dir] && p.rules[dir].length === 0) continue;
             const slot = get(w)[dir];
@@ -88,6 +111,7 @@ export class PolicyIndex {
     }
     for (const np of netpols) {
       for (const w of np.subjects) {
+        if (!collect(w)) continue;
         for (const dir of ['ingress', 'egress'] as const) if (np.policy.affects[dir]) get(w)[dir].netpol.push(np);
       }
     }
@@ -96,6 +120,11 @@ export class PolicyIndex {
   of(w: Workload, dir: Direction): AppliedPolicies {
     return this.applied.get(w)?.[dir] ?? NO_POLICIES;
   }
+}
+
+/** The same tiers, in the same order, with the same default actions (their policies may differ). */
+function sameTiers(a: readonly OrderedTier[], b: readonly OrderedTier[]): boolean {
+  return a.length === b.length && a.every((t, i) => t.name === b[i].name && t.order === b[i].order && t.defaultAction === b[i].defaultAction);
 }
 
 function cmp(a: string, b: string): number {

@@ -103,9 +103,15 @@ export interface PairVerdict {
   ingress?: DirectionVerdict;
 }
 
+const policyKeys = new WeakMap<Resource, string>();
 function policyKey(r: Resource): string {
-  return `${r.kind}/${r.namespace}/${r.name}/${r.uri}`;
+  let k = policyKeys.get(r);
+  if (k === undefined) policyKeys.set(r, (k = `${r.kind}/${r.namespace}/${r.name}/${r.uri}`));
+  return k;
 }
+
+/** The IPv4 addresses of an ipBlock peer, once per peer object. */
+const v4Blocks = new WeakMap<object, IpRangeSet | undefined>();
 
 /** What a compiled policy means, independent of where its text sits: subjects, and each rule resolved. */
 function fingerprint(subjects: Iterable<Workload>, rules: Record<Direction, CompiledRule[]>, extra = ''): { fingerprint: string; subjects: string[]; namedAny: boolean } {
@@ -212,7 +218,7 @@ export class Reachability {
     }
     this.stagedPolicies = staged;
     const tiers: OrderedTier[] = [...tierDefs.values()].map((t) => ({ ...t, policies: inTier.get(t.name) ?? [] }));
-    this.policies = new PolicyIndex(netpols, admin, tiers);
+    this.policies = new PolicyIndex(netpols, admin, tiers, previous?.policies);
     for (const c of netpols) this.fingerprints.set(policyKey(c.policy.resource), fingerprintOf(c, c.subjects, c.rules));
     for (const c of admin) this.fingerprints.set(policyKey(c.resource), fingerprintOf(c, c.subjects, c.rules, `${c.tier}/${c.priority}`));
     for (const t of tiers) {
@@ -229,7 +235,8 @@ export class Reachability {
         for (const rule of np.rules[dir]) {
           for (const p of rule.peers ?? []) {
             if (p.kind !== 'ipBlock') continue;
-            const set = v4(ipBlockSet(p.cidr, p.except));
+            let set = v4Blocks.get(p);
+            if (!v4Blocks.has(p)) v4Blocks.set(p, (set = v4(ipBlockSet(p.cidr, p.except))));
             if (set && !set.isEmpty) sink.push(set);
           }
         }

@@ -33,15 +33,19 @@ export const el112 = defineRule({
           const candidates = dir === 'egress' ? (rule.peers.any ? ctx.model.workloads : [...rule.peers.workloads]) : c.subjects;
           const hasIpBlock = dir === 'egress' && (source.peers ?? []).some((p) => p.kind === 'ipBlock');
           for (const n of named) {
-            const entry = (source.ports ?? []).find((p) => p.port === n.name && (n.protocol === undefined || p.protocol === n.protocol));
-            const span = spanAt(np.resource, ['spec', dir, rule.origin.ruleIndex, 'ports', entry?.index ?? 0, 'port']);
+            // Located only when reported: most names resolve.
+            const at = () => {
+              const entry = (source.ports ?? []).find((p) => p.port === n.name && (n.protocol === undefined || p.protocol === n.protocol));
+              return spanAt(np.resource, ['spec', dir, rule.origin.ruleIndex, 'ports', entry?.index ?? 0, 'port']);
+            };
             const proto = n.protocol ?? 'TCP';
             if (hasIpBlock) {
-              out.push({ uri: np.resource.uri, span, message: `Port name "${n.name}" never matches an ipBlock destination: names belong to pod containers. Write the port number.` });
+              out.push({ uri: np.resource.uri, span: at(), message: `Port name "${n.name}" never matches an ipBlock destination: names belong to pod containers. Write the port number.` });
               continue;
             }
             if (candidates.length === 0 && !ctx.config.assumeCompleteWorkspace) continue;
             if (candidates.some((w) => resolveNamedPort(w, n.name, n.protocol) !== undefined)) continue;
+            const span = at();
             const shown = candidates.slice(0, 3).map((w) => `${w.id} has ${portsOf(w)}`);
             const more = candidates.length > 3 ? ` and ${candidates.length - 3} more` : '';
             out.push({

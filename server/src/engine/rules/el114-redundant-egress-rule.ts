@@ -7,6 +7,7 @@ import { ConnectionSet } from '../reach/connections';
 import { IpRangeSet } from '../reach/iprange';
 import { peerMatches, type CompiledRule, type Peer } from '../reach/rules';
 import { isNetworkPolicy, readNetworkPolicy } from '../policy/networkpolicy';
+import { sameList } from '../model/index';
 import { defineRule, type RawFinding, type RuleContext } from './rule';
 import { resourceAt } from './lookup';
 import { ruleAnchor, ruleName, rulePath } from './netpol-paths';
@@ -177,12 +178,13 @@ export const el114 = defineRule({
 function othersFor(ctx: RuleContext, c: CompiledNetpol, rule: CompiledRule, keep?: CompiledRule[]): CompiledRule[][] {
   const own = (keep ?? c.rules.egress).filter((r) => r !== rule);
   if (c.subjects.length === 0) return [own];
-  const groups = new Map<string, CompiledNetpol[]>();
+  // Subjects with the same policies in force (the same compiled policies, in the same order) are judged once.
+  const groups: CompiledNetpol[][] = [];
   for (const w of c.subjects) {
     const applied = ctx.reach.policies.of(w, 'egress').netpol;
-    groups.set(applied.map((x) => x.policy.resource.key).join('|'), applied);
+    if (!groups.some((g) => sameList(g, applied))) groups.push(applied);
   }
-  return [...groups.values()].map((applied) => applied.flatMap((x) => (x === c ? own : x.rules.egress)));
+  return groups.map((applied) => applied.flatMap((x) => (x === c ? own : x.rules.egress)));
 }
 
 function redundantForAll(ctx: RuleContext, c: CompiledNetpol, rule: CompiledRule, keepers: CompiledRule[], budget: Budget): boolean {
