@@ -99,6 +99,40 @@ try {
     await panel.locator('#status', { hasText: '2 workloads with unrestricted egress' }).waitFor({ timeout: T });
   });
 
+  await h.test("the page's CSP: default-src 'none', scripts by nonce only, nothing loaded from elsewhere", async () => {
+    const csp = await panel.locator('meta[http-equiv="Content-Security-Policy"]').getAttribute('content');
+    const directives = new Map(csp.split(';').map((d) => d.trim().split(/\s+/)).map(([name, ...sources]) => [name, sources]));
+    if (directives.get('default-src')?.join(' ') !== "'none'") throw new Error(`default-src is not 'none': ${csp}`);
+    const scriptSrc = directives.get('script-src') ?? [];
+    const nonce = /^'nonce-([A-Za-z0-9+/_-]{22,}={0,2})'$/.exec(scriptSrc[0] ?? '')?.[1];
+    if (scriptSrc.length !== 1 || !nonce) throw new Error(`script-src is not one nonce of at least 128 bits: ${scriptSrc.join(' ')}`);
+    if (/'unsafe-inline'|'unsafe-eval'|'strict-dynamic'|\bdata:/.test(csp)) throw new Error(`the CSP lets more in than our files: ${csp}`);
+    // Styles, fonts and images: the webview's own resources (its cspSource, the same for each), and blob:
+    // images for the PNG export; no scheme or host of the internet at large.
+    const own = directives.get('style-src') ?? [];
+    if (own.length === 0 || own.some((s) => /^(https?:|\*)/.test(s) && !/^https:\/\/\*\.vscode-cdn\.net$/.test(s))) throw new Error(`style-src is not the webview's own resources: ${csp}`);
+    for (const [name, sources] of directives) {
+      if (name === 'default-src' || name === 'script-src') continue;
+      const others = sources.filter((s) => !own.includes(s) && !(name === 'img-src' && s === 'blob:'));
+      if (others.length > 0) throw new Error(`${name} allows ${others.join(' ')}`);
+    }
+    // Every script after the CSP (all of ours; VS Code puts its own bootstrap before it) carries that nonce;
+    // everything the page loaded came from where its scripts came from.
+    const page_ = await panel.locator('body').evaluate(() => {
+      const meta = document.querySelector('meta[http-equiv="Content-Security-Policy"]');
+      const after = (e) => (meta.compareDocumentPosition(e) & Node.DOCUMENT_POSITION_FOLLOWING) !== 0;
+      return {
+        scripts: Array.from(document.scripts).filter(after).map((s) => ({ nonce: s.nonce, src: s.src, text: s.textContent.slice(0, 80) })),
+        loaded: performance.getEntriesByType('resource').map((r) => r.name),
+      };
+    });
+    if (page_.scripts.length === 0 || page_.scripts.some((s) => s.nonce !== nonce || !s.src)) throw new Error(`a script without the nonce: ${JSON.stringify(page_.scripts)}`);
+    const origin = new URL(page_.scripts[0].src).origin;
+    const foreign = page_.loaded.filter((u) => !u.startsWith('blob:') && new URL(u).origin !== origin);
+    if (foreign.length > 0) throw new Error(`loaded from elsewhere: ${foreign.join(', ')}`);
+    console.log(`       CSP: ${csp.replace(nonce, '…')}; ${page_.loaded.length} resources, all from ${origin}`);
+  });
+
   await h.test('the unrestricted edge stands out from the allowed ones, which carry their ports', async () => {
     const risky = edge(FOO, 'internet');
     await risky.waitFor({ state: 'attached', timeout: T });

@@ -3,6 +3,7 @@
  * feeds it from the language server (`egressLens/reachability`, `egressLens/explain`) and follows the
  * server's `egressLens/reachabilityChanged` notifications, debounced.
  */
+import { randomBytes } from 'crypto';
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
 import { PanelRequests, type ExplainResult, type PanelLocation, type ReachabilityParams, type ReachabilityResult } from '../../../server/src/lsp/protocol';
@@ -26,11 +27,9 @@ export interface PanelTarget {
 /** Debounce for live updates: a burst of keystrokes costs one request. */
 const UPDATE_DELAY = 150;
 
+/** 128 random bits from the system's generator, base64: the page's scripts are the ones that carry it. */
 export function nonce(): string {
-  const chars = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
-  let out = '';
-  for (let i = 0; i < 32; i++) out += chars.charAt(Math.floor(Math.random() * chars.length));
-  return out;
+  return randomBytes(16).toString('base64');
 }
 
 function attr(s: string): string {
