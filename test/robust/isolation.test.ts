@@ -101,14 +101,49 @@ function customRequests(): string[] {
   return [...names].sort();
 }
 
+type SettingSchema = { type?: string | string[]; enum?: unknown[]; properties?: Record<string, SettingSchema>; additionalProperties?: SettingSchema | boolean };
+
+/**
+ * A value for every `egressLens.*` setting the extension contributes (read from package.json, so a new
+ * setting is covered without editing this test), naming a program or a module of the workspace wherever
+ * the setting takes a string: a setting that ran or loaded one would show in the sandbox's log.
+ */
+function hostileSettings(program: string, module: string): Record<string, unknown> {
+  const pkg = JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { contributes: { configuration: { properties: Record<string, SettingSchema> } } };
+  const valueFor = (schema: SettingSchema): unknown => {
+    const types = [schema.type ?? []].flat();
+    if (schema.enum) return schema.enum.find((v) => v !== null) ?? null; // a closed set of words
+    if (types.includes('string')) return module;
+    if (types.includes('array')) return [module, program, `${path.dirname(module)}/*.sh`];
+    if (types.includes('object')) return schema.properties ? Object.fromEntries(Object.entries(schema.properties).map(([k, v]) => [k, valueFor(v)])) : { [module]: program };
+    if (types.includes('integer') || types.includes('number')) return Number.MAX_SAFE_INTEGER;
+    return true;
+  };
+  const out: Record<string, unknown> = {};
+  for (const [key, schema] of Object.entries(pkg.contributes.configuration.properties)) {
+    const name = key.replace(/^egressLens\./, '');
+    // The trace setting is the language client's (how much of the traffic it logs); the server never reads it.
+    if (name.startsWith('trace.')) continue;
+    out[name] = valueFor(schema);
+  }
+  return out;
+}
+
 test('the language server needs no network, runs no program, loads no module and never writes to disk, whatever it is asked', async (t) => {
   const log = sandboxLog(t);
   const ws = tempCopy();
   t.after(() => ws.cleanup());
   writeFileSync(path.join(ws.dir, '.egress-lens.yaml'), 'insertNewResources: newFile\nexclude: ["../../**", "/etc/passwd"]\n');
+  // A program and a module in the workspace, named by every editor setting that takes a string.
+  const program = path.join(ws.dir, 'evil.sh');
+  const module = path.join(ws.dir, 'evil.js');
+  writeFileSync(program, '#!/bin/sh\ntouch "$(dirname "$0")/ran"\n', { mode: 0o755 });
+  writeFileSync(module, `require('fs').writeFileSync(${JSON.stringify(path.join(ws.dir, 'loaded'))}, 'x');\n`);
   const before = snapshot(ws.dir);
   const client = new LspClient(['--stdio'], { nodeArgs: ['--require', preload], env: { ...process.env, EGRESS_LENS_SANDBOX_LOG: log.file } });
   t.after(() => client.shutdown());
+  client.settings = hostileSettings(program, module);
+  assert.ok(Object.keys(client.settings).length >= 10, JSON.stringify(client.settings));
   const init = await client.initialize(ws.uri(''));
   const rel = 'shop/foo-deny-egress.yaml';
   const uri = ws.uri(rel);
