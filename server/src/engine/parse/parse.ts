@@ -93,7 +93,9 @@ export function parseFile(file: SourceFile, options: ParseOptions, previous?: Pa
   const source = file.text.includes('\r') ? file.text.replace(/\r(?!\n)/g, '\n') : file.text;
   let documents: ParsedDocument[];
   try {
-    documents = parsePieces(source, file.text, previous, (doc, index) => toParsedDocument(doc, index, file.text, options));
+    // Aliases are written with "*": a file without one has none to count.
+    const mayAlias = file.text.includes('*');
+    documents = parsePieces(source, file.text, previous, (doc, index) => toParsedDocument(doc, index, file.text, options, mayAlias));
   } catch (e) {
     return {
       ...base,
@@ -104,7 +106,7 @@ export function parseFile(file: SourceFile, options: ParseOptions, previous?: Pa
   return { ...base, documents };
 }
 
-function toParsedDocument(doc: Document.Parsed, index: number, text: string, options: ParseOptions): ParsedDocument {
+function toParsedDocument(doc: Document.Parsed, index: number, text: string, options: ParseOptions, mayAlias = true): ParsedDocument {
   // The parser gives up on very deep nesting with one or more stack errors: say so once, in words.
   const exhausted = doc.errors.find((e) => e.code === 'RESOURCE_EXHAUSTION');
   const rest = exhausted ? doc.errors.filter((e) => e.code !== 'RESOURCE_EXHAUSTION') : doc.errors;
@@ -128,8 +130,8 @@ function toParsedDocument(doc: Document.Parsed, index: number, text: string, opt
       code: 'RESOURCE_EXHAUSTION',
     });
   }
-  const expansion = aliasExpansion(doc);
-  if (expansion.over) {
+  const expansion = mayAlias ? aliasExpansion(doc) : undefined;
+  if (expansion?.over) {
     const r = expansion.over.range;
     errors.push({
       span: r ? { start: r[0], end: r[1] } : { start: doc.range[0], end: doc.range[0] },

@@ -332,14 +332,6 @@ export class Reachability {
     return t;
   }
 
-  /**
-   * What one workload may open to another, from both sides' tables: the same answer as `between`, but
-   * kept across analyses for workloads no changed policy applies to.
-   */
-  allowedBetween(src: Workload, dst: Workload): ConnectionSet {
-    return this.table(src, 'egress').get(dst).intersect(this.table(dst, 'ingress').get(src));
-  }
-
   /** Whether a workload's egress is restricted by any policy at all. */
   egressRestricted(w: Workload): boolean {
     const a = this.policies.of(w, 'egress');

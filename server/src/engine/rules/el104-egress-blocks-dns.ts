@@ -1,5 +1,7 @@
 import { nameSpan, objectName } from '../model/anchor';
 import type { Workload } from '../model/workloads';
+import type { AppliedPolicies } from '../reach/evaluate';
+import type { ConnectionSet } from '../reach/connections';
 import { isSeq } from 'yaml';
 import { addKey, appendItem, replaceWithList } from '../fixes/yaml-edit';
 import { isMatchAll } from '../model/selector';
@@ -12,6 +14,24 @@ function dnsName(ctx: RuleContext): string {
   const t = ctx.reach.dnsTargets[0];
   if (!t) return 'the cluster DNS';
   return t.kind === 'assumed' ? `the cluster DNS (pods ${Object.entries(t.labels).map(([k, v]) => `${k}=${v}`).join(',')} in ${t.namespace})` : t.id;
+}
+
+/**
+ * What a workload may open to a DNS pod, kept while the policies in force on both sides are the same
+ * objects (the policy index keeps them for workloads that no changed policy selects).
+ */
+const dnsVerdicts = new WeakMap<Workload, { egress: AppliedPolicies; targets: Map<Workload, { ingress: AppliedPolicies; allowed: ConnectionSet }> }>();
+
+function dnsAllowed(ctx: RuleContext, w: Workload, t: Workload): ConnectionSet {
+  const egress = ctx.reach.policies.of(w, 'egress');
+  const ingress = ctx.reach.policies.of(t, 'ingress');
+  let hit = dnsVerdicts.get(w);
+  if (!hit || hit.egress !== egress) dnsVerdicts.set(w, (hit = { egress, targets: new Map() }));
+  const known = hit.targets.get(t);
+  if (known && known.ingress === ingress) return known.allowed;
+  const allowed = ctx.reach.between({ kind: 'workload', workload: w }, { kind: 'workload', workload: t }).allowed;
+  hit.targets.set(t, { ingress, allowed });
+  return allowed;
 }
 
 /** Whether a NetworkPolicy rule would fix it: every DNS denial comes from NetworkPolicy isolation of the workload. */
@@ -46,7 +66,7 @@ export const el104 = defineRule({
       let tcp = false;
       for (const t of ctx.reach.dnsTargets) {
         if (t === w) continue;
-        const allowed = ctx.reach.allowedBetween(w, t);
+        const allowed = dnsAllowed(ctx, w, t);
         udp ||= allowed.has('UDP', 53);
         tcp ||= allowed.has('TCP', 53);
       }
