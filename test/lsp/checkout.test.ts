@@ -218,3 +218,38 @@ test('a checkout that brings a new .egress-lens.yaml: its settings apply to the 
     assert.ok(el101.length > 0 && el101.every((d) => d.severity === 1), `EL101 is an error in ${uri}`);
   }
 });
+
+test('a client that claims progress support but never answers the progress request does not hold indexing', async (t) => {
+  const ws = tempCopy();
+  const client = new LspClient();
+  t.after(async () => {
+    await client.shutdown();
+    ws.cleanup();
+  });
+  let asked = 0;
+  const statuses: StatusParams[] = [];
+  let ready!: () => void;
+  const indexed = new Promise<void>((resolve) => (ready = resolve));
+  // Never answered: the promise stays pending for the life of the test.
+  client.connection.onRequest('window/workDoneProgress/create', () => {
+    asked++;
+    return new Promise(() => undefined);
+  });
+  client.connection.onNotification('egressLens/status', (s: StatusParams) => {
+    statuses.push(s);
+    if (s.state === 'ready' && s.workloads === EXAMPLE_WORKLOADS) ready();
+  });
+  await client.connection.sendRequest('initialize', {
+    processId: process.pid,
+    rootUri: ws.uri(''),
+    workspaceFolders: [{ uri: ws.uri(''), name: 'ws' }],
+    capabilities: { window: { workDoneProgress: true }, workspace: { configuration: true } },
+  });
+  await client.connection.sendNotification('initialized', {});
+  // A guard against hanging forever, not a synchronisation: indexing ends with the ready status.
+  let guard: ReturnType<typeof setTimeout> | undefined;
+  await Promise.race([indexed, new Promise((_, reject) => (guard = setTimeout(() => reject(new Error('indexing did not finish within 30 s')), 30_000)))]);
+  clearTimeout(guard);
+  assert.ok(asked >= 1, 'the server asked for a progress report');
+  assert.ok(statuses[statuses.length - 1].unrestricted > 0, 'the files were analysed (the examples have unrestricted workloads)');
+});

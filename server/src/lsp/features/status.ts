@@ -14,6 +14,27 @@ export interface Indexing {
   readonly cancelled: boolean;
 }
 
+/** How long indexing waits for the client to accept a progress report before it goes on without one. */
+export const PROGRESS_CREATE_WAIT_MS = 1000;
+
+/**
+ * The progress reporter, if the client accepts it in time. A client that claims progress support but never
+ * answers must not hold indexing; a late answer gets its progress ended at once.
+ */
+async function createWithin(created: Promise<WorkDoneProgressServerReporter>, ms: number): Promise<WorkDoneProgressServerReporter | undefined> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), ms)));
+  const first = await Promise.race([created, late]);
+  clearTimeout(timer);
+  if (first === undefined) {
+    created.then(
+      (r) => r.done(),
+      () => undefined,
+    );
+  }
+  return first;
+}
+
 export class Status {
   private indexing = false;
   private last: Analysis | undefined;
@@ -46,8 +67,8 @@ export class Status {
     let reporter: WorkDoneProgressServerReporter | undefined;
     if (this.progressSupported()) {
       try {
-        reporter = await this.connection.window.createWorkDoneProgress();
-        reporter.begin('Egress Lens: indexing', 0, 'looking for Kubernetes YAML', true);
+        reporter = await createWithin(this.connection.window.createWorkDoneProgress(), PROGRESS_CREATE_WAIT_MS);
+        reporter?.begin('Egress Lens: indexing', 0, 'looking for Kubernetes YAML', true);
       } catch {
         reporter = undefined;
       }
