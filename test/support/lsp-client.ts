@@ -18,6 +18,8 @@ export class LspClient {
   readonly connection: ProtocolConnection;
   private readonly child: ChildProcess;
   private readonly diagnostics = new Map<string, PublishDiagnosticsParams>();
+  /** Every publishDiagnostics received, in order. */
+  readonly published: PublishDiagnosticsParams[] = [];
   private waiters: { pred: (p: PublishDiagnosticsParams) => boolean; resolve: (p: PublishDiagnosticsParams) => void; reject: (e: Error) => void }[] = [];
   private exited?: Error;
   stderr = '';
@@ -36,6 +38,7 @@ export class LspClient {
     this.connection = createProtocolConnection(new StreamMessageReader(this.child.stdout!), new StreamMessageWriter(this.child.stdin!));
     this.connection.onNotification(PublishDiagnosticsNotification.type, (p) => {
       this.diagnostics.set(p.uri, p);
+      this.published.push(p);
       this.waiters = this.waiters.filter((w) => {
         if (!w.pred(p)) return true;
         w.resolve(p);
