@@ -169,10 +169,7 @@ function intendedRange(text: string, fixed: string, fix: Fix, documents: { start
  * Known problems, each with why it is accepted for now. A problem listed here that no longer occurs
  * fails the test too, so the list only shrinks.
  */
-const KNOWN: Record<string, string> = {
-  'EL202/bypassable.yaml: EL202 "Add a NetworkPolicy allowing namespace default egress only to the gateway and DNS": the finding is still there':
-    'FIXME: NetworkPolicies add up, so the added policy cannot take back what wide-open allows; the fix should not be offered while another policy opens the host',
-};
+const KNOWN: Record<string, string> = {};
 
 function unexplained(problems: string[]): { left: string[]; stale: string[] } {
   const strip = (p: string) => p.replace(/^(LF|CRLF): /, '');

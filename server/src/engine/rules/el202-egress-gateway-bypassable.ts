@@ -24,7 +24,7 @@ export const el202 = defineRule({
     why: 'An egress gateway only enforces anything if pods cannot go around it. Istio says so itself: a pod without a sidecar, or one that bypasses it, can connect to the host directly unless NetworkPolicy allows egress only to the gateway (and DNS). This rule checks the pods the route is for (those of its namespace, and the meshed pods of every namespace it is exported to) against the NetworkPolicies in force.',
     bad: 'apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata:\n  name: cnn\n  namespace: default\nspec:\n  hosts: [edition.cnn.com]\n  ports:\n  - {number: 443, name: tls, protocol: TLS}\n  resolution: DNS\n---\napiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata:\n  name: istio-egressgateway\n  namespace: default\nspec:\n  selector: {istio: egressgateway}\n  servers:\n  - port: {number: 443, name: tls, protocol: TLS}\n    hosts: [edition.cnn.com]\n    tls: {mode: PASSTHROUGH}\n---\napiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata:\n  name: direct-cnn-through-egress-gateway\n  namespace: default\nspec:\n  hosts: [edition.cnn.com]\n  gateways: [mesh, istio-egressgateway]\n  tls:\n  - match:\n    - gateways: [mesh]\n      port: 443\n      sniHosts: [edition.cnn.com]\n    route:\n    - destination:\n        host: istio-egressgateway.istio-system.svc.cluster.local\n        port: {number: 443}\n  - match:\n    - gateways: [istio-egressgateway]\n      port: 443\n      sniHosts: [edition.cnn.com]\n    route:\n    - destination:\n        host: edition.cnn.com\n        port: {number: 443}\n',
     good: 'apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata:\n  name: cnn\n  namespace: default\nspec:\n  hosts: [edition.cnn.com]\n  ports:\n  - {number: 443, name: tls, protocol: TLS}\n  resolution: DNS\n---\napiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata:\n  name: istio-egressgateway\n  namespace: default\nspec:\n  selector: {istio: egressgateway}\n  servers:\n  - port: {number: 443, name: tls, protocol: TLS}\n    hosts: [edition.cnn.com]\n    tls: {mode: PASSTHROUGH}\n---\napiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata:\n  name: direct-cnn-through-egress-gateway\n  namespace: default\nspec:\n  hosts: [edition.cnn.com]\n  gateways: [mesh, istio-egressgateway]\n  tls:\n  - match:\n    - gateways: [mesh]\n      port: 443\n      sniHosts: [edition.cnn.com]\n    route:\n    - destination:\n        host: istio-egressgateway.istio-system.svc.cluster.local\n        port: {number: 443}\n  - match:\n    - gateways: [istio-egressgateway]\n      port: 443\n      sniHosts: [edition.cnn.com]\n    route:\n    - destination:\n        host: edition.cnn.com\n        port: {number: 443}\n---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: egress-via-gateway-only\n  namespace: default\nspec:\n  podSelector: {}\n  policyTypes: [Egress]\n  egress:\n  - to:\n    - namespaceSelector:\n        matchLabels: {kubernetes.io/metadata.name: istio-system}\n  - to:\n    - namespaceSelector:\n        matchLabels: {kubernetes.io/metadata.name: kube-system}\n      podSelector:\n        matchLabels: {k8s-app: kube-dns}\n    ports:\n    - {protocol: UDP, port: 53}\n    - {protocol: TCP, port: 53}\n',
-    fixSafety: 'Unsafe: the added NetworkPolicy restricts the namespace\'s egress to the gateway, istiod and DNS, which cuts every other connection its pods make. Review what else they need first.',
+    fixSafety: 'Unsafe: the added NetworkPolicy restricts the namespace\'s egress to the gateway, istiod and DNS, which cuts every other connection its pods make. Review what else they need first. Not offered for a namespace where another policy already lets the pods reach the host: policies add up, so that policy has to be narrowed instead.',
   },
   check(ctx) {
     const mesh = ctx.model.mesh;
@@ -54,6 +54,9 @@ export const el202 = defineRule({
       const names = bypass.slice(0, 3).map((w) => (mesh.representatives.has(w.id) ? `any pod in namespace ${w.namespace}` : w.id));
       const more = bypass.length > 3 ? ` and ${bypass.length - 3} more` : '';
       const namespaces = [...new Set(bypass.map((w) => w.namespace))].sort();
+      // Policies add up: a new policy restricts pods no policy restricts yet, but cannot take back what
+      // another policy already allows. The fix is for namespaces whose bypassing pods are all unrestricted.
+      const fixNamespaces = namespaces.filter((ns) => bypass.every((w) => w.namespace !== ns || !reach.egressRestricted(w)));
       const gwRes = leg.gateway.istio[0]?.r ?? leg.gateway.gwApi?.r;
       out.push({
         uri: leg.resource.uri,
@@ -63,7 +66,7 @@ export const el202 = defineRule({
           ...(gwRes ? [relatedTo(gwRes, `${kindName(gwRes)}: the egress gateway`)] : []),
           ...bypass.slice(0, 3).flatMap((w) => (w.resources[0] ? [relatedTo(w.resources[0], `${w.id} can reach ${host} directly`)] : [])),
         ],
-        data: { namespaces, gatewayNamespace: leg.gateway.namespace, gatewayPodLabels: leg.gateway.gwApi ? leg.gateway.workloads[0]?.labels ?? {} : null },
+        data: { namespaces, fixNamespaces, gatewayNamespace: leg.gateway.namespace, gatewayPodLabels: leg.gateway.gwApi ? leg.gateway.workloads[0]?.labels ?? {} : null },
       });
     }
     return out;
@@ -71,10 +74,10 @@ export const el202 = defineRule({
   fixes(ctx) {
     const d = ctx.finding.data;
     const r = resourceAt(ctx, ctx.finding);
-    if (!d || !r || !Array.isArray(d.namespaces)) return [];
+    if (!d || !r || !Array.isArray(d.fixNamespaces)) return [];
     const gatewayNamespace = String(d.gatewayNamespace);
     const podLabels = d.gatewayPodLabels && typeof d.gatewayPodLabels === 'object' ? (d.gatewayPodLabels as Record<string, string>) : undefined;
-    return (d.namespaces as string[]).map((ns) => {
+    return (d.fixNamespaces as string[]).map((ns) => {
       const taken = new Set(ctx.model.networkPolicies.filter((p) => p.namespace === ns).map((p) => p.name));
       const policy = egressViaGatewayOnly({ namespace: ns, gatewayNamespace, gatewayPodLabels: podLabels, dns: ctx.config.dns, name: freeName('egress-via-gateway-only', taken) });
       return {
