@@ -203,8 +203,11 @@ function unclosedOpener(text: string, from: number, to: number, open: '[' | '{')
   return stack.length > 0 ? stack[stack.length - 1] : -1;
 }
 
-/** Widen a parser position to the token it points at, so the squiggle is visible. */
-function errorSpan(text: string, start: number, end: number): Span {
+/**
+ * Widen a parser position to the token it points at, so the squiggle is visible: on a visible token,
+ * never on indentation, past the end, or inside a line break.
+ */
+export function errorSpan(text: string, start: number, end: number): Span {
   let s = Math.max(0, Math.min(start, text.length));
   // Pointing at indentation: move to the token that starts after it on the same line.
   if (end - start <= 1) while (s < text.length && (text[s] === ' ' || text[s] === '\t')) s++;
