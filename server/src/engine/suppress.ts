@@ -1,5 +1,4 @@
 import type { Model } from './model/model';
-import { sameList } from './model/index';
 import type { Resource } from './model/resources';
 import type { ParsedFile } from './parse/parse';
 import type { Finding, Span } from './types';
@@ -66,7 +65,7 @@ function resourceRange(r: Resource): Span {
   return node?.range ? { start: node.range[0], end: node.range[2] } : r.doc.span;
 }
 
-/** Per parsed file, its suppressions and the resources they were found with (an unchanged file keeps its objects). */
+/** Per parsed file, its suppressions and the resources they were found with (an unchanged file keeps both). */
 const perFile = new WeakMap<ParsedFile, { resources: readonly Resource[]; list: Suppression[] }>();
 
 /** The suppressions of one file: comments above its documents and resources, and annotations. */
@@ -97,19 +96,15 @@ function fileSuppressions(f: ParsedFile, resources: readonly Resource[], annotat
 }
 
 /** Every suppression of the workspace: comments above resources and documents, and annotations. */
+const NONE: readonly Resource[] = [];
+
 export function collectSuppressions(files: readonly ParsedFile[], model: Model, annotationSpan: (r: Resource) => Span): Suppression[] {
-  const byUri = new Map<string, Resource[]>();
-  for (const r of model.resources) {
-    const l = byUri.get(r.uri);
-    if (l) l.push(r);
-    else byUri.set(r.uri, [r]);
-  }
   const out: Suppression[] = [];
   for (const f of files) {
-    const resources = byUri.get(f.uri) ?? [];
+    const resources = model.resourcesByFile.get(f.uri) ?? NONE;
     let hit = perFile.get(f);
     // A file's resources come from its documents: other resources (other settings) find again.
-    if (!hit || !sameList(hit.resources, resources)) perFile.set(f, (hit = { resources, list: fileSuppressions(f, resources, annotationSpan) }));
+    if (!hit || hit.resources !== resources) perFile.set(f, (hit = { resources, list: fileSuppressions(f, resources, annotationSpan) }));
     for (const s of hit.list) out.push(s);
   }
   return out;

@@ -215,16 +215,11 @@ export function startServer(connection: Connection): void {
 
   const isConfigUri = (uri: string): boolean => rootUri !== undefined && uri === rootUri + CONFIG_FILE;
 
+  // Opening a document is followed by a change event with its text: that one reads it.
   documents.onDidOpen((e) => {
     const uri = normalizeUri(e.document.uri);
     clientUris.set(uri, e.document.uri);
-    workspace.set({ uri, text: e.document.getText(), version: e.document.version });
-    if (isConfigUri(uri)) {
-      configFile = { uri, text: e.document.getText() };
-      applyConfig();
-    }
     opened = uri;
-    schedule();
   });
   documents.onDidChangeContent((e) => {
     const uri = normalizeUri(e.document.uri);

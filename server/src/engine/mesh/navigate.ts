@@ -3,6 +3,7 @@
  * host, and a route's `parentRefs` / `backendRefs` to what they name; and, on a VirtualService host, the
  * egress path the traffic takes.
  */
+import { sameList } from '../memo';
 import { nameSpan, spanAt } from '../model/anchor';
 import type { Resource } from '../model/resources';
 import type { YamlPath } from '../parse/locate';
@@ -50,14 +51,14 @@ function hostTargets(mesh: Mesh, host: string, ns: string): MeshTarget[] {
 export function meshDefinition(mesh: Mesh, r: Resource, path: YamlPath): MeshTarget[] {
   if (isVs(r)) {
     const vs = readVirtualService(r);
-    const ref = [...vs.gateways, ...vs.routes.flatMap((x) => x.matches.flatMap((m) => m.gateways ?? []))].find((g) => samePath(g.path, path));
+    const ref = [...vs.gateways, ...vs.routes.flatMap((x) => x.matches.flatMap((m) => m.gateways ?? []))].find((g) => sameList(g.path, path));
     if (ref) {
       const g = ref.value === 'mesh' ? undefined : gatewayByRef(mesh, ref.value, r.namespace);
       return g ? [whole(g.r)] : [];
     }
     for (const route of vs.routes) {
       for (const d of route.destinations) {
-        if (d.subsetPath && samePath(d.subsetPath, path)) {
+        if (d.subsetPath && sameList(d.subsetPath, path)) {
           const host = qualifyHost(d.host, r.namespace);
           const out: MeshTarget[] = [];
           for (const dr of mesh.destinationRules) {
@@ -66,10 +67,10 @@ export function meshDefinition(mesh: Mesh, r: Resource, path: YamlPath): MeshTar
           }
           return out;
         }
-        if (samePath(d.hostPath, path)) return hostTargets(mesh, d.host, r.namespace);
+        if (sameList(d.hostPath, path)) return hostTargets(mesh, d.host, r.namespace);
       }
     }
-    const h = vs.hosts.find((x) => samePath(x.path, path));
+    const h = vs.hosts.find((x) => sameList(x.path, path));
     return h ? serviceEntriesFor(mesh, qualifyHost(h.value, r.namespace), r.namespace).map((e) => whole(e.r)) : [];
   }
   if (isRouteRes(r)) {
@@ -98,10 +99,6 @@ export function meshDefinition(mesh: Mesh, r: Resource, path: YamlPath): MeshTar
   return [];
 }
 
-function samePath(a: YamlPath, b: YamlPath): boolean {
-  return a.length === b.length && a.every((x, i) => x === b[i]);
-}
-
 function startsWithPath(path: YamlPath, prefix: YamlPath): boolean {
   return path.length >= prefix.length && prefix.every((x, i) => x === path[i]);
 }
@@ -116,7 +113,7 @@ function ref(link: Link, r: Resource, path: YamlPath = ['metadata', 'name']): st
 export function hostPathHover(mesh: Mesh, reach: Reachability, r: Resource, path: YamlPath, link: Link): string | undefined {
   if (!isVs(r)) return undefined;
   const vs: VirtualService = readVirtualService(r);
-  const h = vs.hosts.find((x) => samePath(x.path, path));
+  const h = vs.hosts.find((x) => sameList(x.path, path));
   if (!h) return undefined;
   const host = qualifyHost(h.value, r.namespace);
   const lines: string[] = [`**${h.value}**${isExternalHost(mesh, host, r.namespace) ? ' (outside the cluster)' : ''}`];

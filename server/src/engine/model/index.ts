@@ -1,5 +1,6 @@
 import { isMatchAll, matches, type LabelSelector } from './selector';
 import type { Namespace } from './model';
+import { sameList } from '../memo';
 import type { Workload } from './workloads';
 
 /** The workloads of one namespace, with their labels indexed. Kept between analyses while they stay the same objects. */
@@ -15,13 +16,6 @@ export interface IndexReads {
   slots: Map<string, Slot>;
   namespaces: boolean;
   signature: string;
-}
-
-/** The same items in the same order (by identity). */
-export function sameList<T>(a: readonly T[], b: readonly T[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
 
 /**

@@ -5,6 +5,7 @@ import { isAdminPolicy } from '../policy/admin';
 import { documentResources, type Resource } from './resources';
 import { isWorkloadResource, workloadsOf, type Workload } from './workloads';
 import { buildMesh, type Mesh } from '../mesh/mesh';
+import { perObject } from '../memo';
 import { ISTIO_NETWORKING, ISTIO_SECURITY } from '../mesh/istio';
 import { GATEWAY_API } from '../mesh/gateway-api';
 
@@ -18,6 +19,8 @@ export interface Namespace {
 /** Everything the rules and the reachability read. Plain data, rebuilt from parsed files. */
 export interface Model {
   resources: Resource[];
+  /** The resources of each file, by URI: the same array while the file is unchanged. */
+  resourcesByFile: ReadonlyMap<string, readonly Resource[]>;
   workloads: Workload[];
   namespaces: Map<string, Namespace>;
   networkPolicies: NetworkPolicy[];
@@ -30,7 +33,6 @@ export interface Model {
 // Unchanged documents keep their resources, and unchanged resources their derived objects, between analyses:
 // identity tells later stages (rules, reachability) what they may reuse.
 const resourceCache = new WeakMap<ParsedDocument, { uri: string; defaultNamespace: string; resources: Resource[] }>();
-const netpolCache = new WeakMap<Resource, NetworkPolicy>();
 
 /** What one file adds to the model, sorted by what reads it: kept while the file's resources are the same. */
 interface FileParts {
@@ -81,11 +83,7 @@ function fileParts(f: ParsedFile, defaultNamespace: string): FileParts {
 }
 
 /** The NetworkPolicy read from a resource, once per resource object. */
-export function networkPolicyOf(r: Resource): NetworkPolicy {
-  let np = netpolCache.get(r);
-  if (!np) netpolCache.set(r, (np = readNetworkPolicy(r)));
-  return np;
-}
+export const networkPolicyOf: (r: Resource) => NetworkPolicy = perObject(readNetworkPolicy);
 
 /** Build the model of parsed files (an unchanged file keeps its resources and what was read from them). */
 export function buildModel(files: readonly ParsedFile[], config: EngineConfig): Model {
@@ -96,8 +94,10 @@ export function buildModel(files: readonly ParsedFile[], config: EngineConfig): 
   const declared: Resource[] = [];
   const meshResources: Resource[] = [];
   const used = new Set<string>();
+  const resourcesByFile = new Map<string, readonly Resource[]>();
   for (const f of files) {
     const p = fileParts(f, config.defaultNamespace);
+    resourcesByFile.set(f.uri, p.resources);
     for (const r of p.resources) resources.push(r);
     for (const r of p.workloads) workloadResources.push(r);
     for (const np of p.networkPolicies) networkPolicies.push(np);
@@ -121,5 +121,5 @@ export function buildModel(files: readonly ParsedFile[], config: EngineConfig): 
     if (!namespaces.has(ns)) namespaces.set(ns, { name: ns, labels: { 'kubernetes.io/metadata.name': ns } });
   }
   const mesh = buildMesh(meshResources, workloads, namespaces, config);
-  return { resources, workloads, namespaces, networkPolicies, adminPolicies, mesh };
+  return { resources, resourcesByFile, workloads, namespaces, networkPolicies, adminPolicies, mesh };
 }

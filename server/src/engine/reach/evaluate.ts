@@ -46,7 +46,7 @@ export class PolicyIndex {
   private readonly applied = new Map<Workload, Record<Direction, AppliedPolicies>>();
   readonly tiers: OrderedTier[];
   /** Every compiled policy of the index, to tell the next index what changed. */
-  private readonly members: Set<object>;
+  private readonly members: Set<{ readonly subjects: Iterable<Workload> }>;
 
   /**
    * With the index of the previous analysis (and the same tiers), only the workloads that a changed
@@ -73,15 +73,15 @@ export class PolicyIndex {
     byName.set('default', def);
     for (const np of netpols) def.policies.push(np.tierPolicy);
     this.tiers = [...byName.values()].map((t) => ({ ...t, policies: sortPolicies(t.policies) })).sort((a, b) => a.order - b.order || cmp(a.name, b.name));
-    this.members = new Set<object>(adminPolicies);
+    this.members = new Set<{ readonly subjects: Iterable<Workload> }>(adminPolicies);
     for (const t of this.tiers) for (const p of t.policies) this.members.add(p);
     for (const np of netpols) this.members.add(np);
 
     let affected: Set<Workload> | undefined;
     if (previous && sameTiers(previous.tiers, this.tiers)) {
       const changed = new Set<Workload>();
-      for (const p of this.members) if (!previous.members.has(p)) for (const w of (p as { subjects: Iterable<Workload> }).subjects) changed.add(w);
-      for (const p of previous.members) if (!this.members.has(p)) for (const w of (p as { subjects: Iterable<Workload> }).subjects) changed.add(w);
+      for (const p of this.members) if (!previous.members.has(p)) for (const w of p.subjects) changed.add(w);
+      for (const p of previous.members) if (!this.members.has(p)) for (const w of p.subjects) changed.add(w);
       for (const [w, a] of previous.applied) if (!changed.has(w)) this.applied.set(w, a);
       affected = changed;
     }

@@ -2,6 +2,7 @@ import type { Model, Namespace } from '../model/model';
 import type { DnsSelector } from '../config';
 import { matches, readSelector } from '../model/selector';
 import { WorkloadIndex, type IndexReads } from '../model/index';
+import { perObject } from '../memo';
 import { isRecord, type Resource } from '../model/resources';
 import type { Workload } from '../model/workloads';
 import { compileAdminPolicy, type CompiledAdminPolicy } from './compile-admin';
@@ -51,12 +52,8 @@ function fingerprintOf(key: object, subjects: Iterable<Workload>, rules: Record<
   return value;
 }
 
-const portsText = new WeakMap<Workload, string>();
-function portsOf(w: Workload): string {
-  let t = portsText.get(w);
-  if (t === undefined) portsText.set(w, (t = JSON.stringify(w.ports)));
-  return t;
-}
+/** A workload's container ports as text, as named-port resolution sees them. */
+const portsOf = perObject((w: Workload) => JSON.stringify(w.ports));
 
 /** The DNS pods of the workspace, or an assumed one (not listed among the workloads). */
 function dnsWorkloads(model: Model, dns?: DnsSelector): { targets: Workload[]; assumed?: Workload; namespaces: ReadonlyMap<string, Namespace> } {
@@ -103,15 +100,10 @@ export interface PairVerdict {
   ingress?: DirectionVerdict;
 }
 
-const policyKeys = new WeakMap<Resource, string>();
-function policyKey(r: Resource): string {
-  let k = policyKeys.get(r);
-  if (k === undefined) policyKeys.set(r, (k = `${r.kind}/${r.namespace}/${r.name}/${r.uri}`));
-  return k;
-}
+const policyKey = perObject((r: Resource) => `${r.kind}/${r.namespace}/${r.name}/${r.uri}`);
 
 /** The IPv4 addresses of an ipBlock peer, once per peer object. */
-const v4Blocks = new WeakMap<object, IpRangeSet | undefined>();
+const v4Block = perObject((p: { cidr: string; except: readonly string[] }) => ipBlockSet(p.cidr, p.except)?.intersect(IpRangeSet.allV4));
 
 /** What a compiled policy means, independent of where its text sits: subjects, and each rule resolved. */
 function fingerprint(subjects: Iterable<Workload>, rules: Record<Direction, CompiledRule[]>, extra = ''): { fingerprint: string; subjects: string[]; namedAny: boolean } {
@@ -226,7 +218,6 @@ export class Reachability {
     }
     for (const w of this.workloads) this.portsById.set(w.id, portsOf(w));
 
-    const v4 = (s: IpRangeSet | undefined): IpRangeSet | undefined => (s ? s.intersect(IpRangeSet.allV4) : undefined);
     const dstSets: IpRangeSet[] = [];
     const srcSets: IpRangeSet[] = [];
     // Every CIDR counts, whether or not its policy selects anything or its direction is in effect.
@@ -235,8 +226,7 @@ export class Reachability {
         for (const rule of np.rules[dir]) {
           for (const p of rule.peers ?? []) {
             if (p.kind !== 'ipBlock') continue;
-            let set = v4Blocks.get(p);
-            if (!v4Blocks.has(p)) v4Blocks.set(p, (set = v4(ipBlockSet(p.cidr, p.except))));
+            const set = v4Block(p);
             if (set && !set.isEmpty) sink.push(set);
           }
         }

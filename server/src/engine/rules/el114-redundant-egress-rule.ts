@@ -7,7 +7,7 @@ import { ConnectionSet } from '../reach/connections';
 import { IpRangeSet } from '../reach/iprange';
 import { peerMatches, type CompiledRule, type Peer } from '../reach/rules';
 import { isNetworkPolicy, readNetworkPolicy } from '../policy/networkpolicy';
-import { sameList } from '../model/index';
+import { sameList } from '../memo';
 import { defineRule, type RawFinding, type RuleContext } from './rule';
 import { resourceAt } from './lookup';
 import { ruleAnchor, ruleName, rulePath } from './netpol-paths';
