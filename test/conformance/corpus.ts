@@ -2,12 +2,15 @@ import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { repoRoot } from '../support/workspace';
 
-/** The shared corpus beside the project (CI has it there too). */
-export const corpusDir = process.env.EGRESS_LENS_CORPUS ?? path.resolve(repoRoot, '../shared/corpus');
+/**
+ * Test data from other projects, vendored in the repository (test/data/corpus, each source with its
+ * LICENSE and SOURCE.md), trimmed to what the tests read.
+ */
+export const corpusDir = path.join(repoRoot, 'test/data/corpus');
 
 export function requireCorpus(): string {
   if (!existsSync(corpusDir)) {
-    console.error(`the shared corpus is not at ${corpusDir} (set EGRESS_LENS_CORPUS to its path)`);
+    console.error(`the vendored corpus is missing: ${corpusDir}`);
     process.exit(2);
   }
   return corpusDir;

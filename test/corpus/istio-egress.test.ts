@@ -1,4 +1,4 @@
-// The Istio egress tasks (../shared/corpus/istio-egress), both tabs: every snippet set as its page applies
+// The Istio egress tasks (test/data/corpus/istio-egress), both tabs: every snippet set as its page applies
 // it is analysed; correct configurations get no error or warning beyond the listed ones (each a finding
 // the page itself warns about); the outcomes the pages state hold in the reachability engine; and broken
 // variants of each egress task get the intended rule, at the place that is broken.

@@ -1,4 +1,4 @@
-// Real-world proof: every example of the shared corpus (network-policy recipes, Istio, Cilium, Calico,
+// Real-world proof: every example of the vendored corpus (test/data/corpus) (network-policy recipes, Istio, Cilium, Calico,
 // network-policy-api) is analysed without a crash, and every error-level finding is a known, justified one:
 // these are documented, working configurations, so an unexplained error would be a false positive.
 import { test } from 'node:test';

@@ -9,6 +9,7 @@ import { isScalar, parseAllDocuments, visit, type Document } from 'yaml';
 import { resolveConfig } from '../../server/src/engine';
 import { parseFile } from '../../server/src/engine/parse/parse';
 import { pieceStarts } from '../../server/src/engine/parse/chunks';
+import { corpusDir } from '../conformance/corpus';
 import { int, rng } from '../support/random';
 
 const root = path.join(__dirname, '../../..');
@@ -68,7 +69,7 @@ function parsed(f: ReturnType<typeof parseFile>): string {
   return JSON.stringify({ notice: f.notice, docs: f.documents.map((d) => ({ index: d.index, span: d.span, errors: d.errors, value: d.value })) });
 }
 
-const files = [...yamlFiles(path.join(root, 'test/fixtures')), ...yamlFiles(path.join(root, 'examples')), ...yamlFiles(path.join(root, '../shared/corpus'))];
+const files = [...yamlFiles(path.join(root, 'test/fixtures')), ...yamlFiles(path.join(root, 'examples')), ...yamlFiles(corpusDir)];
 
 test('document by document parsing equals parsing the whole stream', () => {
   assert.ok(files.length > 100, `only ${files.length} YAML files found`);

@@ -1,5 +1,5 @@
 // Reachability of Calico and Cilium examples whose documentation states the outcome.
-// Each test cites its page in the shared corpus (corpus/calico-docs, corpus/cilium).
+// Each test cites its page in the vendored corpus (test/data/corpus/calico-docs, test/data/corpus/cilium).
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';

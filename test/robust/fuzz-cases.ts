@@ -91,7 +91,7 @@ export interface Pool {
 
 export async function loadPool(): Promise<Pool> {
   const { examples, corpus } = await loadSources();
-  if (corpus.length < 100) throw new Error(`the shared corpus is not at ${corpusDir} (set EGRESS_LENS_CORPUS)`);
+  if (corpus.length < 100) throw new Error(`the vendored corpus is missing or incomplete: ${corpusDir}`);
   const all = [...examples, ...corpus];
   return { sweep: typeSweep(examples), small: all.filter((s) => s.text.length <= SMALL), large: all.filter((s) => s.text.length > SMALL) };
 }
