@@ -7,6 +7,8 @@
  * Pure: text in, line numbers out.
  */
 
+import { LineIndex } from '../text/lines';
+
 /** One document of helm's output stream. */
 export interface RenderedDocument {
   /** The template path as helm prints it after `# Source: ` (`shop/templates/api.yaml`), or '' when absent. */
@@ -186,30 +188,6 @@ export function alignRendered(template: string, rendered: string): LineOrigin[] 
   return out;
 }
 
-function lineStarts(text: string): number[] {
-  const starts = [0];
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 10) starts.push(i + 1);
-    else if (c === 13) {
-      if (text.charCodeAt(i + 1) === 10) i++;
-      starts.push(i + 1);
-    }
-  }
-  return starts;
-}
-
-function lineOf(starts: readonly number[], offset: number): number {
-  let lo = 0;
-  let hi = starts.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    if (starts[mid] <= offset) lo = mid;
-    else hi = mid - 1;
-  }
-  return lo;
-}
-
 function lineEnd(text: string, start: number): number {
   let e = start;
   while (e < text.length && text[e] !== '\n' && text[e] !== '\r') e++;
@@ -219,21 +197,21 @@ function lineEnd(text: string, start: number): number {
 /** A rendered document of one template, aligned with it: spans of the rendered text to spans of the template. */
 export class TemplateMap {
   private readonly origins: LineOrigin[];
-  private readonly renderedStarts: number[];
-  private readonly templateStarts: number[];
+  private readonly renderedLines: LineIndex;
+  private readonly templateLines: LineIndex;
 
   constructor(
     readonly template: string,
     readonly rendered: string,
   ) {
     this.origins = alignRendered(template, rendered);
-    this.renderedStarts = lineStarts(rendered);
-    this.templateStarts = lineStarts(template);
+    this.renderedLines = new LineIndex(rendered);
+    this.templateLines = new LineIndex(template);
   }
 
   /** How the rendered line at an offset came to be. */
   originAt(offset: number): LineOrigin {
-    return this.origins[lineOf(this.renderedStarts, offset)] ?? { kind: 'unknown' };
+    return this.origins[this.renderedLines.position(offset).line] ?? { kind: 'unknown' };
   }
 
   /**
@@ -244,15 +222,14 @@ export class TemplateMap {
   templateSpan(span: { start: number; end: number }): { start: number; end: number; exact: boolean } | undefined {
     const o = this.originAt(span.start);
     if (o.kind !== 'literal') return undefined;
-    const rLine = lineOf(this.renderedStarts, span.start);
-    const rEnd = lineEnd(this.rendered, this.renderedStarts[rLine]);
+    const { line: rLine, character: column } = this.renderedLines.position(span.start);
+    const rEnd = lineEnd(this.rendered, this.renderedLines.lineStart(rLine));
     const wanted = this.rendered.slice(span.start, Math.min(span.end, rEnd));
-    const tStart = this.templateStarts[o.line];
+    const tStart = this.templateLines.lineStart(o.line);
     const tEnd = lineEnd(this.template, tStart);
     const tLine = this.template.slice(tStart, tEnd);
     if (wanted.trim() !== '') {
       // The same text outside the line's actions, at the column nearest the rendered one.
-      const column = span.start - this.renderedStarts[rLine];
       const outside = tLine.replace(ACTION, (a) => '\u0000'.repeat(a.length));
       let best = -1;
       for (let at = outside.indexOf(wanted); at >= 0; at = outside.indexOf(wanted, at + 1)) {
