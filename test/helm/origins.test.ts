@@ -112,3 +112,10 @@ test('CRLF templates and rendered text align the same way', () => {
   const o = alignRendered(template.replace(/\n/g, '\r\n'), rendered.replace(/\n/g, '\r\n'));
   assert.deepEqual(o, alignRendered(template, rendered));
 });
+
+test('a line that is all actions (`{{ .k }}: {{ .v }}`) does not take lines that toYaml wrote at another indentation', () => {
+  const t = `spec:\n  resources:\n    {{- toYaml .Values.resources | nindent 4 }}\n---\nkind: Other\nmetadata:\n  labels:\n    {{ .Values.key }}: {{ .Values.value }}\n`;
+  const r = `spec:\n  resources:\n    requests:\n      memory: 64Mi\n`;
+  const o = alignRendered(t, r);
+  assert.deepEqual(o[3], { kind: 'action', line: 2 });
+});

@@ -58,7 +58,7 @@ export function templatePath(source: string, chartName: string): string | undefi
 type TemplateLine =
   | { kind: 'control' }
   | { kind: 'action' }
-  | { kind: 'literal'; pattern: RegExp; indent: number; hasAction: boolean }
+  | { kind: 'literal'; pattern: RegExp; indent: number; weight: number }
   | { kind: 'blank' };
 
 const ACTION = /\{\{-?[\s\S]*?-?\}\}/g;
@@ -80,11 +80,15 @@ function classify(line: string): TemplateLine {
     return writes ? { kind: 'action' } : { kind: 'control' };
   }
   const parts = line.split(ACTION);
-  const hasAction = parts.length > 1;
+  // How much a match says: a line without actions matches only itself; `{{ .k }}: {{ .v }}` matches any pair.
+  const letters = parts.join('').replace(/[^A-Za-z0-9]/g, '').length;
+  const weight = parts.length === 1 ? 3 : letters >= 2 ? 2 : 1;
   // A leading `{{-` trims the whitespace before it, so compare without the line's leading and trailing spaces.
   const body = parts.map((p) => escapeRegExp(p)).join('.*?');
   const indent = line.length - line.trimStart().length;
-  return { kind: 'literal', pattern: new RegExp(`^\\s*${body.trim()}\\s*$`), indent, hasAction };
+  // Helm keeps a literal line's indentation, unless the line starts with `{{-`, which trims what precedes it.
+  const lead = /^\s*\{\{-/.test(line) ? '\\s*' : `[ \\t]{${indent}}(?=\\S)`;
+  return { kind: 'literal', pattern: new RegExp(`^${lead}${body.trim()}\\s*$`), indent, weight };
 }
 
 const memo = new Map<string, TemplateLine[]>();
@@ -122,8 +126,7 @@ export function alignRendered(template: string, rendered: string): LineOrigin[] 
     for (let j = m - 1; j >= 0; j--) {
       let best = Math.max(score[(i + 1) * width + j], score[i * width + j + 1]);
       if (matches(i, j)) {
-        // Exact literal lines weigh more than lines with actions in them (they can match more text).
-        const w = (t[j] as { hasAction: boolean }).hasAction ? 2 : 3;
+        const w = (t[j] as { weight: number }).weight;
         best = Math.max(best, w + score[(i + 1) * width + j + 1]);
       }
       score[i * width + j] = best;
@@ -135,7 +138,7 @@ export function alignRendered(template: string, rendered: string): LineOrigin[] 
   while (i < n && j < m) {
     const here = score[i * width + j];
     if (matches(i, j)) {
-      const w = (t[j] as { hasAction: boolean }).hasAction ? 2 : 3;
+      const w = (t[j] as { weight: number }).weight;
       if (here === w + score[(i + 1) * width + j + 1]) {
         out[i] = { kind: 'literal', line: j };
         i++;
