@@ -1,0 +1,54 @@
+import { promises as fs } from 'fs';
+import * as path from 'path';
+import { KUSTOMIZATION_FILES, renderKustomization, type RenderOptions, type RenderResult } from '../engine/kustomize';
+import { pathToUri, uriToPath } from './files';
+
+/**
+ * Render a Kustomize view from disk: the engine renders from what it is given and says what else it needs
+ * (a file to read, a folder to list); this reads that and renders again, until nothing more is needed.
+ * Only the files the kustomizations name are read.
+ */
+export async function renderFromDisk(target: string, options: RenderOptions = {}): Promise<RenderResult> {
+  const files = new Map<string, string>();
+  const folders = new Map<string, string[]>();
+  const tried = new Set<string>();
+
+  const list = async (dir: string): Promise<void> => {
+    const uri = pathToUri(dir);
+    if (folders.has(uri)) return;
+    let entries;
+    try {
+      entries = await fs.readdir(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    folders.set(uri, entries.map((e) => (e.isDirectory() ? `${e.name}/` : e.name)));
+    for (const e of entries) if (e.isFile() && (KUSTOMIZATION_FILES as readonly string[]).includes(e.name)) await read(path.join(dir, e.name));
+  };
+  const read = async (file: string): Promise<void> => {
+    const uri = pathToUri(file);
+    if (files.has(uri)) return;
+    try {
+      files.set(uri, await fs.readFile(file, 'utf8'));
+    } catch {
+      // Unreadable: the parent's listing says it exists; the render reports it as not given.
+    }
+  };
+  const fetch = async (p: string): Promise<void> => {
+    if (tried.has(p)) return;
+    tried.add(p);
+    const st = await fs.stat(p).catch(() => undefined);
+    if (st?.isDirectory()) await list(p);
+    else if (st?.isFile()) await read(p);
+    else await list(path.dirname(p));
+  };
+
+  await fetch(target);
+  const root = pathToUri(target);
+  for (let round = 0; ; round++) {
+    const result = renderKustomization({ files, folders }, root, options);
+    const wanted = result.needs.map((u) => uriToPath(u)).filter((p): p is string => p !== undefined && !tried.has(p));
+    if (wanted.length === 0 || round > 100) return result;
+    for (const p of wanted) await fetch(p);
+  }
+}
