@@ -47,3 +47,6 @@ export function readCsv(file: string): Record<string, string>[] {
   const [header, ...body] = rows;
   return body.filter((r) => r.length > 1).map((r) => Object.fromEntries(header.map((h, i) => [h, r[i] ?? ''])));
 }
+
+/** The parts of the corpus vendored into the repository (what tests read from a fresh clone). */
+export const vendoredCorpusDir = path.resolve(repoRoot, 'test/data/corpus');

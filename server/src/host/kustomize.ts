@@ -6,7 +6,7 @@ import { pathToUri, uriToPath } from './files';
 /**
  * Render a Kustomize view from disk: the engine renders from what it is given and says what else it needs
  * (a file to read, a folder to list); this reads that and renders again, until nothing more is needed.
- * Only the files the kustomizations name are read.
+ * Only the folders the kustomizations name are read (their YAML at once, other files when named).
  */
 export async function renderFromDisk(target: string, options: RenderOptions = {}): Promise<RenderResult> {
   const files = new Map<string, string>();
@@ -23,7 +23,9 @@ export async function renderFromDisk(target: string, options: RenderOptions = {}
       return;
     }
     folders.set(uri, entries.map((e) => (e.isDirectory() ? `${e.name}/` : e.name)));
-    for (const e of entries) if (e.isFile() && (KUSTOMIZATION_FILES as readonly string[]).includes(e.name)) await read(path.join(dir, e.name));
+    // A kustomization's folder mostly holds what it lists: read its YAML now rather than round by round.
+    if (!entries.some((e) => e.isFile() && (KUSTOMIZATION_FILES as readonly string[]).includes(e.name))) return;
+    for (const e of entries) if (e.isFile() && ((KUSTOMIZATION_FILES as readonly string[]).includes(e.name) || /\.(ya?ml|json)$/i.test(e.name))) await read(path.join(dir, e.name));
   };
   const read = async (file: string): Promise<void> => {
     const uri = pathToUri(file);
@@ -45,8 +47,10 @@ export async function renderFromDisk(target: string, options: RenderOptions = {}
 
   await fetch(target);
   const root = pathToUri(target);
+  // Rounds parse each file once: the cache carries what earlier rounds parsed.
+  const withCache = { ...options, parsed: options.parsed ?? new Map() };
   for (let round = 0; ; round++) {
-    const result = renderKustomization({ files, folders }, root, options);
+    const result = renderKustomization({ files, folders }, root, withCache);
     const wanted = result.needs.map((u) => uriToPath(u)).filter((p): p is string => p !== undefined && !tried.has(p));
     if (wanted.length === 0 || round > 100) return result;
     for (const p of wanted) await fetch(p);

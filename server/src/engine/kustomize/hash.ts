@@ -114,7 +114,19 @@ export function nameHash(obj: Record<string, unknown>): string {
 
 const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
 
-/** Standard base64 of a string's UTF-8 bytes (Secret data). */
+/**
+ * Secret data as Kustomize writes it: base64 of the UTF-8 bytes; a value longer than 70 characters is cut
+ * into lines of 70, each ended by a line break.
+ */
+export function secretValue(s: string): string {
+  const b = base64(s);
+  if (b.length <= 70) return b;
+  let out = '';
+  for (let i = 0; i < b.length; i += 70) out += b.slice(i, i + 70) + '\n';
+  return out;
+}
+
+/** Standard base64 of a string's UTF-8 bytes. */
 export function base64(s: string): string {
   const b = utf8(s);
   let out = '';

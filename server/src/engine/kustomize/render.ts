@@ -1,8 +1,8 @@
-import { parseFile } from '../parse/parse';
+import { parseFile, type ParsedFile } from '../parse/parse';
 import type { Finding, Span } from '../types';
 import { embeddedOffsets } from './embedded';
 import { annotationSpecs, commonLabelSpecs, gvkOf, metadataLabelSpecs, replicaSpecs, specMatches, splitPath, templateLabelSpecs, visitField, type FieldSpec } from './fieldspec';
-import { base64, nameHash } from './hash';
+import { nameHash, secretValue } from './hash';
 import { applyJsonPatch, PatchError, type PatchOperation } from './jsonpatch';
 import { checkKustomization, NOT_RENDERED, Problems } from './kustomization';
 import { nameReferences } from './nameref';
@@ -43,6 +43,11 @@ export interface RenderResult {
 export interface RenderOptions {
   maxFileSize?: number;
   maxAliasCount?: number;
+  /**
+   * Files parsed by earlier renders, by URI, owned by the host: a file whose text is unchanged is not parsed
+   * again, and what this render parses is added.
+   */
+  parsed?: Map<string, ParsedFile>;
 }
 
 interface Id {
@@ -86,14 +91,16 @@ const nsEq = (a: string, b: string) => a === b || ((a === '' || a === 'default')
 const idEq = (a: Id, b: Id) => a.group === b.group && a.version === b.version && a.kind === b.kind && a.name === b.name && nsEq(a.namespace, b.namespace);
 const idText = (id: Id) => `${id.kind} ${id.namespace ? id.namespace + '/' : ''}${id.name}`;
 
-/** Record the object's id after a change of name or namespace. */
+/** Record the object's id after a change that may have renamed it (the last id is always the current one). */
 function noteId(r: Res): void {
   const id = idOf(r.tree);
   const last = r.ids[r.ids.length - 1];
-  if (!last || !idEq(last, id) || last.namespace !== id.namespace) r.ids.push(id);
+  if (!last || last.name !== id.name || last.namespace !== id.namespace || last.kind !== id.kind || last.group !== id.group || last.version !== id.version) r.ids.push(id);
 }
 
-const anyId = (r: Res, match: (id: Id) => boolean) => r.ids.some(match) || match(idOf(r.tree));
+const cur = (r: Res): Id => r.ids[r.ids.length - 1];
+const idKey = (id: Id) => `${id.group}/${id.version}/${id.kind}/${id.namespace === 'default' ? '' : id.namespace}/${id.name}`;
+const anyId = (r: Res, match: (id: Id) => boolean) => r.ids.some(match);
 
 /** Kustomize's legacy output order: kinds that others depend on first, webhooks last, then by id. */
 const ORDER_FIRST = ['Namespace', 'ResourceQuota', 'StorageClass', 'CustomResourceDefinition', 'ServiceAccount', 'PodSecurityPolicy', 'Role', 'ClusterRole', 'RoleBinding', 'ClusterRoleBinding', 'ConfigMap', 'Secret', 'Endpoints', 'Service', 'LimitRange', 'PriorityClass', 'PersistentVolume', 'PersistentVolumeClaim', 'Deployment', 'StatefulSet', 'CronJob', 'PodDisruptionBudget'];
@@ -119,7 +126,7 @@ function legacyCompare(a: Id, b: Id): number {
 }
 
 function rendered(r: Res): RenderedResource {
-  const id = idOf(r.tree);
+  const id = cur(r);
   const tree = r.tree;
   let all: Map<string, ValueOrigin> | undefined;
   return {
@@ -159,9 +166,11 @@ class Renderer {
   private readonly needs = new Set<string>();
   private readonly read = new Set<string>();
   private readonly parseOptions: { maxFileSize: number; maxAliasCount: number };
+  private readonly cache?: Map<string, ParsedFile>;
 
   constructor(sources: RenderSources, options: RenderOptions) {
     this.index = new SourceIndex(sources);
+    this.cache = options.parsed;
     this.parseOptions = { maxFileSize: options.maxFileSize ?? 4 * 1024 * 1024, maxAliasCount: options.maxAliasCount ?? 1000 };
   }
 
@@ -179,7 +188,7 @@ class Renderer {
       else this.accumulate(kust, ra, [kust.uri], new Set([kust.folder]));
       this.finish(ra);
     }
-    ra.sort((a, b) => legacyCompare(idOf(a.tree), idOf(b.tree)));
+    ra.sort((a, b) => legacyCompare(cur(a), cur(b)));
     return { root: kustUri ?? target, resources: ra.map(rendered), findings: this.problems.findings, needs: [...this.needs], read: [...this.read] };
   }
 
@@ -209,7 +218,8 @@ class Renderer {
       this.problems.add('EL004', 'error', at, `${folder} holds more than one kustomization file (${found.map((f) => f.slice(folder.length + 1)).join(', ')}); Kustomize refuses to choose.`);
       return undefined;
     }
-    if (found.length === 1 && pending.length === 0) return found[0];
+    // One found among the files given: the others were not given, so they are taken as absent.
+    if (found.length === 1) return found[0];
     if (pending.length > 0) {
       // Not listed, or listed and not read: what to read (or list) to know.
       const wanted = this.index.listed(folder) ? pending : [folder];
@@ -219,6 +229,15 @@ class Renderer {
     }
     this.problems.add('EL004', 'error', at, `${isRoot ? '' : 'The folder '}${folder} has no kustomization.yaml, kustomization.yml or Kustomization: it is left out of the view.`);
     return undefined;
+  }
+
+  /** A file parsed, once per text: from the host's cache when it holds this text. */
+  private parse(file: { uri: string; text: string }): ParsedFile {
+    const hit = this.cache?.get(file.uri);
+    if (hit && hit.text === file.text) return hit;
+    const parsed = parseFile({ uri: file.uri, text: file.text }, this.parseOptions);
+    this.cache?.set(file.uri, parsed);
+    return parsed;
   }
 
   private text(uri: string): { uri: string; text: string } | undefined {
@@ -233,7 +252,7 @@ class Renderer {
       this.missing(uri, at, this.index.entry(uri), 'kustomization');
       return undefined;
     }
-    const parsed = parseFile({ uri: file.uri, text: file.text }, this.parseOptions);
+    const parsed = this.parse(file);
     const docAt = (s: Span): Origin => ({ uri: file.uri, span: s });
     if (parsed.notice) {
       this.problems.add('EL004', 'error', at, `The kustomization ${file.uri} is not read: ${parsed.notice.message}`);
@@ -320,27 +339,32 @@ class Renderer {
     }
     const subRa: Res[] = [];
     this.accumulate(sub, subRa, [...chain, sub.uri], inner);
-    for (const r of subRa) this.add(ra, r, at);
+    this.addAll(ra, subRa, at);
   }
 
-  /** Add a resource, refusing a second one with the same id (as Kustomize does). */
-  private add(ra: Res[], r: Res, at: Origin): void {
-    const id = idOf(r.tree);
-    if (ra.some((x) => idEq(idOf(x.tree), id))) {
-      this.problems.add('EL004', 'error', at, `${idText(id)} is already in the view; Kustomize refuses a second resource with the same kind, namespace and name (this one is left out).`);
-      return;
+  /** Add resources, refusing a second one with the same id (as Kustomize does). */
+  private addAll(ra: Res[], items: readonly Res[], at: Origin): void {
+    const taken = new Set(ra.map((x) => idKey(cur(x))));
+    for (const r of items) {
+      const key = idKey(cur(r));
+      if (taken.has(key)) {
+        this.problems.add('EL004', 'error', at, `${idText(cur(r))} is already in the view; Kustomize refuses a second resource with the same kind, namespace and name (this one is left out).`);
+        continue;
+      }
+      taken.add(key);
+      ra.push(r);
     }
-    ra.push(r);
   }
 
   private loadResources(uri: string, at: Origin, ra: Res[], chain: string[]): void {
     const file = this.text(uri);
     if (!file) return;
-    const parsed = parseFile({ uri: file.uri, text: file.text }, this.parseOptions);
+    const parsed = this.parse(file);
     if (parsed.notice) {
       this.problems.add('EL004', 'warning', at, `${file.uri} is left out of the view: ${parsed.notice.message}`);
       return;
     }
+    const loaded: Res[] = [];
     for (const d of parsed.documents) {
       if (d.errors.length > 0) {
         this.problems.add('EL004', 'error', at, `${file.uri} has YAML errors; the document at its line with the error is left out of the view.`);
@@ -359,10 +383,10 @@ class Renderer {
           this.problems.add('EL004', 'error', item.at, `A resource needs ${!str(item, ['kind']) ? 'a kind' : 'metadata.name'}; this one is left out of the view.`);
           continue;
         }
-        const r: Res = { tree: item, chain, source: item.at, ids: [idOf(item)], hash: false };
-        this.add(ra, r, at);
+        loaded.push({ tree: item, chain, source: item.at, ids: [idOf(item)], hash: false });
       }
     }
+    this.addAll(ra, loaded, at);
   }
 
   // --- generators -----------------------------------------------------------------------------------
@@ -465,7 +489,7 @@ class Renderer {
     if (annotations.size > 0) setValue(meta, 'annotations', stringMap(annotations));
     if (data.size > 0) {
       const d = emptyMap(at);
-      for (const [kk, [v, o]] of data) setValue(d, kk, scalar(secret ? base64(v) : v, o));
+      for (const [kk, [v, o]] of data) setValue(d, kk, scalar(secret ? secretValue(v) : v, o));
       setValue(tree, 'data', d);
     }
     if (secret) {
@@ -476,7 +500,7 @@ class Renderer {
     const behavior = str(entry.items.get('behavior')) ?? 'create';
     const generated: Res = { tree, chain, source: at, ids: [idOf(tree)], hash: !disableHash };
     if (behavior === 'create') {
-      this.add(ra, generated, nameNode!.at);
+      this.addAll(ra, [generated], nameNode!.at);
       return;
     }
     if (behavior !== 'merge' && behavior !== 'replace') {
@@ -562,7 +586,7 @@ class Renderer {
 
   /** The documents of a patch as trees. */
   private patchDocs(p: { text: string; uri: string; offset: (n: number) => number; at: Origin }): RNode[] | undefined {
-    const parsed = parseFile({ uri: p.uri, text: p.text }, this.parseOptions);
+    const parsed = p.uri === this.index.file(p.uri)?.uri && p.text === this.index.file(p.uri)?.text ? this.parse(p) : parseFile({ uri: p.uri, text: p.text }, this.parseOptions);
     if (parsed.notice) {
       this.problems.add('EL004', 'error', p.at, `The patch is not applied: ${parsed.notice.message}`);
       return undefined;
@@ -641,8 +665,7 @@ class Renderer {
     const labelSel = str(target, ['labelSelector']);
     const annotationSel = str(target, ['annotationSelector']);
     return ra.filter((r) => {
-      const ids = [...r.ids, idOf(r.tree)];
-      const idOk = ids.some((id) => (group === undefined || group === id.group) && (version === undefined || version === id.version) && (!kind || kind.test(id.kind)) && (!name || name.test(id.name)) && (!namespace || namespace.test(id.namespace)));
+      const idOk = r.ids.some((id) => (group === undefined || group === id.group) && (version === undefined || version === id.version) && (!kind || kind.test(id.kind)) && (!name || name.test(id.name)) && (!namespace || namespace.test(id.namespace)));
       if (!idOk) return false;
       if (labelSel !== undefined && !matchesSelector(labelSel, get(r.tree, ['metadata', 'labels']))) return false;
       if (annotationSel !== undefined && !matchesSelector(annotationSel, get(r.tree, ['metadata', 'annotations']))) return false;
@@ -686,6 +709,8 @@ class Renderer {
       r.tree = merged;
       // The patch's own name and kind only find the target; they rename it only when allowed.
       const meta = get(r.tree, ['metadata']);
+      // Kustomize drops labels and annotations left empty (other empty maps stay).
+      if (meta?.kind === 'map') for (const f of ['labels', 'annotations']) if (get(meta, [f])?.kind === 'map' && (get(meta, [f]) as RMap).items.size === 0) meta.items.delete(f);
       if (!allowName && name && meta?.kind === 'map') meta.items.set('name', name);
       if (!allowKind && kind) {
         r.tree.items.set('kind', kind);
@@ -719,7 +744,7 @@ class Renderer {
       } catch (e) {
         const message = e instanceof Error ? e.message : String(e);
         const failed = ops.find((o) => message.includes(o.path)) ?? ops[0];
-        this.problems.add('EL004', 'error', failed?.at ?? at, `The JSON patch fails on ${idText(idOf(r.tree))}: ${message}; it is not applied.`);
+        this.problems.add('EL004', 'error', failed?.at ?? at, `The JSON patch fails on ${idText(cur(r))}: ${message}; it is not applied.`);
       }
     }
   }
@@ -747,7 +772,7 @@ class Renderer {
     if (!node || ns === undefined || ns === '') return;
     // RBAC subjects follow only for the service accounts of the view.
     const accounts = new Set<string>();
-    for (const r of ra) if (str(r.tree, ['kind']) === 'ServiceAccount') for (const id of [...r.ids, idOf(r.tree)]) accounts.add(id.name);
+    for (const r of ra) if (str(r.tree, ['kind']) === 'ServiceAccount') for (const id of r.ids) accounts.add(id.name);
     for (const r of ra) {
       const kind = str(r.tree, ['kind']) ?? '';
       if (kind === 'Namespace') {
@@ -859,36 +884,40 @@ class Renderer {
     }
   }
 
+  /**
+   * Each `images` entry, as Kustomize applies it: once through its field specs (the containers of pods and
+   * pod templates), then once more over every `containers`/`initContainers` list anywhere. A `tagSuffix` is
+   * so appended twice to the containers of pods and pod templates, as `kubectl kustomize` does.
+   */
   private images(k: Kust, ra: Res[]): void {
     const list = k.root.items.get('images');
     if (list?.kind !== 'seq') return;
-    const entries = list.items.filter((e): e is RMap => e.kind === 'map' && !!str(e, ['name']));
-    if (entries.length === 0) return;
-    const visit = (n: RNode): void => {
-      if (n.kind === 'seq') {
-        for (const x of n.items) visit(x);
-        return;
-      }
-      if (n.kind !== 'map') return;
-      for (const [key, v] of n.items) {
-        if ((key === 'containers' || key === 'initContainers') && v.kind === 'seq') {
-          for (const c of v.items) {
-            const image = get(c, ['image']);
-            if (image?.kind !== 'scalar' || typeof image.value !== 'string') continue;
-            for (const e of entries) {
-              const next = retag(image.value, e);
-              if (next !== undefined) {
-                image.value = next;
-                image.at = e.at;
-                break;
-              }
-            }
-          }
-        }
-        visit(v);
+    const retagAll = (containers: RNode | undefined, e: RMap) => {
+      if (containers?.kind !== 'seq') return;
+      for (const c of containers.items) {
+        const image = get(c, ['image']);
+        if (image?.kind !== 'scalar' || typeof image.value !== 'string') continue;
+        const next = retag(image.value, e);
+        if (next === undefined) continue;
+        image.value = next;
+        image.at = e.at;
       }
     };
-    for (const r of ra) visit(r.tree);
+    const everywhere = (n: RNode, e: RMap): void => {
+      if (n.kind === 'seq') for (const x of n.items) everywhere(x, e);
+      if (n.kind !== 'map') return;
+      for (const [key, v] of n.items) {
+        if (key === 'containers' || key === 'initContainers') retagAll(v, e);
+        everywhere(v, e);
+      }
+    };
+    for (const e of list.items) {
+      if (e.kind !== 'map' || !str(e, ['name'])) continue;
+      for (const r of ra) {
+        for (const path of IMAGE_PATHS) retagAll(get(r.tree, path), e);
+        everywhere(r.tree, e);
+      }
+    }
   }
 
   /** What is done once, at the root: name hashes of generated objects, then references renamed along. */
@@ -901,9 +930,12 @@ class Renderer {
       changed(name, r.source);
       noteId(r);
     }
-    nameReferences(ra.map((r) => ({ tree: r.tree, ids: r.ids, current: idOf(r.tree), clusterScoped: CLUSTER_SCOPED.has(str(r.tree, ['kind']) ?? '') })));
+    nameReferences(ra.map((r) => ({ tree: r.tree, ids: r.ids, current: cur(r), clusterScoped: CLUSTER_SCOPED.has(str(r.tree, ['kind']) ?? '') })));
   }
 }
+
+/** Where the image transformer's field specs look for containers. */
+const IMAGE_PATHS = [['spec', 'containers'], ['spec', 'initContainers'], ['spec', 'template', 'spec', 'containers'], ['spec', 'template', 'spec', 'initContainers']];
 
 const isTrue = (n: RNode | undefined) => n?.kind === 'scalar' && n.value === true;
 
