@@ -8,7 +8,7 @@ import { pathToUri, uriToPath } from './files';
  * (a file to read, a folder to list); this reads that and renders again, until nothing more is needed.
  * Only the folders the kustomizations name are read (their YAML at once, other files when named).
  */
-export async function renderFromDisk(target: string, options: RenderOptions = {}): Promise<RenderResult> {
+export async function renderFromDisk(target: string, options: RenderOptions = {}): Promise<RenderResult & { texts: ReadonlyMap<string, string> }> {
   const files = new Map<string, string>();
   const folders = new Map<string, string[]>();
   const tried = new Set<string>();
@@ -52,7 +52,7 @@ export async function renderFromDisk(target: string, options: RenderOptions = {}
   for (let round = 0; ; round++) {
     const result = renderKustomization({ files, folders }, root, withCache);
     const wanted = result.needs.map((u) => uriToPath(u)).filter((p): p is string => p !== undefined && !tried.has(p));
-    if (wanted.length === 0 || round > 100) return result;
+    if (wanted.length === 0 || round > 100) return { ...result, texts: files };
     for (const p of wanted) await fetch(p);
   }
 }

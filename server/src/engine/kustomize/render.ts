@@ -88,7 +88,6 @@ function idOf(tree: RMap): Id {
 }
 
 const nsEq = (a: string, b: string) => a === b || ((a === '' || a === 'default') && (b === '' || b === 'default'));
-const idEq = (a: Id, b: Id) => a.group === b.group && a.version === b.version && a.kind === b.kind && a.name === b.name && nsEq(a.namespace, b.namespace);
 const idText = (id: Id) => `${id.kind} ${id.namespace ? id.namespace + '/' : ''}${id.name}`;
 
 /** Record the object's id after a change that may have renamed it (the last id is always the current one). */

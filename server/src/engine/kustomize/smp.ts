@@ -115,6 +115,12 @@ function scalarKey(n: RNode | undefined): string | undefined {
   return n?.kind === 'scalar' && n.value !== null ? String(n.value) : undefined;
 }
 
+function withoutKey(m: RMap, key: string): RMap {
+  const items = new Map(m.items);
+  items.delete(key);
+  return { ...m, items };
+}
+
 function mergeList(dest: RSeq, patch: RSeq, gvk: Gvk, path: string[]): RNode {
   const strategy = listStrategy(gvk, path);
   // `- $patch: replace` among the elements: the list is the patch's other elements.
@@ -144,7 +150,8 @@ function mergeList(dest: RSeq, patch: RSeq, gvk: Gvk, path: string[]): RNode {
     }
     if (d) {
       used.add(d);
-      const m = merge(d, p, gvk, path);
+      // The merge key only finds the element: its value keeps where it was written.
+      const m = merge(d, withoutKey(p as RMap, key), gvk, path);
       if (m) head.push(m);
     } else {
       const s = stripDirectives(p);
