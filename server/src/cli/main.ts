@@ -392,7 +392,7 @@ async function reach(args: string[], io: Io): Promise<number> {
  */
 async function render(args: string[], io: Io): Promise<number> {
   const { paths, options } = parseArgs(args, { format: ['yaml', 'json'] });
-  if (paths.length !== 1) throw new UsageError('render takes one PATH: a folder with a kustomization, or the kustomization file');
+  if (paths.length !== 1 || (paths[0] === '.' && !args.includes('.'))) throw new UsageError('render takes one PATH: a folder with a kustomization, or the kustomization file');
   const target = path.resolve(io.cwd, paths[0]);
   if (!(await fs.stat(target).catch(() => undefined))) throw new IoError(`${paths[0]}: no such file or directory`);
   const result = await renderFromDisk(target);
