@@ -341,9 +341,13 @@ class Renderer {
     this.addAll(ra, subRa, at);
   }
 
+  /** The ids taken in each accumulation, kept while nothing renames or removes (transformers drop it). */
+  private readonly taken = new WeakMap<Res[], Set<string>>();
+
   /** Add resources, refusing a second one with the same id (as Kustomize does). */
   private addAll(ra: Res[], items: readonly Res[], at: Origin): void {
-    const taken = new Set(ra.map((x) => idKey(cur(x))));
+    let taken = this.taken.get(ra);
+    if (!taken) this.taken.set(ra, (taken = new Set(ra.map((x) => idKey(cur(x))))));
     for (const r of items) {
       const key = idKey(cur(r));
       if (taken.has(key)) {
@@ -547,6 +551,8 @@ class Renderer {
   // --- transformers ---------------------------------------------------------------------------------
 
   private transform(k: Kust, ra: Res[]): void {
+    // Transformers rename and remove: the ids taken are counted again when next needed.
+    this.taken.delete(ra);
     this.patchesStrategicMerge(k, ra);
     this.patches(k, ra);
     this.namespace(k, ra);

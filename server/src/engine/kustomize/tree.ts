@@ -16,6 +16,23 @@ export interface Origin {
   span: Span;
 }
 
+/** An origin read from a document: one small object per node (its span is made when asked for). */
+class TextRange implements Origin {
+  constructor(
+    readonly uri: string,
+    private readonly start: number,
+    private readonly end: number,
+  ) {}
+
+  get span(): Span {
+    return { start: this.start, end: this.end };
+  }
+
+  toJSON(): Origin {
+    return { uri: this.uri, span: this.span };
+  }
+}
+
 interface NodeBase {
   /** The text that wrote this value. */
   at: Origin;
@@ -52,28 +69,26 @@ export type TreePath = readonly (string | number)[];
  * parsed text to offsets of the file (for a patch written inside a kustomization's string).
  */
 export function fromYaml(doc: Document.Parsed, uri: string, offset: (n: number) => number = (n) => n, text?: string): RNode | null {
-  const whole: Span = { start: offset(doc.range[0]), end: offset(doc.range[1]) };
-  const spanOf = (n: { range?: [number, number, number] | null } | null | undefined, fallback: Span): Span =>
-    n?.range ? { start: offset(n.range[0]), end: offset(n.range[1]) } : fallback;
+  const whole = new TextRange(uri, offset(doc.range[0]), offset(doc.range[1]));
+  const originOf = (n: { range?: [number, number, number] | null } | null | undefined): Origin => (n?.range ? new TextRange(uri, offset(n.range[0]), offset(n.range[1])) : whole);
   if (doc.contents === null || doc.contents === undefined) return null;
   let budget = 1_000_000;
   const build = (n: unknown, depth: number): RNode => {
-    if (--budget < 0 || depth > 400) return { kind: 'scalar', value: null, at: { uri, span: whole } };
+    if (--budget < 0 || depth > 400) return { kind: 'scalar', value: null, at: whole };
     if (isAlias(n)) {
       const target = n.resolve(doc);
-      return target ? build(target, depth + 1) : { kind: 'scalar', value: null, at: { uri, span: spanOf(n, whole) } };
+      return target ? build(target, depth + 1) : { kind: 'scalar', value: null, at: originOf(n) };
     }
-    const at: Origin = { uri, span: spanOf(n as YamlNode, whole) };
+    const at = originOf(n as YamlNode);
     if (isMap(n)) {
       const items = new Map<string, RNode>();
       for (const pair of n.items) {
         if (!isPair(pair)) continue;
         const k = pair.key;
         const key = isScalar(k) ? String(k.value) : k === null || k === undefined ? '' : String((k as { toJSON?: () => unknown }).toJSON?.() ?? k);
-        const child: RNode = pair.value === null || pair.value === undefined
-          ? { kind: 'scalar', value: null, at: { uri, span: spanOf(k as YamlNode, whole) } }
-          : build(pair.value, depth + 1);
-        child.key = { uri, span: spanOf(k as YamlNode, whole) };
+        const keyAt = originOf(k as YamlNode);
+        const child: RNode = pair.value === null || pair.value === undefined ? { kind: 'scalar', value: null, at: keyAt } : build(pair.value, depth + 1);
+        child.key = keyAt;
         items.set(key, child);
       }
       return { kind: 'map', items, at };
