@@ -23,7 +23,7 @@ replicas:
 configMapGenerator:
 - {name: settings, literals: [MODE=strict]}
 patches:
-- target: {kind: Deployment, labelSelector: tier=api}
+- target: {kind: Deployment, name: "svc-[0-3]"}
   patch: |-
     apiVersion: apps/v1
     kind: Deployment
