@@ -4,6 +4,8 @@ import { allowEgress, analyze, egressPath, routeThroughGateway, type GatewayProt
 import { VERSION } from '../host/version';
 import { findManifests, isManifestPath, pathToUri, readManifest, uriToPath } from '../host/files';
 import { toSarif } from './sarif';
+import { toJsonArray, toYamlStream } from '../engine/kustomize';
+import { renderFromDisk } from '../host/kustomize';
 
 
 const USAGE = `Usage: egress-lens <command> [options]
@@ -21,6 +23,10 @@ Commands:
                                  With --focus: only its outgoing or incoming connections (default: both)
   explain [paths...] --from A --to B [--port 443/TCP] [--format text|json]
                        Why A can or cannot reach B: every deciding rule, with file:line
+  render PATH [--format yaml|json]
+                       Print the resources of the Kustomize view rooted at PATH (a folder with a
+                       kustomization, or the kustomization file), as kubectl kustomize would; what
+                       cannot be rendered is reported on stderr
   scaffold default-deny --namespace NS [--dns allow|deny]
   scaffold allow [paths...] --from WORKLOAD --to WORKLOAD|CIDR|HOST [--port 443/TCP,...]
                  [--mechanism networkpolicy|cilium|calico|istio]
@@ -380,6 +386,25 @@ async function reach(args: string[], io: Io): Promise<number> {
   return 0;
 }
 
+/**
+ * `egress-lens render PATH`: the Kustomize view's resources on stdout, the render's findings on stderr.
+ * Exit 0 when it rendered, 1 when a finding is an error (something was left out), 2 for a missing path.
+ */
+async function render(args: string[], io: Io): Promise<number> {
+  const { paths, options } = parseArgs(args, { format: ['yaml', 'json'] });
+  if (paths.length !== 1 || (paths[0] === '.' && !args.includes('.'))) throw new UsageError('render takes one PATH: a folder with a kustomization, or the kustomization file');
+  const target = path.resolve(io.cwd, paths[0]);
+  if (!(await fs.stat(target).catch(() => undefined))) throw new IoError(`${paths[0]}: no such file or directory`);
+  const result = await renderFromDisk(target);
+  io.out(options.get('format') === 'json' ? toJsonArray(result.resources) : toYamlStream(result.resources));
+  for (const f of result.findings) {
+    const text = result.texts.get(f.uri);
+    const pos = text !== undefined ? new LineIndex(text).position(f.span.start) : { line: 0, character: 0 };
+    io.err(`${displayPath(f.uri, io.cwd)}:${pos.line + 1}:${pos.character + 1}: ${f.severity}: ${f.message} [${f.ruleId} ${f.ruleName}]\n`);
+  }
+  return result.findings.some((f) => f.severity === 'error') ? 1 : 0;
+}
+
 /** The CLI as a function: argv in, exit code out. */
 export async function main(argv: string[], io: Io): Promise<number> {
   const [command, ...rest] = argv;
@@ -405,6 +430,8 @@ export async function main(argv: string[], io: Io): Promise<number> {
         return await explain(rest, io);
       case 'scaffold':
         return await scaffold(rest, io);
+      case 'render':
+        return await render(rest, io);
       default:
         throw new UsageError(`unknown command "${command}"`);
     }

@@ -1,6 +1,6 @@
 import { resolveConfig, type EngineConfig } from './config';
 import { buildModel, type Model } from './model/model';
-import { parseFile, type ParsedFile } from './parse/parse';
+import { asTemplate, parseFile, type ParsedFile } from './parse/parse';
 import { ruleById, rules } from './rules';
 import type { RawFinding, Rule, RuleContext } from './rules/rule';
 import type { Finding, Fix, SourceFile, Span } from './types';
@@ -80,9 +80,32 @@ function resourceFindings(r: Resource, config: EngineConfig, perResource: readon
   return found;
 }
 
+/** The same template stand-in for the same parsed file, so that what is derived from it is kept. */
+const templateOf = new WeakMap<ParsedFile, ParsedFile>();
+
+/**
+ * Files under a Helm chart's `templates/` folder (a folder beside a `Chart.yaml`) are templates, whatever
+ * their text: Helm renders them, and their YAML means nothing before it does.
+ */
+function chartTemplatesAsTemplates(files: ParsedFile[]): ParsedFile[] {
+  const charts = new Set<string>();
+  for (const f of files) if (f.uri.endsWith('/Chart.yaml')) charts.add(f.uri.slice(0, -'/Chart.yaml'.length));
+  if (charts.size === 0) return files;
+  const inChart = (uri: string) => {
+    for (let i = uri.indexOf('/templates/'); i >= 0; i = uri.indexOf('/templates/', i + 1)) if (charts.has(uri.slice(0, i))) return true;
+    return false;
+  };
+  return files.map((f) => {
+    if (f.notice?.code === 'template' || !inChart(f.uri)) return f;
+    let t = templateOf.get(f);
+    if (!t) templateOf.set(f, (t = asTemplate(f)));
+    return t;
+  });
+}
+
 export function analyzeParsed(allFiles: ParsedFile[], config: EngineConfig, previous?: Analysis): Analysis {
   // In URI order: the output depends on the files, never on the order they were opened or found in.
-  const files = (config.exclude.length > 0 ? allFiles.filter((f) => !excluded(f.uri, config)) : [...allFiles]).sort(compareUris);
+  const files = chartTemplatesAsTemplates((config.exclude.length > 0 ? allFiles.filter((f) => !excluded(f.uri, config)) : [...allFiles]).sort(compareUris));
   const reuse = previous && previous.config === config ? previous : undefined;
   const model = buildModel(files, config);
   const base = withReach({ config, files, model, findings: [] }, reuse);

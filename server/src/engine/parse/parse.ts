@@ -1,4 +1,4 @@
-import { visit, type Alias, type Document } from 'yaml';
+import { isCollection, visit, type Alias, type Document } from 'yaml';
 import { parsePieces } from './chunks';
 import type { SourceFile, Span } from '../types';
 import { MAX_NESTING, nestingBeyond } from './depth';
@@ -56,7 +56,8 @@ function looksBinary(text: string): boolean {
 }
 
 /**
- * Text to documents with source ranges. Never throws: problems become data. With the file's `previous`
+ * Text to documents with source ranges. Never throws: problems become data. A file whose `{{ }}` breaks its
+ * YAML is a template (a notice, no documents). With the file's `previous`
  * parse (which it then owns), documents whose text did not change are kept, moved if need be.
  */
 export function parseFile(file: SourceFile, options: ParseOptions, previous?: ParsedFile): ParsedFile {
@@ -73,13 +74,6 @@ export function parseFile(file: SourceFile, options: ParseOptions, previous?: Pa
   }
   if (looksBinary(file.text)) {
     return { ...base, documents: [], notice: { code: 'binary', message: 'File not analysed: it contains NUL bytes and looks binary.' } };
-  }
-  if (isTemplated(file.text)) {
-    return {
-      ...base,
-      documents: [],
-      notice: { code: 'template', message: 'File not analysed: it uses Helm or Go template syntax ({{ }}); render it first to check it.' },
-    };
   }
   const deep = nestingBeyond(file.text);
   if (deep >= 0) {
@@ -103,7 +97,38 @@ export function parseFile(file: SourceFile, options: ParseOptions, previous?: Pa
       notice: { code: 'binary', message: `File not analysed: the YAML parser failed (${(e as Error).message}).` },
     };
   }
+  // `{{ }}` makes a template only where it breaks the YAML: valid YAML whose strings hold braces is analysed.
+  if (isTemplated(file.text) && documents.some(brokenByBraces)) return { ...base, documents: [], notice: TEMPLATE_NOTICE };
   return { ...base, documents };
+}
+
+const TEMPLATE_NOTICE: FileNotice = {
+  code: 'template',
+  message: 'File not analysed: it uses Helm or Go template syntax ({{ }}); render it first to check it.',
+};
+
+/** A file under a Helm chart's templates/ folder is a template, whatever its text. */
+export function asTemplate(file: ParsedFile): ParsedFile {
+  return { uri: file.uri, text: file.text, version: file.version, documents: [], notice: TEMPLATE_NOTICE };
+}
+
+/**
+ * A document the braces broke: YAML errors, or a map key that is itself a map or a list (`name: {{ x }}`
+ * reads as a map keyed by a map, which no Kubernetes object has and Kubernetes' own parser rejects).
+ */
+function brokenByBraces(d: ParsedDocument): boolean {
+  if (d.errors.length > 0) return true;
+  let broken = false;
+  visit(d.doc, {
+    Pair(_, pair) {
+      if (isCollection(pair.key)) {
+        broken = true;
+        return visit.BREAK;
+      }
+      return undefined;
+    },
+  });
+  return broken;
 }
 
 function toParsedDocument(doc: Document.Parsed, index: number, text: string, options: ParseOptions, mayAlias = true): ParsedDocument {

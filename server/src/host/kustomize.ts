@@ -1,0 +1,58 @@
+import { promises as fs } from 'fs';
+import * as path from 'path';
+import { KUSTOMIZATION_FILES, renderKustomization, type RenderOptions, type RenderResult } from '../engine/kustomize';
+import { pathToUri, uriToPath } from './files';
+
+/**
+ * Render a Kustomize view from disk: the engine renders from what it is given and says what else it needs
+ * (a file to read, a folder to list); this reads that and renders again, until nothing more is needed.
+ * Only the folders the kustomizations name are read (their YAML at once, other files when named).
+ */
+export async function renderFromDisk(target: string, options: RenderOptions = {}): Promise<RenderResult & { texts: ReadonlyMap<string, string> }> {
+  const files = new Map<string, string>();
+  const folders = new Map<string, string[]>();
+  const tried = new Set<string>();
+
+  const list = async (dir: string): Promise<void> => {
+    const uri = pathToUri(dir);
+    if (folders.has(uri)) return;
+    let entries;
+    try {
+      entries = await fs.readdir(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    folders.set(uri, entries.map((e) => (e.isDirectory() ? `${e.name}/` : e.name)));
+    // A kustomization's folder mostly holds what it lists: read its YAML now rather than round by round.
+    if (!entries.some((e) => e.isFile() && (KUSTOMIZATION_FILES as readonly string[]).includes(e.name))) return;
+    for (const e of entries) if (e.isFile() && ((KUSTOMIZATION_FILES as readonly string[]).includes(e.name) || /\.(ya?ml|json)$/i.test(e.name))) await read(path.join(dir, e.name));
+  };
+  const read = async (file: string): Promise<void> => {
+    const uri = pathToUri(file);
+    if (files.has(uri)) return;
+    try {
+      files.set(uri, await fs.readFile(file, 'utf8'));
+    } catch {
+      // Unreadable: the parent's listing says it exists; the render reports it as not given.
+    }
+  };
+  const fetch = async (p: string): Promise<void> => {
+    if (tried.has(p)) return;
+    tried.add(p);
+    const st = await fs.stat(p).catch(() => undefined);
+    if (st?.isDirectory()) await list(p);
+    else if (st?.isFile()) await read(p);
+    else await list(path.dirname(p));
+  };
+
+  await fetch(target);
+  const root = pathToUri(target);
+  // Rounds parse each file once: the cache carries what earlier rounds parsed.
+  const withCache = { ...options, parsed: options.parsed ?? new Map() };
+  for (let round = 0; ; round++) {
+    const result = renderKustomization({ files, folders }, root, withCache);
+    const wanted = result.needs.map((u) => uriToPath(u)).filter((p): p is string => p !== undefined && !tried.has(p));
+    if (wanted.length === 0 || round > 100) return { ...result, texts: files };
+    for (const p of wanted) await fetch(p);
+  }
+}
