@@ -8,7 +8,7 @@ import type { Resource } from './model/resources';
 import { Reachability } from './reach/reachability';
 import { ANNOTATION, collectSuppressions, isSuppressed, type Suppression } from './suppress';
 import { spanAt } from './model/anchor';
-import { isExcluded } from './config-file';
+import { isExcluded } from './exclude';
 
 export interface Analysis {
   config: EngineConfig;

@@ -67,7 +67,8 @@ export function startServer(connection: Connection): void {
   const clientUris = new Map<string, string>();
 
   const linesOf = (uri: string): LineIndex => {
-    const text = workspace.get(uri)?.text ?? '';
+    // The settings file's problems can be published before indexing reads it: its text is known already.
+    const text = workspace.get(uri)?.text ?? (uri === configFile?.uri ? configFile.text : '');
     const hit = lineCache.get(uri);
     if (hit && hit.text === text) return hit.lines;
     const lines = new LineIndex(text);
