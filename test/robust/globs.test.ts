@@ -14,16 +14,7 @@ import { pathToFileURL } from 'node:url';
 import { analyze, checkExclude, isExcluded, MAX_EXCLUDE_PATTERNS, MAX_GLOB_EXPANSION, readConfigFile } from '../../server/src/engine';
 import { LspClient } from '../support/lsp-client';
 import { repoRoot } from '../support/workspace';
-
-const deployment = (name: string) => `apiVersion: apps/v1
-kind: Deployment
-metadata: {name: ${name}, namespace: shop}
-spec:
-  selector: {matchLabels: {app: ${name}}}
-  template:
-    metadata: {labels: {app: ${name}}}
-    spec: {containers: [{name: c, image: i}]}
-`;
+import { deployment } from '../support/manifests';
 
 /** `*a*a*…*a*b`: with a backtracking regex, a name of many `a`s takes time exponential in the stars. */
 const stars = (n: number) => `${'*a'.repeat(n)}*b`;

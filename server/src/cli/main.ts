@@ -1,8 +1,8 @@
 import { promises as fs } from 'fs';
 import * as path from 'path';
-import { allowEgress, analyze, egressPath, routeThroughGateway, type GatewayProtocol, type GatewayStyle, hostPeer, spanAt, CONFIG_FILE, defaultDenyEgress, renderYaml, resolveConfig, type EgressDestination, type Mechanism, ConnectionSet, readConfigFile, type EngineConfig, explainPair, fixesFor, formatConnlist, LineIndex, parseCidr, severityRank, type Analysis, type ConnlistFormat, type Explanation, type Peer, type Protocol, type Reachability, type Severity, type SourceRef, type Workload } from '../engine';
+import { allowEgress, analyze, defaultConfig, type SourceFile, egressPath, routeThroughGateway, type GatewayProtocol, type GatewayStyle, hostPeer, spanAt, CONFIG_FILE, defaultDenyEgress, renderYaml, resolveConfig, type EgressDestination, type Mechanism, ConnectionSet, readConfigFile, type EngineConfig, explainPair, fixesFor, formatConnlist, LineIndex, parseCidr, severityRank, type Analysis, type ConnlistFormat, type Explanation, type Peer, type Protocol, type Reachability, type Severity, type SourceRef, type Workload } from '../engine';
 import { VERSION } from '../host/version';
-import { findManifests, isManifestPath, pathToUri, readManifest, uriToPath } from '../host/files';
+import { findManifests, isManifestPath, MAX_CONFIG_BYTES, pathToUri, readLimit, readManifest, readRegularFile, uriToPath, whyNotRead } from '../host/files';
 import { toSarif } from './sarif';
 
 
@@ -74,8 +74,12 @@ function parseArgs(args: string[], valued: Record<string, readonly string[] | nu
   return { paths, options };
 }
 
-/** The files named on the command line, directories expanded. Throws an I/O error message for missing paths. */
-async function collect(paths: string[], cwd: string): Promise<{ uri: string; text: string }[]> {
+/**
+ * The files named on the command line, directories expanded, each read once (a file reached by two paths,
+ * through a symbolic link or written twice, is the same file). A missing path is an I/O error; a file that
+ * cannot be read is kept, empty, with the reason (EL004 reports it), and the rest is still checked.
+ */
+async function collect(paths: string[], cwd: string, maxFileSize: number): Promise<SourceFile[]> {
   const files: string[] = [];
   for (const p of paths) {
     const abs = path.resolve(cwd, p);
@@ -88,30 +92,23 @@ async function collect(paths: string[], cwd: string): Promise<{ uri: string; tex
     if (st.isDirectory()) files.push(...(await findManifests(abs)));
     else files.push(abs);
   }
-  const out = [];
-  for (const f of [...new Set(files)]) {
-    const explicit = !isManifestPath(f);
-    let text: string | undefined;
-    try {
-      text = explicit ? await fs.readFile(f, 'utf8') : await readManifest(f);
-    } catch (e) {
-      throw new IoError(`${path.relative(cwd, f) || f}: cannot read file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-    }
-    if (text === undefined) {
-      // readManifest returns undefined for unreadable files and for JSON that is not Kubernetes.
-      try {
-        await fs.access(f, 4);
-      } catch (e) {
-        throw new IoError(`${path.relative(cwd, f) || f}: cannot read file (${(e as NodeJS.ErrnoException).code ?? 'EACCES'})`);
-      }
-      continue;
-    }
-    out.push({ uri: pathToUri(f), text });
+  const out: SourceFile[] = [];
+  const seen = new Set<string>();
+  for (const f of files) {
+    const real = await fs.realpath(f).catch(() => f);
+    if (seen.has(real)) continue;
+    seen.add(real);
+    // A file named on the command line is read whatever its name; found in a folder, a JSON file must be Kubernetes.
+    const r = isManifestPath(f) ? await readManifest(f, readLimit(maxFileSize)) : await readRegularFile(f, readLimit(maxFileSize));
+    if (r === undefined) continue;
+    out.push({ uri: pathToUri(f), text: '', ...r });
   }
   return out;
 }
 
 export class IoError extends Error {}
+
+const defaultMaxFileSize = defaultConfig.maxFileSize;
 
 function displayPath(uri: string, cwd: string): string {
   const p = uriToPath(uri) ?? uri;
@@ -155,7 +152,7 @@ function formatText(findings: JsonFinding[]): string {
 }
 
 interface Loaded {
-  sources: { uri: string; text: string }[];
+  sources: SourceFile[];
   config: Partial<EngineConfig>;
 }
 
@@ -186,19 +183,27 @@ async function load(paths: string[], options: Map<string, string>, io: Io): Prom
       dir = up;
     }
   }
-  const sources = await collect(paths, io.cwd);
-  if (!configPath) return { sources, config: { rootUri: pathToUri(io.cwd).replace(/\/?$/, '/') } };
-  let text: string;
-  try {
-    text = await fs.readFile(configPath, 'utf8');
-  } catch (e) {
-    throw new IoError(`${path.relative(io.cwd, configPath) || configPath}: cannot read file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-  }
+  if (!configPath) return { sources: readable(await collect(paths, io.cwd, defaultMaxFileSize), io.cwd), config: { rootUri: pathToUri(io.cwd).replace(/\/?$/, '/') } };
+  const read = await readRegularFile(configPath, MAX_CONFIG_BYTES);
+  const shown = path.relative(io.cwd, configPath) || configPath;
+  // A settings file named with --config must be read; one found on the way up is reported, and the defaults apply.
+  if (!read || (!('text' in read) && options.has('config'))) throw new IoError(`${shown}: ${read ? whyNotRead(read, MAX_CONFIG_BYTES) : 'no such configuration file'}`);
   const uri = pathToUri(configPath);
-  const { config, problems } = readConfigFile(uri, text);
+  const text = 'text' in read ? read.text : '';
+  const { config, problems } = 'text' in read ? readConfigFile(uri, text) : { config: {}, problems: [{ uri, span: { start: 0, end: 0 }, message: `Configuration not applied: ${whyNotRead(read, MAX_CONFIG_BYTES)}.` }] };
+  const sources = await collect(paths, io.cwd, config.maxFileSize ?? defaultMaxFileSize);
   // The settings file is analysed too, so that its problems can be shown in place.
   if (!sources.some((s) => s.uri === uri)) sources.push({ uri, text });
-  return { sources, config: { ...config, configProblems: problems, rootUri: pathToUri(path.dirname(configPath)).replace(/\/?$/, '/') } };
+  return { sources: readable(sources, io.cwd), config: { ...config, configProblems: problems, rootUri: pathToUri(path.dirname(configPath)).replace(/\/?$/, '/') } };
+}
+
+/** The sources, when at least one of them could be read (or there are none): otherwise there is nothing to check. */
+function readable(sources: SourceFile[], cwd: string): SourceFile[] {
+  // (A file too large to read was skipped by the size limit, as the engine skips one it has read: not an error.)
+  if (sources.length > 0 && sources.every((s) => s.unreadable !== undefined)) {
+    throw new IoError(`nothing could be read: ${sources.map((s) => `${displayPath(s.uri, cwd)}: ${s.unreadable}`).join('; ')}`);
+  }
+  return sources;
 }
 
 async function check(args: string[], io: Io): Promise<number> {

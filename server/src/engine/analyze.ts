@@ -182,7 +182,7 @@ export class Workspace {
     this.config = resolveConfig(partial);
     // Only the parse limits change how text parses.
     if (before.maxFileSize !== this.config.maxFileSize || before.maxAliasCount !== this.config.maxAliasCount) {
-      for (const [uri, f] of this.files) this.files.set(uri, parseFile({ uri, text: f.text, version: f.version }, this.config));
+      for (const [uri, f] of this.files) this.files.set(uri, parseFile({ uri, text: f.text, version: f.version, unreadable: f.unreadable, tooLarge: f.tooLarge }, this.config));
     }
   }
 
@@ -192,7 +192,7 @@ export class Workspace {
 
   set(source: SourceFile): void {
     const prev = this.files.get(source.uri);
-    if (prev && prev.text === source.text) {
+    if (prev && prev.text === source.text && prev.unreadable === source.unreadable && prev.tooLarge === source.tooLarge) {
       prev.version = source.version;
       return;
     }

@@ -38,7 +38,7 @@ import { registerPanel } from './panel';
 import { registerFeatures } from './features';
 import { FileIndexer, type FileChange } from './indexing';
 import { registerReports } from './report';
-import { defaultDocsBaseUrl, findManifests, isManifestPath, pathToUri, readFile, readManifest, uriToPath } from '../host/files';
+import { defaultDocsBaseUrl, findManifests, isManifestPath, MAX_CONFIG_BYTES, pathToUri, readLimit, readManifest, readRegularFile, uriToPath, whyNotRead, type ReadResult } from '../host/files';
 
 /** Normalise file URIs so that editor URIs and disk URIs of one file are equal. */
 function normalizeUri(uri: string): string {
@@ -58,6 +58,8 @@ export function startServer(connection: Connection): void {
   /** The workspace root (with a trailing slash): settings file and exclude globs are relative to it. */
   let rootUri: string | undefined;
   let configFile: { uri: string; text: string } | undefined;
+  /** Why the settings file could not be read, when it exists but could not be. */
+  let configUnreadable: string | undefined;
   let clientSettings: Partial<EngineConfig> = {};
   let canAskConfiguration = false;
   /** Clients without documentChanges get plain `changes` (no version check, no file creation). */
@@ -135,9 +137,26 @@ export function startServer(connection: Connection): void {
   /** Settings: the engine's defaults, then .egress-lens.yaml, then the editor's egressLens.* settings. */
   const applyConfig = (): void => {
     const file = configFile ? readConfigFile(configFile.uri, configFile.text) : { config: {}, problems: [] };
+    if (configUnreadable !== undefined && rootUri) file.problems.push({ uri: rootUri + CONFIG_FILE, span: { start: 0, end: 0 }, message: `Configuration not applied: ${configUnreadable}.` });
+    const limit = workspace.configuration.maxFileSize;
     workspace.setConfig({ ...mergeConfig(file.config, clientSettings), configProblems: file.problems, rootUri });
+    // A higher limit may let in files that were too large to read: read them again.
+    if (workspace.configuration.maxFileSize > limit) {
+      indexer.add(workspace.uris().filter((u) => workspace.get(u)?.tooLarge !== undefined && !clientUris.has(u)).flatMap((uri) => {
+        const path = uriToPath(uri);
+        return path ? [{ uri, path, deleted: false }] : [];
+      }));
+    }
     schedule(0);
   };
+
+  /** A file's content as read from disk, into the workspace (or out of it, when it is gone). */
+  const applyRead = (uri: string, r: ReadResult): void => {
+    if (r === undefined) workspace.delete(uri);
+    else if ('text' in r) workspace.set({ uri, text: r.text });
+    else workspace.set({ uri, text: '', ...r });
+  };
+  const readFromDisk = (path: string): Promise<ReadResult> => readManifest(path, readLimit(workspace.configuration.maxFileSize));
 
   const loadClientSettings = async (): Promise<void> => {
     if (!canAskConfiguration) return;
@@ -160,18 +179,20 @@ export function startServer(connection: Connection): void {
     const read = ++configReads;
     const open = [...clientUris].find(([n]) => n === uri);
     const p = uriToPath(uri);
-    let text: string | undefined;
-    if (open) text = workspace.get(uri)?.text;
-    else if (p) text = await readFile(p);
+    let r: ReadResult;
+    if (open) r = { text: workspace.get(uri)?.text ?? '' };
+    else if (p) r = await readRegularFile(p, MAX_CONFIG_BYTES);
     // A later read (the file changed again meanwhile), or the buffer opened since, wins over this one.
     if (read !== configReads || (!open && clientUris.has(uri))) return;
-    configFile = text !== undefined ? { uri, text } : undefined;
+    configFile = r && 'text' in r ? { uri, text: r.text } : undefined;
+    configUnreadable = r && !('text' in r) ? whyNotRead(r, MAX_CONFIG_BYTES) : undefined;
   };
 
   // Files from disk: read in batches between requests, with progress the user can cancel (indexing.ts).
-  const indexer = new FileIndexer({
-    read: readManifest,
-    apply: (uri, text) => (text === undefined ? workspace.delete(uri) : workspace.set({ uri, text })),
+  const indexer = new FileIndexer<ReadResult>({
+    read: readFromDisk,
+    stalled: (_path, ms) => ({ unreadable: `reading it did not finish within ${ms / 1000} s` }),
+    apply: applyRead,
     isOpen: (uri) => clientUris.has(uri),
     progress: () => features.indexing(),
     drained: () => schedule(0),
@@ -237,11 +258,10 @@ export function startServer(connection: Connection): void {
     const uri = normalizeUri(e.document.uri);
     clientUris.delete(uri);
     const p = uriToPath(uri);
-    const text = p ? await readManifest(p) : undefined;
+    const r = p ? await readFromDisk(p) : undefined;
     // Re-opened while the disk was read: the buffer wins.
     if (clientUris.has(uri)) return;
-    if (text !== undefined) workspace.set({ uri, text });
-    else workspace.delete(uri);
+    applyRead(uri, r);
     schedule();
   });
 
