@@ -1,6 +1,6 @@
 import { promises as fs } from 'fs';
 import * as path from 'path';
-import { allowEgress, analyze, defaultConfig, type SourceFile, egressPath, routeThroughGateway, type GatewayProtocol, type GatewayStyle, hostPeer, spanAt, CONFIG_FILE, defaultDenyEgress, renderYaml, resolveConfig, type EgressDestination, type Mechanism, ConnectionSet, readConfigFile, type EngineConfig, explainPair, fixesFor, formatConnlist, LineIndex, parseCidr, severityRank, type Analysis, type ConnlistFormat, type Explanation, type Peer, type Protocol, type Reachability, type Severity, type SourceRef, type Workload } from '../engine';
+import { allowEgress, analyze, defaultConfig, escapeLine, quoteName, type SourceFile, egressPath, routeThroughGateway, type GatewayProtocol, type GatewayStyle, hostPeer, spanAt, CONFIG_FILE, defaultDenyEgress, renderYaml, resolveConfig, type EgressDestination, type Mechanism, ConnectionSet, readConfigFile, type EngineConfig, explainPair, fixesFor, formatConnlist, LineIndex, parseCidr, severityRank, type Analysis, type ConnlistFormat, type Explanation, type Peer, type Protocol, type Reachability, type Severity, type SourceRef, type Workload } from '../engine';
 import { VERSION } from '../host/version';
 import { findManifests, isManifestPath, MAX_CONFIG_BYTES, pathToUri, readLimit, readManifest, readRegularFile, uriToPath, whyNotRead } from '../host/files';
 import { toSarif } from './sarif';
@@ -143,7 +143,8 @@ export function toJsonFindings(a: Analysis, cwd: string): JsonFinding[] {
 
 function formatText(findings: JsonFinding[]): string {
   const lines = findings.map(
-    (f) => `${f.file}:${f.range.start.line + 1}:${f.range.start.character + 1}: ${f.severity}: ${f.message} [${f.ruleId} ${f.ruleName}]`,
+    // File names and messages come from the workspace: none may break its line (a fake finding) or hide characters.
+    (f) => `${quoteName(f.file)}:${f.range.start.line + 1}:${f.range.start.character + 1}: ${f.severity}: ${escapeLine(f.message)} [${f.ruleId} ${f.ruleName}]`,
   );
   const count = (s: Severity): number => findings.filter((f) => f.severity === s).length;
   const parts = (['error', 'warning', 'info', 'hint'] as Severity[]).filter((s) => count(s) > 0).map((s) => `${count(s)} ${s}${count(s) === 1 ? '' : s === 'info' ? '' : 's'}`);
@@ -250,7 +251,7 @@ function formatExplanation(e: Explanation, a: Analysis, cwd: string): string {
   const lines: string[] = [];
   const where = (ref: SourceRef) => {
     const at = location(a, ref.uri, ref.span.start, cwd);
-    return `${at.file}:${at.line}:${at.column}`;
+    return `${quoteName(at.file)}:${at.line}:${at.column}`;
   };
   lines.push(`${e.src} => ${e.dst}`);
   if (e.query) lines.push(`${e.query.protocol} ${e.query.port}: ${e.query.allowed ? 'ALLOWED' : 'DENIED'}`);
@@ -263,7 +264,7 @@ function formatExplanation(e: Explanation, a: Analysis, cwd: string): string {
       for (const ref of d.refs) lines.push(`      at ${where(ref)}`);
     }
   }
-  return lines.join('\n') + '\n';
+  return lines.map(escapeLine).join('\n') + '\n';
 }
 
 async function explain(args: string[], io: Io): Promise<number> {
@@ -291,9 +292,9 @@ async function explain(args: string[], io: Io): Promise<number> {
       const lines = ['', `Mesh path: ${path.outcome}`, `  ${path.summary}`];
       for (const st of path.steps) {
         const at = location(analysis, st.resource.uri, spanAt(st.resource, st.path).start, io.cwd);
-        lines.push(`  - ${st.text}`, `      at ${at.file}:${at.line}:${at.column}`);
+        lines.push(`  - ${st.text}`, `      at ${quoteName(at.file)}:${at.line}:${at.column}`);
       }
-      text += lines.join('\n') + '\n';
+      text += lines.map(escapeLine).join('\n') + '\n';
     }
     io.out(text);
   }
@@ -336,7 +337,7 @@ async function scaffold(args: string[], io: Io): Promise<number> {
       taken: new Set(analysis.model.resources.filter((x) => x.namespace === src.workload.namespace).map((x) => x.name)),
     });
     if (!result.ok) throw new IoError(result.error);
-    for (const n of result.notes) io.err(`note: ${n}\n`);
+    for (const n of result.notes) io.err(`note: ${escapeLine(n)}\n`);
     io.out(result.resources.map((x) => renderYaml(x, { indent: 2, indentSeq: false, eol: '\n' })).join('---\n'));
     return 0;
   }
@@ -354,7 +355,7 @@ async function scaffold(args: string[], io: Io): Promise<number> {
     const dns = analysis.config.dns;
     const r = routeThroughGateway({ host, port: port?.port, protocol: (options.get('protocol') ?? 'https') as GatewayProtocol, namespace, style: (options.get('style') ?? 'istio') as GatewayStyle, dns, taken, networkPolicy: options.get('network-policy') !== 'no' });
     if (!r.ok) throw new UsageError(r.error);
-    for (const n of r.notes) io.err(`note: ${n}\n`);
+    for (const n of r.notes) io.err(`note: ${escapeLine(n)}\n`);
     io.out(r.resources.map((x) => renderYaml(x, { indent: 2, indentSeq: false, eol: '\n' })).join('---\n'));
     return 0;
   }
@@ -415,11 +416,11 @@ export async function main(argv: string[], io: Io): Promise<number> {
     }
   } catch (e) {
     if (e instanceof UsageError) {
-      io.err(`egress-lens: ${e.message}\n\n${USAGE}`);
+      io.err(`egress-lens: ${escapeLine(e.message)}\n\n${USAGE}`);
       return 2;
     }
     if (e instanceof IoError) {
-      io.err(`egress-lens: ${e.message}\n`);
+      io.err(`egress-lens: ${escapeLine(e.message)}\n`);
       return 2;
     }
     io.err(`egress-lens: internal error: ${(e as Error).stack ?? e}\n`);

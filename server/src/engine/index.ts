@@ -11,6 +11,7 @@ export { defaultDenyEgress, freeName } from './scaffold/default-deny';
 export type { Model, Namespace } from './model/model';
 export { Reachability, type Connection, type PairVerdict } from './reach/reachability';
 export { formatConnlist, type ConnlistFormat } from './reach/format';
+export { escapeLine, quoteName } from './text';
 export { ConnectionSet, PROTOCOLS, type Protocol } from './reach/connections';
 export { PortSet } from './reach/portset';
 export { IpRangeSet, parseCidr } from './reach/iprange';
