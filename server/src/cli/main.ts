@@ -1,6 +1,6 @@
 import { promises as fs } from 'fs';
 import * as path from 'path';
-import { allowEgress, analyze, defaultConfig, escapeLine, quoteName, type SourceFile, egressPath, routeThroughGateway, type GatewayProtocol, type GatewayStyle, hostPeer, spanAt, CONFIG_FILE, defaultDenyEgress, renderYaml, resolveConfig, type EgressDestination, type Mechanism, ConnectionSet, readConfigFile, type EngineConfig, explainPair, fixesFor, formatConnlist, LineIndex, parseCidr, severityRank, type Analysis, type ConnlistFormat, type Explanation, type Peer, type Protocol, type Reachability, type Severity, type SourceRef, type Workload } from '../engine';
+import { allowEgress, analyze, defaultConfig, escapeLine, namespaceProblem, quoteName, type SourceFile, egressPath, routeThroughGateway, type GatewayProtocol, type GatewayStyle, hostPeer, spanAt, CONFIG_FILE, defaultDenyEgress, renderYaml, resolveConfig, type EgressDestination, type Mechanism, ConnectionSet, readConfigFile, type EngineConfig, explainPair, fixesFor, formatConnlist, LineIndex, parseCidr, severityRank, type Analysis, type ConnlistFormat, type Explanation, type Peer, type Protocol, type Reachability, type Severity, type SourceRef, type Workload } from '../engine';
 import { VERSION } from '../host/version';
 import { findManifests, isManifestPath, MAX_CONFIG_BYTES, pathToUri, readLimit, readManifest, readRegularFile, uriToPath, whyNotRead } from '../host/files';
 import { toSarif } from './sarif';
@@ -308,6 +308,8 @@ async function scaffold(args: string[], io: Io): Promise<number> {
     const { options } = parseArgs(rest, { namespace: null, dns: ['allow', 'deny'] });
     const namespace = options.get('namespace');
     if (!namespace) throw new UsageError('scaffold default-deny needs --namespace');
+    const problem = namespaceProblem(namespace);
+    if (problem) throw new UsageError(`--namespace: ${problem}`);
     const config = resolveConfig();
     io.out(renderYaml(defaultDenyEgress({ namespace, allowDns: options.get('dns') !== 'deny', dns: config.dns }), { indent: 2, indentSeq: false, eol: '\n' }));
     return 0;

@@ -8,6 +8,7 @@ export { applyEdits } from './fixes/edits';
 export { renderYaml } from './fixes/render';
 export { detectStyle } from './fixes/style';
 export { defaultDenyEgress, freeName } from './scaffold/default-deny';
+export { namespaceProblem, hostProblem, portProblem, protocolProblem } from './scaffold/names';
 export type { Model, Namespace } from './model/model';
 export { Reachability, type Connection, type PairVerdict } from './reach/reachability';
 export { formatConnlist, type ConnlistFormat } from './reach/format';

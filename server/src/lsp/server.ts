@@ -1,6 +1,8 @@
 import {
   CodeActionKind,
   DidChangeWatchedFilesNotification,
+  ErrorCodes,
+  ResponseError,
   FileChangeType,
   TextDocuments,
   TextDocumentSyncKind,
@@ -15,6 +17,7 @@ import { TextDocument } from 'vscode-languageserver-textdocument';
 import {
   defaultDenyEgress,
   detectStyle,
+  namespaceProblem,
   checkConfig,
   CONFIG_FILE,
   fixAll,
@@ -370,6 +373,9 @@ export function startServer(connection: Connection): void {
   });
 
   connection.onRequest(Requests.scaffoldDefaultDeny, (p: ScaffoldDefaultDenyParams): ScaffoldResult => {
+    // Kubernetes refuses an object in a namespace whose name is not an RFC 1123 label: say so now.
+    const problem = namespaceProblem(p.namespace);
+    if (problem) throw new ResponseError(ErrorCodes.InvalidParams, problem);
     flush();
     const a = current();
     const taken = new Set(a.model.networkPolicies.filter((np) => np.namespace === p.namespace).map((np) => np.name));
