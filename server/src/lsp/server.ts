@@ -70,10 +70,19 @@ export function startServer(connection: Connection): void {
   const lineCache = new Map<string, { text: string; lines: LineIndex }>();
   /** Open documents: normalised uri -> the uri the client used. */
   const clientUris = new Map<string, string>();
+  /**
+   * Open documents that are not files (an unsaved `untitled:` buffer, a `git:` revision): each is analysed
+   * alone, with the workspace's settings, and never changes the analysis of the files on disk.
+   */
+  const loose = new Map<string, { workspace: Workspace; analysis?: Analysis }>();
+  const isFileUri = (uri: string): boolean => uri.startsWith('file:');
+  /** The settings for a document analysed alone: no root to exclude from, no settings file to report on. */
+  const looseConfig = (): Partial<EngineConfig> => ({ ...workspace.configuration, exclude: [], configProblems: [], rootUri: undefined });
+  const fileOf = (uri: string) => workspace.get(uri) ?? loose.get(uri)?.workspace.get(uri);
 
   const linesOf = (uri: string): LineIndex => {
     // The settings file's problems can be published before indexing reads it: its text is known already.
-    const text = workspace.get(uri)?.text ?? (uri === configFile?.uri ? configFile.text : '');
+    const text = fileOf(uri)?.text ?? (uri === configFile?.uri ? configFile.text : '');
     const hit = lineCache.get(uri);
     if (hit && hit.text === text) return hit.lines;
     const lines = new LineIndex(text);
@@ -81,7 +90,9 @@ export function startServer(connection: Connection): void {
     return lines;
   };
 
-  const current = (): Analysis => {
+  const current = (uri?: string): Analysis => {
+    const alone = uri === undefined ? undefined : loose.get(normalizeUri(uri));
+    if (alone) return (alone.analysis ??= alone.workspace.analyze());
     if (!analysis || dirty) {
       analysis = workspace.analyze();
       dirty = false;
@@ -98,11 +109,12 @@ export function startServer(connection: Connection): void {
       if (!list) byUri.set(f.uri, (list = []));
       list.push(f);
     }
+    for (const uri of loose.keys()) byUri.set(uri, current(uri).findings.filter((f) => f.uri === uri));
     for (const uri of published.keys()) if (!byUri.has(uri)) byUri.set(uri, []);
     for (const [uri, findings] of byUri) {
       const diagnostics = findings.map((f) => toDiagnostic(f, linesOf, docsBaseUrl));
       const key = JSON.stringify(diagnostics);
-      const version = workspace.get(uri)?.version;
+      const version = fileOf(uri)?.version;
       const signature = `${version ?? ''}|${key}`;
       if (published.get(uri) === signature) continue;
       // A file on disk that was never reported needs no empty report; an open document gets one, so the client knows it was analysed.
@@ -143,6 +155,10 @@ export function startServer(connection: Connection): void {
     if (configUnreadable !== undefined && rootUri) file.problems.push({ uri: rootUri + CONFIG_FILE, span: { start: 0, end: 0 }, message: `Configuration not applied: ${configUnreadable}.` });
     const limit = workspace.configuration.maxFileSize;
     workspace.setConfig({ ...mergeConfig(file.config, clientSettings), configProblems: file.problems, rootUri });
+    for (const alone of loose.values()) {
+      alone.workspace.setConfig(looseConfig());
+      alone.analysis = undefined;
+    }
     // A higher limit may let in files that were too large to read: read them again.
     if (workspace.configuration.maxFileSize > limit) {
       indexer.add(workspace.uris().filter((u) => workspace.get(u)?.tooLarge !== undefined && !clientUris.has(u)).flatMap((uri) => {
@@ -248,6 +264,15 @@ export function startServer(connection: Connection): void {
   });
   documents.onDidChangeContent((e) => {
     const uri = normalizeUri(e.document.uri);
+    if (!isFileUri(uri)) {
+      let alone = loose.get(uri);
+      if (!alone) loose.set(uri, (alone = { workspace: new Workspace(looseConfig()) }));
+      alone.workspace.set({ uri, text: e.document.getText(), version: e.document.version });
+      alone.analysis = undefined;
+      schedule(opened === uri ? 30 : 0);
+      opened = undefined;
+      return;
+    }
     workspace.set({ uri, text: e.document.getText(), version: e.document.version });
     if (isConfigUri(uri)) {
       configFile = { uri, text: e.document.getText() };
@@ -260,6 +285,10 @@ export function startServer(connection: Connection): void {
   documents.onDidClose(async (e) => {
     const uri = normalizeUri(e.document.uri);
     clientUris.delete(uri);
+    if (loose.delete(uri)) {
+      schedule();
+      return;
+    }
     const p = uriToPath(uri);
     const r = p ? await readFromDisk(p) : undefined;
     // Re-opened while the disk was read: the buffer wins.
@@ -306,7 +335,7 @@ export function startServer(connection: Connection): void {
       if (created.has(u)) changes.push({ kind: 'create', uri: u, options: { overwrite: false, ignoreIfExists: false } });
       changes.push({
         // Tied to the version the fix was computed for: the client refuses it if the text has moved on.
-        textDocument: { uri: clientUris.get(u) ?? u, version: created.has(u) ? null : (workspace.get(u)?.version ?? null) },
+        textDocument: { uri: clientUris.get(u) ?? u, version: created.has(u) ? null : (fileOf(u)?.version ?? null) },
         edits,
       });
     }
@@ -330,8 +359,8 @@ export function startServer(connection: Connection): void {
     const uri = normalizeUri(params.textDocument.uri);
     const open = documents.get(params.textDocument.uri);
     flush();
-    const a = current();
-    if (open && workspace.get(uri)?.version !== open.version) return [];
+    const a = current(uri);
+    if (open && fileOf(uri)?.version !== open.version) return [];
     const only = params.context.only;
     const actions: CodeAction[] = [];
     const wantQuickFix = !only || only.some((k) => CodeActionKind.QuickFix.startsWith(k) || k.startsWith(CodeActionKind.QuickFix));
@@ -381,7 +410,7 @@ export function startServer(connection: Connection): void {
     const taken = new Set(a.model.networkPolicies.filter((np) => np.namespace === p.namespace).map((np) => np.name));
     const base = p.allowDns ? 'default-deny-egress' : 'deny-all-egress';
     const policy = defaultDenyEgress({ namespace: p.namespace, allowDns: p.allowDns, dns: a.config.dns, name: freeName(base, taken) });
-    const text = p.uri ? workspace.get(normalizeUri(p.uri))?.text ?? '' : '';
+    const text = p.uri ? fileOf(normalizeUri(p.uri))?.text ?? '' : '';
     return { text: renderYaml(policy, detectStyle(text)) };
   });
 
@@ -393,7 +422,7 @@ export function startServer(connection: Connection): void {
   registerScaffoldRequests(connection, () => {
     flush();
     return current();
-  }, (uri) => workspace.get(normalizeUri(uri))?.text);
+  }, (uri) => fileOf(normalizeUri(uri))?.text);
 
   documents.listen(connection);
   connection.listen();
