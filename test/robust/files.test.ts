@@ -102,6 +102,13 @@ test('CLI: one unreadable file is reported (EL004) and the rest is checked; exit
   assert.deepEqual(notices(r.findings), ['EL004 warning secret.yaml: File not analysed: it cannot be read (EACCES).']);
   assert.deepEqual(r.findings.filter((f) => f.ruleId === 'EL101').map((f) => f.file), ['app.yaml']);
   assert.equal(r.code, 1);
+  // A folder that cannot be listed may hide manifests: it is reported too.
+  mkdirSync(path.join(dir, 'locked'));
+  writeFileSync(path.join(dir, 'locked', 'hidden.yaml'), deployment('hidden'));
+  chmodSync(path.join(dir, 'locked'), 0o000);
+  const withFolder = check(['.'], dir, uid);
+  assert.deepEqual(notices(withFolder.findings), ['EL004 warning locked: File not analysed: it is a folder that cannot be read (EACCES).', 'EL004 warning secret.yaml: File not analysed: it cannot be read (EACCES).']);
+  chmodSync(path.join(dir, 'locked'), 0o755);
   const none = check(['secret.yaml'], dir, uid);
   assert.equal(none.code, 2);
   assert.equal(none.stderr, 'egress-lens: nothing could be read: secret.yaml: it cannot be read (EACCES)\n');

@@ -81,6 +81,9 @@ function parseArgs(args: string[], valued: Record<string, readonly string[] | nu
  */
 async function collect(paths: string[], cwd: string, maxFileSize: number): Promise<SourceFile[]> {
   const files: string[] = [];
+  const out: SourceFile[] = [];
+  // A folder that cannot be listed may hide manifests: it is reported like a file that cannot be read.
+  const folder = (dir: string, reason: string) => out.push({ uri: pathToUri(dir), text: '', unreadable: reason });
   for (const p of paths) {
     const abs = path.resolve(cwd, p);
     let st;
@@ -89,10 +92,9 @@ async function collect(paths: string[], cwd: string, maxFileSize: number): Promi
     } catch {
       throw new IoError(`${p}: no such file or directory`);
     }
-    if (st.isDirectory()) files.push(...(await findManifests(abs)));
+    if (st.isDirectory()) files.push(...(await findManifests(abs, undefined, folder)));
     else files.push(abs);
   }
-  const out: SourceFile[] = [];
   const seen = new Set<string>();
   for (const f of files) {
     const real = await fs.realpath(f).catch(() => f);

@@ -8,8 +8,11 @@ export function isManifestPath(p: string): boolean {
   return /\.(ya?ml|json)$/i.test(p);
 }
 
-/** Every YAML (and JSON) file below a folder, skipping VCS and dependency folders. */
-export async function findManifests(root: string, limit = 50_000): Promise<string[]> {
+/**
+ * Every YAML (and JSON) file below a folder, skipping VCS and dependency folders. A folder that cannot be
+ * listed is passed to `unreadable` with the reason (it may hold manifests nobody checked).
+ */
+export async function findManifests(root: string, limit = 50_000, unreadable?: (dir: string, reason: string) => void): Promise<string[]> {
   const out: string[] = [];
   const queue = [root];
   while (queue.length > 0 && out.length < limit) {
@@ -17,7 +20,8 @@ export async function findManifests(root: string, limit = 50_000): Promise<strin
     let entries;
     try {
       entries = await fs.readdir(dir, { withFileTypes: true });
-    } catch {
+    } catch (e) {
+      unreadable?.(dir, `it is a folder that cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
       continue;
     }
     for (const e of entries) {
