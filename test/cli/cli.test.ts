@@ -67,7 +67,7 @@ test('a missing path: exit 2 with a clear message', () => {
   assert.equal(r.stderr, 'egress-lens: no/such/dir: no such file or directory\n');
 });
 
-test('an unreadable file: exit 2 with a clear message', (t) => {
+test('nothing readable (the one file named cannot be read): exit 2 with a clear message', (t) => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'egress-lens-cli-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const file = path.join(dir, 'secret.yaml');
@@ -78,7 +78,7 @@ test('an unreadable file: exit 2 with a clear message', (t) => {
   const uid = process.getuid?.() === 0 ? 65534 : undefined;
   const r = run(['check', file], { uid, cwd: dir });
   assert.equal(r.code, 2, r.stdout + r.stderr);
-  assert.match(r.stderr, /^egress-lens: secret\.yaml: cannot read file \(EACCES\)\n$/);
+  assert.match(r.stderr, /^egress-lens: nothing could be read: secret\.yaml: it cannot be read \(EACCES\)\n$/);
 });
 
 test('usage errors: exit 2 and the usage text', () => {

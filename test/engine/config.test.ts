@@ -1,16 +1,9 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { analyze, fixesFor, isExcluded, mergeConfig, readConfigFile } from '../../server/src/engine';
+import { deployment as deploymentOf } from '../support/manifests';
 
-const deployment = (ns = 'shop', name = 'api') => `apiVersion: apps/v1
-kind: Deployment
-metadata: {name: ${name}, namespace: ${ns}}
-spec:
-  selector: {matchLabels: {app: ${name}}}
-  template:
-    metadata: {labels: {app: ${name}}}
-    spec: {containers: [{name: c, image: i}]}
-`;
+const deployment = (ns = 'shop', name = 'api') => deploymentOf(name, ns);
 const denyAll = (ns = 'shop') => `apiVersion: networking.k8s.io/v1
 kind: NetworkPolicy
 metadata: {name: deny, namespace: ${ns}}

@@ -53,14 +53,16 @@ test('the sandbox records and refuses network, DNS, programs, writes and module 
       () => require('node:child_process').execFileSync('true'),
       () => require('node:fs').writeFileSync(${JSON.stringify(path.join(os.tmpdir(), 'egress-lens-sandbox-probe'))}, 'x'),
       () => require('yaml'),
+      () => { const c = require('node:fs').constants; require('node:fs').openSync(${JSON.stringify(path.join(os.tmpdir(), 'egress-lens-sandbox-probe'))}, c.O_WRONLY | c.O_CREAT); },
     ];
     let refused = 0;
     for (const f of tries) { try { f(); } catch { refused++; } }
     require('node:fs').readFileSync(${JSON.stringify(cli)});
+    require('node:fs').closeSync(require('node:fs').openSync(${JSON.stringify(cli)}, require('node:fs').constants.O_RDONLY | require('node:fs').constants.O_NONBLOCK));
     process.stdout.write(String(refused));`;
   const r = runSandboxed(['-e', script], log.file, repoRoot);
-  assert.equal(r.stdout, '6', r.stderr);
-  assert.deepEqual(log.read().map((a) => a.kind), ['net', 'net', 'dns', 'process', 'write', 'module']);
+  assert.equal(r.stdout, '7', r.stderr);
+  assert.deepEqual(log.read().map((a) => a.kind), ['net', 'net', 'dns', 'process', 'write', 'module', 'write']);
 });
 
 test('the CLI needs no network, runs no program, loads no module and writes nothing', (t) => {

@@ -82,7 +82,10 @@ const writes = [
 deny(fs, writes, 'write', 'fs');
 deny(fs.promises, writes, 'write', 'fs.promises');
 // Opening a file is fine for reading; a write flag is a write.
-const readOnly = (args: unknown[]) => args[1] === undefined || typeof args[1] === 'function' || (typeof args[1] === 'string' && !WRITE_FLAGS.test(args[1])) || args[1] === fs.constants.O_RDONLY;
+// Numeric flags (O_RDONLY | O_NONBLOCK, as files are opened without blocking) are a read unless a write bit is set.
+const { O_WRONLY, O_RDWR, O_CREAT, O_TRUNC, O_APPEND } = fs.constants;
+const WRITE_BITS = O_WRONLY | O_RDWR | O_CREAT | O_TRUNC | O_APPEND;
+const readOnly = (args: unknown[]) => args[1] === undefined || typeof args[1] === 'function' || (typeof args[1] === 'string' && !WRITE_FLAGS.test(args[1])) || (typeof args[1] === 'number' && (args[1] & WRITE_BITS) === 0);
 deny(fs, ['open', 'openSync'], 'write', 'fs', readOnly);
 deny(fs.promises, ['open'], 'write', 'fs.promises', readOnly);
 

@@ -55,7 +55,14 @@ export function registerNewDefaultDeny(client: LanguageClient, ready: Promise<vo
     const target = args?.target ?? (await pickTarget(editor));
     if (!target) return;
     const params: ScaffoldDefaultDenyParams = { namespace, allowDns, uri: target === 'current' ? editor?.document.uri.toString() : undefined };
-    const { text } = await client.sendRequest<ScaffoldResult>(Requests.scaffoldDefaultDeny, params);
+    let text: string;
+    try {
+      ({ text } = await client.sendRequest<ScaffoldResult>(Requests.scaffoldDefaultDeny, params));
+    } catch (e) {
+      // The server refuses what Kubernetes would (a namespace that is not an RFC 1123 label), with the reason.
+      void vscode.window.showErrorMessage(`Egress Lens: ${(e as Error).message}`);
+      return;
+    }
     if (target === 'current' && editor) {
       const doc = editor.document;
       const existing = doc.getText();

@@ -1,8 +1,8 @@
 import { promises as fs } from 'fs';
 import * as path from 'path';
-import { allowEgress, analyze, egressPath, routeThroughGateway, type GatewayProtocol, type GatewayStyle, hostPeer, spanAt, CONFIG_FILE, defaultDenyEgress, renderYaml, resolveConfig, type EgressDestination, type Mechanism, ConnectionSet, readConfigFile, type EngineConfig, explainPair, fixesFor, formatConnlist, LineIndex, parseCidr, severityRank, type Analysis, type ConnlistFormat, type Explanation, type Peer, type Protocol, type Reachability, type Severity, type SourceRef, type Workload } from '../engine';
+import { allowEgress, analyze, defaultConfig, escapeLine, namespaceProblem, quoteName, type SourceFile, egressPath, routeThroughGateway, type GatewayProtocol, type GatewayStyle, hostPeer, spanAt, CONFIG_FILE, defaultDenyEgress, renderYaml, resolveConfig, type EgressDestination, type Mechanism, ConnectionSet, readConfigFile, type EngineConfig, explainPair, fixesFor, formatConnlist, LineIndex, parseCidr, severityRank, type Analysis, type ConnlistFormat, type Explanation, type Peer, type Protocol, type Reachability, type Severity, type SourceRef, type Workload } from '../engine';
 import { VERSION } from '../host/version';
-import { findManifests, isManifestPath, pathToUri, readManifest, uriToPath } from '../host/files';
+import { findManifests, isManifestPath, MAX_CONFIG_BYTES, pathToUri, readLimit, readManifest, readRegularFile, uriToPath, whyNotRead } from '../host/files';
 import { toSarif } from './sarif';
 import { toJsonArray, toYamlStream } from '../engine/kustomize';
 import { renderFromDisk } from '../host/kustomize';
@@ -80,9 +80,16 @@ function parseArgs(args: string[], valued: Record<string, readonly string[] | nu
   return { paths, options };
 }
 
-/** The files named on the command line, directories expanded. Throws an I/O error message for missing paths. */
-async function collect(paths: string[], cwd: string): Promise<{ uri: string; text: string }[]> {
+/**
+ * The files named on the command line, directories expanded, each read once (a file reached by two paths,
+ * through a symbolic link or written twice, is the same file). A missing path is an I/O error; a file that
+ * cannot be read is kept, empty, with the reason (EL004 reports it), and the rest is still checked.
+ */
+async function collect(paths: string[], cwd: string, maxFileSize: number): Promise<SourceFile[]> {
   const files: string[] = [];
+  const out: SourceFile[] = [];
+  // A folder that cannot be listed may hide manifests: it is reported like a file that cannot be read.
+  const folder = (dir: string, reason: string) => out.push({ uri: pathToUri(dir), text: '', unreadable: reason });
   for (const p of paths) {
     const abs = path.resolve(cwd, p);
     let st;
@@ -91,33 +98,25 @@ async function collect(paths: string[], cwd: string): Promise<{ uri: string; tex
     } catch {
       throw new IoError(`${p}: no such file or directory`);
     }
-    if (st.isDirectory()) files.push(...(await findManifests(abs)));
+    if (st.isDirectory()) files.push(...(await findManifests(abs, undefined, folder)));
     else files.push(abs);
   }
-  const out = [];
-  for (const f of [...new Set(files)]) {
-    const explicit = !isManifestPath(f);
-    let text: string | undefined;
-    try {
-      text = explicit ? await fs.readFile(f, 'utf8') : await readManifest(f);
-    } catch (e) {
-      throw new IoError(`${path.relative(cwd, f) || f}: cannot read file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-    }
-    if (text === undefined) {
-      // readManifest returns undefined for unreadable files and for JSON that is not Kubernetes.
-      try {
-        await fs.access(f, 4);
-      } catch (e) {
-        throw new IoError(`${path.relative(cwd, f) || f}: cannot read file (${(e as NodeJS.ErrnoException).code ?? 'EACCES'})`);
-      }
-      continue;
-    }
-    out.push({ uri: pathToUri(f), text });
+  const seen = new Set<string>();
+  for (const f of files) {
+    const real = await fs.realpath(f).catch(() => f);
+    if (seen.has(real)) continue;
+    seen.add(real);
+    // A file named on the command line is read whatever its name; found in a folder, a JSON file must be Kubernetes.
+    const r = isManifestPath(f) ? await readManifest(f, readLimit(maxFileSize)) : await readRegularFile(f, readLimit(maxFileSize));
+    if (r === undefined) continue;
+    out.push({ uri: pathToUri(f), text: '', ...r });
   }
   return out;
 }
 
 export class IoError extends Error {}
+
+const defaultMaxFileSize = defaultConfig.maxFileSize;
 
 function displayPath(uri: string, cwd: string): string {
   const p = uriToPath(uri) ?? uri;
@@ -152,7 +151,8 @@ export function toJsonFindings(a: Analysis, cwd: string): JsonFinding[] {
 
 function formatText(findings: JsonFinding[]): string {
   const lines = findings.map(
-    (f) => `${f.file}:${f.range.start.line + 1}:${f.range.start.character + 1}: ${f.severity}: ${f.message} [${f.ruleId} ${f.ruleName}]`,
+    // File names and messages come from the workspace: none may break its line (a fake finding) or hide characters.
+    (f) => `${quoteName(f.file)}:${f.range.start.line + 1}:${f.range.start.character + 1}: ${f.severity}: ${escapeLine(f.message)} [${f.ruleId} ${f.ruleName}]`,
   );
   const count = (s: Severity): number => findings.filter((f) => f.severity === s).length;
   const parts = (['error', 'warning', 'info', 'hint'] as Severity[]).filter((s) => count(s) > 0).map((s) => `${count(s)} ${s}${count(s) === 1 ? '' : s === 'info' ? '' : 's'}`);
@@ -161,7 +161,7 @@ function formatText(findings: JsonFinding[]): string {
 }
 
 interface Loaded {
-  sources: { uri: string; text: string }[];
+  sources: SourceFile[];
   config: Partial<EngineConfig>;
 }
 
@@ -192,19 +192,27 @@ async function load(paths: string[], options: Map<string, string>, io: Io): Prom
       dir = up;
     }
   }
-  const sources = await collect(paths, io.cwd);
-  if (!configPath) return { sources, config: { rootUri: pathToUri(io.cwd).replace(/\/?$/, '/') } };
-  let text: string;
-  try {
-    text = await fs.readFile(configPath, 'utf8');
-  } catch (e) {
-    throw new IoError(`${path.relative(io.cwd, configPath) || configPath}: cannot read file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-  }
+  if (!configPath) return { sources: readable(await collect(paths, io.cwd, defaultMaxFileSize), io.cwd), config: { rootUri: pathToUri(io.cwd).replace(/\/?$/, '/') } };
+  const read = await readRegularFile(configPath, MAX_CONFIG_BYTES);
+  const shown = path.relative(io.cwd, configPath) || configPath;
+  // A settings file named with --config must be read; one found on the way up is reported, and the defaults apply.
+  if (!read || (!('text' in read) && options.has('config'))) throw new IoError(`${shown}: ${read ? whyNotRead(read, MAX_CONFIG_BYTES) : 'no such configuration file'}`);
   const uri = pathToUri(configPath);
-  const { config, problems } = readConfigFile(uri, text);
+  const text = 'text' in read ? read.text : '';
+  const { config, problems } = 'text' in read ? readConfigFile(uri, text) : { config: {}, problems: [{ uri, span: { start: 0, end: 0 }, message: `Configuration not applied: ${whyNotRead(read, MAX_CONFIG_BYTES)}.` }] };
+  const sources = await collect(paths, io.cwd, config.maxFileSize ?? defaultMaxFileSize);
   // The settings file is analysed too, so that its problems can be shown in place.
   if (!sources.some((s) => s.uri === uri)) sources.push({ uri, text });
-  return { sources, config: { ...config, configProblems: problems, rootUri: pathToUri(path.dirname(configPath)).replace(/\/?$/, '/') } };
+  return { sources: readable(sources, io.cwd), config: { ...config, configProblems: problems, rootUri: pathToUri(path.dirname(configPath)).replace(/\/?$/, '/') } };
+}
+
+/** The sources, when at least one of them could be read (or there are none): otherwise there is nothing to check. */
+function readable(sources: SourceFile[], cwd: string): SourceFile[] {
+  // (A file too large to read was skipped by the size limit, as the engine skips one it has read: not an error.)
+  if (sources.length > 0 && sources.every((s) => s.unreadable !== undefined)) {
+    throw new IoError(`nothing could be read: ${sources.map((s) => `${displayPath(s.uri, cwd)}: ${s.unreadable}`).join('; ')}`);
+  }
+  return sources;
 }
 
 async function check(args: string[], io: Io): Promise<number> {
@@ -251,7 +259,7 @@ function formatExplanation(e: Explanation, a: Analysis, cwd: string): string {
   const lines: string[] = [];
   const where = (ref: SourceRef) => {
     const at = location(a, ref.uri, ref.span.start, cwd);
-    return `${at.file}:${at.line}:${at.column}`;
+    return `${quoteName(at.file)}:${at.line}:${at.column}`;
   };
   lines.push(`${e.src} => ${e.dst}`);
   if (e.query) lines.push(`${e.query.protocol} ${e.query.port}: ${e.query.allowed ? 'ALLOWED' : 'DENIED'}`);
@@ -264,7 +272,7 @@ function formatExplanation(e: Explanation, a: Analysis, cwd: string): string {
       for (const ref of d.refs) lines.push(`      at ${where(ref)}`);
     }
   }
-  return lines.join('\n') + '\n';
+  return lines.map(escapeLine).join('\n') + '\n';
 }
 
 async function explain(args: string[], io: Io): Promise<number> {
@@ -292,9 +300,9 @@ async function explain(args: string[], io: Io): Promise<number> {
       const lines = ['', `Mesh path: ${path.outcome}`, `  ${path.summary}`];
       for (const st of path.steps) {
         const at = location(analysis, st.resource.uri, spanAt(st.resource, st.path).start, io.cwd);
-        lines.push(`  - ${st.text}`, `      at ${at.file}:${at.line}:${at.column}`);
+        lines.push(`  - ${st.text}`, `      at ${quoteName(at.file)}:${at.line}:${at.column}`);
       }
-      text += lines.join('\n') + '\n';
+      text += lines.map(escapeLine).join('\n') + '\n';
     }
     io.out(text);
   }
@@ -308,6 +316,8 @@ async function scaffold(args: string[], io: Io): Promise<number> {
     const { options } = parseArgs(rest, { namespace: null, dns: ['allow', 'deny'] });
     const namespace = options.get('namespace');
     if (!namespace) throw new UsageError('scaffold default-deny needs --namespace');
+    const problem = namespaceProblem(namespace);
+    if (problem) throw new UsageError(`--namespace: ${problem}`);
     const config = resolveConfig();
     io.out(renderYaml(defaultDenyEgress({ namespace, allowDns: options.get('dns') !== 'deny', dns: config.dns }), { indent: 2, indentSeq: false, eol: '\n' }));
     return 0;
@@ -337,7 +347,7 @@ async function scaffold(args: string[], io: Io): Promise<number> {
       taken: new Set(analysis.model.resources.filter((x) => x.namespace === src.workload.namespace).map((x) => x.name)),
     });
     if (!result.ok) throw new IoError(result.error);
-    for (const n of result.notes) io.err(`note: ${n}\n`);
+    for (const n of result.notes) io.err(`note: ${escapeLine(n)}\n`);
     io.out(result.resources.map((x) => renderYaml(x, { indent: 2, indentSeq: false, eol: '\n' })).join('---\n'));
     return 0;
   }
@@ -355,7 +365,7 @@ async function scaffold(args: string[], io: Io): Promise<number> {
     const dns = analysis.config.dns;
     const r = routeThroughGateway({ host, port: port?.port, protocol: (options.get('protocol') ?? 'https') as GatewayProtocol, namespace, style: (options.get('style') ?? 'istio') as GatewayStyle, dns, taken, networkPolicy: options.get('network-policy') !== 'no' });
     if (!r.ok) throw new UsageError(r.error);
-    for (const n of r.notes) io.err(`note: ${n}\n`);
+    for (const n of r.notes) io.err(`note: ${escapeLine(n)}\n`);
     io.out(r.resources.map((x) => renderYaml(x, { indent: 2, indentSeq: false, eol: '\n' })).join('---\n'));
     return 0;
   }
@@ -437,11 +447,11 @@ export async function main(argv: string[], io: Io): Promise<number> {
     }
   } catch (e) {
     if (e instanceof UsageError) {
-      io.err(`egress-lens: ${e.message}\n\n${USAGE}`);
+      io.err(`egress-lens: ${escapeLine(e.message)}\n\n${USAGE}`);
       return 2;
     }
     if (e instanceof IoError) {
-      io.err(`egress-lens: ${e.message}\n`);
+      io.err(`egress-lens: ${escapeLine(e.message)}\n`);
       return 2;
     }
     io.err(`egress-lens: internal error: ${(e as Error).stack ?? e}\n`);

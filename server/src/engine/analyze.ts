@@ -8,7 +8,7 @@ import type { Resource } from './model/resources';
 import { Reachability } from './reach/reachability';
 import { ANNOTATION, collectSuppressions, isSuppressed, type Suppression } from './suppress';
 import { spanAt } from './model/anchor';
-import { isExcluded } from './config-file';
+import { isExcluded } from './exclude';
 
 export interface Analysis {
   config: EngineConfig;
@@ -205,7 +205,7 @@ export class Workspace {
     this.config = resolveConfig(partial);
     // Only the parse limits change how text parses.
     if (before.maxFileSize !== this.config.maxFileSize || before.maxAliasCount !== this.config.maxAliasCount) {
-      for (const [uri, f] of this.files) this.files.set(uri, parseFile({ uri, text: f.text, version: f.version }, this.config));
+      for (const [uri, f] of this.files) this.files.set(uri, parseFile({ uri, text: f.text, version: f.version, unreadable: f.unreadable, tooLarge: f.tooLarge }, this.config));
     }
   }
 
@@ -215,7 +215,7 @@ export class Workspace {
 
   set(source: SourceFile): void {
     const prev = this.files.get(source.uri);
-    if (prev && prev.text === source.text) {
+    if (prev && prev.text === source.text && prev.unreadable === source.unreadable && prev.tooLarge === source.tooLarge) {
       prev.version = source.version;
       return;
     }

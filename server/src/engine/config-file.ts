@@ -5,6 +5,7 @@ import { keySpan, valueSpan } from './parse/locate';
 import type { EngineConfig } from './config';
 import type { Span } from './types';
 import { suggestion } from './schema/validate';
+import { checkExclude } from './exclude';
 
 /** The name of the configuration file at the root of a workspace. */
 export const CONFIG_FILE = '.egress-lens.yaml';
@@ -77,6 +78,12 @@ export function checkConfig(value: unknown, spanOf: (path: (string | number)[], 
     if (v[k] !== undefined && v[k] !== null && !bad.has(k)) (config as Record<string, unknown>)[k] = v[k];
   };
   for (const k of ['cni', 'clusterCidrs', 'serviceCidrs', 'defaultNamespace', 'assumeCompleteWorkspace', 'exclude', 'insertNewResources', 'maxFileSize', 'dns', 'istio', 'rules'] as const) take(k);
+  // A glob that is broken, or that would make matching costly, is refused at its place; the others apply.
+  if (config.exclude) {
+    const checked = checkExclude(config.exclude);
+    for (const p of checked.problems) problems.push({ span: spanOf(['exclude', p.index], false), message: `Configuration: exclude.${p.index}: ${p.message}` });
+    config.exclude = checked.valid;
+  }
   return { config, problems };
 }
 
@@ -93,42 +100,4 @@ export function mergeConfig(...layers: (Partial<EngineConfig> | undefined)[]): P
     }
   }
   return out;
-}
-
-function globToRegExp(glob: string): RegExp {
-  let g = glob.trim().replace(/\\/g, '/');
-  const anchored = g.startsWith('/');
-  if (anchored) g = g.slice(1);
-  // Without a slash, a pattern matches a file or folder name anywhere (as in .gitignore).
-  const anywhere = !anchored && !g.includes('/');
-  let re = '';
-  for (let i = 0; i < g.length; i++) {
-    const c = g[i];
-    if (c === '*' && g[i + 1] === '*') {
-      const slash = g[i + 2] === '/';
-      re += slash ? '(?:.*/)?' : '.*';
-      i += slash ? 2 : 1;
-    } else if (c === '*') re += '[^/]*';
-    else if (c === '?') re += '[^/]';
-    else if (c === '{') {
-      const close = g.indexOf('}', i);
-      if (close < 0) re += '\\{';
-      else {
-        re += `(?:${g
-          .slice(i + 1, close)
-          .split(',')
-          .map((p) => p.replace(/[.+^$()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*'))
-          .join('|')})`;
-        i = close;
-      }
-    } else re += c.replace(/[.+^$()|[\]\\]/g, '\\$&');
-  }
-  return new RegExp(`^${anywhere ? '(?:.*/)?' : ''}${re}(?:/.*)?$`);
-}
-
-/** Whether a workspace-relative path (forward slashes) matches one of the exclude globs. */
-export function isExcluded(relativePath: string, globs: readonly string[] | undefined): boolean {
-  if (!globs || globs.length === 0) return false;
-  const p = relativePath.replace(/\\/g, '/').replace(/^\.\//, '');
-  return globs.some((g) => g.trim() !== '' && globToRegExp(g).test(p));
 }

@@ -14,6 +14,10 @@ export interface SourceFile {
   text: string;
   /** Editor version when the text comes from an open buffer. */
   version?: number;
+  /** Set when the file could not be read (why, as a clause: "it is a named pipe (FIFO), not a regular file"); the text is empty. */
+  unreadable?: string;
+  /** Set when the file was too large to be read (its size in bytes); the text is empty. */
+  tooLarge?: number;
 }
 
 export type Severity = 'error' | 'warning' | 'info' | 'hint';

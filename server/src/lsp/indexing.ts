@@ -13,11 +13,13 @@ export interface FileChange {
   deleted: boolean;
 }
 
-export interface IndexerHost {
-  /** A manifest's text; undefined when it is not one or cannot be read. Never rejects. */
-  read(path: string): Promise<string | undefined>;
-  /** A file's new text, or its removal (undefined). */
-  apply(uri: string, text: string | undefined): void;
+export interface IndexerHost<T = string> {
+  /** A manifest's content; undefined when it is not one or no longer exists. Never rejects. */
+  read(path: string): Promise<T | undefined>;
+  /** What a file holds when its read did not finish in time (undefined: leave the file as it was). */
+  stalled?(path: string, ms: number): T | undefined;
+  /** A file's new content, or its removal (undefined). */
+  apply(uri: string, text: T | undefined): void;
   /** Whether the editor holds the file open: its buffer wins over the disk. */
   isOpen(uri: string): boolean;
   /** Starts a progress report (in the editor, where it supports one). */
@@ -33,18 +35,22 @@ export interface IndexerOptions {
   batch: number;
   /** From how many queued files on a progress report is shown (the initial scan always shows one). */
   progressFrom: number;
+  /** How long one read may take before the batch goes on without it (milliseconds). */
+  readTimeout: number;
 }
 
-const DEFAULTS: IndexerOptions = { batch: 32, progressFrom: 50 };
+const DEFAULTS: IndexerOptions = { batch: 32, progressFrom: 50, readTimeout: 10_000 };
 
 /** A file the editor held open when its batch began: not read, never applied. */
 const OPEN = Symbol('open');
+/** A read that did not finish in time: the batch goes on without it. */
+const STALLED = Symbol('stalled');
 
 function nextTurn(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
 
-export class FileIndexer {
+export class FileIndexer<T = string> {
   private readonly pending = new Map<string, FileChange>();
   private running = false;
   /** The initial scan was queued: report progress even for a few files (the editor learns the scan ended). */
@@ -55,7 +61,7 @@ export class FileIndexer {
   private readonly options: IndexerOptions;
 
   constructor(
-    private readonly host: IndexerHost,
+    private readonly host: IndexerHost<T>,
     options: Partial<IndexerOptions> = {},
   ) {
     this.options = { ...DEFAULTS, ...options };
@@ -97,6 +103,18 @@ export class FileIndexer {
     this.add([], true);
   }
 
+  /** A file's content, or STALLED when the read has not finished within the time allowed. */
+  private readInTime(path: string): Promise<T | undefined | typeof STALLED> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => resolve(STALLED), this.options.readTimeout);
+      const done = (value: T | undefined) => {
+        clearTimeout(timer);
+        resolve(value);
+      };
+      this.host.read(path).then(done, () => done(undefined));
+    });
+  }
+
   /** Files waiting to be read. */
   get queued(): number {
     return this.pending.size;
@@ -125,16 +143,19 @@ export class FileIndexer {
         }
         const batch = [...this.pending.values()].slice(0, this.options.batch);
         for (const c of batch) this.pending.delete(c.uri);
-        const texts = await Promise.all(batch.map((c) => (this.host.isOpen(c.uri) ? OPEN : c.deleted ? undefined : this.host.read(c.path))));
+        const texts = await Promise.all(batch.map((c) => (this.host.isOpen(c.uri) ? OPEN : c.deleted ? undefined : this.readInTime(c.path))));
         batch.forEach((c, i) => {
           this.progress?.indexed();
           const text = texts[i];
           // Open (then or now): the buffer wins, and closing it reads the disk. Queued again meanwhile: the
           // newer change is read in a later batch.
           if (text === OPEN || this.host.isOpen(c.uri) || this.pending.has(c.uri)) return;
+          // A read that never returns (a slow or hung file system) holds neither its batch nor the queue.
+          const content = text === STALLED ? this.host.stalled?.(c.path, this.options.readTimeout) : text;
+          if (text === STALLED && content === undefined) return;
           try {
-            // Unreadable or no longer a manifest (a JSON file that lost its kind): it leaves the workspace.
-            this.host.apply(c.uri, text);
+            // No longer a manifest (a JSON file that lost its kind) or gone: it leaves the workspace.
+            this.host.apply(c.uri, content);
           } catch (e) {
             this.host.failed(c.uri, e);
           }

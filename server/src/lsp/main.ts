@@ -1,6 +1,7 @@
 // egress-lens-language-server: the server for any editor (--stdio, --node-ipc or --socket=N).
 import { createConnection, ProposedFeatures } from 'vscode-languageserver/node';
 import { startServer } from './server';
+import { ProtocolGate } from './gate';
 import { VERSION } from '../host/version';
 
 const args = process.argv.slice(2);
@@ -9,5 +10,9 @@ if (args.includes('--version')) {
 } else if (args.includes('--help') || args.includes('-h')) {
   process.stdout.write('Usage: egress-lens-language-server --stdio | --node-ipc | --socket=PORT\n');
 } else {
-  startServer(createConnection(ProposedFeatures.all));
+  // Every message passes the gate first: nothing before initialize, parameters checked at the edge.
+  const gate = new ProtocolGate();
+  const connection = createConnection(ProposedFeatures.all, { messageStrategy: gate });
+  gate.install(connection);
+  startServer(connection);
 }

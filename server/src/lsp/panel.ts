@@ -56,8 +56,11 @@ import {
 } from './protocol';
 
 export interface PanelHost {
-  /** The server's current analysis (analyses when dirty, otherwise the cached one). */
-  current(): Analysis;
+  /**
+   * The server's current analysis (analyses when dirty, otherwise the cached one); with the URI of a
+   * document that is not a file (an unsaved buffer), that document's own analysis.
+   */
+  current(uri?: string): Analysis;
   /** Publish a pending analysis now, so that requests answer for the latest text. */
   flush(): void;
   linesOf(uri: string): LineIndex;
@@ -635,7 +638,7 @@ export function registerPanel(connection: Connection, host: PanelHost): PanelHoo
   });
   connection.onRequest(PanelRequests.workloadLenses, (params: WorkloadLensParams): WorkloadLens[] => {
     host.flush();
-    return workloadLenses(host.current(), lines, params);
+    return workloadLenses(host.current(params.uri), lines, params);
   });
 
   return {

@@ -1,6 +1,8 @@
 import {
   CodeActionKind,
   DidChangeWatchedFilesNotification,
+  ErrorCodes,
+  ResponseError,
   FileChangeType,
   TextDocuments,
   TextDocumentSyncKind,
@@ -15,6 +17,7 @@ import { TextDocument } from 'vscode-languageserver-textdocument';
 import {
   defaultDenyEgress,
   detectStyle,
+  namespaceProblem,
   checkConfig,
   CONFIG_FILE,
   fixAll,
@@ -38,7 +41,7 @@ import { registerPanel } from './panel';
 import { registerFeatures } from './features';
 import { FileIndexer, type FileChange } from './indexing';
 import { registerReports } from './report';
-import { defaultDocsBaseUrl, findManifests, isManifestPath, pathToUri, readFile, readManifest, uriToPath } from '../host/files';
+import { defaultDocsBaseUrl, findManifests, isManifestPath, MAX_CONFIG_BYTES, pathToUri, readLimit, readManifest, readRegularFile, uriToPath, whyNotRead, type ReadResult } from '../host/files';
 
 /** Normalise file URIs so that editor URIs and disk URIs of one file are equal. */
 function normalizeUri(uri: string): string {
@@ -58,6 +61,8 @@ export function startServer(connection: Connection): void {
   /** The workspace root (with a trailing slash): settings file and exclude globs are relative to it. */
   let rootUri: string | undefined;
   let configFile: { uri: string; text: string } | undefined;
+  /** Why the settings file could not be read, when it exists but could not be. */
+  let configUnreadable: string | undefined;
   let clientSettings: Partial<EngineConfig> = {};
   let canAskConfiguration = false;
   /** Clients without documentChanges get plain `changes` (no version check, no file creation). */
@@ -65,9 +70,19 @@ export function startServer(connection: Connection): void {
   const lineCache = new Map<string, { text: string; lines: LineIndex }>();
   /** Open documents: normalised uri -> the uri the client used. */
   const clientUris = new Map<string, string>();
+  /**
+   * Open documents that are not files (an unsaved `untitled:` buffer, a `git:` revision): each is analysed
+   * alone, with the workspace's settings, and never changes the analysis of the files on disk.
+   */
+  const loose = new Map<string, { workspace: Workspace; analysis?: Analysis }>();
+  const isFileUri = (uri: string): boolean => uri.startsWith('file:');
+  /** The settings for a document analysed alone: no root to exclude from, no settings file to report on. */
+  const looseConfig = (): Partial<EngineConfig> => ({ ...workspace.configuration, exclude: [], configProblems: [], rootUri: undefined });
+  const fileOf = (uri: string) => workspace.get(uri) ?? loose.get(uri)?.workspace.get(uri);
 
   const linesOf = (uri: string): LineIndex => {
-    const text = workspace.get(uri)?.text ?? '';
+    // The settings file's problems can be published before indexing reads it: its text is known already.
+    const text = fileOf(uri)?.text ?? (uri === configFile?.uri ? configFile.text : '');
     const hit = lineCache.get(uri);
     if (hit && hit.text === text) return hit.lines;
     const lines = new LineIndex(text);
@@ -75,7 +90,9 @@ export function startServer(connection: Connection): void {
     return lines;
   };
 
-  const current = (): Analysis => {
+  const current = (uri?: string): Analysis => {
+    const alone = uri === undefined ? undefined : loose.get(normalizeUri(uri));
+    if (alone) return (alone.analysis ??= alone.workspace.analyze());
     if (!analysis || dirty) {
       analysis = workspace.analyze();
       dirty = false;
@@ -92,11 +109,12 @@ export function startServer(connection: Connection): void {
       if (!list) byUri.set(f.uri, (list = []));
       list.push(f);
     }
+    for (const uri of loose.keys()) byUri.set(uri, current(uri).findings.filter((f) => f.uri === uri));
     for (const uri of published.keys()) if (!byUri.has(uri)) byUri.set(uri, []);
     for (const [uri, findings] of byUri) {
       const diagnostics = findings.map((f) => toDiagnostic(f, linesOf, docsBaseUrl));
       const key = JSON.stringify(diagnostics);
-      const version = workspace.get(uri)?.version;
+      const version = fileOf(uri)?.version;
       const signature = `${version ?? ''}|${key}`;
       if (published.get(uri) === signature) continue;
       // A file on disk that was never reported needs no empty report; an open document gets one, so the client knows it was analysed.
@@ -134,9 +152,30 @@ export function startServer(connection: Connection): void {
   /** Settings: the engine's defaults, then .egress-lens.yaml, then the editor's egressLens.* settings. */
   const applyConfig = (): void => {
     const file = configFile ? readConfigFile(configFile.uri, configFile.text) : { config: {}, problems: [] };
+    if (configUnreadable !== undefined && rootUri) file.problems.push({ uri: rootUri + CONFIG_FILE, span: { start: 0, end: 0 }, message: `Configuration not applied: ${configUnreadable}.` });
+    const limit = workspace.configuration.maxFileSize;
     workspace.setConfig({ ...mergeConfig(file.config, clientSettings), configProblems: file.problems, rootUri });
+    for (const alone of loose.values()) {
+      alone.workspace.setConfig(looseConfig());
+      alone.analysis = undefined;
+    }
+    // A higher limit may let in files that were too large to read: read them again.
+    if (workspace.configuration.maxFileSize > limit) {
+      indexer.add(workspace.uris().filter((u) => workspace.get(u)?.tooLarge !== undefined && !clientUris.has(u)).flatMap((uri) => {
+        const path = uriToPath(uri);
+        return path ? [{ uri, path, deleted: false }] : [];
+      }));
+    }
     schedule(0);
   };
+
+  /** A file's content as read from disk, into the workspace (or out of it, when it is gone). */
+  const applyRead = (uri: string, r: ReadResult): void => {
+    if (r === undefined) workspace.delete(uri);
+    else if ('text' in r) workspace.set({ uri, text: r.text });
+    else workspace.set({ uri, text: '', ...r });
+  };
+  const readFromDisk = (path: string): Promise<ReadResult> => readManifest(path, readLimit(workspace.configuration.maxFileSize));
 
   const loadClientSettings = async (): Promise<void> => {
     if (!canAskConfiguration) return;
@@ -159,18 +198,20 @@ export function startServer(connection: Connection): void {
     const read = ++configReads;
     const open = [...clientUris].find(([n]) => n === uri);
     const p = uriToPath(uri);
-    let text: string | undefined;
-    if (open) text = workspace.get(uri)?.text;
-    else if (p) text = await readFile(p);
+    let r: ReadResult;
+    if (open) r = { text: workspace.get(uri)?.text ?? '' };
+    else if (p) r = await readRegularFile(p, MAX_CONFIG_BYTES);
     // A later read (the file changed again meanwhile), or the buffer opened since, wins over this one.
     if (read !== configReads || (!open && clientUris.has(uri))) return;
-    configFile = text !== undefined ? { uri, text } : undefined;
+    configFile = r && 'text' in r ? { uri, text: r.text } : undefined;
+    configUnreadable = r && !('text' in r) ? whyNotRead(r, MAX_CONFIG_BYTES) : undefined;
   };
 
   // Files from disk: read in batches between requests, with progress the user can cancel (indexing.ts).
-  const indexer = new FileIndexer({
-    read: readManifest,
-    apply: (uri, text) => (text === undefined ? workspace.delete(uri) : workspace.set({ uri, text })),
+  const indexer = new FileIndexer<ReadResult>({
+    read: readFromDisk,
+    stalled: (_path, ms) => ({ unreadable: `reading it did not finish within ${ms / 1000} s` }),
+    apply: applyRead,
     isOpen: (uri) => clientUris.has(uri),
     progress: () => features.indexing(),
     drained: () => schedule(0),
@@ -223,6 +264,15 @@ export function startServer(connection: Connection): void {
   });
   documents.onDidChangeContent((e) => {
     const uri = normalizeUri(e.document.uri);
+    if (!isFileUri(uri)) {
+      let alone = loose.get(uri);
+      if (!alone) loose.set(uri, (alone = { workspace: new Workspace(looseConfig()) }));
+      alone.workspace.set({ uri, text: e.document.getText(), version: e.document.version });
+      alone.analysis = undefined;
+      schedule(opened === uri ? 30 : 0);
+      opened = undefined;
+      return;
+    }
     workspace.set({ uri, text: e.document.getText(), version: e.document.version });
     if (isConfigUri(uri)) {
       configFile = { uri, text: e.document.getText() };
@@ -235,12 +285,15 @@ export function startServer(connection: Connection): void {
   documents.onDidClose(async (e) => {
     const uri = normalizeUri(e.document.uri);
     clientUris.delete(uri);
+    if (loose.delete(uri)) {
+      schedule();
+      return;
+    }
     const p = uriToPath(uri);
-    const text = p ? await readManifest(p) : undefined;
+    const r = p ? await readFromDisk(p) : undefined;
     // Re-opened while the disk was read: the buffer wins.
     if (clientUris.has(uri)) return;
-    if (text !== undefined) workspace.set({ uri, text });
-    else workspace.delete(uri);
+    applyRead(uri, r);
     schedule();
   });
 
@@ -282,7 +335,7 @@ export function startServer(connection: Connection): void {
       if (created.has(u)) changes.push({ kind: 'create', uri: u, options: { overwrite: false, ignoreIfExists: false } });
       changes.push({
         // Tied to the version the fix was computed for: the client refuses it if the text has moved on.
-        textDocument: { uri: clientUris.get(u) ?? u, version: created.has(u) ? null : (workspace.get(u)?.version ?? null) },
+        textDocument: { uri: clientUris.get(u) ?? u, version: created.has(u) ? null : (fileOf(u)?.version ?? null) },
         edits,
       });
     }
@@ -306,8 +359,8 @@ export function startServer(connection: Connection): void {
     const uri = normalizeUri(params.textDocument.uri);
     const open = documents.get(params.textDocument.uri);
     flush();
-    const a = current();
-    if (open && workspace.get(uri)?.version !== open.version) return [];
+    const a = current(uri);
+    if (open && fileOf(uri)?.version !== open.version) return [];
     const only = params.context.only;
     const actions: CodeAction[] = [];
     const wantQuickFix = !only || only.some((k) => CodeActionKind.QuickFix.startsWith(k) || k.startsWith(CodeActionKind.QuickFix));
@@ -349,12 +402,15 @@ export function startServer(connection: Connection): void {
   });
 
   connection.onRequest(Requests.scaffoldDefaultDeny, (p: ScaffoldDefaultDenyParams): ScaffoldResult => {
+    // Kubernetes refuses an object in a namespace whose name is not an RFC 1123 label: say so now.
+    const problem = namespaceProblem(p.namespace);
+    if (problem) throw new ResponseError(ErrorCodes.InvalidParams, problem);
     flush();
     const a = current();
     const taken = new Set(a.model.networkPolicies.filter((np) => np.namespace === p.namespace).map((np) => np.name));
     const base = p.allowDns ? 'default-deny-egress' : 'deny-all-egress';
     const policy = defaultDenyEgress({ namespace: p.namespace, allowDns: p.allowDns, dns: a.config.dns, name: freeName(base, taken) });
-    const text = p.uri ? workspace.get(normalizeUri(p.uri))?.text ?? '' : '';
+    const text = p.uri ? fileOf(normalizeUri(p.uri))?.text ?? '' : '';
     return { text: renderYaml(policy, detectStyle(text)) };
   });
 
@@ -366,7 +422,7 @@ export function startServer(connection: Connection): void {
   registerScaffoldRequests(connection, () => {
     flush();
     return current();
-  }, (uri) => workspace.get(normalizeUri(uri))?.text);
+  }, (uri) => fileOf(normalizeUri(uri))?.text);
 
   documents.listen(connection);
   connection.listen();

@@ -23,7 +23,7 @@ export interface ParsedDocument {
 }
 
 export interface FileNotice {
-  code: 'template' | 'too-large' | 'binary' | 'too-deep';
+  code: 'template' | 'too-large' | 'binary' | 'too-deep' | 'unreadable';
   message: string;
   /** Where the reason is, when it is at one spot. */
   at?: number;
@@ -33,6 +33,9 @@ export interface ParsedFile {
   uri: string;
   text: string;
   version?: number;
+  /** Why the file could not be read (see SourceFile). */
+  unreadable?: string;
+  tooLarge?: number;
   documents: ParsedDocument[];
   /** Set when the file is not analysed as Kubernetes YAML at all. */
   notice?: FileNotice;
@@ -62,6 +65,11 @@ function looksBinary(text: string): boolean {
  */
 export function parseFile(file: SourceFile, options: ParseOptions, previous?: ParsedFile): ParsedFile {
   const base = { uri: file.uri, text: file.text, version: file.version };
+  if (file.unreadable !== undefined) return { ...base, unreadable: file.unreadable, documents: [], notice: { code: 'unreadable', message: `File not analysed: ${file.unreadable}.` } };
+  if (file.tooLarge !== undefined) {
+    const message = `File not analysed: ${file.tooLarge} bytes is above the limit of ${options.maxFileSize} characters (setting maxFileSize); it was not read.`;
+    return { ...base, tooLarge: file.tooLarge, documents: [], notice: { code: 'too-large', message } };
+  }
   if (file.text.length > options.maxFileSize) {
     return {
       ...base,

@@ -1,6 +1,7 @@
 import type { Connection } from './reachability';
 import { peerName } from './rules';
 import type { Workload } from '../model/workloads';
+import { escapeLine } from '../text';
 
 /** Connectivity list formats, byte-compatible with netpol-analyzer's connlist. */
 export type ConnlistFormat = 'txt' | 'json' | 'csv' | 'md' | 'dot';
@@ -24,6 +25,11 @@ function quote(s: string): string {
   return `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
 }
 
+/** A Markdown table cell on one line, its pipes escaped. */
+function mdCell(s: string): string {
+  return escapeLine(s).replace(/\|/g, '\\|');
+}
+
 function jsonString(s: string): string {
   // Go's encoder escapes <, > and & too.
   return JSON.stringify(s).replace(/</g, '\\u003c').replace(/>/g, '\\u003e').replace(/&/g, '\\u0026');
@@ -33,14 +39,15 @@ export function formatConnlist(conns: readonly Connection[], format: ConnlistFor
   const list = rows(conns);
   switch (format) {
     case 'txt':
-      return list.map((r) => `${r.src} => ${r.dst} : ${r.conn}\n`).join('');
+      // Names come from the YAML: one that holds a line break must not make a line (a connection) of its own.
+      return list.map((r) => `${escapeLine(r.src)} => ${escapeLine(r.dst)} : ${r.conn}\n`).join('');
     case 'json':
       if (list.length === 0) return '[]';
       return `[\n${list.map((r) => `  {\n    "src": ${jsonString(r.src)},\n    "dst": ${jsonString(r.dst)},\n    "conn": ${jsonString(r.conn)}\n  }`).join(',\n')}\n]`;
     case 'csv':
       return ['src,dst,conn', ...list.map((r) => [r.src, r.dst, r.conn].map(csvField).join(','))].join('\n') + '\n';
     case 'md':
-      return ['| src | dst | conn |', '|-----|-----|------|', ...list.map((r) => `| ${r.src} | ${r.dst} | ${r.conn} |`)].join('\n') + '\n';
+      return ['| src | dst | conn |', '|-----|-----|------|', ...list.map((r) => `| ${mdCell(r.src)} | ${mdCell(r.dst)} | ${r.conn} |`)].join('\n') + '\n';
     case 'dot':
       return formatDot(conns, list, workloads);
   }

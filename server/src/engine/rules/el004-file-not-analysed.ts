@@ -5,7 +5,7 @@ export const el004 = defineRule({
   name: 'file-not-analysed',
   severity: 'info',
   docs: {
-    summary: 'A file is skipped: it holds Helm or Go template syntax, is binary, is larger than the configured limit, or nests deeper than any manifest (400 levels).',
+    summary: 'A file is skipped: it holds Helm or Go template syntax, is binary, is larger than the configured limit, nests deeper than any manifest (400 levels), or cannot be read (no permission, or not a regular file: a named pipe, a socket, a device).',
     why: 'Templates are not Kubernetes YAML until they are rendered, and very large or binary files would slow the editor. Egress Lens says once, on the first line, why it did not look at the file, so that silence is never mistaken for a clean bill of health.',
     bad: 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: {{ .Release.Namespace }}\n',
     good: 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n',
@@ -20,7 +20,9 @@ export const el004 = defineRule({
       const head = f.text.slice(at, at + 80);
       const lineEnd = head.search(/[\r\n]/);
       const width = f.notice.code === 'template' ? 2 : f.notice.at !== undefined ? 1 : lineEnd < 0 ? head.length : lineEnd;
-      out.push({ uri: f.uri, span: { start: at, end: Math.min(f.text.length, at + width) }, message: f.notice.message, data: { notice: f.notice.code } });
+      // A file that could not be read is a gap in what was checked: a warning, so that a run in CI notices it.
+      const severity = f.notice.code === 'unreadable' ? ('warning' as const) : undefined;
+      out.push({ uri: f.uri, span: { start: at, end: Math.min(f.text.length, at + width) }, message: f.notice.message, data: { notice: f.notice.code }, ...(severity ? { severity } : {}) });
     }
     return out;
   },

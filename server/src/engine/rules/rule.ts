@@ -30,7 +30,7 @@ export interface RawFinding {
   message: string;
   related?: RelatedInfo[];
   data?: Record<string, unknown>;
-  /** A lower severity for a milder variant (e.g. EL105 limited to ports). */
+  /** Another severity for a variant (e.g. EL105 limited to ports: lower; EL004 for a file that cannot be read: higher). */
   severity?: Severity;
 }
 

@@ -2,6 +2,7 @@ import type { DnsSelector } from '../config';
 import { parseCidr } from '../reach/iprange';
 import type { Protocol } from '../reach/connections';
 import { dnsEgressRule, freeName } from './default-deny';
+import { hostProblem, namespaceProblem, portProblem, protocolProblem } from './names';
 
 /** The workload that needs to reach something: its namespace and the labels of its pods. */
 export interface EgressSource {
@@ -48,14 +49,22 @@ function calicoLabels(labels: Record<string, string>): string {
 
 /** Check inputs; a clear message for what cannot be expressed. */
 function validate(o: AllowEgressOptions): string | undefined {
-  if (o.to.kind === 'cidr' && !parseCidr(o.to.cidr)) return `"${o.to.cidr}" is not a CIDR (e.g. 203.0.113.0/24).`;
-  if (o.to.kind === 'host' && !/^(\*\.)?([a-z0-9-]+\.)+[a-z]{2,}\.?$/i.test(o.to.host)) return `"${o.to.host}" is not a host name.`;
+  const names = namespaceProblem(o.from.namespace) ?? (o.to.kind === 'workload' ? namespaceProblem(o.to.namespace) : undefined);
+  if (names) return names;
+  if (o.to.kind === 'cidr' && (typeof o.to.cidr !== 'string' || !parseCidr(o.to.cidr))) return `${JSON.stringify(o.to.cidr)} is not a CIDR (e.g. 203.0.113.0/24).`;
+  if (o.to.kind === 'host') {
+    const host = hostProblem(o.to.host);
+    if (host) return host;
+  }
   if (o.to.kind === 'host' && o.mechanism === 'networkpolicy') {
     return 'A Kubernetes NetworkPolicy cannot name a host: use a CiliumNetworkPolicy (toFQDNs), an egress gateway, or a CIDR.';
   }
   if (o.mechanism === 'istio' && o.to.kind === 'workload') return 'A ServiceEntry registers destinations outside the mesh; a workload is in the registry already (allow it with a NetworkPolicy).';
   if (o.mechanism === 'istio' && o.ports.length === 0) return 'A ServiceEntry needs the ports it opens (e.g. 443).';
-  for (const p of o.ports) if (!Number.isInteger(p.port) || p.port < 1 || p.port > 65535) return `Port ${p.port} is outside 1-65535.`;
+  for (const p of o.ports) {
+    const bad = portProblem(p.port) ?? protocolProblem(p.protocol);
+    if (bad) return bad;
+  }
   if (Object.keys(o.from.labels).length === 0) return `${o.from.namespace}/${o.from.name} has no pod labels to select it by.`;
   return undefined;
 }

@@ -8,6 +8,7 @@ import type { DnsSelector } from '../config';
 import { normalizeHost } from '../reach/hosts';
 import { freeName } from './default-deny';
 import { egressViaGatewayOnly, ISTIOD_NAMESPACE } from './gateway-only';
+import { hostProblem, namespaceProblem, portProblem } from './names';
 
 export type GatewayProtocol = 'http' | 'https' | 'tls-origination';
 export type GatewayStyle = 'istio' | 'gateway-api';
@@ -46,6 +47,8 @@ function meta(name: string, namespace: string, extra: Record<string, unknown> = 
 }
 
 export function routeThroughGateway(o: GatewayScaffoldOptions): GatewayScaffold {
+  const input = namespaceProblem(o.namespace) ?? (o.port !== undefined ? portProblem(o.port) : undefined) ?? (typeof o.host === 'string' && o.host.includes('*') ? undefined : hostProblem(o.host, false));
+  if (input) return { ok: false, error: input };
   const host = normalizeHost(o.host);
   if (!/^([a-z0-9-]+\.)+[a-z]{2,}$/.test(host)) {
     return { ok: false, error: host.includes('*') ? `${o.host}: a wildcard host needs a concrete server behind the gateway; route each host (for example www.${host.slice(2)}) on its own.` : `${o.host} is not a host name.` };

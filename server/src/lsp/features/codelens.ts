@@ -14,7 +14,7 @@ export function registerCodeLens(connection: Connection, host: FeatureHost): voi
     const uri = host.engineUri(params.textDocument.uri);
     const lines = host.linesOf(uri);
     const place = (p: { uri: string; span: { start: number; end: number } }) => ({ uri: host.clientUri(p.uri), range: toRange(host.linesOf(p.uri), p.span) });
-    return lensesOf(host.current(), uri).map((l) => ({
+    return lensesOf(host.current(uri), uri).map((l) => ({
       range: toRange(lines, l.span),
       command:
         l.action.kind === 'reachability'

@@ -18,7 +18,7 @@ export function registerCompletion(connection: Connection, host: FeatureHost): v
   connection.onCompletion((params): CompletionList => {
     host.flush();
     const uri = host.engineUri(params.textDocument.uri);
-    const a = host.current();
+    const a = host.current(uri);
     const file = a.files.find((f) => f.uri === uri);
     if (!file) return { isIncomplete: false, items: [] };
     const lines = host.linesOf(uri);

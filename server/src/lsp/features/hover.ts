@@ -14,7 +14,7 @@ export function registerHover(connection: Connection, host: FeatureHost): void {
     host.flush();
     const uri = host.engineUri(params.textDocument.uri);
     const lines = host.linesOf(uri);
-    const h = hoverAt(host.current(), uri, lines.offset(params.position), linkTo(host));
+    const h = hoverAt(host.current(uri), uri, lines.offset(params.position), linkTo(host));
     if (!h) return null;
     return { contents: { kind: MarkupKind.Markdown, value: h.markdown }, range: toRange(lines, h.span) };
   });

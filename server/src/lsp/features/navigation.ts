@@ -9,7 +9,7 @@ export function registerNavigation(connection: Connection, host: FeatureHost, li
     host.flush();
     const uri = host.engineUri(params.textDocument.uri);
     const lines = host.linesOf(uri);
-    const targets = definitionAt(host.current(), uri, lines.offset(params.position));
+    const targets = definitionAt(host.current(uri), uri, lines.offset(params.position));
     if (linkSupport()) {
       return targets.map((t) => ({
         targetUri: host.clientUri(t.uri),
@@ -23,6 +23,6 @@ export function registerNavigation(connection: Connection, host: FeatureHost, li
     host.flush();
     const uri = host.engineUri(params.textDocument.uri);
     const lines = host.linesOf(uri);
-    return referencesAt(host.current(), uri, lines.offset(params.position), params.context.includeDeclaration).map((p) => ({ uri: host.clientUri(p.uri), range: toRange(host.linesOf(p.uri), p.span) }));
+    return referencesAt(host.current(uri), uri, lines.offset(params.position), params.context.includeDeclaration).map((p) => ({ uri: host.clientUri(p.uri), range: toRange(host.linesOf(p.uri), p.span) }));
   });
 }

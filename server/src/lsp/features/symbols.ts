@@ -25,7 +25,7 @@ export function registerSymbols(connection: Connection, host: FeatureHost): void
       selectionRange: toRange(lines, s.selection),
       children: s.children.map(convert),
     });
-    return documentSymbols(host.current(), uri).map(convert);
+    return documentSymbols(host.current(uri), uri).map(convert);
   });
   connection.onWorkspaceSymbol((params): WorkspaceSymbol[] => {
     host.flush();
