@@ -1,8 +1,7 @@
-import { promises as fs } from 'fs';
-import * as path from 'path';
-import { allowEgress, analyze, egressPath, routeThroughGateway, type GatewayProtocol, type GatewayStyle, hostPeer, spanAt, CONFIG_FILE, defaultDenyEgress, renderYaml, resolveConfig, type EgressDestination, type Mechanism, ConnectionSet, readConfigFile, type EngineConfig, explainPair, fixesFor, formatConnlist, LineIndex, parseCidr, severityRank, type Analysis, type ConnlistFormat, type Explanation, type Peer, type Protocol, type Reachability, type Severity, type SourceRef, type Workload } from '../engine';
+import { allowEgress, analyze, egressPath, routeThroughGateway, type GatewayProtocol, type GatewayStyle, hostPeer, spanAt, defaultDenyEgress, renderYaml, resolveConfig, type EgressDestination, type Mechanism, ConnectionSet, explainPair, fixesFor, formatConnlist, LineIndex, parseCidr, severityRank, type Analysis, type ConnlistFormat, type Explanation, type Peer, type Protocol, type Reachability, type Severity, type SourceRef, type Workload } from '../engine';
 import { VERSION } from '../host/version';
-import { findManifests, isManifestPath, pathToUri, readManifest, uriToPath } from '../host/files';
+import { displayPath, IoError, load, parseArgs, UsageError, type Io } from './common';
+import { diff } from './diff';
 import { toSarif } from './sarif';
 
 
@@ -21,6 +20,16 @@ Commands:
                                  With --focus: only its outgoing or incoming connections (default: both)
   explain [paths...] --from A --to B [--port 443/TCP] [--format text|json]
                        Why A can or cannot reach B: every deciding rule, with file:line
+  diff --dir1 OLD --dir2 NEW [--format txt|csv|md|dot|json]
+                       What changed in who can reach whom between two folders
+                       (txt, csv, md, dot: np-guard/netpol-analyzer's diff output)
+  diff --base REV [--head REV] [paths...] [--format md|json|sarif]
+      [--fail-on opens-external|opens-any|none] [--link-template URL]
+                       The same between two git revisions (head: the working tree by default);
+                       md is a pull-request comment, sarif one result per path opened to or from
+                       outside the cluster. --fail-on: exit 1 when the change opens such a path
+                       (default: none). --link-template links rules to their line, e.g.
+                       https://github.com/OWNER/REPO/blob/{rev}/{path}#L{line}
   scaffold default-deny --namespace NS [--dns allow|deny]
   scaffold allow [paths...] --from WORKLOAD --to WORKLOAD|CIDR|HOST [--port 443/TCP,...]
                  [--mechanism networkpolicy|cilium|calico|istio]
@@ -33,90 +42,8 @@ Options for every command:
   -h, --help           Show this help
   --version            Show the version
 
-Exit codes: 0 no findings at or above --fail-on, 1 findings, 2 usage or I/O error.
+Exit codes: 0 no findings at or above --fail-on, 1 findings, 2 usage, I/O or git error.
 `;
-
-export class UsageError extends Error {}
-
-export interface Io {
-  out: (s: string) => void;
-  err: (s: string) => void;
-  cwd: string;
-}
-
-interface Parsed {
-  paths: string[];
-  options: Map<string, string>;
-}
-
-/** `--name value`, `--name=value`, flags, and positional paths; unknown options are usage errors. */
-function parseArgs(args: string[], valued: Record<string, readonly string[] | null>): Parsed {
-  const options = new Map<string, string>();
-  const paths: string[] = [];
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i];
-    if (!a.startsWith('--') || a === '--') {
-      if (a.startsWith('-') && a !== '-') throw new UsageError(`unknown option "${a}"`);
-      paths.push(a);
-      continue;
-    }
-    const eq = a.indexOf('=');
-    const name = eq >= 0 ? a.slice(2, eq) : a.slice(2);
-    if (!(name in valued)) throw new UsageError(`unknown option "--${name}"`);
-    let value = eq >= 0 ? a.slice(eq + 1) : args[++i];
-    if (value === undefined) throw new UsageError(`--${name} needs a value`);
-    const allowed = valued[name];
-    if (allowed && !allowed.includes(value)) throw new UsageError(`unknown value "${value}" for --${name} (expected ${allowed.join(', ')})`);
-    value = String(value);
-    options.set(name, value);
-  }
-  if (paths.length === 0) paths.push('.');
-  return { paths, options };
-}
-
-/** The files named on the command line, directories expanded. Throws an I/O error message for missing paths. */
-async function collect(paths: string[], cwd: string): Promise<{ uri: string; text: string }[]> {
-  const files: string[] = [];
-  for (const p of paths) {
-    const abs = path.resolve(cwd, p);
-    let st;
-    try {
-      st = await fs.stat(abs);
-    } catch {
-      throw new IoError(`${p}: no such file or directory`);
-    }
-    if (st.isDirectory()) files.push(...(await findManifests(abs)));
-    else files.push(abs);
-  }
-  const out = [];
-  for (const f of [...new Set(files)]) {
-    const explicit = !isManifestPath(f);
-    let text: string | undefined;
-    try {
-      text = explicit ? await fs.readFile(f, 'utf8') : await readManifest(f);
-    } catch (e) {
-      throw new IoError(`${path.relative(cwd, f) || f}: cannot read file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-    }
-    if (text === undefined) {
-      // readManifest returns undefined for unreadable files and for JSON that is not Kubernetes.
-      try {
-        await fs.access(f, 4);
-      } catch (e) {
-        throw new IoError(`${path.relative(cwd, f) || f}: cannot read file (${(e as NodeJS.ErrnoException).code ?? 'EACCES'})`);
-      }
-      continue;
-    }
-    out.push({ uri: pathToUri(f), text });
-  }
-  return out;
-}
-
-export class IoError extends Error {}
-
-function displayPath(uri: string, cwd: string): string {
-  const p = uriToPath(uri) ?? uri;
-  return path.relative(cwd, p).split(path.sep).join('/') || p;
-}
 
 export interface JsonFinding {
   ruleId: string;
@@ -152,53 +79,6 @@ function formatText(findings: JsonFinding[]): string {
   const parts = (['error', 'warning', 'info', 'hint'] as Severity[]).filter((s) => count(s) > 0).map((s) => `${count(s)} ${s}${count(s) === 1 ? '' : s === 'info' ? '' : 's'}`);
   const summary = findings.length === 0 ? 'No problems found.' : `${findings.length} problem${findings.length === 1 ? '' : 's'} (${parts.join(', ')})`;
   return (lines.length > 0 ? lines.join('\n') + '\n\n' : '') + summary + '\n';
-}
-
-interface Loaded {
-  sources: { uri: string; text: string }[];
-  config: Partial<EngineConfig>;
-}
-
-/**
- * The files to analyse and the settings: `--config FILE`, or the nearest .egress-lens.yaml above the
- * first path (or the working directory). Exclude globs are relative to the settings file's folder.
- */
-async function load(paths: string[], options: Map<string, string>, io: Io): Promise<Loaded> {
-  let configPath = options.get('config');
-  if (configPath !== undefined) {
-    configPath = path.resolve(io.cwd, configPath);
-    try {
-      await fs.access(configPath);
-    } catch {
-      throw new IoError(`${options.get('config')}: no such configuration file`);
-    }
-  } else {
-    const first = path.resolve(io.cwd, paths[0]);
-    let dir = (await fs.stat(first).catch(() => undefined))?.isDirectory() ? first : path.dirname(first);
-    for (;;) {
-      const candidate = path.join(dir, CONFIG_FILE);
-      if (await fs.access(candidate).then(() => true, () => false)) {
-        configPath = candidate;
-        break;
-      }
-      const up = path.dirname(dir);
-      if (up === dir) break;
-      dir = up;
-    }
-  }
-  const sources = await collect(paths, io.cwd);
-  if (!configPath) return { sources, config: { rootUri: pathToUri(io.cwd).replace(/\/?$/, '/') } };
-  let text: string;
-  try {
-    text = await fs.readFile(configPath, 'utf8');
-  } catch (e) {
-    throw new IoError(`${path.relative(io.cwd, configPath) || configPath}: cannot read file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-  }
-  const uri = pathToUri(configPath);
-  const { config, problems } = readConfigFile(uri, text);
-  // The settings file is analysed too, so that its problems can be shown in place.
-  if (!sources.some((s) => s.uri === uri)) sources.push({ uri, text });
-  return { sources, config: { ...config, configProblems: problems, rootUri: pathToUri(path.dirname(configPath)).replace(/\/?$/, '/') } };
 }
 
 async function check(args: string[], io: Io): Promise<number> {
@@ -380,6 +260,8 @@ async function reach(args: string[], io: Io): Promise<number> {
   return 0;
 }
 
+export { UsageError, IoError, type Io } from './common';
+
 /** The CLI as a function: argv in, exit code out. */
 export async function main(argv: string[], io: Io): Promise<number> {
   const [command, ...rest] = argv;
@@ -405,6 +287,8 @@ export async function main(argv: string[], io: Io): Promise<number> {
         return await explain(rest, io);
       case 'scaffold':
         return await scaffold(rest, io);
+      case 'diff':
+        return await diff(rest, io);
       default:
         throw new UsageError(`unknown command "${command}"`);
     }

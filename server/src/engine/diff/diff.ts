@@ -301,15 +301,21 @@ function reasonsFor(before: Analysis, after: Analysis, src: Peer, dst: Peer, sli
     const sa = a?.get(dir);
     const sb = b?.get(dir);
     if (sa && sb && sa.allowed.intersect(slice).equals(sb.allowed.intersect(slice))) continue;
-    const collect = (state: 'before' | 'after', analysis: Analysis, side: ExplainedDirection | undefined, verdict: 'allow' | 'deny') => {
+    /** Adds the side's decisions of a verdict on the slice; returns how many name a rule of their own. */
+    const collect = (state: 'before' | 'after', analysis: Analysis, side: ExplainedDirection | undefined, verdict: 'allow' | 'deny'): number => {
+      let named = 0;
       for (const d of side?.decisions ?? []) {
         const conns = d.conns.intersect(slice);
         if (d.verdict !== verdict || conns.isEmpty) continue;
+        if (d.refs.length > 0) named++;
         out.push({ state, side: dir, verdict, conns, text: d.text, refs: d.refs.length > 0 ? d.refs : subjectRef(analysis, side!) });
       }
+      return named;
     };
-    collect('after', after, sa, opened ? 'allow' : 'deny');
-    collect('before', before, sb, opened ? 'deny' : 'allow');
+    const named = collect('after', after, sa, opened ? 'allow' : 'deny');
+    // What opens it is the new rule; the old denial matters only when nothing new allows it (a policy that
+    // isolated the workload is gone). What closes it: the rule that allowed it, and what denies it now.
+    if (!opened || named === 0) collect('before', before, sb, opened ? 'deny' : 'allow');
   }
   return out;
 }
