@@ -245,6 +245,19 @@ function pairRecords(before: Analysis, after: Analysis): PairRecord[] {
       add({ src: { kind: 'workload', workload: src }, dst: hostPeer(host), conns: ConnectionSet.none }, state, route);
     }
   }
+  // A host name that only one state names is still a destination in the other: there, the rules that
+  // cover every public address (or none) decide, as they did for the rest of the internet.
+  for (const r of records.values()) {
+    if (r.dst.kind !== 'host' || r.src.kind !== 'workload' || (r.before && r.after)) continue;
+    const [state, analysis, other] = r.before ? (['after', after, r.before] as const) : (['before', before, r.after!] as const);
+    const src = analysis.reach.workloads.find((w) => w.id === r.src.id);
+    if (!src) continue;
+    const conns = analysis.reach.between({ kind: 'workload', workload: src }, other.dst).allowed;
+    const mesh = analysis.model.mesh;
+    const route = other.route && mesh.istioPresent && isMeshed(src, analysis.model.namespaces) ? egressPath(mesh, analysis.reach, src, r.dst.host) : undefined;
+    if (conns.isEmpty && route?.outcome !== 'via-gateway') continue;
+    r[state] = { conns, src: { kind: 'workload', workload: src }, dst: other.dst, ...(route ? { route: { outcome: route.outcome, gateway: route.gateway?.label, summary: route.summary } } : {}) };
+  }
   for (const g of addresses.values()) {
     const pieces = (list: Connection[]): Piece[] =>
       list.flatMap((c) => {
