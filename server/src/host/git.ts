@@ -31,6 +31,11 @@ function isShallow(repo: Repository): boolean {
   return fs.existsSync(path.join(repo.dir, '.git', 'shallow'));
 }
 
+/** `revision "main"` or, when the name does not say it, `revision "main" (1a2b3c4d5e6f)`. */
+function revisionText(rev: string, oid: string): string {
+  return oid.startsWith(rev.toLowerCase()) ? `revision "${rev}"` : `revision "${rev}" (${oid.slice(0, 12)})`;
+}
+
 function missing(repo: Repository, what: string): GitError {
   return new GitError(
     isShallow(repo)
@@ -44,7 +49,7 @@ async function commitOf(repo: Repository, oid: string, rev: string): Promise<{ o
     const c = await git.readCommit({ fs, dir: repo.dir, oid, cache: repo.cache });
     return { oid: c.oid, parents: c.commit.parent };
   } catch (e) {
-    if ((e as { code?: string }).code === 'NotFoundError') throw missing(repo, `revision "${rev}" (${oid.slice(0, 12)})`);
+    if ((e as { code?: string }).code === 'NotFoundError') throw missing(repo, revisionText(rev, oid));
     throw new GitError(`revision "${rev}": ${(e as Error).message}`);
   }
 }
@@ -95,7 +100,7 @@ async function peel(repo: Repository, oid: string, rev: string): Promise<string>
     if (o.type === 'tag') return (o.object as { object: string }).object;
     return oid;
   } catch (e) {
-    if ((e as { code?: string }).code === 'NotFoundError') throw missing(repo, `revision "${rev}" (${oid.slice(0, 12)})`);
+    if ((e as { code?: string }).code === 'NotFoundError') throw missing(repo, revisionText(rev, oid));
     throw new GitError(`revision "${rev}": ${(e as Error).message}`);
   }
 }
