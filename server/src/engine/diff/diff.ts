@@ -228,12 +228,15 @@ function pairRecords(before: Analysis, after: Analysis): PairRecord[] {
     if (!r) records.set(key, (r = { src: diffPeer(c.src), dst: diffPeer(c.dst) }));
     r[state] = { conns: c.conns, route, src: c.src, dst: c.dst };
   };
+  // The new state's list reuses the old one's where its reachability kept the old tables.
+  const beforeList = before.reach.connections();
+  const lists = { before: beforeList, after: after.reach.connections({ reach: before.reach, connections: beforeList }) };
   for (const [state, a] of [
     ['before', before],
     ['after', after],
   ] as const) {
     const routes = meshRoutes(a);
-    for (const c of a.reach.connections()) {
+    for (const c of lists[state]) {
       const key = `${peerName(c.src)}>${peerName(c.dst)}`;
       const route = routes.get(key);
       routes.delete(key);
