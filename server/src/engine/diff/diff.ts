@@ -11,6 +11,7 @@
 import type { Analysis } from '../analyze';
 import type { Workload } from '../model/workloads';
 import { nameSpan, spanAt } from '../model/anchor';
+import { perObject } from '../memo';
 import { isMeshed } from '../mesh/mesh';
 import { egressPath, gatewayHosts, type PathOutcome } from '../mesh/paths';
 import { ConnectionSet } from '../reach/connections';
@@ -122,6 +123,9 @@ function diffPeer(p: Peer): DiffPeer {
   if (p.kind === 'host') return { kind: 'host', id: p.name, host: p.host };
   return { kind: 'ip', id: p.name, range: p.ips.toString() };
 }
+
+/** An analysis' workloads by id. */
+const workloadsById = perObject((a: Analysis) => new Map(a.reach.workloads.map((w) => [w.id, w])));
 
 const sameRoute = (a?: MeshRoute, b?: MeshRoute) => a?.outcome === b?.outcome && a?.gateway === b?.gateway;
 
@@ -253,7 +257,7 @@ function pairRecords(before: Analysis, after: Analysis): PairRecord[] {
   for (const r of records.values()) {
     if (r.dst.kind !== 'host' || r.src.kind !== 'workload' || (r.before && r.after)) continue;
     const [state, analysis, other] = r.before ? (['after', after, r.before] as const) : (['before', before, r.after!] as const);
-    const src = analysis.reach.workloads.find((w) => w.id === r.src.id);
+    const src = workloadsById(analysis).get(r.src.id);
     if (!src) continue;
     const conns = analysis.reach.between({ kind: 'workload', workload: src }, other.dst).allowed;
     const mesh = analysis.model.mesh;
@@ -291,13 +295,13 @@ function representative(p: Peer): Peer {
 /** The peer of a state: the workload object of that analysis (explanations read its policies). */
 function inState(a: Analysis, p: Peer): Peer | undefined {
   if (p.kind !== 'workload') return representative(p);
-  const w = a.reach.workloads.find((x) => x.id === p.workload.id);
+  const w = workloadsById(a).get(p.workload.id);
   return w ? { kind: 'workload', workload: w } : undefined;
 }
 
 /** The workload's own name, for "allowed by default": nothing restricts it, so the workload is the place to look. */
 function subjectRef(a: Analysis, d: ExplainedDirection): SourceRef[] {
-  const w = a.reach.workloads.find((x) => x.id === d.subject);
+  const w = workloadsById(a).get(d.subject);
   const r = w?.resources[0];
   return r ? [{ uri: r.uri, span: nameSpan(r), label: `${r.kind} ${w.namespace}/${w.name}` }] : [];
 }
@@ -337,7 +341,7 @@ function reasonsFor(before: Analysis, after: Analysis, src: Peer, dst: Peer, sli
 }
 
 function routeReasons(a: Analysis, state: 'before' | 'after', src: Peer, host: string, verdict: 'allow' | 'deny'): DiffReason[] {
-  const w = src.kind === 'workload' ? a.reach.workloads.find((x) => x.id === src.workload.id) : undefined;
+  const w = src.kind === 'workload' ? workloadsById(a).get(src.workload.id) : undefined;
   if (!w) return [];
   const p = egressPath(a.model.mesh, a.reach, w, host);
   return [{ state, side: 'route', verdict, conns: ConnectionSet.none, text: p.summary, refs: p.steps.map((s) => ({ uri: s.resource.uri, span: spanAt(s.resource, s.path), label: s.text })) }];
