@@ -26,6 +26,16 @@ for (const format of ['txt', 'csv', 'md']) {
   });
 }
 
+test('diff --dir1 --dir2 --format json: the changes with the rules behind them, each in its own folder', () => {
+  const r = run(['diff', '--dir1', path.join(npa, 'tests/netpol-analysis-example-minimal'), '--dir2', path.join(npa, 'tests/netpol-diff-example-minimal'), '--format', 'json']);
+  assert.equal(r.code, 0, r.stderr);
+  const out = JSON.parse(r.stdout);
+  const rows = out.changes.map((c: { type: string; source: string; destination: string; before: string; after: string }) => `${c.type} ${c.source} -> ${c.destination}: ${c.before} / ${c.after}`);
+  assert.ok(rows.includes('changed default/frontend[Deployment] -> default/backend[Deployment]: TCP 9090 / TCP 9090,UDP 53'), rows.join('\n'));
+  const files = out.changes.flatMap((c: { why: { state: string; locations: { file: string }[] }[] }) => c.why.flatMap((w) => w.locations.map((l) => `${w.state} ${l.file.split('/').slice(-2, -1)[0]}`)));
+  assert.ok(files.length > 0 && files.every((f: string) => f === 'after netpol-diff-example-minimal' || f === 'before netpol-analysis-example-minimal'), files.join('\n'));
+});
+
 test('diff of a folder with itself: nothing printed, exit 0', () => {
   const dir = path.join(npa, 'tests/onlineboutique_workloads');
   const r = run(['diff', '--dir1', dir, '--dir2', dir]);
