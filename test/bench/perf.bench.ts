@@ -6,9 +6,11 @@
 //   P3 egress-lens check on the folder, whole process, against the parse floor plus Node's start-up
 //   P4 the server's memory (RSS) after P2
 //   P5 extension activation (require + activate, with a stand-in for the vscode module), server bundle size
+//   P6 egress-lens diff --base of the workspace (a git repository) against a revision that changes 20
+//      policies, whole process, as a ratio to one full analysis (egress-lens check, P3)
 // BENCH_EDITS sets the number of edits (default 80), BENCH_RUNS the runs of P3 and of the floor (default 3);
 // BENCH_PROFILE=<folder> writes a CPU profile of the Egress Lens server there (node --cpu-prof);
-// BENCH_ONLY=egress-lens skips the peer and P3-P5.
+// BENCH_ONLY=egress-lens skips the peer and P3-P6; BENCH_ONLY=diff runs P3 and P6 only.
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
@@ -26,6 +28,8 @@ import { generateWorkspace, TARGET_SHAPE } from './generator';
 import { fmt, mb, summarize } from './stats';
 import { editScript, type Edit } from './edits';
 import { shutdownServer } from '../support/lsp-client';
+import * as fs from 'node:fs';
+import * as git from 'isomorphic-git';
 
 /** The folder of the project's package.json (the benchmark runs compiled from out/, or bundled elsewhere). */
 function projectRoot(from: string): string {
@@ -206,6 +210,43 @@ function writeWorkspace(dir: string, files: { uri: string; text: string }[]): st
   return paths;
 }
 
+/**
+ * P6: the workspace folder as a git repository with two commits, the second changing the port of 20
+ * `api-to-db` policies (each in another file); `egress-lens diff --base HEAD~1 --head HEAD`, whole process.
+ */
+async function diffRuns(wsDir: string): Promise<{ ms: number[]; changes: number; policies: number }> {
+  const author = { name: 'bench', email: 'bench@example.test', timestamp: 1_700_000_000, timezoneOffset: 0 };
+  await git.init({ fs, dir: wsDir, defaultBranch: 'main' });
+  await git.add({ fs, dir: wsDir, filepath: '.' });
+  await git.commit({ fs, dir: wsDir, message: 'base', author });
+  const files = readdirRecursive(wsDir).filter((f) => f.endsWith('.yaml'));
+  let policies = 0;
+  for (const f of files) {
+    if (policies === 20) break;
+    const text = readFileSync(f, 'utf8');
+    const at = text.indexOf('port: 5432\n', text.indexOf('name: api-to-db'));
+    if (text.indexOf('name: api-to-db') < 0 || at < 0) continue;
+    writeFileSync(f, text.slice(0, at) + 'port: 5433\n' + text.slice(at + 'port: 5432\n'.length));
+    await git.add({ fs, dir: wsDir, filepath: path.relative(wsDir, f) });
+    policies++;
+  }
+  await git.commit({ fs, dir: wsDir, message: '20 policies change', author: { ...author, timestamp: author.timestamp + 1 } });
+  const ms: number[] = [];
+  let changes = 0;
+  for (let i = 0; i < RUNS; i++) {
+    const t = performance.now();
+    const r = spawnSync(process.execPath, [path.join(repoRoot, 'dist/cli.js'), 'diff', '--base', 'HEAD~1', '--head', 'HEAD', '--format', 'json'], { cwd: wsDir, encoding: 'utf8', maxBuffer: 1 << 28 });
+    ms.push(performance.now() - t);
+    if (r.status !== 0) throw new Error(`egress-lens diff exited with ${r.status}: ${r.stderr}`);
+    changes = (JSON.parse(r.stdout) as { changes: unknown[] }).changes.length;
+  }
+  return { ms, changes, policies };
+}
+
+function readdirRecursive(dir: string): string[] {
+  return (fs.readdirSync(dir, { recursive: true, encoding: 'utf8' }) as string[]).filter((f) => !f.startsWith('.git')).map((f) => path.join(dir, f));
+}
+
 async function main(): Promise<void> {
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'egress-lens-bench-'));
   try {
@@ -228,6 +269,16 @@ async function main(): Promise<void> {
     const floor = summarize(floors).median;
     console.log(`parse floor (yaml parseAllDocuments, fresh process): ${fmt(floor)} (median of ${RUNS})`);
 
+    if (process.env.BENCH_ONLY === 'diff') {
+      const checks: number[] = [];
+      for (let i = 0; i < RUNS; i++) checks.push(wallTime([path.join(repoRoot, 'dist/cli.js'), 'check', wsDir, '--format', 'json'], tmp));
+      const d = await diffRuns(wsDir);
+      const check = summarize(checks).median;
+      const diff = summarize(d.ms).median;
+      console.log(`| P6 | egress-lens diff, ${d.policies} policies changed (${d.changes} connections), whole process | ≤ 2 × check = ${fmt(2 * check)} | ${fmt(diff)} (${(diff / check).toFixed(2)}× check) | | | ${diff <= 2 * check ? 'met' : '**not met**'} |`);
+      console.log(`check runs: ${checks.map(fmt).join(', ')}; diff runs: ${d.ms.map(fmt).join(', ')}`);
+      return;
+    }
     const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(process.env.BENCH_PROFILE)}`] : [];
     const ours = await runServer([...profile, path.join(repoRoot, 'dist/server.js'), '--stdio'], { egressLens: {} }, files, edits, true);
     console.log(`egress-lens: open ${fmt(ours.open)}, ${ours.findings} diagnostics, RSS ${mb(ours.memory.rss)} (peak ${mb(ours.memory.peak)})`);
@@ -247,6 +298,8 @@ async function main(): Promise<void> {
     const checks: number[] = [];
     for (let i = 0; i < RUNS; i++) checks.push(wallTime([path.join(repoRoot, 'dist/cli.js'), 'check', wsDir, '--format', 'json'], tmp));
     const check = summarize(checks).median;
+    const d = await diffRuns(wsDir);
+    const diff = summarize(d.ms).median;
     const activate = activation(tmp);
     const bundle = statSync(path.join(repoRoot, 'dist/server.js')).size;
 
@@ -262,10 +315,11 @@ async function main(): Promise<void> {
     console.log(`| P2 | open all files → all diagnostics | ≤ 1.5 × parse floor = ${fmt(1.5 * floor)} | ${fmt(ours.open)} (${ratio(ours.open, floor)} floor) | ${fmt(peer.open)} (${ratio(peer.open, floor)} floor) | ${ratio(ours.open, peer.open)} | ${ok(ours.open <= 1.5 * floor)} |`);
     console.log(`| P3 | egress-lens check, whole process | ≤ 1.5 × floor + start-up = ${fmt(1.5 * floor + startup)} | ${fmt(check)} | | | ${ok(check <= 1.5 * floor + startup)} |`);
     console.log(`| P4 | server RSS after P2 | ≤ 400 MB | ${mb(ours.memory.rss)} | ${mb(peer.memory.rss)} | ${ratio(ours.memory.rss, peer.memory.rss)} | ${ok(ours.memory.rss <= 400 * 1024 * 1024)} |`);
+    console.log(`| P6 | egress-lens diff, ${d.policies} policies changed, whole process | ≤ 2 × check = ${fmt(2 * check)} | ${fmt(diff)} (${ratio(diff, check)} check) | | | ${ok(diff <= 2 * check)} |`);
     console.log(`| P5 | extension activation | ≤ 150 ms | ${fmt(activate)} | | | ${ok(activate <= 150)} |`);
     console.log(`| P5 | server bundle | ≤ 2 MB | ${(bundle / 1024 / 1024).toFixed(2)} MB | | | ${ok(bundle <= 2 * 1024 * 1024)} |`);
     console.log('');
-    console.log(`parse floor ${fmt(floor)} (runs: ${floors.map(fmt).join(', ')}); Node start-up ${fmt(startup)}; check runs: ${checks.map(fmt).join(', ')}`);
+    console.log(`parse floor ${fmt(floor)} (runs: ${floors.map(fmt).join(', ')}); Node start-up ${fmt(startup)}; check runs: ${checks.map(fmt).join(', ')}; diff runs: ${d.ms.map(fmt).join(', ')} (${d.changes} changed connections)`);
     console.log(`edits: Egress Lens min ${fmt(e.min)} max ${fmt(e.max)}; yaml-language-server min ${fmt(pe.min)} max ${fmt(pe.max)}`);
   } finally {
     rmSync(tmp, { recursive: true, force: true });

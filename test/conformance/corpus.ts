@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { repoRoot } from '../support/workspace';
 
@@ -49,4 +49,51 @@ export function readCsv(file: string): Record<string, string>[] {
   }
   const [header, ...body] = rows;
   return body.filter((r) => r.length > 1).map((r) => Object.fromEntries(header.map((h, i) => [h, r[i] ?? ''])));
+}
+
+/** Input kinds the engine does not analyse: multiple networks, and Ingress / OpenShift Route. */
+export const MULTI_NETWORK_KINDS = /^\s*"?kind"?:\s*"?(UserDefinedNetwork|ClusterUserDefinedNetwork|NetworkAttachmentDefinition|MultiNetworkPolicy)"?,?\s*$/m;
+export const INGRESS_KINDS = /^\s*"?kind"?:\s*"?(Route|Ingress)"?,?\s*$/m;
+
+/** One expected output compared. */
+export interface Outcome {
+  id: string;
+  status: 'pass' | 'fail' | 'skip';
+  reason?: string;
+  diff?: string;
+}
+
+export function firstDifference(expected: string, actual: string): string {
+  const e = expected.split('\n');
+  const a = actual.split('\n');
+  for (let i = 0; i < Math.max(e.length, a.length); i++) {
+    if (e[i] !== a[i]) return `line ${i + 1}:\n    expected: ${e[i] ?? '<none>'}\n    actual:   ${a[i] ?? '<none>'}`;
+  }
+  return '(identical)';
+}
+
+/**
+ * Prints the failures and the report (counts, and every skipped case with its reason), writes the report to
+ * test/artifacts/<artifact>, ends with "<label>: N passed, N failed"; returns the exit code.
+ */
+export function report(results: Outcome[], o: { title: string; what: string; ms: number; artifact: string; label: string }): number {
+  const passed = results.filter((r) => r.status === 'pass');
+  const failed = results.filter((r) => r.status === 'fail');
+  const skipped = results.filter((r) => r.status === 'skip');
+  for (const f of failed) console.log(`FAIL ${f.id}\n  ${f.diff}`);
+  const text = [
+    `# ${o.title}`,
+    '',
+    `${results.length} ${o.what} from corpus/netpol-analyzer/CASES.csv: ${passed.length} passed, ${failed.length} failed, ${skipped.length} skipped, in ${o.ms.toFixed(0)} ms.`,
+    '',
+    '| skipped case | reason |',
+    '|---|---|',
+    ...skipped.map((s) => `| ${s.id} | ${s.reason} |`),
+    '',
+  ].join('\n');
+  console.log('\n' + text);
+  mkdirSync(path.join(repoRoot, 'test/artifacts'), { recursive: true });
+  writeFileSync(path.join(repoRoot, 'test/artifacts', o.artifact), text);
+  console.log(`${o.label}: ${passed.length} passed, ${failed.length} failed`);
+  return failed.length === 0 ? 0 : 1;
 }

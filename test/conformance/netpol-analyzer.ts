@@ -2,35 +2,15 @@
 // Every plain connectivity case (no focus, exposure, explain or multiple networks) in txt, json, csv, md
 // and dot is compared byte for byte. Prints a table of skipped cases with their reason and
 // "N passed, N failed"; exits 1 on any failure.
-import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { analyze, formatConnlist, type ConnlistFormat, type SourceFile } from '../../server/src/engine';
 import { findManifests, pathToUri } from '../../server/src/host/files';
-import { readCsv, requireCorpus } from './corpus';
-import { repoRoot } from '../support/workspace';
-
-interface Outcome {
-  id: string;
-  status: 'pass' | 'fail' | 'skip';
-  reason?: string;
-  diff?: string;
-}
-
-const MULTI_NETWORK_KINDS = /^kind:\s*(UserDefinedNetwork|ClusterUserDefinedNetwork|NetworkAttachmentDefinition|MultiNetworkPolicy)\s*$/m;
-const INGRESS_KINDS = /^\s*"?kind"?:\s*"?(Route|Ingress)"?,?\s*$/m;
+import { firstDifference, INGRESS_KINDS, MULTI_NETWORK_KINDS, readCsv, report, requireCorpus, type Outcome } from './corpus';
 
 async function loadDir(dir: string): Promise<SourceFile[]> {
   const files = await findManifests(dir);
   return files.map((f) => ({ uri: pathToUri(f), text: readFileSync(f, 'utf8') }));
-}
-
-function firstDifference(expected: string, actual: string): string {
-  const e = expected.split('\n');
-  const a = actual.split('\n');
-  for (let i = 0; i < Math.max(e.length, a.length); i++) {
-    if (e[i] !== a[i]) return `line ${i + 1}:\n    expected: ${e[i] ?? '<none>'}\n    actual:   ${a[i] ?? '<none>'}`;
-  }
-  return '(identical)';
 }
 
 /** The expected output without the {ingress-controller} pseudo-peer, in the case's format. */
@@ -98,25 +78,7 @@ async function main(): Promise<number> {
   }
   const ms = performance.now() - t0;
 
-  const passed = results.filter((r) => r.status === 'pass');
-  const failed = results.filter((r) => r.status === 'fail');
-  const skipped = results.filter((r) => r.status === 'skip');
-  for (const f of failed) console.log(`FAIL ${f.id}\n  ${f.diff}`);
-  const report = [
-    `# netpol-analyzer conformance`,
-    '',
-    `${cases.length} plain connectivity cases (txt, json, csv, md, dot) from corpus/netpol-analyzer/CASES.csv: ${passed.length} passed, ${failed.length} failed, ${skipped.length} skipped, in ${ms.toFixed(0)} ms.`,
-    '',
-    '| skipped case | reason |',
-    '|---|---|',
-    ...skipped.map((s) => `| ${s.id} | ${s.reason} |`),
-    '',
-  ].join('\n');
-  console.log('\n' + report);
-  mkdirSync(path.join(repoRoot, 'test/artifacts'), { recursive: true });
-  writeFileSync(path.join(repoRoot, 'test/artifacts/conformance.md'), report);
-  console.log(`conformance: ${passed.length} passed, ${failed.length} failed`);
-  return failed.length === 0 ? 0 : 1;
+  return report(results, { title: 'netpol-analyzer conformance', what: 'plain connectivity cases (txt, json, csv, md, dot)', ms, artifact: 'conformance.md', label: 'conformance' });
 }
 
 void main().then((code) => process.exit(code));

@@ -17,25 +17,9 @@ import {
   type PublishDiagnosticsParams,
 } from 'vscode-languageserver-protocol/node';
 import { repoRoot, examplesDir } from '../support/workspace';
+import { npmEnv } from '../support/npm';
 
 const pkg = JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { name: string; version: string; bin: Record<string, string> };
-
-/** npm with no way to reach a registry: an unreachable one, an empty cache of its own, offline mode. */
-function npmEnv(tmp: string): NodeJS.ProcessEnv {
-  const userconfig = path.join(tmp, 'npmrc');
-  writeFileSync(userconfig, '');
-  return {
-    ...process.env,
-    npm_config_registry: 'http://127.0.0.1:9/',
-    npm_config_cache: path.join(tmp, 'npm-cache'),
-    npm_config_userconfig: userconfig,
-    npm_config_offline: 'true',
-    npm_config_audit: 'false',
-    npm_config_fund: 'false',
-    npm_config_update_notifier: 'false',
-    npm_config_yes: 'false',
-  };
-}
 
 function run(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv): SpawnSyncReturns<string> {
   const r = spawnSync(cmd, args, { cwd, env, encoding: 'utf8', timeout: 120_000 });

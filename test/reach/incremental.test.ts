@@ -2,7 +2,7 @@
 // randomized sequence: policies added, removed and changed, labels and ports changed, YAML broken and fixed.
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { analyze, formatConnlist, Workspace, type SourceFile } from '../../server/src/engine';
+import { analyze, formatConnlist, Workspace, type Connection, type Reachability, type SourceFile } from '../../server/src/engine';
 import { int, rng } from '../support/random';
 
 const TIERS = ['web', 'api', 'db'];
@@ -81,6 +81,7 @@ test('incremental analysis equals from-scratch analysis after each of 500 random
   const ws = new Workspace();
   const sources = (): SourceFile[] => [...files].map(([uri, docs]) => ({ uri, text: docs.join('---\n') }));
   for (const s of sources()) ws.set(s);
+  let previous: { reach: Reachability; connections: Connection[] } | undefined;
   for (let step = 0; step < 500; step++) {
     edit(r, files, step);
     for (const s of sources()) ws.set(s);
@@ -88,6 +89,9 @@ test('incremental analysis equals from-scratch analysis after each of 500 random
     const fresh = analyze(sources());
     const list = (a: typeof inc) => formatConnlist(a.reach.connections(), 'txt');
     assert.equal(list(inc), list(fresh), `connectivity differs after step ${step}`);
+    // The list of the previous analysis, reused where the tables were: the same list.
+    if (previous) assert.equal(formatConnlist(inc.reach.connections(previous), 'txt'), list(fresh), `reused connectivity differs after step ${step}`);
+    previous = { reach: inc.reach, connections: inc.reach.connections() };
     const findings = (a: typeof inc) => a.findings.map((f) => `${f.uri}:${f.span.start}-${f.span.end} ${f.ruleId} ${f.message}`);
     assert.deepEqual(findings(inc), findings(fresh), `findings differ after step ${step}`);
   }

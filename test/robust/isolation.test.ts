@@ -15,6 +15,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { CodeAction, Diagnostic } from 'vscode-languageserver-protocol';
 import { LspClient } from '../support/lsp-client';
+import * as fs from 'node:fs';
+import * as git from 'isomorphic-git';
 import { repoRoot, tempCopy } from '../support/workspace';
 import type { Attempt } from './sandbox';
 
@@ -65,11 +67,17 @@ test('the sandbox records and refuses network, DNS, programs, writes and module 
   assert.deepEqual(log.read().map((a) => a.kind), ['net', 'net', 'dns', 'process', 'write', 'module', 'write']);
 });
 
-test('the CLI needs no network, runs no program, loads no module and writes nothing', (t) => {
+test('the CLI needs no network, runs no program, loads no module and writes nothing', async (t) => {
   const log = sandboxLog(t);
   const ws = tempCopy();
   t.after(() => ws.cleanup());
   writeFileSync(path.join(ws.dir, '.egress-lens.yaml'), 'cni: calico\nexclude: ["../**", "/etc/**"]\n');
+  // A repository for `diff --base` (which must not write into .git either).
+  const author = { name: 'Test', email: 'test@example.test', timestamp: 1_700_000_000, timezoneOffset: 0 };
+  await git.init({ fs, dir: ws.dir });
+  await git.add({ fs, dir: ws.dir, filepath: '.' });
+  await git.commit({ fs, dir: ws.dir, message: 'examples', author });
+  writeFileSync(path.join(ws.dir, 'shop', 'extra.yaml'), 'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: extra, namespace: shop}\nspec:\n  selector: {matchLabels: {app: extra}}\n  template:\n    metadata: {labels: {app: extra}}\n    spec: {containers: [{name: c, image: i}]}\n');
   const before = snapshot(ws.dir);
   const runs: [string[], number][] = [
     [['check', '.'], 1],
@@ -79,6 +87,8 @@ test('the CLI needs no network, runs no program, loads no module and writes noth
     [['explain', '.', '--from', 'shop/web', '--to', 'payments/ledger', '--port', '8080/TCP'], 0],
     [['explain', '.', '--from', 'payments/ledger', '--to', '203.0.113.7'], 0],
     [['scaffold', 'default-deny', '--namespace', 'shop'], 0],
+    ...['md', 'json', 'sarif'].map((f): [string[], number] => [['diff', '--base', 'HEAD', '--format', f, '--fail-on', 'opens-external'], 1]),
+    [['diff', '--dir1', 'shop', '--dir2', 'payments', '--format', 'dot'], 0],
     [['scaffold', 'allow', '.', '--from', 'shop/web', '--to', 'api.example.com', '--port', '443/TCP', '--mechanism', 'cilium'], 0],
   ];
   for (const [args, code] of runs) {

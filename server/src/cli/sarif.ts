@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import * as path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { fixesFor, LineIndex, rules, type Analysis, type Finding, type Rule, type Severity, type Span } from '../engine';
+import { fixesFor, LineIndex, opensAndCloses, pathKind, rules, type Analysis, type ConnectivityDiff, type Finding, type Rule, type Severity, type Span } from '../engine';
 
 export const SARIF_SCHEMA = 'https://json.schemastore.org/sarif-2.1.0.json';
 const SRCROOT = '%SRCROOT%';
@@ -64,7 +64,7 @@ export interface SarifResult {
   message: { text: string };
   locations: SarifLocation[];
   relatedLocations?: SarifLocation[];
-  partialFingerprints: { primaryLocationLineHash: string };
+  partialFingerprints: { primaryLocationLineHash: string; [key: string]: string };
   fixes?: SarifFix[];
 }
 
@@ -203,6 +203,69 @@ export function toSarif(a: Analysis, cwd: string, version: string, docsDir = pat
     runs: [
       {
         tool: { driver: { name: 'egress-lens', version, rules: rules.map((r) => descriptor(r, docsDir)) } },
+        originalUriBaseIds: { [SRCROOT]: { uri: pathToFileURL(cwd).href.replace(/\/?$/, '/') } },
+        columnKind: 'utf16CodeUnits',
+        results,
+      },
+    ],
+  };
+}
+
+/** The kinds of result a diff reports: paths newly opened to or from outside the cluster. */
+function diffRules(readme: string): SarifReportingDescriptor[] {
+  return [
+  ['opens-path-to-internet', 'A change lets a workload reach an address or host outside the cluster that it could not reach before.'],
+  ['opens-path-from-internet', 'A change lets addresses outside the cluster reach a workload that they could not reach before.'],
+  ].map(([id, text]) => ({
+    id,
+    name: id,
+    shortDescription: { text },
+    fullDescription: { text: `${text} Review whether the new path is intended; the result points at the rule that opens it.` },
+    help: { text, markdown: text },
+    helpUri: `${pathToFileURL(readme).href}#review-pull-requests`,
+    defaultConfiguration: { level: 'warning' as const },
+    properties: { tags: ['kubernetes', 'egress', 'security', 'change-review'] },
+  }));
+}
+
+/**
+ * A diff as a SARIF 2.1.0 log: one result per path opened to or from outside the cluster, located at the
+ * rule of the new state that opens it. Its fingerprint is the path itself (source, destination, what it
+ * opens), so the same path keeps its identity when lines move or the comment is rewritten.
+ */
+export function diffToSarif(d: ConnectivityDiff, states: { before: Analysis; after: Analysis }, cwd: string, version: string, readme = path.join(__dirname, '..', 'README.md')): SarifLog {
+  const indexes = new Map<string, LineIndex>();
+  const indexOf = (uri: string): LineIndex => {
+    let li = indexes.get(uri);
+    if (!li) indexes.set(uri, (li = new LineIndex(states.after.files.find((f) => f.uri === uri)?.text ?? '')));
+    return li;
+  };
+  const results: SarifResult[] = [];
+  for (const c of d.changes) {
+    const kind = pathKind(c);
+    if ((kind !== 'toInternet' && kind !== 'fromInternet') || !opensAndCloses(c).opens) continue;
+    const ruleId = kind === 'toInternet' ? 'opens-path-to-internet' : 'opens-path-from-internet';
+    const opening = c.why.filter((r) => r.state === 'after' && r.verdict === 'allow' && r.refs.length > 0);
+    const [first, ...more] = opening.flatMap((r) => r.refs);
+    const opened = c.opened.isEmpty ? (c.routeAfter?.summary ?? c.after.toString()) : c.opened.toString();
+    const identity = createHash('sha256').update(`${ruleId}\0${c.src.id}\0${c.dst.id}\0${opened}`).digest('hex').slice(0, 32);
+    const result: SarifResult = {
+      ruleId,
+      ruleIndex: ruleId === 'opens-path-to-internet' ? 0 : 1,
+      level: 'warning',
+      message: { text: `${c.src.id} → ${c.dst.id}: this change opens ${opened}${c.before.isEmpty ? '' : ` (before: ${c.before.toString()})`}${first ? `; opened by ${first.label}` : ''}.` },
+      locations: first ? [{ physicalLocation: { artifactLocation: artifactLocation(first.uri, cwd).location, region: region(indexOf(first.uri), first.span) } }] : [],
+      partialFingerprints: { primaryLocationLineHash: `${identity.slice(0, 16)}:1`, 'egressLens/path/v1': identity },
+    };
+    if (more.length > 0) result.relatedLocations = more.map((r, i) => ({ id: i + 1, message: { text: r.label }, physicalLocation: { artifactLocation: artifactLocation(r.uri, cwd).location, region: region(indexOf(r.uri), r.span) } }));
+    results.push(result);
+  }
+  return {
+    $schema: SARIF_SCHEMA,
+    version: '2.1.0',
+    runs: [
+      {
+        tool: { driver: { name: 'egress-lens', version, rules: diffRules(readme) } },
         originalUriBaseIds: { [SRCROOT]: { uri: pathToFileURL(cwd).href.replace(/\/?$/, '/') } },
         columnKind: 'utf16CodeUnits',
         results,

@@ -16,12 +16,13 @@ function rows(conns: readonly Connection[]): Row[] {
   return conns.map((c) => ({ src: peerName(c.src), dst: peerName(c.dst), conn: c.conns.toConnlistString() }));
 }
 
-function csvField(s: string): string {
+/** A CSV field as Go's encoding/csv writes it: quoted when it holds a comma, a quote or a line break, or starts with a space. */
+export function csvField(s: string): string {
   return /[",\r\n]/.test(s) || s.startsWith(' ') ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
 /** Go's %q for the plain strings that appear in names: quotes and backslashes escaped. */
-function quote(s: string): string {
+export function quote(s: string): string {
   return `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
 }
 
@@ -70,18 +71,35 @@ function formatDot(conns: readonly Connection[], list: Row[], workloads: readonl
     }
   }
   const lines = ['digraph {'];
-  const groups = [...byNamespace.keys()].map((ns) => ({ ns, key: `${ns}[namespace]` })).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  const nodes = new Map([...byNamespace].map(([ns, ids]) => [ns, [...ids].map((id) => workloadNode(id, ns, 'blue'))]));
+  lines.push(...namespaceGroups(nodes));
+  lines.push(...[...external].map((n) => `\t${quote(n)} [label=${quote(n)} color="red2" fontcolor="red2"]`).sort());
+  lines.push(...list.map((r) => dotEdge(r.src, r.dst, r.conn, 'gold2', 'darkgreen')).sort());
+  lines.push('}');
+  return lines.join('\n');
+}
+
+/** A workload's node inside its namespace's box: the id, labelled without the namespace. */
+export function workloadNode(id: string, namespace: string, color: string): string {
+  return `\t\t${quote(id)} [label=${quote(id.slice(namespace.length + 1))} color=${quote(color)} fontcolor=${quote(color)}]`;
+}
+
+/** One box per namespace (sorted), with its nodes' lines (sorted), as netpol-analyzer draws them. */
+export function namespaceGroups(nodes: ReadonlyMap<string, readonly string[]>): string[] {
+  const lines: string[] = [];
+  const groups = [...nodes.keys()].map((ns) => ({ ns, key: `${ns}[namespace]` })).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   for (const { ns, key } of groups) {
     lines.push(`\tsubgraph ${quote(`cluster_${ns.replace(/-/g, '_')}[namespace]`)} {`);
     lines.push('\t\tcolor="black"');
     lines.push('\t\tfontcolor="black"');
-    const nodes = [...byNamespace.get(ns)!].map((id) => `\t\t${quote(id)} [label=${quote(id.slice(ns.length + 1))} color="blue" fontcolor="blue"]`).sort();
-    lines.push(...nodes);
+    lines.push(...[...nodes.get(ns)!].sort());
     lines.push(`\t\tlabel=${quote(key)}`);
     lines.push('\t}');
   }
-  lines.push(...[...external].map((n) => `\t${quote(n)} [label=${quote(n)} color="red2" fontcolor="red2"]`).sort());
-  lines.push(...list.map((r) => `\t${quote(r.src)} -> ${quote(r.dst)} [label=${quote(r.conn)} color="gold2" fontcolor="darkgreen" weight=${r.src <= r.dst ? '0.5' : '1'}]`).sort());
-  lines.push('}');
-  return lines.join('\n');
+  return lines;
+}
+
+/** An edge of netpol-analyzer's drawings: lighter when the source sorts first. */
+export function dotEdge(src: string, dst: string, label: string, color: string, fontColor = color): string {
+  return `\t${quote(src)} -> ${quote(dst)} [label=${quote(label)} color=${quote(color)} fontcolor=${quote(fontColor)} weight=${src <= dst ? '0.5' : '1'}]`;
 }

@@ -160,6 +160,8 @@ export class Reachability {
   private readonly fingerprints = new Map<string, Fingerprint>();
   /** Per workload id: its container ports, as named-port resolution sees them. */
   private readonly portsById = new Map<string, string>();
+  /** The previous reachability whose tables (and external parts) this one took over where nothing changed. */
+  private readonly basis?: Reachability;
 
   /**
    * With the reachability of the previous analysis, the tables of every workload that no changed policy
@@ -276,6 +278,7 @@ export class Reachability {
     this.externalDestinations = reusable ? previous.externalDestinations : dst;
     this.externalSources = reusable ? previous.externalSources : src;
     if (reusable) {
+      this.basis = previous;
       const affected = new Set<string>();
       const membershipChanged = previous.portsById.size !== this.portsById.size || [...this.portsById.keys()].some((id) => !previous.portsById.has(id));
       for (const [key, now] of this.fingerprints) {
@@ -332,16 +335,31 @@ export class Reachability {
    * Every ordered pair with a non-empty allowed set, as netpol-analyzer's connlist lists them:
    * workloads and external sources to workloads and external destinations, no address-to-address
    * pairs, no workload to itself; sorted by source then destination name.
+   *
+   * With the connections of the reachability this one was built from (`previous`), the pairs whose two
+   * tables it took over unchanged are copied from there, and only the others are evaluated.
    */
-  connections(): Connection[] {
+  connections(previous?: { reach: Reachability; connections: readonly Connection[] }): Connection[] {
     const out: Connection[] = [];
     const name = (p: Peer) => (p.kind === 'workload' ? p.workload.id : p.name);
     const wl: Peer[] = this.workloads.map((w) => ({ kind: 'workload', workload: w }));
     const peerOf = new Map(wl.map((p) => [(p as { workload: Workload }).workload, p]));
+    const byId = new Map(this.workloads.map((w) => [w.id, w]));
+    const basis = previous && previous.reach === this.basis ? this.basis : undefined;
+    // Tables taken over from the basis: a pair whose source's egress and destination's ingress both were, is as it was.
+    const kept = (w: Workload, dir: Direction) => basis !== undefined && basis.tables[dir].get(w.id) === this.table(w, dir);
+    const changedIngress = basis ? this.workloads.filter((w) => !kept(w, 'ingress')) : [];
+    const before = new Map<string, Connection[]>();
+    if (basis) for (const c of previous!.connections) {
+      const key = c.src.kind === 'workload' ? c.src.workload.id : `>${name(c.dst)}`;
+      let l = before.get(key);
+      if (!l) before.set(key, (l = []));
+      l.push(c);
+    }
+    const hostByName = new Map(this.externalHosts.map((h) => [name(h), h]));
     // Destinations open to peers they do not name, and, per source, the destinations that name it.
     const open: Workload[] = [];
     const namedBy = new Map<string, Workload[]>();
-    const byId = new Map(this.workloads.map((w) => [w.id, w]));
     for (const w of this.workloads) {
       const t = this.table(w, 'ingress');
       if (!t.generic.isEmpty) open.push(w);
@@ -351,9 +369,28 @@ export class Reachability {
         l.push(w);
       }
     }
+    const pair = (srcW: Workload, dstW: Workload, e: DirectionTable) => {
+      if (dstW.id === srcW.id) return;
+      const allowed = e.get(dstW).intersect(this.table(dstW, 'ingress').get(srcW));
+      if (!allowed.isEmpty) out.push({ src: peerOf.get(srcW)!, dst: peerOf.get(dstW)!, conns: allowed });
+    };
     for (const srcW of this.workloads) {
       const src = peerOf.get(srcW)!;
       const e = this.table(srcW, 'egress');
+      if (basis && kept(srcW, 'egress')) {
+        const changed = new Set(changedIngress);
+        for (const c of before.get(srcW.id) ?? []) {
+          if (c.dst.kind !== 'workload') {
+            const dst = c.dst.kind === 'host' ? hostByName.get(c.dst.name) : c.dst;
+            if (dst) out.push({ src, dst, conns: c.conns });
+            continue;
+          }
+          const dstW = byId.get(c.dst.workload.id);
+          if (dstW && !changed.has(dstW)) out.push({ src, dst: peerOf.get(dstW)!, conns: c.conns });
+        }
+        for (const dstW of changed) pair(srcW, dstW, e);
+        continue;
+      }
       const candidates = new Set<Workload>();
       for (const id of e.specific.keys()) {
         const w = byId.get(id);
@@ -363,11 +400,7 @@ export class Reachability {
         for (const w of open) candidates.add(w);
         for (const w of namedBy.get(srcW.id) ?? []) candidates.add(w);
       }
-      for (const dstW of candidates) {
-        if (dstW.id === srcW.id) continue;
-        const allowed = e.get(dstW).intersect(this.table(dstW, 'ingress').get(srcW));
-        if (!allowed.isEmpty) out.push({ src, dst: peerOf.get(dstW)!, conns: allowed });
-      }
+      for (const dstW of candidates) pair(srcW, dstW, e);
       for (const part of this.externalDestinations) {
         const allowed = e.getIp(part);
         if (!allowed.isEmpty) out.push({ src, dst: part, conns: allowed });
@@ -377,8 +410,12 @@ export class Reachability {
         if (!allowed.isEmpty) out.push({ src, dst: host, conns: allowed });
       }
     }
-    for (const part of this.externalSources) {
-      for (const dstW of this.workloads) {
+    for (const dstW of this.workloads) {
+      if (basis && kept(dstW, 'ingress')) {
+        for (const c of before.get(`>${dstW.id}`) ?? []) out.push({ src: c.src, dst: peerOf.get(dstW)!, conns: c.conns });
+        continue;
+      }
+      for (const part of this.externalSources) {
         const allowed = this.table(dstW, 'ingress').getIp(part);
         if (!allowed.isEmpty) out.push({ src: part, dst: peerOf.get(dstW)!, conns: allowed });
       }

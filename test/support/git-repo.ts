@@ -1,0 +1,45 @@
+// A git repository made in a test: files written, commits made with isomorphic-git (no git program needed).
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as git from 'isomorphic-git';
+
+export interface TestRepo {
+  dir: string;
+  /** Write (or with `null`, delete) files, stage everything, commit; returns the commit id. */
+  commit(files: Record<string, string | null>, message: string): Promise<string>;
+  /** Write files without committing. */
+  write(files: Record<string, string>): void;
+  cleanup(): void;
+}
+
+export async function makeRepo(): Promise<TestRepo> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'egress-lens-git-'));
+  await git.init({ fs, dir, defaultBranch: 'main' });
+  let tick = 0;
+  const write = (files: Record<string, string | null>) => {
+    for (const [rel, text] of Object.entries(files)) {
+      const p = path.join(dir, rel);
+      if (text === null) rmSync(p, { force: true });
+      else {
+        mkdirSync(path.dirname(p), { recursive: true });
+        writeFileSync(p, text);
+      }
+    }
+  };
+  return {
+    dir,
+    write,
+    async commit(files, message) {
+      write(files);
+      for (const [rel, text] of Object.entries(files)) {
+        if (text === null) await git.remove({ fs, dir, filepath: rel });
+        else await git.add({ fs, dir, filepath: rel });
+      }
+      const author = { name: 'Test', email: 'test@example.test', timestamp: 1_700_000_000 + tick++, timezoneOffset: 0 };
+      return git.commit({ fs, dir, message, author, committer: author });
+    },
+    cleanup: () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
