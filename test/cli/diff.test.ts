@@ -77,7 +77,7 @@ test('diff --base REV (head: the working tree): the pull-request comment, exit 0
   assert.equal(lines[0], '### Egress Lens: opens 1 path to the internet');
   assert.ok(lines.includes('#### Internet and host names'));
   assert.ok(
-    lines.includes('| opened | `shop/web[Deployment]` | `198.51.100.0-198.51.100.255` | — | TCP 443 | allowed by rule NetworkPolicy shop/web-egress, spec.egress[1] ([k8s/policy.yaml:10](https://example.test/o/r/blob/HEAD/k8s/policy.yaml#L10)) |'),
+    lines.includes('| opened | `shop/web[Deployment]` | `198.51.100.0/24` | — | TCP 443 | allowed by rule NetworkPolicy shop/web-egress, spec.egress[1] ([k8s/policy.yaml:10](https://example.test/o/r/blob/HEAD/k8s/policy.yaml#L10)) |'),
     r.stdout,
   );
 });

@@ -204,5 +204,5 @@ spec:
   const md = reviewMarkdown(d, states, { path: (uri) => uri.replace('file:///ws/', ''), link: (state, file, line) => `https://example.test/${state}/${file}#L${line}` });
   const headings = md.split('\n').filter((l) => l.startsWith('#'));
   assert.deepEqual(headings, ['### Egress Lens: opens 1 path to the internet; opens 1 path between namespaces', '#### Internet and host names', '#### Across namespaces']);
-  assert.match(md, /\| opened \| `shop\/web\[Deployment\]` \| `203\.0\.113\.0-203\.0\.113\.255` \| — \| TCP 443 \| allowed by rule NetworkPolicy shop\/web-egress, spec\.egress\[1\] \(\[p\.yaml:9\]\(https:\/\/example\.test\/after\/p\.yaml#L9\)\) \|/);
+  assert.match(md, /\| opened \| `shop\/web\[Deployment\]` \| `203\.0\.113\.0\/24` \| — \| TCP 443 \| allowed by rule NetworkPolicy shop\/web-egress, spec\.egress\[1\] \(\[p\.yaml:9\]\(https:\/\/example\.test\/after\/p\.yaml#L9\)\) \|/);
 });

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { PortSet, MAX_PORT } from '../../server/src/engine/reach/portset';
 import { ConnectionSet } from '../../server/src/engine/reach/connections';
-import { IpRangeSet, parseCidr, partition, formatV6, parseV6 } from '../../server/src/engine/reach/iprange';
+import { IpRangeSet, parseCidr, partition, formatV6, parseV6, rangeToCidrs } from '../../server/src/engine/reach/iprange';
 import { int, rng } from '../support/random';
 
 // Reference model: a bitmap over a small universe, checked against the interval arithmetic.
@@ -94,4 +94,26 @@ test('IP sets: except, overlap, partition', () => {
     '11.0.0.0-255.255.255.255',
   ]);
   assert.equal(IpRangeSet.all.complement().isEmpty, true);
+});
+
+test('A range as the fewest CIDR blocks that cover exactly it, checked against the blocks\' own ranges', () => {
+  assert.deepEqual(rangeToCidrs('0.0.0.0-255.255.255.255'), ['0.0.0.0/0']);
+  assert.deepEqual(rangeToCidrs('203.0.113.0-203.0.113.255'), ['203.0.113.0/24']);
+  assert.deepEqual(rangeToCidrs('10.0.0.1-10.0.0.6'), ['10.0.0.1/32', '10.0.0.2/31', '10.0.0.4/31', '10.0.0.6/32']);
+  assert.deepEqual(rangeToCidrs('::-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff'), ['::/0']);
+  assert.equal(rangeToCidrs('10.0.0.9-10.0.0.1'), undefined);
+  assert.equal(rangeToCidrs('not a range'), undefined);
+  const r = rng(7);
+  for (let i = 0; i < 500; i++) {
+    const a = int(r, 0, 2 ** 32 - 1);
+    const b = Math.min(2 ** 32 - 1, a + int(r, 0, 2 ** int(r, 0, 24)));
+    const want = IpRangeSet.fromIntervals([[a, b]]);
+    const blocks = rangeToCidrs(want.toString())!;
+    const got = blocks.map((c) => parseCidr(c)!).reduce((s, c) => {
+      assert.equal(c.hostBitsSet, false, c.canonical);
+      assert.ok(!s.overlaps(c.set), `${c.canonical} overlaps an earlier block`);
+      return s.union(c.set);
+    }, IpRangeSet.fromIntervals([]));
+    assert.ok(got.equals(want), `${want} → ${blocks.join(', ')}`);
+  }
 });

@@ -9,6 +9,7 @@ import type { Analysis } from '../analyze';
 import { LineIndex } from '../text/lines';
 import type { SourceRef } from '../reach/explain';
 import { opensAndCloses, type ConnectionChange, type ConnectivityDiff, type DiffPeer, type DiffReason, type MeshRoute } from './diff';
+import { rangeToCidrs } from '../reach/iprange';
 
 /** How paths changed, per kind of path. */
 export interface ReviewCounts {
@@ -141,7 +142,9 @@ function code(s: string): string {
 function peerText(p: DiffPeer): string {
   if (p.kind === 'workload') return code(p.id);
   if (p.kind === 'host') return code(p.host);
-  return code(p.range);
+  // A reviewer reads address blocks as CIDRs, as policies write them; a range that needs many is shown as a range.
+  const cidrs = rangeToCidrs(p.range);
+  return code(cidrs && cidrs.length <= 4 ? cidrs.join(', ') : p.range);
 }
 
 function connsText(c: ConnectionChange, side: 'before' | 'after'): string {

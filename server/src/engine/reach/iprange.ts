@@ -228,6 +228,33 @@ export function parseCidr(text: string): Cidr | undefined {
 }
 
 /**
+ * The fewest CIDR blocks that cover exactly the range `first-last` (text as `ranges()` writes it), or undefined
+ * when the text is not such a range. 0.0.0.0-255.255.255.255 is 0.0.0.0/0; 10.0.0.0-10.0.1.255 is 10.0.0.0/23.
+ */
+export function rangeToCidrs(range: string): string[] | undefined {
+  const dash = range.indexOf('-');
+  if (dash < 0) return undefined;
+  const [a, b] = [range.slice(0, dash), range.slice(dash + 1)];
+  const v4 = [parseV4(a), parseV4(b)];
+  const v6 = v4[0] === undefined ? [parseV6(a), parseV6(b)] : [];
+  const bits = v4[0] !== undefined ? 32n : 128n;
+  const lo = v4[0] !== undefined ? BigInt(v4[0]) : v6[0];
+  const hi = v4[1] !== undefined ? BigInt(v4[1]) : v6[1];
+  if (lo === undefined || hi === undefined || lo > hi) return undefined;
+  const format = (n: bigint) => (bits === 32n ? formatV4(Number(n)) : formatV6(n));
+  const out: string[] = [];
+  let start = lo;
+  while (start <= hi) {
+    // The largest block aligned at start that does not pass hi.
+    let size = 0n;
+    while (size < bits && (start & ((1n << (size + 1n)) - 1n)) === 0n && start + (1n << (size + 1n)) - 1n <= hi) size++;
+    out.push(`${format(start)}/${bits - size}`);
+    start += 1n << size;
+  }
+  return out;
+}
+
+/**
  * The coarsest partition of a space into contiguous ranges such that every given set is a union of parts:
  * cut at every boundary of every set. Parts are returned in address order, IPv4 first.
  */
