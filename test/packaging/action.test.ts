@@ -167,7 +167,7 @@ test('action.yml: posts the report on the pull request, updates the same comment
   assert.equal(gh.comments.length, 1);
   const body = gh.comments[0].body;
   assert.ok(body.startsWith('<!-- egress-lens-review -->\n### Egress Lens: opens 1 path to the internet\n'), body);
-  assert.match(body, /\| opened \| `shop\/web\[Deployment\]` \| `198\.51\.100\.0-198\.51\.100\.255` \| — \| TCP 443 \| allowed by rule NetworkPolicy shop\/web-egress, spec\.egress\[0\] \(\[deploy\/policy\.yaml:8\]\(https:\/\/github\.example\.test\/acme\/shop\/blob\/[0-9a-f]{40}\/deploy\/policy\.yaml#L8\)\) \|/);
+  assert.match(body, /\| opened \| `shop\/web\[Deployment\]` \| `198\.51\.100\.0\/24` \| — \| TCP 443 \| allowed by rule NetworkPolicy shop\/web-egress, spec\.egress\[0\] \(\[deploy\/policy\.yaml:8\]\(https:\/\/github\.example\.test\/acme\/shop\/blob\/[0-9a-f]{40}\/deploy\/policy\.yaml#L8\)\) \|/);
   assert.ok(gh.requests.every((r) => r.auth === 'Bearer secret-token'));
   assert.equal(readFileSync(runner.GITHUB_STEP_SUMMARY, 'utf8'), body.slice(body.indexOf('\n') + 1));
   // The upload step gets the SARIF file the diff wrote: one result, the opened path.
