@@ -24,24 +24,27 @@ export interface Workload {
   resources: Resource[];
 }
 
-export const WORKLOAD_KINDS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'ReplicationController', 'Job', 'CronJob']);
-
-const WORKLOAD_GROUPS: Record<string, string> = {
-  Deployment: 'apps',
-  StatefulSet: 'apps',
-  DaemonSet: 'apps',
-  ReplicaSet: 'apps',
-  ReplicationController: '',
-  Job: 'batch',
-  CronJob: 'batch',
-  Pod: '',
-};
+/**
+ * The kinds whose objects run pods, by API group: the core ones, OpenShift's DeploymentConfig (also served
+ * by the legacy core group, `apiVersion: v1`) and Argo Rollouts' Rollout. Each holds its pod template at
+ * `spec.template` (CronJob at `spec.jobTemplate.spec.template`; a Pod is its own template).
+ */
+const WORKLOAD_GROUPS = new Map<string, readonly string[]>([
+  // The historical `extensions` group is accepted for the core kinds (extensions/v1beta1 Deployment…).
+  ['Deployment', ['apps', 'extensions']],
+  ['StatefulSet', ['apps', 'extensions']],
+  ['DaemonSet', ['apps', 'extensions']],
+  ['ReplicaSet', ['apps', 'extensions']],
+  ['ReplicationController', ['', 'extensions']],
+  ['Job', ['batch', 'extensions']],
+  ['CronJob', ['batch', 'extensions']],
+  ['Pod', ['', 'extensions']],
+  ['DeploymentConfig', ['apps.openshift.io', '']],
+  ['Rollout', ['argoproj.io']],
+]);
 
 export function isWorkloadResource(r: Resource): boolean {
-  const g = WORKLOAD_GROUPS[r.kind];
-  if (g === undefined) return false;
-  // Accept the historical groups too (extensions/v1beta1 Deployment...).
-  return r.group === g || r.group === 'extensions' || (r.kind === 'CronJob' && r.group === 'batch');
+  return WORKLOAD_GROUPS.get(r.kind)?.includes(r.group) ?? false;
 }
 
 /** The pod template of a workload object (the object itself for a Pod). */
