@@ -175,3 +175,32 @@ test('scaffold gateway prints the egress gateway routing and the NetworkPolicy; 
   assert.equal(ex.code, 0, ex.stderr);
   golden('explain-gateway.txt', ex.stdout);
 });
+
+test('reach --only unrestricted lists the workloads EL101 names, with the same cause, and only their connections', () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'egress-lens-cli-'));
+  try {
+    for (const name of ['allows-all-calico.yaml', 'ok-allows-only-some.yaml']) {
+      writeFileSync(path.join(dir, name), readFileSync(path.join(repoRoot, 'test/fixtures/rules/EL101', name), 'utf8'));
+    }
+    const reach = run(['reach', dir, '--only', 'unrestricted']);
+    assert.equal(reach.code, 0, reach.stderr);
+    const check = run(['check', dir, '--format', 'json', '--fail-on', 'error']);
+    const el101 = (JSON.parse(check.stdout) as { ruleId: string; message: string }[]).filter((f) => f.ruleId === 'EL101');
+    // The GlobalNetworkPolicy selects every pod (all()) and allows everything after the policies of each namespace.
+    const notes = reach.stderr.trim().split('\n');
+    assert.equal(notes[0], 'note: 5 of 5 workloads with unrestricted egress');
+    assert.equal(el101.length, 5);
+    for (const line of notes.slice(1)) {
+      const [, id, why] = /^note: (\S+): (.*)$/.exec(line)!;
+      const name = /\/(.*)\[/.exec(id)![1];
+      assert.ok(el101.some((f) => f.message.includes(`/${name} can reach any destination on any port: ${why}.`)), `EL101 agrees on ${id}: ${why}`);
+    }
+    assert.ok(reach.stdout.split('\n').filter(Boolean).every((l) => /^(shop|jobs|calico|six)\//.test(l)), 'only connections from unrestricted workloads');
+    // Each reaches every part of the address space and every other workload, on every port.
+    const lines = reach.stdout.split('\n').filter(Boolean);
+    assert.ok(lines.every((l) => l.endsWith(' : All Connections')), reach.stdout);
+    assert.equal(lines.filter((l) => l.startsWith('shop/api[Deployment] => ')).length, 5 + 4);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -5,7 +5,8 @@
  */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { LspClient, serverOnExamples } from '../support/lsp-client';
@@ -21,6 +22,7 @@ import type {
   ReachEdge,
   WorkloadLens,
 } from '../../server/src/lsp/protocol';
+import type { StatusParams } from '../../server/src/lsp/features/protocol';
 
 const FOO = 'shop/foo[Deployment]';
 const WEB = 'shop/web[Deployment]';
@@ -180,7 +182,7 @@ test('Panel: explain an edge gives every deciding rule, each linked to its lines
   const risk = await explain(client, { src: FOO, dst: INTERNET });
   assert.equal(risk.verdict, 'unrestricted');
   assert.equal(risk.conns, 'All Connections');
-  assert.match(risk.summary, /no policy restricts the egress of shop\/foo\[Deployment\]/);
+  assert.match(risk.summary, /shop\/foo\[Deployment\] reaches every destination: no policy selects them for egress/);
   const why = risk.sections[0];
   assert.equal(why.heading, 'Why this is a risk');
   assert.deepEqual(why.items.map((i) => i.tone), ['risk', 'risk']);
@@ -346,4 +348,35 @@ test('Panel: an edit that changes a policy sends reachabilityChanged, and the ne
   await client.connection.sendNotification('textDocument/didChange', { textDocument: { uri, version: 3 }, contentChanges: [{ text: edited + '# a comment\n' }] });
   await client.waitForDiagnostics(uri, (p) => p.version === 3);
   assert.deepEqual(edgeList(await reachability(client)), edgeList(after));
+});
+
+test('one meaning of unrestricted: a Calico allow-all GlobalNetworkPolicy leaves every workload unrestricted in the status, the panel and EL101', async (t) => {
+  const allowAll = 'apiVersion: projectcalico.org/v3\nkind: GlobalNetworkPolicy\nmetadata: {name: allow-all}\nspec:\n  selector: all()\n  types: [Egress]\n  egress:\n  - action: Allow\n';
+  const { client, ws } = await serverOnExamples(t, (dir) => writeFileSync(path.join(dir, 'allow-all.yaml'), allowAll));
+  const statusWhere = (ok: (p: StatusParams) => boolean) =>
+    new Promise<StatusParams>((resolve) => {
+      client.connection.onNotification('egressLens/status', (p: StatusParams) => {
+        if (ok(p)) resolve(p);
+      });
+    });
+  const ready = statusWhere((p) => p.state === 'ready' && p.workloads > 0);
+  await client.waitForDiagnostics(ws.uri('shop/foo-deny-egress.yaml'), (p) => p.diagnostics.length > 0);
+  // Every workload reaches every destination on every port: the GlobalNetworkPolicy allows what the NetworkPolicies leave undecided.
+  assert.deepEqual(await ready, { state: 'ready', workloads: 6, unrestricted: 6, policies: 7 });
+  const r = await reachability(client);
+  assert.deepEqual(r.stats, { workloads: 6, edges: r.edges.length, unrestrictedWorkloads: 6 });
+  assert.deepEqual(r.nodes.filter((n) => n.kind === 'workload' && n.egressRestricted).map((n) => n.id), []);
+  const api = await explain(client, { node: API });
+  assert.equal(api.verdict, 'unrestricted');
+  assert.match(api.summary, /egress unrestricted: GlobalNetworkPolicy allow-all allows all egress/, api.summary);
+  // EL101 says the same, worded for the cause, on each workload.
+  const diags = await client.waitForDiagnostics(ws.uri('payments/payments.yaml'), (p) => p.diagnostics.some((d) => d.code === 'EL101'));
+  assert.ok(diags.diagnostics.filter((d) => d.code === 'EL101').every((d) => /GlobalNetworkPolicy allow-all allows all egress/.test(String(d.message))));
+
+  // Allowing only port 443 restricts every workload (the GlobalNetworkPolicy now isolates all of them).
+  const narrowed = statusWhere((p) => p.state === 'ready' && p.unrestricted !== 6);
+  await client.connection.sendNotification('textDocument/didOpen', { textDocument: { uri: ws.uri('allow-all.yaml'), languageId: 'yaml', version: 1, text: allowAll.replace('  - action: Allow\n', '  - action: Allow\n    protocol: TCP\n    destination: {ports: [443]}\n') } });
+  assert.deepEqual(await narrowed, { state: 'ready', workloads: 6, unrestricted: 0, policies: 7 });
+  const after = await reachability(client);
+  assert.equal(after.stats.unrestrictedWorkloads, 0);
 });

@@ -1,6 +1,6 @@
 import { promises as fs } from 'fs';
 import * as path from 'path';
-import { allowEgress, analyze, escapeLine, namespaceProblem, quoteName, egressPath, routeThroughGateway, type GatewayProtocol, type GatewayStyle, hostPeer, spanAt, defaultDenyEgress, renderYaml, resolveConfig, type EgressDestination, type Mechanism, ConnectionSet, explainPair, fixesFor, formatConnlist, LineIndex, parseCidr, severityRank, type Analysis, type ConnlistFormat, type Explanation, type Peer, type Protocol, type Reachability, type Severity, type SourceRef, type Workload } from '../engine';
+import { allowEgress, unrestrictedEgress, unrestrictedReason, analyze, escapeLine, namespaceProblem, quoteName, egressPath, routeThroughGateway, type GatewayProtocol, type GatewayStyle, hostPeer, spanAt, defaultDenyEgress, renderYaml, resolveConfig, type EgressDestination, type Mechanism, ConnectionSet, explainPair, fixesFor, formatConnlist, LineIndex, parseCidr, severityRank, type Analysis, type ConnlistFormat, type Explanation, type Peer, type Protocol, type Reachability, type Severity, type SourceRef, type Workload } from '../engine';
 import { VERSION } from '../host/version';
 import { displayPath, IoError, load, parseArgs, UsageError, type Io } from './common';
 import { diff } from './diff';
@@ -22,6 +22,9 @@ Commands:
       --focus WORKLOAD           Only connections of this workload (ns/name[Kind], ns/name or name)
       --direction egress|ingress|both
                                  With --focus: only its outgoing or incoming connections (default: both)
+      --only unrestricted        Only connections of workloads whose egress reaches every destination on
+                                 every port (as EL101, the status bar and the panel count them); each such
+                                 workload and why is listed on stderr
   explain [paths...] --from A --to B [--port 443/TCP] [--format text|json]
                        Why A can or cannot reach B: every deciding rule, with file:line
   render PATH [--format yaml|json]
@@ -253,7 +256,7 @@ function focusMatches(spec: string, w: Workload): boolean {
 }
 
 async function reach(args: string[], io: Io): Promise<number> {
-  const { paths, options } = parseArgs(args, { format: ['txt', 'json', 'csv', 'md', 'dot'], focus: null, direction: ['egress', 'ingress', 'both'], config: null });
+  const { paths, options } = parseArgs(args, { format: ['txt', 'json', 'csv', 'md', 'dot'], focus: null, direction: ['egress', 'ingress', 'both'], only: ['unrestricted'], config: null });
   const format = (options.get('format') ?? 'txt') as ConnlistFormat;
   const focus = options.get('focus');
   const direction = options.get('direction') ?? 'both';
@@ -266,6 +269,13 @@ async function reach(args: string[], io: Io): Promise<number> {
     if (!r.workloads.some((w) => focusMatches(focus, w))) throw new UsageError(`no workload matches --focus "${focus}"`);
     const is = (p: Peer) => p.kind === 'workload' && focusMatches(focus, p.workload);
     conns = conns.filter((c) => (direction !== 'ingress' && is(c.src)) || (direction !== 'egress' && is(c.dst)));
+  }
+  if (options.get('only') === 'unrestricted') {
+    const open = r.workloads.filter((w) => unrestrictedEgress(r, w) !== undefined);
+    const set = new Set(open);
+    conns = conns.filter((c) => c.src.kind === 'workload' && set.has(c.src.workload));
+    io.err(`note: ${open.length} of ${r.workloads.length} workload${r.workloads.length === 1 ? '' : 's'} with unrestricted egress\n`);
+    for (const w of open) io.err(`note: ${escapeLine(`${w.id}: ${unrestrictedReason(unrestrictedEgress(r, w)!)}`)}\n`);
   }
   io.out(formatConnlist(conns, format, focus ? r.workloads.filter((w) => conns.some((c) => (c.src.kind === 'workload' && c.src.workload === w) || (c.dst.kind === 'workload' && c.dst.workload === w)) || focusMatches(focus, w)) : r.workloads));
   return 0;

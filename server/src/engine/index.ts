@@ -12,6 +12,7 @@ export { namespaceProblem, hostProblem, portProblem, protocolProblem } from './s
 export type { Model, Namespace } from './model/model';
 export { Reachability, type Connection, type PairVerdict } from './reach/reachability';
 export { formatConnlist, type ConnlistFormat } from './reach/format';
+export { unrestrictedEgress, unrestrictedReason, type UnrestrictedEgress } from './reach/unrestricted';
 export { escapeLine, quoteName } from './text';
 export { ConnectionSet, PROTOCOLS, type Protocol } from './reach/connections';
 export { PortSet } from './reach/portset';

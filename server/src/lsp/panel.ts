@@ -19,6 +19,8 @@ import {
   IpRangeSet,
   parseCidr,
   PROTOCOLS,
+  unrestrictedEgress,
+  unrestrictedReason,
   type Analysis,
   type Explanation,
   type LineIndex,
@@ -98,9 +100,12 @@ function location(lines: (uri: string) => LineIndex, uri: string, span: Span): P
   return { uri, range: { start: l.position(span.start), end: l.position(span.end) } };
 }
 
-/** Whether any policy applies to a workload in a direction (NetworkPolicy, admin or baseline tiers). */
+/**
+ * Egress: whether it misses any destination or port (the engine's one meaning of "unrestricted").
+ * Ingress: whether any policy applies to it (NetworkPolicy, admin or baseline tiers).
+ */
 export function restricted(reach: Reachability, w: Workload, dir: 'egress' | 'ingress'): boolean {
-  if (dir === 'egress') return reach.egressRestricted(w);
+  if (dir === 'egress') return !unrestrictedEgress(reach, w);
   const a = reach.policies.of(w, dir);
   return a.admin.length + a.netpol.length + a.baseline.length > 0;
 }
@@ -403,16 +408,20 @@ function policiesOf(reach: Reachability, w: Workload, dir: 'egress' | 'ingress')
   return [...a.admin.map((p) => p.resource), ...a.netpol.map((p) => p.policy.resource), ...a.baseline.map((p) => p.resource)];
 }
 
-/** Why a workload's egress is open: nothing restricts it; policies that select it for ingress only. */
+/** Why a workload's egress is open: nothing restricts it, or the rules that allow everything; policies that select it for ingress only. */
 function unrestrictedItems(a: Analysis, lines: (uri: string) => LineIndex, w: Workload): ExplainItem[] {
   const r = w.resources[0];
+  const open = unrestrictedEgress(a.reach, w) ?? { cause: 'no-policy' as const };
   const items: ExplainItem[] = [
     {
-      text: `No policy restricts the egress of ${w.id}: its pods can open any connection to any destination.`,
+      text: `The pods of ${w.id} can open any connection to any destination: ${unrestrictedReason(open)}.`,
       tone: 'risk',
       links: r ? [resourceLink(lines, r, ['metadata', 'name'], `${r.kind} ${w.namespace}/${w.name}`)] : [],
     },
   ];
+  if (open.cause === 'allows-all') {
+    for (const o of open.rules) items.push({ text: `${kindName(o.policy)}, ${pathText(o.path)} allows every destination on every port.`, tone: 'risk', links: [resourceLink(lines, o.policy, o.path, `${kindName(o.policy)}, ${pathText(o.path)}`)] });
+  }
   for (const np of a.reach.policies.of(w, 'ingress').netpol) {
     if (np.policy.affects.egress) continue;
     const res = np.policy.resource;
@@ -489,7 +498,7 @@ export function explain(a: Analysis, lines: (uri: string) => LineIndex, params: 
     sections.unshift({ heading: 'Mesh path', items });
   }
   if (edge?.verdict === 'unrestricted' && src.kind === 'workload') {
-    summary = `Unrestricted: ${conns}, because no policy restricts the egress of ${src.workload.id}.`;
+    summary = `Unrestricted: ${conns}, because ${src.workload.id} reaches every destination: ${unrestrictedReason(unrestrictedEgress(a.reach, src.workload) ?? { cause: 'no-policy' })}.`;
     sections.unshift({ heading: 'Why this is a risk', items: unrestrictedItems(a, lines, src.workload) });
   } else if (edge?.verdict === 'unrestricted') {
     summary = `Unrestricted: ${conns}, because no policy restricts the ingress of ${params.dst}.`;
@@ -544,13 +553,14 @@ function explainNode(a: Analysis, lines: (uri: string) => LineIndex, view: Reach
     if (r) sections.push({ heading: 'Defined in', items: [{ text: `${r.kind} ${w.namespace}/${w.name}`, tone: 'info', links: [resourceLink(lines, r)] }] });
     for (const dir of ['egress', 'ingress'] as const) {
       const policies = policiesOf(reach, w, dir);
+      const open = dir === 'egress' ? !node.egressRestricted : policies.length === 0;
       const items: ExplainItem[] =
-        policies.length > 0
-          ? policies.map((p) => ({ text: `${kindName(p)} selects it for ${dir}.`, tone: 'allow' as const, links: [resourceLink(lines, p)] }))
-          : dir === 'egress'
-            ? unrestrictedItems(a, lines, w)
+        dir === 'egress' && open
+          ? unrestrictedItems(a, lines, w)
+          : policies.length > 0
+            ? policies.map((p) => ({ text: `${kindName(p)} selects it for ${dir}.`, tone: 'allow' as const, links: [resourceLink(lines, p)] }))
             : [{ text: `No policy restricts the ingress of ${w.id}.`, tone: 'info', links: [] }];
-      sections.push({ heading: dir === 'egress' ? `Egress: ${policies.length > 0 ? 'restricted' : 'unrestricted'}` : `Ingress: ${policies.length > 0 ? 'restricted' : 'unrestricted'}`, items });
+      sections.push({ heading: `${dir === 'egress' ? 'Egress' : 'Ingress'}: ${open ? 'unrestricted' : 'restricted'}`, items });
     }
     const external = out.filter((e) => view.nodes[e.dst].kind !== 'workload').length;
     sections.push({
@@ -559,7 +569,7 @@ function explainNode(a: Analysis, lines: (uri: string) => LineIndex, view: Reach
     });
     const labels = Object.entries(w.labels);
     if (labels.length > 0) sections.push({ heading: 'Pod labels', items: labels.map(([k, v]) => ({ text: `${k}=${v}`, tone: 'info', links: [] })) });
-    const egress = node.egressRestricted ? `egress restricted by ${policiesOf(reach, w, 'egress').length} ${policiesOf(reach, w, 'egress').length === 1 ? 'policy' : 'policies'}` : 'egress unrestricted: no policy restricts it';
+    const egress = node.egressRestricted ? `egress restricted by ${policiesOf(reach, w, 'egress').length} ${policiesOf(reach, w, 'egress').length === 1 ? 'policy' : 'policies'}` : `egress unrestricted: ${unrestrictedReason(unrestrictedEgress(reach, w) ?? { cause: 'no-policy' })}`;
     return {
       title: w.id,
       summary: `${egress}; reaches ${out.length} destination${out.length === 1 ? '' : 's'} (${external} outside the cluster), reached from ${into.length}.`,
@@ -608,7 +618,7 @@ export function workloadLenses(a: Analysis, lines: (uri: string) => LineIndex, p
   for (const w of a.reach.workloads) {
     for (const r of w.resources) {
       if (r.uri !== uri) continue;
-      out.push({ workload: w.id, range: location(lines, uri, nameSpan(r)).range, egressRestricted: a.reach.egressRestricted(w) });
+      out.push({ workload: w.id, range: location(lines, uri, nameSpan(r)).range, egressRestricted: !unrestrictedEgress(a.reach, w) });
       break;
     }
   }

@@ -1,5 +1,5 @@
 import type { Connection } from 'vscode-languageserver/node';
-import { allowEgress, renderYaml, detectStyle, routeThroughGateway, type Analysis, type EgressDestination } from '../engine';
+import { allowEgress, unrestrictedEgress, renderYaml, detectStyle, routeThroughGateway, type Analysis, type EgressDestination } from '../engine';
 import { ScaffoldRequests, type AllowEgressParams, type AllowEgressResponse, type GatewayParams, type GatewayResponse, type WorkloadInfo } from './scaffold-protocol';
 
 export function registerScaffoldRequests(connection: Connection, current: () => Analysis, textOf: (uri: string) => string | undefined): void {
@@ -11,7 +11,7 @@ export function registerScaffoldRequests(connection: Connection, current: () => 
       name: w.name,
       kind: w.kind,
       labels: w.labels,
-      restricted: a.reach.egressRestricted(w),
+      restricted: !unrestrictedEgress(a.reach, w),
       ports: w.ports.map((p) => ({ name: p.name, port: p.port, protocol: p.protocol })),
     }));
   });

@@ -10,6 +10,7 @@ import type { Reachability } from '../reach/reachability';
 import type { Span } from '../types';
 import { addressLabels } from './addresses';
 import { egressSummary } from './egress';
+import { unrestrictedReason } from '../reach/unrestricted';
 import { allowedDestinations, type PolicyView, type RuleView } from './policies';
 import type { SelectorMatch } from './selectors';
 
@@ -63,7 +64,7 @@ export function workloadHover(reach: Reachability, w: Workload, link: Link): str
   const head = `**${md(`${w.kind} ${w.namespace}/${w.name}`)}**`;
   const lines: string[] = [];
   if (!s.restricted) {
-    lines.push(`${head} · egress **unrestricted**`, '', 'No policy restricts its egress: its pods can open any connection to any destination.');
+    lines.push(`${head} · egress **unrestricted**`, '', `Its pods can open any connection to any destination: ${md(unrestrictedReason(s.unrestricted ?? { cause: 'no-policy' }))}.`);
     for (const r of s.ingressOnly) lines.push('', `${resourceLink(link, r)} selects it for ingress only${(r.obj.spec as { egress?: unknown } | undefined)?.egress !== undefined ? ': its egress rules are ignored (policyTypes leaves out Egress)' : ''}.`);
     return lines.join('\n');
   }

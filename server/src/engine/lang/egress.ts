@@ -8,6 +8,7 @@ import type { ConnectionSet } from '../reach/connections';
 import { IpRangeSet } from '../reach/iprange';
 import type { Reachability } from '../reach/reachability';
 import { addressLabels } from './addresses';
+import { unrestrictedEgress, type UnrestrictedEgress } from '../reach/unrestricted';
 
 export type Destination =
   | { kind: 'workload'; workload: Workload; conns: ConnectionSet; label: string }
@@ -16,7 +17,10 @@ export type Destination =
 
 export interface EgressSummary {
   workload: Workload;
+  /** Whether its egress misses any destination or port (see reach/unrestricted). */
   restricted: boolean;
+  /** Why it reaches everything, when it does. */
+  unrestricted?: UnrestrictedEgress;
   /** Workloads first (by id), then address ranges, then host names. Empty when unrestricted. */
   destinations: Destination[];
   /** The policies that restrict its egress, in evaluation order. */
@@ -43,7 +47,8 @@ export function egressSummary(reach: Reachability, w: Workload): EgressSummary {
     .of(w, 'ingress')
     .netpol.filter((np) => !np.policy.affects.egress)
     .map((np) => np.policy.resource);
-  const restricted = reach.egressRestricted(w);
+  const unrestricted = unrestrictedEgress(reach, w);
+  const restricted = unrestricted === undefined;
   const destinations: Destination[] = [];
   if (restricted) {
     const table = reach.table(w, 'egress');
@@ -78,7 +83,7 @@ export function egressSummary(reach: Reachability, w: Workload): EgressSummary {
       if (!conns.isEmpty) destinations.push({ kind: 'host', host: h.host, conns, label: h.host });
     }
   }
-  const out: EgressSummary = { workload: w, restricted, destinations, deciding, ingressOnly };
+  const out: EgressSummary = { workload: w, restricted, unrestricted, destinations, deciding, ingressOnly };
   m.set(w, out);
   return out;
 }

@@ -12,6 +12,7 @@ import { cursorAt, type Cursor } from './cursor';
 import { policyHover, policyLensTitle, selectorHover, workloadHover, workloadLensTitle, type Link } from './describe';
 import { isPolicy, policiesSelecting, policyView } from './policies';
 import { selectorAt } from './selectors';
+import { countUnrestricted } from '../reach/unrestricted';
 import { objectSpan } from './symbols';
 import { hostPathHover, meshDefinition } from '../mesh/navigate';
 
@@ -146,8 +147,7 @@ export function lensesOf(a: Analysis, uri: string): Lens[] {
 
 /** Counts for a status display. */
 export function workspaceStatus(a: Analysis): { workloads: number; unrestricted: number; policies: number } {
-  let unrestricted = 0;
-  for (const w of a.model.workloads) if (!a.reach.egressRestricted(w)) unrestricted++;
+  const unrestricted = countUnrestricted(a.reach, a.model.workloads);
   let policies = 0;
   for (const r of a.model.resources) if (isPolicy(r)) policies++;
   return { workloads: a.model.workloads.length, unrestricted, policies };

@@ -12,6 +12,7 @@ import { explainPair } from '../reach/explain';
 import { hostPeer, type Peer } from '../reach/rules';
 import { md, type Link } from './describe';
 import { egressSummary, type Destination } from './egress';
+import { unrestrictedReason } from '../reach/unrestricted';
 
 function peerOf(d: Destination): Peer {
   if (d.kind === 'workload') return { kind: 'workload', workload: d.workload };
@@ -34,7 +35,7 @@ export function egressReport(a: Analysis, w: Workload, link: Link): string {
   const out: string[] = [`# Egress of ${md(`${w.kind} ${w.namespace}/${w.name}`)}`, ''];
   if (r) out.push(`Defined in ${resourceRef(link, r)}.`, '');
   if (!s.restricted) {
-    out.push('**Unrestricted**: no policy restricts its egress, so its pods can open any connection to any destination, inside the cluster and on the internet.', '');
+    out.push(`**Unrestricted**: its pods can open any connection to any destination, inside the cluster and on the internet: ${md(unrestrictedReason(s.unrestricted ?? { cause: 'no-policy' }))}.`, '');
     for (const p of s.ingressOnly) out.push(`- ${resourceRef(link, p)} selects it for ingress only: its egress rules, if any, are ignored.`);
     out.push('', 'To restrict it: a default-deny egress policy for the namespace (quick fix of EL101), then one allow rule per destination (**Egress Lens: Allow Egress To…**).');
   } else {

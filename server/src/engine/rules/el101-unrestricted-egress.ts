@@ -5,34 +5,40 @@ import type { Resource } from '../model/resources';
 import type { Fix } from '../types';
 import { defineRule, type FixContext, type RawFinding } from './rule';
 import { resourceAt } from './lookup';
+import { spanAt } from '../model/anchor';
+import { unrestrictedEgress, unrestrictedReason } from '../reach/unrestricted';
 
 export const el101 = defineRule({
   id: 'EL101',
   name: 'unrestricted-egress',
   severity: 'warning',
   docs: {
-    summary: 'A workload is selected by no policy that restricts its egress (a NetworkPolicy with Egress, or an admin/baseline policy with egress rules), so its pods can reach any destination.',
-    why: 'Kubernetes allows all egress by default. Until a policy with `Egress` selects a pod, a compromised pod can exfiltrate data to anywhere on the internet and reach every service in the cluster.',
+    summary: 'A workload\'s egress reaches every destination on every port: no policy selects it for egress, or what selects it allows everything (a NetworkPolicy `egress: [{}]`, a Calico `Allow` without destination, a Cilium `toEntities: [all]`, an admin-tier Allow to everything).',
+    why: 'Kubernetes allows all egress by default. Until a policy that restricts egress selects a pod, a compromised pod can exfiltrate data to anywhere on the internet and reach every service in the cluster. A policy that selects the pod but allows everything (often a leftover "allow-all" from debugging) changes nothing: the status bar, the panel and `reach` count such a workload as unrestricted too.',
     bad: 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\n  namespace: shop\nspec:\n  selector:\n    matchLabels: {app: api}\n  template:\n    metadata:\n      labels: {app: api}\n    spec:\n      containers:\n      - name: api\n        image: shop/api:1.0\n',
     good: 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\n  namespace: shop\nspec:\n  selector:\n    matchLabels: {app: api}\n  template:\n    metadata:\n      labels: {app: api}\n    spec:\n      containers:\n      - name: api\n        image: shop/api:1.0\n---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: default-deny-egress\n  namespace: shop\nspec:\n  podSelector: {}\n  policyTypes: [Egress]\n  egress:\n  - to:\n    - namespaceSelector:\n        matchLabels: {kubernetes.io/metadata.name: kube-system}\n      podSelector:\n        matchLabels: {k8s-app: kube-dns}\n    ports:\n    - {protocol: UDP, port: 53}\n    - {protocol: TCP, port: 53}\n',
-    fixSafety: 'Unsafe: the added default-deny policy blocks every egress connection of the namespace except DNS. Add allow rules for what the workloads need before applying it to a cluster.',
+    fixSafety: 'Unsafe: the added default-deny policy blocks every egress connection of the namespace except DNS. Add allow rules for what the workloads need before applying it to a cluster. No fix is offered when a policy that allows everything selects the workload: policies add up, so a default-deny next to it would change nothing; narrow that policy instead.',
   },
   check(ctx) {
     const out: RawFinding[] = [];
     for (const w of ctx.model.workloads) {
       if (w.hostNetwork) continue;
-      if (ctx.reach.egressRestricted(w)) continue;
+      const open = unrestrictedEgress(ctx.reach, w);
+      if (!open) continue;
       const r = w.resources[0];
       out.push({
         uri: r.uri,
         span: nameSpan(r),
-        message: `Pods of ${objectName(w)} can reach any destination: no NetworkPolicy restricts their egress.`,
-        data: { namespace: w.namespace, workload: w.id },
+        message: `Pods of ${objectName(w)} can reach any destination on any port: ${unrestrictedReason(open)}.`,
+        related: open.cause === 'allows-all' ? open.rules.map((o) => ({ uri: o.policy.uri, span: spanAt(o.policy, o.path), message: 'This rule allows every destination on every port' })) : undefined,
+        data: { namespace: w.namespace, workload: w.id, cause: open.cause },
       });
     }
     return out;
   },
   fixes(ctx) {
+    // A default-deny added next to a policy that allows everything would change nothing: that policy is the thing to edit.
+    if (ctx.finding.data?.cause === 'allows-all') return [];
     const r = resourceAt(ctx, ctx.finding);
     const namespace = String(ctx.finding.data?.namespace ?? r?.namespace ?? ctx.config.defaultNamespace);
     if (!r) return [];
