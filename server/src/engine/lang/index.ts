@@ -149,6 +149,6 @@ export function workspaceStatus(a: Analysis): { workloads: number; unrestricted:
   let unrestricted = 0;
   for (const w of a.model.workloads) if (!a.reach.egressRestricted(w)) unrestricted++;
   let policies = 0;
-  for (const r of a.model.resources) if (isPolicy(r)) policies++;
+  for (const r of a.model.definitions) if (isPolicy(r)) policies++;
   return { workloads: a.model.workloads.length, unrestricted, policies };
 }

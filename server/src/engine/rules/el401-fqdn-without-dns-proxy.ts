@@ -37,7 +37,7 @@ export const el401 = defineRule({
     // Which workloads get DNS through the proxy, from any Cilium policy.
     const proxied = new Set<string>();
     const specHasProxy = new Map<string, boolean>();
-    for (const e of ciliumEgressRules(ctx.model.resources)) {
+    for (const e of ciliumEgressRules(ctx.model.definitions)) {
       const key = `${e.r.key}#${e.specPath.join('.')}`;
       if (hasDnsProxy(e.rule)) specHasProxy.set(key, true);
     }
@@ -49,7 +49,7 @@ export const el401 = defineRule({
         }
       }
     }
-    for (const e of ciliumEgressRules(ctx.model.resources)) {
+    for (const e of ciliumEgressRules(ctx.model.definitions)) {
       if (!Array.isArray(e.rule.toFQDNs)) continue;
       const key = `${e.r.key}#${e.specPath.join('.')}`;
       const subjects = ctx.model.workloads.filter((w) => ctx.reach.policies.of(w, 'egress').tiers.some((t) => t.policies.some((p) => p.resource === e.r)));
