@@ -1,25 +1,17 @@
 import { spanAt } from '../model/anchor';
 import type { Resource } from '../model/resources';
 import type { YamlPath } from '../parse/locate';
-import { addResource } from '../fixes/new-resource';
-import { ISTIO_NETWORKING, routeGateways, type VirtualService } from '../mesh/istio';
+import { routeGateways, type VirtualService } from '../mesh/istio';
 import { boundGateway, deploymentOfBound, egressDeployments, isExternalHost, outboundFor, qualifyHost, serviceEntriesFor } from '../mesh/mesh';
-import { resourceAt } from './lookup';
 import { defineRule, type RawFinding } from './rule';
-import { kindName } from './mesh-refs';
-
-function portSpec(port: number | undefined, tls: boolean): { number: number; name: string; protocol: string } {
-  const p = port ?? (tls ? 443 : 80);
-  if (tls || p === 443) return { number: p, name: `tls-${p}`, protocol: 'TLS' };
-  return { number: p, name: `http-${p}`, protocol: 'HTTP' };
-}
+import { addServiceEntry, kindName } from './mesh-refs';
 
 export const el206 = defineRule({
   id: 'EL206',
   name: 'external-host-not-registered',
   severity: 'warning',
   docs: {
-    summary: 'A route sends traffic to, or routes, an external host that no ServiceEntry registers.',
+    summary: 'A VirtualService sends traffic to, or routes, an external host that no ServiceEntry registers (Gateway API `Hostname` backends: EL302).',
     why: 'Istio only knows the hosts of its registry. A route destination (or `Hostname` backend) that no ServiceEntry registers has no upstream, so its requests fail (warning). A routed host that nothing registers is dropped under the outbound policy REGISTRY_ONLY, the setting egress control depends on (warning there, info under ALLOW_ANY). The hosts of a VirtualService bound only to ingress gateways are the names clients use to reach the gateway, not external destinations: they are not reported.',
     bad: 'apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata:\n  name: httpbin-ext\n  namespace: default\nspec:\n  hosts: [httpbin.org]\n  http:\n  - timeout: 3s\n    route:\n    - destination: {host: httpbin.org}\n',
     good: 'apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata:\n  name: httpbin-ext\n  namespace: default\nspec:\n  hosts: [httpbin.org]\n  ports:\n  - {number: 80, name: http, protocol: HTTP}\n  resolution: DNS\n  location: MESH_EXTERNAL\n---\napiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata:\n  name: httpbin-ext\n  namespace: default\nspec:\n  hosts: [httpbin.org]\n  http:\n  - timeout: 3s\n    route:\n    - destination: {host: httpbin.org}\n',
@@ -65,31 +57,17 @@ export const el206 = defineRule({
       for (const route of vs.routes) for (const d of route.destinations) report(vs.r, d.hostPath, d.host, `${kindName(vs.r)} sends traffic to it`, d.port, route.protocol === 'tls', true, ingress);
       if (!ingress) for (const h of vs.hosts) report(vs.r, h.path, h.value, `${kindName(vs.r)} routes it`, port, tls, false, false);
     }
-    for (const route of mesh.routes) {
-      for (const b of route.backendRefs) {
-        if (b.kind === 'Hostname' && b.group === ISTIO_NETWORKING) report(route.r, [...b.path, 'name'], b.name, `${kindName(route.r)} forwards to it`, b.port, route.kind === 'TLSRoute', true, false);
-      }
-    }
+    // Gateway API `Hostname` backends that nothing registers are EL302's (route-backend-not-found), with this fix.
     return out;
   },
   fixes(ctx) {
     const d = ctx.finding.data;
-    const r = resourceAt(ctx, ctx.finding);
-    if (!d || !r) return [];
+    if (!d) return [];
     const host = String(d.host);
     const port = typeof d.port === 'number' ? d.port : undefined;
-    const taken = new Set(ctx.model.mesh.serviceEntries.filter((s) => s.r.namespace === r.namespace).map((s) => s.r.name));
-    let name = host.replace(/^\*\./, 'wildcard-').replace(/[^a-z0-9-]+/gi, '-').toLowerCase().replace(/^-+|-+$/g, '').slice(0, 60) || 'external';
-    for (let i = 2; taken.has(name); i++) name = `${name.replace(/-\d+$/, '')}-${i}`;
-    const se = {
-      apiVersion: 'networking.istio.io/v1',
-      kind: 'ServiceEntry',
-      metadata: { name, ...(r.namespaceExplicit ? { namespace: r.namespace } : {}) },
-      spec: { hosts: [host], ports: [portSpec(port, d.tls === true)], resolution: host.includes('*') ? 'NONE' : 'DNS', location: 'MESH_EXTERNAL' },
-    };
     // From an ingress route the entry is for the gateway, but it registers the host for every sidecar too:
     // under REGISTRY_ONLY that opens egress to it, so it is offered for review, never applied in bulk.
-    if (d.ingress === true) return [{ title: `Add a ServiceEntry for ${host} (also lets meshed pods reach it)`, safety: 'unsafe', edits: [addResource(ctx.file, r, se, ctx.config)] }];
-    return [{ title: `Add a ServiceEntry for ${host}`, safety: 'safe', edits: [addResource(ctx.file, r, se, ctx.config)] }];
+    if (d.ingress === true) return addServiceEntry(ctx, host, port, d.tls === true, 'unsafe', `Add a ServiceEntry for ${host} (also lets meshed pods reach it)`);
+    return addServiceEntry(ctx, host, port, d.tls === true, 'safe', `Add a ServiceEntry for ${host}`);
   },
 });

@@ -2,7 +2,10 @@
 import { nameSpan, spanAt } from '../model/anchor';
 import type { Resource } from '../model/resources';
 import type { YamlPath } from '../parse/locate';
-import type { RelatedInfo } from '../types';
+import type { Fix, RelatedInfo } from '../types';
+import { addResource } from '../fixes/new-resource';
+import { resourceAt } from './lookup';
+import type { FixContext } from './rule';
 import { routeGateways, routePorts, type At, type RouteDestination, type VirtualService, type VsRoute } from '../mesh/istio';
 import { boundGateway, deploymentOfService, isExternalHost, qualifyHost, type GatewayDeployment, type Mesh } from '../mesh/mesh';
 import { gatewayLegs } from '../mesh/paths';
@@ -59,4 +62,26 @@ export function deadEndLegs(mesh: Mesh, vs: VirtualService): DeadEndLeg[] {
     }
   }
   return out;
+}
+
+function portSpec(port: number | undefined, tls: boolean): { number: number; name: string; protocol: string } {
+  const p = port ?? (tls ? 443 : 80);
+  if (tls || p === 443) return { number: p, name: `tls-${p}`, protocol: 'TLS' };
+  return { number: p, name: `http-${p}`, protocol: 'HTTP' };
+}
+
+/** The fix that registers an external host: a MESH_EXTERNAL ServiceEntry (DNS, or NONE for a wildcard) on the port the route uses. */
+export function addServiceEntry(ctx: FixContext, host: string, port: number | undefined, tls: boolean, safety: 'safe' | 'unsafe', title: string): Fix[] {
+  const r = resourceAt(ctx, ctx.finding);
+  if (!r) return [];
+  const taken = new Set(ctx.model.mesh.serviceEntries.filter((s) => s.r.namespace === r.namespace).map((s) => s.r.name));
+  let name = host.replace(/^\*\./, 'wildcard-').replace(/[^a-z0-9-]+/gi, '-').toLowerCase().replace(/^-+|-+$/g, '').slice(0, 60) || 'external';
+  for (let i = 2; taken.has(name); i++) name = `${name.replace(/-\d+$/, '')}-${i}`;
+  const se = {
+    apiVersion: 'networking.istio.io/v1',
+    kind: 'ServiceEntry',
+    metadata: { name, ...(r.namespaceExplicit ? { namespace: r.namespace } : {}) },
+    spec: { hosts: [host], ports: [portSpec(port, tls)], resolution: host.includes('*') ? 'NONE' : 'DNS', location: 'MESH_EXTERNAL' },
+  };
+  return [{ title, safety, edits: [addResource(ctx.file, r, se, ctx.config)] }];
 }
