@@ -50,6 +50,10 @@ test('the corpus: no crash, and no error-level finding that is not known and jus
     for (const f of a.findings) {
       counts.set(`${f.ruleId} ${f.severity}`, (counts.get(`${f.ruleId} ${f.severity}`) ?? 0) + 1);
       if (f.severity !== 'error') continue;
+      // Each folder is a collection of independent examples, not one cluster: pages that reuse a name in
+      // another file are not duplicates of one cluster (EL007 is counted above). One file that defines a
+      // resource twice would still be.
+      if (f.ruleId === 'EL007' && f.related?.some((r) => r.uri !== f.uri)) continue;
       const line = new LineIndex(texts.get(f.uri) ?? '').position(f.span.start).line + 1;
       const rel = path.relative(corpusDir, new URL(f.uri).pathname);
       errors.add(`${f.ruleId} ${rel}:${line}`);

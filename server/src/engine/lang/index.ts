@@ -149,6 +149,6 @@ export function lensesOf(a: Analysis, uri: string): Lens[] {
 export function workspaceStatus(a: Analysis): { workloads: number; unrestricted: number; policies: number } {
   const unrestricted = countUnrestricted(a.reach, a.model.workloads);
   let policies = 0;
-  for (const r of a.model.resources) if (isPolicy(r)) policies++;
+  for (const r of a.model.definitions) if (isPolicy(r)) policies++;
   return { workloads: a.model.workloads.length, unrestricted, policies };
 }

@@ -58,6 +58,8 @@ export interface ServiceEntry {
   exportTo: string[];
   hasWorkloadSelector: boolean;
   hasEndpoints: boolean;
+  /** Addresses Istio allocated (`status.addresses`), as a cluster export shows them. */
+  statusAddresses: number;
 }
 
 export function readServiceEntry(r: Resource): ServiceEntry {
@@ -81,6 +83,7 @@ export function readServiceEntry(r: Resource): ServiceEntry {
     exportTo: Array.isArray(s.exportTo) ? s.exportTo.map(String) : [],
     hasWorkloadSelector: isRecord(s.workloadSelector),
     hasEndpoints: Array.isArray(s.endpoints) && s.endpoints.length > 0,
+    statusAddresses: isRecord(r.obj.status) && Array.isArray(r.obj.status.addresses) ? r.obj.status.addresses.length : 0,
   };
 }
 
@@ -153,6 +156,8 @@ export interface VsRoute {
   path: YamlPath;
   matches: RouteMatch[];
   destinations: RouteDestination[];
+  /** Where the route copies its traffic (`mirror`, `mirrors[].destination`): shadow traffic, never answered. */
+  mirrors: RouteDestination[];
 }
 
 export interface VirtualService {
@@ -206,7 +211,14 @@ export function readVirtualService(r: Resource): VirtualService {
           if (d) destinations.push(d);
         }
       });
-      routes.push({ protocol, index: i, path, matches, destinations });
+      const mirrors: RouteDestination[] = [];
+      const mirror = readDestination(rt.mirror, [...path, 'mirror']);
+      if (mirror) mirrors.push(mirror);
+      (Array.isArray(rt.mirrors) ? rt.mirrors : []).forEach((m, j) => {
+        const d = isRecord(m) ? readDestination(m.destination, [...path, 'mirrors', j, 'destination']) : undefined;
+        if (d) mirrors.push(d);
+      });
+      routes.push({ protocol, index: i, path, matches, destinations, mirrors });
     });
   }
   const gateways = strings(s.gateways, ['spec', 'gateways']);
@@ -238,6 +250,7 @@ export interface TlsSettings {
   port?: number;
   hasCa: boolean;
   hasCredential: boolean;
+  credentialPath?: YamlPath;
   insecureSkipVerify?: boolean;
   subset?: string;
 }
@@ -249,6 +262,8 @@ export interface DestinationRule {
   subsets: { name: string; labels: Record<string, string>; path: YamlPath }[];
   tls: TlsSettings[];
   exportTo: string[];
+  /** Whether `workloadSelector` limits the rule to some workloads (sidecars then read its credentialName). */
+  hasWorkloadSelector: boolean;
 }
 
 function readTrafficPolicy(tp: unknown, base: YamlPath, subset: string | undefined, out: TlsSettings[]): void {
@@ -261,6 +276,7 @@ function readTrafficPolicy(tp: unknown, base: YamlPath, subset: string | undefin
       port,
       hasCa: typeof tls.caCertificates === 'string' && tls.caCertificates !== '',
       hasCredential: typeof tls.credentialName === 'string' && tls.credentialName !== '',
+      credentialPath: tls.credentialName !== undefined ? [...path, 'credentialName'] : undefined,
       insecureSkipVerify: typeof tls.insecureSkipVerify === 'boolean' ? tls.insecureSkipVerify : undefined,
       subset,
     });
@@ -281,7 +297,7 @@ export function readDestinationRule(r: Resource): DestinationRule {
     subsets.push({ name: sb.name, labels: stringMap(sb.labels), path: ['spec', 'subsets', i] });
     readTrafficPolicy(sb.trafficPolicy, ['spec', 'subsets', i, 'trafficPolicy'], sb.name, tls);
   });
-  return { r, host: typeof s.host === 'string' ? s.host : '', hostPath: ['spec', 'host'], subsets, tls, exportTo: Array.isArray(s.exportTo) ? s.exportTo.map(String) : [] };
+  return { r, host: typeof s.host === 'string' ? s.host : '', hostPath: ['spec', 'host'], subsets, tls, exportTo: Array.isArray(s.exportTo) ? s.exportTo.map(String) : [], hasWorkloadSelector: isRecord(s.workloadSelector) };
 }
 
 // ---- Sidecar and the mesh's outbound traffic policy -------------------------------------------------
@@ -316,14 +332,17 @@ export interface MeshConfigSource {
   path: YamlPath;
   /** `defaultConfig.proxyMetadata.VERIFY_CERTIFICATE_AT_CLIENT` when written. */
   verifyAtClient?: boolean;
+  /** `defaultConfig.proxyMetadata.ISTIO_META_DNS_AUTO_ALLOCATE` is "true": ServiceEntries get addresses allocated. */
+  dnsAutoAllocate?: boolean;
 }
 
-function meshConfigValues(mc: Record<string, unknown>): { mode?: OutboundMode; verifyAtClient?: boolean } {
+function meshConfigValues(mc: Record<string, unknown>): { mode?: OutboundMode; verifyAtClient?: boolean; dnsAutoAllocate?: boolean } {
   const otp = isRecord(mc.outboundTrafficPolicy) ? mc.outboundTrafficPolicy : undefined;
   const m = otp && typeof otp.mode === 'string' ? otp.mode.toUpperCase() : undefined;
   const pm = isRecord(mc.defaultConfig) && isRecord(mc.defaultConfig.proxyMetadata) ? mc.defaultConfig.proxyMetadata : undefined;
   const v = pm?.VERIFY_CERTIFICATE_AT_CLIENT;
-  return { mode: m === 'REGISTRY_ONLY' || m === 'ALLOW_ANY' ? m : undefined, verifyAtClient: v === undefined ? undefined : String(v).toLowerCase() === 'true' };
+  const auto = pm?.ISTIO_META_DNS_AUTO_ALLOCATE;
+  return { mode: m === 'REGISTRY_ONLY' || m === 'ALLOW_ANY' ? m : undefined, verifyAtClient: v === undefined ? undefined : String(v).toLowerCase() === 'true', dnsAutoAllocate: auto !== undefined && String(auto).toLowerCase() === 'true' };
 }
 
 /** The mesh config of an IstioOperator or of the `istio` ConfigMap (its `mesh` key holds YAML text). */

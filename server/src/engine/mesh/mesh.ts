@@ -21,6 +21,7 @@ import {
   readServiceEntry,
   readSidecar,
   readVirtualService,
+  routeGateways,
   type AuthorizationPolicy,
   type DestinationRule,
   type IstioGateway,
@@ -311,6 +312,58 @@ export function deploymentOfService(mesh: Mesh, host: string, ns: string): Gatew
 export function gatewayByRef(mesh: Mesh, ref: string, vsNamespace: string): IstioGateway | undefined {
   const [ns, name] = ref.includes('/') ? ref.split('/', 2) : [vsNamespace, ref];
   return mesh.gateways.find((g) => g.r.namespace === ns && g.r.name === name);
+}
+
+/** The Gateway API Gateway a VirtualService's `gateways:` entry names, when no Istio Gateway has that name (Istio accepts both). */
+export function gwGatewayByRef(mesh: Mesh, ref: string, vsNamespace: string): GwGateway | undefined {
+  const [ns, name] = ref.includes('/') ? ref.split('/', 2) : [vsNamespace, ref];
+  return mesh.gwGateways.find((g) => g.r.namespace === ns && g.r.name === name);
+}
+
+/** What a `gateways:` entry of a VirtualService binds to: an Istio Gateway, else a Gateway API Gateway, else nothing. */
+export type BoundGateway = { kind: 'istio'; gateway: IstioGateway; r: Resource } | { kind: 'gateway-api'; gateway: GwGateway; r: Resource };
+
+export function boundGateway(mesh: Mesh, ref: string, vsNamespace: string): BoundGateway | undefined {
+  const g = gatewayByRef(mesh, ref, vsNamespace);
+  if (g) return { kind: 'istio', gateway: g, r: g.r };
+  const k = gwGatewayByRef(mesh, ref, vsNamespace);
+  return k ? { kind: 'gateway-api', gateway: k, r: k.r } : undefined;
+}
+
+/**
+ * The gateway deployments that carry egress: those a mesh route sends traffic to (a VirtualService bound to
+ * `mesh`, or a Gateway API route from a ServiceEntry), and those selected as egress gateways by their labels
+ * (the configured egress gateway selector; Istio's default `istio: egressgateway`).
+ */
+export function egressDeployments(mesh: Mesh, config: EngineConfig): Set<GatewayDeployment> {
+  const out = new Set<GatewayDeployment>();
+  const selector = config.istio.egressGatewaySelector ?? DEFAULT_EGRESS_SELECTOR;
+  for (const d of mesh.deployments) {
+    if (d.assumed && d.istio.length > 0) out.add(d);
+    else if (d.istio.some((g) => Object.entries(selector).every(([k, v]) => g.selector[k] === v))) out.add(d);
+  }
+  for (const vs of mesh.virtualServices) {
+    for (const route of vs.routes) {
+      if (!routeGateways(vs, route).includes('mesh')) continue;
+      for (const d of route.destinations) {
+        const dep = deploymentOfService(mesh, d.host, vs.r.namespace);
+        if (dep) out.add(dep);
+      }
+    }
+  }
+  for (const route of mesh.routes) {
+    if (!route.parentRefs.some((p) => p.group === ISTIO_NETWORKING && p.kind === 'ServiceEntry')) continue;
+    for (const b of route.backendRefs) {
+      const dep = b.kind === 'Service' && b.group === '' ? deploymentOfService(mesh, `${b.name}.${b.namespace}.${CLUSTER_DOMAIN}`, route.r.namespace) : undefined;
+      if (dep) out.add(dep);
+    }
+  }
+  return out;
+}
+
+/** The deployment of the gateway a `gateways:` entry binds to, if the workspace knows it (or Istio would install it). */
+export function deploymentOfBound(mesh: Mesh, g: BoundGateway): GatewayDeployment | undefined {
+  return g.kind === 'istio' ? deploymentOfGateway(mesh, g.gateway) : mesh.deployments.find((d) => d.gwApi === g.gateway);
 }
 
 /** The deployment an Istio Gateway configures. */

@@ -13,7 +13,7 @@ import { GATEWAY_API, hostnamesIntersect, type GwRoute } from './gateway-api';
 import { ISTIO_NETWORKING, routeGateways, routePorts, type AuthorizationPolicy, type RouteDestination, type VirtualService, type VsRoute } from './istio';
 import {
   deploymentOfService,
-  gatewayByRef,
+  boundGateway,
   ISTIO_ROOT_NAMESPACE,
   isMeshed,
   istioHostCovers,
@@ -118,8 +118,8 @@ export function gatewayLegs(mesh: Mesh, gw: GatewayDeployment, host: string, por
     for (const route of vs.routes) {
       for (const ref of routeGateways(vs, route)) {
         if (ref === 'mesh') continue;
-        const g = gatewayByRef(mesh, ref, vs.r.namespace);
-        if (!g || !gw.istio.includes(g)) continue;
+        const g = boundGateway(mesh, ref, vs.r.namespace);
+        if (!g || !(g.kind === 'istio' ? gw.istio.includes(g.gateway) : gw.gwApi === g.gateway)) continue;
         if (!portsMatch(routePorts(route, ref, vs), port)) continue;
         const d = route.destinations.find((x) => istioHostCovers(qualifyHost(x.host, vs.r.namespace), host) || istioHostCovers(host, qualifyHost(x.host, vs.r.namespace)));
         if (!d) continue;

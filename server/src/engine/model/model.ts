@@ -28,6 +28,45 @@ export interface Model {
   adminPolicies: Resource[];
   /** Istio and the Gateway API: routes, gateways, sidecars, and the gateway pods they imply. */
   mesh: Mesh;
+  /**
+   * The resources that take effect: every resource but the repeated definitions of one (group, kind,
+   * namespace, name). Of a resource defined twice the first definition (in URI order, then document order)
+   * is analysed; everything derived above (workloads, policies, namespaces, mesh) is built from these.
+   */
+  definitions: Resource[];
+  /** Each definition beyond the first of the same resource, with the first one (EL007). */
+  duplicates: Duplicate[];
+}
+
+export interface Duplicate {
+  resource: Resource;
+  first: Resource;
+}
+
+/** API groups that store the same objects under another name: one identity for both. */
+const SAME_GROUP: Record<string, string> = { 'crd.projectcalico.org': 'projectcalico.org' };
+/** Kinds that moved out of `extensions` (the same objects, read through the newer group). */
+const EXTENSIONS_KIND: Record<string, string> = { NetworkPolicy: 'networking.k8s.io', Deployment: 'apps', DaemonSet: 'apps', ReplicaSet: 'apps', Ingress: 'networking.k8s.io' };
+
+/** What makes two definitions the same object in a cluster: group, kind, namespace and name (not the version). */
+export function identityOf(r: Resource): string | undefined {
+  if (!r.name || r.group === 'kustomize.config.k8s.io' || r.group === 'config.kubernetes.io') return undefined;
+  const group = r.group === 'extensions' ? (EXTENSIONS_KIND[r.kind] ?? r.group) : (SAME_GROUP[r.group] ?? r.group);
+  return `${group}\u0000${r.kind}\u0000${r.namespace}\u0000${r.name}`;
+}
+
+/** The definitions beyond the first of each resource. */
+function findDuplicates(resources: readonly Resource[]): Duplicate[] {
+  const first = new Map<string, Resource>();
+  const out: Duplicate[] = [];
+  for (const r of resources) {
+    const id = identityOf(r);
+    if (id === undefined) continue;
+    const f = first.get(id);
+    if (f) out.push({ resource: r, first: f });
+    else first.set(id, r);
+  }
+  return out;
 }
 
 // Unchanged documents keep their resources, and unchanged resources their derived objects, between analyses:
@@ -106,9 +145,14 @@ export function buildModel(files: readonly ParsedFile[], config: EngineConfig): 
     for (const r of p.mesh) meshResources.push(r);
     for (const ns of p.used) used.add(ns);
   }
-  const workloads = workloadsOf(workloadResources);
+  // A resource defined twice takes effect once: what follows reads only the first definition.
+  const duplicates = findDuplicates(resources);
+  const repeated = new Set(duplicates.map((d) => d.resource));
+  const effective = <T>(list: T[], of: (x: T) => Resource): T[] => (repeated.size === 0 ? list : list.filter((x) => !repeated.has(of(x))));
+  const definitions = effective(resources, (r) => r);
+  const workloads = workloadsOf(effective(workloadResources, (r) => r));
   const namespaces = new Map<string, Namespace>();
-  for (const r of declared) {
+  for (const r of effective(declared, (x) => x)) {
     namespaces.set(r.name, {
       name: r.name,
       // The API server adds this label; a different value written by hand is kept as written.
@@ -120,6 +164,6 @@ export function buildModel(files: readonly ParsedFile[], config: EngineConfig): 
   for (const ns of used) {
     if (!namespaces.has(ns)) namespaces.set(ns, { name: ns, labels: { 'kubernetes.io/metadata.name': ns } });
   }
-  const mesh = buildMesh(meshResources, workloads, namespaces, config);
-  return { resources, resourcesByFile, workloads, namespaces, networkPolicies, adminPolicies, mesh };
+  const mesh = buildMesh(effective(meshResources, (r) => r), workloads, namespaces, config);
+  return { resources, resourcesByFile, workloads, namespaces, networkPolicies: effective(networkPolicies, (np) => np.resource), adminPolicies: effective(adminPolicies, (r) => r), mesh, definitions, duplicates };
 }

@@ -192,9 +192,9 @@ export class Reachability {
     const netpols = model.networkPolicies.map((np) => compileOnce(np, this.index, () => compileNetpol(np, this.index)));
     const admin = model.adminPolicies.map((r) => compileOnce(r, this.index, () => compileAdminPolicy(r, this.index))).filter((p): p is CompiledAdminPolicy => p !== undefined);
     // Calico policies in their tiers (staged ones are shown, not enforced); Cilium policies in the default tier.
-    const services = model.resources.filter((r) => r.kind === 'Service' && r.group === '');
-    const networkSets = model.resources.map(readNetworkSet).filter((x): x is NetworkSet => x !== undefined);
-    const tierDefs = calicoTiers(model.resources);
+    const services = model.definitions.filter((r) => r.kind === 'Service' && r.group === '');
+    const networkSets = model.definitions.map(readNetworkSet).filter((x): x is NetworkSet => x !== undefined);
+    const tierDefs = calicoTiers(model.definitions);
     const inTier = new Map<string, TierPolicy[]>();
     const place = (tier: string, p: TierPolicy) => {
       if (!tierDefs.has(tier)) tierDefs.set(tier, { name: tier, order: Number.POSITIVE_INFINITY, defaultAction: 'deny' });
@@ -203,7 +203,7 @@ export class Reachability {
       l.push(p);
     };
     const staged: TierPolicy[] = [];
-    for (const r of model.resources) {
+    for (const r of model.definitions) {
       if (isCalicoPolicy(r)) {
         const c = compileCalicoPolicy(r, { index: this.index, networkSets, services });
         if (c.staged) staged.push(c.policy);

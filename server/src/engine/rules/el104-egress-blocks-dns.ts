@@ -9,6 +9,8 @@ import { locate } from '../parse/locate';
 import { dnsEgressRule } from '../scaffold/default-deny';
 import { defineRule, type RawFinding, type RuleContext } from './rule';
 import { resourceAt } from './lookup';
+import { isCiliumPolicy } from '../policy/cilium';
+import { ciliumEgressRules } from './cilium-paths';
 
 function dnsName(ctx: RuleContext): string {
   const t = ctx.reach.dnsTargets[0];
@@ -35,6 +37,19 @@ function dnsAllowed(ctx: RuleContext, w: Workload, t: Workload): ConnectionSet {
 }
 
 /** Whether a NetworkPolicy rule would fix it: every DNS denial comes from NetworkPolicy isolation of the workload. */
+/** Whether a workload's egress reaches the cluster DNS on UDP 53 and on TCP 53. */
+export function dnsOf(ctx: RuleContext, w: Workload): { udp: boolean; tcp: boolean } {
+  let udp = false;
+  let tcp = false;
+  for (const t of ctx.reach.dnsTargets) {
+    if (t === w) continue;
+    const allowed = dnsAllowed(ctx, w, t);
+    udp ||= allowed.has('UDP', 53);
+    tcp ||= allowed.has('TCP', 53);
+  }
+  return { udp, tcp };
+}
+
 function fixableByNetworkPolicy(ctx: RuleContext, w: Workload): boolean {
   for (const t of ctx.reach.dnsTargets) {
     const v = ctx.reach.between({ kind: 'workload', workload: w }, { kind: 'workload', workload: t }, true);
@@ -62,18 +77,14 @@ export const el104 = defineRule({
     if (ctx.reach.dnsTargets.length === 0) return out;
     for (const w of ctx.model.workloads) {
       if (w.hostNetwork || !ctx.reach.egressRestricted(w)) continue;
-      let udp = false;
-      let tcp = false;
-      for (const t of ctx.reach.dnsTargets) {
-        if (t === w) continue;
-        const allowed = dnsAllowed(ctx, w, t);
-        udp ||= allowed.has('UDP', 53);
-        tcp ||= allowed.has('TCP', 53);
-      }
+      const { udp, tcp } = dnsOf(ctx, w);
       if (udp && tcp) continue;
       const r = w.resources[0];
       const policies = ctx.reach.policies.of(w, 'egress');
       const inForce = new Set([...policies.admin.map((p) => p.resource), ...policies.tiers.flatMap((t) => t.policies.map((p) => p.resource)), ...policies.baseline.map((p) => p.resource)]);
+      // Only Cilium policies restrict it, one of them with toFQDNs: the missing DNS is EL401's, whose fix (the DNS
+      // proxy rule) allows DNS as well; not reported twice.
+      if (!udp && [...inForce].every((p) => isCiliumPolicy(p)) && ciliumEgressRules([...inForce]).some((e) => Array.isArray(e.rule.toFQDNs))) continue;
       const related = [...inForce].map((p) => ({
         uri: p.uri,
         span: nameSpan(p),

@@ -1,6 +1,7 @@
 import { describeSelector, isMatchAll } from '../model/selector';
 import { defineRule, type RawFinding } from './rule';
 import { keyAt, peerKey, policyName } from './netpol-paths';
+import { misnamedNamespace } from './el109-namespace-label-missing';
 
 export const el108 = defineRule({
   id: 'EL108',
@@ -18,6 +19,7 @@ export const el108 = defineRule({
     const out: RawFinding[] = [];
     if (!ctx.config.assumeCompleteWorkspace) return out;
     const index = ctx.reach.index;
+    const all = [...ctx.model.namespaces.values()];
     for (const np of ctx.model.networkPolicies) {
       if (!isMatchAll(np.podSelector) && index.select(np.namespace, np.podSelector).length === 0) {
         out.push({
@@ -33,6 +35,8 @@ export const el108 = defineRule({
             const base = ['spec', dir, rule.index, peerKey(dir), p.index];
             const namespaces = p.namespaceSelector ? index.selectNamespaces(p.namespaceSelector) : undefined;
             if (p.namespaceSelector && namespaces!.length === 0) {
+              // The `name:` label for `kubernetes.io/metadata.name` is EL109's, with its fix: not reported twice.
+              if (p.namespaceSelector.requirements.some((req) => misnamedNamespace(req, all, ctx.model.namespaces))) continue;
               out.push({ uri: np.resource.uri, span: keyAt(np.resource, [...base, 'namespaceSelector']), message: `This namespaceSelector (${describeSelector(p.namespaceSelector)}) matches no namespace of the workspace.` });
               continue;
             }

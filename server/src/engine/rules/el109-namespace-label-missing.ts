@@ -1,12 +1,25 @@
 import { nameSpan } from '../model/anchor';
 import { isNetworkPolicy } from '../policy/networkpolicy';
 import { defineRule, type RawFinding } from './rule';
+import type { Namespace } from '../model/model';
+import type { SelectorRequirement } from '../model/selector';
 import { resourceAt } from './lookup';
 import { keyAt, peerKey } from './netpol-paths';
 
 const NAME_LABEL = 'kubernetes.io/metadata.name';
 /** Keys people use when they mean the namespace's name (any other key with a namespace's name as value is a coincidence). */
 const NAME_LIKE = /^(name|ns|namespace|namespace-name|namespace_name|kubernetes\.io\/namespace|[\w.-]+\/(name|namespace))$/;
+
+/**
+ * The namespace a selector requirement means by its name, when it selects it by a name-like label that no
+ * namespace carries (EL109's mistake): EL108 leaves such selectors to EL109, the cause.
+ */
+export function misnamedNamespace(req: SelectorRequirement, namespaces: readonly Namespace[], byName: ReadonlyMap<string, Namespace>): Namespace | undefined {
+  if (req.operator !== 'In' || req.values.length !== 1 || req.key === NAME_LABEL || !NAME_LIKE.test(req.key)) return undefined;
+  const value = req.values[0];
+  if (namespaces.some((ns) => ns.labels[req.key] === value)) return undefined;
+  return byName.get(value);
+}
 
 export const el109 = defineRule({
   id: 'EL109',
@@ -28,11 +41,9 @@ export const el109 = defineRule({
           for (const p of rule.peers ?? []) {
             if (p.kind !== 'selector' || !p.namespaceSelector) continue;
             for (const req of p.namespaceSelector.requirements) {
-              if (req.operator !== 'In' || req.values.length !== 1 || req.key === NAME_LABEL || !NAME_LIKE.test(req.key)) continue;
-              const value = req.values[0];
-              if (namespaces.some((ns) => ns.labels[req.key] === value)) continue;
-              const named = ctx.model.namespaces.get(value);
+              const named = misnamedNamespace(req, namespaces, ctx.model.namespaces);
               if (!named) continue;
+              const value = req.values[0];
               const path = ['spec', dir, rule.index, peerKey(dir), p.index, 'namespaceSelector', 'matchLabels', req.key];
               out.push({
                 uri: np.resource.uri,

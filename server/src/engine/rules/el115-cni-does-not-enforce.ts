@@ -17,7 +17,7 @@ function images(r: Resource): string {
 /** The configured CNI, or the one the workspace's DaemonSets reveal (flannel alone). */
 function detect(ctx: RuleContext): { cni: string; source?: Resource } | undefined {
   if (ctx.config.cni !== 'auto') return { cni: ctx.config.cni };
-  const daemonSets = ctx.model.resources.filter((r) => r.kind === 'DaemonSet');
+  const daemonSets = ctx.model.definitions.filter((r) => r.kind === 'DaemonSet');
   if (daemonSets.some((r) => ENFORCING.test(r.name) || ENFORCING.test(images(r)))) return undefined;
   const flannel = daemonSets.find((r) => /flannel/i.test(r.name) || /flannel/i.test(images(r)));
   return flannel ? { cni: 'flannel', source: flannel } : undefined;

@@ -20,7 +20,7 @@ export const el202 = defineRule({
   name: 'egress-gateway-bypassable',
   severity: 'warning',
   docs: {
-    summary: 'Traffic to a host is routed through an egress gateway, but NetworkPolicy still lets the pods reach that host directly.',
+    summary: 'Traffic to a host is routed through an egress gateway, but the pods can still reach that host directly: no policy restricts their egress, or their policies allow the host.',
     why: 'An egress gateway only enforces anything if pods cannot go around it. Istio says so itself: a pod without a sidecar, or one that bypasses it, can connect to the host directly unless NetworkPolicy allows egress only to the gateway (and DNS). This rule checks the pods the route is for (those of its namespace, and the meshed pods of every namespace it is exported to) against the NetworkPolicies in force.',
     bad: 'apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata:\n  name: cnn\n  namespace: default\nspec:\n  hosts: [edition.cnn.com]\n  ports:\n  - {number: 443, name: tls, protocol: TLS}\n  resolution: DNS\n---\napiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata:\n  name: istio-egressgateway\n  namespace: default\nspec:\n  selector: {istio: egressgateway}\n  servers:\n  - port: {number: 443, name: tls, protocol: TLS}\n    hosts: [edition.cnn.com]\n    tls: {mode: PASSTHROUGH}\n---\napiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata:\n  name: direct-cnn-through-egress-gateway\n  namespace: default\nspec:\n  hosts: [edition.cnn.com]\n  gateways: [mesh, istio-egressgateway]\n  tls:\n  - match:\n    - gateways: [mesh]\n      port: 443\n      sniHosts: [edition.cnn.com]\n    route:\n    - destination:\n        host: istio-egressgateway.istio-system.svc.cluster.local\n        port: {number: 443}\n  - match:\n    - gateways: [istio-egressgateway]\n      port: 443\n      sniHosts: [edition.cnn.com]\n    route:\n    - destination:\n        host: edition.cnn.com\n        port: {number: 443}\n',
     good: 'apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata:\n  name: cnn\n  namespace: default\nspec:\n  hosts: [edition.cnn.com]\n  ports:\n  - {number: 443, name: tls, protocol: TLS}\n  resolution: DNS\n---\napiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata:\n  name: istio-egressgateway\n  namespace: default\nspec:\n  selector: {istio: egressgateway}\n  servers:\n  - port: {number: 443, name: tls, protocol: TLS}\n    hosts: [edition.cnn.com]\n    tls: {mode: PASSTHROUGH}\n---\napiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata:\n  name: direct-cnn-through-egress-gateway\n  namespace: default\nspec:\n  hosts: [edition.cnn.com]\n  gateways: [mesh, istio-egressgateway]\n  tls:\n  - match:\n    - gateways: [mesh]\n      port: 443\n      sniHosts: [edition.cnn.com]\n    route:\n    - destination:\n        host: istio-egressgateway.istio-system.svc.cluster.local\n        port: {number: 443}\n  - match:\n    - gateways: [istio-egressgateway]\n      port: 443\n      sniHosts: [edition.cnn.com]\n    route:\n    - destination:\n        host: edition.cnn.com\n        port: {number: 443}\n---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: egress-via-gateway-only\n  namespace: default\nspec:\n  podSelector: {}\n  policyTypes: [Egress]\n  egress:\n  - to:\n    - namespaceSelector:\n        matchLabels: {kubernetes.io/metadata.name: istio-system}\n  - to:\n    - namespaceSelector:\n        matchLabels: {kubernetes.io/metadata.name: kube-system}\n      podSelector:\n        matchLabels: {k8s-app: kube-dns}\n    ports:\n    - {protocol: UDP, port: 53}\n    - {protocol: TCP, port: 53}\n',
@@ -51,8 +51,14 @@ export const el202 = defineRule({
       const port = leg.ports?.length === 1 ? leg.ports[0] : undefined;
       const bypass = pods.filter((w) => applies(w) && directAllowed(reach, w, host, port));
       if (bypass.length === 0) continue;
-      const names = bypass.slice(0, 3).map((w) => (mesh.representatives.has(w.id) ? `any pod in namespace ${w.namespace}` : w.id));
-      const more = bypass.length > 3 ? ` and ${bypass.length - 3} more` : '';
+      // Said as it is: pods that no policy restricts, and pods whose egress policies still allow the host.
+      const who = (ws: Workload[]) => `${ws.slice(0, 3).map((w) => (mesh.representatives.has(w.id) ? `any pod in namespace ${w.namespace}` : w.id)).join(', ')}${ws.length > 3 ? ` and ${ws.length - 3} more` : ''}`;
+      const unrestricted = bypass.filter((w) => !reach.egressRestricted(w));
+      const allowedBy = bypass.filter((w) => reach.egressRestricted(w));
+      const causes = [
+        ...(unrestricted.length ? [`no policy restricts the egress of ${who(unrestricted)}`] : []),
+        ...(allowedBy.length ? [`the egress policies of ${who(allowedBy)} still allow it`] : []),
+      ];
       const namespaces = [...new Set(bypass.map((w) => w.namespace))].sort();
       // Policies add up: a new policy restricts pods no policy restricts yet, but cannot take back what
       // another policy already allows. The fix is for namespaces whose bypassing pods are all unrestricted.
@@ -61,7 +67,7 @@ export const el202 = defineRule({
       out.push({
         uri: leg.resource.uri,
         span: spanAt(leg.resource, leg.hostPath),
-        message: `Traffic to ${host}${port ? `:${port}` : ''} is routed through egress gateway ${leg.gateway.label}, but NetworkPolicy still lets ${names.join(', ')}${more} connect to it directly: the gateway can be bypassed. Allow egress only to the gateway and DNS.`,
+        message: `Traffic to ${host}${port ? `:${port}` : ''} is routed through egress gateway ${leg.gateway.label}, but ${causes.join(', and ')}: ${bypass.length === 1 ? 'it' : 'they'} can connect to it directly, so the gateway can be bypassed. Allow egress only to the gateway and DNS.`,
         related: [
           ...(gwRes ? [relatedTo(gwRes, `${kindName(gwRes)}: the egress gateway`)] : []),
           ...bypass.slice(0, 3).flatMap((w) => (w.resources[0] ? [relatedTo(w.resources[0], `${w.id} can reach ${host} directly`)] : [])),

@@ -7,7 +7,7 @@ import { deploymentOfGateway, deploymentOfService, gatewayByRef, isExternalHost,
 import { gatewayLegs, meshLegs } from '../mesh/paths';
 import { resourceAt } from './lookup';
 import { defineRule, type RawFinding } from './rule';
-import { kindName, relatedTo } from './mesh-refs';
+import { deadEndLegs, kindName, missingGateways, relatedTo } from './mesh-refs';
 import type { RelatedInfo } from '../types';
 
 /** Related information: the resources that configure a gateway. */
@@ -38,28 +38,22 @@ export const el205 = defineRule({
     const mesh = ctx.model.mesh;
     const out: RawFinding[] = [];
     for (const vs of mesh.virtualServices) {
+      // Mesh leg to a gateway: the gateway must route the host onward. When this VirtualService names a
+      // Gateway that does not exist, that is the cause (EL203, which lists these legs): not reported again.
+      if (missingGateways(mesh, vs).length === 0) {
+        for (const { host: h, destination: d, route, gateway: gw, port } of deadEndLegs(mesh, vs)) {
+          const ref = gatewayRefFor(mesh, gw, vs.r.namespace, vs.gateways.map((g) => g.value));
+          out.push({
+            uri: vs.r.uri,
+            span: spanAt(vs.r, d.hostPath),
+            message: `Traffic for ${h.value} is sent to egress gateway ${gw.label}${port ? ` on port ${port}` : ''}, but no route on the gateway forwards ${h.value}: every request fails there. Add the gateway leg.`,
+            related: gatewayRelated(gw),
+            data: ref ? { leg: 'gateway', protocol: route.protocol, host: h.value, port: port ?? null, gateway: ref } : undefined,
+          });
+        }
+      }
       for (const route of vs.routes) {
         const gws = routeGateways(vs, route);
-        // Mesh leg to a gateway: the gateway must route the host onward.
-        if (gws.includes('mesh')) {
-          for (const d of route.destinations) {
-            const gw = deploymentOfService(mesh, d.host, vs.r.namespace);
-            if (!gw) continue;
-            const ports = routePorts(route, 'mesh', vs);
-            const port = d.port ?? (ports?.length === 1 ? ports[0] : undefined);
-            for (const h of vs.hosts) {
-              if (!isExternalHost(mesh, h.value, vs.r.namespace) || gatewayLegs(mesh, gw, qualifyHost(h.value, vs.r.namespace), port).length > 0) continue;
-              const ref = gatewayRefFor(mesh, gw, vs.r.namespace, vs.gateways.map((g) => g.value));
-              out.push({
-                uri: vs.r.uri,
-                span: spanAt(vs.r, d.hostPath),
-                message: `Traffic for ${h.value} is sent to egress gateway ${gw.label}${port ? ` on port ${port}` : ''}, but no route on the gateway forwards ${h.value}: every request fails there. Add the gateway leg.`,
-                related: gatewayRelated(gw),
-                data: ref ? { leg: 'gateway', protocol: route.protocol, host: h.value, port: port ?? null, gateway: ref } : undefined,
-              });
-            }
-          }
-        }
         // Gateway leg to an external host: the sidecars must send the host to that gateway.
         for (const ref of gws) {
           if (ref === 'mesh') continue;

@@ -1,36 +1,28 @@
 import { spanAt } from '../model/anchor';
 import type { Resource } from '../model/resources';
 import type { YamlPath } from '../parse/locate';
-import { addResource } from '../fixes/new-resource';
-import { ISTIO_NETWORKING } from '../mesh/istio';
-import { isExternalHost, outboundFor, qualifyHost, serviceEntriesFor } from '../mesh/mesh';
-import { resourceAt } from './lookup';
+import { routeGateways, type VirtualService } from '../mesh/istio';
+import { boundGateway, deploymentOfBound, egressDeployments, isExternalHost, outboundFor, qualifyHost, serviceEntriesFor } from '../mesh/mesh';
 import { defineRule, type RawFinding } from './rule';
-import { kindName } from './mesh-refs';
-
-function portSpec(port: number | undefined, tls: boolean): { number: number; name: string; protocol: string } {
-  const p = port ?? (tls ? 443 : 80);
-  if (tls || p === 443) return { number: p, name: `tls-${p}`, protocol: 'TLS' };
-  return { number: p, name: `http-${p}`, protocol: 'HTTP' };
-}
+import { addServiceEntry, kindName } from './mesh-refs';
 
 export const el206 = defineRule({
   id: 'EL206',
   name: 'external-host-not-registered',
   severity: 'warning',
   docs: {
-    summary: 'A route sends traffic to, or routes, an external host that no ServiceEntry registers.',
-    why: 'Istio only knows the hosts of its registry. A route destination (or `Hostname` backend) that no ServiceEntry registers has no upstream, so its requests fail (warning). A routed host that nothing registers is dropped under the outbound policy REGISTRY_ONLY, the setting egress control depends on (warning there, info under ALLOW_ANY).',
+    summary: 'A VirtualService sends traffic to, or routes, an external host that no ServiceEntry registers (Gateway API `Hostname` backends: EL302).',
+    why: 'Istio only knows the hosts of its registry. A route destination (or `Hostname` backend) that no ServiceEntry registers has no upstream, so its requests fail (warning). A routed host that nothing registers is dropped under the outbound policy REGISTRY_ONLY, the setting egress control depends on (warning there, info under ALLOW_ANY). The hosts of a VirtualService bound only to ingress gateways are the names clients use to reach the gateway, not external destinations: they are not reported.',
     bad: 'apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata:\n  name: httpbin-ext\n  namespace: default\nspec:\n  hosts: [httpbin.org]\n  http:\n  - timeout: 3s\n    route:\n    - destination: {host: httpbin.org}\n',
     good: 'apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata:\n  name: httpbin-ext\n  namespace: default\nspec:\n  hosts: [httpbin.org]\n  ports:\n  - {number: 80, name: http, protocol: HTTP}\n  resolution: DNS\n  location: MESH_EXTERNAL\n---\napiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata:\n  name: httpbin-ext\n  namespace: default\nspec:\n  hosts: [httpbin.org]\n  http:\n  - timeout: 3s\n    route:\n    - destination: {host: httpbin.org}\n',
-    fixSafety: 'Safe: adds a MESH_EXTERNAL ServiceEntry for the host (DNS resolution, or NONE for a wildcard) on the port the route uses; it only registers what the route already names.',
+    fixSafety: 'Safe: adds a MESH_EXTERNAL ServiceEntry for the host (DNS resolution, or NONE for a wildcard) on the port the route uses; it only registers what the route already names. Unsafe for the destination of an ingress-only route: the entry registers the host for every sidecar too, which under REGISTRY_ONLY opens egress to it.',
   },
   check(ctx) {
     const mesh = ctx.model.mesh;
     const out: RawFinding[] = [];
     const seen = new Set<string>();
     // A destination nothing registers has no upstream at all; a routed host only loses out under REGISTRY_ONLY.
-    const report = (r: Resource, path: YamlPath, host: string, what: string, port: number | undefined, tls: boolean, destination: boolean) => {
+    const report = (r: Resource, path: YamlPath, host: string, what: string, port: number | undefined, tls: boolean, destination: boolean, ingress: boolean) => {
       const key = `${r.uri}#${r.key}#${path.join('.')}`;
       if (seen.has(key) || host === '*') return;
       const ns = r.namespace;
@@ -44,37 +36,38 @@ export const el206 = defineRule({
         message: destination
           ? `${host} is an external host that no ServiceEntry registers: ${what}, and without an entry the proxy has no upstream for it (requests fail with 503).`
           : `${host} is an external host that no ServiceEntry registers: ${what}. ${registryOnly ? 'The outbound policy here is REGISTRY_ONLY, so the traffic is dropped.' : 'With REGISTRY_ONLY the traffic would be dropped.'}`,
-        data: { host, port: port ?? null, tls },
+        data: { host, port: port ?? null, tls, ingress },
       });
     };
+    const egress = egressDeployments(mesh, ctx.config);
+    // A VirtualService bound only to ingress gateways routes incoming hosts: they are names clients use to
+    // reach the gateway, not external destinations, and no ServiceEntry is needed for them.
+    const ingressOnly = (vs: VirtualService) =>
+      vs.gatewaysWritten &&
+      (vs.routes.length > 0 ? vs.routes.flatMap((route) => routeGateways(vs, route)) : vs.gateways.map((g) => g.value)).every((ref) => {
+        if (ref === 'mesh') return false;
+        const g = boundGateway(mesh, ref, vs.r.namespace);
+        const dep = g && deploymentOfBound(mesh, g);
+        return !dep || !egress.has(dep);
+      });
     for (const vs of mesh.virtualServices) {
+      const ingress = ingressOnly(vs);
       const tls = vs.routes.some((r) => r.protocol === 'tls');
       const port = vs.routes.flatMap((r) => r.matches.map((m) => m.port)).find((p) => p !== undefined);
-      for (const route of vs.routes) for (const d of route.destinations) report(vs.r, d.hostPath, d.host, `${kindName(vs.r)} sends traffic to it`, d.port, route.protocol === 'tls', true);
-      for (const h of vs.hosts) report(vs.r, h.path, h.value, `${kindName(vs.r)} routes it`, port, tls, false);
+      for (const route of vs.routes) for (const d of route.destinations) report(vs.r, d.hostPath, d.host, `${kindName(vs.r)} sends traffic to it`, d.port, route.protocol === 'tls', true, ingress);
+      if (!ingress) for (const h of vs.hosts) report(vs.r, h.path, h.value, `${kindName(vs.r)} routes it`, port, tls, false, false);
     }
-    for (const route of mesh.routes) {
-      for (const b of route.backendRefs) {
-        if (b.kind === 'Hostname' && b.group === ISTIO_NETWORKING) report(route.r, [...b.path, 'name'], b.name, `${kindName(route.r)} forwards to it`, b.port, route.kind === 'TLSRoute', true);
-      }
-    }
+    // Gateway API `Hostname` backends that nothing registers are EL302's (route-backend-not-found), with this fix.
     return out;
   },
   fixes(ctx) {
     const d = ctx.finding.data;
-    const r = resourceAt(ctx, ctx.finding);
-    if (!d || !r) return [];
+    if (!d) return [];
     const host = String(d.host);
     const port = typeof d.port === 'number' ? d.port : undefined;
-    const taken = new Set(ctx.model.mesh.serviceEntries.filter((s) => s.r.namespace === r.namespace).map((s) => s.r.name));
-    let name = host.replace(/^\*\./, 'wildcard-').replace(/[^a-z0-9-]+/gi, '-').toLowerCase().replace(/^-+|-+$/g, '').slice(0, 60) || 'external';
-    for (let i = 2; taken.has(name); i++) name = `${name.replace(/-\d+$/, '')}-${i}`;
-    const se = {
-      apiVersion: 'networking.istio.io/v1',
-      kind: 'ServiceEntry',
-      metadata: { name, ...(r.namespaceExplicit ? { namespace: r.namespace } : {}) },
-      spec: { hosts: [host], ports: [portSpec(port, d.tls === true)], resolution: host.includes('*') ? 'NONE' : 'DNS', location: 'MESH_EXTERNAL' },
-    };
-    return [{ title: `Add a ServiceEntry for ${host}`, safety: 'safe', edits: [addResource(ctx.file, r, se, ctx.config)] }];
+    // From an ingress route the entry is for the gateway, but it registers the host for every sidecar too:
+    // under REGISTRY_ONLY that opens egress to it, so it is offered for review, never applied in bulk.
+    if (d.ingress === true) return addServiceEntry(ctx, host, port, d.tls === true, 'unsafe', `Add a ServiceEntry for ${host} (also lets meshed pods reach it)`);
+    return addServiceEntry(ctx, host, port, d.tls === true, 'safe', `Add a ServiceEntry for ${host}`);
   },
 });

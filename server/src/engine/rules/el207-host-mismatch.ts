@@ -1,15 +1,16 @@
 import { spanAt } from '../model/anchor';
-import { gatewayByRef, serverAdmits } from '../mesh/mesh';
+import { boundGateway, serverAdmits } from '../mesh/mesh';
+import { hostnamesIntersect } from '../mesh/gateway-api';
 import { defineRule, type RawFinding } from './rule';
-import { kindName, relatedTo } from './mesh-refs';
+import { gatewayRefs, kindName, relatedTo } from './mesh-refs';
 
 export const el207 = defineRule({
   id: 'EL207',
   name: 'host-mismatch',
   severity: 'error',
   docs: {
-    summary: 'A VirtualService bound to a Gateway names a host that none of the Gateway\'s servers accepts.',
-    why: 'A Gateway only takes traffic for the hosts its servers list (`host`, `*.domain`, `ns/host`); a VirtualService host outside them is silently not applied on that gateway, so the route the egress path depends on does not exist there.',
+    summary: 'A VirtualService is bound to a Gateway that accepts none of its hosts, or that has no servers.',
+    why: 'A Gateway only takes traffic for the hosts its servers list (`host`, `*.domain`, `ns/host`), and a Gateway API Gateway for its listeners\' `hostname`s (none: any host). A VirtualService bound to a gateway that accepts none of its hosts is silently not applied there, so the route the egress path depends on does not exist. As in `istioctl analyze`, a VirtualService may split its hosts between the gateways it binds to: only a gateway that accepts none of them is reported, at the `gateways:` entry that names it.',
     bad: 'apiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata:\n  name: istio-egressgateway\n  namespace: default\nspec:\n  selector: {istio: egressgateway}\n  servers:\n  - port: {number: 80, name: http, protocol: HTTP}\n    hosts: [edition.cnn.com]\n---\napiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata:\n  name: httpbin\n  namespace: default\nspec:\n  hosts: [httpbin.org]\n  gateways: [istio-egressgateway]\n  http:\n  - route:\n    - destination: {host: httpbin.org}\n',
     good: 'apiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata:\n  name: istio-egressgateway\n  namespace: default\nspec:\n  selector: {istio: egressgateway}\n  servers:\n  - port: {number: 80, name: http, protocol: HTTP}\n    hosts: [edition.cnn.com, httpbin.org]\n---\napiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata:\n  name: httpbin\n  namespace: default\nspec:\n  hosts: [httpbin.org]\n  gateways: [istio-egressgateway]\n  http:\n  - route:\n    - destination: {host: httpbin.org}\n',
     fixSafety: 'No automatic fix: either the Gateway should list the host, or the VirtualService is bound to the wrong Gateway.',
@@ -18,19 +19,39 @@ export const el207 = defineRule({
     const mesh = ctx.model.mesh;
     const out: RawFinding[] = [];
     for (const vs of mesh.virtualServices) {
-      const refs = new Set([...vs.gateways.map((g) => g.value), ...vs.routes.flatMap((r) => r.matches.flatMap((m) => (m.gateways ?? []).map((g) => g.value)))]);
-      for (const ref of refs) {
-        if (ref === 'mesh') continue;
-        const g = gatewayByRef(mesh, ref, vs.r.namespace);
-        if (!g || g.servers.length === 0) continue;
-        for (const h of vs.hosts) {
-          if (g.servers.some((s) => serverAdmits(s, g.r.namespace, vs.r.namespace, h.value))) continue;
-          const listed = [...new Set(g.servers.flatMap((s) => s.hosts.map((x) => (x.namespace ? `${x.namespace}/${x.host}` : x.host))))];
+      if (vs.hosts.length === 0) continue;
+      for (const { refs } of gatewayRefs(vs)) {
+        const g = boundGateway(mesh, refs[0].value, vs.r.namespace);
+        if (!g) continue;
+        const at = spanAt(vs.r, refs[0].path);
+        if (g.kind === 'istio') {
+          if (g.gateway.servers.length === 0) {
+            out.push({ uri: vs.r.uri, span: at, message: `${kindName(g.r)} has no servers: it accepts no host, so this VirtualService does not apply on it.`, related: [relatedTo(g.r, `${kindName(g.r)} declares no servers`)] });
+            continue;
+          }
+          // As Istio does: a VirtualService may split its hosts between gateways; a gateway that accepts none of them is the mistake.
+          if (vs.hosts.some((h) => g.gateway.servers.some((s) => serverAdmits(s, g.r.namespace, vs.r.namespace, h.value)))) continue;
+          const listed = [...new Set(g.gateway.servers.flatMap((s) => s.hosts.map((x) => (x.namespace ? `${x.namespace}/${x.host}` : x.host))))];
           out.push({
             uri: vs.r.uri,
-            span: spanAt(vs.r, h.path),
-            message: `Host ${h.value} is not among the hosts of ${kindName(g.r)} (${listed.join(', ') || 'none'}): on that gateway this VirtualService does not apply.`,
-            related: [relatedTo(g.r, `${kindName(g.r)} servers accept: ${listed.join(', ') || 'no host'}`, g.servers[0].path)],
+            span: at,
+            message: `None of this VirtualService's hosts (${vs.hosts.map((h) => h.value).join(', ')}) is among the hosts of ${kindName(g.r)} (${listed.join(', ') || 'none'}): on that gateway it does not apply.`,
+            related: [relatedTo(g.r, `${kindName(g.r)} servers accept: ${listed.join(', ') || 'no host'}`, g.gateway.servers[0].path)],
+          });
+        } else {
+          const listeners = g.gateway.listeners;
+          if (listeners.length === 0) {
+            out.push({ uri: vs.r.uri, span: at, message: `${kindName(g.r)} (Gateway API) has no listeners: it accepts no host, so this VirtualService does not apply on it.`, related: [relatedTo(g.r, `${kindName(g.r)} declares no listeners`)] });
+            continue;
+          }
+          // A listener without hostname accepts every host.
+          if (vs.hosts.some((h) => listeners.some((l) => l.hostname === undefined || hostnamesIntersect(l.hostname, h.value)))) continue;
+          const listed = [...new Set(listeners.map((l) => l.hostname!))];
+          out.push({
+            uri: vs.r.uri,
+            span: at,
+            message: `None of this VirtualService's hosts (${vs.hosts.map((h) => h.value).join(', ')}) matches a listener hostname of ${kindName(g.r)} (Gateway API; ${listed.join(', ')}): on that gateway it does not apply.`,
+            related: [relatedTo(g.r, `${kindName(g.r)} listeners accept: ${listed.join(', ')}`, listeners[0].path)],
           });
         }
       }

@@ -8,7 +8,7 @@ export const el208 = defineRule({
   name: 'subset-not-found',
   severity: 'error',
   docs: {
-    summary: 'A route destination names a `subset` that no DestinationRule for that host defines.',
+    summary: 'A route destination (or a `mirror` / `mirrors[].destination`) names a `subset` that no DestinationRule for that host defines.',
     why: 'Envoy has no cluster for an undefined subset: requests on that route fail with 503 (no healthy upstream). For an egress gateway route this breaks the first leg, from the sidecar to the gateway.',
     bad: 'apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata:\n  name: egressgateway-for-cnn\n  namespace: default\nspec:\n  host: istio-egressgateway.istio-system.svc.cluster.local\n  subsets:\n  - name: cnn\n---\napiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata:\n  name: cnn\n  namespace: default\nspec:\n  hosts: [edition.cnn.com]\n  http:\n  - route:\n    - destination:\n        host: istio-egressgateway.istio-system.svc.cluster.local\n        subset: cnn-v2\n        port: {number: 80}\n',
     good: 'apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata:\n  name: egressgateway-for-cnn\n  namespace: default\nspec:\n  host: istio-egressgateway.istio-system.svc.cluster.local\n  subsets:\n  - name: cnn\n---\napiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata:\n  name: cnn\n  namespace: default\nspec:\n  hosts: [edition.cnn.com]\n  http:\n  - route:\n    - destination:\n        host: istio-egressgateway.istio-system.svc.cluster.local\n        subset: cnn\n        port: {number: 80}\n',
@@ -19,7 +19,7 @@ export const el208 = defineRule({
     const out: RawFinding[] = [];
     for (const vs of mesh.virtualServices) {
       for (const route of vs.routes) {
-        for (const d of route.destinations) {
+        for (const d of [...route.destinations, ...route.mirrors]) {
           if (!d.subset || !d.subsetPath) continue;
           const host = qualifyHost(d.host, vs.r.namespace);
           const rules = mesh.destinationRules.filter((dr) => dr.host && visibleFrom(dr.exportTo, dr.r.namespace, vs.r.namespace) && istioHostCovers(qualifyHost(dr.host, dr.r.namespace), host));

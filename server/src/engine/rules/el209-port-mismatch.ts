@@ -2,13 +2,17 @@ import { spanAt } from '../model/anchor';
 import { deploymentOfService, gatewayByRef, qualifyHost, serviceEntriesFor, serviceOfHost } from '../mesh/mesh';
 import type { Mesh } from '../mesh/mesh';
 import { defineRule, type RawFinding } from './rule';
+import type { RelatedInfo } from '../types';
 import { kindName, relatedTo } from './mesh-refs';
 
-/** The ports a destination host serves, when the workspace knows them. */
-function servicePorts(mesh: Mesh, host: string, ns: string): number[] | undefined {
+/**
+ * The ports a destination host serves, when the workspace knows them. `assumedToo`: also the ports of a
+ * gateway Service Istio installs (assumed, not declared: its real ports may differ).
+ */
+function servicePorts(mesh: Mesh, host: string, ns: string, assumedToo = true): number[] | undefined {
   const h = qualifyHost(host, ns);
   const gw = deploymentOfService(mesh, h, ns);
-  if (gw) return [...gw.targetPorts.keys()];
+  if (gw) return gw.assumed && !assumedToo ? undefined : [...gw.targetPorts.keys()];
   const svc = serviceOfHost(h) ? mesh.services.get(h) : undefined;
   if (svc) {
     const ports = (svc.obj.spec as { ports?: { port?: unknown }[] } | undefined)?.ports ?? [];
@@ -19,13 +23,22 @@ function servicePorts(mesh: Mesh, host: string, ns: string): number[] | undefine
   return undefined;
 }
 
+/** Where the ports of a destination host are declared (its Service, or a ServiceEntry). */
+function servicePortsRelated(mesh: Mesh, host: string, ns: string): RelatedInfo | undefined {
+  const h = qualifyHost(host, ns);
+  const svc = serviceOfHost(h) ? mesh.services.get(h) : undefined;
+  if (svc) return relatedTo(svc, `${kindName(svc)} exposes these ports`, ['spec', 'ports']);
+  const se = serviceEntriesFor(mesh, h, ns)[0];
+  return se ? relatedTo(se.r, `${kindName(se.r)} registers these ports`, ['spec', 'ports']) : undefined;
+}
+
 export const el209 = defineRule({
   id: 'EL209',
   name: 'port-mismatch',
   severity: 'error',
   docs: {
-    summary: 'A VirtualService matches a port its Gateway does not serve, or a destination leaves out the port of a service that has several.',
-    why: 'A match on a port no server of the bound Gateway listens on never matches, so the gateway has no route for the traffic. A destination without `port` on a service with several ports is ambiguous: Istio rejects or misroutes it.',
+    summary: 'A VirtualService matches a port its Gateway does not serve, a destination names a port its service does not expose, or leaves out the port of a service that has several.',
+    why: 'A match on a port no server of the bound Gateway listens on never matches, so the gateway has no route for the traffic. A destination port that the Service (or ServiceEntry) does not expose has no endpoint, so its requests fail. A destination without `port` on a service with several ports is ambiguous: Istio rejects or misroutes it.',
     bad: 'apiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata:\n  name: istio-egressgateway\n  namespace: default\nspec:\n  selector: {istio: egressgateway}\n  servers:\n  - port: {number: 80, name: http, protocol: HTTP}\n    hosts: [edition.cnn.com]\n---\napiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata:\n  name: cnn\n  namespace: default\nspec:\n  hosts: [edition.cnn.com]\n  gateways: [istio-egressgateway, mesh]\n  http:\n  - match:\n    - gateways: [mesh]\n      port: 80\n    route:\n    - destination:\n        host: istio-egressgateway.istio-system.svc.cluster.local\n  - match:\n    - gateways: [istio-egressgateway]\n      port: 8080\n    route:\n    - destination: {host: edition.cnn.com, port: {number: 80}}\n',
     good: 'apiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata:\n  name: istio-egressgateway\n  namespace: default\nspec:\n  selector: {istio: egressgateway}\n  servers:\n  - port: {number: 80, name: http, protocol: HTTP}\n    hosts: [edition.cnn.com]\n---\napiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata:\n  name: cnn\n  namespace: default\nspec:\n  hosts: [edition.cnn.com]\n  gateways: [istio-egressgateway, mesh]\n  http:\n  - match:\n    - gateways: [mesh]\n      port: 80\n    route:\n    - destination:\n        host: istio-egressgateway.istio-system.svc.cluster.local\n        port: {number: 80}\n  - match:\n    - gateways: [istio-egressgateway]\n      port: 80\n    route:\n    - destination: {host: edition.cnn.com, port: {number: 80}}\n',
     fixSafety: 'No automatic fix: which port was meant is not written anywhere.',
@@ -51,8 +64,20 @@ export const el209 = defineRule({
             });
           }
         }
-        for (const d of route.destinations) {
-          if (d.port !== undefined) continue;
+        for (const d of [...route.destinations, ...route.mirrors]) {
+          if (d.port !== undefined) {
+            const ports = servicePorts(mesh, d.host, vs.r.namespace, false);
+            if (!ports || ports.length === 0 || ports.includes(d.port) || !d.portPath) continue;
+            const declared = servicePortsRelated(mesh, d.host, vs.r.namespace);
+            out.push({
+              uri: vs.r.uri,
+              span: spanAt(vs.r, d.portPath),
+              message: `${d.host} does not serve port ${d.port} (its ports: ${ports.join(', ')}): this destination has no endpoint and its requests fail.`,
+              related: declared ? [declared] : undefined,
+            });
+            continue;
+          }
+          if (route.mirrors.includes(d)) continue;
           const ports = servicePorts(mesh, d.host, vs.r.namespace);
           if (!ports || ports.length < 2) continue;
           out.push({

@@ -8,8 +8,8 @@ export const el210 = defineRule({
   name: 'tls-origination-unverified',
   severity: 'warning',
   docs: {
-    summary: 'A DestinationRule originates TLS to an external host without saying how the server certificate is verified.',
-    why: 'With `mode: SIMPLE` or `MUTUAL` and neither `caCertificates` nor `credentialName` (nor an explicit `insecureSkipVerify`), the proxy falls back to its default: since Istio 1.20 the system trust store, before that no verification at all, and none whenever the mesh sets `VERIFY_CERTIFICATE_AT_CLIENT` to false. State it, so that the TLS the egress path relies on is verified on every version. Reported as a warning when the mesh config in the workspace turns verification off, as info otherwise.',
+    summary: 'A DestinationRule originates TLS to an external host without saying how the server certificate is verified (a `credentialName` without `workloadSelector` counts for gateways only).',
+    why: 'With `mode: SIMPLE` or `MUTUAL` and neither `caCertificates` nor `credentialName` (nor an explicit `insecureSkipVerify`), the proxy falls back to its default: since Istio 1.20 the system trust store, before that no verification at all, and none whenever the mesh sets `VERIFY_CERTIFICATE_AT_CLIENT` to false. State it, so that the TLS the egress path relies on is verified on every version. `credentialName` is read by gateways, and by sidecars only when the DestinationRule selects them with a `workloadSelector`: without one, sidecars ignore it. Reported as a warning when the mesh config in the workspace turns verification off, as info otherwise.',
     bad: 'apiVersion: install.istio.io/v1alpha1\nkind: IstioOperator\nmetadata:\n  name: control-plane\n  namespace: istio-system\nspec:\n  meshConfig:\n    defaultConfig:\n      proxyMetadata:\n        VERIFY_CERTIFICATE_AT_CLIENT: "false"\n---\napiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata:\n  name: cnn\n  namespace: default\nspec:\n  hosts: [edition.cnn.com]\n  ports:\n  - {number: 443, name: https, protocol: HTTPS}\n  resolution: DNS\n---\napiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata:\n  name: originate-tls\n  namespace: default\nspec:\n  host: edition.cnn.com\n  trafficPolicy:\n    tls:\n      mode: SIMPLE\n',
     good: 'apiVersion: install.istio.io/v1alpha1\nkind: IstioOperator\nmetadata:\n  name: control-plane\n  namespace: istio-system\nspec:\n  meshConfig:\n    defaultConfig:\n      proxyMetadata:\n        VERIFY_CERTIFICATE_AT_CLIENT: "false"\n---\napiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata:\n  name: cnn\n  namespace: default\nspec:\n  hosts: [edition.cnn.com]\n  ports:\n  - {number: 443, name: https, protocol: HTTPS}\n  resolution: DNS\n---\napiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata:\n  name: originate-tls\n  namespace: default\nspec:\n  host: edition.cnn.com\n  trafficPolicy:\n    tls:\n      mode: SIMPLE\n      caCertificates: /etc/ssl/certs/ca-certificates.crt\n',
     fixSafety: 'No automatic fix: the CA bundle or credential is specific to the destination.',
@@ -22,8 +22,19 @@ export const el210 = defineRule({
       if (!dr.host || !isExternalHost(mesh, dr.host, dr.r.namespace)) continue;
       for (const t of dr.tls) {
         if (t.mode !== 'SIMPLE' && t.mode !== 'MUTUAL') continue;
-        if (t.hasCa || t.hasCredential || t.insecureSkipVerify !== undefined) continue;
+        if (t.hasCa || (t.hasCredential && dr.hasWorkloadSelector) || t.insecureSkipVerify !== undefined) continue;
         const where = t.port !== undefined ? ` on port ${t.port}` : '';
+        if (t.hasCredential) {
+          // credentialName is read by gateways; sidecars only read it when the rule selects them by workloadSelector.
+          out.push({
+            uri: dr.r.uri,
+            span: spanAt(dr.r, t.credentialPath ?? t.modePath),
+            severity: off ? 'warning' : 'info',
+            message: `credentialName applies at gateways only: sidecars ignore it unless the DestinationRule has a workloadSelector, so TLS that sidecars originate to ${dr.host}${where} ${off ? 'is not verified' : "relies on the proxy's default verification"}. Add a workloadSelector, or caCertificates.`,
+            related: off ? [relatedTo(off.r, 'verification turned off here', off.path)] : undefined,
+          });
+          continue;
+        }
         out.push({
           uri: dr.r.uri,
           span: spanAt(dr.r, t.modePath),

@@ -14,24 +14,34 @@ export const el211 = defineRule({
   name: 'serviceentry-misconfigured',
   severity: 'warning',
   docs: {
-    summary: 'A ServiceEntry marks an external host MESH_INTERNAL, declares a TCP port without `addresses`, or resolves a wildcard host by DNS.',
-    why: 'MESH_INTERNAL makes Istio expect a sidecar (mTLS) at the other end, which an external host does not have. A TCP port without addresses matches every destination on that port, so the entry opens far more than its host. A wildcard host cannot be resolved by DNS: use `resolution: NONE` (or route it through a gateway).',
+    summary: 'A ServiceEntry marks an external host MESH_INTERNAL, declares a TCP port (or one without protocol) without `addresses`, or resolves a wildcard host by DNS.',
+    why: 'MESH_INTERNAL makes Istio expect a sidecar (mTLS) at the other end, which an external host does not have. A TCP port (or a port without `protocol`, which Istio treats as TCP) without addresses matches every destination on that port, so the entry opens far more than its host; not reported when Istio allocates addresses (`ISTIO_META_DNS_AUTO_ALLOCATE` in the mesh\'s proxy metadata, or `status.addresses` set). A wildcard host cannot be resolved by DNS: use `resolution: NONE` (or route it through a gateway).',
     bad: 'apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata:\n  name: wikipedia\n  namespace: default\nspec:\n  hosts: ["*.wikipedia.org"]\n  ports:\n  - {number: 443, name: https, protocol: HTTPS}\n  resolution: DNS\n  location: MESH_EXTERNAL\n',
     good: 'apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata:\n  name: wikipedia\n  namespace: default\nspec:\n  hosts: ["*.wikipedia.org"]\n  ports:\n  - {number: 443, name: https, protocol: HTTPS}\n  resolution: NONE\n  location: MESH_EXTERNAL\n',
     fixSafety: 'No automatic fix: the right location, addresses or resolution depend on the destination.',
   },
   check(ctx) {
     const out: RawFinding[] = [];
+    // With DNS auto-allocation the sidecars give every entry an address of its own.
+    const autoAllocated = ctx.model.mesh.meshConfig.some((c) => c.dnsAutoAllocate);
     for (const se of ctx.model.mesh.serviceEntries) {
       const r = se.r;
       if (se.location === 'MESH_INTERNAL' && se.locationPath && !se.hasWorkloadSelector && !se.hasEndpoints) {
         const ext = se.hosts.find((h) => looksExternal(h.value));
         if (ext) out.push({ uri: r.uri, span: spanAt(r, se.locationPath), message: `${ext.value} is outside the mesh but this entry is MESH_INTERNAL: Istio will expect a sidecar (mTLS) there. Use MESH_EXTERNAL.` });
       }
-      if (se.addresses.length === 0 && se.resolution !== 'STATIC') {
+      if (se.addresses.length === 0 && se.statusAddresses === 0 && !autoAllocated && se.resolution !== 'STATIC') {
         for (const p of se.ports) {
-          if (!p.protocol || !TCP_LIKE.has(p.protocol)) continue;
-          out.push({ uri: r.uri, span: spanAt(r, [...p.path, 'protocol']), message: `${p.protocol} port ${p.number} without addresses: Istio cannot tell this entry's traffic apart by host, so every destination on port ${p.number} matches it. Add addresses (the host's IPs or CIDRs).` });
+          // A port without protocol (or with "") is TCP to Istio.
+          if (p.protocol && !TCP_LIKE.has(p.protocol)) continue;
+          const what = p.protocol ? `${p.protocol} port ${p.number}` : `Port ${p.number} has no protocol, so Istio treats it as TCP; without addresses`;
+          out.push({
+            uri: r.uri,
+            span: spanAt(r, p.protocol ? [...p.path, 'protocol'] : p.path),
+            message: p.protocol
+              ? `${what} without addresses: Istio cannot tell this entry's traffic apart by host, so every destination on port ${p.number} matches it. Add addresses (the host's IPs or CIDRs), or turn on DNS auto-allocation.`
+              : `${what} Istio cannot tell this entry's traffic apart by host, so every destination on port ${p.number} matches it. Set the protocol (HTTP, HTTPS, TLS…), or add addresses.`,
+          });
         }
       }
       const wildcard = se.hosts.find((h) => h.value.includes('*'));

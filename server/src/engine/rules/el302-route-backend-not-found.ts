@@ -2,7 +2,7 @@ import { spanAt } from '../model/anchor';
 import { ISTIO_NETWORKING } from '../mesh/istio';
 import { deploymentOfService, serviceEntriesFor } from '../mesh/mesh';
 import { defineRule, type RawFinding } from './rule';
-import { kindName } from './mesh-refs';
+import { addServiceEntry, kindName } from './mesh-refs';
 
 export const el302 = defineRule({
   id: 'EL302',
@@ -13,7 +13,7 @@ export const el302 = defineRule({
     why: 'A missing backend makes the gateway answer 500 (or reset the connection) for that route. For Istio\'s egress pattern the Service is `<gateway>-istio`, which Istio creates for a Gateway of class `istio`, and a `Hostname` backend must be a host that a ServiceEntry registers.',
     bad: 'apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata:\n  name: cnn-egress-gateway\n  namespace: default\nspec:\n  gatewayClassName: istio\n  listeners:\n  - {name: http, hostname: edition.cnn.com, port: 80, protocol: HTTP, allowedRoutes: {namespaces: {from: Same}}}\n---\napiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata:\n  name: cnn\n  namespace: default\nspec:\n  hosts: [edition.cnn.com]\n  ports:\n  - {number: 80, name: http-port, protocol: HTTP}\n  resolution: DNS\n---\napiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata:\n  name: direct-cnn-to-egress-gateway\n  namespace: default\nspec:\n  parentRefs:\n  - {kind: ServiceEntry, group: networking.istio.io, name: cnn}\n  rules:\n  - backendRefs:\n    - {name: cnn-egress-gateway, port: 80}\n---\napiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata:\n  name: forward-cnn-from-egress-gateway\n  namespace: default\nspec:\n  parentRefs:\n  - name: cnn-egress-gateway\n  hostnames: [edition.cnn.com]\n  rules:\n  - backendRefs:\n    - {kind: Hostname, group: networking.istio.io, name: edition.cnn.com, port: 80}\n',
     good: 'apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata:\n  name: cnn-egress-gateway\n  namespace: default\nspec:\n  gatewayClassName: istio\n  listeners:\n  - {name: http, hostname: edition.cnn.com, port: 80, protocol: HTTP, allowedRoutes: {namespaces: {from: Same}}}\n---\napiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata:\n  name: cnn\n  namespace: default\nspec:\n  hosts: [edition.cnn.com]\n  ports:\n  - {number: 80, name: http-port, protocol: HTTP}\n  resolution: DNS\n---\napiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata:\n  name: direct-cnn-to-egress-gateway\n  namespace: default\nspec:\n  parentRefs:\n  - {kind: ServiceEntry, group: networking.istio.io, name: cnn}\n  rules:\n  - backendRefs:\n    - {name: cnn-egress-gateway-istio, port: 80}\n---\napiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata:\n  name: forward-cnn-from-egress-gateway\n  namespace: default\nspec:\n  parentRefs:\n  - name: cnn-egress-gateway\n  hostnames: [edition.cnn.com]\n  rules:\n  - backendRefs:\n    - {kind: Hostname, group: networking.istio.io, name: edition.cnn.com, port: 80}\n',
-    fixSafety: 'No automatic fix: the message names the Services Istio creates for the Gateways of the workspace.',
+    fixSafety: 'For a `Hostname` backend, safe: adds a MESH_EXTERNAL ServiceEntry for the host on the backend\'s port (it only registers what the route already names; the same fix as EL206, which leaves these backends to this rule). For a Service, no automatic fix: the message names the Services Istio creates for the Gateways of the workspace.',
   },
   check(ctx) {
     const mesh = ctx.model.mesh;
@@ -21,6 +21,7 @@ export const el302 = defineRule({
     for (const route of mesh.routes) {
       for (const b of route.backendRefs) {
         let message: string | undefined;
+        let data: Record<string, unknown> | undefined;
         if (b.kind === 'Service' && b.group === '') {
           const host = `${b.name}.${b.namespace}.svc.cluster.local`;
           if (mesh.services.has(host) || deploymentOfService(mesh, host, b.namespace)) continue;
@@ -29,10 +30,16 @@ export const el302 = defineRule({
         } else if (b.kind === 'Hostname' && b.group === ISTIO_NETWORKING) {
           if (serviceEntriesFor(mesh, b.name.toLowerCase(), route.r.namespace).length > 0) continue;
           message = `No ServiceEntry registers ${b.name}, so this Hostname backend resolves to nothing: requests on this route fail.`;
+          data = { host: b.name, port: b.port ?? null, tls: route.kind === 'TLSRoute' };
         } else continue;
-        out.push({ uri: route.r.uri, span: spanAt(route.r, [...b.path, 'name']), message: `${kindName(route.r)}: ${message}` });
+        out.push({ uri: route.r.uri, span: spanAt(route.r, [...b.path, 'name']), message: `${kindName(route.r)}: ${message}`, data });
       }
     }
     return out;
+  },
+  fixes(ctx) {
+    const d = ctx.finding.data;
+    if (!d || typeof d.host !== 'string') return [];
+    return addServiceEntry(ctx, d.host, typeof d.port === 'number' ? d.port : undefined, d.tls === true, 'safe', `Add a ServiceEntry for ${d.host}`);
   },
 });

@@ -5,6 +5,7 @@ import { locate } from '../parse/locate';
 import { appendItem } from '../fixes/yaml-edit';
 import { ciliumSpecs, isCiliumPolicy } from '../policy/cilium';
 import type { DnsSelector } from '../config';
+import { dnsOf } from './el104-egress-blocks-dns';
 import { defineRule, type RawFinding } from './rule';
 import { resourceAt } from './lookup';
 import { ciliumEgressRules, hasDnsProxy } from './cilium-paths';
@@ -37,7 +38,7 @@ export const el401 = defineRule({
     // Which workloads get DNS through the proxy, from any Cilium policy.
     const proxied = new Set<string>();
     const specHasProxy = new Map<string, boolean>();
-    for (const e of ciliumEgressRules(ctx.model.resources)) {
+    for (const e of ciliumEgressRules(ctx.model.definitions)) {
       const key = `${e.r.key}#${e.specPath.join('.')}`;
       if (hasDnsProxy(e.rule)) specHasProxy.set(key, true);
     }
@@ -49,17 +50,19 @@ export const el401 = defineRule({
         }
       }
     }
-    for (const e of ciliumEgressRules(ctx.model.resources)) {
+    for (const e of ciliumEgressRules(ctx.model.definitions)) {
       if (!Array.isArray(e.rule.toFQDNs)) continue;
       const key = `${e.r.key}#${e.specPath.join('.')}`;
       const subjects = ctx.model.workloads.filter((w) => ctx.reach.policies.of(w, 'egress').tiers.some((t) => t.policies.some((p) => p.resource === e.r)));
       const missing = subjects.length > 0 ? subjects.filter((w) => !proxied.has(w.id)) : specHasProxy.get(key) ? [] : [null];
       if (missing.length === 0) continue;
+      // What EL104 would say of these pods (it leaves them to this rule when only Cilium restricts them).
+      const blind = ctx.reach.dnsTargets.length > 0 && missing.some((w) => w !== null && !dnsOf(ctx, w).udp);
       const who = missing[0] ? `pods of ${missing.map((w) => objectName(w!)).slice(0, 3).join(', ')}${missing.length > 3 ? ` and ${missing.length - 3} more` : ''}` : 'the pods it selects';
       out.push({
         uri: e.r.uri,
         span: spanAt(e.r, [...e.path, 'toFQDNs'], true),
-        message: `No egress rule sends the DNS of ${who} through Cilium's DNS proxy (toPorts with rules.dns on port 53): the names of this toFQDNs rule are never learnt, and the connections are dropped.`,
+        message: `No egress rule sends the DNS of ${who} through Cilium's DNS proxy (toPorts with rules.dns on port 53): the names of this toFQDNs rule are never learnt, and the connections are dropped.${blind ? ' DNS is not allowed at all either, so the pods cannot resolve any name (the DNS proxy rule allows it).' : ''}`,
         data: { specPath: e.specPath },
       });
     }

@@ -3,6 +3,7 @@ import { el002 } from './el002-schema';
 import { el004 } from './el004-file-not-analysed';
 import { el005 } from './el005-suppression-without-reason';
 import { el006 } from './el006-invalid-configuration';
+import { el007 } from './el007-duplicate-resource';
 import { el003 } from './el003-removed-api-version';
 import { el102 } from './el102-namespace-without-default-deny-egress';
 import { el104 } from './el104-egress-blocks-dns';
@@ -49,7 +50,7 @@ import { registerRules } from './registry';
 
 /** Every rule, in catalogue order. Adding a rule: one file, one line here, one docs page, fixtures. */
 export const rules: readonly Rule[] = [
-  el001, el002, el003, el004, el005, el006,
+  el001, el002, el003, el004, el005, el006, el007,
   el101, el102, el103, el104, el105, el106, el107, el108, el109, el110, el111, el112, el113, el114, el115, el116,
   el201, el202, el203, el204, el205, el206, el207, el208, el209, el210, el211,
   el301, el302, el303, el304,
