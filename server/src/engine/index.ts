@@ -22,6 +22,7 @@ export { explainPair, type Explanation, type ExplainedDirection, type ExplainedD
 export { readConfigFile, checkConfig, mergeConfig, CONFIG_FILE, type ConfigFileResult } from './config-file';
 export { isExcluded, checkExclude, compileGlob, MAX_GLOB_EXPANSION, MAX_EXCLUDE_PATTERNS } from './exclude';
 export { fixAll, safeFixes, minimalEdit } from './fixes/fix-all';
+export { connectionsLost, type LostConnection } from './fixes/safety';
 export { allowEgress, type AllowEgressOptions, type EgressDestination, type Mechanism } from './scaffold/allow-egress';
 export { hostPeer } from './reach/rules';
 export { egressPath, meshLegs, gatewayLegs, gatewayHosts, type EgressPath, type PathOutcome, type PathStep } from './mesh/paths';

@@ -155,20 +155,33 @@ export const el114 = defineRule({
         if (!/^\s*#/.test(text.slice(prev, start))) break;
         start = prev;
       }
-      const next = seq.items[i + 1] as Node | undefined;
-      if (next?.range) {
-        end = next.range[0];
-        while (end > 0 && text[end - 1] !== '\n') end--;
-      } else {
-        end = item.range[2] ?? item.range[1];
-        while (end < text.length && text[end] !== '\n') end++;
-        if (end < text.length) end++;
-      }
+      end = ownLastLineEnd(text, item.range[0], item.range[1]);
       if (seq.items.length === 1) return [];
     }
     return [{ title: `Remove the redundant ${ruleName(np, 'egress', i)}`, safety: 'safe', edits: [{ uri: r.uri, start, end, newText: '' }] }];
   },
 });
+
+/**
+ * The end of a block item's own last line, its line break included: the last line between `start` and
+ * `valueEnd` that holds more than a comment. What follows (comments above the next item or after the
+ * rule, a `...` or `---`, the next document) is never part of it.
+ */
+function ownLastLineEnd(text: string, start: number, valueEnd: number): number {
+  // The value ends at a line break, or just past it: its last line is the one that break ends.
+  let lineStart = Math.min(valueEnd, text.length);
+  if (lineStart > start && text[lineStart - 1] === '\n') lineStart--;
+  while (lineStart > start && text[lineStart - 1] !== '\n') lineStart--;
+  for (;;) {
+    const lineEnd = text.indexOf('\n', lineStart);
+    const line = text.slice(lineStart, lineEnd < 0 ? text.length : lineEnd);
+    const content = lineStart <= start || (line.trim() !== '' && !/^\s*#/.test(line) && !/^(---|\.\.\.)(\s|$)/.test(line));
+    if (content) return lineEnd < 0 ? text.length : lineEnd + 1;
+    // An empty or comment-only line: the item ended on a line above.
+    lineStart--;
+    while (lineStart > start && text[lineStart - 1] !== '\n') lineStart--;
+  }
+}
 
 /**
  * For each distinct set of policies in force on the policy's pods, the egress rules other than `rule`

@@ -1,0 +1,94 @@
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { analyze, applyEdits, type Analysis, connectionsLost, fixAll, fixesFor, type Fix, type SourceFile } from '../../server/src/engine';
+import { testWorkspaces } from '../support/workspaces';
+
+/** The workspace's files with a fix's edits applied (files it creates added). */
+function applyFix(files: readonly SourceFile[], fix: Pick<Fix, 'edits'>): SourceFile[] {
+  const out = files.map((f) => ({ ...f, text: applyEdits(f.text, fix.edits.filter((e) => e.uri === f.uri && !e.create)) }));
+  for (const e of fix.edits) if (e.create) out.push({ uri: e.uri, text: e.newText });
+  return out;
+}
+
+const workspaces = testWorkspaces();
+
+/** A file's documents, each as the resources it holds (`Kind ns/name`, or empty). */
+function documents(a: Analysis, uri: string): string[] {
+  const file = a.files.find((f) => f.uri === uri)!;
+  return file.documents.map((d) =>
+    a.model.resources
+      .filter((r) => r.uri === uri && r.doc === d)
+      .map((r) => `${r.kind} ${r.namespace}/${r.name}`)
+      .join(', '),
+  );
+}
+
+test('every fix marked safe allows nothing less: each workload keeps every connection, DNS included (every fixture and the examples)', () => {
+  const failures: string[] = [];
+  let checked = 0;
+  for (const ws of workspaces) {
+    const a = analyze(ws.files, ws.config);
+    for (const f of a.findings.filter((x) => x.fixable)) {
+      for (const fix of fixesFor(a, f).filter((x) => x.safety === 'safe')) {
+        checked++;
+        const lost = connectionsLost(a, analyze(applyFix(ws.files, fix), ws.config));
+        if (lost.length > 0) failures.push(`${ws.name}: ${f.ruleId} "${fix.title}" cuts ${lost.slice(0, 3).join('; ')}`);
+      }
+    }
+  }
+  assert.deepEqual(failures, []);
+  assert.ok(checked >= 15, `${checked} safe fixes checked`);
+});
+
+test('fix-all allows nothing less, is idempotent and never changes the number of YAML documents (every fixture and the examples)', () => {
+  const failures: string[] = [];
+  let changed = 0;
+  for (const ws of workspaces) {
+    const a = analyze(ws.files, ws.config);
+    for (const file of ws.files) {
+      const edit = fixAll(a, file.uri);
+      if (!edit) continue;
+      changed++;
+      const files = applyFix(ws.files, { edits: [edit] });
+      const b = analyze(files, ws.config);
+      const lost = connectionsLost(a, b);
+      if (lost.length > 0) failures.push(`${ws.name} ${file.uri}: fix-all cuts ${lost.slice(0, 3).join('; ')}`);
+      // Every document stays one document (none removed, none merged into another); new ones are whole new resources.
+      const before = documents(a, file.uri);
+      const after = documents(b, file.uri);
+      const extra = [...after];
+      for (const d of before) {
+        const i = extra.indexOf(d);
+        if (i < 0) failures.push(`${ws.name} ${file.uri}: fix-all lost or merged the document "${d}" (${before.length} documents, then ${after.length})`);
+        else extra.splice(i, 1);
+      }
+      for (const d of extra) if (d === '' || before.includes(d)) failures.push(`${ws.name} ${file.uri}: fix-all added the document "${d}", not a new resource`);
+      const again = fixAll(b, file.uri);
+      if (again) failures.push(`${ws.name} ${file.uri}: fix-all is not idempotent (a second run changes "${again.newText.slice(0, 60)}")`);
+    }
+  }
+  assert.deepEqual(failures, []);
+  assert.ok(changed >= 8, `fix-all changed ${changed} files`);
+});
+
+test('EL103 "Add Egress to policyTypes" is safe only when the pods are already isolated for egress in a complete workspace', () => {
+  const pod = 'apiVersion: v1\nkind: Pod\nmetadata: {name: foo, namespace: shop, labels: {app: foo}}\nspec: {containers: [{name: c, image: i}]}\n';
+  const ignored = 'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: foo, namespace: shop}\nspec:\n  podSelector: {matchLabels: {app: foo}}\n  policyTypes:\n  - Ingress\n  egress:\n  - to: [{ipBlock: {cidr: 10.0.0.0/8}}]\n';
+  const deny = 'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: default-deny-egress, namespace: shop}\nspec:\n  podSelector: {}\n  policyTypes: [Egress]\n  egress:\n  - ports: [{port: 53, protocol: UDP}, {port: 53, protocol: TCP}]\n';
+  const safetyOf = (texts: string[], complete: boolean) => {
+    const files = [{ uri: 'file:///w/a.yaml', text: texts.join('---\n') }];
+    const a = analyze(files, { assumeCompleteWorkspace: complete });
+    const f = a.findings.find((x) => x.ruleId === 'EL103')!;
+    const [fix] = fixesFor(a, f);
+    assert.equal(fix.title, 'Add Egress to policyTypes');
+    return { safety: fix.safety, lost: connectionsLost(a, analyze(applyFix(files, fix), { assumeCompleteWorkspace: complete })) };
+  };
+  // Isolated already by the namespace's default-deny: the rules only add 10.0.0.0/8.
+  assert.deepEqual(safetyOf([pod, ignored, deny], true), { safety: 'safe', lost: [] });
+  // Pods outside the workspace may match the selector without being isolated.
+  assert.equal(safetyOf([pod, ignored, deny], false).safety, 'unsafe');
+  // Not isolated: every connection but 10.0.0.0/8 goes, DNS included.
+  const alone = safetyOf([pod, ignored], true);
+  assert.equal(alone.safety, 'unsafe');
+  assert.ok(alone.lost.some((l) => l.startsWith('shop/foo[Pod] => kube-system/cluster-dns[assumed]')), alone.lost.join('\n'));
+});
