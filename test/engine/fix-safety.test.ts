@@ -92,3 +92,18 @@ test('EL103 "Add Egress to policyTypes" is safe only when the pods are already i
   assert.equal(alone.safety, 'unsafe');
   assert.ok(alone.lost.some((l) => l.startsWith('shop/foo[Pod] => kube-system/cluster-dns[assumed]')), alone.lost.join('\n'));
 });
+
+test('EL114 removal: unsafe when other policies cover the rule and the workspace may be incomplete; safe when its own policy covers it', () => {
+  const deploy = 'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: api, namespace: shop}\nspec:\n  selector: {matchLabels: {app: api}}\n  template:\n    metadata: {labels: {app: api}}\n    spec: {containers: [{name: c, image: i}]}\n';
+  const nsDns = 'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: dns, namespace: shop}\nspec:\n  podSelector: {matchLabels: {app: api}}\n  policyTypes: [Egress]\n  egress:\n  - ports: [{port: 53, protocol: UDP}]\n';
+  // Namespace-wide: every pod of shop, also those the workspace does not hold.
+  const wide = 'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: shop-egress, namespace: shop}\nspec:\n  podSelector: {}\n  policyTypes: [Egress]\n  egress:\n  - to: [{ipBlock: {cidr: 10.0.0.0/8}}]\n    ports: [{port: 53, protocol: UDP}]\n  - to: [{ipBlock: {cidr: 10.0.0.0/8}}]\n    ports: [{port: 443}]\n';
+  const ownCover = 'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: own, namespace: shop}\nspec:\n  podSelector: {}\n  policyTypes: [Egress]\n  egress:\n  - to: [{ipBlock: {cidr: 10.0.0.0/8}}]\n    ports: [{port: 443}]\n  - to: [{ipBlock: {cidr: 10.1.0.0/16}}]\n    ports: [{port: 443}]\n';
+  const el114 = (texts: string[], complete: boolean) => {
+    const a = analyze([{ uri: 'file:///w/a.yaml', text: texts.join('---\n') }], { assumeCompleteWorkspace: complete });
+    return a.findings.filter((f) => f.ruleId === 'EL114').map((f) => `${f.message.split(' allows')[0]}: ${fixesFor(a, f).map((x) => x.safety).join()}`);
+  };
+  assert.deepEqual(el114([deploy, nsDns, wide], false), ['The egress rule 1 of NetworkPolicy shop/shop-egress: unsafe']);
+  assert.deepEqual(el114([deploy, nsDns, wide], true), ['The egress rule 1 of NetworkPolicy shop/shop-egress: safe']);
+  assert.deepEqual(el114([deploy, ownCover], false), ['The egress rule 2 of NetworkPolicy shop/own: safe']);
+});
