@@ -21,7 +21,7 @@ export type { Workload } from './model/workloads';
 export { explainPair, type Explanation, type ExplainedDirection, type ExplainedDecision, type SourceRef } from './reach/explain';
 export { readConfigFile, checkConfig, mergeConfig, CONFIG_FILE, type ConfigFileResult } from './config-file';
 export { isExcluded, checkExclude, compileGlob, MAX_GLOB_EXPANSION, MAX_EXCLUDE_PATTERNS } from './exclude';
-export { fixAll, safeFixes, minimalEdit } from './fixes/fix-all';
+export { fixAll, fixFile, fixWorkspace, safeFixes, minimalEdit, type AppliedFix, type FileFixes } from './fixes/fix-all';
 export { connectionsLost, type LostConnection } from './fixes/safety';
 export { allowEgress, type AllowEgressOptions, type EgressDestination, type Mechanism } from './scaffold/allow-egress';
 export { hostPeer } from './reach/rules';
