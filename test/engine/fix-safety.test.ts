@@ -107,3 +107,38 @@ test('EL114 removal: unsafe when other policies cover the rule and the workspace
   assert.deepEqual(el114([deploy, nsDns, wide], true), ['The egress rule 1 of NetworkPolicy shop/shop-egress: safe']);
   assert.deepEqual(el114([deploy, ownCover], false), ['The egress rule 2 of NetworkPolicy shop/own: safe']);
 });
+
+test('EL112 "Use the port name": the one name the destination declares; safe (it only adds) in a complete workspace, unsafe otherwise', () => {
+  const db = 'apiVersion: apps/v1\nkind: StatefulSet\nmetadata: {name: db, namespace: payments}\nspec:\n  selector: {matchLabels: {app: db}}\n  template:\n    metadata: {labels: {app: db}}\n    spec: {containers: [{name: postgres, image: i, ports: [{name: pg, containerPort: 5432}, {name: stats, containerPort: 9187, protocol: UDP}]}]}\n';
+  const ledger = 'apiVersion: v1\nkind: Pod\nmetadata: {name: ledger, namespace: payments, labels: {app: ledger}}\nspec: {containers: [{name: c, image: i}]}\n';
+  const np = 'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: ledger-egress, namespace: payments}\nspec:\n  podSelector: {matchLabels: {app: ledger}}\n  policyTypes: [Egress]\n  egress:\n  - to: [{podSelector: {matchLabels: {app: db}}}]\n    ports: [{port: postgres}]\n';
+  for (const complete of [true, false]) {
+    const files = [{ uri: 'file:///w/a.yaml', text: [db, ledger, np].join('---\n') }];
+    const a = analyze(files, { assumeCompleteWorkspace: complete });
+    const f = a.findings.find((x) => x.ruleId === 'EL112')!;
+    const [fix] = fixesFor(a, f);
+    assert.equal(fix.title, 'Use the port name "pg" (5432/TCP on the pods it names)');
+    assert.equal(fix.safety, complete ? 'safe' : 'unsafe');
+    const b = analyze(applyFix(files, fix), { assumeCompleteWorkspace: complete });
+    assert.deepEqual(connectionsLost(a, b), []);
+    assert.ok(!b.findings.some((x) => x.ruleId === 'EL112'));
+    const opened = b.reach.connections().find((c) => c.src.kind === 'workload' && c.src.workload.name === 'ledger' && c.dst.kind === 'workload' && c.dst.workload.name === 'db');
+    assert.equal(opened?.conns.toString(), 'TCP 5432');
+  }
+  // A name the pods declare with another protocol: which was meant (the name or the protocol) is not known.
+  const udp = np.replace('{port: postgres}', '{port: stats}');
+  const a = analyze([{ uri: 'file:///w/a.yaml', text: [db, ledger, udp].join('---\n') }]);
+  assert.deepEqual(fixesFor(a, a.findings.find((x) => x.ruleId === 'EL112')!), []);
+});
+
+test('EL111 offers the answer its message knows, as unsafe fixes (the rejected policy starts to apply): swap a reversed range, capitalise a protocol', () => {
+  const text = 'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: p, namespace: shop}\nspec:\n  podSelector: {}\n  policyTypes: [Egress]\n  egress:\n  - ports:\n    - {port: 8080, endPort: 8000}\n    - {port: 53, protocol: udp}\n    - {port: 443, protocol: HTTPS}\n';
+  const a = analyze([{ uri: 'file:///w/a.yaml', text }]);
+  const offered = a.findings.filter((f) => f.ruleId === 'EL111').map((f) => fixesFor(a, f).map((x) => `${x.title}: ${x.safety}`).join());
+  assert.deepEqual(offered, ['Swap port and endPort (8000-8080): unsafe', 'Write the protocol as UDP: unsafe', '']);
+  const fixes = a.findings.filter((f) => f.ruleId === 'EL111').flatMap((f) => fixesFor(a, f));
+  const fixed = applyEdits(text, fixes.flatMap((x) => x.edits));
+  assert.match(fixed, /\{port: 8000, endPort: 8080\}/);
+  const again = analyze([{ uri: 'file:///w/a.yaml', text: fixed }]);
+  assert.deepEqual(again.findings.filter((f) => f.ruleId === 'EL111').map((f) => f.message.slice(0, 24)), ['Unknown protocol "HTTPS"']);
+});
