@@ -30,7 +30,8 @@ test('check examples --format json: exact findings, exit 1', () => {
   assert.deepEqual(Object.keys(el103), ['ruleId', 'ruleName', 'severity', 'message', 'file', 'range', 'fixes']);
   assert.deepEqual(el103.range, { start: { line: 13, character: 2 }, end: { line: 13, character: 8 } });
   assert.equal(el103.file, 'examples/shop/foo-deny-egress.yaml');
-  assert.deepEqual(el103.fixes, [{ title: 'Add Egress to policyTypes', safe: true }]);
+  // Unsafe: foo has no other egress policy, so the rules in force would cut the rest of its egress.
+  assert.deepEqual(el103.fixes, [{ title: 'Add Egress to policyTypes', safe: false }]);
   golden('examples.json', r.stdout);
 });
 

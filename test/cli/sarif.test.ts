@@ -364,7 +364,7 @@ test('sarif: every rule of the catalogue, with its docs page and examples', () =
   }
 });
 
-test('sarif: EL103 at the egress key, with a safe fix that adds Egress to policyTypes', () => {
+test('sarif: EL103 at the egress key, without an automatic fix (adding Egress would cut the rest of foo\'s egress)', () => {
   const { log } = examplesLog();
   const el103 = log.runs[0].results.filter((r) => r.ruleId === 'EL103');
   assert.equal(el103.length, 1);
@@ -382,18 +382,26 @@ test('sarif: EL103 at the egress key, with a safe fix that adds Egress to policy
   assert.equal(res.relatedLocations[0].message.text, 'policyTypes is given here');
   assert.equal(res.relatedLocations[0].physicalLocation.region.startLine, 13);
 
-  assert.ok(res.fixes, 'EL103 has a safe fix');
+  assert.equal(res.fixes, undefined, 'the EL103 fix is unsafe here: not offered for automatic application');
+});
+
+test('sarif: EL106 with its safe fix, which writes the CIDR as its network', () => {
+  const { log } = examplesLog();
+  const [res] = log.runs[0].results.filter((r) => r.ruleId === 'EL106');
+  assert.ok(res?.fixes, 'EL106 has a safe fix');
   assert.equal(res.fixes.length, 1);
   const fix = res.fixes[0];
-  assert.equal(fix.description.text, 'Add Egress to policyTypes');
+  assert.equal(fix.description.text, 'Write the network as 10.40.0.0/16');
+  const loc = res.locations[0].physicalLocation;
   assert.equal(fix.artifactChanges.length, 1);
   assert.deepEqual(fix.artifactChanges[0].artifactLocation, loc.artifactLocation);
-  // Apply the replacements, last first, and read policyTypes back.
+  const text = readFileSync(path.join(repoRoot, 'examples/analytics/etl.yaml'), 'utf8');
+  // Apply the replacements, last first, and read the CIDR back.
   let fixed = text;
   const reps = fix.artifactChanges[0].replacements.map((rep) => ({ ...offsets(text, rep.deletedRegion), text: rep.insertedContent?.text ?? '' }));
   for (const rep of reps.sort((a, b) => b.start - a.start)) fixed = fixed.slice(0, rep.start) + rep.text + fixed.slice(rep.end);
-  assert.match(fixed, /^ {2}policyTypes:\n {2}- Ingress\n {2}- Egress\n {2}egress:\n/m);
-  assert.equal(fixed.replace('\n  - Egress', ''), text, 'nothing else changes');
+  assert.match(fixed, /^ {8}cidr: 10\.40\.0\.0\/16\n/m);
+  assert.equal(fixed.replace('10.40.0.0/16', '10.40.1.7/16'), text, 'nothing else changes');
 });
 
 test('sarif: no fixes for unsafe fixes; ruleIndex and levels match; URIs are relative', () => {

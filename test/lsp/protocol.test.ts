@@ -52,11 +52,11 @@ test('LSP: versioned diagnostics, code action, edit applied, diagnostic gone', a
   const el101 = diags.filter((d) => d.code === 'EL101');
   assert.deepEqual(el101.map((d) => doc.getText(d.range)), ['foo', 'web']);
 
-  // EL103: the safe fix adds Egress; the diagnostic is gone in the next version.
+  // EL103: the fix adds Egress (unsafe: foo's egress is cut to what the rules allow); the diagnostic is gone in the next version.
   const actions = await actionsFor(client, uri, el103);
-  const add = actions.find((a) => a.title === 'Add Egress to policyTypes');
+  const add = actions.find((a) => a.title === 'Add Egress to policyTypes (may block traffic)');
   assert.ok(add, `fix offered (got ${actions.map((a) => a.title).join(', ')})`);
-  assert.equal(add.isPreferred, true);
+  assert.notEqual(add.isPreferred, true, 'an unsafe fix is never preferred');
   const v2 = await applyAndSend(client, doc, add);
   const after = await client.waitForDiagnostics(uri, (p) => p.version === 2);
   assert.ok(!after.diagnostics.some((d) => d.code === 'EL103'), 'EL103 gone');
@@ -131,7 +131,7 @@ test('LSP: closing and at once re-opening a file keeps the buffer current (no st
   const diags = await client.waitForDiagnostics(uri, (p) => p.version === 7);
   const el103 = diags.diagnostics.find((d) => d.code === 'EL103')!;
   const actions = await actionsFor(client, uri, el103);
-  assert.ok(actions.some((a) => a.title === 'Add Egress to policyTypes'), 'the fix is offered for the re-opened buffer');
+  assert.ok(actions.some((a) => a.title === 'Add Egress to policyTypes (may block traffic)'), 'the fix is offered for the re-opened buffer');
 });
 
 test('LSP: a client without documentChanges gets plain changes', async (t) => {

@@ -2,7 +2,14 @@
 import type { Rule } from '../../server/src/engine';
 
 export function renderRuleDoc(rule: Rule): string {
-  const fix = rule.fixes ? (rule.docs.fixSafety.toLowerCase().startsWith('safe') ? 'safe quick fix' : 'quick fix (unsafe: offered one by one, never in fix-all)') : 'no quick fix';
+  const safety = rule.docs.fixSafety.toLowerCase();
+  const fix = !rule.fixes
+    ? 'no quick fix'
+    : safety.startsWith('safe only when')
+      ? 'quick fix, safe only in the cases below (otherwise unsafe: offered one by one, never in fix-all)'
+      : safety.startsWith('safe')
+        ? 'safe quick fix'
+        : 'quick fix (unsafe: offered one by one, never in fix-all)';
   return `# ${rule.id} ${rule.name}
 
 **Default severity:** ${rule.severity} · **Fix:** ${fix}

@@ -20,8 +20,11 @@ export interface Parsed {
   options: Map<string, string>;
 }
 
-/** `--name value`, `--name=value`, flags, and positional paths; unknown options are usage errors. */
-export function parseArgs(args: string[], valued: Record<string, readonly string[] | null>): Parsed {
+/**
+ * `--name value`, `--name=value`, flags (`flags`: options without a value, set to "true"), and positional
+ * paths; unknown options are usage errors.
+ */
+export function parseArgs(args: string[], valued: Record<string, readonly string[] | null>, flags: readonly string[] = []): Parsed {
   const options = new Map<string, string>();
   const paths: string[] = [];
   for (let i = 0; i < args.length; i++) {
@@ -33,6 +36,11 @@ export function parseArgs(args: string[], valued: Record<string, readonly string
     }
     const eq = a.indexOf('=');
     const name = eq >= 0 ? a.slice(2, eq) : a.slice(2);
+    if (flags.includes(name)) {
+      if (eq >= 0) throw new UsageError(`--${name} takes no value`);
+      options.set(name, 'true');
+      continue;
+    }
     if (!(name in valued)) throw new UsageError(`unknown option "--${name}"`);
     let value = eq >= 0 ? a.slice(eq + 1) : args[++i];
     if (value === undefined) throw new UsageError(`--${name} needs a value`);

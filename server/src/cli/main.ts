@@ -1,8 +1,9 @@
 import { promises as fs } from 'fs';
 import * as path from 'path';
-import { allowEgress, unrestrictedEgress, unrestrictedReason, analyze, escapeLine, namespaceProblem, quoteName, egressPath, routeThroughGateway, type GatewayProtocol, type GatewayStyle, hostPeer, spanAt, defaultDenyEgress, renderYaml, resolveConfig, type EgressDestination, type Mechanism, ConnectionSet, explainPair, fixesFor, formatConnlist, LineIndex, parseCidr, severityRank, type Analysis, type ConnlistFormat, type Explanation, type Peer, type Protocol, type Reachability, type Severity, type SourceRef, type Workload } from '../engine';
+import { allowEgress, unrestrictedEgress, unrestrictedReason, analyze, escapeLine, namespaceProblem, quoteName, egressPath, routeThroughGateway, type GatewayProtocol, type GatewayStyle, hostPeer, spanAt, defaultDenyEgress, renderYaml, resolveConfig, type EgressDestination, type Mechanism, ConnectionSet, explainPair, fixesFor, fixWorkspace, formatConnlist, LineIndex, parseCidr, severityRank, type Analysis, type ConnlistFormat, type Explanation, type Peer, type Protocol, type Reachability, type Severity, type SourceRef, type Workload } from '../engine';
 import { VERSION } from '../host/version';
 import { displayPath, IoError, load, parseArgs, UsageError, type Io } from './common';
+import { uriToPath } from '../host/files';
 import { diff } from './diff';
 import { toSarif } from './sarif';
 import { toJsonArray, toYamlStream } from '../engine/kustomize';
@@ -16,6 +17,8 @@ Commands:
       --format text|json|sarif   Output format (default: text; sarif: SARIF 2.1.0 for code scanning)
       --fail-on error|warning|info|hint
                                  Exit 1 when a finding is at least this severe (default: warning)
+      --fix                      Apply every safe fix to the files first (what fix-all does in the
+                                 editor), print what changed, then report and exit by what remains
   reach [paths...]     List who can connect to whom, and on which ports
       --format txt|json|csv|md|dot
                                  Output format (default: txt, the np-guard/netpol-analyzer connlist format)
@@ -93,11 +96,39 @@ function formatText(findings: JsonFinding[]): string {
   return (lines.length > 0 ? lines.join('\n') + '\n\n' : '') + summary + '\n';
 }
 
+/**
+ * `check --fix`: fix-all on every file, the fixed files written back. What changed goes to stdout in text
+ * format, to stderr with json and sarif (whose stdout is one document).
+ */
+async function applySafeFixes(a: Analysis, format: string | undefined, io: Io): Promise<Analysis> {
+  const { changed, analysis } = fixWorkspace(a);
+  const say = format === 'json' || format === 'sarif' ? io.err : io.out;
+  for (const c of changed) {
+    const file = uriToPath(c.uri);
+    if (!file) throw new IoError(`${displayPath(c.uri, io.cwd)}: cannot be written`);
+    try {
+      await fs.writeFile(file, c.text);
+    } catch (e) {
+      throw new IoError(`${displayPath(c.uri, io.cwd)}: cannot be written (${e instanceof Error ? e.message : String(e)})`);
+    }
+    const shown = quoteName(displayPath(c.uri, io.cwd));
+    for (const f of c.applied) {
+      const pos = new LineIndex(f.text).position(f.offset);
+      say(`${shown}:${pos.line + 1}:${pos.character + 1}: fixed: ${escapeLine(f.title)} [${f.ruleId}]\n`);
+    }
+  }
+  const count = changed.reduce((n, c) => n + c.applied.length, 0);
+  say(count === 0 ? 'Nothing to fix safely.\n' : `Fixed ${count} problem${count === 1 ? '' : 's'} in ${changed.length} file${changed.length === 1 ? '' : 's'}.\n`);
+  if (format !== 'json' && format !== 'sarif') say('\n');
+  return analysis;
+}
+
 async function check(args: string[], io: Io): Promise<number> {
-  const { paths, options } = parseArgs(args, { format: ['text', 'json', 'sarif'], 'fail-on': ['error', 'warning', 'info', 'hint'], config: null });
+  const { paths, options } = parseArgs(args, { format: ['text', 'json', 'sarif'], 'fail-on': ['error', 'warning', 'info', 'hint'], config: null }, ['fix']);
   const failOn = (options.get('fail-on') ?? 'warning') as Severity;
   const { sources, config } = await load(paths, options, io);
-  const analysis = analyze(sources, config);
+  let analysis = analyze(sources, config);
+  if (options.has('fix')) analysis = await applySafeFixes(analysis, options.get('format'), io);
   const findings = toJsonFindings(analysis, io.cwd);
   const format = options.get('format');
   if (format === 'sarif') io.out(JSON.stringify(toSarif(analysis, io.cwd, VERSION), null, 2) + '\n');

@@ -43,12 +43,13 @@ suite('Egress Lens in a real VS Code', () => {
     assert.deepEqual(el101, ['foo', 'web']);
   });
 
-  test('EL103 quick fix adds Egress and the diagnostic goes away', async () => {
+  test('EL103 quick fix (unsafe: it cuts egress) adds Egress and the diagnostic goes away', async () => {
     const editor = await open('shop/foo-deny-egress.yaml');
     const uri = editor.document.uri;
     const ds = await diagnosticsWhere(uri, (x) => x.some((d) => codeOf(d) === 'EL103'));
-    const action = await quickFix(uri, ds.find((d) => codeOf(d) === 'EL103')!, 'Add Egress to policyTypes');
-    assert.ok(action.isPreferred);
+    // foo has no other egress policy: the rules in force cut the rest of its egress, so the fix is offered as unsafe.
+    const action = await quickFix(uri, ds.find((d) => codeOf(d) === 'EL103')!, 'Add Egress to policyTypes (may block traffic)');
+    assert.ok(!action.isPreferred);
     assert.ok(await vscode.workspace.applyEdit(action.edit!));
     assert.match(editor.document.getText(), /policyTypes:\n  - Ingress\n  - Egress\n/);
     await diagnosticsWhere(uri, (x) => !x.some((d) => codeOf(d) === 'EL103'));

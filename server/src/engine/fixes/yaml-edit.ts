@@ -99,3 +99,10 @@ export function addKey(file: ParsedFile, map: Node, key: string, value: unknown)
   const at = contentLineEnd(text, lastNode.range[1]);
   return { uri: file.uri, start: at, end: at, newText: eol + lines.join(eol) };
 }
+
+/** Replace a plain or quoted scalar at `span` with `value`, keeping its quotes (the value needs no escaping). */
+export function replaceScalar(file: Pick<ParsedFile, 'uri' | 'text'>, span: { start: number; end: number }, value: string): TextEdit {
+  const raw = file.text.slice(span.start, span.end);
+  const q = raw.startsWith('"') ? '"' : raw.startsWith("'") ? "'" : '';
+  return { uri: file.uri, start: span.start, end: span.end, newText: `${q}${value}${q}` };
+}

@@ -1,6 +1,7 @@
 import { spanAt } from '../model/anchor';
 import { isRecord, type Resource } from '../model/resources';
 import { defineRule } from './rule';
+import { replaceScalar } from '../fixes/yaml-edit';
 import { resourceAt } from './lookup';
 
 interface Replacement {
@@ -79,9 +80,6 @@ export const el003 = defineRule({
     const r = resourceAt(ctx, ctx.finding);
     const to = ctx.finding.data?.to;
     if (!r || typeof to !== 'string' || ctx.finding.data?.safe !== true) return [];
-    const span = spanAt(r, ['apiVersion']);
-    const raw = ctx.file.text.slice(span.start, span.end);
-    const quote = raw.startsWith('"') ? '"' : raw.startsWith("'") ? "'" : '';
-    return [{ title: `Use apiVersion ${to}`, safety: 'safe', edits: [{ uri: r.uri, start: span.start, end: span.end, newText: `${quote}${to}${quote}` }] }];
+    return [{ title: `Use apiVersion ${to}`, safety: 'safe', edits: [replaceScalar(ctx.file, spanAt(r, ['apiVersion']), to)] }];
   },
 });

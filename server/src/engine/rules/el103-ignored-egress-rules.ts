@@ -17,7 +17,7 @@ export const el103 = defineRule({
     why: 'When `policyTypes` is present, Kubernetes applies only the directions it lists. Egress rules written under a policy that says `policyTypes: [Ingress]` restrict nothing: the pods keep unrestricted egress while the YAML suggests otherwise.',
     bad: 'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: foo-deny-egress\n  namespace: shop\nspec:\n  podSelector:\n    matchLabels: {app: foo}\n  policyTypes: [Ingress]\n  egress:\n  - to:\n    - podSelector: {}\n',
     good: 'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: foo-deny-egress\n  namespace: shop\nspec:\n  podSelector:\n    matchLabels: {app: foo}\n  policyTypes: [Ingress, Egress]\n  egress:\n  - to:\n    - podSelector: {}\n',
-    fixSafety: 'Safe: adds the missing type to `policyTypes`, which is what the rules were written for.',
+    fixSafety: 'Safe only when every pod the policy selects is already isolated in that direction by another policy of the default tier (then the rules, once in force, can only add connections) and the workspace is complete (`assumeCompleteWorkspace`). Otherwise the fix, which adds the missing type to `policyTypes` as the rules were written for, is unsafe: the pods lose every connection the rules do not allow, DNS included, so it is offered one by one and fix-all leaves it alone.',
   },
   checkResource(r) {
     const out: RawFinding[] = [];
@@ -43,6 +43,16 @@ export const el103 = defineRule({
     const add = String(ctx.finding.data?.add ?? 'Egress');
     const seq = locate(r.doc.doc, [...r.path, 'spec', 'policyTypes']).node;
     const edit = seq && appendItem(ctx.file, seq, add);
-    return edit ? [{ title: `Add ${add} to policyTypes`, safety: 'safe', edits: [edit] }] : [];
+    if (!edit) return [];
+    const dir = add === 'Ingress' ? 'ingress' : 'egress';
+    const c = ctx.reach.policies.netpols.find((x) => x.policy.resource === r);
+    // Pods already isolated in that direction in the default tier: the rules, now in force, only add to what they may do.
+    const isolatedAlready =
+      c !== undefined &&
+      ctx.config.assumeCompleteWorkspace &&
+      c.subjects.every((w) => ctx.reach.policies.of(w, dir).tiers.some((e) => e.tier.name === 'default' && e.policies.some((p) => p !== c.tierPolicy && p.isolates[dir])));
+    return isolatedAlready
+      ? [{ title: `Add ${add} to policyTypes`, safety: 'safe', edits: [edit] }]
+      : [{ title: `Add ${add} to policyTypes`, safety: 'unsafe', edits: [edit] }];
   },
 });

@@ -1,6 +1,6 @@
 import { isMap, isScalar, type Node } from 'yaml';
 import { locate } from '../parse/locate';
-import { addKey } from '../fixes/yaml-edit';
+import { addKey, replaceScalar } from '../fixes/yaml-edit';
 import { spanAt } from '../model/anchor';
 import { parseCidr } from '../reach/iprange';
 import { isNetworkPolicy } from '../policy/networkpolicy';
@@ -66,9 +66,7 @@ export const el105 = defineRule({
     if (ctx.finding.data?.peer !== undefined) {
       const cidr = locate(doc, [...r.path, 'spec', 'egress', i, 'to', Number(ctx.finding.data.peer), 'ipBlock', 'cidr']).node as Node | undefined;
       if (!cidr?.range || !isScalar(cidr)) return [];
-      const raw = ctx.file.text.slice(cidr.range[0], cidr.range[1]);
-      const q = raw.startsWith('"') ? '"' : raw.startsWith("'") ? "'" : '';
-      return [{ title, safety: 'unsafe', edits: [{ uri: r.uri, start: cidr.range[0], end: cidr.range[1], newText: `${q}${PLACEHOLDER_CIDR}${q}` }] }];
+      return [{ title, safety: 'unsafe', edits: [replaceScalar(ctx.file, { start: cidr.range[0], end: cidr.range[1] }, PLACEHOLDER_CIDR)] }];
     }
     const np = readNetworkPolicy(r);
     if (!np.rules.egress[i] || np.rules.egress[i].peers) return [];

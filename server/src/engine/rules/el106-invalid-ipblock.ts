@@ -3,6 +3,7 @@ import { parseCidr } from '../reach/iprange';
 import { isNetworkPolicy } from '../policy/networkpolicy';
 import { networkPolicyOf } from '../model/model';
 import { defineRule, type RawFinding } from './rule';
+import { replaceScalar } from '../fixes/yaml-edit';
 import { resourceAt } from './lookup';
 import { peerKey } from './netpol-paths';
 
@@ -59,9 +60,6 @@ export const el106 = defineRule({
     const fix = ctx.finding.data?.fix;
     const path = ctx.finding.data?.path;
     if (!r || !isNetworkPolicy(r) || typeof fix !== 'string' || !Array.isArray(path)) return [];
-    const span = spanAt(r, path as (string | number)[]);
-    const raw = ctx.file.text.slice(span.start, span.end);
-    const q = raw.startsWith('"') ? '"' : raw.startsWith("'") ? "'" : '';
-    return [{ title: `Write the network as ${fix}`, safety: 'safe', edits: [{ uri: r.uri, start: span.start, end: span.end, newText: `${q}${fix}${q}` }] }];
+    return [{ title: `Write the network as ${fix}`, safety: 'safe', edits: [replaceScalar(ctx.file, spanAt(r, path as (string | number)[]), fix)] }];
   },
 });

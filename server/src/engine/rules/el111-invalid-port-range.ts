@@ -3,6 +3,8 @@ import { isRecord } from '../model/resources';
 import { networkPolicyOf } from '../model/model';
 import { isNetworkPolicy } from '../policy/networkpolicy';
 import { defineRule, type RawFinding } from './rule';
+import { replaceScalar } from '../fixes/yaml-edit';
+import { resourceAt } from './lookup';
 
 const PROTOCOLS = ['TCP', 'UDP', 'SCTP'];
 
@@ -15,7 +17,7 @@ export const el111 = defineRule({
     why: 'The API server rejects these policies, so none of their rules applies. `protocol: tcp` (lower case) or `HTTP` are common slips; `endPort` only works with a numeric `port` below it.',
     bad: 'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: ports\n  namespace: shop\nspec:\n  podSelector: {}\n  policyTypes: [Egress]\n  egress:\n  - ports:\n    - port: 8080\n      endPort: 8000\n    - port: 443\n      protocol: HTTPS\n',
     good: 'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: ports\n  namespace: shop\nspec:\n  podSelector: {}\n  policyTypes: [Egress]\n  egress:\n  - ports:\n    - port: 8000\n      endPort: 8080\n    - port: 443\n      protocol: TCP\n',
-    fixSafety: 'No automatic fix: the intended port or protocol is not known.',
+    fixSafety: 'Unsafe: where the message knows the answer (an `endPort` below `port`: swap the two; a protocol in lower case: write it in capitals), the fix writes it, and the policy, which the API server rejected, starts to apply: its pods may lose connections. No fix where the intended port or protocol is not known.',
   },
   checkResource(r) {
     const out: RawFinding[] = [];
@@ -29,10 +31,12 @@ export const el111 = defineRule({
         rule.ports.forEach((p, k) => {
           if (!isRecord(p)) return;
           const at = (key: string) => spanAt(np.resource, ['spec', dir, i, 'ports', k, key]);
-          const push = (key: string, message: string) => out.push({ uri: np.resource.uri, span: at(key), message });
+          const path = (key: string) => ['spec', dir, i, 'ports', k, key];
+          const push = (key: string, message: string, data?: Record<string, unknown>) => out.push({ uri: np.resource.uri, span: at(key), message, ...(data ? { data } : {}) });
           if (typeof p.protocol === 'string' && !PROTOCOLS.includes(p.protocol)) {
             const upper = p.protocol.toUpperCase();
-            push('protocol', `Unknown protocol "${p.protocol}": NetworkPolicy ports use TCP, UDP or SCTP${PROTOCOLS.includes(upper) ? ` (write ${upper}, in capitals)` : ''}.`);
+            const known = PROTOCOLS.includes(upper);
+            push('protocol', `Unknown protocol "${p.protocol}": NetworkPolicy ports use TCP, UDP or SCTP${known ? ` (write ${upper}, in capitals)` : ''}.`, known ? { write: upper, path: path('protocol') } : undefined);
           }
           const port = p.port;
           if (typeof port === 'number' && (!Number.isInteger(port) || port < 1 || port > 65535)) push('port', `Port ${port} is outside 1-65535.`);
@@ -41,10 +45,35 @@ export const el111 = defineRule({
           if (port === undefined || port === null) push('endPort', 'endPort needs a numeric port: the range is port to endPort.');
           else if (typeof port === 'string') push('endPort', `endPort cannot follow a named port ("${port}"): a range needs numbers.`);
           else if (p.endPort > 65535) push('endPort', `endPort ${p.endPort} is outside 1-65535.`);
+          else if (typeof port === 'number' && p.endPort < port && p.endPort >= 1) push('endPort', `endPort ${p.endPort} is below port ${port}: the range ${port}-${p.endPort} is empty (the API server rejects it).`, { swap: [path('port'), path('endPort')] });
           else if (typeof port === 'number' && p.endPort < port) push('endPort', `endPort ${p.endPort} is below port ${port}: the range ${port}-${p.endPort} is empty (the API server rejects it).`);
         });
       });
     }
     return out;
+  },
+  fixes(ctx) {
+    const r = resourceAt(ctx, ctx.finding);
+    if (!r || !isNetworkPolicy(r)) return [];
+    const { write, path, swap } = ctx.finding.data ?? {};
+    const text = ctx.file.text;
+    if (typeof write === 'string' && Array.isArray(path)) {
+      return [{ title: `Write the protocol as ${write}`, safety: 'unsafe', edits: [replaceScalar(ctx.file, spanAt(r, path as (string | number)[]), write)] }];
+    }
+    if (Array.isArray(swap) && swap.length === 2) {
+      const [a, b] = (swap as (string | number)[][]).map((p) => spanAt(r, p));
+      const [ta, tb] = [text.slice(a.start, a.end), text.slice(b.start, b.end)];
+      return [
+        {
+          title: `Swap port and endPort (${tb}-${ta})`,
+          safety: 'unsafe',
+          edits: [
+            { uri: r.uri, start: a.start, end: a.end, newText: tb },
+            { uri: r.uri, start: b.start, end: b.end, newText: ta },
+          ],
+        },
+      ];
+    }
+    return [];
   },
 });

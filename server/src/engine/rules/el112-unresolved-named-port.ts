@@ -2,7 +2,24 @@ import { spanAt } from '../model/anchor';
 import type { Workload } from '../model/workloads';
 import { resolveNamedPort } from '../reach/ports';
 import { defineRule, type RawFinding } from './rule';
+import { replaceScalar } from '../fixes/yaml-edit';
 import { ruleName } from './netpol-paths';
+import { resourceAt } from './lookup';
+import { isNetworkPolicy } from '../policy/networkpolicy';
+import type { Protocol } from '../reach/connections';
+
+/**
+ * The name the entry was meant to use, when the pods leave no doubt: none of them declares the name with
+ * another protocol, and together they declare exactly one port name with this protocol.
+ */
+function onlyName(candidates: readonly Workload[], name: string, protocol: Protocol): { name: string; port: number } | undefined {
+  if (candidates.some((w) => w.ports.some((p) => p.name === name))) return undefined;
+  const names = new Map<string, number>();
+  for (const w of candidates) for (const p of w.ports) if (p.name && p.protocol === protocol) names.set(p.name, p.port);
+  if (names.size !== 1) return undefined;
+  const [[only, port]] = [...names];
+  return { name: only, port };
+}
 
 function portsOf(w: Workload): string {
   const named = w.ports.filter((p) => p.name);
@@ -18,7 +35,7 @@ export const el112 = defineRule({
     why: 'Named ports are looked up in the destination pod’s container ports, protocol included. When no destination declares the name (a typo, a renamed port, a UDP port named in a TCP entry), the entry allows nothing, and the connection it was written for is silently denied.',
     bad: 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\n  namespace: shop\nspec:\n  selector:\n    matchLabels: {app: api}\n  template:\n    metadata:\n      labels: {app: api}\n    spec:\n      containers:\n      - name: api\n        image: shop/api:1\n        ports:\n        - {name: http, containerPort: 8080}\n---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: web-to-api\n  namespace: shop\nspec:\n  podSelector:\n    matchLabels: {app: web}\n  policyTypes: [Egress]\n  egress:\n  - to:\n    - podSelector:\n        matchLabels: {app: api}\n    ports:\n    - port: https\n',
     good: 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\n  namespace: shop\nspec:\n  selector:\n    matchLabels: {app: api}\n  template:\n    metadata:\n      labels: {app: api}\n    spec:\n      containers:\n      - name: api\n        image: shop/api:1\n        ports:\n        - {name: http, containerPort: 8080}\n---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: web-to-api\n  namespace: shop\nspec:\n  podSelector:\n    matchLabels: {app: web}\n  policyTypes: [Egress]\n  egress:\n  - to:\n    - podSelector:\n        matchLabels: {app: api}\n    ports:\n    - port: http\n',
-    fixSafety: 'No automatic fix: the intended port is not known.',
+    fixSafety: 'Safe only when the workspace is complete (`assumeCompleteWorkspace`): when the pods the entry names declare exactly one port name with its protocol (and not the unresolved name with another), the fix writes that name; the entry allowed nothing, so it can only add connections. With a workspace that may be incomplete, pods it does not hold may declare the old name, so the fix is unsafe. No fix when the intended port is not known (several names, or a port name with an ipBlock).',
   },
   check(ctx) {
     const out: RawFinding[] = [];
@@ -34,10 +51,11 @@ export const el112 = defineRule({
           const hasIpBlock = dir === 'egress' && (source.peers ?? []).some((p) => p.kind === 'ipBlock');
           for (const n of named) {
             // Located only when reported: most names resolve.
-            const at = () => {
+            const pathOf = () => {
               const entry = (source.ports ?? []).find((p) => p.port === n.name && (n.protocol === undefined || p.protocol === n.protocol));
-              return spanAt(np.resource, ['spec', dir, rule.origin.ruleIndex, 'ports', entry?.index ?? 0, 'port']);
+              return ['spec', dir, rule.origin.ruleIndex, 'ports', entry?.index ?? 0, 'port'];
             };
+            const at = () => spanAt(np.resource, pathOf());
             const proto = n.protocol ?? 'TCP';
             if (hasIpBlock) {
               out.push({ uri: np.resource.uri, span: at(), message: `Port name "${n.name}" never matches an ipBlock destination: names belong to pod containers. Write the port number.` });
@@ -46,6 +64,7 @@ export const el112 = defineRule({
             if (candidates.length === 0 && !ctx.config.assumeCompleteWorkspace) continue;
             if (candidates.some((w) => resolveNamedPort(w, n.name, n.protocol) !== undefined)) continue;
             const span = at();
+            const suggestion = onlyName(candidates, n.name, proto);
             const shown = candidates.slice(0, 3).map((w) => `${w.id} has ${portsOf(w)}`);
             const more = candidates.length > 3 ? ` and ${candidates.length - 3} more` : '';
             out.push({
@@ -60,11 +79,19 @@ export const el112 = defineRule({
                 .filter((w) => w.resources.length > 0)
                 .slice(0, 3)
                 .map((w) => ({ uri: w.resources[0].uri, span: spanAt(w.resources[0], ['metadata', 'name']), message: `${w.id}: ${portsOf(w)}` })),
+              ...(suggestion ? { data: { use: suggestion.name, port: suggestion.port, protocol: proto, path: pathOf() } } : {}),
             });
           }
         }
       }
     }
     return out;
+  },
+  fixes(ctx) {
+    const r = resourceAt(ctx, ctx.finding);
+    const { use, port, protocol, path } = ctx.finding.data ?? {};
+    if (!r || !isNetworkPolicy(r) || typeof use !== 'string' || !Array.isArray(path)) return [];
+    const edit = replaceScalar(ctx.file, spanAt(r, path as (string | number)[]), use);
+    return [{ title: `Use the port name "${use}" (${port}/${protocol} on the pods it names)`, safety: ctx.config.assumeCompleteWorkspace ? 'safe' : 'unsafe', edits: [edit] }];
   },
 });

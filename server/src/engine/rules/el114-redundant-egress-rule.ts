@@ -89,7 +89,7 @@ export const el114 = defineRule({
     why: 'Policies are additive: a rule covered by others changes nothing, but it reads as if it did, and it stays behind when the broader rule is later narrowed. Removing it keeps the policy honest.',
     bad: 'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: api-egress\n  namespace: shop\nspec:\n  podSelector: {}\n  policyTypes: [Egress]\n  egress:\n  - ports:\n    - {port: 53, protocol: UDP}\n  - to:\n    - ipBlock: {cidr: 10.0.0.0/8}\n    ports:\n    - {port: 53, protocol: UDP}\n',
     good: 'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: api-egress\n  namespace: shop\nspec:\n  podSelector: {}\n  policyTypes: [Egress]\n  egress:\n  - ports:\n    - {port: 53, protocol: UDP}\n',
-    fixSafety: 'Safe: removes only a rule whose every connection another rule allows; not offered when it is the last rule of a policy that gets Egress from its rules alone.',
+    fixSafety: 'Safe only when the rule\'s own policy covers it, or the workspace is complete (`assumeCompleteWorkspace`): the fix removes a rule whose every connection another rule allows, and ends at the rule\'s own last line (comments, `...` and `---` after it stay). When other policies cover it and the workspace may be incomplete, pods not in the workspace may be selected by this policy and not by those (a namespace-wide policy selects every pod of the namespace), so the removal is unsafe. Not offered when it is the last rule of a policy that gets Egress from its rules alone.',
   },
   check(ctx) {
     const out: RawFinding[] = [];
@@ -155,20 +155,38 @@ export const el114 = defineRule({
         if (!/^\s*#/.test(text.slice(prev, start))) break;
         start = prev;
       }
-      const next = seq.items[i + 1] as Node | undefined;
-      if (next?.range) {
-        end = next.range[0];
-        while (end > 0 && text[end - 1] !== '\n') end--;
-      } else {
-        end = item.range[2] ?? item.range[1];
-        while (end < text.length && text[end] !== '\n') end++;
-        if (end < text.length) end++;
-      }
+      end = ownLastLineEnd(text, item.range[0], item.range[1]);
       if (seq.items.length === 1) return [];
     }
-    return [{ title: `Remove the redundant ${ruleName(np, 'egress', i)}`, safety: 'safe', edits: [{ uri: r.uri, start, end, newText: '' }] }];
+    // Covered by other policies: a pod the workspace does not hold may be selected by this one and not by them.
+    const c = ctx.reach.policies.netpols.find((x) => x.policy.resource === r);
+    const rule = c?.rules.egress.find((x) => x.origin.ruleIndex === i);
+    const coveredByItsOwnPolicy = c !== undefined && rule !== undefined && redundant(ctx, rule, c.rules.egress.filter((x) => x !== rule), hasSelectors(c, rule), { left: PAIR_BUDGET });
+    const safe = ctx.config.assumeCompleteWorkspace || coveredByItsOwnPolicy;
+    return [{ title: `Remove the redundant ${ruleName(np, 'egress', i)}`, safety: safe ? 'safe' : 'unsafe', edits: [{ uri: r.uri, start, end, newText: '' }] }];
   },
 });
+
+/**
+ * The end of a block item's own last line, its line break included: the last line between `start` and
+ * `valueEnd` that holds more than a comment. What follows (comments above the next item or after the
+ * rule, a `...` or `---`, the next document) is never part of it.
+ */
+function ownLastLineEnd(text: string, start: number, valueEnd: number): number {
+  // The value ends at a line break, or just past it: its last line is the one that break ends.
+  let lineStart = Math.min(valueEnd, text.length);
+  if (lineStart > start && text[lineStart - 1] === '\n') lineStart--;
+  while (lineStart > start && text[lineStart - 1] !== '\n') lineStart--;
+  for (;;) {
+    const lineEnd = text.indexOf('\n', lineStart);
+    const line = text.slice(lineStart, lineEnd < 0 ? text.length : lineEnd);
+    const content = lineStart <= start || (line.trim() !== '' && !/^\s*#/.test(line) && !/^(---|\.\.\.)(\s|$)/.test(line));
+    if (content) return lineEnd < 0 ? text.length : lineEnd + 1;
+    // An empty or comment-only line: the item ended on a line above.
+    lineStart--;
+    while (lineStart > start && text[lineStart - 1] !== '\n') lineStart--;
+  }
+}
 
 /**
  * For each distinct set of policies in force on the policy's pods, the egress rules other than `rule`

@@ -20,7 +20,7 @@ export const el201 = defineRule({
     why: 'Istio\'s default outbound policy is ALLOW_ANY: a sidecar passes traffic to any host it does not know. Egress control in the mesh starts with REGISTRY_ONLY (in the mesh config, or a namespace\'s Sidecar), so that only hosts registered by a ServiceEntry are reachable.',
     bad: 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n  labels:\n    istio-injection: enabled\n---\napiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata:\n  name: stripe\n  namespace: shop\nspec:\n  hosts: [api.stripe.com]\n  ports:\n  - {number: 443, name: tls, protocol: TLS}\n  resolution: DNS\n',
     good: 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n  labels:\n    istio-injection: enabled\n---\napiVersion: networking.istio.io/v1\nkind: Sidecar\nmetadata:\n  name: default\n  namespace: shop\nspec:\n  outboundTrafficPolicy:\n    mode: REGISTRY_ONLY\n---\napiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata:\n  name: stripe\n  namespace: shop\nspec:\n  hosts: [api.stripe.com]\n  ports:\n  - {number: 443, name: tls, protocol: TLS}\n  resolution: DNS\n',
-    fixSafety: 'Safe by the catalogue: adds a namespace-wide Sidecar with `outboundTrafficPolicy: REGISTRY_ONLY` (or sets it on the existing one). Hosts no ServiceEntry registers stop being reachable from that namespace, which is the point; register the ones the pods need.',
+    fixSafety: 'Unsafe: adds a namespace-wide Sidecar with `outboundTrafficPolicy: REGISTRY_ONLY` (or sets it on the existing one). Every host no ServiceEntry registers stops being reachable from that namespace: register the ones the pods need first. Never applied by fix-all.',
   },
   check(ctx) {
     const mesh = ctx.model.mesh;
@@ -58,9 +58,9 @@ export const el201 = defineRule({
       const file = ctx.files.find((f) => f.uri === existing.r.uri);
       const spec = file && locate(existing.r.doc.doc, [...existing.r.path, 'spec']).node;
       const edit = file && spec && !existing.modePath ? addKey(file, spec, 'outboundTrafficPolicy', { mode: 'REGISTRY_ONLY' }) : undefined;
-      return edit ? [{ title: `Set outboundTrafficPolicy REGISTRY_ONLY on ${kindName(existing.r)}`, safety: 'safe', edits: [edit] }] : [];
+      return edit ? [{ title: `Set outboundTrafficPolicy REGISTRY_ONLY on ${kindName(existing.r)}`, safety: 'unsafe', edits: [edit] }] : [];
     }
     const sidecar = { apiVersion: 'networking.istio.io/v1', kind: 'Sidecar', metadata: { name: 'default', namespace: ns }, spec: { outboundTrafficPolicy: { mode: 'REGISTRY_ONLY' } } };
-    return [{ title: `Add a Sidecar for namespace ${ns} with outboundTrafficPolicy REGISTRY_ONLY`, safety: 'safe', edits: [addResource(ctx.file, r, sidecar, ctx.config)] }];
+    return [{ title: `Add a Sidecar for namespace ${ns} with outboundTrafficPolicy REGISTRY_ONLY`, safety: 'unsafe', edits: [addResource(ctx.file, r, sidecar, ctx.config)] }];
   },
 });
