@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { explainPair, LineIndex } from '../../server/src/engine';
+import { analyze, explainPair, LineIndex } from '../../server/src/engine';
 import { address, analyzeYaml, can, pod, workload } from '../support/reach';
 
 const policy = `apiVersion: networking.k8s.io/v1
@@ -94,4 +94,48 @@ spec:
   assert.ok(texts.some((t) => t.startsWith('deny TCP 22 denied by admin rule AdminNetworkPolicy guard, spec.egress[0] "no-ssh"')), texts.join('\n'));
   assert.ok(texts.some((t) => t.startsWith('allow TCP 80 allowed by rule NetworkPolicy ns/web-only')), texts.join('\n'));
   assert.ok(texts.some((t) => /passed down by admin rule AdminNetworkPolicy guard, spec.egress\[1\] "to-np"/.test(t)), texts.join('\n'));
+});
+
+/** A client in a, a server in b, and an admin-tier egress rule of the client with these peers. */
+function adminWith(kind: 'cnp' | 'anp', action: 'Deny' | 'Allow', to: string): string {
+  const head =
+    kind === 'cnp'
+      ? 'apiVersion: policy.networking.k8s.io/v1alpha2\nkind: ClusterNetworkPolicy\nmetadata: {name: admin}\nspec:\n  tier: Admin\n  priority: 10\n'
+      : 'apiVersion: policy.networking.k8s.io/v1alpha1\nkind: AdminNetworkPolicy\nmetadata: {name: admin}\nspec:\n  priority: 10\n';
+  return `${head}  subject:\n    namespaces:\n      matchLabels: {kubernetes.io/metadata.name: a}\n  egress:\n  - name: rule\n    action: ${action}\n    to:\n    - ${to}\n`;
+}
+
+const clientServer = [pod('client', 'a', { app: 'client' }), pod('server', 'b', { app: 'server' }, [{ port: 80 }])];
+const explainAdmin = (admin: string, clusterCidrs: string[] = []) => {
+  const a = analyze([...clientServer, admin].map((text, i) => ({ uri: `file:///ws/f${i}.yaml`, text })), { clusterCidrs });
+  return explainPair(a.reach, workload(a, 'a/client'), workload(a, 'b/server'), { protocol: 'TCP', port: 80 });
+};
+
+test('admin networks peers that cover all of IPv4/IPv6 (or every cluster CIDR) match every pod', () => {
+  for (const kind of ['cnp', 'anp'] as const) {
+    const e = explainAdmin(adminWith(kind, 'Deny', 'networks: [0.0.0.0/0, "::/0"]'));
+    assert.equal(e.query?.allowed, false, `${kind}: denied`);
+    assert.equal(e.query?.undecidable, undefined);
+    assert.match(e.sides[0].decisions[0].text, /denied by admin rule .* admin, spec\.egress\[0\] "rule"/);
+  }
+  // With the pod ranges configured: a CIDR containing them all matches every pod, one outside them none.
+  assert.equal(explainAdmin(adminWith('cnp', 'Deny', 'networks: [10.0.0.0/8]'), ['10.244.0.0/16', '10.96.0.0/16']).query?.allowed, false);
+  const outside = explainAdmin(adminWith('cnp', 'Deny', 'networks: [192.168.0.0/16]'), ['10.244.0.0/16']);
+  assert.equal(outside.query?.allowed, true);
+  assert.equal(outside.query?.undecidable, undefined);
+  // And an address still matches as an address.
+  const a = analyze([...clientServer, adminWith('cnp', 'Deny', 'networks: [0.0.0.0/0]')].map((text, i) => ({ uri: `file:///ws/f${i}.yaml`, text })));
+  assert.equal(can(a, workload(a, 'a/client'), address('203.0.113.9'), 'TCP', 443), false);
+});
+
+test('a narrower admin networks CIDR inside the pod ranges is undecidable in explain, never silently ignored; nodes peers are reported as not modelled', () => {
+  const narrow = explainAdmin(adminWith('cnp', 'Deny', 'networks: [10.244.1.0/24]'), ['10.244.0.0/16']);
+  assert.equal(narrow.query?.allowed, true, 'taken to match no pod');
+  assert.equal(narrow.query?.undecidable, true);
+  assert.match(narrow.sides[0].undecidable![0].text, /^undecidable: Deny rule ClusterNetworkPolicy admin, spec\.egress\[0\] "rule": networks 10\.244\.1\.0\/24 overlaps the pod addresses \(clusterCidrs 10\.244\.0\.0\/16\)/);
+  assert.equal(narrow.sides[0].undecidable![0].refs.length, 1);
+  // Unconfigured: a private range may hold pods.
+  assert.equal(explainAdmin(adminWith('anp', 'Deny', 'networks: [10.1.0.0/16]')).query?.undecidable, true);
+  const nodes = explainAdmin(adminWith('cnp', 'Allow', 'nodes: {matchLabels: {role: infra}}'));
+  assert.match(nodes.sides[0].undecidable![0].text, /nodes: node addresses and host-network pods are not modelled/);
 });

@@ -171,7 +171,7 @@ function formatExplanation(e: Explanation, a: Analysis, cwd: string): string {
     return `${quoteName(at.file)}:${at.line}:${at.column}`;
   };
   lines.push(`${e.src} => ${e.dst}`);
-  if (e.query) lines.push(`${e.query.protocol} ${e.query.port}: ${e.query.allowed ? 'ALLOWED' : 'DENIED'}`);
+  if (e.query) lines.push(`${e.query.protocol} ${e.query.port}: ${e.query.allowed ? 'ALLOWED' : 'DENIED'}${e.query.undecidable ? ' (UNDECIDABLE: a rule below may match depending on pod IPs)' : ''}`);
   else lines.push(`Allowed: ${e.allowed.toString()}`);
   for (const s of e.sides) {
     lines.push('');
@@ -179,6 +179,10 @@ function formatExplanation(e: Explanation, a: Analysis, cwd: string): string {
     for (const d of s.decisions) {
       lines.push(`  ${d.verdict === 'allow' ? '+' : '-'} ${d.conns.toString()}: ${d.text}`);
       for (const ref of d.refs) lines.push(`      at ${where(ref)}`);
+    }
+    for (const u of s.undecidable ?? []) {
+      lines.push(`  ? ${u.text}`);
+      for (const ref of u.refs) lines.push(`      at ${where(ref)}`);
     }
   }
   return lines.map(escapeLine).join('\n') + '\n';

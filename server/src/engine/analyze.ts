@@ -25,7 +25,7 @@ const computedReach = new WeakMap<Analysis, () => Reachability | undefined>();
 function withReach(a: Omit<Analysis, 'reach'>, previous?: Analysis): Analysis {
   let reach: Reachability | undefined;
   const prev = previous ? computedReach.get(previous)?.() : undefined;
-  const out = Object.defineProperty(a, 'reach', { get: () => (reach ??= new Reachability(a.model, prev, { dns: a.config.dns })), enumerable: false }) as Analysis;
+  const out = Object.defineProperty(a, 'reach', { get: () => (reach ??= new Reachability(a.model, prev, { dns: a.config.dns, clusterCidrs: a.config.clusterCidrs })), enumerable: false }) as Analysis;
   computedReach.set(out, () => reach);
   return out;
 }

@@ -439,7 +439,10 @@ function unrestrictedItems(a: Analysis, lines: (uri: string) => LineIndex, w: Wo
 }
 
 function sectionsOf(lines: (uri: string) => LineIndex, e: Explanation): ExplainSection[] {
-  return e.sides.map((s) => ({
+  const undecidable: ExplainSection[] = e.sides
+    .filter((s) => (s.undecidable ?? []).length > 0)
+    .map((s) => ({ heading: `Undecidable for the ${s.direction} of ${s.subject} (taken to match nothing above)`, items: s.undecidable!.map((u) => ({ text: u.text, tone: 'info' as const, links: u.refs.map((ref) => refLink(lines, ref)) })) }));
+  return [...e.sides.map((s): ExplainSection => ({
     heading: `${s.direction === 'egress' ? 'Egress' : 'Ingress'} of ${s.subject}: ${s.restricted ? `allows ${s.allowed.toString()}` : 'no policy restricts it'}`,
     items: s.decisions.map((d) => ({
       text: d.text,
@@ -447,7 +450,7 @@ function sectionsOf(lines: (uri: string) => LineIndex, e: Explanation): ExplainS
       conns: d.conns.toString(),
       links: d.refs.map((ref) => refLink(lines, ref)),
     })),
-  }));
+  })), ...undecidable];
 }
 
 function labelOf(view: ReachabilityView, id: string): string {

@@ -58,10 +58,31 @@ function actionOf(raw: unknown): Action | undefined {
   }
 }
 
-function peerMatch(list: unknown, index: WorkloadIndex): PeerMatch {
+/** Private ranges where pods usually live: what a CIDR may cover of them when `clusterCidrs` is not configured. */
+const PRIVATE = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '100.64.0.0/10', 'fc00::/7'].reduce((set, c) => set.union(parseCidr(c)!.set), IpRangeSet.empty);
+
+/**
+ * What a `networks` CIDR means for pods. The API: a CIDR peer covers pod IPs too ("Accept or Deny to
+ * 0.0.0.0/0 allows or denies all IPv4 pod-to-pod traffic"). Pods have no address in manifests, so a CIDR
+ * covers every pod when it contains every configured cluster CIDR (or, unconfigured, is all of IPv4 or
+ * IPv6); which pods a narrower one covers depends on IP allocation when it overlaps the cluster CIDRs
+ * (unconfigured: a private range): undecidable. Otherwise it covers no pod.
+ */
+export function networkCoversPods(cidr: IpRangeSet, clusterCidrs: readonly string[]): 'all' | 'undecidable' | 'none' {
+  const cluster = clusterCidrs.map((c) => parseCidr(c)?.set).filter((s): s is IpRangeSet => s !== undefined);
+  if (cluster.length > 0) {
+    if (cluster.every((c) => cidr.contains(c))) return 'all';
+    return cluster.some((c) => cidr.overlaps(c)) ? 'undecidable' : 'none';
+  }
+  if (cidr.contains(IpRangeSet.allV4) || cidr.contains(IpRangeSet.allV6)) return 'all';
+  return cidr.overlaps(PRIVATE) ? 'undecidable' : 'none';
+}
+
+function peerMatch(list: unknown, index: WorkloadIndex, clusterCidrs: readonly string[]): PeerMatch {
   const workloads = new Set<Workload>();
   let ips = IpRangeSet.empty;
   const hosts: string[] = [];
+  const unmodelled: string[] = [];
   if (Array.isArray(list)) {
     for (const p of list) {
       if (!isRecord(p)) continue;
@@ -69,14 +90,20 @@ function peerMatch(list: unknown, index: WorkloadIndex): PeerMatch {
       if (Array.isArray(p.networks)) {
         for (const n of p.networks) {
           const c = parseCidr(String(n));
-          if (c) ips = ips.union(c.set);
+          if (!c) continue;
+          ips = ips.union(c.set);
+          const pods = networkCoversPods(c.set, clusterCidrs);
+          if (pods === 'all') for (const w of subjectWorkloads({ namespaces: {} }, index)) workloads.add(w);
+          else if (pods === 'undecidable') unmodelled.push(`networks ${String(n)} overlaps the pod addresses${clusterCidrs.length > 0 ? ` (clusterCidrs ${clusterCidrs.join(', ')})` : ' (clusterCidrs is not configured)'} without containing them: which pods it covers depends on IP allocation, so it is taken to match none`);
         }
       }
-      // `domainNames` (egress): host names, destinations of their own. `nodes` name nothing the model holds.
+      // `nodes`: node addresses and host-network pods, which the model does not hold.
+      if ('nodes' in p) unmodelled.push('nodes: node addresses and host-network pods are not modelled, so it is taken to match none');
+      // `domainNames` (egress): host names, destinations of their own.
       if (Array.isArray(p.domainNames)) for (const d of p.domainNames) if (typeof d === 'string' && d.trim()) hosts.push(d.trim().toLowerCase());
     }
   }
-  return hosts.length > 0 ? { any: false, workloads, ips, hosts } : { any: false, workloads, ips };
+  return { any: false, workloads, ips, ...(hosts.length > 0 ? { hosts } : {}), ...(unmodelled.length > 0 ? { unmodelled } : {}) };
 }
 
 function portSpecs(rule: Record<string, unknown>): PortSpec[] | undefined {
@@ -118,7 +145,7 @@ function portSpecs(rule: Record<string, unknown>): PortSpec[] | undefined {
   return undefined;
 }
 
-export function compileAdminPolicy(r: Resource, index: WorkloadIndex): CompiledAdminPolicy | undefined {
+export function compileAdminPolicy(r: Resource, index: WorkloadIndex, clusterCidrs: readonly string[] = []): CompiledAdminPolicy | undefined {
   const spec = isRecord(r.obj.spec) ? r.obj.spec : {};
   let tier: Tier;
   if (r.kind === 'AdminNetworkPolicy') tier = 'admin';
@@ -139,7 +166,7 @@ export function compileAdminPolicy(r: Resource, index: WorkloadIndex): CompiledA
       rules[dir].push({
         origin: { policy: r, direction: dir, ruleIndex: i, path: ['spec', dir, i], name: typeof raw.name === 'string' ? raw.name : undefined },
         action,
-        peers: peerMatch(raw[dir === 'egress' ? 'to' : 'from'], index),
+        peers: peerMatch(raw[dir === 'egress' ? 'to' : 'from'], index, clusterCidrs),
         ports: specs === undefined ? PortMatcher.all : new PortMatcher(specs.length === 0 ? [{ kind: 'numbers', conns: ConnectionSet.none }] : specs),
       });
     });

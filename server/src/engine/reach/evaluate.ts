@@ -149,7 +149,11 @@ export function appliedRules(a: AppliedPolicies, dir: Direction): CompiledRule[]
  * isolating the pod left undecided), then the baseline tier, then the default (allow).
  */
 export function evaluate(index: PolicyIndex, dir: Direction, subject: Workload, peer: Peer, explain = false): DirectionVerdict {
-  const applied = index.of(subject, dir);
+  return evaluateApplied(index.of(subject, dir), dir, subject, peer, explain);
+}
+
+/** The same, with the policies that apply to the subject already collected. */
+export function evaluateApplied(applied: AppliedPolicies, dir: Direction, subject: Workload, peer: Peer, explain = false): DirectionVerdict {
   const restricted = applied.admin.length + applied.tiers.length + applied.baseline.length > 0;
   if (!restricted) {
     return explain ? { allowed: ConnectionSet.all, restricted, decisions: [{ conns: ConnectionSet.all, verdict: 'allow', reason: { kind: 'default' } }] } : { allowed: ConnectionSet.all, restricted };

@@ -6,6 +6,7 @@ import type { Decision, DirectionVerdict } from './evaluate';
 import { PortSet } from './portset';
 import type { Reachability } from './reachability';
 import { peerName, type Peer, type RuleOrigin } from './rules';
+import type { Workload } from '../model/workloads';
 
 /** A place in the sources that an explanation points at. */
 export interface SourceRef {
@@ -30,14 +31,19 @@ export interface ExplainedDirection {
   restricted: boolean;
   allowed: ConnectionSet;
   decisions: ExplainedDecision[];
+  /**
+   * Rules of this side whose peers may or may not match the other side, which manifests cannot tell
+   * (admin `networks` inside the pod ranges, `nodes`): the verdict above takes them to match nothing.
+   */
+  undecidable?: { text: string; refs: SourceRef[] }[];
 }
 
 export interface Explanation {
   src: string;
   dst: string;
   allowed: ConnectionSet;
-  /** When a single connection was asked about. */
-  query?: { protocol: Protocol; port: number; allowed: boolean };
+  /** When a single connection was asked about (`undecidable`: a rule that may match decides it otherwise). */
+  query?: { protocol: Protocol; port: number; allowed: boolean; undecidable?: boolean };
   sides: ExplainedDirection[];
 }
 
@@ -84,18 +90,42 @@ function side(dir: 'egress' | 'ingress', v: DirectionVerdict, subject: string, o
   return { direction: dir, subject, restricted: v.restricted, allowed: v.allowed, decisions };
 }
 
+/**
+ * The admin-tier rules of a side that may match the other peer without the manifests telling: a workload
+ * (its pod IPs are unknown) or, for `nodes`, any peer. With a query, only rules whose ports include it.
+ */
+function withUndecidable(reach: Reachability, sd: ExplainedDirection, subject: Workload, other: Peer, query?: { protocol: Protocol; port: number }): ExplainedDirection {
+  const applied = reach.policies.of(subject, sd.direction);
+  const out: { text: string; refs: SourceRef[] }[] = [];
+  for (const p of [...applied.admin, ...applied.baseline]) {
+    for (const r of p.rules[sd.direction]) {
+      if (!r.peers.unmodelled || r.action === 'log') continue;
+      if (other.kind === 'workload' && r.peers.workloads.has(other.workload)) continue;
+      const conns = r.ports.resolve(sd.direction === 'egress' ? (other.kind === 'workload' ? other.workload : undefined) : subject);
+      if (query && !conns.has(query.protocol, query.port)) continue;
+      const ref = ruleRef(r.origin);
+      for (const text of r.peers.unmodelled) {
+        if (other.kind !== 'workload' && !text.startsWith('nodes')) continue;
+        out.push({ text: `undecidable: ${r.action === 'allow' ? 'Allow' : r.action === 'deny' ? 'Deny' : 'Pass'} rule ${ref.label}: ${text}`, refs: [ref] });
+      }
+    }
+  }
+  return out.length > 0 ? { ...sd, undecidable: out } : sd;
+}
+
 /** Why `src` may or may not reach `dst`: every deciding rule, with where it is written. */
 export function explainPair(reach: Reachability, src: Peer, dst: Peer, query?: { protocol: Protocol; port: number }): Explanation {
   const v = reach.between(src, dst, true);
   const s = peerName(src);
   const d = peerName(dst);
   const sides: ExplainedDirection[] = [];
-  if (v.egress) sides.push(side('egress', v.egress, s, d));
-  if (v.ingress) sides.push(side('ingress', v.ingress, d, s));
+  if (v.egress && src.kind === 'workload') sides.push(withUndecidable(reach, side('egress', v.egress, s, d), src.workload, dst, query));
+  if (v.ingress && dst.kind === 'workload') sides.push(withUndecidable(reach, side('ingress', v.ingress, d, s), dst.workload, src, query));
   if (query) {
     const one = ConnectionSet.of(query.protocol, PortSet.port(query.port));
     for (const sd of sides) sd.decisions = sd.decisions.filter((x) => !x.conns.intersect(one).isEmpty).map((x) => ({ ...x, conns: x.conns.intersect(one) }));
-    return { src: s, dst: d, allowed: v.allowed.intersect(one), query: { ...query, allowed: v.allowed.has(query.protocol, query.port) }, sides };
+    const undecidable = sides.some((sd) => (sd.undecidable ?? []).length > 0);
+    return { src: s, dst: d, allowed: v.allowed.intersect(one), query: { ...query, allowed: v.allowed.has(query.protocol, query.port), ...(undecidable ? { undecidable } : {}) }, sides };
   }
   return { src: s, dst: d, allowed: v.allowed, sides };
 }

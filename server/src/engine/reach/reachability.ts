@@ -20,23 +20,25 @@ import { compileCiliumPolicy, isCiliumPolicy } from '../policy/cilium';
 export interface ReachOptions {
   /** Where the cluster DNS runs; when the workspace does not declare it, a DNS workload is assumed there. */
   dns?: DnsSelector;
+  /** The pod address ranges (admin `networks` peers that contain them match every pod). */
+  clusterCidrs?: readonly string[];
 }
 
 /** The assumed DNS workload, one object per setting: an unchanged setting keeps the index's namespace unchanged. */
 const assumedDns = new Map<string, Workload>();
 
 /** What was compiled from an object (a policy) with an index, and what it read there. */
-const compiled = new WeakMap<object, { value: unknown; reads: IndexReads }>();
+const compiled = new WeakMap<object, { value: unknown; reads: IndexReads; settings: string }>();
 
 /**
  * Compile once per policy object: kept while the workloads and namespaces it read from the index are the
  * same (an edit elsewhere changes neither the object nor what it selects).
  */
-function compileOnce<V>(key: object, index: WorkloadIndex, compile: () => V): V {
+function compileOnce<V>(key: object, index: WorkloadIndex, compile: () => V, settings = ''): V {
   const hit = compiled.get(key);
-  if (hit && index.unchanged(hit.reads)) return hit.value as V;
+  if (hit && hit.settings === settings && index.unchanged(hit.reads)) return hit.value as V;
   const { value, reads } = index.track(compile);
-  compiled.set(key, { value, reads });
+  compiled.set(key, { value, reads, settings });
   return value;
 }
 
@@ -114,6 +116,7 @@ function fingerprint(subjects: Iterable<Workload>, rules: Record<Direction, Comp
     parts.push(dir);
     for (const r of rules[dir]) {
       if (r.peers.any && r.ports.hasNamedPorts) namedAny = true;
+      if (r.peers.unmodelled) parts.push(r.peers.unmodelled.join(';'));
       const peers = r.peers.any ? '*' : `${[...r.peers.workloads].map((w) => w.id).sort().join(',')}|${r.peers.ips.toString()}|${(r.peers.hosts ?? []).join(',')}`;
       parts.push(`${r.action}|${peers}|${r.ports.numeric.toString()}|${r.ports.namedPorts().map((n) => `${n.name}/${n.protocol ?? ''}`).join(',')}`);
     }
@@ -190,7 +193,8 @@ export class Reachability {
     this.index = new WorkloadIndex(assumed.length > 0 ? [...model.workloads, ...assumed] : model.workloads, namespaces, previous?.index);
     this.workloads = [...model.workloads].sort((a, b) => byteCompare(a.id, b.id));
     const netpols = model.networkPolicies.map((np) => compileOnce(np, this.index, () => compileNetpol(np, this.index)));
-    const admin = model.adminPolicies.map((r) => compileOnce(r, this.index, () => compileAdminPolicy(r, this.index))).filter((p): p is CompiledAdminPolicy => p !== undefined);
+    const clusterCidrs = options.clusterCidrs ?? [];
+    const admin = model.adminPolicies.map((r) => compileOnce(r, this.index, () => compileAdminPolicy(r, this.index, clusterCidrs), clusterCidrs.join(','))).filter((p): p is CompiledAdminPolicy => p !== undefined);
     // Calico policies in their tiers (staged ones are shown, not enforced); Cilium policies in the default tier.
     const services = model.definitions.filter((r) => r.kind === 'Service' && r.group === '');
     const networkSets = model.definitions.map(readNetworkSet).filter((x): x is NetworkSet => x !== undefined);

@@ -28,6 +28,8 @@ export interface PeerMatch {
   ips: IpRangeSet;
   /** Host names or patterns (`*.example.com`, `*`) the rule names. */
   hosts?: readonly string[];
+  /** Peers whose pods cannot be decided from manifests (admin `networks` inside the pod ranges, `nodes`), said in words. */
+  unmodelled?: readonly string[];
 }
 
 export const ANY_PEER: PeerMatch = { any: true, workloads: new Set(), ips: IpRangeSet.all };

@@ -9,10 +9,12 @@
  */
 import type { Resource } from '../model/resources';
 import type { Workload } from '../model/workloads';
-import { appliedRules, evaluate } from './evaluate';
+import { appliedRules, evaluateApplied, type AppliedPolicies } from './evaluate';
 import { IpRangeSet, partition } from './iprange';
 import type { Reachability } from './reachability';
-import type { Peer, RuleOrigin } from './rules';
+import { peerMatches, type Peer, type RuleOrigin } from './rules';
+import { resolveNamedPort } from './ports';
+import type { Protocol } from './connections';
 
 export type UnrestrictedEgress =
   /** No policy of any kind selects the workload for egress. */
@@ -24,45 +26,76 @@ export type UnrestrictedEgress =
    */
   | { cause: 'allows-all'; policies: Resource[]; rules: RuleOrigin[]; nothingAllows?: true };
 
-const cache = new WeakMap<Reachability, Map<Workload, UnrestrictedEgress | null>>();
+const cache = new WeakMap<Reachability, { byWorkload: Map<Workload, UnrestrictedEgress | null>; byPolicies: Map<string, UnrestrictedEgress | null> }>();
+
+/** A number per compiled policy and tier object, to name a set of applied policies. */
+const ids = new WeakMap<object, number>();
+let nextId = 0;
+function idOf(o: object): number {
+  let id = ids.get(o);
+  if (id === undefined) ids.set(o, (id = nextId++));
+  return id;
+}
 
 /** Whether (and why) a workload's egress reaches every destination on every port; undefined when restricted. */
 export function unrestrictedEgress(reach: Reachability, w: Workload): UnrestrictedEgress | undefined {
-  let m = cache.get(reach);
-  if (!m) cache.set(reach, (m = new Map()));
-  let hit = m.get(w);
-  if (hit === undefined) m.set(w, (hit = decide(reach, w) ?? null));
+  let c = cache.get(reach);
+  if (!c) cache.set(reach, (c = { byWorkload: new Map(), byPolicies: new Map() }));
+  let hit = c.byWorkload.get(w);
+  if (hit === undefined) {
+    // An egress verdict depends on the policies that apply, not on the subject: workloads under the same policies share it.
+    const applied = reach.policies.of(w, 'egress');
+    const key = [...applied.admin.map(idOf), '|', ...applied.tiers.flatMap((t) => [`t${idOf(t.tier)}`, ...t.policies.map(idOf)]), '|', ...applied.baseline.map(idOf)].join(',');
+    hit = c.byPolicies.get(key);
+    if (hit === undefined) c.byPolicies.set(key, (hit = decide(reach, applied) ?? null));
+    c.byWorkload.set(w, hit);
+  }
   return hit ?? undefined;
 }
 
-function decide(reach: Reachability, w: Workload): UnrestrictedEgress | undefined {
-  const applied = reach.policies.of(w, 'egress');
+function decide(reach: Reachability, applied: AppliedPolicies): UnrestrictedEgress | undefined {
   if (applied.admin.length + applied.tiers.length + applied.baseline.length === 0) return { cause: 'no-policy' };
-  // Pods are those of the workspace (and the cluster DNS it implies); addresses are the external partition
-  // (cut by every CIDR of every policy) and IPv6, cut by the rules that apply here.
-  const pods = [...reach.workloads, ...reach.dnsTargets.filter((d) => !reach.workloads.includes(d))].filter((x) => x !== w);
-  const parts = reach.externalDestinations;
-  // The cheap questions first, each a necessary condition: one pod and one address. Most restricted workloads stop here.
-  const probe = (peer: Peer) => evaluate(reach.policies, 'egress', w, peer);
-  const probes = [probe(parts[0]), ...(pods.length > 0 ? [probe({ kind: 'workload', workload: pods[0] })] : [])];
-  if (probes.some((v) => !v.allowed.isAll)) return undefined;
-  // Then every pod, every part and every host name, from the workload's egress table.
-  const table = reach.table(w, 'egress');
-  for (const c of table.hosts.values()) if (!c.isAll) return undefined;
-  for (const part of parts) if (!table.getIp(part).isAll) return undefined;
-  for (const x of pods) if (!table.get(x).isAll) return undefined;
-  const v6 = appliedRules(applied, 'egress')
-    .filter((r) => !r.peers.any)
-    .map((r) => r.peers.ips.intersect(IpRangeSet.allV6))
-    .filter((set) => !set.isEmpty);
-  if (v6.length > 0) for (const part of partition(IpRangeSet.allV6, v6)) if (!probe({ kind: 'ip', ips: part, name: '' }).allowed.isAll) return undefined;
-  // Why: the rules that allow everything on their own, or else every policy with an Allow rule (together they do).
   const rules = appliedRules(applied, 'egress');
-  const alone = rules.filter((r) => r.action === 'allow' && r.ports.numeric.isAll && (r.peers.any || (r.peers.ips.contains(IpRangeSet.all) && pods.every((x) => r.peers.workloads.has(x)))));
+  // Destinations: the pods of the workspace (and the cluster DNS it implies), the external partition (cut by
+  // every CIDR of every policy), IPv6 cut by the rules that apply here, and the host names policies name.
+  const pods = () => [...reach.workloads, ...reach.dnsTargets.filter((d) => !reach.workloads.includes(d))];
+  function* peers(): Generator<Peer> {
+    yield* reach.externalDestinations;
+    const v6 = rules.map((r) => r.peers.ips.intersect(IpRangeSet.allV6)).filter((set) => !set.isEmpty);
+    for (const ips of partition(IpRangeSet.allV6, v6)) yield { kind: 'ip', ips, name: '' };
+    yield* reach.externalHosts;
+    for (const workload of pods()) yield { kind: 'workload', workload };
+  }
+  // Peers that the same rules match (with the same named ports) get the same verdict: evaluate one of each.
+  // (An egress verdict reads its subject only to find its policies, and those are given.)
+  const subject = reach.workloads[0] ?? reach.dnsTargets[0];
+  const seen = new Set<string>();
+  // Rules for every peer match all of them alike: only the others (and named ports) tell peers apart.
+  const specific = rules.flatMap((r, i) => (r.peers.any && !r.ports.hasNamedPorts ? [] : [i]));
+  for (const peer of peers()) {
+    let sig = '';
+    for (const i of specific) {
+      const r = rules[i];
+      if (!peerMatches(r.peers, peer)) continue;
+      sig += `${i},`;
+      if (r.ports.hasNamedPorts && peer.kind === 'workload') for (const n of r.ports.namedPorts()) sig += `${resolvedName(peer.workload, n.name, n.protocol)},`;
+    }
+    if (seen.has(sig)) continue;
+    seen.add(sig);
+    if (!evaluateApplied(applied, 'egress', subject, peer).allowed.isAll) return undefined;
+  }
+  // Why: the rules that allow everything on their own, or else every policy with an Allow rule (together they do).
+  const alone = rules.filter((r) => r.action === 'allow' && r.ports.numeric.isAll && (r.peers.any || (r.peers.ips.contains(IpRangeSet.all) && pods().every((x) => r.peers.workloads.has(x)))));
   const allowing = rules.filter((r) => r.action === 'allow').map((r) => r.origin.policy);
   const deciding = [...applied.admin.map((p) => p.resource), ...applied.tiers.flatMap((t) => t.policies.map((p) => p.resource)), ...applied.baseline.map((p) => p.resource)];
   const policies = [...new Set(alone.length > 0 ? alone.map((r) => r.origin.policy) : allowing.length > 0 ? allowing : deciding)];
   return allowing.length > 0 ? { cause: 'allows-all', policies, rules: alone.map((r) => r.origin) } : { cause: 'allows-all', policies, rules: [], nothingAllows: true };
+}
+
+/** Where a named port leads on a workload, in a few characters. */
+function resolvedName(w: Workload, name: string, protocol: Protocol | undefined): string {
+  const p = resolveNamedPort(w, name, protocol);
+  return p ? `${p.protocol}${p.port}` : '-';
 }
 
 /** How many workloads of a reachability have unrestricted egress (host-network pods included: no policy applies to them either). */
