@@ -70,3 +70,40 @@ test('hover on a VirtualService host: the egress path, the gateway, both legs, a
   const b = at(broken, 'vs.yaml', 'edition.cnn.com');
   assert.match(hoverAt(broken, b.uri, b.offset + 2, link)?.markdown ?? '', /no route onward: requests fail at the gateway/);
 });
+
+test('definition: from a gateways: entry naming a Gateway API Gateway, and from a mirror subset', () => {
+  const text = `apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: web, namespace: default}
+spec:
+  gatewayClassName: istio
+  listeners:
+  - {name: http, port: 80, protocol: HTTP}
+---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: shop, namespace: default}
+spec:
+  host: shop
+  subsets:
+  - {name: v2, labels: {version: v2}}
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: shop, namespace: default}
+spec:
+  hosts: [shop.example.com]
+  gateways: [web]
+  http:
+  - route:
+    - destination: {host: shop}
+    mirror: {host: shop, subset: v2}
+`;
+  const a = analyze([{ uri: 'file:///n.yaml', text }]);
+  const g = definitionAt(a, 'file:///n.yaml', text.indexOf('gateways: [web]') + 'gateways: ['.length + 1);
+  assert.equal(g.length, 1);
+  assert.equal(lineOf(a, g[0].uri, g[0].selection.start), 'metadata: {name: web, namespace: default}');
+  const s = definitionAt(a, 'file:///n.yaml', text.indexOf('subset: v2') + 'subset: '.length + 1);
+  assert.equal(s.length, 1);
+  assert.equal(lineOf(a, s[0].uri, s[0].selection.start), '- {name: v2, labels: {version: v2}}');
+});

@@ -11,7 +11,7 @@ import type { Reachability } from '../reach/reachability';
 import type { Span } from '../types';
 import { GATEWAY_API, readRoute } from './gateway-api';
 import { ISTIO_NETWORKING, readVirtualService, type VirtualService } from './istio';
-import { deploymentOfService, gatewayByRef, isExternalHost, isMeshed, istioHostCovers, outboundFor, qualifyHost, serviceEntriesFor, visibleFrom, type Mesh } from './mesh';
+import { boundGateway, deploymentOfService, isExternalHost, isMeshed, istioHostCovers, outboundFor, qualifyHost, serviceEntriesFor, visibleFrom, type Mesh } from './mesh';
 import { directAllowed, gatewayLegs, meshLegs } from './paths';
 
 export interface MeshTarget {
@@ -53,11 +53,12 @@ export function meshDefinition(mesh: Mesh, r: Resource, path: YamlPath): MeshTar
     const vs = readVirtualService(r);
     const ref = [...vs.gateways, ...vs.routes.flatMap((x) => x.matches.flatMap((m) => m.gateways ?? []))].find((g) => sameList(g.path, path));
     if (ref) {
-      const g = ref.value === 'mesh' ? undefined : gatewayByRef(mesh, ref.value, r.namespace);
+      // An Istio Gateway, or a Gateway API Gateway of that name.
+      const g = ref.value === 'mesh' ? undefined : boundGateway(mesh, ref.value, r.namespace);
       return g ? [whole(g.r)] : [];
     }
     for (const route of vs.routes) {
-      for (const d of route.destinations) {
+      for (const d of [...route.destinations, ...route.mirrors]) {
         if (d.subsetPath && sameList(d.subsetPath, path)) {
           const host = qualifyHost(d.host, r.namespace);
           const out: MeshTarget[] = [];

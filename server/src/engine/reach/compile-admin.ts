@@ -27,7 +27,7 @@ export interface CompiledAdminPolicy {
  * A namespace selector of an admin policy: a LabelSelector, or, in the first v1alpha1 releases,
  * `{namespaceSelector: …}` (with sameLabels / notSameLabels, which are not modelled).
  */
-function namespaceSelectorOf(raw: unknown) {
+export function namespaceSelectorOf(raw: unknown) {
   return isRecord(raw) && isRecord(raw.namespaceSelector) && raw.matchLabels === undefined && raw.matchExpressions === undefined ? readSelector(raw.namespaceSelector) : readSelector(raw);
 }
 

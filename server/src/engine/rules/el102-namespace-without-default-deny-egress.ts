@@ -1,7 +1,8 @@
 import { nameSpan, spanAt } from '../model/anchor';
-import { isMatchAll } from '../model/selector';
+import { isMatchAll, matches, readSelector } from '../model/selector';
 import { isRecord, type Resource } from '../model/resources';
 import { defineRule, type RawFinding } from './rule';
+import { namespaceSelectorOf } from '../reach/compile-admin';
 import { resourceAt } from './lookup';
 import { defaultDenyFix } from './el101-unrestricted-egress';
 
@@ -15,6 +16,17 @@ function selectsEverything(r: Resource): boolean {
   const s = typeof spec.selector === 'string' ? spec.selector.trim() : '';
   const ns = typeof spec.namespaceSelector === 'string' ? spec.namespaceSelector.trim() : '';
   return (s === '' || s === 'all()') && (ns === '' || ns === 'all()');
+}
+
+/** Whether an admin policy with egress rules applies to every pod of a namespace (so to a new one). */
+function coversNewPods(r: Resource, nsLabels: Record<string, string>): boolean {
+  const spec = isRecord(r.obj.spec) ? r.obj.spec : {};
+  if (!Array.isArray(spec.egress) || spec.egress.length === 0) return false;
+  const subject = isRecord(spec.subject) ? spec.subject : undefined;
+  if (!subject) return false;
+  if ('namespaces' in subject) return matches(namespaceSelectorOf(subject.namespaces), nsLabels);
+  if (isRecord(subject.pods)) return isMatchAll(readSelector(subject.pods.podSelector ?? {})) && matches(namespaceSelectorOf(subject.pods.namespaceSelector ?? {}), nsLabels);
+  return false;
 }
 
 export const el102 = defineRule({
@@ -50,10 +62,17 @@ export const el102 = defineRule({
       const first = ctx.model.workloads.find((w) => w.namespace === name)!.resources[0];
       const at = ns?.resource ?? first;
       const span = ns?.resource ? nameSpan(ns.resource) : first.namespaceExplicit ? spanAt(first, ['metadata', 'namespace']) : nameSpan(first);
+      // Admin policies whose subject is every pod of the namespace decide some of a new workload's egress.
+      const labels = ns?.labels ?? { 'kubernetes.io/metadata.name': name };
+      const admin = ctx.model.adminPolicies.filter((r) => coversNewPods(r, labels));
+      const tail = admin.length
+        ? `a new workload there gets no egress restriction of its namespace: only ${admin.slice(0, 2).map((r) => `${r.kind} ${r.name}`).join(' and ')}${admin.length > 2 ? ` and ${admin.length - 2} more` : ''} decide${admin.length === 1 ? 's' : ''} some of its traffic, and what ${admin.length === 1 ? 'it does' : 'they do'} not decide is allowed.`
+        : 'a new workload there starts with unrestricted egress.';
       out.push({
         uri: at.uri,
         span,
-        message: `Namespace ${name} has ${count} workload${count === 1 ? '' : 's'} but no default-deny egress policy (podSelector: {} with Egress): a new workload there starts with unrestricted egress.`,
+        message: `Namespace ${name} has ${count} workload${count === 1 ? '' : 's'} but no default-deny egress policy (podSelector: {} with Egress): ${tail}`,
+        related: admin.length ? admin.map((r) => ({ uri: r.uri, span: nameSpan(r), message: `${r.kind} ${r.name} applies to every pod of namespace ${name}` })) : undefined,
         data: { namespace: name },
       });
     }

@@ -3,7 +3,7 @@ import { locate } from '../parse/locate';
 import { appendItem } from '../fixes/yaml-edit';
 import { GATEWAY_API } from '../mesh/gateway-api';
 import { ISTIO_NETWORKING, readVirtualService, routeGateways, routePorts } from '../mesh/istio';
-import { deploymentOfGateway, deploymentOfService, gatewayByRef, isExternalHost, qualifyHost, type GatewayDeployment, type Mesh } from '../mesh/mesh';
+import { deploymentOfGateway, deploymentOfService, gatewayByRef, isExternalHost, outboundFor, qualifyHost, serviceEntriesFor, type GatewayDeployment, type Mesh } from '../mesh/mesh';
 import { gatewayLegs, meshLegs } from '../mesh/paths';
 import { resourceAt } from './lookup';
 import { defineRule, type RawFinding } from './rule';
@@ -68,10 +68,12 @@ export const el205 = defineRule({
               const host = qualifyHost(h.value, vs.r.namespace);
               if (meshLegs(mesh, host, undefined).some((l) => l.gateway === gw)) continue;
               const svc = gw.serviceHosts[0];
+              // Where the sidecars send it instead: out directly, or nowhere under REGISTRY_ONLY when nothing registers it.
+              const dropped = serviceEntriesFor(mesh, host, vs.r.namespace).length === 0 && outboundFor(mesh, { namespace: vs.r.namespace, labels: {} }).mode === 'REGISTRY_ONLY';
               out.push({
                 uri: vs.r.uri,
                 span: spanAt(vs.r, h.path),
-                message: `${h.value} is routed from egress gateway ${gw.label} onward, but no mesh route sends ${h.value} from the sidecars to ${svc ?? 'the gateway'}: the traffic goes direct and the gateway is never used. Add the mesh leg.`,
+                message: `${h.value} is routed from egress gateway ${gw.label} onward, but no mesh route sends ${h.value} from the sidecars to ${svc ?? 'the gateway'}: ${dropped ? 'the sidecars drop it (REGISTRY_ONLY, and no ServiceEntry registers it)' : 'the traffic goes direct'} and the gateway is never used. Add the mesh leg.`,
                 related: gatewayRelated(gw),
                 data: svc ? { leg: 'mesh', protocol: route.protocol, host: h.value, port: port ?? d.port ?? null, service: svc } : undefined,
               });

@@ -1,5 +1,5 @@
 import { spanAt } from '../model/anchor';
-import { deploymentOfService, gatewayByRef, qualifyHost, serviceEntriesFor, serviceOfHost } from '../mesh/mesh';
+import { boundGateway, deploymentOfService, qualifyHost, serviceEntriesFor, serviceOfHost } from '../mesh/mesh';
 import type { Mesh } from '../mesh/mesh';
 import { defineRule, type RawFinding } from './rule';
 import type { RelatedInfo } from '../types';
@@ -53,14 +53,16 @@ export const el209 = defineRule({
           if (m.port === undefined || !m.portPath) continue;
           for (const ref of m.gateways ? m.gateways.map((g) => g.value) : vsLevel) {
             if (ref === 'mesh') continue;
-            const g = gatewayByRef(mesh, ref, vs.r.namespace);
-            const served = g?.servers.map((s) => s.port?.number).filter((p): p is number => p !== undefined) ?? [];
+            // An Istio Gateway's servers, or a Gateway API Gateway's listeners.
+            const g = boundGateway(mesh, ref, vs.r.namespace);
+            const ports = g ? (g.kind === 'istio' ? g.gateway.servers.map((s) => ({ port: s.port?.number, path: s.portPath })) : g.gateway.listeners.map((l) => ({ port: l.port, path: [...l.path, 'port'] }))) : [];
+            const served = ports.map((p) => p.port).filter((p): p is number => p !== undefined);
             if (!g || served.length === 0 || served.includes(m.port)) continue;
             out.push({
               uri: vs.r.uri,
               span: spanAt(vs.r, m.portPath),
-              message: `Port ${m.port} is not served by ${kindName(g.r)} (its servers listen on ${served.join(', ')}): this match never applies on that gateway.`,
-              related: [relatedTo(g.r, `${kindName(g.r)} listens on ${served.join(', ')}`, g.servers[0].portPath)],
+              message: `Port ${m.port} is not served by ${kindName(g.r)} (its ${g.kind === 'istio' ? 'servers' : 'listeners'} listen on ${served.join(', ')}): this match never applies on that gateway.`,
+              related: [relatedTo(g.r, `${kindName(g.r)} listens on ${served.join(', ')}`, ports[0].path)],
             });
           }
         }
