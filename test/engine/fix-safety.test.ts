@@ -142,3 +142,15 @@ test('EL111 offers the answer its message knows, as unsafe fixes (the rejected p
   const again = analyze([{ uri: 'file:///w/a.yaml', text: fixed }]);
   assert.deepEqual(again.findings.filter((f) => f.ruleId === 'EL111').map((f) => f.message.slice(0, 24)), ['Unknown protocol "HTTPS"']);
 });
+
+test('EL002 offers what its message knows, as unsafe fixes: the suggested field name (unless the object has it already) and a quoted number without quotes', () => {
+  const text = 'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: p, namespace: shop}\nspec:\n  podSelector: {}\n  policyTypes: [Egress]\n  egres: []\n---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: r, namespace: shop}\nspec:\n  podSelector: {}\n  egress:\n  - ports:\n    - {port: "443", endPort: "8080"}\n---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: q, namespace: shop}\nspec:\n  podSelector: {}\n  egress: []\n  egres: []\n';
+  const a = analyze([{ uri: 'file:///w/a.yaml', text }]);
+  const offered = a.findings.filter((f) => f.ruleId === 'EL002').map((f) => `${f.message.slice(0, 21)} => ${fixesFor(a, f).map((x) => `${x.title}: ${x.safety}`).join()}`);
+  assert.deepEqual(offered, [
+    'Unknown field "egres" => Rename egres to egress: unsafe',
+    '"443" is not a valid  => Write "443" as the number 443: unsafe',
+    'spec.egress[0].ports[ => Write "8080" as the number 8080: unsafe',
+    'Unknown field "egres" => ',
+  ]);
+});

@@ -81,7 +81,7 @@ export function fixFile(a: Analysis, uri: string, maxPasses = 10): FileFixes {
     for (const c of chosen) applied.push({ ruleId: c.finding.ruleId, title: c.fix.title, offset: c.finding.span.start, text });
     text = next;
     const files = current.files.map((f) => (f.uri === uri ? parseFile({ uri, text, version: f.version }, current.config) : f));
-    current = analyzeParsed(files, current.config, current);
+    current = analyzeParsed(files, current.config);
   }
   return { uri, text, applied, analysis: current, ...(text === file.text ? {} : { edit: minimalEdit(uri, file.text, text) }) };
 }

@@ -16,14 +16,14 @@ export const el002 = defineRule({
     why: 'The API server rejects such objects, or (with client-side field pruning) silently drops the unknown field. A misspelt `podSelector` or `egres` key means the policy does not say what you think.',
     bad: 'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: api-egress\n  namespace: shop\nspec:\n  podSelector: {}\n  policyTypes: [Egress]\n  egres:\n  - ports:\n    - port: 443\n',
     good: 'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: api-egress\n  namespace: shop\nspec:\n  podSelector: {}\n  policyTypes: [Egress]\n  egress:\n  - ports:\n    - port: 443\n',
-    fixSafety: 'No automatic fix; the message suggests the closest known field name.',
+    fixSafety: 'Unsafe: where the message knows the answer (a misspelt field\'s closest known name, a number written in quotes), the fix writes it; the object, which the API server rejected or read without the field, then means something else (misspelt `egres` rules start to apply). No fix otherwise.',
   },
   checkResource(r) {
     const out: RawFinding[] = [];
     // Broken YAML makes schema errors unreliable: EL001 speaks for the document first.
     if (r.doc.errors.length > 0) return out;
     for (const v of (r.doc.value !== undefined && validateResource(r)) || []) {
-      out.push({ uri: r.uri, span: spanAt(r, v.path, v.atKey), message: v.message });
+      out.push({ uri: r.uri, span: spanAt(r, v.path, v.atKey), message: v.message, ...(v.replacement !== undefined ? { data: { replacement: v.replacement, key: v.atKey } } : {}) });
     }
     // Calico selectors are strings in a language of their own: a syntax error is pointed at its character.
     if (!isCalico(r)) return out;
@@ -33,6 +33,13 @@ export const el002 = defineRule({
       out.push({ uri: r.uri, span: spanInString(r, f.path, p.error.offset, p.error.length), message: `Calico selector: ${p.error.message}` });
     }
     return out;
+  },
+  fixes(ctx) {
+    const { replacement, key } = ctx.finding.data ?? {};
+    if (typeof replacement !== 'string') return [];
+    const was = ctx.file.text.slice(ctx.finding.span.start, ctx.finding.span.end);
+    const title = key === true ? `Rename ${was} to ${replacement}` : `Write ${was} as the number ${replacement}`;
+    return [{ title, safety: 'unsafe', edits: [{ uri: ctx.finding.uri, start: ctx.finding.span.start, end: ctx.finding.span.end, newText: replacement }] }];
   },
 });
 

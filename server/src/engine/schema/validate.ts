@@ -10,6 +10,8 @@ export interface SchemaViolation {
   /** Point at the key (unknown fields, missing fields) rather than the value. */
   atKey: boolean;
   message: string;
+  /** What to write at the span instead, when the message knows it (a misspelt field's name, a number in quotes). */
+  replacement?: string;
 }
 
 /** A compiled schema: true when the data conforms; otherwise `errors` says where and why. */
@@ -74,7 +76,8 @@ export function distance(a: string, b: string): number {
   return d[b.length];
 }
 
-export function suggestion(unknown: string, known: string[]): string {
+/** The known name an unknown one is a slip of: the closest, when close enough. */
+export function closest(unknown: string, known: string[]): string | undefined {
   let best: string | undefined;
   let bestD = Infinity;
   for (const k of known) {
@@ -84,8 +87,18 @@ export function suggestion(unknown: string, known: string[]): string {
       best = k;
     }
   }
-  if (best && bestD <= Math.max(1, Math.floor(unknown.length / 3))) return ` Did you mean "${best}"?`;
+  return best && bestD <= Math.max(1, Math.floor(unknown.length / 3)) ? best : undefined;
+}
+
+export function suggestion(unknown: string, known: string[]): string {
+  const best = closest(unknown, known);
+  if (best) return ` Did you mean "${best}"?`;
   return known.length > 0 && known.length <= 8 ? ` Known fields: ${known.join(', ')}.` : '';
+}
+
+/** A number written as a string ("443"): the number, to write without quotes. */
+function quotedNumber(data: unknown): string | undefined {
+  return typeof data === 'string' && /^[1-9]\d{0,4}$/.test(data) ? data : undefined;
 }
 
 const MAX_VIOLATIONS = 50;
@@ -117,7 +130,8 @@ export function validateResource(r: Resource): SchemaViolation[] | undefined {
     const where = renderPath(pointerToPath(pointer));
     const specific = errs.filter((e) => e.keyword !== 'type');
     if (specific.length === 0) {
-      out.push({ path, atKey: false, message: `${where} must be ${expectedTypes(errs)}, not ${typeName(errs[0].data)}.` });
+      const digits = errs.some((e) => e.keyword === 'type' && [(e.params as { type?: unknown }).type].flat().join(',').split(',').includes('integer')) ? quotedNumber(errs[0].data) : undefined;
+      out.push({ path, atKey: false, message: `${where} must be ${expectedTypes(errs)}, not ${typeName(errs[0].data)}.`, ...(digits ? { replacement: digits } : {}) });
       continue;
     }
     for (const e of specific) {
@@ -136,7 +150,10 @@ function describe(e: ErrorObject, path: (string | number)[], where: string): Sch
       const field = String(p.additionalProperty);
       const known = Object.keys(((e.parentSchema as { properties?: object }) ?? {}).properties ?? {});
       const inWhere = path.length > 0 && where !== '(document)' ? ` in ${where}` : '';
-      return { path: [...path, field], atKey: true, message: `Unknown field "${field}"${inWhere}.${suggestion(field, known)}` };
+      const best = closest(field, known);
+      // A rename onto a field the object already has would make a duplicate key: no replacement then.
+      const free = best !== undefined && !(typeof e.data === 'object' && e.data !== null && best in e.data);
+      return { path: [...path, field], atKey: true, message: `Unknown field "${field}"${inWhere}.${suggestion(field, known)}`, ...(free ? { replacement: best } : {}) };
     }
     case 'required':
       return { path, atKey: true, message: `Missing required field "${String(p.missingProperty)}" in ${where}.` };
@@ -150,6 +167,7 @@ function describe(e: ErrorObject, path: (string | number)[], where: string): Sch
           path,
           atKey: false,
           message: `${JSON.stringify(e.data)} is not a valid port: use a number (without quotes) or a port name of 1-15 lowercase letters, digits and dashes with at least one letter.`,
+          ...(quotedNumber(e.data) ? { replacement: quotedNumber(e.data) } : {}),
         };
       }
       return { path, atKey: false, message: `${where} ${JSON.stringify(e.data)} does not match the pattern ${String(p.pattern)}.` };
