@@ -1,12 +1,14 @@
 import { promises as fs } from 'fs';
 import * as path from 'path';
-import { allowEgress, analyze, escapeLine, namespaceProblem, quoteName, egressPath, routeThroughGateway, type GatewayProtocol, type GatewayStyle, hostPeer, spanAt, defaultDenyEgress, renderYaml, resolveConfig, type EgressDestination, type Mechanism, ConnectionSet, explainPair, fixesFor, formatConnlist, LineIndex, parseCidr, severityRank, type Analysis, type ConnlistFormat, type Explanation, type Peer, type Protocol, type Reachability, type Severity, type SourceRef, type Workload } from '../engine';
+import { allowEgress, analyze, escapeLine, namespaceProblem, quoteName, egressPath, routeThroughGateway, type GatewayProtocol, type GatewayStyle, hostPeer, spanAt, defaultDenyEgress, renderYaml, resolveConfig, type EgressDestination, type Mechanism, ConnectionSet, explainPair, formatConnlist, LineIndex, parseCidr, severityRank, type Analysis, type ConnlistFormat, type Explanation, type Peer, type Protocol, type Reachability, type Severity, type SourceRef, type Workload } from '../engine';
 import { VERSION } from '../host/version';
 import { displayPath, IoError, load, parseArgs, UsageError, type Io } from './common';
 import { diff } from './diff';
 import { toSarif } from './sarif';
 import { toJsonArray, toYamlStream } from '../engine/kustomize';
 import { renderFromDisk } from '../host/kustomize';
+import { analyzeViews } from './views';
+import type { Report } from '../engine/views';
 
 
 const USAGE = `Usage: egress-lens <command> [options]
@@ -63,7 +65,7 @@ export interface JsonFinding {
   fixes: { title: string; safe: boolean }[];
 }
 
-export function toJsonFindings(a: Analysis, cwd: string): JsonFinding[] {
+export function toJsonFindings(a: Report, cwd: string): JsonFinding[] {
   const lines = new Map(a.files.map((f) => [f.uri, new LineIndex(f.text)]));
   return a.findings.map((f) => {
     const li = lines.get(f.uri) ?? new LineIndex('');
@@ -74,7 +76,7 @@ export function toJsonFindings(a: Analysis, cwd: string): JsonFinding[] {
       message: f.message,
       file: displayPath(f.uri, cwd),
       range: { start: li.position(f.span.start), end: li.position(f.span.end) },
-      fixes: f.fixable ? fixesFor(a, f).map((x) => ({ title: x.title, safe: x.safety === 'safe' })) : [],
+      fixes: f.fixable ? a.fixes(f).map((x) => ({ title: x.title, safe: x.safety === 'safe' })) : [],
     };
   });
 }
@@ -91,13 +93,12 @@ function formatText(findings: JsonFinding[]): string {
 }
 
 async function check(args: string[], io: Io): Promise<number> {
-  const { paths, options } = parseArgs(args, { format: ['text', 'json', 'sarif'], 'fail-on': ['error', 'warning', 'info', 'hint'], config: null });
+  const { paths, options } = parseArgs(args, { format: ['text', 'json', 'sarif'], 'fail-on': ['error', 'warning', 'info', 'hint'], config: null, cluster: null });
   const failOn = (options.get('fail-on') ?? 'warning') as Severity;
-  const { sources, config } = await load(paths, options, io);
-  const analysis = analyze(sources, config);
-  const findings = toJsonFindings(analysis, io.cwd);
+  const { report } = await analyzeViews(paths, options, io);
+  const findings = toJsonFindings(report, io.cwd);
   const format = options.get('format');
-  if (format === 'sarif') io.out(JSON.stringify(toSarif(analysis, io.cwd, VERSION), null, 2) + '\n');
+  if (format === 'sarif') io.out(JSON.stringify(toSarif(report, io.cwd, VERSION), null, 2) + '\n');
   else io.out(format === 'json' ? JSON.stringify(findings, null, 2) + '\n' : formatText(findings));
   return findings.some((f) => severityRank[f.severity] >= severityRank[failOn]) ? 1 : 0;
 }

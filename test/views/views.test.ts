@@ -1,0 +1,132 @@
+// Cluster views: detection, findings traced to their source, merged across views, --cluster.
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { main, type Io } from '../../server/src/cli/main';
+import { findManifests } from '../../server/src/host/files';
+import { layout, plainFiles, detectViews } from '../../server/src/engine/views';
+import { ViewRenders } from '../../server/src/host/views';
+import { parseFile } from '../../server/src/engine/parse/parse';
+import { readConfigFile, resolveConfig } from '../../server/src/engine';
+import { repoRoot, tempCopy } from '../support/workspace';
+
+const shop = path.join(repoRoot, 'test/fixtures/views/shop');
+const demo = path.join(repoRoot, 'test/data/corpus/real-repos/microservices-demo');
+
+async function run(args: string[], cwd: string): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const io: Io = { out: (s) => (out += s), err: (s) => (err += s), cwd };
+  const code = await main(args, io);
+  return { code, out, err };
+}
+
+interface J {
+  ruleId: string;
+  message: string;
+  file: string;
+  range: { start: { line: number; character: number } };
+}
+
+async function uris(dir: string): Promise<string[]> {
+  return (await findManifests(dir)).map((f) => pathToFileURL(f).toString());
+}
+
+test('detection on microservices-demo: each Kustomize root and the chart is a view, components are not, the plain manifests are one more', async () => {
+  const all = await uris(demo);
+  const l = layout(all, (u) => readFileSync(new URL(u), 'utf8'));
+  const root = pathToFileURL(demo).toString() + '/';
+  // Components and the base are included by others: never roots.
+  const renders = new ViewRenders();
+  const cfg = resolveConfig({ rootUri: root });
+  const views = await renders.analyze(all.map((u) => parseFile({ uri: u, text: readFileSync(new URL(u), 'utf8') }, cfg)), cfg, { trusted: false });
+  assert.deepEqual(
+    views.map((v) => v.name),
+    ['kubernetes-manifests', 'kustomize', 'kustomize/tests/memorystore-with-all-components', 'kustomize/tests/service-mesh-istio-with-all-components', 'kustomize/tests/spanner-with-all-components', 'helm-chart', 'manifests'],
+  );
+  const plain = views.find((v) => v.name === 'manifests')!.spec.files.map((u) => u.slice(root.length)).sort();
+  assert.deepEqual(plain, ['istio-manifests/allow-egress-googleapis.yaml', 'istio-manifests/frontend-gateway.yaml', 'istio-manifests/frontend.yaml', 'release/istio-manifests.yaml', 'release/kubernetes-manifests.yaml']);
+  // Files only a kustomization uses (a component's patches) are read by renders, never analysed alone.
+  const read = new Set(views.flatMap((v) => [...v.reads]));
+  assert.ok(read.has(`${root}kustomize/components/network-policies/network-policy-adservice.yaml`));
+  assert.deepEqual(plainFiles(all, l, read).filter((u) => u.includes('/kustomize/')), []);
+  assert.deepEqual(detectViews(l, [], root).map((v) => v.name), ['kubernetes-manifests', 'kustomize', 'kustomize/tests/memorystore-with-all-components', 'kustomize/tests/service-mesh-istio-with-all-components', 'kustomize/tests/spanner-with-all-components', 'helm-chart']);
+});
+
+test('microservices-demo: no error-level finding in any view, and no finding in a rendered text or a component patch analysed alone', async () => {
+  const r = await run(['check', '.', '--format', 'json', '--fail-on', 'error'], demo);
+  const found = JSON.parse(r.out) as J[];
+  assert.equal(r.code, 0, r.err);
+  assert.deepEqual(found.filter((f) => f.file.startsWith('egress-lens-view:')), []);
+  // Before views, the $patch: delete patch of a component was a schema error (EL002).
+  assert.deepEqual(found.filter((f) => f.ruleId === 'EL002' || f.ruleId === 'EL001'), []);
+});
+
+test('a finding in a base shows once when the overlays agree, and says in which views when they differ', async () => {
+  const r = await run(['check', '.', '--format', 'json'], shop);
+  const found = JSON.parse(r.out) as J[];
+  const at = (f: J) => `${f.file}:${f.range.start.line + 1} ${f.ruleId}`;
+  assert.deepEqual(found.map(at), ['base/deployment.yaml:4 EL101', 'base/deployment.yaml:4 EL104', 'base/deployment.yaml:5 EL102', 'base/policy.yaml:10 EL103']);
+  // The prod overlay's patch switches policyTypes to Ingress: its egress rules are ignored there only.
+  assert.match(found[3].message, /\[in view overlays\/prod; not in view overlays\/dev\]$/);
+  assert.match(found[0].message, /\[in view overlays\/prod; not in view overlays\/dev\]$/);
+  assert.match(found[1].message, /\[in view overlays\/dev; not in view overlays\/prod\]$/);
+  // Both overlays agree on the namespace without default-deny: shown once, as it is.
+  assert.doesNotMatch(found[2].message, /\[in /);
+  assert.equal(found.filter((f) => f.ruleId === 'EL102').length, 1);
+});
+
+test('--cluster NAME analyses one view; an unknown name is a usage error with the nearest name', async () => {
+  const dev = JSON.parse((await run(['check', '.', '--format', 'json', '--cluster', 'overlays/dev'], shop)).out) as J[];
+  assert.deepEqual(dev.map((f) => f.ruleId), ['EL104', 'EL102']);
+  assert.doesNotMatch(dev[0].message, /\[in /);
+  const bad = await run(['check', '.', '--cluster', 'overlays/prd'], shop);
+  assert.equal(bad.code, 2);
+  assert.match(bad.err, /--cluster "overlays\/prd": no such view\. Did you mean "overlays\/prod"\? Views: overlays\/dev, overlays\/prod, manifests/);
+});
+
+test('an edit re-renders only the views that read the edited file', async () => {
+  const ws = tempCopy(shop);
+  try {
+    const cfg = resolveConfig({ rootUri: pathToFileURL(ws.dir).toString() + '/' });
+    const files = async () => Promise.all((await uris(ws.dir)).map(async (u) => parseFile({ uri: u, text: readFileSync(new URL(u), 'utf8') }, cfg)));
+    const renders = new ViewRenders();
+    await renders.analyze(await files(), cfg, { trusted: false });
+    assert.equal(renders.rendersDone, 2);
+    // The prod patch is read by prod only.
+    writeFileSync(path.join(ws.dir, 'overlays/prod/policy-types.yaml'), readFileSync(path.join(ws.dir, 'overlays/prod/policy-types.yaml'), 'utf8').replace('[Ingress]', '[Ingress, Egress]'));
+    renders.invalidate([ws.uri('overlays/prod/policy-types.yaml')]);
+    const after = await renders.analyze(await files(), cfg, { trusted: false });
+    assert.equal(renders.rendersDone, 1);
+    assert.deepEqual(after.find((v) => v.name === 'overlays/prod')!.findings.map((f) => f.ruleId), ['EL104', 'EL102']);
+    // A base file: both overlays render again.
+    renders.invalidate([ws.uri('base/policy.yaml')]);
+    await renders.analyze(await files(), cfg, { trusted: false });
+    assert.equal(renders.rendersDone, 2);
+    // An unrelated plain manifest: nothing is rendered.
+    renders.invalidate([ws.uri('extra/namespace.yaml')]);
+    await renders.analyze(await files(), cfg, { trusted: false });
+    assert.equal(renders.rendersDone, 0);
+  } finally {
+    ws.cleanup();
+  }
+});
+
+test('clusters: in .egress-lens.yaml is validated (EL006 with "did you mean") and declares the views', async () => {
+  const text = 'clusters:\n  prod:\n    kustomise: [overlays/prod]\n  dev:\n    kustomize: [overlays/dev]\n    helm: [{chart: charts/shop, namespace: Shop}]\n';
+  const r = readConfigFile('file:///w/.egress-lens.yaml', text);
+  const messages = r.problems.map((p) => `${text.slice(p.span.start, p.span.end)}: ${p.message}`);
+  assert.deepEqual(messages, ['kustomise: Configuration: Unknown setting "clusters.prod.kustomise". Did you mean "kustomize"?', 'Shop: Configuration: clusters.dev.helm.0.namespace must match pattern "^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$".']);
+  const ws = tempCopy(shop);
+  try {
+    writeFileSync(path.join(ws.dir, '.egress-lens.yaml'), 'clusters:\n  prod:\n    kustomize: [overlays/prod]\n    files: ["extra/*.yaml"]\n');
+    const found = JSON.parse((await run(['check', '.', '--format', 'json'], ws.dir)).out) as J[];
+    // Only the declared view: prod with the plain namespace (the namespace is declared, so EL102 names it there).
+    assert.deepEqual(found.map((f) => `${f.file} ${f.ruleId}`), ['base/deployment.yaml EL101', 'base/policy.yaml EL103', 'extra/namespace.yaml EL102']);
+    assert.ok(found.every((f) => !f.message.includes('[in ')));
+  } finally {
+    ws.cleanup();
+  }
+});
