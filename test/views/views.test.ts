@@ -130,3 +130,21 @@ test('clusters: in .egress-lens.yaml is validated (EL006 with "did you mean") an
     ws.cleanup();
   }
 });
+
+test('reach, explain and render take --cluster; without it every view is listed under its name', async () => {
+  const all = await run(['reach'], shop);
+  assert.equal(all.code, 0, all.err);
+  assert.deepEqual(all.out.split('\n').filter((l) => l.startsWith('# view')), ['# view overlays/dev', '# view overlays/prod', '# view manifests']);
+  const dev = await run(['reach', '--cluster', 'overlays/dev', '--focus', 'shop/api', '--direction', 'egress'], shop);
+  assert.equal(dev.out, 'shop/api[Deployment] => 10.0.0.0-10.255.255.255[External] : TCP 443\n');
+  const prod = await run(['explain', '--cluster', 'overlays/prod', '--from', 'shop/api', '--to', '192.0.2.1', '--port', '80'], shop);
+  assert.match(prod.out, /TCP 80: ALLOWED/);
+  assert.match(prod.out, /no policy restricts it/);
+  // In dev the rule decides, at the line of the base that wrote it (not the rendered text).
+  const why = await run(['explain', '--cluster', 'overlays/dev', '--from', 'shop/api', '--to', '10.1.1.1', '--port', '443'], shop);
+  assert.match(why.out, /allowed by rule NetworkPolicy shop\/api-egress, spec\.egress\[0\]\n {6}at base\/policy\.yaml:13:5\n/);
+  const rendered = await run(['render', '--cluster', 'overlays/dev', '--format', 'json'], shop);
+  assert.equal(rendered.code, 0, rendered.err);
+  const objs = JSON.parse(rendered.out) as { kind: string; metadata: { labels?: Record<string, string> } }[];
+  assert.deepEqual(objs.map((o) => `${o.kind} ${o.metadata.labels?.env}`), ['Deployment dev', 'NetworkPolicy dev']);
+});

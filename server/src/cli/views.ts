@@ -12,9 +12,16 @@ import { hasViews, ViewRenders } from '../host/views';
 import { uriToPath } from '../host/files';
 import { load, UsageError, type Io } from './common';
 
+/** A view's analysis, and where a place in it was written. */
+export interface AnalysedView {
+  name: string;
+  analysis: Analysis;
+  trace: (uri: string, span: { start: number; end: number }) => { uri: string; span: { start: number; end: number } };
+}
+
 export interface Analysed {
   /** The views analysed (one, named PLAIN_VIEW, when the workspace has none). */
-  views: { name: string; analysis: Analysis; trace: (uri: string, span: { start: number; end: number }) => { uri: string; span: { start: number; end: number } } }[];
+  views: (AnalysedView & Partial<Pick<ViewAnalysis, 'problems'>>)[];
   report: Report;
   config: EngineConfig;
 }

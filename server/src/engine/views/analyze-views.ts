@@ -38,6 +38,8 @@ export interface ViewAnalysis {
   analysis: Analysis;
   /** Its findings, each at its source. */
   findings: Finding[];
+  /** The problems of its renders (among its findings). */
+  problems: readonly Finding[];
   reads: ReadonlySet<string>;
   /** The rendered text's URI for each rendered source, with its tracer. */
   renderedUris: ReadonlyMap<string, RenderedText>;
@@ -100,7 +102,7 @@ export function analyzeView(input: ViewInput, config: EngineConfig, previous?: A
       data: { ...(f.data ?? {}), rendered: { uri: f.uri, span: f.span } },
     });
   }
-  return { name: input.spec.name, spec: input.spec, analysis, findings, reads: input.reads, renderedUris, trace: (uri, span) => strip(place(uri, span)) };
+  return { name: input.spec.name, spec: input.spec, analysis, findings, problems: input.problems, reads: input.reads, renderedUris, trace: (uri, span) => strip(place(uri, span)) };
 }
 
 const strip = (p: { uri: string; span: Span }) => ({ uri: p.uri, span: p.span });
