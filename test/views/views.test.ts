@@ -6,10 +6,10 @@ import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { main, type Io } from '../../server/src/cli/main';
 import { findManifests } from '../../server/src/host/files';
-import { layout, plainFiles, detectViews } from '../../server/src/engine/views';
+import { layout, plainFiles, detectViews, viewsReport } from '../../server/src/engine/views';
 import { ViewRenders } from '../../server/src/host/views';
 import { parseFile } from '../../server/src/engine/parse/parse';
-import { readConfigFile, resolveConfig } from '../../server/src/engine';
+import { applyEdits, readConfigFile, resolveConfig } from '../../server/src/engine';
 import { repoRoot, tempCopy } from '../support/workspace';
 
 const shop = path.join(repoRoot, 'test/fixtures/views/shop');
@@ -147,4 +147,43 @@ test('reach, explain and render take --cluster; without it every view is listed 
   assert.equal(rendered.code, 0, rendered.err);
   const objs = JSON.parse(rendered.out) as { kind: string; metadata: { labels?: Record<string, string> } }[];
   assert.deepEqual(objs.map((o) => `${o.kind} ${o.metadata.labels?.env}`), ['Deployment dev', 'NetworkPolicy dev']);
+});
+
+test('fixes of traced findings edit the file that owns the node: the overlay\'s patch (safe), a shared base (says so, unsafe); re-analysed, the finding is gone', async () => {
+  const ws = tempCopy(shop);
+  try {
+    const cfg = resolveConfig({ rootUri: pathToFileURL(ws.dir).toString() + '/' });
+    const read = (u: string) => readFileSync(new URL(u), 'utf8');
+    const analyse = async () => {
+      const renders = new ViewRenders();
+      const list = await renders.analyze(await Promise.all((await uris(ws.dir)).map(async (u) => parseFile({ uri: u, text: read(u) }, cfg))), cfg, { trusted: false });
+      return viewsReport(list, [], read);
+    };
+    let report = await analyse();
+    const el103 = report.findings.find((f) => f.ruleId === 'EL103')!;
+    const [fix] = report.fixes(el103);
+    assert.equal(fix.title, 'Add Egress to policyTypes');
+    assert.equal(fix.safety, 'safe');
+    assert.deepEqual(fix.edits.map((e) => e.uri), [ws.uri('overlays/prod/policy-types.yaml')]);
+    const patch = path.join(ws.dir, 'overlays/prod/policy-types.yaml');
+    const before = readFileSync(patch, 'utf8');
+    writeFileSync(patch, applyEdits(before, fix.edits));
+    // Only the policyTypes line of the patch changed.
+    assert.deepEqual(readFileSync(patch, 'utf8').split('\n').filter((l, i) => l !== before.split('\n')[i]), ['  policyTypes: [ Ingress, Egress ]']);
+    report = await analyse();
+    assert.deepEqual(report.findings.filter((f) => f.ruleId === 'EL103'), []);
+
+    // DNS for the api: its policy is in the base both overlays use.
+    const el104 = report.findings.find((f) => f.ruleId === 'EL104')!;
+    const [dns] = report.fixes(el104);
+    assert.equal(dns.safety, 'unsafe');
+    assert.match(dns.title, /\(in a file shared with overlays\/prod\)$/);
+    assert.deepEqual(dns.edits.map((e) => e.uri), [ws.uri('base/policy.yaml')]);
+    const base = path.join(ws.dir, 'base/policy.yaml');
+    writeFileSync(base, applyEdits(readFileSync(base, 'utf8'), dns.edits));
+    report = await analyse();
+    assert.deepEqual(report.findings.filter((f) => f.ruleId === 'EL104'), []);
+  } finally {
+    ws.cleanup();
+  }
 });

@@ -48,7 +48,7 @@ export async function analyzeViews(paths: string[], options: Map<string, string>
   }
   const texts = new Map<string, string>();
   for (const s of sources) texts.set(s.uri, s.text);
-  const report = viewsReport(views, []);
+  const report = viewsReport(views, [], (uri) => texts.get(uri), all);
   // Findings may be in files the renders read beyond the paths given (a base above an overlay).
   for (const f of report.findings) {
     for (const uri of [f.uri, ...(f.related ?? []).map((r) => r.uri)]) {

@@ -69,7 +69,7 @@ export class ViewRenders {
     if (hit) return hit;
     this.rendersDone++;
     const result = await renderFromDisk(uriToPath(root) ?? root, { parsed: this.parsedCache }, opts.texts);
-    const tracer: RenderedText = { home: { uri: result.root, span: { start: 0, end: 0 } }, tracer: kustomizeTracer(result.resources) };
+    const tracer: RenderedText = { home: { uri: result.root, span: { start: 0, end: 0 } }, tracer: kustomizeTracer(result.resources), resources: result.resources };
     const r = { result, tracer };
     this.kustomize.set(root, r);
     return r;

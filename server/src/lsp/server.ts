@@ -146,7 +146,7 @@ export function startServer(connection: Connection): void {
       .analyze(files, config, { trusted, helm: { path: clientHelmPath || config.helm?.path, timeoutSeconds: config.helm?.timeoutSeconds }, texts })
       .then((list) => {
         const before = JSON.stringify(views?.list.map((v) => v.name));
-        views = { list, report: viewsReport(list, []) };
+        views = { list, report: viewsReport(list, [], (uri) => fileOf(uri)?.text) };
         if (JSON.stringify(list.map((v) => v.name)) !== before) void connection.sendNotification(ViewNotifications.viewsChanged, viewsResult());
         publishFindings(views.report.findings);
       })

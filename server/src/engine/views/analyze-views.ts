@@ -9,6 +9,8 @@ import type { EngineConfig } from '../config';
 import { parseFile, type ParsedFile } from '../parse/parse';
 import type { Finding, Fix, RelatedInfo, SourceFile, Span } from '../types';
 import type { Tracer } from './trace';
+import type { RenderedResource } from '../kustomize';
+import { tracedFixes } from './fixes';
 import type { ViewSpec } from './detect';
 
 /** A rendered text of a view. */
@@ -18,6 +20,8 @@ export interface RenderedText {
   tracer: Tracer;
   /** Said after the message of every finding traced through it (`helm release shop, values values-prod.yaml`). */
   label?: string;
+  /** The rendered resources with the origin of every value (Kustomize): fixes are carried to their sources. */
+  resources?: readonly RenderedResource[];
 }
 
 export interface ViewInput {
@@ -154,18 +158,21 @@ export function reportOf(a: Analysis): Report {
 
 /**
  * The merged findings of views. A finding of a plain file is fixed in the view it came from; a finding
- * traced from a render has no fix here (its fix would edit the rendered text).
+ * traced from a Kustomize render is fixed in the file that owns what the fix changes (not safe when other
+ * views read that file too); one traced from a Helm render has no fix (templates are not edited).
  */
-export function viewsReport(views: readonly ViewAnalysis[], texts: readonly { uri: string; text: string }[]): Report {
+export function viewsReport(views: readonly ViewAnalysis[], texts: readonly { uri: string; text: string }[], sourceText: (uri: string) => string | undefined = () => undefined, all: readonly ViewAnalysis[] = views): Report {
   const byName = new Map(views.map((v) => [v.name, v]));
   return {
     files: texts,
     findings: mergeViewFindings(views),
     fixes(f) {
-      if (f.data?.rendered) return [];
       const name = (f.data?.views as string[] | undefined)?.[0];
       const v = name !== undefined ? byName.get(name) : views[0];
-      return v ? fixesFor(v.analysis, f) : [];
+      if (!v) return [];
+      if (!f.data?.rendered) return fixesFor(v.analysis, f);
+      const others = (uri: string) => all.filter((o) => o !== v && o.reads.has(uri)).map((o) => o.name);
+      return tracedFixes(v, f, (u) => v.renderedUris.get(u)?.resources, sourceText, others);
     },
   };
 }
