@@ -59,9 +59,27 @@ export function pathAt(doc: Document, offset: number): { path: (string | number)
   }
 }
 
+/** Rendered resources as YAML, by their JSON: an object that did not change is not written again. */
+const written = new Map<string, string>();
+
+function renderedText(resources: readonly RenderedResource[]): string {
+  const parts: string[] = [];
+  for (const r of resources) {
+    const key = JSON.stringify(r.object);
+    let yaml = written.get(key);
+    if (yaml === undefined) {
+      yaml = toYamlStream([r]);
+      if (written.size > 50_000) written.clear();
+      written.set(key, yaml);
+    }
+    parts.push(yaml);
+  }
+  return parts.join('---\n');
+}
+
 /** The rendered resources of a Kustomize root as one text, and their origins. */
 export function kustomizeTracer(resources: readonly RenderedResource[]): Tracer {
-  const text = toYamlStream(resources);
+  const text = renderedText(resources);
   return {
     text,
     trace(span, file) {
