@@ -8,6 +8,7 @@ import { registerOpenSample } from './commands/open-sample';
 import { registerReachabilityPanel } from './panel';
 import { registerStatus, type StatusBar } from './status';
 import { crashRecovery } from './crash-recovery';
+import { registerViewPicker, type ViewPicker } from './views';
 
 export interface EgressLensApi {
   /** Resolves once the language server is up. */
@@ -17,6 +18,8 @@ export interface EgressLensApi {
   status: StatusBar;
   /** What the user was told when the server process stopped unexpectedly (crash-recovery.ts). */
   crashNotices: readonly string[];
+  /** The cluster view picker in the status bar. */
+  views: ViewPicker;
 }
 
 let client: LanguageClient | undefined;
@@ -31,6 +34,8 @@ export function activate(context: vscode.ExtensionContext): EgressLensApi {
   const recovery = crashRecovery();
   const clientOptions: LanguageClientOptions = {
     errorHandler: recovery,
+    // Helm charts are rendered (helm runs) only in a trusted workspace; trust granted later is sent then.
+    initializationOptions: { workspaceTrusted: vscode.workspace.isTrusted },
     documentSelector: [
       { scheme: 'file', language: 'yaml' },
       { scheme: 'untitled', language: 'yaml' },
@@ -51,7 +56,9 @@ export function activate(context: vscode.ExtensionContext): EgressLensApi {
   context.subscriptions.push(registerReports(client, ready));
   context.subscriptions.push(registerReachabilityPanel(context, client, ready));
   context.subscriptions.push(registerOpenSample(context));
-  return { ready, client, status, crashNotices: recovery.notices };
+  const views = registerViewPicker(client, ready);
+  context.subscriptions.push(views);
+  return { ready, client, status, crashNotices: recovery.notices, views };
 }
 
 export async function deactivate(): Promise<void> {

@@ -17,11 +17,15 @@ const settings: Record<string, Record<string, unknown>> = pkg.contributes.config
 
 /** The keys of .egress-lens.yaml that the editor can override (the editor's own trace setting aside). */
 const settingKeys = Object.keys(settings)
-  .filter((k) => k !== 'egressLens.trace.server')
+  .filter((k) => k !== 'egressLens.trace.server' && k !== 'egressLens.helm.path')
   .map((k) => k.slice('egressLens.'.length));
 
 test('settings: one per key of .egress-lens.yaml, each typed, described, and defaulting to the file', () => {
-  assert.deepEqual([...settingKeys].sort(), Object.keys(schema.properties).sort());
+  // Views are the repository's (clusters: in the file only); the editor sets only helm's binary, as a machine setting.
+  assert.deepEqual([...settingKeys, 'helm', 'clusters'].sort(), Object.keys(schema.properties).sort());
+  assert.equal(settings['egressLens.helm.path'].scope, 'machine-overridable');
+  assert.deepEqual(pkg.capabilities.untrustedWorkspaces.restrictedConfigurations, ['egressLens.helm.path']);
+  assert.deepEqual(Object.keys(schema.properties.helm.properties).sort(), ['path', 'timeoutSeconds']);
   for (const [key, s] of Object.entries(settings)) {
     assert.ok(s.type !== undefined || Array.isArray(s.enum), `${key} has a type or an enum`);
     const text = String(s.markdownDescription ?? s.description ?? '');

@@ -15,10 +15,19 @@ const CACHE = path.join(repoRoot, '.cache/kubectl-layer');
 
 /** The kubectl binary, or undefined when the package is not installed. */
 export function kubectlPath(): string | undefined {
-  const bin = path.join(CACHE, 'kubectl');
+  return unpacked('kubectl');
+}
+
+/** The helm binary of the same package (the user's helm, in the tests of rendering charts). */
+export function helmPath(): string | undefined {
+  return unpacked('helm');
+}
+
+function unpacked(name: 'kubectl' | 'helm'): string | undefined {
+  const bin = path.join(CACHE, name);
   if (existsSync(bin)) return bin;
   if (!existsSync(LAYER)) return undefined;
-  const entry = readZip(readFileSync(LAYER)).find((e) => e.name === 'kubectl/kubectl');
+  const entry = readZip(readFileSync(LAYER)).find((e) => e.name === `${name}/${name}`);
   if (!entry) return undefined;
   mkdirSync(CACHE, { recursive: true });
   // Written beside, then renamed: test files running at once never see half a binary.

@@ -1,6 +1,6 @@
 import { promises as fs } from 'fs';
 import * as path from 'path';
-import { allowEgress, unrestrictedEgress, unrestrictedReason, analyze, escapeLine, namespaceProblem, quoteName, egressPath, routeThroughGateway, type GatewayProtocol, type GatewayStyle, hostPeer, spanAt, defaultDenyEgress, renderYaml, resolveConfig, type EgressDestination, type Mechanism, ConnectionSet, explainPair, fixesFor, fixWorkspace, formatConnlist, LineIndex, parseCidr, severityRank, type Analysis, type ConnlistFormat, type Explanation, type Peer, type Protocol, type Reachability, type Severity, type SourceRef, type Workload } from '../engine';
+import { allowEgress, unrestrictedEgress, unrestrictedReason, analyze, escapeLine, namespaceProblem, quoteName, egressPath, routeThroughGateway, type GatewayProtocol, type GatewayStyle, hostPeer, spanAt, defaultDenyEgress, renderYaml, resolveConfig, type EgressDestination, type Mechanism, ConnectionSet, explainPair, fixWorkspace, formatConnlist, LineIndex, parseCidr, severityRank, type Analysis, type ConnlistFormat, type Explanation, type Peer, type Protocol, type Reachability, type Severity, type SourceRef, type Workload } from '../engine';
 import { VERSION } from '../host/version';
 import { displayPath, IoError, load, parseArgs, UsageError, type Io } from './common';
 import { uriToPath } from '../host/files';
@@ -8,6 +8,10 @@ import { diff } from './diff';
 import { toSarif } from './sarif';
 import { toJsonArray, toYamlStream } from '../engine/kustomize';
 import { renderFromDisk } from '../host/kustomize';
+import { analyzeViews, type AnalysedView } from './views';
+import { PLAIN_VIEW, reportOf } from '../engine/views';
+import { isRenderedUri, type Report } from '../engine/views';
+import { Document } from 'yaml';
 
 
 const USAGE = `Usage: egress-lens <command> [options]
@@ -34,6 +38,8 @@ Commands:
                        Print the resources of the Kustomize view rooted at PATH (a folder with a
                        kustomization, or the kustomization file), as kubectl kustomize would; what
                        cannot be rendered is reported on stderr
+  render --cluster NAME [paths...] [--format yaml|json]
+                       Print every resource of one view (its Kustomize roots, Helm releases and files)
   diff --dir1 OLD --dir2 NEW [--format txt|csv|md|dot|json]
                        What changed in who can reach whom between two folders
                        (txt, csv, md, dot: np-guard/netpol-analyzer's diff output)
@@ -53,6 +59,9 @@ Commands:
 
 Options for every command:
   --config FILE        Settings (default: the nearest .egress-lens.yaml above the first path)
+  --cluster NAME       check, reach, explain, render: only this view (default: every view). Views
+                       are each Kustomize root, each Helm chart and the plain manifests, or those
+                       declared under clusters: in .egress-lens.yaml
   -h, --help           Show this help
   --version            Show the version
 
@@ -69,7 +78,7 @@ export interface JsonFinding {
   fixes: { title: string; safe: boolean }[];
 }
 
-export function toJsonFindings(a: Analysis, cwd: string): JsonFinding[] {
+export function toJsonFindings(a: Report, cwd: string): JsonFinding[] {
   const lines = new Map(a.files.map((f) => [f.uri, new LineIndex(f.text)]));
   return a.findings.map((f) => {
     const li = lines.get(f.uri) ?? new LineIndex('');
@@ -80,7 +89,7 @@ export function toJsonFindings(a: Analysis, cwd: string): JsonFinding[] {
       message: f.message,
       file: displayPath(f.uri, cwd),
       range: { start: li.position(f.span.start), end: li.position(f.span.end) },
-      fixes: f.fixable ? fixesFor(a, f).map((x) => ({ title: x.title, safe: x.safety === 'safe' })) : [],
+      fixes: f.fixable ? a.fixes(f).map((x) => ({ title: x.title, safe: x.safety === 'safe' })) : [],
     };
   });
 }
@@ -124,14 +133,18 @@ async function applySafeFixes(a: Analysis, format: string | undefined, io: Io): 
 }
 
 async function check(args: string[], io: Io): Promise<number> {
-  const { paths, options } = parseArgs(args, { format: ['text', 'json', 'sarif'], 'fail-on': ['error', 'warning', 'info', 'hint'], config: null }, ['fix']);
+  const { paths, options } = parseArgs(args, { format: ['text', 'json', 'sarif'], 'fail-on': ['error', 'warning', 'info', 'hint'], config: null, cluster: null }, ['fix']);
   const failOn = (options.get('fail-on') ?? 'warning') as Severity;
-  const { sources, config } = await load(paths, options, io);
-  let analysis = analyze(sources, config);
-  if (options.has('fix')) analysis = await applySafeFixes(analysis, options.get('format'), io);
-  const findings = toJsonFindings(analysis, io.cwd);
+  const analysed = await analyzeViews(paths, options, io);
+  let report = analysed.report;
+  if (options.has('fix')) {
+    const [only] = analysed.views;
+    if (analysed.views.length !== 1 || only.name !== PLAIN_VIEW) throw new UsageError('--fix: these files form cluster views (Kustomize roots, Helm charts or clusters:); --fix applies to plain manifests only');
+    report = reportOf(await applySafeFixes(only.analysis, options.get('format'), io));
+  }
+  const findings = toJsonFindings(report, io.cwd);
   const format = options.get('format');
-  if (format === 'sarif') io.out(JSON.stringify(toSarif(analysis, io.cwd, VERSION), null, 2) + '\n');
+  if (format === 'sarif') io.out(JSON.stringify(toSarif(report, io.cwd, VERSION), null, 2) + '\n');
   else io.out(format === 'json' ? JSON.stringify(findings, null, 2) + '\n' : formatText(findings));
   return findings.some((f) => severityRank[f.severity] >= severityRank[failOn]) ? 1 : 0;
 }
@@ -157,17 +170,22 @@ function parsePort(spec: string): { protocol: Protocol; port: number } {
   return { port, protocol: (proto ?? 'TCP').toUpperCase() as Protocol };
 }
 
-/** `file`, 1-based `line` and `column` of an offset in an analysed file. */
-function location(a: Analysis, uri: string, offset: number, cwd: string): { file: string; line: number; column: number } {
-  const file = a.files.find((f) => f.uri === uri);
-  const pos = new LineIndex(file?.text ?? '').position(offset);
-  return { file: displayPath(uri, cwd), line: pos.line + 1, column: pos.character + 1 };
+/** `file`, 1-based `line` and `column` of an offset in an analysed file (of a rendered text: where it was written). */
+type Where = (uri: string, offset: number) => { file: string; line: number; column: number };
+
+function whereIn(view: AnalysedView, texts: ReadonlyMap<string, string>, cwd: string): Where {
+  return (uri, offset) => {
+    const at = view.trace(uri, { start: offset, end: offset });
+    const text = texts.get(at.uri) ?? view.analysis.files.find((f) => f.uri === at.uri)?.text ?? '';
+    const pos = new LineIndex(text).position(at.span.start);
+    return { file: displayPath(at.uri, cwd), line: pos.line + 1, column: pos.character + 1 };
+  };
 }
 
-function formatExplanation(e: Explanation, a: Analysis, cwd: string): string {
+function formatExplanation(e: Explanation, location: Where): string {
   const lines: string[] = [];
   const where = (ref: SourceRef) => {
-    const at = location(a, ref.uri, ref.span.start, cwd);
+    const at = location(ref.uri, ref.span.start);
     return `${quoteName(at.file)}:${at.line}:${at.column}`;
   };
   lines.push(`${e.src} => ${e.dst}`);
@@ -189,13 +207,33 @@ function formatExplanation(e: Explanation, a: Analysis, cwd: string): string {
 }
 
 async function explain(args: string[], io: Io): Promise<number> {
-  const { paths, options } = parseArgs(args, { from: null, to: null, port: null, format: ['text', 'json'], config: null });
+  const { paths, options } = parseArgs(args, { from: null, to: null, port: null, format: ['text', 'json'], config: null, cluster: null });
   const from = options.get('from');
   const to = options.get('to');
   if (!from || !to) throw new UsageError('explain needs --from and --to');
   const query = options.has('port') ? parsePort(options.get('port')!) : undefined;
-  const { sources, config } = await load(paths, options, io);
-  const analysis = analyze(sources, config);
+  const analysed = await analyzeViews(paths, options, io);
+  const texts = new Map(analysed.report.files.map((f) => [f.uri, f.text]));
+  // In every view that has the workloads named: a view without them says nothing (none at all is an error).
+  const results: { view: string; text: string; json: unknown }[] = [];
+  let firstError: UsageError | undefined;
+  for (const view of analysed.views) {
+    try {
+      results.push({ view: view.name, ...explainIn(view, from, to, query, whereIn(view, texts, io.cwd)) });
+    } catch (e) {
+      if (!(e instanceof UsageError)) throw e;
+      firstError ??= e;
+    }
+  }
+  if (results.length === 0) throw firstError ?? new UsageError('nothing to explain');
+  const several = analysed.views.length > 1;
+  if (options.get('format') === 'json') io.out(JSON.stringify(several ? Object.fromEntries(results.map((r) => [r.view, r.json])) : results[0].json, (k, v) => (v instanceof ConnectionSet ? v.toString() : k === 'span' ? undefined : v), 2) + '\n');
+  else io.out(results.map((r) => (several ? `# view ${escapeLine(r.view)}\n${r.text}` : r.text)).join('\n'));
+  return 0;
+}
+
+function explainIn(view: AnalysedView, from: string, to: string, query: { protocol: Protocol; port: number } | undefined, location: Where): { text: string; json: unknown } {
+  const analysis = view.analysis;
   const r = analysis.reach;
   const src = resolvePeer(from, r, '--from');
   const dst = resolvePeer(to, r, '--to');
@@ -204,22 +242,17 @@ async function explain(args: string[], io: Io): Promise<number> {
   // Through the mesh: which route, gateway and policy the traffic to a host meets on its way.
   const mesh = analysis.model.mesh;
   const path = src.kind === 'workload' && dst.kind === 'host' && mesh.istioPresent ? egressPath(mesh, r, src.workload, dst.host, query?.protocol === 'TCP' ? query.port : undefined) : undefined;
-  if (options.get('format') === 'json') {
-    const meshPath = path && { outcome: path.outcome, summary: path.summary, gateway: path.gateway?.label, steps: path.steps.map((st) => ({ text: st.text, ...location(analysis, st.resource.uri, spanAt(st.resource, st.path).start, io.cwd) })) };
-    io.out(JSON.stringify({ ...e, ...(meshPath ? { meshPath } : {}) }, (k, v) => (v instanceof ConnectionSet ? v.toString() : k === 'span' ? undefined : v), 2) + '\n');
-  } else {
-    let text = formatExplanation(e, analysis, io.cwd);
-    if (path) {
-      const lines = ['', `Mesh path: ${path.outcome}`, `  ${path.summary}`];
-      for (const st of path.steps) {
-        const at = location(analysis, st.resource.uri, spanAt(st.resource, st.path).start, io.cwd);
-        lines.push(`  - ${st.text}`, `      at ${quoteName(at.file)}:${at.line}:${at.column}`);
-      }
-      text += lines.map(escapeLine).join('\n') + '\n';
+  const meshPath = path && { outcome: path.outcome, summary: path.summary, gateway: path.gateway?.label, steps: path.steps.map((st) => ({ text: st.text, ...location(st.resource.uri, spanAt(st.resource, st.path).start) })) };
+  let text = formatExplanation(e, location);
+  if (path) {
+    const lines = ['', `Mesh path: ${path.outcome}`, `  ${path.summary}`];
+    for (const st of path.steps) {
+      const at = location(st.resource.uri, spanAt(st.resource, st.path).start);
+      lines.push(`  - ${st.text}`, `      at ${quoteName(at.file)}:${at.line}:${at.column}`);
     }
-    io.out(text);
+    text += lines.map(escapeLine).join('\n') + '\n';
   }
-  return 0;
+  return { text, json: { ...e, ...(meshPath ? { meshPath } : {}) } };
 }
 
 /** `egress-lens scaffold default-deny|allow …`: the YAML the palette commands insert. */
@@ -291,28 +324,37 @@ function focusMatches(spec: string, w: Workload): boolean {
 }
 
 async function reach(args: string[], io: Io): Promise<number> {
-  const { paths, options } = parseArgs(args, { format: ['txt', 'json', 'csv', 'md', 'dot'], focus: null, direction: ['egress', 'ingress', 'both'], only: ['unrestricted'], config: null });
+  const { paths, options } = parseArgs(args, { format: ['txt', 'json', 'csv', 'md', 'dot'], focus: null, direction: ['egress', 'ingress', 'both'], only: ['unrestricted'], config: null, cluster: null });
   const format = (options.get('format') ?? 'txt') as ConnlistFormat;
   const focus = options.get('focus');
   const direction = options.get('direction') ?? 'both';
   if (options.has('direction') && !focus) throw new UsageError('--direction needs --focus');
-  const { sources, config } = await load(paths, options, io);
-  const analysis = analyze(sources, config);
-  const r = analysis.reach;
-  let conns = r.connections();
-  if (focus) {
-    if (!r.workloads.some((w) => focusMatches(focus, w))) throw new UsageError(`no workload matches --focus "${focus}"`);
-    const is = (p: Peer) => p.kind === 'workload' && focusMatches(focus, p.workload);
-    conns = conns.filter((c) => (direction !== 'ingress' && is(c.src)) || (direction !== 'egress' && is(c.dst)));
+  const { views } = await analyzeViews(paths, options, io);
+  const lists: { view: string; text: string }[] = [];
+  for (const view of views) {
+    const r = view.analysis.reach;
+    let conns = r.connections();
+    if (focus) {
+      // A view without the workload lists nothing; no view with it is an error.
+      if (!r.workloads.some((w) => focusMatches(focus, w))) continue;
+      const is = (p: Peer) => p.kind === 'workload' && focusMatches(focus, p.workload);
+      conns = conns.filter((c) => (direction !== 'ingress' && is(c.src)) || (direction !== 'egress' && is(c.dst)));
+    }
+    if (options.get('only') === 'unrestricted') {
+      const open = r.workloads.filter((w) => unrestrictedEgress(r, w) !== undefined);
+      const set = new Set(open);
+      conns = conns.filter((c) => c.src.kind === 'workload' && set.has(c.src.workload));
+      const where = views.length === 1 ? '' : ` in view ${view.name}`;
+      io.err(escapeLine(`note: ${open.length} of ${r.workloads.length} workload${r.workloads.length === 1 ? '' : 's'} with unrestricted egress${where}`) + '\n');
+      for (const w of open) io.err(`note: ${escapeLine(`${w.id}: ${unrestrictedReason(unrestrictedEgress(r, w)!)}`)}\n`);
+    }
+    lists.push({ view: view.name, text: formatConnlist(conns, format, focus ? r.workloads.filter((w) => conns.some((c) => (c.src.kind === 'workload' && c.src.workload === w) || (c.dst.kind === 'workload' && c.dst.workload === w)) || focusMatches(focus, w)) : r.workloads) });
   }
-  if (options.get('only') === 'unrestricted') {
-    const open = r.workloads.filter((w) => unrestrictedEgress(r, w) !== undefined);
-    const set = new Set(open);
-    conns = conns.filter((c) => c.src.kind === 'workload' && set.has(c.src.workload));
-    io.err(`note: ${open.length} of ${r.workloads.length} workload${r.workloads.length === 1 ? '' : 's'} with unrestricted egress\n`);
-    for (const w of open) io.err(`note: ${escapeLine(`${w.id}: ${unrestrictedReason(unrestrictedEgress(r, w)!)}`)}\n`);
-  }
-  io.out(formatConnlist(conns, format, focus ? r.workloads.filter((w) => conns.some((c) => (c.src.kind === 'workload' && c.src.workload === w) || (c.dst.kind === 'workload' && c.dst.workload === w)) || focusMatches(focus, w)) : r.workloads));
+  if (focus && lists.length === 0) throw new UsageError(`no workload matches --focus "${focus}"`);
+  if (views.length === 1) io.out(lists[0]?.text ?? '');
+  else if (format === 'json') io.out(`{\n${lists.map((l) => `${JSON.stringify(l.view)}: ${l.text.trim()}`).join(',\n')}\n}\n`);
+  // One list per view, each under its name (a comment line in every text format).
+  else io.out(lists.map((l) => `${format === 'csv' ? '#' : format === 'dot' ? '//' : '#'} view ${escapeLine(l.view)}\n${l.text}`).join('\n'));
   return 0;
 }
 
@@ -321,7 +363,8 @@ async function reach(args: string[], io: Io): Promise<number> {
  * Exit 0 when it rendered, 1 when a finding is an error (something was left out), 2 for a missing path.
  */
 async function render(args: string[], io: Io): Promise<number> {
-  const { paths, options } = parseArgs(args, { format: ['yaml', 'json'] });
+  const { paths, options } = parseArgs(args, { format: ['yaml', 'json'], cluster: null, config: null });
+  if (options.has('cluster')) return renderView(paths, options, io);
   if (paths.length !== 1 || (paths[0] === '.' && !args.includes('.'))) throw new UsageError('render takes one PATH: a folder with a kustomization, or the kustomization file');
   const target = path.resolve(io.cwd, paths[0]);
   if (!(await fs.stat(target).catch(() => undefined))) throw new IoError(`${paths[0]}: no such file or directory`);
@@ -333,6 +376,30 @@ async function render(args: string[], io: Io): Promise<number> {
     io.err(`${displayPath(f.uri, io.cwd)}:${pos.line + 1}:${pos.character + 1}: ${f.severity}: ${f.message} [${f.ruleId} ${f.ruleName}]\n`);
   }
   return result.findings.some((f) => f.severity === 'error') ? 1 : 0;
+}
+
+/** `egress-lens render --cluster NAME [paths…]`: every resource of one view, as its renders give them. */
+async function renderView(paths: string[], options: Map<string, string>, io: Io): Promise<number> {
+  const { views } = await analyzeViews(paths, options, io);
+  const view = views[0];
+  const docs: unknown[] = [];
+  const texts: string[] = [];
+  for (const f of view.analysis.files) {
+    for (const d of f.documents) {
+      if (d.value === null || d.value === undefined || typeof d.value !== 'object') continue;
+      docs.push(d.value);
+      texts.push(new Document(d.value, { sortMapEntries: isRenderedUri(f.uri) }).toString({ lineWidth: 0, indentSeq: false }));
+    }
+  }
+  io.out(options.get('format') === 'json' ? JSON.stringify(docs, null, 2) + '\n' : texts.join('---\n'));
+  // What could not be rendered (a chart without helm, a remote resource) is said on stderr, as render PATH does.
+  const problems = view.problems ?? [];
+  for (const f of problems) {
+    const file = uriToPath(f.uri);
+    const pos = new LineIndex(file ? await fs.readFile(file, 'utf8').catch(() => '') : '').position(f.span.start);
+    io.err(`${displayPath(f.uri, io.cwd)}:${pos.line + 1}:${pos.character + 1}: ${f.severity}: ${escapeLine(f.message)} [${f.ruleId} ${f.ruleName}]\n`);
+  }
+  return problems.some((f) => f.severity === 'error') ? 1 : 0;
 }
 
 export { UsageError, IoError, type Io } from './common';

@@ -8,7 +8,8 @@
 import { createHash } from 'node:crypto';
 import * as path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { fixesFor, LineIndex, opensAndCloses, pathKind, rules, type Analysis, type ConnectivityDiff, type Finding, type Rule, type Severity, type Span } from '../engine';
+import { LineIndex, opensAndCloses, pathKind, rules, type Analysis, type ConnectivityDiff, type Finding, type Rule, type Severity, type Span } from '../engine';
+import type { Report } from '../engine/views';
 
 export const SARIF_SCHEMA = 'https://json.schemastore.org/sarif-2.1.0.json';
 const SRCROOT = '%SRCROOT%';
@@ -146,7 +147,7 @@ function lineText(text: string, li: LineIndex, offset: number): string {
  * and SARIF fixes for safe fixes only (unsafe ones need a person's judgement, as in fix-all).
  * `docsDir` is where the rule pages ship: `<package>/docs/rules`, next to the bundle's folder.
  */
-export function toSarif(a: Analysis, cwd: string, version: string, docsDir = path.join(__dirname, '..', 'docs', 'rules')): SarifLog {
+export function toSarif(a: Report, cwd: string, version: string, docsDir = path.join(__dirname, '..', 'docs', 'rules')): SarifLog {
   const texts = new Map(a.files.map((f) => [f.uri, f.text]));
   const indexes = new Map<string, LineIndex>();
   const indexOf = (uri: string): LineIndex => {
@@ -179,7 +180,7 @@ export function toSarif(a: Analysis, cwd: string, version: string, docsDir = pat
     if (f.related && f.related.length > 0) {
       result.relatedLocations = f.related.map((r, i) => ({ id: i + 1, message: { text: r.message }, physicalLocation: physical(r.uri, r.span) }));
     }
-    const safe = f.fixable ? fixesFor(a, f).filter((x) => x.safety === 'safe' && x.edits.length > 0) : [];
+    const safe = f.fixable ? a.fixes(f).filter((x) => x.safety === 'safe' && x.edits.length > 0) : [];
     if (safe.length > 0) {
       result.fixes = safe.map((x) => {
         const uris = [...new Set(x.edits.map((e) => e.uri))];

@@ -77,7 +77,7 @@ export function checkConfig(value: unknown, spanOf: (path: (string | number)[], 
   const take = <K extends keyof EngineConfig>(k: K) => {
     if (v[k] !== undefined && v[k] !== null && !bad.has(k)) (config as Record<string, unknown>)[k] = v[k];
   };
-  for (const k of ['cni', 'clusterCidrs', 'serviceCidrs', 'defaultNamespace', 'assumeCompleteWorkspace', 'exclude', 'insertNewResources', 'maxFileSize', 'dns', 'istio', 'rules'] as const) take(k);
+  for (const k of ['cni', 'clusterCidrs', 'serviceCidrs', 'defaultNamespace', 'assumeCompleteWorkspace', 'exclude', 'insertNewResources', 'maxFileSize', 'dns', 'istio', 'rules', 'helm', 'clusters'] as const) take(k);
   // A glob that is broken, or that would make matching costly, is refused at its place; the others apply.
   if (config.exclude) {
     const checked = checkExclude(config.exclude);

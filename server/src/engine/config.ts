@@ -1,3 +1,4 @@
+import type { ClusterDeclaration } from './views/detect';
 import type { Severity } from './types';
 
 export type RuleSetting = Severity | 'off';
@@ -31,6 +32,10 @@ export interface EngineConfig {
   /** Where fixes put a new resource. */
   insertNewResources: 'afterResource' | 'newFile';
   istio: { outboundTrafficPolicy?: 'ALLOW_ANY' | 'REGISTRY_ONLY'; egressGatewayNamespace?: string; egressGatewaySelector?: Record<string, string> };
+  /** Helm: the binary and how long one render may take (the host runs it; the engine never does). */
+  helm?: { path?: string; timeoutSeconds?: number };
+  /** Declared cluster views (`clusters:`); absent: views are detected. */
+  clusters?: Record<string, ClusterDeclaration>;
   /** Problems found in the configuration file, reported on it (EL006). */
   configProblems: { uri: string; span: { start: number; end: number }; message: string }[];
 }

@@ -6,9 +6,10 @@ import { pathToUri, uriToPath } from './files';
 /**
  * Render a Kustomize view from disk: the engine renders from what it is given and says what else it needs
  * (a file to read, a folder to list); this reads that and renders again, until nothing more is needed.
- * Only the folders the kustomizations name are read (their YAML at once, other files when named).
+ * Only the folders the kustomizations name are read (their YAML at once, other files when named); `known`
+ * texts (open editor buffers) are taken instead of the disk's.
  */
-export async function renderFromDisk(target: string, options: RenderOptions = {}): Promise<RenderResult & { texts: ReadonlyMap<string, string> }> {
+export async function renderFromDisk(target: string, options: RenderOptions = {}, known?: ReadonlyMap<string, string>): Promise<RenderResult & { texts: ReadonlyMap<string, string> }> {
   const files = new Map<string, string>();
   const folders = new Map<string, string[]>();
   const tried = new Set<string>();
@@ -30,6 +31,12 @@ export async function renderFromDisk(target: string, options: RenderOptions = {}
   const read = async (file: string): Promise<void> => {
     const uri = pathToUri(file);
     if (files.has(uri)) return;
+    // An open editor buffer wins over the disk.
+    const open = known?.get(uri);
+    if (open !== undefined) {
+      files.set(uri, open);
+      return;
+    }
     try {
       files.set(uri, await fs.readFile(file, 'utf8'));
     } catch {

@@ -66,6 +66,8 @@ export interface PanelHost {
   /** Publish a pending analysis now, so that requests answer for the latest text. */
   flush(): void;
   linesOf(uri: string): LineIndex;
+  /** With cluster views: the file and range that wrote a place of the active view's render. */
+  trace?(uri: string, span: Span): { uri: string; span: Span };
 }
 
 export interface PanelHooks {
@@ -95,9 +97,13 @@ function normalizeUri(uri: string): string {
   return p ? pathToUri(p) : uri;
 }
 
-function location(lines: (uri: string) => LineIndex, uri: string, span: Span): PanelLocation {
-  const l = lines(uri);
-  return { uri, range: { start: l.position(span.start), end: l.position(span.end) } };
+/** Line indexes by URI; with cluster views, also where a place of the active view's render was written. */
+type PanelLines = ((uri: string) => LineIndex) & { trace?: (uri: string, span: Span) => { uri: string; span: Span } };
+
+function location(lines: PanelLines, uri: string, span: Span): PanelLocation {
+  const at = lines.trace?.(uri, span) ?? { uri, span };
+  const l = lines(at.uri);
+  return { uri: at.uri, range: { start: l.position(at.span.start), end: l.position(at.span.end) } };
 }
 
 /**
@@ -638,7 +644,7 @@ export function registerPanel(connection: Connection, host: PanelHost): PanelHoo
     if (r === undefined) revisions.set(a, (r = ++revision));
     return r;
   };
-  const lines = (uri: string) => host.linesOf(uri);
+  const lines: PanelLines = Object.assign((uri: string) => host.linesOf(uri), { trace: host.trace });
 
   connection.onRequest(PanelRequests.reachability, (params: ReachabilityParams | null): ReachabilityResult => {
     host.flush();

@@ -185,3 +185,38 @@ export interface WorkloadLens {
   range: PanelRange;
   egressRestricted: boolean;
 }
+
+// ---- Cluster views (issue 16): egressLens/views, egressLens/setView ------------------------------------
+
+export const ViewRequests = {
+  /** The workspace's views and the active one. */
+  views: 'egressLens/views',
+  /** Make a view the active one (the panel, hovers, definitions and lenses use it). */
+  setView: 'egressLens/setView',
+} as const;
+
+export const ViewNotifications = {
+  /** Sent when the list of views or the active view changed. */
+  viewsChanged: 'egressLens/viewsChanged',
+  /** From the client: the workspace is trusted now (Helm charts may be rendered). */
+  workspaceTrusted: 'egressLens/workspaceTrusted',
+} as const;
+
+export interface ViewInfo {
+  name: string;
+  /** Detected from the workspace, or declared under clusters: in .egress-lens.yaml. */
+  detected: boolean;
+  /** What it renders: `kustomize`, `helm`, `files` (any of them). */
+  sources: ('kustomize' | 'helm' | 'files')[];
+  findings: number;
+}
+
+export interface ViewsResult {
+  views: ViewInfo[];
+  /** The active view (undefined when the workspace has no views beyond its plain files). */
+  active?: string;
+}
+
+export interface SetViewParams {
+  name: string;
+}

@@ -36,7 +36,9 @@ import {
 import { toDiagnostic, toRange, type DiagnosticData } from './convert';
 import { VERSION } from '../host/version';
 import { registerScaffoldRequests } from './scaffold';
-import { FIX_ALL_KIND, Requests, type NamespaceInfo, type ScaffoldDefaultDenyParams, type ScaffoldResult } from './protocol';
+import { FIX_ALL_KIND, Requests, ViewNotifications, ViewRequests, type NamespaceInfo, type ScaffoldDefaultDenyParams, type ScaffoldResult, type SetViewParams, type ViewsResult } from './protocol';
+import { viewsReport, type Report, type ViewAnalysis } from '../engine/views';
+import { hasViews, ViewRenders } from '../host/views';
 import { registerPanel } from './panel';
 import { registerFeatures } from './features';
 import { FileIndexer, type FileChange } from './indexing';
@@ -64,6 +66,8 @@ export function startServer(connection: Connection): void {
   /** Why the settings file could not be read, when it exists but could not be. */
   let configUnreadable: string | undefined;
   let clientSettings: Partial<EngineConfig> = {};
+  /** egressLens.helm.path (a machine setting: the workspace's own settings cannot choose the binary). */
+  let clientHelmPath: string | undefined;
   let canAskConfiguration = false;
   /** Clients without documentChanges get plain `changes` (no version check, no file creation). */
   let canDocumentChanges = false;
@@ -77,6 +81,22 @@ export function startServer(connection: Connection): void {
   const loose = new Map<string, { workspace: Workspace; analysis?: Analysis }>();
   const isFileUri = (uri: string): boolean => uri.startsWith('file:');
   /** The settings for a document analysed alone: no root to exclude from, no settings file to report on. */
+  /**
+   * Cluster views: when the workspace has a Kustomize root, a chart or declared clusters, every view is
+   * analysed on its render (asynchronously: renders read the disk, helm runs as a process) and its findings
+   * published at their sources; the features use the active view.
+   */
+  const renders = new ViewRenders();
+  let views: { list: ViewAnalysis[]; report: Report } | undefined;
+  let activeView: string | undefined;
+  /** Helm runs only in a trusted workspace: the client says so (VS Code's Workspace Trust). */
+  let trusted = false;
+  const changedSinceRender = new Set<string>();
+  let viewRun: Promise<void> | undefined;
+  let viewRunAgain = false;
+  const viewMode = (): boolean => hasViews(workspace.uris(), workspace.configuration);
+  const active = (): ViewAnalysis | undefined => (views ? (views.list.find((v) => v.name === activeView) ?? views.list[0]) : undefined);
+
   const looseConfig = (): Partial<EngineConfig> => ({ ...workspace.configuration, exclude: [], configProblems: [], rootUri: undefined });
   const fileOf = (uri: string) => workspace.get(uri) ?? loose.get(uri)?.workspace.get(uri);
 
@@ -93,6 +113,12 @@ export function startServer(connection: Connection): void {
   const current = (uri?: string): Analysis => {
     const alone = uri === undefined ? undefined : loose.get(normalizeUri(uri));
     if (alone) return (alone.analysis ??= alone.workspace.analyze());
+    const view = viewMode() ? active() : undefined;
+    if (view) {
+      // A plain file is analysed in its own view; anything else in the active one.
+      const own = uri === undefined ? undefined : views!.list.find((v) => v.spec.files.includes(normalizeUri(uri)));
+      return (activeView === undefined && own ? own : view).analysis;
+    }
     if (!analysis || dirty) {
       analysis = workspace.analyze();
       dirty = false;
@@ -100,11 +126,63 @@ export function startServer(connection: Connection): void {
     return analysis;
   };
 
+  /** Render and analyse every view again (only the renders that read a changed file), then publish. */
+  const refreshViews = (): void => {
+    if (viewRun) {
+      viewRunAgain = true;
+      return;
+    }
+    const changed = [...changedSinceRender];
+    changedSinceRender.clear();
+    renders.invalidate(changed);
+    const texts = new Map<string, string>();
+    for (const u of clientUris.keys()) {
+      const t = workspace.get(u)?.text;
+      if (t !== undefined) texts.set(u, t);
+    }
+    const files = workspace.uris().map((u) => workspace.get(u)!).filter((f) => f !== undefined);
+    const config = workspace.configuration;
+    viewRun = renders
+      .analyze(files, config, { trusted, helm: { path: clientHelmPath || config.helm?.path, timeoutSeconds: config.helm?.timeoutSeconds }, texts })
+      .then((list) => {
+        const before = JSON.stringify(views?.list.map((v) => v.name));
+        views = { list, report: viewsReport(list, [], (uri) => fileOf(uri)?.text) };
+        if (JSON.stringify(list.map((v) => v.name)) !== before) void connection.sendNotification(ViewNotifications.viewsChanged, viewsResult());
+        publishFindings(views.report.findings);
+      })
+      .catch((e) => connection.console.error(`rendering the views failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`))
+      .finally(() => {
+        viewRun = undefined;
+        if (viewRunAgain) {
+          viewRunAgain = false;
+          refreshViews();
+        }
+      });
+  };
+
+  const viewsResult = (): ViewsResult => ({
+    views: (views?.list ?? []).map((v) => ({
+      name: v.name,
+      detected: v.spec.detected,
+      sources: [...(v.spec.kustomize.length > 0 ? ['kustomize' as const] : []), ...(v.spec.helm.length > 0 ? ['helm' as const] : []), ...(v.spec.files.length > 0 ? ['files' as const] : [])],
+      findings: v.findings.length,
+    })),
+    active: views ? active()?.name : undefined,
+  });
+
   const publish = (): void => {
-    const a = current();
+    if (viewMode()) {
+      refreshViews();
+      return;
+    }
+    views = undefined;
+    publishFindings(current().findings);
+  };
+
+  const publishFindings = (all: readonly Finding[]): void => {
     const byUri = new Map<string, Finding[]>();
     for (const uri of workspace.uris()) byUri.set(uri, []);
-    for (const f of a.findings) {
+    for (const f of all) {
       let list = byUri.get(f.uri);
       if (!list) byUri.set(f.uri, (list = []));
       list.push(f);
@@ -155,6 +233,8 @@ export function startServer(connection: Connection): void {
     if (configUnreadable !== undefined && rootUri) file.problems.push({ uri: rootUri + CONFIG_FILE, span: { start: 0, end: 0 }, message: `Configuration not applied: ${configUnreadable}.` });
     const limit = workspace.configuration.maxFileSize;
     workspace.setConfig({ ...mergeConfig(file.config, clientSettings), configProblems: file.problems, rootUri });
+    // Settings decide the views and how they render: everything is rendered again.
+    renders.invalidate();
     for (const alone of loose.values()) {
       alone.workspace.setConfig(looseConfig());
       alone.analysis = undefined;
@@ -171,6 +251,7 @@ export function startServer(connection: Connection): void {
 
   /** A file's content as read from disk, into the workspace (or out of it, when it is gone). */
   const applyRead = (uri: string, r: ReadResult): void => {
+    changedSinceRender.add(uri);
     if (r === undefined) workspace.delete(uri);
     else if ('text' in r) workspace.set({ uri, text: r.text });
     else workspace.set({ uri, text: '', ...r });
@@ -182,7 +263,9 @@ export function startServer(connection: Connection): void {
     try {
       const raw = (await connection.workspace.getConfiguration({ scopeUri: rootUri, section: 'egressLens' })) as Record<string, unknown> | null;
       // Unset settings come as null: they leave the file's value in place.
-      const set = Object.fromEntries(Object.entries(raw ?? {}).filter(([k, v]) => k !== 'trace' && v !== null && v !== undefined && !(typeof v === 'object' && !Array.isArray(v) && Object.keys(v as object).length === 0)));
+      const helmSetting = (raw?.helm as { path?: unknown } | undefined)?.path;
+      clientHelmPath = typeof helmSetting === 'string' && helmSetting !== '' ? helmSetting : undefined;
+      const set = Object.fromEntries(Object.entries(raw ?? {}).filter(([k, v]) => k !== 'trace' && k !== 'helm' && v !== null && v !== undefined && !(typeof v === 'object' && !Array.isArray(v) && Object.keys(v as object).length === 0)));
       const checked = checkConfig(set);
       for (const p of checked.problems) connection.console.warn(`egressLens setting ignored: ${p.message}`);
       clientSettings = checked.config;
@@ -225,8 +308,10 @@ export function startServer(connection: Connection): void {
     });
 
   connection.onInitialize((params: InitializeParams) => {
-    const opts = (params.initializationOptions ?? {}) as { docsBaseUrl?: string };
+    const opts = (params.initializationOptions ?? {}) as { docsBaseUrl?: string; workspaceTrusted?: boolean };
     if (typeof opts.docsBaseUrl === 'string') docsBaseUrl = opts.docsBaseUrl;
+    // Only a client that says the workspace is trusted gets Helm charts rendered.
+    trusted = opts.workspaceTrusted === true;
     const folders = params.workspaceFolders?.map((f) => f.uri) ?? (params.rootUri ? [params.rootUri] : []);
     roots = folders.map(uriToPath).filter((p): p is string => p !== undefined);
     if (roots.length > 0) rootUri = pathToUri(roots[0]).replace(/\/?$/, '/');
@@ -273,6 +358,7 @@ export function startServer(connection: Connection): void {
       opened = undefined;
       return;
     }
+    if (workspace.get(uri)?.text !== e.document.getText()) changedSinceRender.add(uri);
     workspace.set({ uri, text: e.document.getText(), version: e.document.version });
     if (isConfigUri(uri)) {
       configFile = { uri, text: e.document.getText() };
@@ -347,7 +433,7 @@ export function startServer(connection: Connection): void {
     return { documentChanges: changes };
   };
 
-  const findingFor = (a: Analysis, uri: string, d: Diagnostic): Finding | undefined => {
+  const findingFor = (a: { findings: readonly Finding[] }, uri: string, d: Diagnostic): Finding | undefined => {
     const data = d.data as DiagnosticData | undefined;
     if (d.source !== 'egress-lens' || !data || typeof data.ruleId !== 'string') return undefined;
     return a.findings.find(
@@ -366,9 +452,9 @@ export function startServer(connection: Connection): void {
     const wantQuickFix = !only || only.some((k) => CodeActionKind.QuickFix.startsWith(k) || k.startsWith(CodeActionKind.QuickFix));
     if (wantQuickFix) {
       for (const d of params.context.diagnostics) {
-        const finding = findingFor(a, uri, d);
+        const finding = views ? findingFor(views.report, uri, d) : findingFor(a, uri, d);
         if (!finding) continue;
-        for (const fix of fixesFor(a, finding)) {
+        for (const fix of views ? views.report.fixes(finding) : fixesFor(a, finding)) {
           // A new file needs documentChanges; a client without them is not offered such a fix.
           if (!canDocumentChanges && fix.edits.some((e) => e.create)) continue;
           actions.push({
@@ -414,7 +500,38 @@ export function startServer(connection: Connection): void {
     return { text: renderYaml(policy, detectStyle(text)) };
   });
 
-  const panel = registerPanel(connection, { current, flush, linesOf });
+  connection.onRequest(ViewRequests.views, async (): Promise<ViewsResult> => {
+    flush();
+    await viewRun;
+    return viewsResult();
+  });
+
+  connection.onRequest(ViewRequests.setView, async (p: SetViewParams): Promise<ViewsResult> => {
+    if (!p || typeof p.name !== 'string') throw new ResponseError(ErrorCodes.InvalidParams, 'setView needs a view name');
+    flush();
+    await viewRun;
+    if (!views?.list.some((v) => v.name === p.name)) throw new ResponseError(ErrorCodes.InvalidParams, `no view named "${p.name}"`);
+    activeView = p.name;
+    panel.changed();
+    features.changed();
+    const result = viewsResult();
+    void connection.sendNotification(ViewNotifications.viewsChanged, result);
+    return result;
+  });
+
+  connection.onNotification(ViewNotifications.workspaceTrusted, () => {
+    if (trusted) return;
+    trusted = true;
+    renders.invalidate();
+    schedule(0);
+  });
+
+  /** Where a place of the active view's render was written (places in plain files stay as they are). */
+  const trace = (uri: string, span: { start: number; end: number }) => {
+    const v = views ? active() : undefined;
+    return v && v.renderedUris.has(uri) ? v.trace(uri, span) : { uri, span };
+  };
+  const panel = registerPanel(connection, { current, flush, linesOf, trace });
   const featureHost = { current, flush, linesOf, clientUri: (u: string) => clientUris.get(u) ?? u, engineUri: normalizeUri };
   const features = registerFeatures(connection, featureHost);
   registerReports(connection, featureHost);

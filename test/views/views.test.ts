@@ -1,0 +1,189 @@
+// Cluster views: detection, findings traced to their source, merged across views, --cluster.
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { main, type Io } from '../../server/src/cli/main';
+import { findManifests } from '../../server/src/host/files';
+import { layout, plainFiles, detectViews, viewsReport } from '../../server/src/engine/views';
+import { ViewRenders } from '../../server/src/host/views';
+import { parseFile } from '../../server/src/engine/parse/parse';
+import { applyEdits, readConfigFile, resolveConfig } from '../../server/src/engine';
+import { repoRoot, tempCopy } from '../support/workspace';
+
+const shop = path.join(repoRoot, 'test/fixtures/views/shop');
+const demo = path.join(repoRoot, 'test/data/corpus/real-repos/microservices-demo');
+
+async function run(args: string[], cwd: string): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const io: Io = { out: (s) => (out += s), err: (s) => (err += s), cwd };
+  const code = await main(args, io);
+  return { code, out, err };
+}
+
+interface J {
+  ruleId: string;
+  message: string;
+  file: string;
+  range: { start: { line: number; character: number } };
+}
+
+async function uris(dir: string): Promise<string[]> {
+  return (await findManifests(dir)).map((f) => pathToFileURL(f).toString());
+}
+
+test('detection on microservices-demo: each Kustomize root and the chart is a view, components are not, the plain manifests are one more', async () => {
+  const all = await uris(demo);
+  const l = layout(all, (u) => readFileSync(new URL(u), 'utf8'));
+  const root = pathToFileURL(demo).toString() + '/';
+  // Components and the base are included by others: never roots.
+  const renders = new ViewRenders();
+  const cfg = resolveConfig({ rootUri: root });
+  const views = await renders.analyze(all.map((u) => parseFile({ uri: u, text: readFileSync(new URL(u), 'utf8') }, cfg)), cfg, { trusted: false });
+  assert.deepEqual(
+    views.map((v) => v.name),
+    ['kubernetes-manifests', 'kustomize', 'kustomize/tests/memorystore-with-all-components', 'kustomize/tests/service-mesh-istio-with-all-components', 'kustomize/tests/spanner-with-all-components', 'helm-chart', 'manifests'],
+  );
+  const plain = views.find((v) => v.name === 'manifests')!.spec.files.map((u) => u.slice(root.length)).sort();
+  assert.deepEqual(plain, ['istio-manifests/allow-egress-googleapis.yaml', 'istio-manifests/frontend-gateway.yaml', 'istio-manifests/frontend.yaml', 'release/istio-manifests.yaml', 'release/kubernetes-manifests.yaml']);
+  // Files only a kustomization uses (a component's patches) are read by renders, never analysed alone.
+  const read = new Set(views.flatMap((v) => [...v.reads]));
+  assert.ok(read.has(`${root}kustomize/components/network-policies/network-policy-adservice.yaml`));
+  assert.deepEqual(plainFiles(all, l, read).filter((u) => u.includes('/kustomize/')), []);
+  assert.deepEqual(detectViews(l, [], root).map((v) => v.name), ['kubernetes-manifests', 'kustomize', 'kustomize/tests/memorystore-with-all-components', 'kustomize/tests/service-mesh-istio-with-all-components', 'kustomize/tests/spanner-with-all-components', 'helm-chart']);
+});
+
+test('microservices-demo: no error-level finding in any view, and no finding in a rendered text or a component patch analysed alone', async () => {
+  const r = await run(['check', '.', '--format', 'json', '--fail-on', 'error'], demo);
+  const found = JSON.parse(r.out) as J[];
+  assert.equal(r.code, 0, r.err);
+  assert.deepEqual(found.filter((f) => f.file.startsWith('egress-lens-view:')), []);
+  // Before views, the $patch: delete patch of a component was a schema error (EL002).
+  assert.deepEqual(found.filter((f) => f.ruleId === 'EL002' || f.ruleId === 'EL001'), []);
+});
+
+test('a finding in a base shows once when the overlays agree, and says in which views when they differ', async () => {
+  const r = await run(['check', '.', '--format', 'json'], shop);
+  const found = JSON.parse(r.out) as J[];
+  const at = (f: J) => `${f.file}:${f.range.start.line + 1} ${f.ruleId}`;
+  assert.deepEqual(found.map(at), ['base/deployment.yaml:4 EL101', 'base/deployment.yaml:4 EL104', 'base/deployment.yaml:5 EL102', 'base/policy.yaml:10 EL103']);
+  // The prod overlay's patch switches policyTypes to Ingress: its egress rules are ignored there only.
+  assert.match(found[3].message, /\[in view overlays\/prod; not in view overlays\/dev\]$/);
+  assert.match(found[0].message, /\[in view overlays\/prod; not in view overlays\/dev\]$/);
+  assert.match(found[1].message, /\[in view overlays\/dev; not in view overlays\/prod\]$/);
+  // Both overlays agree on the namespace without default-deny: shown once, as it is.
+  assert.doesNotMatch(found[2].message, /\[in /);
+  assert.equal(found.filter((f) => f.ruleId === 'EL102').length, 1);
+});
+
+test('--cluster NAME analyses one view; an unknown name is a usage error with the nearest name', async () => {
+  const dev = JSON.parse((await run(['check', '.', '--format', 'json', '--cluster', 'overlays/dev'], shop)).out) as J[];
+  assert.deepEqual(dev.map((f) => f.ruleId), ['EL104', 'EL102']);
+  assert.doesNotMatch(dev[0].message, /\[in /);
+  const bad = await run(['check', '.', '--cluster', 'overlays/prd'], shop);
+  assert.equal(bad.code, 2);
+  assert.match(bad.err, /--cluster "overlays\/prd": no such view\. Did you mean "overlays\/prod"\? Views: overlays\/dev, overlays\/prod, manifests/);
+});
+
+test('an edit re-renders only the views that read the edited file', async () => {
+  const ws = tempCopy(shop);
+  try {
+    const cfg = resolveConfig({ rootUri: pathToFileURL(ws.dir).toString() + '/' });
+    const files = async () => Promise.all((await uris(ws.dir)).map(async (u) => parseFile({ uri: u, text: readFileSync(new URL(u), 'utf8') }, cfg)));
+    const renders = new ViewRenders();
+    await renders.analyze(await files(), cfg, { trusted: false });
+    assert.equal(renders.rendersDone, 2);
+    // The prod patch is read by prod only.
+    writeFileSync(path.join(ws.dir, 'overlays/prod/policy-types.yaml'), readFileSync(path.join(ws.dir, 'overlays/prod/policy-types.yaml'), 'utf8').replace('[Ingress]', '[Ingress, Egress]'));
+    renders.invalidate([ws.uri('overlays/prod/policy-types.yaml')]);
+    const after = await renders.analyze(await files(), cfg, { trusted: false });
+    assert.equal(renders.rendersDone, 1);
+    assert.deepEqual(after.find((v) => v.name === 'overlays/prod')!.findings.map((f) => f.ruleId), ['EL104', 'EL102']);
+    // A base file: both overlays render again.
+    renders.invalidate([ws.uri('base/policy.yaml')]);
+    await renders.analyze(await files(), cfg, { trusted: false });
+    assert.equal(renders.rendersDone, 2);
+    // An unrelated plain manifest: nothing is rendered.
+    renders.invalidate([ws.uri('extra/namespace.yaml')]);
+    await renders.analyze(await files(), cfg, { trusted: false });
+    assert.equal(renders.rendersDone, 0);
+  } finally {
+    ws.cleanup();
+  }
+});
+
+test('clusters: in .egress-lens.yaml is validated (EL006 with "did you mean") and declares the views', async () => {
+  const text = 'clusters:\n  prod:\n    kustomise: [overlays/prod]\n  dev:\n    kustomize: [overlays/dev]\n    helm: [{chart: charts/shop, namespace: Shop}]\n';
+  const r = readConfigFile('file:///w/.egress-lens.yaml', text);
+  const messages = r.problems.map((p) => `${text.slice(p.span.start, p.span.end)}: ${p.message}`);
+  assert.deepEqual(messages, ['kustomise: Configuration: Unknown setting "clusters.prod.kustomise". Did you mean "kustomize"?', 'Shop: Configuration: clusters.dev.helm.0.namespace must match pattern "^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$".']);
+  const ws = tempCopy(shop);
+  try {
+    writeFileSync(path.join(ws.dir, '.egress-lens.yaml'), 'clusters:\n  prod:\n    kustomize: [overlays/prod]\n    files: ["extra/*.yaml"]\n');
+    const found = JSON.parse((await run(['check', '.', '--format', 'json'], ws.dir)).out) as J[];
+    // Only the declared view: prod with the plain namespace (the namespace is declared, so EL102 names it there).
+    assert.deepEqual(found.map((f) => `${f.file} ${f.ruleId}`), ['base/deployment.yaml EL101', 'base/policy.yaml EL103', 'extra/namespace.yaml EL102']);
+    assert.ok(found.every((f) => !f.message.includes('[in ')));
+  } finally {
+    ws.cleanup();
+  }
+});
+
+test('reach, explain and render take --cluster; without it every view is listed under its name', async () => {
+  const all = await run(['reach'], shop);
+  assert.equal(all.code, 0, all.err);
+  assert.deepEqual(all.out.split('\n').filter((l) => l.startsWith('# view')), ['# view overlays/dev', '# view overlays/prod', '# view manifests']);
+  const dev = await run(['reach', '--cluster', 'overlays/dev', '--focus', 'shop/api', '--direction', 'egress'], shop);
+  assert.equal(dev.out, 'shop/api[Deployment] => 10.0.0.0-10.255.255.255[External] : TCP 443\n');
+  const prod = await run(['explain', '--cluster', 'overlays/prod', '--from', 'shop/api', '--to', '192.0.2.1', '--port', '80'], shop);
+  assert.match(prod.out, /TCP 80: ALLOWED/);
+  assert.match(prod.out, /no policy restricts it/);
+  // In dev the rule decides, at the line of the base that wrote it (not the rendered text).
+  const why = await run(['explain', '--cluster', 'overlays/dev', '--from', 'shop/api', '--to', '10.1.1.1', '--port', '443'], shop);
+  assert.match(why.out, /allowed by rule NetworkPolicy shop\/api-egress, spec\.egress\[0\]\n {6}at base\/policy\.yaml:13:5\n/);
+  const rendered = await run(['render', '--cluster', 'overlays/dev', '--format', 'json'], shop);
+  assert.equal(rendered.code, 0, rendered.err);
+  const objs = JSON.parse(rendered.out) as { kind: string; metadata: { labels?: Record<string, string> } }[];
+  assert.deepEqual(objs.map((o) => `${o.kind} ${o.metadata.labels?.env}`), ['Deployment dev', 'NetworkPolicy dev']);
+});
+
+test('fixes of traced findings edit the file that owns the node: the overlay\'s patch (safe), a shared base (says so, unsafe); re-analysed, the finding is gone', async () => {
+  const ws = tempCopy(shop);
+  try {
+    const cfg = resolveConfig({ rootUri: pathToFileURL(ws.dir).toString() + '/' });
+    const read = (u: string) => readFileSync(new URL(u), 'utf8');
+    const analyse = async () => {
+      const renders = new ViewRenders();
+      const list = await renders.analyze(await Promise.all((await uris(ws.dir)).map(async (u) => parseFile({ uri: u, text: read(u) }, cfg))), cfg, { trusted: false });
+      return viewsReport(list, [], read);
+    };
+    let report = await analyse();
+    const el103 = report.findings.find((f) => f.ruleId === 'EL103')!;
+    const [fix] = report.fixes(el103);
+    assert.equal(fix.title, 'Add Egress to policyTypes');
+    assert.equal(fix.safety, 'safe');
+    assert.deepEqual(fix.edits.map((e) => e.uri), [ws.uri('overlays/prod/policy-types.yaml')]);
+    const patch = path.join(ws.dir, 'overlays/prod/policy-types.yaml');
+    const before = readFileSync(patch, 'utf8');
+    writeFileSync(patch, applyEdits(before, fix.edits));
+    // Only the policyTypes line of the patch changed.
+    assert.deepEqual(readFileSync(patch, 'utf8').split('\n').filter((l, i) => l !== before.split('\n')[i]), ['  policyTypes: [ Ingress, Egress ]']);
+    report = await analyse();
+    assert.deepEqual(report.findings.filter((f) => f.ruleId === 'EL103'), []);
+
+    // DNS for the api: its policy is in the base both overlays use.
+    const el104 = report.findings.find((f) => f.ruleId === 'EL104')!;
+    const [dns] = report.fixes(el104);
+    assert.equal(dns.safety, 'unsafe');
+    assert.match(dns.title, /\(in a file shared with overlays\/prod\)$/);
+    assert.deepEqual(dns.edits.map((e) => e.uri), [ws.uri('base/policy.yaml')]);
+    const base = path.join(ws.dir, 'base/policy.yaml');
+    writeFileSync(base, applyEdits(readFileSync(base, 'utf8'), dns.edits));
+    report = await analyse();
+    assert.deepEqual(report.findings.filter((f) => f.ruleId === 'EL104'), []);
+  } finally {
+    ws.cleanup();
+  }
+});
