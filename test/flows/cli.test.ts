@@ -4,17 +4,12 @@ import { spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { main } from '../../server/src/cli/main';
+import { flowFixtures, runCli } from '../support/cli-run';
 import { repoRoot } from '../support/workspace';
 
-const dir = path.join(repoRoot, 'test/fixtures/flows');
+const dir = flowFixtures;
 
-async function run(args: string[], cwd = dir) {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(args, { out: (s) => (stdout += s), err: (s) => (stderr += s), cwd });
-  return { code, stdout, stderr };
-}
+const run = runCli;
 
 interface Row {
   source: string;

@@ -238,6 +238,7 @@ async function synthesizeCommand(args: string[], io: Io): Promise<number> {
   const t = l.traffic;
   const note = ignoredText({ ignored: ignoredOf(t) });
   io.err(`# ${plural(policies.length, 'policy', 'policies')} from ${plural(t.connections.size, 'distinct connection')} (${plural(t.flows, 'flow')})${note ? `; ${note}` : ''}\n`);
+  for (const c of l.traffic.sorted().filter(flows.deniedByCluster)) io.err(`# not allowed, only ever dropped by the cluster: ${escapeLine(flows.connectionName(c))}\n`);
   for (const u of [...t.unknown.values()].slice(0, 20)) io.err(`# not allowed, unknown endpoint: ${escapeLine(u.name)}: ${escapeLine(u.reason)}\n`);
   io.out(policies.map((p) => renderYaml(p, { indent: 2, indentSeq: false, eol: '\n' })).join('---\n'));
   return 0;

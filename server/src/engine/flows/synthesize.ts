@@ -4,7 +4,8 @@
  * destination that is a workload by its namespace and labels, one reached by a DNS name by that name where
  * the mechanism can say it (Cilium toFQDNs with the DNS proxy rule; Calico `domains` on Enterprise only),
  * else by the observed address; DNS to the cluster DNS always; and a default-deny for every namespace touched.
- * Same flows, same YAML: everything is sorted.
+ * Connections the cluster only ever dropped are left out (they never worked). Same flows, same YAML:
+ * everything is sorted.
  */
 import type { DnsSelector } from '../config';
 import type { Workload } from '../model/workloads';
@@ -45,6 +46,11 @@ function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+/** Seen only dropped by the cluster: attempted, never working; not what the workload needs. */
+export function deniedByCluster(c: ObservedConnection): boolean {
+  return c.cluster.denied > 0 && c.cluster.allowed === 0;
+}
+
 /** A rule: destinations that share exactly the same ports. */
 interface Rule {
   destinations: Destination[];
@@ -62,7 +68,7 @@ function rulesOf(conns: ObservedConnection[], o: SynthesisOptions): Rule[] {
   };
   const byName = o.mechanism === 'cilium' || (o.mechanism === 'calico' && o.calicoEnterprise === true);
   for (const c of conns) {
-    if (c.port === undefined || c.protocol === 'ICMP') continue;
+    if (c.port === undefined || c.protocol === 'ICMP' || deniedByCluster(c)) continue;
     const p: Port = { protocol: c.protocol, port: c.port };
     if (c.dst.kind === 'workload') {
       // DNS to the cluster DNS is in every policy already.
@@ -131,7 +137,7 @@ function calicoRules(r: Rule): Record<string, unknown>[] {
 export function synthesize(connections: Iterable<ObservedConnection>, o: SynthesisOptions): Record<string, unknown>[] {
   const bySource = new Map<string, { workload: Workload; conns: ObservedConnection[] }>();
   for (const c of connections) {
-    if (c.src.kind !== 'workload') continue;
+    if (c.src.kind !== 'workload' || deniedByCluster(c)) continue;
     const w = c.src.workload;
     let e = bySource.get(w.id);
     if (!e) bySource.set(w.id, (e = { workload: w, conns: [] }));
