@@ -47,13 +47,15 @@ test('Hubble: labels, world identities, DNS names, replies, observation points a
   const all = lines('hubble.jsonl').map((l) => reader.read(l));
   const flowsRead = all.filter((r): r is Extract<flows.LineResult, { kind: 'flow' }> => r.kind === 'flow').map((r) => r.flow);
   const first = flowsRead[0];
-  assert.deepEqual(first.src, { namespace: 'shop', pod: 'web-5d8f7c6b9-x2k4p', workload: { name: 'web', kind: 'Deployment' }, labels: { app: 'web', tier: 'front' }, ip: '10.244.1.10' });
+  assert.deepEqual(first.src, { namespace: 'shop', pod: 'web-5d8f7c6b9-x2k4p', workload: { name: 'web', kind: 'Deployment' }, labels: { app: 'web', tier: 'front' } });
+  assert.equal(first.srcIp, '10.244.1.10');
   assert.equal(first.protocol, 'TCP');
   assert.equal(first.port, 8080);
   assert.equal(flowsRead[2].reply, true);
   assert.equal(flowsRead[3].duplicate, true);
   const stripe = flowsRead.find((f) => f.names.length > 0)!;
-  assert.deepEqual(stripe.dst, { external: true, ip: '203.0.113.7' });
+  assert.deepEqual(stripe.dst, { external: true });
+  assert.equal(stripe.dstIp, '203.0.113.7');
   assert.deepEqual(stripe.names, ['api.stripe.com']);
   assert.ok(flowsRead.some((f) => f.protocol === 'ICMP' && f.port === undefined));
   const dropped = flowsRead.find((f) => f.verdict === 'denied')!;
@@ -67,7 +69,8 @@ test('Calico: classic records and Whisker records; the destination reporter coun
   const f = classic.filter((r): r is Extract<flows.LineResult, { kind: 'flow' }> => r.kind === 'flow').map((r) => r.flow);
   assert.deepEqual(f[0].src, { namespace: 'shop', pod: 'web-5d8f7c6b9-', labels: { app: 'web', tier: 'front' } });
   assert.equal(f[1].duplicate, true);
-  assert.deepEqual(f[2].dst, { ip: '203.0.113.7', external: true });
+  assert.deepEqual(f[2].dst, { external: true });
+  assert.equal(f[2].dstIp, '203.0.113.7');
   assert.deepEqual(f[2].names, ['api.stripe.com']);
   assert.equal(f[3].protocol, 'UDP');
   assert.deepEqual(f[7].deniedBy, ['shop/default.web-egress']);
@@ -85,7 +88,8 @@ test('VPC flow logs: pods by address, replies by the ports pods listen on, heade
   assert.equal(f[1]!.reply, false);
   assert.equal(f[2]!.reply, true, 'api answering from its port 8080');
   assert.equal(f[4]!.reply, true, 'the answer of 203.0.113.7:443');
-  assert.deepEqual(f[3]!.dst, { ip: '203.0.113.7', external: true });
+  assert.deepEqual(f[3]!.dst, { external: true });
+  assert.equal(f[3]!.dstIp, '203.0.113.7');
   assert.equal(f[1]!.src.namespace, 'shop');
   assert.equal(f[9]!.verdict, 'denied');
 });

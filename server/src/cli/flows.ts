@@ -233,7 +233,7 @@ async function synthesizeCommand(args: string[], io: Io): Promise<number> {
     dns: a.config.dns,
     dnsTargets: a.reach.dnsTargets,
     calicoEnterprise: l.options.get('calico-edition') === 'enterprise',
-    taken: (ns) => new Set(a.model.resources.filter((r) => r.namespace === ns).map((r) => r.name)),
+    taken: flows.namesByNamespace(a.model.resources),
   });
   const t = l.traffic;
   const note = ignoredText({ ignored: ignoredOf(t) });
@@ -285,7 +285,7 @@ async function explainFlow(args: string[], io: Io, stdin: () => Promise<string>)
   }
   const end = (r: flows.ResolvedEndpoint, ip: string | undefined, names: string[]): flows.ConnectionEnd =>
     r.kind === 'workload' ? { kind: 'workload', workload: r.workload } : { kind: 'external', ...(ip ? { ip } : {}), names };
-  const conn = { src: end(rs, f.src.ip, []), dst: end(rd, f.dst.ip, f.names), protocol: f.protocol, port: f.port };
+  const conn = { src: end(rs, f.srcIp, []), dst: end(rd, f.dstIp, f.names), protocol: f.protocol, port: f.port };
   const v = flows.evaluateConnection(a.reach, conn);
   const ours = new Set(v.because.flatMap((b) => b.refs.map((r) => /^\S+ (\S+?)(?:,|$)/.exec(r.label)?.[1] ?? r.label)));
   // The cluster's word: its verdict, and the policies Hubble says denied the flow.

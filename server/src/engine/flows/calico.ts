@@ -27,8 +27,6 @@ function endpoint(o: Record<string, unknown>, side: 'source' | 'dest'): FlowEndp
   const ns = value(o[`${side}_namespace`]);
   const name = value(o[`${side}_name`]);
   const aggr = value(o[`${side}_name_aggr`]);
-  const ip = value(o[`${side}_ip`]);
-  if (ip) ep.ip = ip;
   // Networks outside the cluster: `pub` (public) and `pvt` (private, not a pod), and network sets.
   if (type === 'net' || type === 'ns' || aggr === 'pub' || aggr === 'pvt' || (!ns && (name === 'pub' || name === 'pvt'))) {
     ep.external = true;
@@ -72,6 +70,8 @@ export function calicoFromObject(o: unknown): LineResult {
   if (protocol !== 'ICMP' && port === undefined) return { kind: 'error', message: `a ${protocol} flow without a valid dest_port` };
   const src = endpoint(o, 'source');
   const dst = endpoint(o, 'dest');
+  const srcIp = value(o.source_ip);
+  const dstIp = value(o.dest_ip);
   const action = String(o.action ?? '').toLowerCase();
   const reporter = String(o.reporter ?? '').toLowerCase();
   const domains = Array.isArray(o.dest_domains) ? o.dest_domains.filter((d): d is string => typeof d === 'string' && d !== '' && d !== '-').map((d) => d.toLowerCase()) : [];
@@ -81,6 +81,8 @@ export function calicoFromObject(o: unknown): LineResult {
     flow: {
       src,
       dst,
+      ...(srcIp ? { srcIp } : {}),
+      ...(dstIp ? { dstIp } : {}),
       protocol,
       ...(port !== undefined && protocol !== 'ICMP' ? { port } : {}),
       names: domains,

@@ -5,7 +5,10 @@
 
 export type FlowProtocol = 'TCP' | 'UDP' | 'SCTP' | 'ICMP';
 
-/** One end of a flow, with what the flow log says about it (nothing guessed). */
+/**
+ * One end of a flow, with what the flow log says about it (nothing guessed). Its address is the flow's
+ * (`srcIp`/`dstIp`), so that one endpoint object serves every flow of a pod.
+ */
 export interface FlowEndpoint {
   /** The pod's namespace (cluster endpoints only). */
   namespace?: string;
@@ -15,7 +18,6 @@ export interface FlowEndpoint {
   pod?: string;
   /** The owning workload as the tool recorded it (Hubble `workloads`): a hint, like the pod name. */
   workload?: { name: string; kind?: string };
-  ip?: string;
   /** Outside the cluster: Cilium's `reserved:world` identity, Calico's `pub`/`pvt` networks, an address no pod has. */
   external?: boolean;
   /** A cluster endpoint that is no pod (Cilium `reserved:host`, `kube-apiserver`, `remote-node`, Calico host endpoints). */
@@ -34,6 +36,8 @@ export type FlowVerdict = 'allowed' | 'denied' | 'other';
 export interface ObservedFlow {
   src: FlowEndpoint;
   dst: FlowEndpoint;
+  srcIp?: string;
+  dstIp?: string;
   protocol: FlowProtocol;
   /** Destination port (absent for ICMP). */
   port?: number;

@@ -22,12 +22,8 @@ function isCiliumLabel(key: string): boolean {
 
 const RESERVED_EXTERNAL = new Set(['world', 'world-ipv4', 'world-ipv6']);
 
-/** A Hubble endpoint object. `ip` is the address from the flow's `IP` section. */
-export function hubbleEndpoint(e: unknown, ip: string | undefined): FlowEndpoint {
-  return withIp(endpointOf(e), ip);
-}
-
-function endpointOf(e: unknown): FlowEndpoint {
+/** A Hubble endpoint object (its address is the flow's). */
+export function hubbleEndpoint(e: unknown): FlowEndpoint {
   const ep: FlowEndpoint = {};
   if (!isRecord(e)) return ep;
   const ns = str(e.namespace);
@@ -57,11 +53,6 @@ function endpointOf(e: unknown): FlowEndpoint {
   if (!ep.external && reserved && !ns) ep.reserved = reserved;
   if (k8s.length > 0) ep.labels = labelMap(k8s);
   return ep;
-}
-
-/** The endpoint with the flow's address; endpoints without one are shared as they are. */
-function withIp(ep: FlowEndpoint, ip: string | undefined): FlowEndpoint {
-  return ip ? { ...ep, ip } : ep;
 }
 
 function verdictOf(v: unknown): FlowVerdict {
@@ -98,8 +89,10 @@ export function hubbleFromObject(o: unknown): LineResult {
   }
   if (!protocol) return { kind: 'skip' };
   if (protocol !== 'ICMP' && port === undefined) return { kind: 'error', message: `a ${protocol} flow without a destination_port` };
-  const src = hubbleEndpoint(f.source, str(ip.source));
-  const dst = hubbleEndpoint(f.destination, str(ip.destination));
+  const src = hubbleEndpoint(f.source);
+  const dst = hubbleEndpoint(f.destination);
+  const srcIp = str(ip.source);
+  const dstIp = str(ip.destination);
   const names = field(f, 'destination_names');
   const direction = field(f, 'traffic_direction');
   const reply = field(f, 'is_reply') === true || (field(f, 'is_reply') === undefined && f.reply === true);
@@ -109,6 +102,8 @@ export function hubbleFromObject(o: unknown): LineResult {
     flow: {
       src,
       dst,
+      ...(srcIp ? { srcIp } : {}),
+      ...(dstIp ? { dstIp } : {}),
       protocol,
       ...(port !== undefined ? { port } : {}),
       names: Array.isArray(names) ? names.filter((n): n is string => typeof n === 'string' && n !== '').map(trimDot) : [],
@@ -125,18 +120,14 @@ function trimDot(n: string): string {
   return n.endsWith('.') ? n.slice(0, -1).toLowerCase() : n.toLowerCase();
 }
 
-/** The end (index after `}`) of the JSON object starting at `start` (a `{`), or -1. Strings are skipped. */
+/** The end (index after `}`) of the JSON object or array starting at `start`, or -1. Strings are skipped. */
 export function objectEnd(s: string, start: number): number {
   let depth = 0;
   for (let i = start; i < s.length; i++) {
     const c = s.charCodeAt(i);
     if (c === 34) {
-      // A string: skip to its closing quote.
-      for (i++; i < s.length; i++) {
-        const d = s.charCodeAt(i);
-        if (d === 92) i++;
-        else if (d === 34) break;
-      }
+      i = stringEnd(s, i) - 1;
+      if (i < 0) return -1;
     } else if (c === 123 || c === 91) depth++;
     else if (c === 125 || c === 93) {
       if (--depth === 0) return i + 1;
@@ -145,39 +136,89 @@ export function objectEnd(s: string, start: number): number {
   return -1;
 }
 
-/** The value of a `"key":"value"` pair (no escapes in the value), or undefined. */
-function stringAt(s: string, key: string, from = 0, to = s.length): string | undefined {
-  const k = s.indexOf(key, from);
-  if (k < 0 || k >= to) return undefined;
-  const start = k + key.length;
-  const end = s.indexOf('"', start);
-  if (end < 0 || end > to) return undefined;
-  const v = s.slice(start, end);
+/** The end (index after the closing quote) of the string starting at `start` (a `"`), or -1. */
+function stringEnd(s: string, start: number): number {
+  let i = start + 1;
+  for (;;) {
+    const q = s.indexOf('"', i);
+    if (q < 0) return -1;
+    // An escaped quote has an odd number of backslashes before it.
+    let b = q - 1;
+    while (b > start && s.charCodeAt(b) === 92) b--;
+    if ((q - 1 - b) % 2 === 0) return q + 1;
+    i = q + 1;
+  }
+}
+
+/** The end of a number or literal (true, false, null) at `start`, or -1 when it is none. */
+function scalarEnd(s: string, start: number): number {
+  let i = start;
+  while (i < s.length) {
+    const c = s.charCodeAt(i);
+    // Digits, sign, point, exponent and the letters of true/false/null.
+    if ((c >= 48 && c <= 57) || c === 45 || c === 43 || c === 46 || (c >= 97 && c <= 122) || c === 69) i++;
+    else break;
+  }
+  return i > start ? i : -1;
+}
+
+/** The end of any JSON value at `start`, or -1. */
+function valueEnd(s: string, start: number): number {
+  const c = s.charCodeAt(start);
+  if (c === 34) return stringEnd(s, start);
+  if (c === 123 || c === 91) return objectEnd(s, start);
+  return scalarEnd(s, start);
+}
+
+/** A string value without escapes at [start, end), or undefined (the slow path decodes escapes). */
+function plainString(s: string, start: number, end: number): string | undefined {
+  if (s.charCodeAt(start) !== 34 || end < 0) return undefined;
+  const v = s.slice(start + 1, end - 1);
   return v.includes('\\') ? undefined : v;
 }
 
-function numberAt(s: string, key: string, from: number, to: number): number | undefined {
+/** `"key":"value"` inside [from, to): undefined when absent, null when it has escapes (left to the full parse). */
+function stringIn(s: string, key: string, from: number, to: number): string | null | undefined {
   const k = s.indexOf(key, from);
   if (k < 0 || k >= to) return undefined;
-  let i = k + key.length;
+  const start = k + key.length - 1;
+  return plainString(s, start, stringEnd(s, start)) ?? null;
+}
+
+function numberIn(s: string, key: string, from: number, to: number): number | undefined {
+  const k = s.indexOf(key, from);
+  if (k < 0 || k >= to) return undefined;
   let n = 0;
-  let digits = 0;
+  let i = k + key.length;
+  const first = i;
   for (; i < to; i++) {
     const c = s.charCodeAt(i);
     if (c < 48 || c > 57) break;
     n = n * 10 + (c - 48);
-    digits++;
   }
-  return digits > 0 && digits < 6 ? n : undefined;
+  return i > first && i - first < 6 ? n : undefined;
+}
+
+const NO_NAMES: string[] = [];
+
+/** The keys the fast path reads, one bit each (a key read twice sends the line to the full parse). */
+const READ_KEYS: Record<string, number> = Object.assign(Object.create(null) as Record<string, number>, { verdict: 1, traffic_direction: 2, is_reply: 4, IP: 8, l4: 16, source: 32, destination: 64, destination_names: 128 });
+
+interface CachedEndpoint {
+  text: string;
+  endpoint: FlowEndpoint;
 }
 
 /**
- * Reads Hubble lines, fast: the endpoints of a flow repeat from line to line, so each endpoint object's text
- * is parsed once and remembered (the cache is bounded); the few scalar fields are read where Hubble writes
- * them. A line the fast path is not sure of is parsed in full, so the result is always what JSON.parse gives.
+ * Reads Hubble lines, fast. The top level of a flow is walked key by key; the endpoint objects, most of a
+ * line and the same from flow to flow of a pod, are parsed once and then recognised by their exact text.
+ * A line the fast path is
+ * not sure of (escapes in the fields it reads, a key it does not read such as `egress_denied_by`, anything
+ * unexpected) is parsed in full, so the result is the one JSON.parse gives.
  */
 export class HubbleReader {
-  private endpoints = new Map<string, FlowEndpoint>();
+  private endpoints = new Map<string, CachedEndpoint[]>();
+  private cached = 0;
   constructor(private readonly maxCached = 50_000) {}
 
   read(line: string): LineResult {
@@ -188,79 +229,177 @@ export class HubbleReader {
     return jsonLine(line, hubbleFromObject);
   }
 
-  private endpoint(text: string): FlowEndpoint | undefined {
-    let v = this.endpoints.get(text);
-    if (v === undefined) {
-      try {
-        v = endpointOf(JSON.parse(text));
-      } catch {
-        return undefined;
-      }
-      if (this.endpoints.size >= this.maxCached) this.endpoints.clear();
-      this.endpoints.set(text, v);
+  /**
+   * The endpoint object at `start`: its end (index after it) and what it says, or undefined. Its end is
+   * looked for as the key Hubble writes after it (`follower`), without walking its characters: a slice that
+   * is one whole JSON object there is exactly the value (a complete JSON value has no complete proper
+   * prefix). Known objects are found by a short key (length, pod name, identity) and confirmed by their text.
+   */
+  private endpointAt(line: string, start: number, follower: string): [number, FlowEndpoint] | undefined {
+    let end = line.indexOf(follower, start);
+    if (end < 0 || line.charCodeAt(end - 1) !== 125) end = objectEnd(line, start);
+    if (end < 0) return undefined;
+    const text = line.slice(start, end);
+    // The tail of an endpoint (pod name, workloads) tells most apart; the whole text decides.
+    const key = end - start > 64 ? `${end - start}:${line.slice(end - 64, end)}` : text;
+    const bucket = this.endpoints.get(key);
+    // (Comparing slices is several times faster than startsWith at an offset in V8.)
+    if (bucket) for (const c of bucket) if (c.text === text) return [end, c.endpoint];
+    let endpoint: FlowEndpoint;
+    try {
+      const o: unknown = JSON.parse(text);
+      if (!isRecord(o)) return undefined;
+      endpoint = hubbleEndpoint(o);
+    } catch {
+      return undefined;
     }
-    return v;
+    if (this.cached >= this.maxCached) {
+      this.endpoints.clear();
+      this.cached = 0;
+    }
+    this.cached++;
+    if (bucket) bucket.push({ text, endpoint });
+    else this.endpoints.set(key, [{ text, endpoint }]);
+    return [end, endpoint];
   }
 
   /** The fast path alone: undefined when it leaves the line to the full parse. */
   fast(line: string): LineResult | undefined {
     const n = line.length;
     if (n < 2 || line.charCodeAt(0) !== 123 || line.charCodeAt(n - 1) !== 125) return undefined;
-    const verdict = stringAt(line, '"verdict":"');
-    const direction = stringAt(line, '"traffic_direction":"');
-    if (verdict === undefined || direction === undefined) return undefined;
-    // Every field the slow path reads and this one does not: leave those lines to it.
-    if (line.includes('_denied_by"') || line.includes('"reply":')) return undefined;
-    const s = line.indexOf('"source":{');
-    const d = line.indexOf('"destination":{');
-    if (s < 0 || d < 0 || line.indexOf('"source":{', s + 1) >= 0 || line.indexOf('"destination":{', d + 1) >= 0) return undefined;
-    const sEnd = objectEnd(line, s + 9);
-    const dEnd = objectEnd(line, d + 14);
-    if (sEnd < 0 || dEnd < 0) return undefined;
-    const ipAt = line.indexOf('"IP":{');
-    const ipEnd = ipAt < 0 ? -1 : line.indexOf('}', ipAt);
-    const l4 = line.indexOf('"l4":{');
-    if (l4 < 0) return undefined;
-    const l4End = objectEnd(line, l4 + 5);
-    if (l4End < 0) return undefined;
+    // The flow object: inside the GetFlowsResponse wrapper, or the line itself.
+    const wrapped = line.startsWith('{"flow":{');
+    let i = wrapped ? 8 : 0;
+    let verdict: string | undefined;
+    let direction: string | undefined;
+    let reply: boolean | undefined;
+    let src: FlowEndpoint | undefined;
+    let dst: FlowEndpoint | undefined;
+    let srcIp: string | null | undefined;
+    let dstIp: string | null | undefined;
     let protocol: ObservedFlow['protocol'] | undefined;
     let port: number | undefined;
-    const inner = line.charCodeAt(l4 + 7);
-    if (line.startsWith('"TCP":{', l4 + 6)) protocol = 'TCP';
-    else if (line.startsWith('"UDP":{', l4 + 6)) protocol = 'UDP';
-    else if (line.startsWith('"SCTP":{', l4 + 6)) protocol = 'SCTP';
-    else if (inner === 73 /* I */ && line.startsWith('"ICMPv', l4 + 6)) protocol = 'ICMP';
-    else return undefined;
-    if (protocol !== 'ICMP') {
-      port = numberAt(line, '"destination_port":', l4, l4End);
-      if (port === undefined || port < 1 || port > 65535) return undefined;
-    }
-    const src = this.endpoint(line.slice(s + 9, sEnd));
-    const dst = this.endpoint(line.slice(d + 14, dEnd));
-    if (src === undefined || dst === undefined) return undefined;
-    let names: string[] = [];
-    const dn = line.indexOf('"destination_names":[');
-    if (dn >= 0) {
-      const end = line.indexOf(']', dn);
-      try {
-        names = (JSON.parse(line.slice(dn + 20, end + 1)) as unknown[]).filter((x): x is string => typeof x === 'string' && x !== '').map(trimDot);
-      } catch {
-        return undefined;
+    let names: string[] = NO_NAMES;
+    // Keys read twice: JSON.parse keeps the last value; such lines are left to it.
+    let read = 0;
+    if (line.charCodeAt(i) !== 123) return undefined;
+    i++;
+    if (line.charCodeAt(i) === 125) return undefined;
+    for (;;) {
+      if (line.charCodeAt(i) !== 34) return undefined;
+      const keyEnd = line.indexOf('"', i + 1);
+      if (keyEnd < 0 || line.charCodeAt(keyEnd + 1) !== 58) return undefined;
+      const key = line.slice(i + 1, keyEnd);
+      const bit = READ_KEYS[key] ?? 0;
+      if (bit !== 0) {
+        if ((read & bit) !== 0) return undefined;
+        read |= bit;
+      } else if (key.includes('\\')) return undefined;
+      const v = keyEnd + 2;
+      let end: number;
+      switch (key) {
+        case 'verdict':
+          end = stringEnd(line, v);
+          verdict = plainString(line, v, end);
+          if (verdict === undefined) return undefined;
+          break;
+        case 'traffic_direction':
+          end = stringEnd(line, v);
+          direction = plainString(line, v, end);
+          if (direction === undefined) return undefined;
+          break;
+        case 'is_reply':
+          end = scalarEnd(line, v);
+          if (line.startsWith('true', v) && end === v + 4) reply = true;
+          else if (line.startsWith('false', v) && end === v + 5) reply = false;
+          else return undefined;
+          break;
+        case 'IP': {
+          end = objectEnd(line, v);
+          if (end < 0 || line.charCodeAt(v) !== 123) return undefined;
+          srcIp = stringIn(line, '"source":"', v, end);
+          dstIp = stringIn(line, '"destination":"', v, end);
+          if (srcIp === null || dstIp === null) return undefined;
+          break;
+        }
+        case 'l4': {
+          end = objectEnd(line, v);
+          if (end < 0) return undefined;
+          if (line.startsWith('{"TCP":{', v)) protocol = 'TCP';
+          else if (line.startsWith('{"UDP":{', v)) protocol = 'UDP';
+          else if (line.startsWith('{"SCTP":{', v)) protocol = 'SCTP';
+          else if (line.startsWith('{"ICMPv4":{', v) || line.startsWith('{"ICMPv6":{', v)) protocol = 'ICMP';
+          else return undefined;
+          if (protocol !== 'ICMP') {
+            port = numberIn(line, '"destination_port":', v, end);
+            if (port === undefined || port < 1 || port > 65535) return undefined;
+          }
+          // One protocol only, as the slow path reads it.
+          if (objectEnd(line, line.indexOf(':', v + 2) + 1) !== end - 1) return undefined;
+          break;
+        }
+        case 'source':
+        case 'destination': {
+          if (line.charCodeAt(v) !== 123) return undefined;
+          const found = this.endpointAt(line, v, key === 'source' ? ',"destination":{' : ',"Type":"');
+          if (!found) return undefined;
+          end = found[0];
+          if (key === 'source') src = found[1];
+          else dst = found[1];
+          break;
+        }
+        case 'destination_names': {
+          end = objectEnd(line, v);
+          if (end < 0 || line.charCodeAt(v) !== 91) return undefined;
+          const text = line.slice(v, end);
+          if (text.includes('\\')) return undefined;
+          names = (JSON.parse(text) as unknown[]).filter((x): x is string => typeof x === 'string' && x !== '').map(trimDot);
+          break;
+        }
+        // Fields this path does not read, and the camelCase spellings of those it does.
+        case 'reply':
+        case 'egress_denied_by':
+        case 'ingress_denied_by':
+        case 'egressDeniedBy':
+        case 'ingressDeniedBy':
+        case 'isReply':
+        case 'trafficDirection':
+        case 'destinationNames':
+        case 'flow':
+          return undefined;
+        default:
+          end = valueEnd(line, v);
+          if (end < 0) return undefined;
       }
+      const c = line.charCodeAt(end);
+      if (c === 44) {
+        i = end + 1;
+        continue;
+      }
+      if (c !== 125) return undefined;
+      i = end + 1;
+      break;
     }
-    const srcIp = ipAt >= 0 ? stringAt(line, '"source":"', ipAt, ipEnd) : undefined;
-    const dstIp = ipAt >= 0 ? stringAt(line, '"destination":"', ipAt, ipEnd) : undefined;
-    const srcEp = withIp(src, srcIp);
-    const flow: ObservedFlow = {
-      src: srcEp,
-      dst: withIp(dst, dstIp),
-      protocol,
-      ...(port !== undefined ? { port } : {}),
-      names,
-      verdict: verdictOf(verdict),
-      reply: line.includes('"is_reply":true'),
-      duplicate: direction === 'INGRESS' && srcEp.namespace !== undefined,
-    };
+    // After the flow: the wrapper's other fields (node_name, time), or the end of the line.
+    if (wrapped) {
+      while (line.charCodeAt(i) === 44) {
+        i++;
+        if (line.charCodeAt(i) !== 34) return undefined;
+        const keyEnd = line.indexOf('"', i + 1);
+        if (keyEnd < 0 || line.charCodeAt(keyEnd + 1) !== 58) return undefined;
+        const key = line.slice(i + 1, keyEnd);
+        if (key === 'flow' || key.includes('\\')) return undefined;
+        i = valueEnd(line, keyEnd + 2);
+        if (i < 0) return undefined;
+      }
+      if (line.charCodeAt(i) !== 125) return undefined;
+      i++;
+    }
+    if (i !== n || verdict === undefined || protocol === undefined || !src || !dst) return undefined;
+    const flow: ObservedFlow = { src, dst, protocol, names, verdict: verdictOf(verdict), reply: reply === true, duplicate: direction === 'INGRESS' && src.namespace !== undefined };
+    if (srcIp) flow.srcIp = srcIp;
+    if (dstIp) flow.dstIp = dstIp;
+    if (port !== undefined) flow.port = port;
     return { kind: 'flow', flow };
   }
 }

@@ -5,4 +5,4 @@ export { VpcReader, readPodAddresses, type PodAddress, type PodAddressMap } from
 export { detectFormat, lineReader, FORMAT_NAMES, type FlowFormat } from './format';
 export { WorkloadMatcher, endpointName, type ResolvedEndpoint } from './match';
 export { ObservedTraffic, evaluateConnection, connectionName, peersOf, MAX_REPORTED_ERRORS, type ObservedConnection, type ConnectionEnd, type ReplayVerdict, type UnknownEndpoint, type MalformedLine } from './replay';
-export { synthesize, deniedByCluster, type SynthesisMechanism, type SynthesisOptions } from './synthesize';
+export { synthesize, deniedByCluster, namesByNamespace, type SynthesisMechanism, type SynthesisOptions } from './synthesize';

@@ -18,9 +18,9 @@ function labelsText(labels: Record<string, string> | undefined): string {
 
 /** The display name of an endpoint the workspace does not know. */
 export function endpointName(ep: FlowEndpoint): string {
-  if (ep.reserved) return `reserved:${ep.reserved}${ep.ip ? ` (${ep.ip})` : ''}`;
+  if (ep.reserved) return `reserved:${ep.reserved}`;
   if (ep.namespace) return `${ep.namespace}/${ep.workload?.name ?? ep.pod ?? `{${labelsText(ep.labels)}}`}`;
-  return ep.ip ?? '(no address)';
+  return '(neither a pod nor outside the cluster)';
 }
 
 /** Whether `name` (a pod, ReplicaSet or workload name) belongs to workload `w`: equal, or `w.name-…`. */
@@ -31,6 +31,8 @@ function namedAfter(name: string, w: Workload): boolean {
 export class WorkloadMatcher {
   private readonly byNamespace = new Map<string, Workload[]>();
   private readonly cache = new Map<string, ResolvedEndpoint>();
+  /** Readers share one endpoint object between the flows of a pod: looked up by identity first. */
+  private readonly byObject = new WeakMap<FlowEndpoint, ResolvedEndpoint>();
 
   constructor(reach: Reachability) {
     // The cluster DNS the workspace assumes (when it does not declare it) is a destination flows reach too.
@@ -44,13 +46,16 @@ export class WorkloadMatcher {
   }
 
   resolve(ep: FlowEndpoint): ResolvedEndpoint {
+    let r = this.byObject.get(ep);
+    if (r) return r;
     const key = endpointKey(ep);
-    let r = this.cache.get(key);
+    r = this.cache.get(key);
     if (!r) {
       r = this.compute(ep);
       if (this.cache.size > 100_000) this.cache.clear();
       this.cache.set(key, r);
     }
+    this.byObject.set(ep, r);
     return r;
   }
 

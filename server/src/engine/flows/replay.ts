@@ -89,12 +89,6 @@ export class ObservedTraffic {
     this.add(result.flow);
   }
 
-  private end(r: ResolvedEndpoint, ip: string | undefined, names: string[]): ConnectionEnd | undefined {
-    if (r.kind === 'workload') return { kind: 'workload', workload: r.workload };
-    if (r.kind === 'external') return { kind: 'external', ...(ip ? { ip } : {}), names };
-    return undefined;
-  }
-
   private noteUnknown(r: ResolvedEndpoint): void {
     if (r.kind !== 'unknown') return;
     const key = `${r.name}\u0000${r.reason}`;
@@ -116,21 +110,29 @@ export class ObservedTraffic {
     }
     const rs = this.matcher.resolve(f.src);
     const rd = this.matcher.resolve(f.dst);
-    const src = this.end(rs, f.src.ip, []);
-    const dst = this.end(rd, f.dst.ip, f.names);
-    if (!src || !dst || (src.kind === 'external' && dst.kind === 'external') || unaddressed(src) || unaddressed(dst)) {
+    const srcIp = f.srcIp;
+    const dstIp = f.dstIp;
+    const srcOut = rs.kind === 'external';
+    const dstOut = rd.kind === 'external';
+    // Outside the cluster with neither an address nor a name (Calico's aggregated pub/pvt): nothing to evaluate.
+    const srcBare = srcOut && srcIp === undefined;
+    const dstBare = dstOut && dstIp === undefined && f.names.length === 0;
+    if (rs.kind === 'unknown' || rd.kind === 'unknown' || (srcOut && dstOut) || srcBare || dstBare) {
       this.unknownFlows++;
-      this.noteUnknown(src && unaddressed(src) ? UNADDRESSED : rs);
-      this.noteUnknown(dst && unaddressed(dst) ? UNADDRESSED : rd);
+      this.noteUnknown(srcBare ? UNADDRESSED : rs);
+      this.noteUnknown(dstBare ? UNADDRESSED : rd);
       return;
     }
-    const key = `${src.kind === 'workload' ? src.workload.id : `ip:${src.ip ?? ''}`}\u0000${dst.kind === 'workload' ? dst.workload.id : `${dst.names.join(',')}|${dst.ip ?? ''}`}\u0000${f.protocol}\u0000${f.port ?? ''}`;
+    // The key is built without building the connection's ends (they are built once, for a new connection).
+    const key = `${rs.kind === 'workload' ? rs.workload.id : `ip:${srcIp}`}\u0000${rd.kind === 'workload' ? rd.workload.id : f.names.length > 0 ? `${f.names.join(',')}|${dstIp ?? ''}` : `|${dstIp}`}\u0000${f.protocol}${f.port}`;
     let c = this.connections.get(key);
     if (!c) {
       if (this.connections.size >= MAX_CONNECTIONS) {
         this.connectionsDropped++;
         return;
       }
+      const src: ConnectionEnd = rs.kind === 'workload' ? { kind: 'workload', workload: rs.workload } : { kind: 'external', ...(srcIp ? { ip: srcIp } : {}), names: [] };
+      const dst: ConnectionEnd = rd.kind === 'workload' ? { kind: 'workload', workload: rd.workload } : { kind: 'external', ...(dstIp ? { ip: dstIp } : {}), names: f.names };
       c = { src, dst, protocol: f.protocol, ...(f.port !== undefined ? { port: f.port } : {}), flows: 0, seenAtDestination: 0, cluster: { allowed: 0, denied: 0 }, deniedBy: [] };
       this.connections.set(key, c);
     }
@@ -145,11 +147,6 @@ export class ObservedTraffic {
   sorted(): ObservedConnection[] {
     return [...this.connections.values()].sort((a, b) => compare(connectionName(a), connectionName(b)));
   }
-}
-
-/** Outside the cluster, with neither an address nor a name recorded (Calico's aggregated `pub`/`pvt`): nothing to evaluate. */
-function unaddressed(e: ConnectionEnd): boolean {
-  return e.kind === 'external' && e.ip === undefined && e.names.length === 0;
 }
 
 const UNADDRESSED: ResolvedEndpoint = { kind: 'unknown', name: '(outside the cluster)', reason: 'the flow log records neither its address nor its name (aggregated)' };

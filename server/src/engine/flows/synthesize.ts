@@ -133,6 +133,18 @@ function calicoRules(r: Rule): Record<string, unknown>[] {
   return out;
 }
 
+/** The names of the resources of each namespace (what `taken` of SynthesisOptions answers). */
+export function namesByNamespace(resources: readonly { namespace?: string; name: string }[]): (namespace: string) => ReadonlySet<string> {
+  const by = new Map<string, Set<string>>();
+  for (const r of resources) {
+    const ns = r.namespace ?? '';
+    let set = by.get(ns);
+    if (!set) by.set(ns, (set = new Set()));
+    set.add(r.name);
+  }
+  return (ns) => by.get(ns) ?? new Set();
+}
+
 /** The policies, as plain objects in a stable order: per namespace its default-deny, then one policy per workload. */
 export function synthesize(connections: Iterable<ObservedConnection>, o: SynthesisOptions): Record<string, unknown>[] {
   const bySource = new Map<string, { workload: Workload; conns: ObservedConnection[] }>();

@@ -47,6 +47,8 @@ export function readPodAddresses(json: unknown): { map: Map<string, PodAddress>;
   return { map };
 }
 
+const EXTERNAL: FlowEndpoint = { external: true };
+
 const HEADER = /^version\s+account-id\s+interface-id\b/;
 
 export class VpcReader {
@@ -55,13 +57,13 @@ export class VpcReader {
 
   private endpoint(ip: string): FlowEndpoint {
     const p = this.pods.get(ip);
-    if (!p) return { ip, external: true };
+    if (!p) return EXTERNAL;
     let ep = this.endpoints.get(p);
     if (!ep) {
       ep = { namespace: p.namespace, labels: p.labels, pod: p.pod, ...(p.owner ? { workload: { name: p.owner } } : {}) };
       this.endpoints.set(p, ep);
     }
-    return { ...ep, ip };
+    return ep;
   }
 
   read(line: string): LineResult {
@@ -90,6 +92,8 @@ export class VpcReader {
       flow: {
         src: this.endpoint(f[3]),
         dst: this.endpoint(f[4]),
+        srcIp: f[3],
+        dstIp: f[4],
         protocol,
         ...(protocol !== 'ICMP' ? { port } : {}),
         names: [],
