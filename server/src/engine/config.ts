@@ -1,4 +1,5 @@
 import type { Severity } from './types';
+import type { ObservedConnectionRecord } from './flows/observed';
 
 export type RuleSetting = Severity | 'off';
 
@@ -31,6 +32,8 @@ export interface EngineConfig {
   /** Where fixes put a new resource. */
   insertNewResources: 'afterResource' | 'newFile';
   istio: { outboundTrafficPolicy?: 'ALLOW_ANY' | 'REGISTRY_ONLY'; egressGatewayNamespace?: string; egressGatewaySelector?: Record<string, string> };
+  /** Connections observed in the cluster (flow logs loaded in the editor), for EL117 and the panel. */
+  observedFlows?: ObservedConnectionRecord[];
   /** Problems found in the configuration file, reported on it (EL006). */
   configProblems: { uri: string; span: { start: number; end: number }; message: string }[];
 }

@@ -3,7 +3,7 @@
  * and port; counted), each evaluated under the workspace's policies as `explain` evaluates a pair.
  */
 import type { Protocol } from '../reach/connections';
-import { explainPair, type ExplainedDecision, type SourceRef } from '../reach/explain';
+import { explainPair, type SourceRef } from '../reach/explain';
 import { parseCidr } from '../reach/iprange';
 import type { Reachability } from '../reach/reachability';
 import { hostPeer, type Peer } from '../reach/rules';
@@ -170,7 +170,7 @@ export function peersOf(e: ConnectionEnd): Peer[] {
 export interface ReplayVerdict {
   allowed: boolean;
   /** The rules that allow it, or the policies and rules that block it. */
-  because: { text: string; refs: SourceRef[] }[];
+  because: { text: string; refs: SourceRef[]; direction: 'egress' | 'ingress' }[];
 }
 
 /**
@@ -178,7 +178,7 @@ export interface ReplayVerdict {
  * name is allowed when its address or one of its names is: the cluster knows both (Cilium's FQDN identities).
  */
 export function evaluateConnection(reach: Reachability, c: { src: ConnectionEnd; dst: ConnectionEnd; protocol: FlowProtocol; port?: number }): ReplayVerdict {
-  if (c.protocol === 'ICMP' || c.port === undefined) return { allowed: true, because: [{ text: 'ICMP: not evaluated', refs: [] }] };
+  if (c.protocol === 'ICMP' || c.port === undefined) return { allowed: true, because: [{ text: 'ICMP: not evaluated', refs: [], direction: 'egress' }] };
   const protocol = c.protocol as Protocol;
   const query = { protocol, port: c.port };
   let last: ReplayVerdict | undefined;
@@ -186,11 +186,11 @@ export function evaluateConnection(reach: Reachability, c: { src: ConnectionEnd;
     for (const d of peersOf(c.dst)) {
       const e = explainPair(reach, s, d, query);
       const allowed = e.query!.allowed;
-      const decisions: ExplainedDecision[] = e.sides.flatMap((side) => side.decisions.filter((x) => x.verdict === (allowed ? 'allow' : 'deny')));
-      const v: ReplayVerdict = { allowed, because: decisions.map((x) => ({ text: x.text, refs: x.refs })) };
+      const because = e.sides.flatMap((side) => side.decisions.filter((x) => x.verdict === (allowed ? 'allow' : 'deny')).map((x) => ({ text: x.text, refs: x.refs, direction: side.direction })));
+      const v: ReplayVerdict = { allowed, because };
       if (allowed) return v;
       last ??= v;
     }
   }
-  return last ?? { allowed: false, because: [{ text: 'no address or name recorded for the destination', refs: [] }] };
+  return last ?? { allowed: false, because: [{ text: 'no address or name recorded for the destination', refs: [], direction: 'egress' }] };
 }
