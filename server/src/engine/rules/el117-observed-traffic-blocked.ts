@@ -101,6 +101,6 @@ export const el117 = defineRule({
       const spec = locate(doc, base).node;
       edit = spec && addKey(file, spec, direction, [rule]);
     }
-    return edit ? [{ title: `Allow the observed connections in NetworkPolicy ${r.namespace}/${r.name}`, safety: 'unsafe', edits: [edit] }] : [];
+    return edit ? [{ title: `Allow the observed connections in NetworkPolicy ${r.namespace}/${r.name}`, safety: 'unsafe', caution: 'opens traffic', edits: [edit] }] : [];
   },
 });
