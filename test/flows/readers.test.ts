@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { analyze, flows } from '../../server/src/engine';
 import { forEachLine, readFlowFile, NotAFlowLog } from '../../server/src/host/flow-files';
 import { repoRoot } from '../support/workspace';
+import { writeHubbleFlows } from '../bench/flow-generator';
 
 const dir = path.join(repoRoot, 'test/fixtures/flows');
 const lines = (name: string) => readFileSync(path.join(dir, name), 'utf8').split('\n').filter((l) => l.trim() !== '');
@@ -32,6 +33,23 @@ test('Hubble: the fast path reads every line exactly as a full JSON.parse does',
   // Read twice: the second time from the endpoint cache, with the same result.
   const again = new flows.HubbleReader();
   for (const l of lines('hubble.jsonl').slice(0, 3)) assert.deepEqual(again.read(l), again.read(l));
+});
+
+test('Hubble: the fast path takes every line of the benchmark generator, with the flows a full parse gives', async () => {
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'flows-'));
+  try {
+    const file = path.join(tmp, 'gen.jsonl');
+    await writeHubbleFlows(file, 3000, 20);
+    const reader = new flows.HubbleReader();
+    const all = readFileSync(file, 'utf8').split('\n').filter(Boolean);
+    for (const l of all) {
+      const fast = reader.fast(l);
+      assert.ok(fast, l.slice(0, 100));
+      assert.deepEqual(fast, flows.hubbleFromObject(JSON.parse(l)));
+    }
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
 });
 
 test('Hubble: -o jsonpb without the wrapper (protojson camelCase names) reads as -o json with it', () => {
@@ -119,6 +137,15 @@ test('streaming: lines across chunk boundaries, CRLF and a last line without new
       got.push(l!);
     });
     assert.deepEqual(got, want);
+    // A two-byte character cut by the 1 MiB read chunk: its bytes go together.
+    const cut = path.join(tmp, 'cut.txt');
+    const first = 'a'.repeat((1 << 20) - 10);
+    writeFileSync(cut, `${first}\n${'b'.repeat(8)}é€z\nlast`);
+    const parts: string[] = [];
+    await forEachLine(cut, (l) => {
+      parts.push(l!);
+    });
+    assert.deepEqual(parts, [first, `${'b'.repeat(8)}é€z`, 'last']);
     // A file of garbage after a flow: every line reported by number, but only the first hundred kept.
     const junk = path.join(tmp, 'junk.jsonl');
     writeFileSync(junk, [lines('hubble.jsonl')[0], ...Array.from({ length: 500 }, (_, i) => `{"broken": ${i}`)].join('\n') + '\n');
