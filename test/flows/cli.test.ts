@@ -125,6 +125,21 @@ test('flows explain: the deciding policy with file:line, compared with Hubble eg
   }
 });
 
+test('flows explain: Calico names its policies with their tier; the same policy is no disagreement', async () => {
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'flows-'));
+  try {
+    const line = readFileSync(path.join(dir, 'calico.jsonl'), 'utf8').split('\n').find((l) => l.includes('"deny"'))!;
+    writeFileSync(path.join(tmp, 'denied.json'), line + '\n');
+    const r = await run(['flows', 'explain', path.join(dir, 'workspace'), '--flow-file', path.join(tmp, 'denied.json'), '--format', 'json'], tmp);
+    const e = JSON.parse(r.stdout);
+    assert.deepEqual(e.cluster, { verdict: 'denied', deniedBy: ['shop/default.web-egress'] });
+    assert.equal(e.verdict, 'blocked');
+    assert.deepEqual(e.disagreements, []);
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+});
+
 test('flows explain reads the flow from standard input', () => {
   const line = readFileSync(path.join(dir, 'hubble.jsonl'), 'utf8').split('\n')[0];
   const r = spawnSync(process.execPath, [path.join(repoRoot, 'dist/cli.js'), 'flows', 'explain', 'workspace'], { cwd: dir, input: line + '\n', encoding: 'utf8' });

@@ -295,7 +295,9 @@ async function explainFlow(args: string[], io: Io, stdin: () => Promise<string>)
     disagreements.push(`the cluster ${clusterDenied ? 'dropped' : 'forwarded'} this flow, but the workspace ${v.allowed ? 'allows' : 'blocks'} it: the cluster runs policies the workspace does not hold (or the workspace has changes not applied yet)`);
   }
   const clusterPolicies = f.deniedBy ?? [];
-  const missing = clusterPolicies.filter((p) => !ours.has(p) && !ours.has(p.split('/').pop()!));
+  // Calico names policies with their tier (`default.name`, `knp.default.name` for a Kubernetes NetworkPolicy).
+  const bare = (p: string) => p.replace(/(^|\/)(?:knp\.default\.|default\.)/, '$1');
+  const missing = clusterPolicies.filter((p) => !ours.has(bare(p)) && !ours.has(bare(p).split('/').pop()!));
   if (missing.length > 0 && !v.allowed) disagreements.push(`the cluster says ${missing.join(', ')} denied it; the workspace blocks it by ${[...ours].join(', ') || 'no policy it holds'}`);
   else if (missing.length > 0) disagreements.push(`the cluster says ${missing.join(', ')} denied it; the workspace holds no such denial`);
   let scaffold: string | undefined;
