@@ -5,6 +5,7 @@ import { registerNewDefaultDeny } from './commands/new-default-deny';
 import { registerRouteGateway } from './commands/route-gateway';
 import { registerReports } from './commands/reports';
 import { registerOpenSample } from './commands/open-sample';
+import { registerLoadFlows } from './commands/load-flows';
 import { registerReachabilityPanel } from './panel';
 import { registerStatus, type StatusBar } from './status';
 import { crashRecovery } from './crash-recovery';
@@ -58,6 +59,7 @@ export function activate(context: vscode.ExtensionContext): EgressLensApi {
   context.subscriptions.push(registerOpenSample(context));
   const views = registerViewPicker(client, ready);
   context.subscriptions.push(views);
+  context.subscriptions.push(registerLoadFlows(client, ready));
   return { ready, client, status, crashNotices: recovery.notices, views };
 }
 

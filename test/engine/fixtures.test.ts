@@ -8,13 +8,18 @@ import { compare, readFixture, withMarkers } from '../support/fixture';
 const root = path.join(__dirname, '../../../test/fixtures/rules');
 const update = process.env.UPDATE_FIXTURES === '1';
 
-/** Settings for a folder's fixtures: its own .egress-lens.yaml, read like the real one. */
+/**
+ * Settings for a folder's fixtures: its own .egress-lens.yaml, read like the real one, and the observed
+ * connections in its observed-flows.json (what the editor holds once flow logs are loaded).
+ */
 function fixtureConfig(file: string): Partial<EngineConfig> | undefined {
   const cfg = path.join(path.dirname(file), '.egress-lens.yaml');
-  if (!existsSync(cfg)) return undefined;
+  const observed = path.join(path.dirname(file), 'observed-flows.json');
+  const withFlows = (c: Partial<EngineConfig> | undefined) => (existsSync(observed) ? { ...c, observedFlows: JSON.parse(readFileSync(observed, 'utf8')) } : c);
+  if (!existsSync(cfg)) return withFlows(undefined);
   const { config, problems } = readConfigFile(cfg, readFileSync(cfg, 'utf8'));
   assert.deepEqual(problems, [], `${cfg} is valid`);
-  return config;
+  return withFlows(config);
 }
 
 /** Rules about configuration read their fixtures as .egress-lens.yaml contents. */

@@ -5,6 +5,7 @@ import { VERSION } from '../host/version';
 import { displayPath, IoError, load, parseArgs, UsageError, type Io } from './common';
 import { uriToPath } from '../host/files';
 import { diff } from './diff';
+import { flowsCommand } from './flows';
 import { toSarif } from './sarif';
 import { toJsonArray, toYamlStream } from '../engine/kustomize';
 import { renderFromDisk } from '../host/kustomize';
@@ -50,6 +51,18 @@ Commands:
                        outside the cluster. --fail-on: exit 1 when the change opens such a path
                        (default: none). --link-template links rules to their line, e.g.
                        https://github.com/OWNER/REPO/blob/{rev}/{path}#L{line}
+  flows replay FLOWS... [paths...] [--format text|json|md] [--pods FILE]
+                       Evaluate each distinct observed connection under the workspace's policies:
+                       allowed (by which rule) or would be blocked (exit 1). FLOWS: Hubble JSON lines
+                       (hubble observe -o json|jsonpb), Calico flow log JSON lines, or AWS VPC flow logs
+                       (version 2) with --pods FILE (kubectl get pods -A -o json)
+  flows explain [paths...] [--flow-file FILE] [--pods FILE] [--format text|json]
+                       One flow (a line on standard input, or the first of FILE): what decides it here,
+                       compared with what the cluster did (Hubble's egress_denied_by), and what would allow it
+  flows synthesize FLOWS... [paths...] [--mechanism networkpolicy|cilium|calico]
+      [--calico-edition open-source|enterprise] [--pods FILE]
+                       The smallest policies allowing exactly the observed egress, DNS included, with a
+                       default-deny for each namespace touched
   scaffold default-deny --namespace NS [--dns allow|deny]
   scaffold allow [paths...] --from WORKLOAD --to WORKLOAD|CIDR|HOST [--port 443/TCP,...]
                  [--mechanism networkpolicy|cilium|calico|istio]
@@ -433,6 +446,8 @@ export async function main(argv: string[], io: Io): Promise<number> {
         return await render(rest, io);
       case 'diff':
         return await diff(rest, io);
+      case 'flows':
+        return await flowsCommand(rest, io);
       default:
         throw new UsageError(`unknown command "${command}"`);
     }

@@ -1,5 +1,6 @@
 import type { ClusterDeclaration } from './views/detect';
 import type { Severity } from './types';
+import type { ObservedConnectionRecord } from './flows/observed';
 
 export type RuleSetting = Severity | 'off';
 
@@ -36,6 +37,8 @@ export interface EngineConfig {
   helm?: { path?: string; timeoutSeconds?: number };
   /** Declared cluster views (`clusters:`); absent: views are detected. */
   clusters?: Record<string, ClusterDeclaration>;
+  /** Connections observed in the cluster (flow logs loaded in the editor), for EL117 and the panel. */
+  observedFlows?: ObservedConnectionRecord[];
   /** Problems found in the configuration file, reported on it (EL006). */
   configProblems: { uri: string; span: { start: number; end: number }; message: string }[];
 }

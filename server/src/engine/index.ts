@@ -34,3 +34,4 @@ export { diffAnalyses, opensAndCloses, type ConnectivityDiff, type ConnectionCha
 export { formatConnlistDiff, type ConnlistDiffFormat, type StateNames } from './diff/connlist-diff';
 export { analyzeStates, INPUT_RULES, type AnalysedStates } from './diff/states';
 export { summarize, reviewMarkdown, diffToJson, locate, pathKind, type ReviewSummary, type ReviewCounts, type ReviewLocation, type Locator, type PathKind } from './diff/review';
+export * as flows from './flows';

@@ -59,4 +59,6 @@ export interface Fix {
   title: string;
   safety: FixSafety;
   edits: TextEdit[];
+  /** What an unsafe fix risks, shown after its title (default: that it may block traffic). */
+  caution?: string;
 }

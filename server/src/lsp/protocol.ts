@@ -220,3 +220,29 @@ export interface ViewsResult {
 export interface SetViewParams {
   name: string;
 }
+
+// ---- Observed traffic (issue 19): egressLens/loadFlows ---------------------------------------------------
+
+export const FlowRequests = {
+  /** Read flow logs (Hubble, Calico, AWS VPC) and keep their connections for EL117; `files: []` unloads them. */
+  loadFlows: 'egressLens/loadFlows',
+} as const;
+
+export interface LoadFlowsParams {
+  /** Flow log files (paths or file: URIs). */
+  files: string[];
+  /** For AWS VPC flow logs: the output of kubectl get pods -A -o json (a path or file: URI). */
+  pods?: string;
+}
+
+export interface LoadFlowsResult {
+  flows: number;
+  connections: number;
+  /** Connections the workspace's policies would block. */
+  blocked: number;
+  /** Flows whose endpoints the workspace does not know. */
+  unknown: number;
+  malformed: number;
+  /** The first problems, as `file:line: message`. */
+  problems: string[];
+}

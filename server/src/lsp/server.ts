@@ -43,6 +43,7 @@ import { registerPanel } from './panel';
 import { registerFeatures } from './features';
 import { FileIndexer, type FileChange } from './indexing';
 import { registerReports } from './report';
+import { registerFlows } from './flows';
 import { defaultDocsBaseUrl, findManifests, isManifestPath, MAX_CONFIG_BYTES, pathToUri, readLimit, readManifest, readRegularFile, uriToPath, whyNotRead, type ReadResult } from '../host/files';
 
 /** Normalise file URIs so that editor URIs and disk URIs of one file are equal. */
@@ -68,6 +69,8 @@ export function startServer(connection: Connection): void {
   let clientSettings: Partial<EngineConfig> = {};
   /** egressLens.helm.path (a machine setting: the workspace's own settings cannot choose the binary). */
   let clientHelmPath: string | undefined;
+  /** Connections of the flow logs loaded with egressLens/loadFlows (EL117). */
+  let observedFlows: EngineConfig['observedFlows'];
   let canAskConfiguration = false;
   /** Clients without documentChanges get plain `changes` (no version check, no file creation). */
   let canDocumentChanges = false;
@@ -232,7 +235,7 @@ export function startServer(connection: Connection): void {
     const file = configFile ? readConfigFile(configFile.uri, configFile.text) : { config: {}, problems: [] };
     if (configUnreadable !== undefined && rootUri) file.problems.push({ uri: rootUri + CONFIG_FILE, span: { start: 0, end: 0 }, message: `Configuration not applied: ${configUnreadable}.` });
     const limit = workspace.configuration.maxFileSize;
-    workspace.setConfig({ ...mergeConfig(file.config, clientSettings), configProblems: file.problems, rootUri });
+    workspace.setConfig({ ...mergeConfig(file.config, clientSettings), configProblems: file.problems, rootUri, ...(observedFlows ? { observedFlows } : {}) });
     // Settings decide the views and how they render: everything is rendered again.
     renders.invalidate();
     for (const alone of loose.values()) {
@@ -458,7 +461,7 @@ export function startServer(connection: Connection): void {
           // A new file needs documentChanges; a client without them is not offered such a fix.
           if (!canDocumentChanges && fix.edits.some((e) => e.create)) continue;
           actions.push({
-            title: fix.safety === 'unsafe' ? `${fix.title} (may block traffic)` : fix.title,
+            title: fix.safety === 'unsafe' ? `${fix.title} (${fix.caution ?? 'may block traffic'})` : fix.title,
             kind: CodeActionKind.QuickFix,
             diagnostics: [d],
             isPreferred: fix.safety === 'safe',
@@ -535,6 +538,15 @@ export function startServer(connection: Connection): void {
   const featureHost = { current, flush, linesOf, clientUri: (u: string) => clientUris.get(u) ?? u, engineUri: normalizeUri };
   const features = registerFeatures(connection, featureHost);
   registerReports(connection, featureHost);
+
+  registerFlows(connection, {
+    current,
+    flush,
+    setObserved: (records) => {
+      observedFlows = records;
+      applyConfig();
+    },
+  });
 
   registerScaffoldRequests(connection, () => {
     flush();

@@ -19,6 +19,7 @@ import { el113 } from './el113-host-network-not-covered';
 import { el114 } from './el114-redundant-egress-rule';
 import { el115 } from './el115-cni-does-not-enforce';
 import { el116 } from './el116-external-by-ip-only';
+import { el117 } from './el117-observed-traffic-blocked';
 import { el201 } from './el201-mesh-allows-any-egress';
 import { el202 } from './el202-egress-gateway-bypassable';
 import { el203 } from './el203-gateway-not-found';
@@ -51,7 +52,7 @@ import { registerRules } from './registry';
 /** Every rule, in catalogue order. Adding a rule: one file, one line here, one docs page, fixtures. */
 export const rules: readonly Rule[] = [
   el001, el002, el003, el004, el005, el006, el007,
-  el101, el102, el103, el104, el105, el106, el107, el108, el109, el110, el111, el112, el113, el114, el115, el116,
+  el101, el102, el103, el104, el105, el106, el107, el108, el109, el110, el111, el112, el113, el114, el115, el116, el117,
   el201, el202, el203, el204, el205, el206, el207, el208, el209, el210, el211,
   el301, el302, el303, el304,
   el401, el402, el403, el501, el502, el503, el601, el602, el603,

@@ -30,11 +30,11 @@ export interface AllowEgressOptions {
 
 export type ScaffoldResult = { ok: true; resources: Record<string, unknown>[]; notes: string[] } | { ok: false; error: string };
 
-function dnsNamespace(dns: DnsSelector): string {
+export function dnsNamespace(dns: DnsSelector): string {
   return dns.namespaceSelector['kubernetes.io/metadata.name'] ?? 'kube-system';
 }
 
-function slug(s: string): string {
+export function slug(s: string): string {
   return s.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 40) || 'dest';
 }
 
@@ -42,9 +42,31 @@ function destName(to: EgressDestination): string {
   return to.kind === 'workload' ? to.name : to.kind === 'host' ? to.host.replace(/^\*\./, 'any.') : to.cidr.replace(/[./:]+/g, '-');
 }
 
-function calicoLabels(labels: Record<string, string>): string {
+export function calicoLabels(labels: Record<string, string>): string {
   const parts = Object.entries(labels).map(([k, v]) => `${k} == '${v}'`);
   return parts.length > 0 ? parts.join(' && ') : 'all()';
+}
+
+/** Cilium's endpoint labels for a pod of `namespace` with `labels`. */
+export function ciliumEndpoint(namespace: string, labels: Record<string, string>): Record<string, string> {
+  return { 'k8s:io.kubernetes.pod.namespace': namespace, ...Object.fromEntries(Object.entries(labels).map(([k, v]) => [`k8s:${k}`, v])) };
+}
+
+/** The DNS proxy rule, as Cilium's documentation writes it: names are learnt from the answers it sees. */
+export function ciliumDnsRule(dns: DnsSelector): Record<string, unknown> {
+  return {
+    toEndpoints: [{ matchLabels: ciliumEndpoint(dnsNamespace(dns), dns.podSelector) }],
+    toPorts: [{ ports: [{ port: '53', protocol: 'ANY' }], rules: { dns: [{ matchPattern: '*' }] } }],
+  };
+}
+
+/** Calico rules allowing DNS (UDP and TCP 53) to the cluster DNS. */
+export function calicoDnsRules(dns: DnsSelector): Record<string, unknown>[] {
+  const destination = { selector: calicoLabels(dns.podSelector), namespaceSelector: `projectcalico.org/name == '${dnsNamespace(dns)}'`, ports: [53] };
+  return [
+    { action: 'Allow', protocol: 'UDP', destination },
+    { action: 'Allow', protocol: 'TCP', destination },
+  ];
 }
 
 /** Check inputs; a clear message for what cannot be expressed. */
@@ -102,16 +124,12 @@ export function allowEgress(o: AllowEgressOptions): ScaffoldResult {
     const toPorts = o.ports.length > 0 ? [{ ports: o.ports.map((p) => ({ port: String(p.port), protocol: p.protocol })) }] : undefined;
     const dest: Record<string, unknown> =
       o.to.kind === 'workload'
-        ? { toEndpoints: [{ matchLabels: { 'k8s:io.kubernetes.pod.namespace': o.to.namespace, ...Object.fromEntries(Object.entries(o.to.labels).map(([k, v]) => [`k8s:${k}`, v])) } }] }
+        ? { toEndpoints: [{ matchLabels: ciliumEndpoint(o.to.namespace, o.to.labels) }] }
         : o.to.kind === 'cidr'
           ? { toCIDR: [parseCidr(o.to.cidr)!.canonical] }
           : { toFQDNs: [o.to.host.includes('*') ? { matchPattern: o.to.host } : { matchName: o.to.host }] };
     if (toPorts) dest.toPorts = toPorts;
-    // The DNS proxy rule, as Cilium's documentation writes it: names are learnt from the answers it sees.
-    const dnsRule = {
-      toEndpoints: [{ matchLabels: { 'k8s:io.kubernetes.pod.namespace': dnsNamespace(o.dns), ...Object.fromEntries(Object.entries(o.dns.podSelector).map(([k, v]) => [`k8s:${k}`, v])) } }],
-      toPorts: [{ ports: [{ port: '53', protocol: 'ANY' }], rules: { dns: [{ matchPattern: '*' }] } }],
-    };
+    const dnsRule = ciliumDnsRule(o.dns);
     return {
       ok: true,
       notes,
@@ -156,8 +174,7 @@ export function allowEgress(o: AllowEgressOptions): ScaffoldResult {
     byProtocol.size === 0
       ? [{ action: 'Allow', destination }]
       : [...byProtocol].map(([protocol, ports]) => ({ action: 'Allow', protocol, destination: { ...destination, ports } }));
-  const dnsDest = { selector: calicoLabels(o.dns.podSelector), namespaceSelector: `projectcalico.org/name == '${dnsNamespace(o.dns)}'`, ports: [53] };
-  rules.push({ action: 'Allow', protocol: 'UDP', destination: dnsDest }, { action: 'Allow', protocol: 'TCP', destination: dnsDest });
+  rules.push(...calicoDnsRules(o.dns));
   return {
     ok: true,
     notes,

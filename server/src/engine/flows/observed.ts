@@ -1,0 +1,39 @@
+/**
+ * Observed connections as plain data, independent of one analysis: endpoints by namespace and pod labels
+ * (or address and names), so that they can be kept in the configuration and matched again after every edit.
+ * Connections the cluster only ever dropped are left out.
+ */
+import type { ObservedConnection } from './replay';
+import { deniedByCluster } from './synthesize';
+
+export interface ObservedEndpointRecord {
+  namespace?: string;
+  labels?: Record<string, string>;
+  ip?: string;
+  names?: string[];
+}
+
+export interface ObservedConnectionRecord {
+  from: ObservedEndpointRecord;
+  to: ObservedEndpointRecord;
+  protocol: 'TCP' | 'UDP' | 'SCTP';
+  port: number;
+  /** Flows seen. */
+  flows: number;
+}
+
+/** At most this many connections are kept for the editor (the busiest first). */
+export const MAX_OBSERVED_RECORDS = 20_000;
+
+export function recordsOf(connections: Iterable<ObservedConnection>): ObservedConnectionRecord[] {
+  const out: ObservedConnectionRecord[] = [];
+  for (const c of connections) {
+    // What the cluster only ever dropped is not traffic a policy could break.
+    if (c.port === undefined || c.protocol === 'ICMP' || deniedByCluster(c)) continue;
+    const end = (e: ObservedConnection['src']): ObservedEndpointRecord =>
+      e.kind === 'workload' ? { namespace: e.workload.namespace, labels: { ...e.workload.labels } } : { ...(e.ip ? { ip: e.ip } : {}), ...(e.names.length > 0 ? { names: [...e.names] } : {}) };
+    out.push({ from: end(c.src), to: end(c.dst), protocol: c.protocol, port: c.port, flows: c.flows || c.seenAtDestination });
+  }
+  out.sort((a, b) => b.flows - a.flows);
+  return out.slice(0, MAX_OBSERVED_RECORDS);
+}

@@ -1,0 +1,162 @@
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { analyze, flows } from '../../server/src/engine';
+import { forEachLine, readFlowFile, NotAFlowLog } from '../../server/src/host/flow-files';
+import { repoRoot } from '../support/workspace';
+import { writeHubbleFlows } from '../bench/flow-generator';
+
+const dir = path.join(repoRoot, 'test/fixtures/flows');
+const lines = (name: string) => readFileSync(path.join(dir, name), 'utf8').split('\n').filter((l) => l.trim() !== '');
+const pods = flows.readPodAddresses(JSON.parse(readFileSync(path.join(dir, 'pods.json'), 'utf8'))).map;
+
+test('Hubble: the fast path reads every line exactly as a full JSON.parse does', () => {
+  const reader = new flows.HubbleReader();
+  let fast = 0;
+  for (const l of lines('hubble.jsonl')) {
+    let slow: flows.LineResult;
+    try {
+      slow = flows.hubbleFromObject(JSON.parse(l));
+    } catch {
+      slow = { kind: 'error', message: '' };
+    }
+    const got = reader.read(l);
+    if (slow.kind === 'error') assert.equal(got.kind, 'error');
+    else assert.deepEqual(got, slow, l.slice(0, 120));
+    if (got.kind === 'flow') fast++;
+  }
+  assert.equal(fast, 13);
+  // The usual lines take the fast path (and the one with egress_denied_by the full parse).
+  assert.equal(lines('hubble.jsonl').filter((l) => reader.fast(l) !== undefined).length, 12);
+  // Read twice: the second time from the endpoint cache, with the same result.
+  const again = new flows.HubbleReader();
+  for (const l of lines('hubble.jsonl').slice(0, 3)) assert.deepEqual(again.read(l), again.read(l));
+});
+
+test('Hubble: the fast path takes every line of the benchmark generator, with the flows a full parse gives', async () => {
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'flows-'));
+  try {
+    const file = path.join(tmp, 'gen.jsonl');
+    await writeHubbleFlows(file, 3000, 20);
+    const reader = new flows.HubbleReader();
+    const all = readFileSync(file, 'utf8').split('\n').filter(Boolean);
+    for (const l of all) {
+      const fast = reader.fast(l);
+      assert.ok(fast, l.slice(0, 100));
+      assert.deepEqual(fast, flows.hubbleFromObject(JSON.parse(l)));
+    }
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+});
+
+test('Hubble: -o jsonpb without the wrapper (protojson camelCase names) reads as -o json with it', () => {
+  const reader = new flows.HubbleReader();
+  const wrapped = lines('hubble.jsonl').slice(0, 6).map((l) => reader.read(l));
+  const bare = lines('hubble-jsonpb.jsonl').map((l) => reader.read(l));
+  assert.equal(bare.length, 6);
+  assert.deepEqual(bare, wrapped);
+});
+
+test('Hubble: labels, world identities, DNS names, replies, observation points and denying policies', () => {
+  const reader = new flows.HubbleReader();
+  const all = lines('hubble.jsonl').map((l) => reader.read(l));
+  const flowsRead = all.filter((r): r is Extract<flows.LineResult, { kind: 'flow' }> => r.kind === 'flow').map((r) => r.flow);
+  const first = flowsRead[0];
+  assert.deepEqual(first.src, { namespace: 'shop', pod: 'web-5d8f7c6b9-x2k4p', workload: { name: 'web', kind: 'Deployment' }, labels: { app: 'web', tier: 'front' } });
+  assert.equal(first.srcIp, '10.244.1.10');
+  assert.equal(first.protocol, 'TCP');
+  assert.equal(first.port, 8080);
+  assert.equal(flowsRead[2].reply, true);
+  assert.equal(flowsRead[3].duplicate, true);
+  const stripe = flowsRead.find((f) => f.names.length > 0)!;
+  assert.deepEqual(stripe.dst, { external: true });
+  assert.equal(stripe.dstIp, '203.0.113.7');
+  assert.deepEqual(stripe.names, ['api.stripe.com']);
+  assert.ok(flowsRead.some((f) => f.protocol === 'ICMP' && f.port === undefined));
+  const dropped = flowsRead.find((f) => f.verdict === 'denied')!;
+  assert.deepEqual(dropped.deniedBy, ['shop/web-egress']);
+  assert.deepEqual(all.map((r) => r.kind).filter((k) => k !== 'flow'), ['skip', 'error']);
+});
+
+test('Calico: classic records and Whisker records; the destination reporter counts once; pub networks are outside', () => {
+  const classic = lines('calico.jsonl').map(flows.calicoLine);
+  assert.equal(classic[3].kind, 'error');
+  const f = classic.filter((r): r is Extract<flows.LineResult, { kind: 'flow' }> => r.kind === 'flow').map((r) => r.flow);
+  assert.deepEqual(f[0].src, { namespace: 'shop', pod: 'web-5d8f7c6b9-', labels: { app: 'web', tier: 'front' } });
+  assert.equal(f[1].duplicate, true);
+  assert.deepEqual(f[2].dst, { external: true });
+  assert.equal(f[2].dstIp, '203.0.113.7');
+  assert.deepEqual(f[2].names, ['api.stripe.com']);
+  assert.equal(f[3].protocol, 'UDP');
+  assert.deepEqual(f[7].deniedBy, ['shop/default.web-egress']);
+  const whisker = lines('whisker.jsonl').map(flows.calicoLine);
+  assert.equal(whisker[0].kind, 'flow');
+  if (whisker[0].kind === 'flow') assert.deepEqual(whisker[0].flow.src.labels, { app: 'web', tier: 'front' });
+  if (whisker[1].kind === 'flow') assert.deepEqual(whisker[1].flow.dst, { external: true });
+});
+
+test('VPC flow logs: pods by address, replies by the ports pods listen on, header and NODATA skipped, short records malformed', () => {
+  const reader = new flows.VpcReader(pods);
+  const r = lines('vpc-flow-logs.txt').map((l) => reader.read(l));
+  assert.deepEqual(r.map((x) => x.kind), ['skip', 'flow', 'flow', 'flow', 'flow', 'flow', 'flow', 'flow', 'flow', 'flow', 'skip', 'error']);
+  const f = r.map((x) => (x.kind === 'flow' ? x.flow : undefined));
+  assert.equal(f[1]!.reply, false);
+  assert.equal(f[2]!.reply, true, 'api answering from its port 8080');
+  assert.equal(f[4]!.reply, true, 'the answer of 203.0.113.7:443');
+  assert.deepEqual(f[3]!.dst, { external: true });
+  assert.equal(f[3]!.dstIp, '203.0.113.7');
+  assert.equal(f[1]!.src.namespace, 'shop');
+  assert.equal(f[9]!.verdict, 'denied');
+});
+
+test('formats are recognised from their lines; YAML and prose are not flow logs', () => {
+  assert.equal(flows.detectFormat(lines('hubble.jsonl')), 'hubble');
+  assert.equal(flows.detectFormat(lines('hubble-jsonpb.jsonl')), 'hubble');
+  assert.equal(flows.detectFormat(lines('calico.jsonl')), 'calico');
+  assert.equal(flows.detectFormat(lines('whisker.jsonl')), 'calico');
+  assert.equal(flows.detectFormat(lines('vpc-flow-logs.txt')), 'vpc');
+  assert.equal(flows.detectFormat(lines('workspace/shop.yaml')), undefined);
+  assert.equal(flows.detectFormat(lines('notes.txt')), undefined);
+  assert.equal(flows.detectFormat(['{"apiVersion":"v1","kind":"List","items":[]}']), undefined);
+});
+
+test('streaming: lines across chunk boundaries, CRLF and a last line without newline; memory of errors bounded', async () => {
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'flows-'));
+  try {
+    const file = path.join(tmp, 'big.txt');
+    // Lines of varying length, so that some straddle the 1 MiB read chunks.
+    const want: string[] = [];
+    for (let i = 0; i < 30_000; i++) want.push(`${i}:${'x'.repeat((i * 37) % 200)}é`);
+    writeFileSync(file, want.map((l, i) => (i % 7 === 0 ? `${l}\r` : l)).join('\n'));
+    const got: string[] = [];
+    await forEachLine(file, (l, n) => {
+      assert.equal(n, got.length + 1);
+      got.push(l!);
+    });
+    assert.deepEqual(got, want);
+    // A two-byte character cut by the 1 MiB read chunk: its bytes go together.
+    const cut = path.join(tmp, 'cut.txt');
+    const first = 'a'.repeat((1 << 20) - 10);
+    writeFileSync(cut, `${first}\n${'b'.repeat(8)}é€z\nlast`);
+    const parts: string[] = [];
+    await forEachLine(cut, (l) => {
+      parts.push(l!);
+    });
+    assert.deepEqual(parts, [first, `${'b'.repeat(8)}é€z`, 'last']);
+    // A file of garbage after a flow: every line reported by number, but only the first hundred kept.
+    const junk = path.join(tmp, 'junk.jsonl');
+    writeFileSync(junk, [lines('hubble.jsonl')[0], ...Array.from({ length: 500 }, (_, i) => `{"broken": ${i}`)].join('\n') + '\n');
+    const a = analyze([{ uri: 'file:///w/shop.yaml', text: readFileSync(path.join(dir, 'workspace/shop.yaml'), 'utf8') }]);
+    const t = new flows.ObservedTraffic(a.reach);
+    await readFlowFile(junk, t, { shown: 'junk.jsonl' });
+    assert.equal(t.malformed, 500);
+    assert.equal(t.errors.length, flows.MAX_REPORTED_ERRORS);
+    assert.equal(t.errors[0].line, 2);
+    await assert.rejects(readFlowFile(path.join(dir, 'notes.txt'), t, { shown: 'notes.txt' }), NotAFlowLog);
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+});
