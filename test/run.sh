@@ -38,6 +38,7 @@ step "browser UI test (code-server + Chromium)" node test/ui/quickfix.ui.mjs
 step "language features UI test: status, lenses, hover, completion, walkthrough (code-server + Chromium)" node test/ui/language.ui.mjs
 step "side by side with the YAML language server of Red Hat's extension (code-server + Chromium)" node test/ui/redhat-yaml.ui.mjs
 step "reachability panel UI test (code-server + Chromium)" node test/ui/panel.ui.mjs
+step "reachability panel layout at 1400x900, measured (code-server + Chromium)" node test/ui/panel-layout.ui.mjs
 
 echo
 echo "=== summary ($(( $(date +%s) - start )) s)"

@@ -9,6 +9,8 @@ export interface ExplainCallbacks {
   open(location: PanelLocation): void;
   focus(id: string | null): void;
   selectEdge(src: string, dst: string): void;
+  /** Close the pane (the selection goes). */
+  close(): void;
 }
 
 const TONE_TEXT: Record<ExplainItem['tone'], string> = { allow: 'allows', deny: 'denies', risk: 'risk', info: 'note' };
@@ -21,7 +23,9 @@ export class ExplainView {
 
   constructor(private readonly cb: ExplainCallbacks) {
     this.body = h('div', { class: 'explain-body', id: 'explain-body', 'aria-live': 'polite' });
-    this.root = h('aside', { class: 'explain', id: 'explain', 'aria-label': 'Explanation', tabindex: '-1' }, this.body);
+    const close = h('button', { type: 'button', class: 'explain-close secondary', id: 'explain-close', 'aria-label': 'Close the explanation', title: 'Close' }, '×');
+    close.addEventListener('click', () => this.cb.close());
+    this.root = h('aside', { class: 'explain', id: 'explain', 'aria-label': 'Explanation', tabindex: '-1' }, this.body, close);
     this.empty();
   }
 
@@ -111,8 +115,8 @@ export function legend(): HTMLElement {
   return h(
     'div',
     { class: 'legend', role: 'list', 'aria-label': 'Legend' },
-    h('span', { role: 'listitem', class: 'legend-item verdict-allowed' }, h('span', { class: 'swatch', 'aria-hidden': 'true' }), 'allowed by a rule'),
+    h('span', { role: 'listitem', class: 'legend-item verdict-allowed' }, h('span', { class: 'swatch', 'aria-hidden': 'true' }), 'allowed', h('span', { class: 'sr-only' }, ' by a rule')),
     h('span', { role: 'listitem', class: 'legend-item verdict-gateway' }, h('span', { class: 'swatch', 'aria-hidden': 'true' }), 'via egress gateway'),
-    h('span', { role: 'listitem', class: 'legend-item verdict-unrestricted' }, h('span', { class: 'swatch', 'aria-hidden': 'true' }), 'unrestricted: no egress policy'),
+    h('span', { role: 'listitem', class: 'legend-item verdict-unrestricted' }, h('span', { class: 'swatch', 'aria-hidden': 'true' }), 'unrestricted', h('span', { class: 'sr-only' }, ': no policy restricts the egress')),
   );
 }

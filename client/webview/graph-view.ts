@@ -13,6 +13,8 @@ export interface GraphCallbacks {
   toggleNamespace(name: string): void;
   /** Double click / Shift+Enter on a workload: focus on it. */
   focus(id: string): void;
+  /** Click / Enter on an aggregate edge: draw its namespace pair's edges one by one. */
+  expand(pair: string): void;
 }
 
 interface Item {
@@ -23,6 +25,25 @@ interface Item {
 
 /** Up to this many nodes, the graph is laid out both ways and drawn the way that shows it larger. */
 const BOTH_WAYS = 80;
+
+/** The largest zoom a fit uses: a small graph grows to the panel's size, up to twice its natural size. */
+const MAX_FIT = 2;
+
+/** The text on an edge: its ports; an aggregate also says how many edges it stands for. */
+function labelText(e: GraphEdge): string {
+  return e.pair ? `${e.members.length}× ${edgeLabel(e.conns)}` : edgeLabel(e.conns);
+}
+
+/** Shorter forms of an edge's label, for where the full one has no room: an aggregate's count, the first ports. */
+function shortLabels(e: GraphEdge): string[] {
+  const full = labelText(e);
+  const out: string[] = [];
+  if (e.pair) out.push(`${e.members.length}×`);
+  else if (full.length > 10) out.push(`${full.slice(0, 8)}…`);
+  return out;
+}
+
+const labelWidth = (text: string) => text.length * 6.2 + 10;
 
 /** Show labels on every edge up to this many edges (always on the selected one). */
 const LABEL_LIMIT = 60;
@@ -113,7 +134,7 @@ export class GraphView {
     const other: FlowDirection = preferred === 'RIGHT' ? 'DOWN' : 'RIGHT';
     const second = (this.layouts[other] = await layoutGraph(graph, this.layouts[other], other));
     const { width, height } = this.size();
-    const scale = (l: Layout) => Math.min(1.2, width / Math.max(1, l.width), height / Math.max(1, l.height));
+    const scale = (l: Layout) => Math.min(MAX_FIT, width / Math.max(1, l.width), height / Math.max(1, l.height));
     return scale(second) >= scale(first) * 1.25 ? second : first;
   }
 
@@ -217,13 +238,15 @@ export class GraphView {
       const touches = selectedNode !== undefined && (e.src === selectedNode || e.dst === selectedNode);
       const dim = selectedNode !== undefined && !touches;
       const g = s('g', {
-        class: `edge verdict-${e.verdict}${selected ? ' selected' : ''}${dim ? ' dim' : ''}${touches ? ' near' : ''}`,
+        class: `edge verdict-${e.verdict}${e.pair ? ' aggregate' : ''}${selected ? ' selected' : ''}${dim ? ' dim' : ''}${touches ? ' near' : ''}`,
         role: 'button',
         tabindex: '-1',
         'aria-label': e.ariaLabel,
         'aria-pressed': selected ? 'true' : 'false',
         'data-src': e.src,
         'data-dst': e.dst,
+        'data-pair': e.pair,
+        'data-edge': e.id,
       });
       g.append(s('path', { class: 'edge-hit', d: r.d }), s('path', { class: 'edge-line', d: r.d, 'marker-end': `url(#arrow-${selected ? 'selected' : e.verdict})` }), s('title', {}, e.ariaLabel));
       g.addEventListener('click', (ev) => {
@@ -234,7 +257,11 @@ export class GraphView {
       edgesLayer.appendChild(g);
       edgeItems.push({ el: g, kind: 'edge', id: e.id });
       // Ports on every edge that is not "all ports" (red says that), when there are not too many.
-      if (selected || touches || (labelAll && !e.conns.all)) wanted.push({ id: e.id, width: edgeLabel(e.conns).length * 6.2 + 10, height: 16, route: r, required: selected });
+      // Aggregates always say how many edges they stand for.
+      if (selected || touches || (labelAll && (!e.conns.all || e.pair))) {
+        wanted.push({ id: e.id, width: labelWidth(labelText(e)), height: 16, route: r, required: selected, shorter: shortLabels(e).map(labelWidth) });
+        g.setAttribute('data-label', labelText(e));
+      }
     }
     // Labels keep off the nodes and off the namespace titles.
     const titles = graph.groups.flatMap((g) => {
@@ -247,8 +274,10 @@ export class GraphView {
       if (!at) continue;
       const e = graph.edges.find((x) => x.id === l.id)!;
       const selected = e.id === selectedEdge;
+      // The text that fits where the label was placed (a shorter form where room is tight; the whole on hover).
+      const text = [labelText(e), ...shortLabels(e)].find((t) => labelWidth(t) === at.width) ?? labelText(e);
       labelsLayer.appendChild(
-        s('g', { class: `edge-label verdict-${e.verdict}${selected ? ' selected' : ''}`, transform: `translate(${at.x},${at.y})`, 'aria-hidden': 'true' }, s('rect', { width: l.width, height: l.height, rx: 3 }), s('text', { x: l.width / 2, y: 12, 'text-anchor': 'middle' }, edgeLabel(e.conns))),
+        s('g', { class: `edge-label verdict-${e.verdict}${selected ? ' selected' : ''}`, 'data-edge': e.id, transform: `translate(${at.x},${at.y})`, 'aria-hidden': 'true' }, s('rect', { width: at.width, height: l.height, rx: 3 }), s('text', { x: at.width / 2, y: 12, 'text-anchor': 'middle' }, text), s('title', {}, labelText(e))),
       );
     }
     // Keyboard order: namespaces, nodes, then edges.
@@ -267,6 +296,7 @@ export class GraphView {
   }
 
   private selectEdge(e: GraphEdge): void {
+    if (e.pair) this.cb.expand(e.pair);
     this.cb.select({ kind: 'edge', src: e.src, dst: e.dst });
   }
 
@@ -370,7 +400,7 @@ export class GraphView {
     const rect = this.root.getBoundingClientRect();
     const w = Math.max(rect.width, 200);
     const hgt = Math.max(rect.height, 200);
-    const k = Math.min(1.2, w / Math.max(1, this.layout.width), hgt / Math.max(1, this.layout.height));
+    const k = Math.min(MAX_FIT, w / Math.max(1, this.layout.width), hgt / Math.max(1, this.layout.height));
     this.view = { k, x: (w - this.layout.width * k) / 2, y: Math.max(0, (hgt - this.layout.height * k) / 2) };
   }
 

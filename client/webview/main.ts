@@ -9,7 +9,7 @@ import { ExplainView, legend } from './explain-view';
 import { toCsv, toDot, toJson, toMarkdown } from './export';
 import { GraphView } from './graph-view';
 import { MatrixView } from './matrix-view';
-import { applyFilters, buildGraph, buildMatrix, defaultCollapsed, defaultView, edgeRows, GRAPH_MAX_NODES, type Axis, type Filtered, type Graph } from './model';
+import { applyFilters, buildGraph, buildMatrix, defaultCollapsed, defaultView, edgeRows, edgesBetween, GRAPH_MAX_NODES, pairOfEdge, type Axis, type Filtered } from './model';
 
 interface VsCodeApi {
   postMessage(m: WebviewMessage): void;
@@ -34,7 +34,6 @@ function restore(): PanelState {
 let state = restore();
 let data: ReachabilityResult | undefined;
 let filtered: Filtered | undefined;
-let lastGraph: Graph | undefined;
 let explainRequest = 0;
 let renderChain: Promise<void> = Promise.resolve();
 /** An export asked for before the first data arrived. */
@@ -48,6 +47,7 @@ const graphView = new GraphView({
   select: (sel) => select(sel),
   toggleNamespace: (ns) => toggleNamespace(ns),
   focus: (id) => setFocus(id),
+  expand: (pair) => expandPair(pair),
 });
 const matrixView = new MatrixView({
   select: (sel) => select(sel),
@@ -58,6 +58,7 @@ const explainView = new ExplainView({
   open: (location) => post({ type: 'open', location }),
   focus: (id) => setFocus(id),
   selectEdge: (src, dst) => select({ kind: 'edge', src, dst }),
+  close: () => select(undefined),
 });
 
 const viewButtons = {
@@ -77,6 +78,11 @@ const direction = h(
   h('option', { value: 'both' }, 'Both directions'),
 );
 const resetButton = h('button', { type: 'button', class: 'secondary', id: 'filter-reset' }, 'Reset');
+// Compact controls: the view, the name filter and export on one line; the other filters behind a toggle
+// that says how many are on.
+const filtersRow = h('div', { class: 'filters', id: 'filters', role: 'group', 'aria-label': 'Filters', hidden: true });
+const filtersToggle = h('button', { type: 'button', class: 'secondary', id: 'filters-toggle', 'aria-expanded': 'false', 'aria-controls': 'filters' }, 'Filters');
+const regroupButton = h('button', { type: 'button', class: 'secondary', id: 'edges-regroup', hidden: true, title: 'Draw the edges between two namespaces as one again' }, 'Group edges');
 const exportSelect = h('select', { id: 'export-format', 'aria-label': 'Export format' }, ...EXPORT_FORMATS.map((f) => h('option', { value: f }, EXPORT_LABELS[f])));
 const exportButton = h('button', { type: 'button', id: 'export', class: 'secondary' }, 'Export');
 const focusBar = h('div', { class: 'focus-bar', id: 'focus-bar', hidden: true });
@@ -87,21 +93,27 @@ const stage = h('main', { class: 'stage', id: 'stage', 'aria-label': 'Reachabili
 
 const label = (text: string, control: HTMLElement, cls = 'field') => h('label', { class: cls }, h('span', {}, text), control);
 
+filtersRow.append(
+  label('Namespace', nsSelect),
+  label('Port', portInput),
+  label('Direction', direction),
+  h('label', { class: 'check' }, onlyUnrestricted, h('span', {}, 'Only unrestricted')),
+  h('label', { class: 'check' }, onlyExternal, h('span', {}, 'Only external')),
+  resetButton,
+);
+
 document.body.append(
   h(
     'header',
     { class: 'toolbar', role: 'toolbar', 'aria-label': 'Reachability view and filters' },
     h('div', { class: 'view-switch', role: 'group', 'aria-label': 'View' }, viewButtons.graph, viewButtons.matrix),
-    label('Namespace', nsSelect),
-    label('Name', textInput),
-    label('Port', portInput),
-    label('Direction', direction),
-    h('label', { class: 'check' }, onlyUnrestricted, h('span', {}, 'Only unrestricted')),
-    h('label', { class: 'check' }, onlyExternal, h('span', {}, 'Only external')),
-    resetButton,
+    textInput,
+    filtersToggle,
+    regroupButton,
     h('span', { class: 'spacer' }),
     h('div', { class: 'export', role: 'group', 'aria-label': 'Export' }, exportSelect, exportButton),
   ),
+  filtersRow,
   h('div', { class: 'subbar' }, focusBar, status, legend()),
   notice,
   h('div', { class: 'content' }, stage, explainView.root),
@@ -114,6 +126,9 @@ function syncControls(): void {
   if (document.activeElement !== textInput) textInput.value = f.text;
   if (document.activeElement !== portInput) portInput.value = f.port;
   onlyUnrestricted.checked = f.onlyUnrestricted;
+  const on = [f.namespace !== '', f.port.trim() !== '', f.direction !== DEFAULT_FILTERS.direction, f.onlyUnrestricted, f.onlyExternal].filter(Boolean).length;
+  filtersToggle.textContent = on > 0 ? `Filters (${on})` : 'Filters';
+  regroupButton.hidden = (state.expanded ?? []).length === 0 || currentView() !== 'graph';
   onlyExternal.checked = f.onlyExternal;
   direction.value = f.direction;
   const view = currentView();
@@ -153,6 +168,15 @@ direction.addEventListener('change', () => setFilters({ direction: direction.val
 onlyUnrestricted.addEventListener('change', () => setFilters({ onlyUnrestricted: onlyUnrestricted.checked }));
 onlyExternal.addEventListener('change', () => setFilters({ onlyExternal: onlyExternal.checked }));
 resetButton.addEventListener('click', () => setFilters({ ...DEFAULT_FILTERS }));
+filtersToggle.addEventListener('click', () => {
+  filtersRow.hidden = !filtersRow.hidden;
+  filtersToggle.setAttribute('aria-expanded', String(!filtersRow.hidden));
+});
+regroupButton.addEventListener('click', () => {
+  state = { ...state, expanded: [] };
+  save();
+  schedule();
+});
 viewButtons.graph.addEventListener('click', () => setView('graph'));
 viewButtons.matrix.addEventListener('click', () => setView('matrix'));
 exportButton.addEventListener('click', () => void exportAs(exportSelect.value as ExportFormat));
@@ -181,6 +205,27 @@ function toggleNamespace(ns: string): void {
   schedule();
 }
 
+/** Draw the edges of a namespace pair one by one. */
+function expandPair(pair: string): void {
+  const set = new Set(state.expanded ?? []);
+  if (set.has(pair)) return;
+  set.add(pair);
+  state = { ...state, expanded: [...set].sort() };
+  save();
+  schedule();
+}
+
+/** The pairs drawn one by one: those the user expanded, and the one of the selected edge. */
+function expandedSet(): Set<string> {
+  const set = new Set(state.expanded ?? []);
+  const sel = state.selection;
+  if (sel?.kind === 'edge' && data) {
+    const pair = pairOfEdge(data, sel.src, sel.dst);
+    if (pair) set.add(pair);
+  }
+  return set;
+}
+
 function setFocus(id: string | null): void {
   state = { ...state, focus: id ?? undefined, selection: id ? { kind: 'node', id } : undefined };
   save();
@@ -197,6 +242,7 @@ async function render(): Promise<void> {
   if (!data) return;
   const t0 = performance.now();
   syncControls();
+  document.body.toggleAttribute('data-explain', state.selection !== undefined);
   filtered = applyFilters(data, state.filters, data.focus);
   const collapsed = collapsedSet();
   const view = currentView();
@@ -207,23 +253,21 @@ async function render(): Promise<void> {
     clear(stage);
     stage.appendChild(h('div', { class: 'placeholder' }, 'No workloads in this workspace yet: open a folder with Deployments, StatefulSets, Pods…'));
   } else if (view === 'graph') {
-    let graph = buildGraph(data, filtered, collapsed);
+    let graph = buildGraph(data, filtered, collapsed, expandedSet());
     if (graph.nodes.length > GRAPH_MAX_NODES) {
       // Level of detail: too many nodes to read; fold every namespace for the picture.
       const all = new Set(data.nodes.filter((n) => n.kind === 'workload').map((n) => n.namespace ?? ''));
-      graph = buildGraph(data, filtered, all);
+      graph = buildGraph(data, filtered, all, expandedSet());
       showNotice(`${filtered.nodes.length} nodes are too many to draw one by one: namespaces are folded. Filter, focus on a workload, or use the matrix.`);
     }
     if (graph.nodes.length > GRAPH_MAX_NODES) {
       // Even folded, no picture would be readable (nor quick to lay out): the graph is not attempted.
-      lastGraph = undefined;
       clear(stage);
       stage.appendChild(
         h('div', { class: 'placeholder', id: 'graph-too-large' }, `${graph.nodes.length} namespaces and addresses are too many for a graph. Choose a namespace, filter by name, focus on a workload, or use the matrix.`),
       );
       notice.hidden = true;
     } else {
-      lastGraph = graph;
       if (stage.firstChild !== graphView.root) {
         clear(stage);
         stage.appendChild(graphView.root);
@@ -278,8 +322,9 @@ function showMembers(title: string, members: number[]): void {
   explainView.showList(title, `${rows.length} connection${rows.length === 1 ? '' : 's'}, ${risky} unrestricted. Select one to see its rules.`, rows);
 }
 
-function select(sel: Selection): void {
+function select(sel: Selection | undefined): void {
   state = { ...state, selection: sel };
+  document.body.toggleAttribute('data-explain', sel !== undefined);
   save();
   graphView.setSelection(sel);
   matrixView.setSelection(sel);
@@ -295,8 +340,7 @@ async function explainSelection(): Promise<void> {
     return;
   }
   if (sel.kind === 'edge' && (sel.src.startsWith('ns:') || sel.dst.startsWith('ns:'))) {
-    const edge = lastGraph?.edges.find((e) => e.src === sel.src && e.dst === sel.dst);
-    showMembers(`${sel.src.replace(/^ns:/, 'namespace ')} → ${sel.dst.replace(/^ns:/, 'namespace ')}`, edge?.members ?? []);
+    showMembers(`${sel.src.replace(/^ns:/, 'namespace ')} → ${sel.dst.replace(/^ns:/, 'namespace ')}`, edgesBetween(data, filtered?.edges ?? [], sel.src, sel.dst));
     return;
   }
   const params: ExplainParams = sel.kind === 'node' ? { node: sel.id } : { src: sel.src, dst: sel.dst };

@@ -223,6 +223,11 @@ export interface GraphEdge {
   /** Data edge indexes behind it. */
   members: number[];
   ariaLabel: string;
+  /**
+   * The namespace pair it joins (`shop→internet`, `shop→payments`): set on an aggregate, which stands for
+   * every edge between two expanded namespaces (or a namespace and an address outside) until expanded.
+   */
+  pair?: string;
 }
 
 export interface GraphGroup {
@@ -252,7 +257,82 @@ function nodeName(n: ReachNode): string {
   return n.kind === 'workload' ? `${n.namespace}/${n.label}` : n.label;
 }
 
-export function buildGraph(data: ReachabilityResult, filtered: Filtered, collapsed: ReadonlySet<string>): Graph {
+interface DrawnEdge {
+  src: GraphNode;
+  dst: GraphNode;
+  verdict: EdgeVerdict;
+  conns: ReachConns[];
+  members: number[];
+  /** An aggregate: its namespace pair, and how many drawn edges it stands for. */
+  pair?: string;
+  edges?: number;
+}
+
+/** The end of an edge as a namespace pair sees it: a workload's namespace (drawn as its box), or the node itself. */
+function pairEnd(n: { kind: string; id: string; namespace?: string }): string {
+  return n.kind === 'workload' ? nsNodeId(n.namespace ?? '') : n.id;
+}
+
+/** The key of the namespace pair an edge between two nodes belongs to; undefined inside one namespace. */
+export function pairOf(src: { kind: string; id: string; namespace?: string }, dst: { kind: string; id: string; namespace?: string }): string | undefined {
+  const a = pairEnd(src);
+  const b = pairEnd(dst);
+  if (a === b || (src.kind !== 'workload' && dst.kind !== 'workload')) return undefined;
+  return `${a.replace(/^ns:/, '')}\u2192${b.replace(/^ns:/, '')}`;
+}
+
+/**
+ * The data edges (of those shown) behind a drawn edge whose ends may be namespaces (`ns:<name>`: a folded
+ * namespace, or an aggregate's box) or nodes.
+ */
+export function edgesBetween(data: ReachabilityResult, shown: number[], src: string, dst: string): number[] {
+  const at = (n: ReachNode, end: string) => n.id === end || (end.startsWith('ns:') && n.kind === 'workload' && nsNodeId(n.namespace ?? '') === end);
+  return shown.filter((i) => at(data.nodes[data.edges[i].src], src) && at(data.nodes[data.edges[i].dst], dst));
+}
+
+/** The pair an edge between two data nodes (by id) is aggregated in, if any. */
+export function pairOfEdge(data: ReachabilityResult, src: string, dst: string): string | undefined {
+  const a = data.nodes.find((n) => n.id === src);
+  const b = data.nodes.find((n) => n.id === dst);
+  return a && b ? pairOf(a, b) : undefined;
+}
+
+/**
+ * Edges between two namespaces (or a namespace and one address outside) drawn as one, from box to box,
+ * unless their pair is expanded: the riskiest verdict, the union of the ports, every data edge behind it.
+ * A pair with one edge is drawn as that edge.
+ */
+function aggregatePairs(edges: Map<string, DrawnEdge>, expanded: ReadonlySet<string> | 'all'): void {
+  if (expanded === 'all') return;
+  const byPair = new Map<string, [string, DrawnEdge][]>();
+  for (const entry of edges) {
+    const end = (n: GraphNode) => ({ kind: n.kind, id: n.id, namespace: n.group });
+    const pair = pairOf(end(entry[1].src), end(entry[1].dst));
+    if (pair === undefined || expanded.has(pair)) continue;
+    const list = byPair.get(pair);
+    if (list) list.push(entry);
+    else byPair.set(pair, [entry]);
+  }
+  for (const [pair, list] of byPair) {
+    if (list.length < 2) continue;
+    const [, first] = list[0];
+    const end = (n: GraphNode): GraphNode => (n.kind === 'workload' ? { ...n, id: nsNodeId(n.group), kind: 'namespace', label: n.group, members: [] } : n);
+    const agg: DrawnEdge = { src: end(first.src), dst: end(first.dst), verdict: first.verdict, conns: [], members: [], pair, edges: list.length };
+    for (const [id, e] of list) {
+      edges.delete(id);
+      agg.verdict = worst(agg.verdict, e.verdict);
+      for (const c of e.conns) if (!agg.conns.includes(c)) agg.conns.push(c);
+      agg.members.push(...e.members);
+    }
+    edges.set(edgeId(agg.src.id, agg.dst.id), agg);
+  }
+}
+
+/**
+ * The graph drawn: namespaces `collapsed` are one node each; edges between namespaces aggregate per pair
+ * except the pairs `expanded` ('all': every edge drawn on its own).
+ */
+export function buildGraph(data: ReachabilityResult, filtered: Filtered, collapsed: ReadonlySet<string>, expanded: ReadonlySet<string> | 'all' = 'all'): Graph {
   const nodes: GraphNode[] = [];
   const byId = new Map<string, GraphNode>();
   const repOf = new Map<number, GraphNode>();
@@ -293,7 +373,7 @@ export function buildGraph(data: ReachabilityResult, filtered: Filtered, collaps
     g.nodes.push(gn.id);
     repOf.set(i, gn);
   }
-  const edges = new Map<string, { src: GraphNode; dst: GraphNode; verdict: EdgeVerdict; conns: ReachConns[]; members: number[] }>();
+  const edges = new Map<string, DrawnEdge>();
   for (const ei of filtered.edges) {
     const e = data.edges[ei];
     const src = repOf.get(e.src);
@@ -317,12 +397,14 @@ export function buildGraph(data: ReachabilityResult, filtered: Filtered, collaps
     n.detail = `${n.members.length} workload${n.members.length === 1 ? '' : 's'}${risky > 0 ? `, ${risky} unrestricted` : ''}`;
     n.ariaLabel = `namespace ${n.label}, folded: ${n.detail}`;
   }
+  aggregatePairs(edges, expanded);
   const graphEdges: GraphEdge[] = [...edges.entries()].map(([id, e]) => {
     const conns = unionConns(e.conns);
     const what = e.src.kind === 'namespace' || e.dst.kind === 'namespace' ? `${e.members.length} connection${e.members.length === 1 ? '' : 's'}, ` : '';
     const srcName = e.src.kind === 'namespace' ? `namespace ${e.src.label}` : nodeName(data.nodes[e.src.members[0]]);
     const dstName = e.dst.kind === 'namespace' ? `namespace ${e.dst.label}` : nodeName(data.nodes[e.dst.members[0]]);
-    return { id, src: e.src.id, dst: e.dst.id, verdict: e.verdict, conns, members: e.members, ariaLabel: `${srcName} to ${dstName}: ${what}${e.verdict}, ${conns.text}` };
+    const ariaLabel = `${srcName} to ${dstName}: ${what}${e.verdict}, ${conns.text}${e.pair ? `; ${e.edges} edges between workloads, Enter shows them one by one` : ''}`;
+    return { id, src: e.src.id, dst: e.dst.id, verdict: e.verdict, conns, members: e.members, ariaLabel, ...(e.pair ? { pair: e.pair } : {}) };
   });
   return { groups: [...groups.values()], nodes, edges: graphEdges };
 }

@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { DEFAULT_FILTERS } from '../../client/src/panel/messages';
 import { applyFilters, buildGraph, EXTERNAL_GROUP, type Graph } from '../../client/webview/model';
-import { layoutGraph, placeLabels, routeEdges, type Box, type FlowDirection, type Layout } from '../../client/webview/layout';
+import { layoutGraph, placeLabels, routeEdges, type Box, type FlowDirection, type Layout, type Route } from '../../client/webview/layout';
 import { API, BATCH, INTERNET, LAKE, LEDGER, node, POSTGRES, reach, WEB } from './fixture';
 
 // The webview loads elk.js as a script of its own (window.EgressLensElk); here it is required, and the
@@ -128,8 +128,8 @@ test('panel layout: edges leave and enter on facing sides, spread along them', (
   };
   const edge = (src: string, dst: string) => ({ id: `${src}>${dst}`, src, dst, verdict: 'allowed' as const, conns: { all: true, text: 'All Connections' }, members: [], ariaLabel: '' });
   const r = routeEdges([edge('a', 'b'), edge('a', 'c'), edge('b', 'a'), edge('a', 'd')], layout);
-  const start = (id: string) => r.get(id)!.d.match(/^M([\d.]+),([\d.]+)/)!.slice(1).map(Number);
-  const end = (id: string) => r.get(id)!.d.match(/ ([\d.]+),([\d.]+)$/)!.slice(1).map(Number);
+  const start = (id: string) => [r.get(id)!.points[0].x, r.get(id)!.points[0].y];
+  const end = (id: string) => [r.get(id)!.points.at(-1)!.x, r.get(id)!.points.at(-1)!.y];
   // a -> b: a's right side to b's left side.
   assert.equal(start('a>b')[0], 100);
   assert.equal(end('a>b')[0], 300);
@@ -157,4 +157,89 @@ test('panel layout: edge labels keep off nodes and off each other; the selected 
   assert.ok(boxes.length > 0);
   for (const b of boxes) for (const n of l.nodes.values()) assert.ok(!overlaps(b, n), 'a label covers a node');
   for (let i = 0; i < boxes.length; i++) for (let j = i + 1; j < boxes.length; j++) assert.ok(!overlaps(boxes[i], boxes[j]), 'two labels overlap');
+});
+
+/** Points every 2 px along a route. */
+function samples(route: Route): { x: number; y: number }[] {
+  const out: { x: number; y: number }[] = [];
+  for (let i = 1; i < route.points.length; i++) {
+    const a = route.points[i - 1];
+    const b = route.points[i];
+    const n = Math.max(1, Math.ceil((Math.abs(b.x - a.x) + Math.abs(b.y - a.y)) / 2));
+    for (let k = 0; k <= n; k++) out.push({ x: a.x + ((b.x - a.x) * k) / n, y: a.y + ((b.y - a.y) * k) / n });
+  }
+  return out;
+}
+
+const strictlyIn = (p: { x: number; y: number }, b: Box) => p.x > b.x + 0.5 && p.x < b.x + b.width - 0.5 && p.y > b.y + 0.5 && p.y < b.y + b.height - 0.5;
+
+/** Twelve workloads in four namespaces, one of which reaches everything: the picture of the UI test. */
+function twelve(expanded: ReadonlySet<string> | 'all') {
+  const ids = ['web/frontend[Deployment]', 'web/cart-ui[Deployment]', 'shop/cart[Deployment]', 'shop/catalog[Deployment]', 'shop/checkout[Deployment]', 'shop/orders[Deployment]', 'payments/api[Deployment]', 'payments/ledger[Deployment]', 'payments/fraud[Deployment]', 'data/postgres[StatefulSet]', 'data/redis[StatefulSet]', 'data/kafka[StatefulSet]'];
+  const nodes = [...ids.map((id) => node(id, { open: id.startsWith('web/') })), node('ip:203.0.113.0-203.0.113.255', { label: '203.0.113.0/24' }), node(INTERNET)];
+  const edges = [
+    ...ids.filter((id) => id.startsWith('web/')).flatMap((w) => [...ids.filter((x) => x !== w), INTERNET].map((d) => `${w} -> ${d}: all unrestricted`)),
+    `shop/cart[Deployment] -> data/redis[StatefulSet]: TCP 6379 allowed`,
+    `shop/catalog[Deployment] -> data/postgres[StatefulSet]: TCP 5432 allowed`,
+    `shop/orders[Deployment] -> data/postgres[StatefulSet]: TCP 5432 allowed`,
+    `shop/orders[Deployment] -> data/kafka[StatefulSet]: TCP 9092 allowed`,
+    `shop/checkout[Deployment] -> payments/api[Deployment]: TCP 8443 allowed`,
+    `payments/api[Deployment] -> payments/ledger[Deployment]: TCP 8080 allowed`,
+    `payments/api[Deployment] -> payments/fraud[Deployment]: TCP 8080 allowed`,
+    `payments/api[Deployment] -> ip:203.0.113.0-203.0.113.255: TCP 443 allowed`,
+    `payments/ledger[Deployment] -> data/postgres[StatefulSet]: TCP 5432 allowed`,
+    `payments/fraud[Deployment] -> data/kafka[StatefulSet]: TCP 9092 allowed`,
+  ];
+  const data = reach(nodes, edges);
+  return buildGraph(data, applyFilters(data, { ...DEFAULT_FILTERS }), new Set(), expanded);
+}
+
+test('panel layout: routes are orthogonal and pass through no node box (the examples, and twelve workloads aggregated or not, both ways)', async () => {
+  for (const g of [graphOf(BEFORE), graphOf(AFTER), twelve(new Set()), twelve('all')]) {
+    for (const direction of ['RIGHT', 'DOWN'] as FlowDirection[]) {
+      const l = await layoutGraph(g, undefined, direction);
+      const routes = routeEdges(g.edges, l);
+      assert.equal(routes.size, g.edges.length, 'every edge is routed');
+      for (const e of g.edges) {
+        const r = routes.get(e.id)!;
+        for (let i = 1; i < r.points.length; i++) {
+          const [a, b] = [r.points[i - 1], r.points[i]];
+          assert.ok(Math.abs(a.x - b.x) < 0.05 || Math.abs(a.y - b.y) < 0.05, `${direction}: ${e.id} has a slanted segment`);
+        }
+        for (const [id, box] of l.nodes) {
+          const p = samples(r).find((q) => strictlyIn(q, box));
+          assert.ok(!p, `${direction}: ${e.id} passes through ${id} at ${JSON.stringify(p)}`);
+        }
+      }
+    }
+  }
+});
+
+test('panel layout: an aggregate runs from namespace box to namespace box (or to the address outside)', async () => {
+  const g = twelve(new Set());
+  const l = await layoutGraph(g);
+  const routes = routeEdges(g.edges, l);
+  const agg = g.edges.find((e) => e.pair === 'web\u2192data')!;
+  const [web, data] = [l.groups.get('web')!, l.groups.get('data')!];
+  const onBorder = (p: { x: number; y: number }, b: Box) => (Math.abs(p.x - b.x) < 0.5 || Math.abs(p.x - b.x - b.width) < 0.5 || Math.abs(p.y - b.y) < 0.5 || Math.abs(p.y - b.y - b.height) < 0.5) && p.x >= b.x - 0.5 && p.x <= b.x + b.width + 0.5 && p.y >= b.y - 0.5 && p.y <= b.y + b.height + 0.5;
+  const r = routes.get(agg.id)!;
+  assert.ok(onBorder(r.points[0], web), 'starts on the web box');
+  assert.ok(onBorder(r.points.at(-1)!, data), 'ends on the data box');
+});
+
+test('panel layout: every label on its route, off the nodes, in a shorter form where the full one has no room', async () => {
+  for (const g of [graphOf(BEFORE), twelve(new Set()), twelve('all')]) {
+    const l = await layoutGraph(g);
+    const routes = routeEdges(g.edges, l);
+    const labels = g.edges.map((e) => ({ id: e.id, width: 110, height: 16, route: routes.get(e.id)!, shorter: [40] }));
+    const placed = placeLabels(labels, l.nodes.values());
+    assert.equal(placed.size, labels.length, 'every label is placed');
+    for (const [id, p] of placed) {
+      const box = { x: p.x, y: p.y, width: p.width, height: 16 };
+      for (const n of l.nodes.values()) assert.ok(!overlaps(box, n), `the label of ${id} covers a node`);
+      const centre = { x: p.x + p.width / 2, y: p.y + 8 };
+      const d = Math.min(...samples(routes.get(id)!).map((q) => Math.hypot(q.x - centre.x, q.y - centre.y)));
+      assert.ok(d <= 1.5, `the label of ${id} is ${d} px off its route`);
+    }
+  }
 });

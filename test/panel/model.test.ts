@@ -5,6 +5,8 @@ import { DEFAULT_FILTERS, type Filters } from '../../client/src/panel/messages';
 import {
   applyFilters,
   buildGraph,
+  edgesBetween,
+  pairOfEdge,
   buildMatrix,
   defaultCollapsed,
   defaultView,
@@ -245,4 +247,23 @@ test('panel model: connection sets as text', () => {
   assert.equal(shortConns(conns('TCP 443,8000-8080,9090')), '443,8000…');
   assert.equal(edgeLabel(conns('all')), 'all ports');
   assert.equal(edgeLabel(conns('TCP 443')), 'TCP 443');
+});
+
+test('panel model: edges between two namespaces (or a namespace and an address) aggregate per pair until expanded', () => {
+  const g = buildGraph(data, applyFilters(data, DEFAULT_FILTERS), new Set(), new Set());
+  const pairs = g.edges.filter((x) => x.pair).map((x) => `${x.pair}: ${x.src} -> ${x.dst} ${x.members.length} ${x.verdict} ${x.conns.text}`).sort();
+  // shop -> payments: web -> ledger (unrestricted) and api -> ledger (allowed); shop -> internet has one edge (web's): drawn as it is.
+  assert.deepEqual(pairs, ['shop\u2192payments: ns:shop -> ns:payments 2 unrestricted All Connections']);
+  assert.ok(g.edges.some((x) => x.src === WEB && x.dst === INTERNET && !x.pair), 'a pair of one edge is that edge');
+  assert.ok(g.edges.some((x) => x.src === WEB && x.dst === API && !x.pair), 'edges inside a namespace are never aggregated');
+  assert.ok(g.edges.some((x) => x.src === LEDGER && x.dst === POSTGRES && !x.pair));
+  assert.match(g.edges.find((x) => x.pair)!.ariaLabel, /^namespace shop to namespace payments: 2 connections, unrestricted, All Connections; 2 edges/);
+  // Expanded: its edges one by one, as with 'all'.
+  const open = buildGraph(data, applyFilters(data, DEFAULT_FILTERS), new Set(), new Set(['shop\u2192payments']));
+  const all = buildGraph(data, applyFilters(data, DEFAULT_FILTERS), new Set());
+  assert.deepEqual(open.edges.map((x) => x.id).sort(), all.edges.map((x) => x.id).sort());
+  // The data edges behind it, found again from its ends (what the explanation lists).
+  assert.deepEqual(edgesBetween(data, applyFilters(data, DEFAULT_FILTERS).edges, 'ns:shop', 'ns:payments').map((i) => `${data.nodes[data.edges[i].src].id} -> ${data.nodes[data.edges[i].dst].id}`).sort(), sorted(`${WEB} -> ${LEDGER}`, `${API} -> ${LEDGER}`));
+  assert.equal(pairOfEdge(data, WEB, LEDGER), 'shop\u2192payments');
+  assert.equal(pairOfEdge(data, WEB, API), undefined);
 });

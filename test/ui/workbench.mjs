@@ -7,12 +7,12 @@ import { ensureCodeServer, installExtension, launchChromium, repoRoot, startCode
 
 const T = 30_000;
 
-/** Start code-server with the packaged .vsix installed, on a throwaway copy of examples/. */
-export async function openWorkbench({ vsix = path.join(repoRoot, 'dist/egress-lens.vsix'), settings = {}, viewport = { width: 1400, height: 900 } } = {}) {
+/** Start code-server with the packaged .vsix installed (EGRESS_LENS_VSIX overrides which), on a throwaway copy of examples/ (or of `source`). */
+export async function openWorkbench({ vsix = process.env.EGRESS_LENS_VSIX ?? path.join(repoRoot, 'dist/egress-lens.vsix'), settings = {}, viewport = { width: 1400, height: 900 }, source = path.join(repoRoot, 'examples') } = {}) {
   const cs = ensureCodeServer();
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'egress-lens-ui-'));
   const ws = path.join(tmp, 'workspace');
-  cpSync(path.join(repoRoot, 'examples'), ws, { recursive: true });
+  cpSync(source, ws, { recursive: true });
   const userDataDir = path.join(tmp, 'user-data');
   const extensionsDir = path.join(tmp, 'extensions');
   writeUserSettings(userDataDir, settings);

@@ -38,6 +38,8 @@ export interface PanelState {
   focus?: string;
   /** Namespaces folded into one node / row; undefined: by size. */
   collapsed?: string[];
+  /** Namespace pairs (`shop→payments`) whose edges are drawn one by one instead of as one aggregate. */
+  expanded?: string[];
   selection?: Selection;
 }
 

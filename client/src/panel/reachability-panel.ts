@@ -98,8 +98,24 @@ export class ReachabilityPanel {
       existing.retarget(target);
       return existing;
     }
+    const before = vscode.window.tabGroups.all.length;
     const panel = vscode.window.createWebviewPanel(VIEW_TYPE, 'Egress Reachability', { viewColumn: vscode.ViewColumn.Beside, preserveFocus: false }, ReachabilityPanel.options(ctx.extensionUri));
+    void ReachabilityPanel.makeRoom(before);
     return (ReachabilityPanel.current = new ReachabilityPanel(panel, ctx, target));
+  }
+
+  /**
+   * The panel opened a group of its own beside the one editor group: the picture gets the larger share
+   * (three fifths), so that it is drawn large enough to read next to the YAML. Groups the user arranged
+   * are left as they are.
+   */
+  private static async makeRoom(groupsBefore: number): Promise<void> {
+    if (groupsBefore !== 1) return;
+    try {
+      await vscode.commands.executeCommand('vscode.setEditorLayout', { orientation: 0, groups: [{ size: 0.4 }, { size: 0.6 }] });
+    } catch {
+      // An editor without this command keeps its halves.
+    }
   }
 
   /** After a window reload: the serializer hands back the panel and the webview's saved state. */

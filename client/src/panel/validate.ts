@@ -78,8 +78,9 @@ function panelState(v: unknown): PanelState | undefined {
   if (!isObject(v) || v.version !== 1) return undefined;
   const f = filters(v.filters);
   if (!f) return undefined;
-  const collapsed = Array.isArray(v.collapsed) && v.collapsed.length <= 100_000 && v.collapsed.every((x) => text(x) !== undefined) ? (v.collapsed as string[]) : undefined;
-  return { version: 1, view: view(v.view), filters: f, focus: text(v.focus), collapsed, selection: selection(v.selection) };
+  const names = (x: unknown) => (Array.isArray(x) && x.length <= 100_000 && x.every((y) => text(y) !== undefined) ? (x as string[]) : undefined);
+  const expanded = names(v.expanded);
+  return { version: 1, view: view(v.view), filters: f, focus: text(v.focus), collapsed: names(v.collapsed), ...(expanded ? { expanded } : {}), selection: selection(v.selection) };
 }
 
 /** The message, when it is one of messages.ts's WebviewMessage with values of the right shape; else why not. */
