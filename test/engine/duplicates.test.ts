@@ -2,7 +2,7 @@
 // as related information), and every rule and the reachability read the first one only.
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { analyze, explainPair } from '../../server/src/engine';
+import { analyze, explainPair, Workspace } from '../../server/src/engine';
 import { address, can, pod, workload } from '../support/reach';
 
 const denyAll = `apiVersion: networking.k8s.io/v1
@@ -97,4 +97,33 @@ spec:
   ]);
   const ids = a.findings.map((f) => `${f.ruleId} ${f.uri.slice('file:///w/'.length)}`).sort();
   assert.deepEqual(ids.filter((x) => /EL00[7]|EL20[78]/.test(x)), ['EL007 2-gw.yaml', 'EL007 4-dr.yaml', 'EL207 5-vs.yaml', 'EL208 5-vs.yaml']);
+});
+
+test('EL007 in an edited workspace: a duplicate appears, moves and goes away with the edits, as a fresh analysis finds it', () => {
+  const ws = new Workspace();
+  const gw = (host: string) => `apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: web, namespace: shop}
+spec:
+  selector: {istio: ingressgateway}
+  servers:
+  - port: {number: 80, name: http, protocol: HTTP}
+    hosts: [${host}]
+`;
+  const el007 = (a: ReturnType<Workspace['analyze']>) => a.findings.filter((f) => f.ruleId === 'EL007').map((f) => `${f.uri} first ${f.related![0].uri}`);
+  const fresh = () => el007(analyze(ws.uris().map((uri) => ({ uri, text: ws.get(uri)!.text }))));
+  ws.set({ uri: 'file:///w/b.yaml', text: gw('b.example.com') });
+  ws.set({ uri: 'file:///w/c.yaml', text: pod('app', 'shop', {}) });
+  assert.deepEqual(el007(ws.analyze()), []);
+  ws.set({ uri: 'file:///w/c.yaml', text: `${pod('app', 'shop', {})}---\n${gw('c.example.com')}` });
+  assert.deepEqual(el007(ws.analyze()), ['file:///w/c.yaml first file:///w/b.yaml']);
+  assert.deepEqual(el007(ws.analyze()), fresh());
+  // A definition in a file that sorts first becomes the first one.
+  ws.set({ uri: 'file:///w/a.yaml', text: gw('a.example.com') });
+  assert.deepEqual(el007(ws.analyze()), ['file:///w/b.yaml first file:///w/a.yaml', 'file:///w/c.yaml first file:///w/a.yaml']);
+  assert.deepEqual(el007(ws.analyze()), fresh());
+  ws.delete('file:///w/a.yaml');
+  ws.set({ uri: 'file:///w/b.yaml', text: gw('b.example.com').replace('name: web', 'name: web-b') });
+  assert.deepEqual(el007(ws.analyze()), []);
+  assert.deepEqual(fresh(), []);
 });

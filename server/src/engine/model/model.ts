@@ -48,25 +48,88 @@ const SAME_GROUP: Record<string, string> = { 'crd.projectcalico.org': 'projectca
 /** Kinds that moved out of `extensions` (the same objects, read through the newer group). */
 const EXTENSIONS_KIND: Record<string, string> = { NetworkPolicy: 'networking.k8s.io', Deployment: 'apps', DaemonSet: 'apps', ReplicaSet: 'apps', Ingress: 'networking.k8s.io' };
 
-/** What makes two definitions the same object in a cluster: group, kind, namespace and name (not the version). */
-export function identityOf(r: Resource): string | undefined {
+/**
+ * What makes two definitions the same object in a cluster: group, kind, namespace and name (not the version).
+ * Kept per resource object: an unchanged document keeps its objects, so an edit computes only its own.
+ */
+export const identityOf: (r: Resource) => string | undefined = perObject(identityOfResource);
+
+function identityOfResource(r: Resource): string | undefined {
   if (!r.name || r.group === 'kustomize.config.k8s.io' || r.group === 'config.kubernetes.io') return undefined;
   const group = r.group === 'extensions' ? (EXTENSIONS_KIND[r.kind] ?? r.group) : (SAME_GROUP[r.group] ?? r.group);
   return `${group}\u0000${r.kind}\u0000${r.namespace}\u0000${r.name}`;
 }
 
-/** The definitions beyond the first of each resource. */
-function findDuplicates(resources: readonly Resource[]): Duplicate[] {
-  const first = new Map<string, Resource>();
-  const out: Duplicate[] = [];
-  for (const r of resources) {
-    const id = identityOf(r);
-    if (id === undefined) continue;
-    const f = first.get(id);
-    if (f) out.push({ resource: r, first: f });
-    else first.set(id, r);
+/**
+ * The definitions of each identity, kept from one analysis to the next: files whose resources are the same
+ * array as before are not read again, so an edit costs the edited file's resources (a workspace alternating
+ * between cluster views rebuilds it).
+ */
+interface IdentityIndex {
+  files: Map<string, readonly Resource[]>;
+  byId: Map<string, Resource[]>;
+  /** Identities with more than one definition. */
+  repeated: Set<string>;
+}
+
+let lastIndex: IdentityIndex | undefined;
+
+function identityIndex(files: ReadonlyMap<string, readonly Resource[]>): IdentityIndex {
+  const ix = lastIndex ?? { files: new Map(), byId: new Map(), repeated: new Set() };
+  const remove = (list: readonly Resource[]) => {
+    for (const r of list) {
+      const id = identityOf(r);
+      const defs = id === undefined ? undefined : ix.byId.get(id);
+      if (!defs) continue;
+      const i = defs.indexOf(r);
+      if (i >= 0) defs.splice(i, 1);
+      if (defs.length === 0) ix.byId.delete(id!);
+      if (defs.length < 2) ix.repeated.delete(id!);
+    }
+  };
+  for (const [uri, list] of ix.files) {
+    if (files.get(uri) === list) continue;
+    remove(list);
+    ix.files.delete(uri);
   }
-  return out;
+  for (const [uri, list] of files) {
+    if (ix.files.get(uri) === list) continue;
+    for (const r of list) {
+      const id = identityOf(r);
+      if (id === undefined) continue;
+      const defs = ix.byId.get(id);
+      if (!defs) ix.byId.set(id, [r]);
+      else {
+        defs.push(r);
+        ix.repeated.add(id);
+      }
+    }
+    ix.files.set(uri, list);
+  }
+  lastIndex = ix;
+  return ix;
+}
+
+/** The definitions beyond the first of each resource (first: in URI order, then document order). */
+function findDuplicates(files: ReadonlyMap<string, readonly Resource[]>, order: readonly string[]): Duplicate[] {
+  const ix = identityIndex(files);
+  if (ix.repeated.size === 0) return [];
+  const rank = new Map(order.map((uri, i) => [uri, i]));
+  const position = (r: Resource) => [rank.get(r.uri) ?? 0, files.get(r.uri)?.indexOf(r) ?? 0];
+  const out: Duplicate[] = [];
+  for (const id of ix.repeated) {
+    const defs = [...ix.byId.get(id)!].sort((a, b) => {
+      const [fa, ia] = position(a);
+      const [fb, ib] = position(b);
+      return fa - fb || ia - ib;
+    });
+    for (const r of defs.slice(1)) out.push({ resource: r, first: defs[0] });
+  }
+  return out.sort((a, b) => {
+    const [fa, ia] = position(a.resource);
+    const [fb, ib] = position(b.resource);
+    return fa - fb || ia - ib;
+  });
 }
 
 // Unchanged documents keep their resources, and unchanged resources their derived objects, between analyses:
@@ -146,7 +209,7 @@ export function buildModel(files: readonly ParsedFile[], config: EngineConfig): 
     for (const ns of p.used) used.add(ns);
   }
   // A resource defined twice takes effect once: what follows reads only the first definition.
-  const duplicates = findDuplicates(resources);
+  const duplicates = findDuplicates(resourcesByFile, files.map((f) => f.uri));
   const repeated = new Set(duplicates.map((d) => d.resource));
   const effective = <T>(list: T[], of: (x: T) => Resource): T[] => (repeated.size === 0 ? list : list.filter((x) => !repeated.has(of(x))));
   const definitions = effective(resources, (r) => r);
