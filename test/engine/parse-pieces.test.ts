@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { isScalar, parseAllDocuments, visit, type Document } from 'yaml';
 import { resolveConfig } from '../../server/src/engine';
 import { parseFile } from '../../server/src/engine/parse/parse';
-import { pieceStarts } from '../../server/src/engine/parse/chunks';
+import { PARSE_OPTIONS, pieceStarts } from '../../server/src/engine/parse/chunks';
 import { corpusDir } from '../conformance/corpus';
 import { int, rng } from '../support/random';
 
@@ -60,7 +60,7 @@ function same(actual: string, expected: string, what: string): void {
 }
 
 function whole(text: string): Document[] {
-  const parsed = parseAllDocuments(text.replace(/\r(?!\n)/g, '\n'), { prettyErrors: false, uniqueKeys: true, logLevel: 'error' });
+  const parsed = parseAllDocuments(text.replace(/\r(?!\n)/g, '\n'), PARSE_OPTIONS);
   return Array.isArray(parsed) ? parsed : [];
 }
 

@@ -139,3 +139,12 @@ test('a narrower admin networks CIDR inside the pod ranges is undecidable in exp
   const nodes = explainAdmin(adminWith('cnp', 'Allow', 'nodes: {matchLabels: {role: infra}}'));
   assert.match(nodes.sides[0].undecidable![0].text, /nodes: node addresses and host-network pods are not modelled/);
 });
+
+test('a port entry with endPort below port allows nothing (the API server rejects it), not its port', () => {
+  const reversed = 'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: reversed, namespace: ns}\nspec:\n  podSelector: {}\n  policyTypes: [Egress]\n  egress:\n  - ports: [{port: 8080, endPort: 80}]\n  - ports: [{port: 443, endPort: 444}]\n';
+  const a = analyzeYaml(pod('app', 'ns', {}), reversed);
+  const app = workload(a, 'ns/app');
+  assert.equal(can(a, app, address('203.0.113.1'), 'TCP', 8080), false);
+  assert.equal(can(a, app, address('203.0.113.1'), 'TCP', 80), false);
+  assert.equal(can(a, app, address('203.0.113.1'), 'TCP', 444), true, 'a well-formed range still counts');
+});

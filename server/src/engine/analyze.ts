@@ -1,4 +1,5 @@
 import { resolveConfig, type EngineConfig } from './config';
+import { markAnchoredEdits } from './fixes/anchored';
 import { buildModel, type Model } from './model/model';
 import { asTemplate, parseFile, type ParsedFile } from './parse/parse';
 import { ruleById, rules } from './rules';
@@ -185,7 +186,8 @@ export function fixesFor(analysis: Analysis, finding: Pick<Finding, 'ruleId' | '
     ...finding,
   };
   try {
-    return rule.fixes({ files: analysis.files, model: analysis.model, config: analysis.config, reach: analysis.reach, suppressions: [], file, finding: full });
+    const fixes = rule.fixes({ files: analysis.files, model: analysis.model, config: analysis.config, reach: analysis.reach, suppressions: [], file, finding: full });
+    return fixes.map((f) => markAnchoredEdits(f, analysis.files));
   } catch {
     return [];
   }

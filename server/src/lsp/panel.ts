@@ -420,7 +420,10 @@ function unrestrictedItems(a: Analysis, lines: (uri: string) => LineIndex, w: Wo
   const open = unrestrictedEgress(a.reach, w) ?? { cause: 'no-policy' as const };
   const items: ExplainItem[] = [
     {
-      text: `The pods of ${w.id} can open any connection to any destination: ${unrestrictedReason(open)}.`,
+      text:
+        open.cause === 'no-policy'
+          ? `No policy restricts the egress of ${w.id}: its pods can open any connection to any destination.`
+          : `The pods of ${w.id} can open any connection to any destination: ${unrestrictedReason(open)}.`,
       tone: 'risk',
       links: r ? [resourceLink(lines, r, ['metadata', 'name'], `${r.kind} ${w.namespace}/${w.name}`)] : [],
     },

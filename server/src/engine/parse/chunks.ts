@@ -12,7 +12,8 @@ import type { ParsedDocument } from './parse';
  * parsed whole: there one document's text can change how the next one reads.
  */
 
-export const PARSE_OPTIONS = { prettyErrors: false, uniqueKeys: true, logLevel: 'error' } as const;
+// merge: YAML 1.1 merge keys (`<<: *base`), as Kubernetes (sigs.k8s.io/yaml, go-yaml) reads them.
+export const PARSE_OPTIONS = { prettyErrors: false, uniqueKeys: true, logLevel: 'error', merge: true } as const;
 
 const MARKER = /^---(?=[ \t\r\n]|$)/gm;
 const WHOLE_ONLY = /^(%|\.\.\.(?=[ \t\r\n]|$))/m;

@@ -77,6 +77,8 @@ export function netpolPortSpec(protocol: string, port: number | string | undefin
   if (typeof port === 'string' && !/^\d+$/.test(port)) return { kind: 'named', name: port, protocol: proto };
   const n = Number(port);
   if (!Number.isInteger(n) || n < 1 || n > 65535) return undefined;
-  const end = endPort !== undefined && endPort >= n ? endPort : n;
+  // endPort below port: the API server rejects the entry; it allows nothing (never just `port`).
+  if (endPort !== undefined && endPort < n) return undefined;
+  const end = endPort ?? n;
   return { kind: 'numbers', conns: ConnectionSet.of(proto, PortSet.range(n, end)) };
 }

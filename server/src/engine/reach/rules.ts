@@ -50,7 +50,10 @@ export type Peer =
   | { kind: 'host'; host: string; name: string };
 
 /** Every public IPv4 address: what an external host name may resolve to. */
-const PUBLIC_V4 = ['0.0.0.0/8', '10.0.0.0/8', '100.64.0.0/10', '127.0.0.0/8', '169.254.0.0/16', '172.16.0.0/12', '192.168.0.0/16', '224.0.0.0/4', '240.0.0.0/4'].reduce((set, c) => set.subtract(parseCidr(c)!.set), IpRangeSet.allV4);
+export const PUBLIC_V4 = ['0.0.0.0/8', '10.0.0.0/8', '100.64.0.0/10', '127.0.0.0/8', '169.254.0.0/16', '172.16.0.0/12', '192.168.0.0/16', '224.0.0.0/4', '240.0.0.0/4'].reduce((set, c) => set.subtract(parseCidr(c)!.set), IpRangeSet.allV4);
+
+/** The IPv6 global unicast space (2000::/3): every public IPv6 address. */
+export const PUBLIC_V6 = parseCidr('2000::/3')!.set;
 
 /**
  * Whether a rule's peers include a peer. A host name's addresses are unknown but public: only rules naming

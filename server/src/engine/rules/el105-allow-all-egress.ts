@@ -3,6 +3,8 @@ import { locate } from '../parse/locate';
 import { addKey, replaceScalar } from '../fixes/yaml-edit';
 import { spanAt } from '../model/anchor';
 import { parseCidr } from '../reach/iprange';
+import { ipBlockSet } from '../reach/compile-netpol';
+import { PUBLIC_V4, PUBLIC_V6 } from '../reach/rules';
 import { isNetworkPolicy } from '../policy/networkpolicy';
 import { readNetworkPolicy } from '../policy/networkpolicy';
 import { networkPolicyOf } from '../model/model';
@@ -18,7 +20,7 @@ export const el105 = defineRule({
   name: 'allow-all-egress',
   severity: 'warning',
   docs: {
-    summary: 'An egress rule allows every destination: `egress: [{}]`, a rule without `to`, or an ipBlock of `0.0.0.0/0` or `::/0` (info when the rule is limited to some ports).',
+    summary: 'An egress rule allows every destination: `egress: [{}]`, a rule without `to`, or an ipBlock of `0.0.0.0/0` or `::/0` whose `except` still leaves every public address (info when the rule is limited to some ports).',
     why: 'An allow-all rule undoes the default-deny for the pods it selects: they can reach any pod and any address on the internet, which is exactly what egress control is meant to stop. Rules limited to ports (DNS to anywhere, say) are narrower but still reach any host on those ports.',
     bad: 'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: api-egress\n  namespace: shop\nspec:\n  podSelector:\n    matchLabels: {app: api}\n  policyTypes: [Egress]\n  egress:\n  - {}\n',
     good: 'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: api-egress\n  namespace: shop\nspec:\n  podSelector:\n    matchLabels: {app: api}\n  policyTypes: [Egress]\n  egress:\n  - to:\n    - podSelector:\n        matchLabels: {app: db}\n    ports:\n    - port: 5432\n',
@@ -46,11 +48,14 @@ export const el105 = defineRule({
         if (p.kind !== 'ipBlock') continue;
         const c = parseCidr(p.cidr);
         if (!c || c.prefix !== 0) continue;
+        // What the block allows after `except`: the whole internet only while every public address remains.
+        const remaining = ipBlockSet(p.cidr, p.except);
+        if (!remaining?.contains(c.family === 4 ? PUBLIC_V4 : PUBLIC_V6)) continue;
         out.push({
           uri: np.resource.uri,
           span: spanAt(np.resource, ['spec', 'egress', rule.index, 'to', p.index, 'ipBlock', 'cidr']),
           severity: limited ? 'info' : undefined,
-          message: `${p.cidr} is every ${c.family === 4 ? 'IPv4' : 'IPv6'} address${p.except.length ? ` (except ${p.except.join(', ')})` : ''}: the ${ruleName(np, 'egress', rule.index)} reaches the whole internet${where}.`,
+          message: `${p.cidr} is every ${c.family === 4 ? 'IPv4' : 'IPv6'} address${p.except.length ? ` (except ${p.except.join(', ')}, which leaves every public address)` : ''}: the ${ruleName(np, 'egress', rule.index)} reaches the whole internet${where}.`,
           data: { rule: rule.index, peer: p.index },
         });
       }
