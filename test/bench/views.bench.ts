@@ -111,7 +111,7 @@ async function main(): Promise<void> {
       void report.findings.length;
       editTimes.push(performance.now() - t);
       rerendered = renders.rendersDone;
-      if (i % 10 === 0) progress(`edit ${i + 1}: ${fmt(editTimes[i])}`);
+      progress(`edit ${i + 1}: ${fmt(editTimes[i])} (${renders.rendersDone} views re-rendered)`);
     }
     const edit = summarize(editTimes);
 
