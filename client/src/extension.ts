@@ -3,6 +3,7 @@ import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerO
 import { registerAllowEgress } from './commands/allow-egress';
 import { registerNewDefaultDeny } from './commands/new-default-deny';
 import { registerRouteGateway } from './commands/route-gateway';
+import { ScaffoldPreviews } from './commands/preview';
 import { registerReports } from './commands/reports';
 import { registerOpenSample } from './commands/open-sample';
 import { registerLoadFlows } from './commands/load-flows';
@@ -51,9 +52,11 @@ export function activate(context: vscode.ExtensionContext): EgressLensApi {
   const status = registerStatus(client);
   context.subscriptions.push(status);
   const ready = client.start();
-  context.subscriptions.push(registerNewDefaultDeny(client, ready));
-  context.subscriptions.push(registerAllowEgress(client, ready));
-  context.subscriptions.push(registerRouteGateway(client, ready));
+  const previews = new ScaffoldPreviews();
+  context.subscriptions.push(previews);
+  context.subscriptions.push(registerNewDefaultDeny(client, ready, previews));
+  context.subscriptions.push(registerAllowEgress(client, ready, previews));
+  context.subscriptions.push(registerRouteGateway(client, ready, previews));
   context.subscriptions.push(registerReports(client, ready));
   context.subscriptions.push(registerReachabilityPanel(context, client, ready));
   context.subscriptions.push(registerOpenSample(context));

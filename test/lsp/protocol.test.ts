@@ -97,13 +97,30 @@ test('LSP: a fix computed for an older version is refused', async (t) => {
 test('LSP: namespaces and the default-deny scaffold', async (t) => {
   const { client, ws } = await serverOnExamples(t);
   await client.waitForDiagnostics(ws.uri(FILE), (p) => p.diagnostics.length > 0);
-  const namespaces = await client.connection.sendRequest<{ name: string; declared: boolean; workloads: number }[]>('egressLens/namespaces');
+  const namespaces = await client.connection.sendRequest<{ name: string; declared: boolean; workloads: number; files: string[] }[]>('egressLens/namespaces');
+  // The files that hold each namespace's resources, the one with the most workloads (then resources) first:
+  // where "Insert into" points. shop: two workloads in foo-deny-egress.yaml, one (and a ConfigMap) in typos.yaml.
   assert.deepEqual(namespaces, [
-    { name: 'analytics', declared: true, workloads: 1 },
-    { name: 'monitoring', declared: true, workloads: 0 },
-    { name: 'payments', declared: true, workloads: 2 },
-    { name: 'shop', declared: true, workloads: 3 },
+    { name: 'analytics', declared: true, workloads: 1, files: [ws.uri('analytics/etl.yaml')] },
+    { name: 'monitoring', declared: true, workloads: 0, files: [ws.uri('analytics/etl.yaml')] },
+    { name: 'payments', declared: true, workloads: 2, files: [ws.uri('payments/payments.yaml')] },
+    { name: 'shop', declared: true, workloads: 3, files: [ws.uri(FILE), ws.uri('broken/typos.yaml'), ws.uri('shop/namespace.yaml')] },
   ]);
+  // An unsaved buffer (a scaffold's preview) is no file of the workspace: it changes none of this.
+  const preview = 'untitled:Untitled-1';
+  await client.connection.sendNotification('textDocument/didOpen', {
+    textDocument: { uri: preview, languageId: 'yaml', version: 1, text: 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: extra\n  namespace: shop\nspec:\n  selector: {matchLabels: {app: extra}}\n  template:\n    metadata: {labels: {app: extra}}\n    spec: {containers: [{name: x, image: x}]}\n' },
+  });
+  await client.waitForDiagnostics(preview, (p) => p.version === 1);
+  assert.deepEqual(await client.connection.sendRequest('egressLens/namespaces'), namespaces);
+  // Nor does a previewed default-deny for shop: its workloads stay unrestricted until the policy is saved or inserted.
+  const unrestricted = async () => (await client.connection.sendRequest<{ stats: { unrestrictedWorkloads: number } }>('egressLens/reachability', {})).stats.unrestrictedWorkloads;
+  const before = await unrestricted();
+  assert.ok(before > 0);
+  const denyShop = await client.connection.sendRequest<{ text: string }>('egressLens/scaffoldDefaultDeny', { namespace: 'shop', allowDns: true });
+  await client.connection.sendNotification('textDocument/didOpen', { textDocument: { uri: 'untitled:Untitled-2', languageId: 'yaml', version: 1, text: denyShop.text } });
+  await client.waitForDiagnostics('untitled:Untitled-2', (p) => p.version === 1);
+  assert.equal(await unrestricted(), before);
   const { text } = await client.connection.sendRequest<{ text: string }>('egressLens/scaffoldDefaultDeny', { namespace: 'payments', allowDns: false });
   // payments already has default-deny-egress; a DNS-less policy gets its own name.
   assert.match(text, /name: deny-all-egress\n\s+namespace: payments/);

@@ -164,7 +164,19 @@ try {
     await settle(page);
     check(await measure(page), 'examples, shop → internet expanded');
     await shootPanel(page, 'panel-layout-examples-expanded.png');
-    // And back: one aggregate again.
+    // The README's pictures: foo -> internet explained, and the matrix, at this window.
+    await panel.locator('g.edge[data-src="shop/foo[Deployment]"][data-dst="internet"]').evaluate((el) => el.dispatchEvent(new MouseEvent('click', { bubbles: true })));
+    await panel.locator('#explain .explain-title', { hasText: 'shop/foo[Deployment] → internet' }).waitFor({ timeout: T });
+    await settle(page);
+    await shootWindow(page, 'panel-layout-examples-explained-window.png');
+    await shootPanel(page, 'panel-layout-examples-explained.png');
+    await panel.locator('#view-matrix').click();
+    await panel.locator('body[data-view="matrix"]').waitFor({ timeout: T });
+    await shootPanel(page, 'panel-layout-examples-matrix.png');
+    await panel.locator('#view-graph').click();
+    await panel.locator('body[data-view="graph"]').waitFor({ timeout: T });
+    // And back: one aggregate again (once no edge of the pair is selected).
+    await panel.locator('#explain-close').click();
     await panel.locator('#edges-regroup').click();
     await panel.locator('g.edge.aggregate[data-pair="shop→internet"]').waitFor({ state: 'attached', timeout: T });
     await current.close();

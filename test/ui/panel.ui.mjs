@@ -133,6 +133,16 @@ try {
     console.log(`       CSP: ${csp.replace(nonce, '…')}; ${page_.loaded.length} resources, all from ${origin}`);
   });
 
+  await h.test('edges from shop to the internet are one aggregate until clicked; then foo -> internet shows on its own', async () => {
+    const agg = edge('ns:shop', 'internet');
+    await agg.waitFor({ state: 'attached', timeout: T });
+    if (!/\baggregate\b/.test(await agg.getAttribute('class')) || !/\bverdict-unrestricted\b/.test(await agg.getAttribute('class'))) throw new Error(`shop -> internet is not an unrestricted aggregate: ${await agg.getAttribute('class')}`);
+    if (await edge(FOO, 'internet').count()) throw new Error('foo -> internet is drawn on its own before the aggregate is expanded');
+    await clickEdge('ns:shop', 'internet');
+    await panel.locator('#explain h2', { hasText: 'namespace shop → internet' }).waitFor({ timeout: T });
+    await agg.waitFor({ state: 'detached', timeout: T });
+  });
+
   await h.test('the unrestricted edge stands out from the allowed ones, which carry their ports', async () => {
     const risky = edge(FOO, 'internet');
     await risky.waitFor({ state: 'attached', timeout: T });
@@ -231,7 +241,12 @@ try {
   });
 
   await h.test('filters: only unrestricted, port, namespace, text', async () => {
+    // The filters other than the name are behind their toggle, which counts those that are on.
+    await panel.locator('#filters').waitFor({ state: 'hidden', timeout: T });
+    await panel.locator('#filters-toggle').click();
+    await panel.locator('#filters').waitFor({ timeout: T });
     await panel.locator('#filter-unrestricted').check();
+    await panel.locator('#filters-toggle', { hasText: 'Filters (1)' }).waitFor({ timeout: T });
     await panel.locator('g.edge.verdict-allowed').first().waitFor({ state: 'detached', timeout: T });
     await edge(WEB, 'internet').waitFor({ state: 'attached', timeout: T });
     await panel.locator('#filter-unrestricted').uncheck();
@@ -248,6 +263,8 @@ try {
     await edge(WEB, 'internet').waitFor({ state: 'detached', timeout: T });
     await panel.locator('#filter-reset').click();
     await edge(WEB, 'internet').waitFor({ state: 'attached', timeout: T });
+    await panel.locator('#filters-toggle').click();
+    await panel.locator('#filters').waitFor({ state: 'hidden', timeout: T });
   });
 
   await h.test('export: a Markdown table, saved where the dialog says', async () => {

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
+import { appendDocuments, namespaceFile, type ScaffoldPreviews } from './preview';
 import { ScaffoldRequests, type AllowEgressParams, type AllowEgressResponse, type WorkloadInfo } from '../../../server/src/lsp/scaffold-protocol';
 
 /** Arguments let tests and other commands skip the pickers. */
@@ -60,7 +61,7 @@ async function pickDestination(workloads: WorkloadInfo[], from: string): Promise
   return kind.value === 'host' ? { kind: 'host', host: value.trim() } : { kind: 'cidr', cidr: value.trim() };
 }
 
-export function registerAllowEgress(client: LanguageClient, ready: Promise<void>): vscode.Disposable {
+export function registerAllowEgress(client: LanguageClient, ready: Promise<void>, previews: ScaffoldPreviews): vscode.Disposable {
   return vscode.commands.registerCommand('egressLens.allowEgress', async (args?: AllowEgressArgs) => {
     await ready;
     const workloads = await client.sendRequest<WorkloadInfo[]>(ScaffoldRequests.workloads);
@@ -95,16 +96,18 @@ export function registerAllowEgress(client: LanguageClient, ready: Promise<void>
       return;
     }
     for (const n of r.notes) void vscode.window.showWarningMessage(`Egress Lens: ${n}`);
-    const target = args?.target ?? (editor && editor.document.languageId === 'yaml' ? 'current' : 'new');
-    if (target === 'current' && editor) {
-      const doc = editor.document;
-      const existing = doc.getText();
-      const eol = doc.eol === vscode.EndOfLine.CRLF ? '\r\n' : '\n';
-      const prefix = existing.trim() === '' ? '' : `${existing.endsWith('\n') ? '' : eol}---${eol}`;
-      await editor.edit((b) => b.insert(doc.positionAt(existing.length), prefix + r.text));
+    if (args?.target === 'current' && editor) {
+      await appendDocuments(editor.document, r.text);
       return;
     }
-    // A new, unsaved document is the preview: nothing is written until the user saves it.
-    await vscode.window.showTextDocument(await vscode.workspace.openTextDocument({ language: 'yaml', content: r.text }));
+    if (args?.target === 'new') {
+      await vscode.window.showTextDocument(await vscode.workspace.openTextDocument({ language: 'yaml', content: r.text }));
+      return;
+    }
+    // A preview: nothing changes in the workspace until it is inserted into the source's namespace file or saved.
+    const source = workloads.find((w) => w.id === from);
+    const into = source ? await namespaceFile(client, source.namespace) : undefined;
+    const name = /^\s*name:\s*(\S+)/m.exec(r.text)?.[1] ?? 'allow-egress';
+    await previews.show(r.text, { title: `egress from ${from}`, into, fileName: `${name}.yaml` });
   });
 }

@@ -1,11 +1,13 @@
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
 import { Requests, type NamespaceInfo, type ScaffoldDefaultDenyParams, type ScaffoldResult } from '../../../server/src/lsp/protocol';
+import { appendDocuments, type ScaffoldPreviews } from './preview';
 
 /** Arguments let tests and other commands skip the pickers. */
 export interface NewDefaultDenyArgs {
   namespace?: string;
   allowDns?: boolean;
+  /** The active editor, or a new unsaved document; by default a preview with Insert / Save As… / Discard. */
   target?: 'current' | 'new';
 }
 
@@ -18,7 +20,7 @@ async function pickNamespace(namespaces: NamespaceInfo[]): Promise<string | unde
     detail: ns.declared ? undefined : 'referenced, not declared in the workspace',
   }));
   items.push({ label: OTHER });
-  const picked = await vscode.window.showQuickPick(items, { title: 'New Default-Deny Egress Policy (1/3)', placeHolder: 'Namespace to lock down' });
+  const picked = await vscode.window.showQuickPick(items, { title: 'New Default-Deny Egress Policy (1/2)', placeHolder: 'Namespace to lock down' });
   if (!picked) return undefined;
   if (picked.label !== OTHER) return picked.label;
   return vscode.window.showInputBox({
@@ -31,19 +33,11 @@ async function pickNamespace(namespaces: NamespaceInfo[]): Promise<string | unde
 async function pickDns(): Promise<boolean | undefined> {
   const allow = { label: 'Allow DNS', description: 'recommended', detail: 'Pods can still resolve names: UDP and TCP 53 to kube-dns stay open.' };
   const deny = { label: 'Deny DNS too', detail: 'Blocks all egress, name resolution included. Most applications break.' };
-  const picked = await vscode.window.showQuickPick([allow, deny], { title: 'New Default-Deny Egress Policy (2/3)', placeHolder: 'Keep DNS working?' });
+  const picked = await vscode.window.showQuickPick([allow, deny], { title: 'New Default-Deny Egress Policy (2/2)', placeHolder: 'Keep DNS working?' });
   return picked ? picked === allow : undefined;
 }
 
-async function pickTarget(editor: vscode.TextEditor | undefined): Promise<'current' | 'new' | undefined> {
-  if (!editor || editor.document.languageId !== 'yaml') return 'new';
-  const current = { label: `Insert into ${vscode.workspace.asRelativePath(editor.document.uri)}`, description: 'as a new document at the end' };
-  const fresh = { label: 'Open in a new file', description: 'to review before saving' };
-  const picked = await vscode.window.showQuickPick([current, fresh], { title: 'New Default-Deny Egress Policy (3/3)', placeHolder: 'Where should the policy go?' });
-  return picked ? (picked === current ? 'current' : 'new') : undefined;
-}
-
-export function registerNewDefaultDeny(client: LanguageClient, ready: Promise<void>): vscode.Disposable {
+export function registerNewDefaultDeny(client: LanguageClient, ready: Promise<void>, previews: ScaffoldPreviews): vscode.Disposable {
   return vscode.commands.registerCommand('egressLens.newDefaultDeny', async (args?: NewDefaultDenyArgs) => {
     await ready;
     const namespaces = await client.sendRequest<NamespaceInfo[]>(Requests.namespaces);
@@ -52,9 +46,9 @@ export function registerNewDefaultDeny(client: LanguageClient, ready: Promise<vo
     const allowDns = args?.allowDns ?? (await pickDns());
     if (allowDns === undefined) return;
     const editor = vscode.window.activeTextEditor;
-    const target = args?.target ?? (await pickTarget(editor));
-    if (!target) return;
-    const params: ScaffoldDefaultDenyParams = { namespace, allowDns, uri: target === 'current' ? editor?.document.uri.toString() : undefined };
+    // The file the policy would go into, so that it matches its style: the given one, else the namespace's.
+    const into = namespaces.find((n) => n.name === namespace)?.files[0];
+    const params: ScaffoldDefaultDenyParams = { namespace, allowDns, uri: args?.target === 'current' ? editor?.document.uri.toString() : into };
     let text: string;
     try {
       ({ text } = await client.sendRequest<ScaffoldResult>(Requests.scaffoldDefaultDeny, params));
@@ -63,22 +57,19 @@ export function registerNewDefaultDeny(client: LanguageClient, ready: Promise<vo
       void vscode.window.showErrorMessage(`Egress Lens: ${(e as Error).message}`);
       return;
     }
-    if (target === 'current' && editor) {
-      const doc = editor.document;
-      const existing = doc.getText();
-      const eol = doc.eol === vscode.EndOfLine.CRLF ? '\r\n' : '\n';
-      const prefix = existing.trim() === '' ? '' : `${existing.endsWith('\n') ? '' : eol}---${eol}`;
-      const end = doc.positionAt(existing.length);
-      const ok = await editor.edit((b) => b.insert(end, prefix + text));
-      if (ok) {
-        const startLine = end.line + (prefix.match(/\n/g)?.length ?? 0);
-        const range = new vscode.Range(startLine, 0, doc.lineCount - 1, 0);
+    if (args?.target === 'current' && editor) {
+      const range = await appendDocuments(editor.document, text);
+      if (range) {
         editor.selection = new vscode.Selection(range.start, range.start);
         editor.revealRange(range, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
       }
       return;
     }
-    const doc = await vscode.workspace.openTextDocument({ language: 'yaml', content: text });
-    await vscode.window.showTextDocument(doc);
+    if (args?.target === 'new') {
+      await vscode.window.showTextDocument(await vscode.workspace.openTextDocument({ language: 'yaml', content: text }));
+      return;
+    }
+    const name = /^\s*name:\s*(\S+)/m.exec(text)?.[1] ?? 'default-deny-egress';
+    await previews.show(text, { title: `a default-deny egress policy for namespace ${namespace}`, into: into ? vscode.Uri.parse(into) : undefined, fileName: `${name}.yaml` });
   });
 }

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
+import { appendDocuments, namespaceFile, type ScaffoldPreviews } from './preview';
 import type { GatewayProtocol, GatewayStyle } from '../../../server/src/engine/index';
 import { ScaffoldRequests, type GatewayParams, type GatewayResponse, type WorkloadInfo } from '../../../server/src/lsp/scaffold-protocol';
 
@@ -61,7 +62,7 @@ async function ask(args: RouteGatewayArgs | undefined, namespaces: string[], cur
   return { host, port, protocol, namespace, style };
 }
 
-export function registerRouteGateway(client: LanguageClient, ready: Promise<void>): vscode.Disposable {
+export function registerRouteGateway(client: LanguageClient, ready: Promise<void>, previews: ScaffoldPreviews): vscode.Disposable {
   return vscode.commands.registerCommand('egressLens.routeThroughGateway', async (args?: RouteGatewayArgs) => {
     await ready;
     const workloads = await client.sendRequest<WorkloadInfo[]>(ScaffoldRequests.workloads);
@@ -76,28 +77,17 @@ export function registerRouteGateway(client: LanguageClient, ready: Promise<void
       void vscode.window.showErrorMessage(`Egress Lens: ${r.error}`);
       return;
     }
-    const append = async (target: vscode.TextEditor) => {
-      const doc = target.document;
-      const existing = doc.getText();
-      const eol = doc.eol === vscode.EndOfLine.CRLF ? '\r\n' : '\n';
-      const prefix = existing.trim() === '' ? '' : `${existing.endsWith('\n') ? '' : eol}---${eol}`;
-      await target.edit((b) => b.insert(doc.positionAt(existing.length), prefix + r.text.replace(/\n/g, eol)));
-    };
-    if (args?.target === 'current' && editor) return append(editor);
-    // The preview: a new, unsaved document; nothing is written until the user says where.
-    const preview = await vscode.workspace.openTextDocument({ language: 'yaml', content: r.text });
-    await vscode.window.showTextDocument(preview, { viewColumn: vscode.ViewColumn.Beside, preview: true });
-    if (args?.target === 'new') return;
-    for (const n of r.notes) void vscode.window.showInformationMessage(`Egress Lens: ${n}`);
-    const into = editor && editor.document.languageId === 'yaml' ? `Append to ${vscode.workspace.asRelativePath(editor.document.uri)}` : undefined;
-    const choice = await vscode.window.showInformationMessage(`Egress Lens: ${params.host} through the egress gateway: review the preview, then write it.`, ...(into ? [into] : []), 'Save As…');
-    if (choice === into && editor) {
-      await append(editor);
-      await vscode.window.showTextDocument(preview);
-      await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
-    } else if (choice === 'Save As…') {
-      await vscode.window.showTextDocument(preview);
-      await vscode.commands.executeCommand('workbench.action.files.saveAs');
+    if (args?.target === 'current' && editor) {
+      await appendDocuments(editor.document, r.text);
+      return;
     }
+    for (const n of r.notes) void vscode.window.showInformationMessage(`Egress Lens: ${n}`);
+    if (args?.target === 'new') {
+      await vscode.window.showTextDocument(await vscode.workspace.openTextDocument({ language: 'yaml', content: r.text }), { viewColumn: vscode.ViewColumn.Beside });
+      return;
+    }
+    // The preview: a new, unsaved document with its Insert / Save As… / Discard bar; nothing is written until the user says where.
+    const into = await namespaceFile(client, params.namespace);
+    await previews.show(r.text, { title: `${params.host} through the egress gateway`, into, fileName: `egress-${params.host.split('.')[0]}.yaml` });
   });
 }

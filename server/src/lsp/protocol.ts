@@ -14,6 +14,11 @@ export interface NamespaceInfo {
   /** Whether a Namespace object declares it (otherwise it is only referenced). */
   declared: boolean;
   workloads: number;
+  /**
+   * The workspace's files that hold its resources (its Namespace object, workloads, policies…), the one
+   * with the most first: where a new resource of the namespace belongs.
+   */
+  files: string[];
 }
 
 export interface ScaffoldDefaultDenyParams {

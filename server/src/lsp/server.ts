@@ -481,11 +481,31 @@ export function startServer(connection: Connection): void {
   connection.onRequest(Requests.namespaces, (): NamespaceInfo[] => {
     flush();
     const a = current();
+    // Per namespace and file: its workloads there, and all its resources there (the Namespace object
+    // counts for the namespace it declares). The file with the most workloads, then resources, comes first.
+    const counts = new Map<string, Map<string, { workloads: number; resources: number }>>();
+    const count = (ns: string, uri: string) => {
+      let files = counts.get(ns);
+      if (!files) counts.set(ns, (files = new Map()));
+      let c = files.get(uri);
+      if (!c) files.set(uri, (c = { workloads: 0, resources: 0 }));
+      return c;
+    };
+    for (const r of a.model.resources) {
+      const ns = r.kind === 'Namespace' && r.group === '' ? r.name : r.namespace;
+      if (ns) count(ns, r.uri).resources++;
+    }
+    for (const w of a.model.workloads) for (const uri of new Set(w.resources.map((r) => r.uri))) count(w.namespace, uri).workloads++;
+    const filesOf = (ns: string) =>
+      [...(counts.get(ns) ?? new Map<string, { workloads: number; resources: number }>())]
+        .sort(([u, x], [v, y]) => y.workloads - x.workloads || y.resources - x.resources || (u < v ? -1 : 1))
+        .map(([uri]) => clientUris.get(uri) ?? uri);
     return [...a.model.namespaces.values()]
       .map((ns) => ({
         name: ns.name,
         declared: ns.resource !== undefined,
         workloads: a.model.workloads.filter((w) => w.namespace === ns.name).length,
+        files: filesOf(ns.name),
       }))
       .sort((x, y) => x.name.localeCompare(y.name));
   });
