@@ -3,7 +3,7 @@ import * as assert from 'node:assert/strict';
 import { readdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { analyze, applyEdits, fixesFor, readConfigFile, ruleById, type EngineConfig } from '../../server/src/engine';
-import { compare, readFixture, withMarkers } from '../support/fixture';
+import { compare, readFixture, withMarkers, withObservedFlows } from '../support/fixture';
 
 const root = path.join(__dirname, '../../../test/fixtures/rules');
 const update = process.env.UPDATE_FIXTURES === '1';
@@ -14,8 +14,7 @@ const update = process.env.UPDATE_FIXTURES === '1';
  */
 function fixtureConfig(file: string): Partial<EngineConfig> | undefined {
   const cfg = path.join(path.dirname(file), '.egress-lens.yaml');
-  const observed = path.join(path.dirname(file), 'observed-flows.json');
-  const withFlows = (c: Partial<EngineConfig> | undefined) => (existsSync(observed) ? { ...c, observedFlows: JSON.parse(readFileSync(observed, 'utf8')) } : c);
+  const withFlows = (c: Partial<EngineConfig> | undefined) => withObservedFlows(path.dirname(file), c) as Partial<EngineConfig> | undefined;
   if (!existsSync(cfg)) return withFlows(undefined);
   const { config, problems } = readConfigFile(cfg, readFileSync(cfg, 'utf8'));
   assert.deepEqual(problems, [], `${cfg} is valid`);

@@ -23,7 +23,7 @@ test('EL117: a policy that would block observed traffic, on its name; nothing wi
   // The connection the cluster dropped (web to 203.0.113.50:5432) is not traffic a policy could break.
   assert.deepEqual(found.map((f) => f.message), ['NetworkPolicy billing/default-deny-egress blocks 3 observed flows from billing/ledger to api.stripe.com:443.']);
   assert.equal(text.slice(found[0].span.start, found[0].span.end), 'default-deny-egress');
-  assert.equal(found[0].related?.[0].message, 'NetworkPolicy billing/ledger-to-api also selects billing/ledger');
+  assert.equal(found[0].related?.[0].message, 'NetworkPolicy billing/ledger-to-api also decides it');
 });
 
 test('EL117 fix: allows exactly the observed connection; re-analysed, it is allowed and nothing else is', async () => {

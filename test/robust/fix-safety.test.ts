@@ -14,7 +14,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { isMap, isNode, isScalar, isSeq, parseAllDocuments, type Document, type Node as YamlNode } from 'yaml';
 import { analyze, readConfigFile, ruleById, type Analysis, type EngineConfig, type Finding, type Fix, type SourceFile, type TextEdit } from '../../server/src/engine';
-import { readFixture } from '../support/fixture';
+import { readFixture, withObservedFlows } from '../support/fixture';
 import { repoRoot } from '../support/workspace';
 import { applyFix, fixesOf } from './fuzz-check';
 
@@ -22,7 +22,7 @@ const root = path.join(repoRoot, 'test/fixtures/rules');
 
 function folderConfig(dir: string): Partial<EngineConfig> | undefined {
   const cfg = path.join(dir, '.egress-lens.yaml');
-  return existsSync(cfg) ? readConfigFile(cfg, readFileSync(cfg, 'utf8')).config : undefined;
+  return withObservedFlows(dir, existsSync(cfg) ? readConfigFile(cfg, readFileSync(cfg, 'utf8')).config : undefined) as Partial<EngineConfig> | undefined;
 }
 
 /** Comments of a YAML text (a `#` at a line start or after a blank, outside quotes), with their offsets. */

@@ -8,6 +8,8 @@
  *
  * Marker lines are removed before analysis; the text after the rule id must appear in the message.
  */
+import { existsSync, readFileSync } from 'node:fs';
+import * as path from 'node:path';
 import { LineIndex, type Finding } from '../../server/src/engine';
 
 export interface Expectation {
@@ -100,4 +102,10 @@ export function withMarkers(text: string, findings: Finding[]): string {
     }
   });
   return out.join('\n');
+}
+
+/** The observed connections of a fixture folder (its observed-flows.json), as the editor holds them once flow logs are loaded. */
+export function withObservedFlows<C extends object>(dir: string, config: C | undefined): (C & { observedFlows?: unknown }) | undefined {
+  const file = path.join(dir, 'observed-flows.json');
+  return existsSync(file) ? { ...(config ?? ({} as C)), observedFlows: JSON.parse(readFileSync(file, 'utf8')) } : config;
 }

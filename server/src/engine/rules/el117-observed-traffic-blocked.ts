@@ -6,7 +6,7 @@ import { evaluateConnection, type ConnectionEnd } from '../flows/replay';
 import { locate } from '../parse/locate';
 import type { SourceRef } from '../reach/explain';
 import { parseCidr } from '../reach/iprange';
-import { defineRule, type RawFinding } from './rule';
+import { defineRule, type RawFinding, type RuleContext } from './rule';
 import { isMatchAll } from '../model/selector';
 
 /** A record's end in the workspace: the workload its namespace and labels match, an address, or nothing (unknown). */
@@ -49,7 +49,8 @@ export const el117 = defineRule({
     if (!records || records.length === 0) return [];
     let matcher = matchers.get(ctx.reach);
     if (!matcher) matchers.set(ctx.reach, (matcher = new WorkloadMatcher(ctx.reach)));
-    const groups = new Map<string, { ref: SourceRef; others: SourceRef[]; direction: 'egress' | 'ingress'; src: ConnectionEnd; dst: ConnectionEnd; ports: Map<string, { protocol: string; port: number }>; flows: number }>();
+    // One finding per blocking policy; in it, each source and destination with their ports.
+    const byPolicy = new Map<string, { ref: SourceRef; others: SourceRef[]; pairs: Map<string, Pair> }>();
     for (const rec of records as ObservedConnectionRecord[]) {
       const src = endOf(matcher, rec.from);
       const dst = endOf(matcher, rec.to);
@@ -59,48 +60,104 @@ export const el117 = defineRule({
       const deciding = v.because.find((b) => b.refs.length > 0);
       if (!deciding) continue;
       const ref = deciding.refs[0];
-      const key = `${ref.uri}#${ref.span.start}#${endName(src)}#${endName(dst)}#${dst.kind === 'external' ? (dst.ip ?? '') : ''}`;
-      let g = groups.get(key);
-      if (!g) groups.set(key, (g = { ref, others: deciding.refs.slice(1), direction: deciding.direction, src, dst, ports: new Map(), flows: 0 }));
-      g.ports.set(`${rec.protocol}/${rec.port}`, { protocol: rec.protocol, port: rec.port });
-      g.flows += rec.flows;
+      const pk = `${ref.uri}#${ref.span.start}`;
+      let g = byPolicy.get(pk);
+      if (!g) byPolicy.set(pk, (g = { ref, others: [], pairs: new Map() }));
+      for (const o of deciding.refs.slice(1)) if (!g.others.some((x) => x.uri === o.uri && x.span.start === o.span.start)) g.others.push(o);
+      const key = `${endName(src)}#${endName(dst)}#${dst.kind === 'external' ? (dst.ip ?? '') : ''}#${deciding.direction}`;
+      let pair = g.pairs.get(key);
+      if (!pair) g.pairs.set(key, (pair = { direction: deciding.direction, src, dst, refs: deciding.refs, ports: new Map(), flows: 0 }));
+      pair.ports.set(`${rec.protocol}/${rec.port}`, { protocol: rec.protocol, port: rec.port });
+      pair.flows += rec.flows;
     }
     const out: RawFinding[] = [];
-    for (const g of groups.values()) {
-      const ports = [...g.ports.values()].sort((a, b) => a.port - b.port || (a.protocol < b.protocol ? -1 : 1));
-      const portText = ports.map((p) => (p.protocol === 'TCP' ? String(p.port) : `${p.port}/${p.protocol}`)).join(',');
-      const peer = g.direction === 'egress' ? peerOf(g.dst) : peerOf(g.src);
-      // The rule goes to the narrowest NetworkPolicy that selects the pod: allowing it in a namespace-wide
-      // default-deny would open it to every pod of the namespace.
-      const selecting = [g.ref, ...g.others].map((ref) => ctx.model.networkPolicies.find((np) => np.resource.uri === ref.uri && `NetworkPolicy ${np.resource.namespace}/${np.resource.name}` === ref.label.split(',')[0]));
-      const target = selecting.find((np) => np && !isMatchAll(np.podSelector)) ?? selecting.find((np) => np !== undefined);
+    for (const g of byPolicy.values()) {
+      const pairs = [...g.pairs.values()];
+      const flows = pairs.reduce((n, p) => n + p.flows, 0);
+      const texts = pairs.map((p) => {
+        const ports = sortedPorts(p);
+        return `from ${endName(p.src)} to ${endName(p.dst)}:${ports.map((x) => (x.protocol === 'TCP' ? String(x.port) : `${x.port}/${x.protocol}`)).join(',')}`;
+      });
+      const shown = texts.length > 3 ? `${texts.slice(0, 3).join('; ')}; and ${texts.length - 3} more` : texts.join('; ');
+      const fixes = pairs.map((p) => fixOf(ctx, p)).filter((x): x is PairFix => x !== undefined);
       out.push({
         uri: g.ref.uri,
         span: g.ref.span,
-        message: `${g.ref.label.split(',')[0]} blocks ${g.flows} observed flow${g.flows === 1 ? '' : 's'} from ${endName(g.src)} to ${endName(g.dst)}:${portText}.`,
-        related: g.others.map((r) => ({ uri: r.uri, span: r.span, message: `${r.label} also selects ${endName(g.direction === 'egress' ? g.src : g.dst)}` })),
-        data: { direction: g.direction, ...(target ? { policy: { uri: target.resource.uri, namespace: target.resource.namespace, name: target.resource.name } } : {}), ...(peer ? { rule: { [g.direction === 'egress' ? 'to' : 'from']: [peer], ports: ports.map((p) => ({ protocol: p.protocol, port: p.port })) } } : {}) },
+        message: `${g.ref.label.split(',')[0]} blocks ${flows} observed flow${flows === 1 ? '' : 's'} ${shown}.`,
+        related: g.others.map((r) => ({ uri: r.uri, span: r.span, message: `${r.label} also decides it` })),
+        // Offered only when every blocked connection can be allowed by a NetworkPolicy rule.
+        data: fixes.length === pairs.length ? { fixes } : {},
       });
     }
     return out;
   },
   fixes(ctx) {
-    const rule = ctx.finding.data?.rule as Record<string, unknown> | undefined;
-    const direction = ctx.finding.data?.direction as 'egress' | 'ingress' | undefined;
-    const target = ctx.finding.data?.policy as { uri: string; namespace: string; name: string } | undefined;
-    const r = target && ctx.model.networkPolicies.find((np) => np.resource.uri === target.uri && np.resource.namespace === target.namespace && np.resource.name === target.name)?.resource;
-    const file = r && ctx.files.find((f) => f.uri === r.uri);
-    if (!rule || !direction || !r || !file) return [];
-    const doc = r.doc.doc;
-    const base = [...r.path, 'spec'];
-    const at = locate(doc, [...base, direction]);
-    let edit;
-    if (at.node && isSeq(at.node) && at.node.items.length > 0) edit = appendItem(file, at.node, rule);
-    else if (at.key) edit = replaceWithList(file, at.key, at.node, rule);
-    else {
-      const spec = locate(doc, base).node;
-      edit = spec && addKey(file, spec, direction, [rule]);
+    const wanted = ctx.finding.data?.fixes as PairFix[] | undefined;
+    if (!wanted || wanted.length === 0) return [];
+    // Rules for one policy and direction go in together (one edit per list).
+    const byTarget = new Map<string, PairFix[]>();
+    for (const f of wanted) {
+      const k = `${f.policy.uri}#${f.policy.namespace}/${f.policy.name}#${f.direction}`;
+      byTarget.set(k, [...(byTarget.get(k) ?? []), f]);
     }
-    return edit ? [{ title: `Allow the observed connections in NetworkPolicy ${r.namespace}/${r.name}`, safety: 'unsafe', caution: 'opens traffic', edits: [edit] }] : [];
+    const edits = [];
+    const names: string[] = [];
+    for (const group of byTarget.values()) {
+      const { policy, direction } = group[0];
+      const r = ctx.model.networkPolicies.find((np) => np.resource.uri === policy.uri && np.resource.namespace === policy.namespace && np.resource.name === policy.name)?.resource;
+      const file = r && ctx.files.find((f) => f.uri === r.uri);
+      if (!r || !file) return [];
+      const rules = group.map((g) => g.rule);
+      const base = [...r.path, 'spec'];
+      const at = locate(r.doc.doc, [...base, direction]);
+      let edit;
+      if (at.node && isSeq(at.node) && at.node.items.length > 0) {
+        const parts = rules.map((rule) => appendItem(file, at.node!, rule));
+        if (parts.some((x) => !x)) return [];
+        edit = { ...parts[0]!, newText: parts.map((x) => x!.newText).join('') };
+      } else if (at.key) edit = rules.length === 1 ? replaceWithList(file, at.key, at.node, rules[0]) : undefined;
+      else {
+        const spec = locate(r.doc.doc, base).node;
+        edit = spec && addKey(file, spec, direction, rules);
+      }
+      if (!edit) return [];
+      edits.push(edit);
+      names.push(`${r.namespace}/${r.name}`);
+    }
+    return [{ title: `Allow the observed connections in NetworkPolicy ${names.join(', ')}`, safety: 'unsafe', caution: 'opens traffic', edits }];
   },
 });
+
+interface Pair {
+  direction: 'egress' | 'ingress';
+  src: ConnectionEnd;
+  dst: ConnectionEnd;
+  /** The policies that decide it. */
+  refs: SourceRef[];
+  ports: Map<string, { protocol: string; port: number }>;
+  flows: number;
+}
+
+interface PairFix {
+  policy: { uri: string; namespace: string; name: string };
+  direction: 'egress' | 'ingress';
+  rule: Record<string, unknown>;
+}
+
+function sortedPorts(p: Pair): { protocol: string; port: number }[] {
+  return [...p.ports.values()].sort((a, b) => a.port - b.port || (a.protocol < b.protocol ? -1 : 1));
+}
+
+/**
+ * The rule allowing exactly one blocked pair, and the policy it goes to: the narrowest NetworkPolicy that
+ * decides it (allowing it in a namespace-wide default-deny would open it to every pod of the namespace).
+ */
+function fixOf(ctx: RuleContext, p: Pair): PairFix | undefined {
+  const peer = p.direction === 'egress' ? peerOf(p.dst) : peerOf(p.src);
+  if (!peer) return undefined;
+  const selecting = p.refs.map((ref) => ctx.model.networkPolicies.find((np) => np.resource.uri === ref.uri && `NetworkPolicy ${np.resource.namespace}/${np.resource.name}` === ref.label.split(',')[0]));
+  const target = selecting.find((np) => np && !isMatchAll(np.podSelector)) ?? selecting.find((np) => np !== undefined);
+  if (!target) return undefined;
+  const rule = { [p.direction === 'egress' ? 'to' : 'from']: [peer], ports: sortedPorts(p).map((x) => ({ protocol: x.protocol, port: x.port })) };
+  return { policy: { uri: target.resource.uri, namespace: target.resource.namespace, name: target.resource.name }, direction: p.direction, rule };
+}
