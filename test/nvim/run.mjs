@@ -12,7 +12,7 @@ import { aptInstall, hasCommand, repoRoot } from '../../client/tools/code-server
 const server = path.join(repoRoot, 'dist/server.js');
 const clientLua = path.join(repoRoot, 'test/nvim/client.lua');
 const file = 'shop/foo-deny-egress.yaml';
-const fixTitle = 'Add Egress to policyTypes';
+const fixTitle = 'Add Egress to policyTypes (may block traffic)';
 
 const results = [];
 function check(name, fn) {
