@@ -21,6 +21,23 @@ spec:
   egress: [{}]
 `;
 
+test('EL007: two identical copies (map key order aside) are information, not an error; one differing value makes it an error', () => {
+  const reordered = `apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {namespace: ns, name: app-egress}
+spec:
+  policyTypes: [Egress]
+  podSelector: {}
+`;
+  const same = analyze([{ uri: 'file:///w/a.yaml', text: denyAll }, { uri: 'file:///w/release.yaml', text: reordered }]);
+  const [f] = same.findings.filter((x) => x.ruleId === 'EL007');
+  assert.equal(f.severity, 'info');
+  assert.equal(f.uri, 'file:///w/release.yaml');
+  assert.match(f.message, /defined twice in this cluster view, identically/);
+  const differs = analyze([{ uri: 'file:///w/a.yaml', text: denyAll }, { uri: 'file:///w/release.yaml', text: reordered.replace('[Egress]', '[Egress, Ingress]') }]);
+  assert.deepEqual(differs.findings.filter((x) => x.ruleId === 'EL007').map((x) => x.severity), ['error']);
+});
+
 test('EL007: the second definition in another file is an error at its name, the first is related information', () => {
   const a = analyze([
     { uri: 'file:///w/b.yaml', text: allowAll },

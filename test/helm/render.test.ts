@@ -53,7 +53,12 @@ test('Online Boutique with networkPolicies.create=true: its findings in its temp
     // One allow-all egress rule per service's policy (12 policies), each in its template at the `{}` rule.
     const el105 = found.filter((f) => f.ruleId === 'EL105');
     assert.equal(el105.length, 12);
-    assert.deepEqual(found.filter((f) => f.ruleId !== 'EL105'), []);
+    // And each Deployment those policies select is unrestricted because of it (EL101, worded for that cause), at its name in its template.
+    const el101 = found.filter((f) => f.ruleId === 'EL101');
+    assert.equal(el101.length, 12);
+    assert.ok(el101.every((f) => / allows all egress \(spec\.egress\[0\]: every destination, every port\)\. \(helm release shop/.test(f.message)), el101.map((f) => f.message).join('\n'));
+    assert.deepEqual(el101.find((f) => f.message.includes('deployment/adservice'))!.range.start, lineOf(path.join(chart, 'templates/adservice.yaml'), 'kind: Deployment\nmetadata:\n  name: {{ .Values.adService.name }}', 'name:'));
+    assert.deepEqual(found.filter((f) => f.ruleId !== 'EL105' && f.ruleId !== 'EL101'), []);
     const ad = el105.find((f) => f.file === 'helm-chart/templates/adservice.yaml')!;
     assert.deepEqual(ad.range.start, lineOf(path.join(chart, 'templates/adservice.yaml'), '  egress:\n  - {}', '{}'));
     assert.match(ad.message, /NetworkPolicy shop\/adservice .*\(helm release shop, values values\.yaml, set networkPolicies\.create=true\)$/);

@@ -56,11 +56,12 @@ suite('Cluster views', () => {
     await api.client.sendRequest('egressLens/setView', { name: 'views-shop/overlays/prod' });
     await shown('views-shop/overlays/prod');
 
-    // The quick fix on the base's finding edits the prod overlay's patch, which only prod reads: safe.
+    // The quick fix on the base's finding edits the prod overlay's patch, which only prod reads (no "shared with" warning);
+    // the egress rules it switches on omit DNS, so it may block traffic and is not preferred.
     const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', policy, el103.range, vscode.CodeActionKind.QuickFix.value);
-    const action = actions.find((a) => a.title === 'Add Egress to policyTypes');
+    const action = actions.find((a) => a.title === 'Add Egress to policyTypes (may block traffic)');
     assert.ok(action, actions.map((a) => a.title).join(' | '));
-    assert.ok(action.isPreferred);
+    assert.ok(!action.isPreferred);
     const target = file('overlays/prod/policy-types.yaml');
     assert.deepEqual(action.edit!.entries().map(([u]) => u.toString()), [target.toString()]);
     assert.ok(await vscode.workspace.applyEdit(action.edit!));

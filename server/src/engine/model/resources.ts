@@ -113,3 +113,12 @@ function toResource(uri: string, doc: ParsedDocument, path: YamlPath, v: unknown
     key: `${v.kind}/${namespace}/${name}`,
   };
 }
+
+/** Structural equality of two plain data values (map key order ignored). */
+export function samePlain(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (Array.isArray(a)) return Array.isArray(b) && a.length === b.length && a.every((x, i) => samePlain(x, b[i]));
+  if (!isRecord(a) || !isRecord(b)) return false;
+  const ka = Object.keys(a);
+  return ka.length === Object.keys(b).length && ka.every((k) => Object.prototype.hasOwnProperty.call(b, k) && samePlain(a[k], b[k]));
+}
