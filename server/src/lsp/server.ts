@@ -113,15 +113,20 @@ export function startServer(connection: Connection): void {
     return lines;
   };
 
+  /** The view a file is analysed in: a plain file in its own view (until a view is picked); anything else in the active one. */
+  const viewOf = (uri?: string): ViewAnalysis | undefined => {
+    if (uri !== undefined && loose.has(normalizeUri(uri))) return undefined;
+    const view = viewMode() ? active() : undefined;
+    if (!view) return undefined;
+    const own = uri === undefined ? undefined : views!.list.find((v) => v.spec.files.includes(normalizeUri(uri)));
+    return activeView === undefined && own ? own : view;
+  };
+
   const current = (uri?: string): Analysis => {
     const alone = uri === undefined ? undefined : loose.get(normalizeUri(uri));
     if (alone) return (alone.analysis ??= alone.workspace.analyze());
-    const view = viewMode() ? active() : undefined;
-    if (view) {
-      // A plain file is analysed in its own view; anything else in the active one.
-      const own = uri === undefined ? undefined : views!.list.find((v) => v.spec.files.includes(normalizeUri(uri)));
-      return (activeView === undefined && own ? own : view).analysis;
-    }
+    const view = viewOf(uri);
+    if (view) return view.analysis;
     if (!analysis || dirty) {
       analysis = workspace.analyze();
       dirty = false;
@@ -555,7 +560,7 @@ export function startServer(connection: Connection): void {
     return v && v.renderedUris.has(uri) ? v.trace(uri, span) : { uri, span };
   };
   const panel = registerPanel(connection, { current, flush, linesOf, trace });
-  const featureHost = { current, flush, linesOf, clientUri: (u: string) => clientUris.get(u) ?? u, engineUri: normalizeUri };
+  const featureHost = { current, flush, linesOf, clientUri: (u: string) => clientUris.get(u) ?? u, engineUri: normalizeUri, view: viewOf, textOf: (u: string) => fileOf(u)?.text };
   const features = registerFeatures(connection, featureHost);
   registerReports(connection, featureHost);
 
