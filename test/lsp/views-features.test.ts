@@ -10,6 +10,7 @@ import { at } from '../support/positions';
 import { LspClient } from '../support/lsp-client';
 import { repoRoot, tempCopy } from '../support/workspace';
 import { helmPath } from '../support/kubectl';
+import type { NamespaceInfo } from '../../server/src/lsp/protocol';
 
 type Ws = ReturnType<typeof tempCopy>;
 
@@ -90,4 +91,15 @@ test('LSP views: hover, definition and lenses in a Helm template, where its text
   const lines = lenses.map((l) => `${l.range.start.line}`);
   assert.ok(lines.includes(String(at(ad, 'kind: NetworkPolicy').line - 1)), lines.join(' '));
   assert.ok(lenses.some((l) => /^egress: /.test(l.command?.title ?? '')), lenses.map((l) => l.command?.title).join(' | '));
+});
+
+test('LSP views: the scaffolds\' Insert target for a namespace is a resource file the active view reads, saying when other views share it', async (t) => {
+  const ws = tempCopy(path.join(repoRoot, 'test/fixtures/views/deny'));
+  const client = await started(t, ws, 'overlays/dev/kustomization.yaml');
+  const shop = async () => (await client.connection.sendRequest<NamespaceInfo[]>('egressLens/namespaces')).find((n) => n.name === 'shop')!;
+  const dev = await shop();
+  assert.deepEqual({ files: dev.files, sharedWith: dev.sharedWith }, { files: [ws.uri('overlays/dev/worker.yaml'), ws.uri('base/api.yaml')], sharedWith: undefined });
+  await client.connection.sendRequest('egressLens/setView', { name: 'overlays/prod' });
+  const prod = await shop();
+  assert.deepEqual({ files: prod.files, sharedWith: prod.sharedWith }, { files: [ws.uri('base/api.yaml')], sharedWith: ['overlays/dev'] });
 });

@@ -37,7 +37,7 @@ import { toDiagnostic, toRange, type DiagnosticData } from './convert';
 import { VERSION } from '../host/version';
 import { registerScaffoldRequests } from './scaffold';
 import { FIX_ALL_KIND, Requests, ViewNotifications, ViewRequests, type NamespaceInfo, type ScaffoldDefaultDenyParams, type ScaffoldResult, type SetViewParams, type ViewsResult } from './protocol';
-import { viewsReport, type Report, type ViewAnalysis } from '../engine/views';
+import { isRenderedUri, viewResourceFiles, viewsReport, type Report, type ViewAnalysis } from '../engine/views';
 import { hasViews, ViewRenders } from '../host/views';
 import { registerPanel } from './panel';
 import { registerFeatures } from './features';
@@ -501,16 +501,27 @@ export function startServer(connection: Connection): void {
       if (ns) count(ns, r.uri).resources++;
     }
     for (const w of a.model.workloads) for (const uri of new Set(w.resources.map((r) => r.uri))) count(w.namespace, uri).workloads++;
-    const filesOf = (ns: string) =>
+    const plainFilesOf = (ns: string) =>
       [...(counts.get(ns) ?? new Map<string, { workloads: number; resources: number }>())]
+        .filter(([uri]) => !isRenderedUri(uri))
         .sort(([u, x], [v, y]) => y.workloads - x.workloads || y.resources - x.resources || (u < v ? -1 : 1))
-        .map(([uri]) => clientUris.get(uri) ?? uri);
+        .map(([uri]) => uri);
+    // In a view, a rendered resource's file is one that a kustomization lists (see the fixes that add resources).
+    const view = viewOf();
+    const filesOf = (ns: string): { files: string[]; sharedWith?: string[] } => {
+      const plain = plainFilesOf(ns);
+      const rendered = view ? viewResourceFiles(view, ns, views!.list) : [];
+      const first = rendered[0];
+      const files = first && (first.shared.length === 0 || plain.length === 0) ? [...rendered.map((f) => f.uri), ...plain] : [...plain, ...rendered.map((f) => f.uri)];
+      const shared = first && files[0] === first.uri && first.shared.length > 0 ? { sharedWith: first.shared } : {};
+      return { files: files.map((u) => clientUris.get(u) ?? u), ...shared };
+    };
     return [...a.model.namespaces.values()]
       .map((ns) => ({
         name: ns.name,
         declared: ns.resource !== undefined,
         workloads: a.model.workloads.filter((w) => w.namespace === ns.name).length,
-        files: filesOf(ns.name),
+        ...filesOf(ns.name),
       }))
       .sort((x, y) => x.name.localeCompare(y.name));
   });

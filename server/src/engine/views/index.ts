@@ -2,3 +2,4 @@ export { layout, plainFiles, detectViews, declaredViews, relativeTo, PLAIN_VIEW,
 export { kustomizeTracer, helmTracer, pathAt, type Tracer, type Located } from './trace';
 export { analyzeView, mergeViewFindings, renderedUri, isRenderedUri, reportOf, viewsReport, type Report, type ViewAnalysis, type ViewInput, type RenderedText } from './analyze-views';
 export { viewHoverAt, viewDefinitionAt, viewLensesOf } from './lang';
+export { viewResourceFiles, type ResourceFile } from './fixes';
