@@ -5,7 +5,7 @@ import * as assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import type { CodeLens, Hover, Location, MarkupContent, Position } from 'vscode-languageserver-protocol';
+import type { CodeAction, CodeLens, Hover, Location, MarkupContent, Position, TextDocumentEdit, TextEdit } from 'vscode-languageserver-protocol';
 import { at } from '../support/positions';
 import { LspClient } from '../support/lsp-client';
 import { repoRoot, tempCopy } from '../support/workspace';
@@ -102,4 +102,22 @@ test('LSP views: the scaffolds\' Insert target for a namespace is a resource fil
   await client.connection.sendRequest('egressLens/setView', { name: 'overlays/prod' });
   const prod = await shop();
   assert.deepEqual({ files: prod.files, sharedWith: prod.sharedWith }, { files: [ws.uri('base/api.yaml')], sharedWith: ['overlays/dev'] });
+});
+
+test('LSP views: fix-all in a base file applies the safe fixes the views agree on, in place', async (t) => {
+  const ws = tempCopy(path.join(repoRoot, 'test/fixtures/views/shop'));
+  const file = path.join(ws.dir, 'base/policy.yaml');
+  const before = readFileSync(file, 'utf8').replace('10.0.0.0/8', '10.0.0.1/8');
+  writeFileSync(file, before);
+  const client = await started(t, ws, 'base/policy.yaml');
+  await client.waitForDiagnostics(ws.uri('base/policy.yaml'), (p) => p.diagnostics.some((d) => d.code === 'EL106'));
+  const actions = await client.connection.sendRequest<CodeAction[]>('textDocument/codeAction', {
+    textDocument: { uri: ws.uri('base/policy.yaml') },
+    range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } },
+    context: { diagnostics: [], only: ['source.fixAll.egressLens'] },
+  });
+  assert.equal(actions.length, 1);
+  const edits = (actions[0].edit!.documentChanges![0] as TextDocumentEdit).edits as TextEdit[];
+  const doc = TextDocument.create(ws.uri('base/policy.yaml'), 'yaml', 1, before);
+  assert.equal(TextDocument.applyEdits(doc, edits), before.replace('10.0.0.1/8', '10.0.0.0/8'));
 });

@@ -166,6 +166,7 @@ test('fixes of traced findings edit the file that owns the node: the overlay\'s 
   try {
     const analyse = async () => (await viewsIn(ws.dir)).report;
     let report = await analyse();
+    const first = report;
     const el103 = report.findings.find((f) => f.ruleId === 'EL103')!;
     const [fix] = report.fixes(el103);
     // Egress rules that omit DNS: switching them on may block traffic, so the fix is not safe.
@@ -180,11 +181,17 @@ test('fixes of traced findings edit the file that owns the node: the overlay\'s 
     report = await analyse();
     assert.deepEqual(report.findings.filter((f) => f.ruleId === 'EL103'), []);
 
-    // DNS for the api: its policy is in the base both overlays use.
+    // DNS for the api: its policy is in the base both overlays use. Before, only dev restricted the api's
+    // egress: the fix was for dev, in a file prod reads too.
+    const [dnsBefore] = first.fixes(first.findings.find((f) => f.ruleId === 'EL104')!);
+    assert.equal(dnsBefore.safety, 'unsafe');
+    assert.match(dnsBefore.title, /\(in a file shared with overlays\/prod\)$/);
+    // Now both views miss DNS alike: the same fix is meant for both, so it is as safe as in one file.
     const el104 = report.findings.find((f) => f.ruleId === 'EL104')!;
+    assert.deepEqual(el104.data?.views, ['overlays/dev', 'overlays/prod']);
     const [dns] = report.fixes(el104);
-    assert.equal(dns.safety, 'unsafe');
-    assert.match(dns.title, /\(in a file shared with overlays\/prod\)$/);
+    assert.equal(dns.safety, 'safe');
+    assert.equal(dns.title, dnsBefore.title.replace(' (in a file shared with overlays/prod)', ''));
     assert.deepEqual(dns.edits.map((e) => e.uri), [ws.uri('base/policy.yaml')]);
     const base = path.join(ws.dir, 'base/policy.yaml');
     writeFileSync(base, applyEdits(readFileSync(base, 'utf8'), dns.edits));
@@ -236,7 +243,7 @@ test('a fix that adds a resource in a Kustomize view appends it to a resource fi
   }
 });
 
-test('a finding several views share gets its new resource in a file they all read', async () => {
+test('a finding several views share gets its new resource in a file they all read, and is not told it is shared with them', async () => {
   const ws = tempCopy(path.join(repoRoot, 'test/fixtures/views/deny'));
   try {
     const { report } = await viewsIn(ws.dir);
@@ -244,7 +251,7 @@ test('a finding several views share gets its new resource in a file they all rea
     assert.deepEqual(api.data?.views, ['overlays/dev', 'overlays/prod']);
     const [fix] = report.fixes(api);
     assert.deepEqual(fix.edits.map((e) => e.uri), [ws.uri('base/api.yaml')]);
-    assert.match(fix.title, /\(in a file shared with overlays\/prod\)$/);
+    assert.equal(fix.title, 'Add default-deny egress policy for namespace shop (allows DNS)');
   } finally {
     ws.cleanup();
   }

@@ -37,7 +37,7 @@ import { toDiagnostic, toRange, type DiagnosticData } from './convert';
 import { VERSION } from '../host/version';
 import { registerScaffoldRequests } from './scaffold';
 import { FIX_ALL_KIND, Requests, ViewNotifications, ViewRequests, type NamespaceInfo, type ScaffoldDefaultDenyParams, type ScaffoldResult, type SetViewParams, type ViewsResult } from './protocol';
-import { isRenderedUri, viewResourceFiles, viewsReport, type Report, type ViewAnalysis } from '../engine/views';
+import { isRenderedUri, viewFixAll, viewResourceFiles, viewsReport, type Report, type ViewAnalysis } from '../engine/views';
 import { hasViews, ViewRenders } from '../host/views';
 import { registerPanel } from './panel';
 import { registerFeatures } from './features';
@@ -477,7 +477,8 @@ export function startServer(connection: Connection): void {
     }
     const wantFixAll = only?.some((k) => FIX_ALL_KIND.startsWith(k) || k === CodeActionKind.Source || k === CodeActionKind.SourceFixAll);
     if (wantFixAll) {
-      const edit = fixAll(a, uri);
+      // A file the analysis holds is fixed pass after pass; one a view reads through a render, in the files that own its nodes.
+      const edit = views && !a.files.some((f) => f.uri === uri) ? viewFixAll(views.report, uri, fileOf(uri)?.text ?? '') : fixAll(a, uri);
       if (edit) actions.push({ title: 'Fix all safe Egress Lens problems', kind: FIX_ALL_KIND, edit: editFor(uri, [{ title: 'fix all', safety: 'safe', edits: [edit] }]) });
     }
     return actions;

@@ -4,7 +4,7 @@
  * own file (the patch that wrote it, or the base), with the yaml Document API, so the rest of the file
  * keeps its formatting. A fix in a file other views also read (a shared base) says so and is not safe.
  */
-import { isCollection, isMap, isPair, isScalar, isSeq, parseAllDocuments, parseDocument, type Document, type Node } from 'yaml';
+import { Document, isCollection, isMap, isPair, isScalar, isSeq, parseAllDocuments, parseDocument, type Node, type Scalar } from 'yaml';
 import { fixesFor } from '../analyze';
 import { applyEdits, insertDocumentAt } from '../fixes/edits';
 import { renderYaml } from '../fixes/render';
@@ -63,6 +63,8 @@ function pathOfNode(doc: Document, span: Span): Path | undefined {
 class SourceEdit {
   readonly docs: Document[];
   readonly touched = new Set<number>();
+  /** Scalars replaced in place (their documents are not written again unless touched otherwise). */
+  private readonly scalars: { index: number; start: number; end: number; newText: string }[] = [];
 
   constructor(readonly text: string) {
     this.docs = parseAllDocuments(text) as Document[];
@@ -79,10 +81,27 @@ class SourceEdit {
     return path ? { doc: this.docs[index], index, path } : undefined;
   }
 
+  /**
+   * A scalar replaced by another: only its text changes, written as the file wrote it (plain, quoted);
+   * false when the node is not a scalar or the value is not one (the document is then written again).
+   */
+  replaceScalar(index: number, path: Path, value: unknown): boolean {
+    const doc = this.docs[index];
+    const was = doc.getIn(path, true);
+    if (!isScalar(was) || !was.range || value === null || typeof value === 'object') return false;
+    const node = doc.createNode(value) as Scalar;
+    node.type = was.type;
+    const written = new Document(node).toString({ lineWidth: 0 }).replace(/\n$/, '');
+    if (written.includes('\n')) return false;
+    doc.setIn(path, node);
+    this.scalars.push({ index, start: was.range[0], end: was.range[1], newText: written });
+    return true;
+  }
+
+  /** The text with the scalars replaced and the touched documents written again (they hold their scalars' changes). */
   result(): string {
-    let out = '';
-    let at = 0;
-    for (const i of [...this.touched].sort((a, b) => a - b)) {
+    const edits: { start: number; end: number; newText: string }[] = this.scalars.filter((e) => !this.touched.has(e.index));
+    for (const i of this.touched) {
       const d = this.docs[i];
       const c = d.contents as Node;
       const [start, end] = [c.range![0], c.range![1]];
@@ -91,16 +110,16 @@ class SourceEdit {
       if (d.directives) d.directives.docStart = null;
       const written = d.toString({ lineWidth: 0 }).replace(/\n$/, '');
       const was = this.text.slice(start, end);
-      out += this.text.slice(at, start) + written + (was.endsWith('\n') && !written.endsWith('\n') ? '\n' : '');
-      at = end;
+      edits.push({ start, end, newText: written + (was.endsWith('\n') && !written.endsWith('\n') ? '\n' : '') });
     }
-    return out + this.text.slice(at);
+    return applyEdits(this.text, edits);
   }
 }
 
 /**
- * The fixes of a finding traced from a render, as edits of the files that own what they change; none when
- * a change cannot be placed (a new resource: it would need a kustomization entry).
+ * The fixes of a finding traced from a render, as edits of the files that own what they change (a new
+ * resource: appended to a resource file of its namespace that the view reads); none when a change cannot
+ * be placed.
  */
 export function tracedFixes(view: ViewAnalysis, finding: Finding, resources: (renderedUri: string) => readonly RenderedResource[] | undefined, sourceText: (uri: string) => string | undefined, otherViews: (uri: string) => string[]): Fix[] {
   const rendered = finding.data?.rendered as { uri: string; span: Span } | undefined;
@@ -110,14 +129,14 @@ export function tracedFixes(view: ViewAnalysis, finding: Finding, resources: (re
   if (!file || !res) return [];
   const original = view.analysis.findings.find((f) => f.uri === rendered.uri && f.ruleId === finding.ruleId && f.span.start === rendered.span.start && f.span.end === rendered.span.end);
   if (!original) return [];
+  // The other views where the finding holds: the fix is meant for them too, so a file they share is no surprise to them.
+  const also = ((finding.data?.views as string[] | undefined) ?? []).filter((n) => n !== view.name);
   const out: Fix[] = [];
   for (const fix of fixesFor(view.analysis, original)) {
     if (fix.edits.some((e) => e.uri !== rendered.uri && !e.create)) continue;
     const added = addedResources(file.documents.map((d) => d.value), fix.edits, file.text);
     if (added === undefined) continue;
     if (added.length > 0) {
-      // The other views where the finding holds: a file they read too fixes it there as well.
-      const also = ((finding.data?.views as string[] | undefined) ?? []).filter((n) => n !== view.name);
       const placed = placeNewResources(added, res, sourceText, otherViews, view.analysis.config.defaultNamespace, also);
       if (placed) out.push(placed.shared.length > 0 ? { ...fix, title: `${fix.title} (in a file shared with ${placed.shared.join(', ')})`, safety: 'unsafe', edits: [placed.edit] } : { ...fix, edits: [placed.edit] });
       continue;
@@ -143,8 +162,9 @@ export function tracedFixes(view: ViewAnalysis, finding: Finding, resources: (re
           placed = false;
           continue;
         }
-        src.touched.add(at.index);
         const value = getIn(next, p);
+        if (exists && src.replaceScalar(at.index, at.path, value)) continue;
+        src.touched.add(at.index);
         if (exists) {
           // The value as the file wrote it: a flow list stays a flow list.
           const was = at.doc.getIn(at.path, true);
@@ -161,7 +181,7 @@ export function tracedFixes(view: ViewAnalysis, finding: Finding, resources: (re
     const shared = new Set<string>();
     for (const [uri, src] of sources) {
       edits.push(minimalEdit(uri, src.text, src.result()));
-      for (const v of otherViews(uri)) shared.add(v);
+      for (const v of otherViews(uri)) if (!also.includes(v)) shared.add(v);
     }
     if (shared.size > 0) out.push({ title: `${fix.title} (in a file shared with ${[...shared].sort().join(', ')})`, safety: 'unsafe', edits });
     else out.push({ ...fix, edits });
@@ -248,7 +268,7 @@ function placeNewResources(added: readonly Record<string, unknown>[], resources:
     delete metadata.namespace;
     return renderYaml({ ...v, metadata }, style);
   });
-  return { edit: insertDocumentAt(target.uri, text, text.length, written.join(`---${style.eol}`)), shared: target.shared };
+  return { edit: insertDocumentAt(target.uri, text, text.length, written.join(`---${style.eol}`)), shared: target.shared.filter((v) => !also.includes(v)) };
 }
 
 function parseAll(text: string): unknown[] {

@@ -3,3 +3,4 @@ export { kustomizeTracer, helmTracer, pathAt, type Tracer, type Located } from '
 export { analyzeView, mergeViewFindings, renderedUri, isRenderedUri, reportOf, viewsReport, type Report, type ViewAnalysis, type ViewInput, type RenderedText } from './analyze-views';
 export { viewHoverAt, viewDefinitionAt, viewLensesOf } from './lang';
 export { viewResourceFiles, type ResourceFile } from './fixes';
+export { chooseViewFixes, viewFixAll, type ChosenFix } from './fix-all';
