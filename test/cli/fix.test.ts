@@ -127,3 +127,27 @@ test('check --fix on cluster views: the safe fixes of every view in the files th
   assert.equal(again.stdout.slice(again.stdout.indexOf('\n\n') + 2), remaining);
   for (const f of files) assert.equal(read(f), expected.get(f), `${f} unchanged by the second run`);
 });
+
+test('check --fix on microservices-demo\'s Kustomize views: components fixed where all the views that read them agree, each file in its own YAML style', (t) => {
+  const ws = tempCopy(path.join(repoRoot, 'test/data/corpus/real-repos/microservices-demo/kustomize'));
+  t.after(ws.cleanup);
+  const rel = 'components/network-policies/network-policy-deny-all.yaml';
+  const before = readFileSync(path.join(ws.dir, rel), 'utf8');
+  const r = run(['check', '--fix', '.'], ws.dir);
+  assert.equal(r.stderr, '');
+  assert.deepEqual(r.stdout.slice(0, r.stdout.indexOf('\n\n')).split('\n'), [
+    `${rel}:24:1: fixed: Allow DNS in NetworkPolicy default/deny-all (UDP and TCP 53 to the cluster DNS) [EL104]`,
+    'components/service-mesh-istio/allow-egress-googleapis.yaml:15:13: fixed: Use apiVersion networking.istio.io/v1 [EL003]',
+    'components/service-mesh-istio/allow-egress-googleapis.yaml:31:13: fixed: Use apiVersion networking.istio.io/v1 [EL003]',
+    'components/service-mesh-istio/frontend-gateway.yaml:15:13: fixed: Use apiVersion gateway.networking.k8s.io/v1 [EL003]',
+    'components/service-mesh-istio/frontend-gateway.yaml:29:13: fixed: Use apiVersion gateway.networking.k8s.io/v1 [EL003]',
+    'components/service-mesh-istio/frontend.yaml:15:13: fixed: Use apiVersion networking.istio.io/v1 [EL003]',
+    'Fixed 6 problems in 4 files.',
+  ]);
+  // The deny-all policy gets its DNS rule below what it had, its sequences not indented, as the file writes them.
+  const after = readFileSync(path.join(ws.dir, rel), 'utf8');
+  assert.ok(after.startsWith(before), after);
+  assert.equal(after.slice(before.length), '  egress:\n  - to:\n    - namespaceSelector:\n        matchLabels:\n          kubernetes.io/metadata.name: kube-system\n      podSelector:\n        matchLabels:\n          k8s-app: kube-dns\n    ports:\n    - protocol: UDP\n      port: 53\n    - protocol: TCP\n      port: 53\n');
+  assert.doesNotMatch(r.stdout, /\[EL10[34] /);
+  assert.match(run(['check', '--fix', '.'], ws.dir).stdout, /^Nothing to fix safely\.\n\n/);
+});

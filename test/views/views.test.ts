@@ -177,7 +177,7 @@ test('fixes of traced findings edit the file that owns the node: the overlay\'s 
     const before = readFileSync(patch, 'utf8');
     writeFileSync(patch, applyEdits(before, fix.edits));
     // Only the policyTypes line of the patch changed.
-    assert.deepEqual(readFileSync(patch, 'utf8').split('\n').filter((l, i) => l !== before.split('\n')[i]), ['  policyTypes: [ Ingress, Egress ]']);
+    assert.deepEqual(readFileSync(patch, 'utf8').split('\n').filter((l, i) => l !== before.split('\n')[i]), ['  policyTypes: [Ingress, Egress]']);
     report = await analyse();
     assert.deepEqual(report.findings.filter((f) => f.ruleId === 'EL103'), []);
 

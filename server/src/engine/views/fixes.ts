@@ -101,6 +101,9 @@ class SourceEdit {
   /** The text with the scalars replaced and the touched documents written again (they hold their scalars' changes). */
   result(): string {
     const edits: { start: number; end: number; newText: string }[] = this.scalars.filter((e) => !this.touched.has(e.index));
+    // Written as the file writes YAML: its indentation, its sequences' indentation, its flow collections' spacing.
+    const style = detectStyle(this.text);
+    const options = { lineWidth: 0, indent: style.indent, indentSeq: style.indentSeq, flowCollectionPadding: /[{[] [^\s\]}]/.test(this.text) };
     for (const i of this.touched) {
       const d = this.docs[i];
       const c = d.contents as Node;
@@ -108,7 +111,7 @@ class SourceEdit {
       d.commentBefore = null;
       d.comment = null;
       if (d.directives) d.directives.docStart = null;
-      const written = d.toString({ lineWidth: 0 }).replace(/\n$/, '');
+      const written = d.toString(options).replace(/\n$/, '');
       const was = this.text.slice(start, end);
       edits.push({ start, end, newText: written + (was.endsWith('\n') && !written.endsWith('\n') ? '\n' : '') });
     }
