@@ -1,5 +1,6 @@
 import type { CodeLens, Connection } from 'vscode-languageserver/node';
 import { lensesOf } from '../../engine/lang';
+import { viewLensesOf } from '../../engine/views';
 import { toRange } from '../convert';
 import type { FeatureHost } from './host';
 import { FeatureCommands } from './protocol';
@@ -14,7 +15,8 @@ export function registerCodeLens(connection: Connection, host: FeatureHost): voi
     const uri = host.engineUri(params.textDocument.uri);
     const lines = host.linesOf(uri);
     const place = (p: { uri: string; span: { start: number; end: number } }) => ({ uri: host.clientUri(p.uri), range: toRange(host.linesOf(p.uri), p.span) });
-    return lensesOf(host.current(uri), uri).map((l) => ({
+    const view = host.view(uri);
+    return (view ? viewLensesOf(view, uri) : lensesOf(host.current(uri), uri)).map((l) => ({
       range: toRange(lines, l.span),
       command:
         l.action.kind === 'reachability'

@@ -1,3 +1,4 @@
+import type { ViewAnalysis } from '../../engine/views';
 import type { PanelHost } from '../panel';
 
 /** What the language features need of the server: its analysis, line indexes and URIs as the client spells them. */
@@ -6,4 +7,8 @@ export interface FeatureHost extends PanelHost {
   clientUri(uri: string): string;
   /** The engine's URI for a URI the client sent. */
   engineUri(uri: string): string;
+  /** The cluster view the features answer from for a file (when the workspace has views): its render is what `current` analyses. */
+  view(uri: string): ViewAnalysis | undefined;
+  /** The text of a workspace file (an open editor's, else the disk's). */
+  textOf(uri: string): string | undefined;
 }
