@@ -251,3 +251,71 @@ export interface LoadFlowsResult {
   /** The first problems, as `file:line: message`. */
   problems: string[];
 }
+
+// ---- Change review (issue 18): egressLens/revisions, egressLens/review, egressLens/compare --------------
+
+export const CompareRequests = {
+  /** What the workspace's git repository offers to compare with: branches, tags, recent commits. */
+  revisions: 'egressLens/revisions',
+  /** The Markdown report of what the workspace (open buffers over the disk) opens and closes against a revision. */
+  review: 'egressLens/review',
+  /** The reachability graph of both states at once, each edge marked added, removed or changed. */
+  compare: 'egressLens/compare',
+  /** Why a marked edge changed: the connections before and after, the deciding rules in both states. */
+  compareExplain: 'egressLens/compareExplain',
+} as const;
+
+export interface RevisionsResult {
+  /** The branch checked out (none: a detached HEAD). */
+  branch?: string;
+  head?: string;
+  branches: { name: string; oid: string }[];
+  tags: { name: string; oid: string }[];
+  /** Newest first: id, first line of the message, author, committer time (seconds). */
+  commits: { oid: string; subject: string; author: string; time: number }[];
+}
+
+export interface ReviewParams {
+  /** A revision as git names it: `HEAD` (the default), a branch, a tag, a commit id, `main~2`… */
+  base?: string;
+}
+
+export interface ReviewResult {
+  base: { rev: string; commit: string };
+  /** `opens 1 path to the internet, closes 2`, or `no change in connectivity`. */
+  summary: string;
+  /** The same as `egress-lens diff --base REV --format md` run at the repository's root. */
+  markdown: string;
+  changes: number;
+}
+
+export type EdgeChange = 'added' | 'removed' | 'changed';
+
+export interface CompareParams extends ReachabilityParams {
+  base?: string;
+}
+
+/** The graph of both states: `edges` carry `change` (and `before`, the old connections) where they differ. */
+export interface CompareResult extends ReachabilityResult {
+  base: { rev: string; commit: string };
+  summary: string;
+  edges: CompareEdge[];
+  nodes: CompareNode[];
+}
+
+export interface CompareEdge extends ReachEdge {
+  change?: EdgeChange;
+  /** Index into `conns`: what the old state allowed (changed and removed edges). */
+  before?: number;
+}
+
+export interface CompareNode extends ReachNode {
+  /** A workload that exists only in the new state, or only in the old one. */
+  change?: 'added' | 'removed';
+}
+
+export interface CompareExplainParams {
+  base?: string;
+  src: string;
+  dst: string;
+}
