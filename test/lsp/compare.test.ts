@@ -126,7 +126,7 @@ test('compare: the graph of both states marks added, removed and changed edges; 
   await edit(client, uri('k8s/policy.yaml'), 1, SWAPPED);
 
   const g = await client.connection.sendRequest<CompareResult>('egressLens/compare', { base: 'HEAD' });
-  assert.equal(g.summary, 'opens 1 path to the internet; closes 1 path within a namespace');
+  assert.equal(g.compare.summary, 'opens 1 path to the internet; closes 1 path within a namespace');
   const marked = g.edges
     .filter((e) => e.change)
     .map((e) => `${e.change} ${g.nodes[e.src].id} -> ${g.nodes[e.dst].id}: ${e.before === undefined ? '' : `${g.conns[e.before].text} / `}${g.conns[e.conns].text}`)
@@ -156,5 +156,5 @@ test('compare: the graph of both states marks added, removed and changed edges; 
     narrowed.edges.filter((e) => e.change).map((e) => `${e.change} ${narrowed.nodes[e.src].id} -> ${narrowed.nodes[e.dst].id}: ${narrowed.conns[e.before!].text} / ${narrowed.conns[e.conns].text}`),
     ['changed shop/web[Deployment] -> shop/api[Deployment]: All Connections / TCP 8080'],
   );
-  assert.equal(narrowed.summary, 'closes 1 path within a namespace');
+  assert.equal(narrowed.compare.summary, 'closes 1 path within a namespace');
 });

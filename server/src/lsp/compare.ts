@@ -21,14 +21,14 @@ import { GitError, listRevisions, openRepository, resolveRevision, revisionFiles
 import { reachabilityView, type ReachabilityView } from './panel';
 import {
   CompareRequests,
-  type CompareEdge,
   type CompareExplainParams,
-  type CompareNode,
   type CompareParams,
   type CompareResult,
   type ExplainItem,
   type ExplainResult,
   type ExplainSection,
+  type ReachEdge,
+  type ReachNode,
   type ReachConns,
   type ReviewParams,
   type ReviewResult,
@@ -207,7 +207,7 @@ export class Comparisons {
     // The two states cut the addresses outside the cluster each at their own CIDRs: an edge is marked only
     // where the diff (which compares address by address) says the connections changed.
     const changed = (src: string, dst: string) => d.changes.some((c) => matches(c.src, src) && matches(c.dst, dst));
-    const nodes: CompareNode[] = va.nodes.map((n) => ({ ...n }));
+    const nodes: ReachNode[] = va.nodes.map((n) => ({ ...n }));
     const index = new Map(va.index);
     const beforeIds = new Set(vb.nodes.map((n) => n.id));
     for (const n of nodes) if (n.kind === 'workload' && !beforeIds.has(n.id)) n.change = 'added';
@@ -232,12 +232,12 @@ export class Comparisons {
       return i;
     };
     const old = new Map(vb.edges.map((e) => [`${vb.nodes[e.src].id}>${vb.nodes[e.dst].id}`, e]));
-    const edges: CompareEdge[] = [];
+    const edges: ReachEdge[] = [];
     for (const e of va.edges) {
       const [src, dst] = [va.nodes[e.src].id, va.nodes[e.dst].id];
       const was = old.get(`${src}>${dst}`);
       old.delete(`${src}>${dst}`);
-      const edge: CompareEdge = { ...e, conns: connOf(va.conns[e.conns]) };
+      const edge: ReachEdge = { ...e, conns: connOf(va.conns[e.conns]) };
       if (changed(src, dst)) {
         if (!was) edge.change = 'added';
         else if (vb.conns[was.conns].text !== va.conns[e.conns].text) Object.assign(edge, { change: 'changed', before: connOf(vb.conns[was.conns]) });
@@ -267,8 +267,7 @@ export class Comparisons {
       conns,
       edges: shown.edges,
       stats: { workloads: after.reach.workloads.length, edges: va.edges.length, unrestrictedWorkloads: va.unrestrictedWorkloads },
-      base: { rev: b.rev, commit: b.commit },
-      summary: summarize(d).text,
+      compare: { rev: b.rev, commit: b.commit, summary: summarize(d).text },
     };
   }
 

@@ -105,6 +105,8 @@ export interface ReachNode {
   ranges?: string[];
   /** Where it is defined (a workload's metadata.name). */
   location?: PanelLocation;
+  /** Compare mode: a workload that exists only in the new state, or only in the base. */
+  change?: 'added' | 'removed';
 }
 
 export type PortInterval = [number, number];
@@ -128,6 +130,10 @@ export interface ReachEdge {
   verdict: EdgeVerdict;
   /** For `gateway` edges: the index of the gateway node on the path. */
   via?: number;
+  /** Compare mode: how the edge differs from the base revision (unchanged edges have none). */
+  change?: EdgeChange;
+  /** Compare mode: index into `conns` of what the base allowed (changed and removed edges). */
+  before?: number;
 }
 
 export interface ReachNamespace {
@@ -147,6 +153,8 @@ export interface ReachabilityResult {
   edges: ReachEdge[];
   /** Counts over the whole workspace (before focusing). */
   stats: { workloads: number; edges: number; unrestrictedWorkloads: number };
+  /** Compare mode (egressLens/compare): the revision compared with, and what the change opens and closes. */
+  compare?: { rev: string; commit: string; summary: string };
 }
 
 export type ExplainParams = { src: string; dst: string } | { node: string };
@@ -295,23 +303,9 @@ export interface CompareParams extends ReachabilityParams {
   base?: string;
 }
 
-/** The graph of both states: `edges` carry `change` (and `before`, the old connections) where they differ. */
+/** Both states in one graph: edges and workloads that differ carry `change` (ReachEdge, ReachNode). */
 export interface CompareResult extends ReachabilityResult {
-  base: { rev: string; commit: string };
-  summary: string;
-  edges: CompareEdge[];
-  nodes: CompareNode[];
-}
-
-export interface CompareEdge extends ReachEdge {
-  change?: EdgeChange;
-  /** Index into `conns`: what the old state allowed (changed and removed edges). */
-  before?: number;
-}
-
-export interface CompareNode extends ReachNode {
-  /** A workload that exists only in the new state, or only in the old one. */
-  change?: 'added' | 'removed';
+  compare: NonNullable<ReachabilityResult['compare']>;
 }
 
 export interface CompareExplainParams {
