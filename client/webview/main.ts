@@ -156,9 +156,7 @@ function syncControls(): void {
     stop.addEventListener('click', () => post({ type: 'setCompare', base: null }));
     const marked = (c: string) => data!.edges.filter((e) => e.change === c).length;
     compareBar.append(
-      h('span', {}, 'Compared with '),
-      h('strong', {}, compare.rev),
-      h('span', {}, ` (${compare.commit.slice(0, 8)}): ${compare.summary} · ${marked('added')} added, ${marked('removed')} removed, ${marked('changed')} changed`),
+      h('span', {}, 'Compared with ', h('strong', {}, compare.rev), ` (${compare.commit.slice(0, 8)}): ${compare.summary} · ${marked('added')} added, ${marked('removed')} removed, ${marked('changed')} changed`),
       stop,
     );
   }

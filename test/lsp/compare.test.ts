@@ -108,7 +108,9 @@ test('code lens: an edited policy says what its change opens and closes against 
   assert.equal(lens.command!.title, 'this change opens 1 path to the internet · closes 1 path within a namespace');
   assert.equal(lens.command!.command, 'egressLens.showReachability');
   assert.deepEqual(lens.command!.arguments, [{ compare: 'HEAD' }]);
-  assert.equal(lens.range.start.line, 3, 'on the edited policy (its metadata.name)');
+  const policyLens = (await lenses(client, policy)).find((l) => l.command?.title.startsWith('selects'));
+  assert.equal(lens.range.start.line, 1, 'above the edited policy');
+  assert.equal(lens.range.start.line, policyLens?.range.start.line, 'beside its other lens');
 
   await edit(client, policy, 4, OPENED);
   assert.deepEqual((await changeLenses(client, policy)).map((l) => l.command!.title), ['this change opens 1 path to the internet']);
@@ -141,13 +143,15 @@ test('compare: the graph of both states marks added, removed and changed edges; 
   const why = await client.connection.sendRequest<ExplainResult>('egressLens/compareExplain', { base: 'HEAD', src: 'shop/web[Deployment]', dst: 'ip:198.51.100.0-198.51.100.255' });
   assert.match(why.summary, /^Opened against HEAD: before nothing, after TCP 443\.$/);
   const link = why.sections[0].items[0].links[0];
-  assert.equal(link.label, 'NetworkPolicy shop/web-egress, spec.egress[0] (k8s/policy.yaml:9)');
+  assert.equal(link.label, 'NetworkPolicy shop/web-egress, spec.egress[0]');
+  assert.equal(link.location.uri, uri('k8s/policy.yaml'));
   assert.equal(link.location.range.start.line, 8);
   const gone = await client.connection.sendRequest<ExplainResult>('egressLens/compareExplain', { base: 'HEAD', src: 'shop/web[Deployment]', dst: 'shop/api[Deployment]' });
   assert.match(gone.summary, /^Closed against HEAD: before All Connections, after nothing\.$/);
   const old = gone.sections[0].items.find((i) => i.text.endsWith('(before the change)'));
   assert.ok(old, JSON.stringify(gone.sections));
-  assert.equal(old.links[0].label, 'NetworkPolicy shop/web-egress, spec.egress[0] (HEAD: k8s/policy.yaml:9)');
+  assert.equal(old.links[0].label, 'NetworkPolicy shop/web-egress, spec.egress[0] (in HEAD)');
+  assert.equal(old.links[0].location.range.start.line, 8, 'its line in HEAD');
 
   // Fewer ports to api: the edge stays, changed, with the connections of both states.
   await edit(client, uri('k8s/policy.yaml'), 2, POLICY.replace('{app: api}}}]\n', '{app: api}}}]\n    ports: [{port: 8080}]\n'));

@@ -14,7 +14,7 @@
 import * as path from 'path';
 import { ErrorCodes, ResponseError, type Connection } from 'vscode-languageserver/node';
 import { BaseState, changeLine, diffAnalyses, LineIndex, reviewMarkdown, summarize, type Analysis, type ConnectionChange, type DiffPeer, type EngineConfig, type SourceFile, type Span } from '../engine';
-import { nameSpan } from '../engine/model/anchor';
+import { objectSpan } from '../engine/lang/symbols';
 import { parseV4 } from '../engine/reach/iprange';
 import { pathToUri, uriToPath } from '../host/files';
 import { GitError, listRevisions, openRepository, resolveRevision, revisionFiles, type Repository } from '../host/git';
@@ -186,11 +186,12 @@ export class Comparisons {
     const d = diffAnalyses(b.state.analysis, after, { explain: false });
     let lens: ChangeLens | undefined;
     if (d.changes.length > 0) {
-      // On the first resource of the file that is new or differs from the base (a policy being edited).
+      // Above the first resource of the file that is new or differs from the base (a policy being edited),
+      // beside its other lenses.
       const before = new Map(b.state.analysis.model.resources.filter((r) => r.uri === uri).map((r) => [`${r.kind}/${r.namespace ?? ''}/${r.name}`, JSON.stringify(r.obj)]));
       const mine = after.model.resources.filter((r) => r.uri === uri);
       const edited = mine.find((r) => before.get(`${r.kind}/${r.namespace ?? ''}/${r.name}`) !== JSON.stringify(r.obj)) ?? mine[0];
-      lens = { span: edited ? nameSpan(edited) : { start: 0, end: 0 }, title: changeLine(summarize(d)) };
+      lens = { span: edited ? objectSpan(edited) : { start: 0, end: 0 }, title: changeLine(summarize(d)) };
     }
     this.lenses.set(uri, { state: b.state, text: now.text, lens });
     return lens;
@@ -293,9 +294,9 @@ export class Comparisons {
           tone: r.verdict === 'allow' ? 'allow' : 'deny',
           conns: r.conns.toString(),
           links: r.refs.map((ref) => {
+            // A rule of the base is shown with its line there (the editor holds the new text).
             const l = lines[r.state](ref.uri);
-            const at = `${relativePath(ref.uri, b.repo.dir)}:${l.position(ref.span.start).line + 1}`;
-            return { label: `${ref.label} (${r.state === 'before' ? `${b.rev}: ` : ''}${at})`, location: { uri: ref.uri, range: { start: l.position(ref.span.start), end: l.position(ref.span.end) } } };
+            return { label: r.state === 'before' ? `${ref.label} (in ${b.rev})` : ref.label, location: { uri: ref.uri, range: { start: l.position(ref.span.start), end: l.position(ref.span.end) } } };
           }),
         }),
       ),
