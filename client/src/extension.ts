@@ -7,6 +7,7 @@ import { ScaffoldPreviews } from './commands/preview';
 import { registerReports } from './commands/reports';
 import { registerOpenSample } from './commands/open-sample';
 import { registerLoadFlows } from './commands/load-flows';
+import { registerReviewChanges } from './commands/review-changes';
 import { registerReachabilityPanel } from './panel';
 import { registerStatus, type StatusBar } from './status';
 import { crashRecovery } from './crash-recovery';
@@ -63,6 +64,7 @@ export function activate(context: vscode.ExtensionContext): EgressLensApi {
   const views = registerViewPicker(client, ready);
   context.subscriptions.push(views);
   context.subscriptions.push(registerLoadFlows(client, ready));
+  context.subscriptions.push(registerReviewChanges(client, ready));
   return { ready, client, status, crashNotices: recovery.notices, views };
 }
 

@@ -111,6 +111,17 @@ function fileName(uri: string): string {
   }
 }
 
+/** Compare mode's legend: what the marks on edges mean (shown only while comparing). */
+export function compareLegend(): HTMLElement {
+  return h(
+    'div',
+    { class: 'legend compare-legend', id: 'compare-legend', role: 'list', 'aria-label': 'Changes since the compared revision', hidden: true },
+    h('span', { role: 'listitem', class: 'legend-item change-added' }, h('span', { class: 'swatch', 'aria-hidden': 'true' }), 'added'),
+    h('span', { role: 'listitem', class: 'legend-item change-removed' }, h('span', { class: 'swatch', 'aria-hidden': 'true' }), 'removed'),
+    h('span', { role: 'listitem', class: 'legend-item change-changed' }, h('span', { class: 'swatch', 'aria-hidden': 'true' }), 'changed'),
+  );
+}
+
 export function legend(): HTMLElement {
   return h(
     'div',

@@ -70,7 +70,7 @@ export class GraphView {
   constructor(private readonly cb: GraphCallbacks) {
     this.svg = s('svg', { class: 'graph-svg', role: 'group', 'aria-roledescription': 'graph', 'aria-label': 'Reachability graph' });
     this.viewport = s('g', { class: 'viewport' });
-    this.svg.appendChild(s('defs', {}, ...(['allowed', 'unrestricted', 'gateway', 'selected'] as const).map((v) => s('marker', { id: `arrow-${v}`, viewBox: '0 0 10 10', refX: '9', refY: '5', markerWidth: '9', markerHeight: '9', markerUnits: 'userSpaceOnUse', orient: 'auto-start-reverse', class: `arrow arrow-${v}` }, s('path', { d: 'M0,0 L10,5 L0,10 z' })))));
+    this.svg.appendChild(s('defs', {}, ...(['allowed', 'unrestricted', 'gateway', 'selected', 'added', 'removed', 'changed'] as const).map((v) => s('marker', { id: `arrow-${v}`, viewBox: '0 0 10 10', refX: '9', refY: '5', markerWidth: '9', markerHeight: '9', markerUnits: 'userSpaceOnUse', orient: 'auto-start-reverse', class: `arrow arrow-${v}` }, s('path', { d: 'M0,0 L10,5 L0,10 z' })))));
     this.svg.appendChild(this.viewport);
     this.root = h('div', { class: 'graph', id: 'graph' }, this.svg);
     this.installPanZoom();
@@ -201,6 +201,7 @@ export class GraphView {
       if (!box) continue;
       const classes = ['node', `kind-${n.kind}`];
       if (n.risk) classes.push('risk');
+      if (n.change) classes.push(`change-${n.change}`);
       if (n.id === selectedNode) classes.push('selected');
       const g = s('g', { class: classes.join(' '), transform: `translate(${box.x},${box.y})`, role: 'button', tabindex: '-1', 'aria-label': n.ariaLabel, 'data-id': n.id, 'aria-pressed': n.id === selectedNode ? 'true' : 'false' });
       const chars = Math.floor((box.width - 26) / 7);
@@ -238,7 +239,7 @@ export class GraphView {
       const touches = selectedNode !== undefined && (e.src === selectedNode || e.dst === selectedNode);
       const dim = selectedNode !== undefined && !touches;
       const g = s('g', {
-        class: `edge verdict-${e.verdict}${e.pair ? ' aggregate' : ''}${selected ? ' selected' : ''}${dim ? ' dim' : ''}${touches ? ' near' : ''}`,
+        class: `edge verdict-${e.verdict}${e.change ? ` change-${e.change}` : ''}${e.pair ? ' aggregate' : ''}${selected ? ' selected' : ''}${dim ? ' dim' : ''}${touches ? ' near' : ''}`,
         role: 'button',
         tabindex: '-1',
         'aria-label': e.ariaLabel,
@@ -248,7 +249,7 @@ export class GraphView {
         'data-pair': e.pair,
         'data-edge': e.id,
       });
-      g.append(s('path', { class: 'edge-hit', d: r.d }), s('path', { class: 'edge-line', d: r.d, 'marker-end': `url(#arrow-${selected ? 'selected' : e.verdict})` }), s('title', {}, e.ariaLabel));
+      g.append(s('path', { class: 'edge-hit', d: r.d }), s('path', { class: 'edge-line', d: r.d, 'marker-end': `url(#arrow-${selected ? 'selected' : (e.change ?? e.verdict)})` }), s('title', {}, e.ariaLabel));
       g.addEventListener('click', (ev) => {
         ev.stopPropagation();
         this.activate(g);
@@ -277,7 +278,7 @@ export class GraphView {
       // The text that fits where the label was placed (a shorter form where room is tight; the whole on hover).
       const text = [labelText(e), ...shortLabels(e)].find((t) => labelWidth(t) === at.width) ?? labelText(e);
       labelsLayer.appendChild(
-        s('g', { class: `edge-label verdict-${e.verdict}${selected ? ' selected' : ''}`, 'data-edge': e.id, transform: `translate(${at.x},${at.y})`, 'aria-hidden': 'true' }, s('rect', { width: at.width, height: l.height, rx: 3 }), s('text', { x: at.width / 2, y: 12, 'text-anchor': 'middle' }, text), s('title', {}, labelText(e))),
+        s('g', { class: `edge-label verdict-${e.verdict}${e.change ? ` change-${e.change}` : ''}${selected ? ' selected' : ''}`, 'data-edge': e.id, transform: `translate(${at.x},${at.y})`, 'aria-hidden': 'true' }, s('rect', { width: at.width, height: l.height, rx: 3 }), s('text', { x: at.width / 2, y: 12, 'text-anchor': 'middle' }, text), s('title', {}, labelText(e))),
       );
     }
     // Keyboard order: namespaces, nodes, then edges.

@@ -5,7 +5,7 @@
 import type { ExplainParams, ReachabilityResult } from '../../server/src/lsp/protocol';
 import { DEFAULT_FILTERS, EXPORT_FORMATS, type ExportFormat, type Filters, type HostMessage, type PanelState, type Selection, type ViewKind, type WebviewMessage } from '../src/panel/messages';
 import { clear, h } from './dom';
-import { ExplainView, legend } from './explain-view';
+import { compareLegend, ExplainView, legend } from './explain-view';
 import { toCsv, toDot, toJson, toMarkdown } from './export';
 import { GraphView } from './graph-view';
 import { MatrixView } from './matrix-view';
@@ -86,6 +86,9 @@ const regroupButton = h('button', { type: 'button', class: 'secondary', id: 'edg
 const exportSelect = h('select', { id: 'export-format', 'aria-label': 'Export format' }, ...EXPORT_FORMATS.map((f) => h('option', { value: f }, EXPORT_LABELS[f])));
 const exportButton = h('button', { type: 'button', id: 'export', class: 'secondary' }, 'Export');
 const focusBar = h('div', { class: 'focus-bar', id: 'focus-bar', hidden: true });
+const compareButton = h('button', { type: 'button', class: 'secondary', id: 'compare', title: 'Compare the workspace with HEAD, a branch or a commit' }, 'Compare with…');
+const compareBar = h('div', { class: 'compare-bar', id: 'compare-bar', hidden: true, role: 'status' });
+const compareKey = compareLegend();
 const status = h('div', { class: 'status', id: 'status', role: 'status' }, 'Waiting for the language server…');
 const notice = h('div', { class: 'notice', id: 'notice', hidden: true, role: 'note' });
 const stage = h('main', { class: 'stage', id: 'stage', 'aria-label': 'Reachability' }, h('div', { class: 'placeholder' }, 'Analysing the workspace…'));
@@ -110,11 +113,13 @@ document.body.append(
     textInput,
     filtersToggle,
     regroupButton,
+    compareButton,
     h('span', { class: 'spacer' }),
     h('div', { class: 'export', role: 'group', 'aria-label': 'Export' }, exportSelect, exportButton),
   ),
   filtersRow,
-  h('div', { class: 'subbar' }, focusBar, status, legend()),
+  compareBar,
+  h('div', { class: 'subbar' }, focusBar, status, compareKey, legend()),
   notice,
   h('div', { class: 'content' }, stage, explainView.root),
 );
@@ -141,6 +146,20 @@ function syncControls(): void {
   nsSelect.value = f.namespace;
   for (const opt of Array.from(exportSelect.options)) opt.disabled = (opt.value === 'svg' || opt.value === 'png') && view !== 'graph';
   if (exportSelect.selectedOptions[0]?.disabled) exportSelect.value = 'md';
+  const compare = data?.compare;
+  document.body.toggleAttribute('data-compare', compare !== undefined);
+  compareKey.hidden = compare === undefined;
+  compareBar.hidden = compare === undefined;
+  clear(compareBar);
+  if (compare) {
+    const stop = h('button', { type: 'button', class: 'secondary', id: 'compare-stop' }, 'Stop comparing');
+    stop.addEventListener('click', () => post({ type: 'setCompare', base: null }));
+    const marked = (c: string) => data!.edges.filter((e) => e.change === c).length;
+    compareBar.append(
+      h('span', {}, 'Compared with ', h('strong', {}, compare.rev), ` (${compare.commit.slice(0, 8)}): ${compare.summary} · ${marked('added')} added, ${marked('removed')} removed, ${marked('changed')} changed`),
+      stop,
+    );
+  }
   clear(focusBar);
   focusBar.hidden = !data?.focus;
   if (data?.focus) {
@@ -177,6 +196,7 @@ regroupButton.addEventListener('click', () => {
   save();
   schedule();
 });
+compareButton.addEventListener('click', () => post({ type: 'pickCompare' }));
 viewButtons.graph.addEventListener('click', () => setView('graph'));
 viewButtons.matrix.addEventListener('click', () => setView('matrix'));
 exportButton.addEventListener('click', () => void exportAs(exportSelect.value as ExportFormat));
@@ -346,7 +366,9 @@ async function explainSelection(): Promise<void> {
   const params: ExplainParams = sel.kind === 'node' ? { node: sel.id } : { src: sel.src, dst: sel.dst };
   const id = ++explainRequest;
   explainView.loading(sel.kind === 'node' ? sel.id : `${sel.src} → ${sel.dst}`);
-  post({ type: 'explain', requestId: id, params });
+  // Compare mode: a marked edge is explained by what changed (before, after, the rules in both states).
+  const changed = sel.kind === 'edge' && data.compare !== undefined && data.edges.some((e) => e.change && data!.nodes[e.src].id === sel.src && data!.nodes[e.dst].id === sel.dst);
+  post({ type: 'explain', requestId: id, params, ...(changed ? { compare: true } : {}) });
 }
 
 // ---- export -------------------------------------------------------------------------------------------
@@ -417,8 +439,8 @@ window.addEventListener('message', (event: MessageEvent<HostMessage>) => {
         schedule();
         renderChain = renderChain.then(() => exportAs(f)).catch((e) => reportError(e));
       }
-      if (state.focus !== m.data.focus) {
-        state = { ...state, focus: m.data.focus };
+      if (state.focus !== m.data.focus || state.compare !== m.data.compare?.rev) {
+        state = { ...state, focus: m.data.focus, compare: m.data.compare?.rev };
         save();
       }
       schedule();

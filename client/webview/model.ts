@@ -2,7 +2,7 @@
  * The panel's view model: pure functions from the server's reachability data, the filters, the focus and
  * the folded namespaces to what the graph and the matrix draw. No DOM here (unit-tested under Node).
  */
-import type { EdgeVerdict, PortInterval, ReachabilityResult, ReachConns, ReachNode } from '../../server/src/lsp/protocol';
+import type { EdgeChange, EdgeVerdict, PortInterval, ReachabilityResult, ReachConns, ReachNode } from '../../server/src/lsp/protocol';
 import type { Filters } from '../src/panel/messages';
 
 export type Protocol = 'TCP' | 'UDP' | 'SCTP';
@@ -212,6 +212,8 @@ export interface GraphNode {
   /** Edges inside a folded namespace (not drawn). */
   internal?: number;
   ariaLabel: string;
+  /** Compare mode: a workload only in the new state, or only in the compared revision. */
+  change?: 'added' | 'removed';
 }
 
 export interface GraphEdge {
@@ -223,6 +225,8 @@ export interface GraphEdge {
   /** Data edge indexes behind it. */
   members: number[];
   ariaLabel: string;
+  /** Compare mode: how it differs from the compared revision (see changeOf). */
+  change?: EdgeChange;
   /**
    * The namespace pair it joins (`shop→internet`, `shop→payments`): set on an aggregate, which stands for
    * every edge between two expanded namespaces (or a namespace and an address outside) until expanded.
@@ -329,6 +333,17 @@ function aggregatePairs(edges: Map<string, DrawnEdge>, expanded: ReadonlySet<str
 }
 
 /**
+ * How a drawn edge differs from the compared revision: added or removed when all of its data edges were,
+ * changed when any of them changed (or they differ among themselves), none when none changed.
+ */
+export function changeOf(data: ReachabilityResult, members: readonly number[]): EdgeChange | undefined {
+  const kinds = new Set(members.map((i) => data.edges[i].change));
+  if (kinds.size === 1) return [...kinds][0];
+  kinds.delete(undefined);
+  return kinds.size === 0 ? undefined : 'changed';
+}
+
+/**
  * The graph drawn: namespaces `collapsed` are one node each; edges between namespaces aggregate per pair
  * except the pairs `expanded` ('all': every edge drawn on its own).
  */
@@ -367,6 +382,7 @@ export function buildGraph(data: ReachabilityResult, filtered: Filtered, collaps
       risk: n.kind === 'workload' && n.egressRestricted === false,
       members: [i],
       ariaLabel: describeNode(n),
+      ...(n.change ? { change: n.change } : {}),
     };
     byId.set(gn.id, gn);
     nodes.push(gn);
@@ -403,8 +419,9 @@ export function buildGraph(data: ReachabilityResult, filtered: Filtered, collaps
     const what = e.src.kind === 'namespace' || e.dst.kind === 'namespace' ? `${e.members.length} connection${e.members.length === 1 ? '' : 's'}, ` : '';
     const srcName = e.src.kind === 'namespace' ? `namespace ${e.src.label}` : nodeName(data.nodes[e.src.members[0]]);
     const dstName = e.dst.kind === 'namespace' ? `namespace ${e.dst.label}` : nodeName(data.nodes[e.dst.members[0]]);
-    const ariaLabel = `${srcName} to ${dstName}: ${what}${e.verdict}, ${conns.text}${e.pair ? `; ${e.edges} edges between workloads, Enter shows them one by one` : ''}`;
-    return { id, src: e.src.id, dst: e.dst.id, verdict: e.verdict, conns, members: e.members, ariaLabel, ...(e.pair ? { pair: e.pair } : {}) };
+    const change = changeOf(data, e.members);
+    const ariaLabel = `${srcName} to ${dstName}: ${change ? `${change} since the compared revision, ` : ''}${what}${e.verdict}, ${conns.text}${e.pair ? `; ${e.edges} edges between workloads, Enter shows them one by one` : ''}`;
+    return { id, src: e.src.id, dst: e.dst.id, verdict: e.verdict, conns, members: e.members, ariaLabel, ...(e.pair ? { pair: e.pair } : {}), ...(change ? { change } : {}) };
   });
   return { groups: [...groups.values()], nodes, edges: graphEdges };
 }

@@ -7,7 +7,7 @@ import { readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { repoRoot } from '../support/workspace';
 import { corpusDir } from '../conformance/corpus';
-import { makeRepo, type TestRepo } from '../support/git-repo';
+import { APPS, makeRepo, NS, OPENED, POLICY, type TestRepo } from '../support/git-repo';
 
 const cli = path.join(repoRoot, 'dist/cli.js');
 
@@ -41,23 +41,6 @@ test('diff of a folder with itself: nothing printed, exit 0', () => {
   const r = run(['diff', '--dir1', dir, '--dir2', dir]);
   assert.deepEqual([r.code, r.stdout], [0, '']);
 });
-
-const NS = 'apiVersion: v1\nkind: Namespace\nmetadata: {name: shop}\n---\napiVersion: v1\nkind: Namespace\nmetadata: {name: pay}\n';
-const APPS = ['web', 'api'].map((n) => `apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: ${n}, namespace: shop}\nspec:\n  selector: {matchLabels: {app: ${n}}}\n  template:\n    metadata: {labels: {app: ${n}}}\n    spec: {containers: [{name: c, image: i}]}\n`).join('---\n');
-const POLICY = `# egress of the web tier
-apiVersion: networking.k8s.io/v1
-kind: NetworkPolicy
-metadata: {name: web-egress, namespace: shop}
-spec:
-  podSelector: {matchLabels: {app: web}}
-  policyTypes: [Egress]
-  egress:
-  - to: [{podSelector: {matchLabels: {app: api}}}]
-`;
-const OPENED = `${POLICY}  - to:
-    - ipBlock: {cidr: 198.51.100.0/24}
-    ports: [{port: 443}]
-`;
 
 /** A repository with two commits: the policy, then the policy with an ipBlock rule (198.51.100.0/24 on 443). */
 async function twoCommits(): Promise<{ repo: TestRepo; first: string; second: string }> {

@@ -8,6 +8,7 @@ import {
   edgesBetween,
   pairOfEdge,
   buildMatrix,
+  changeOf,
   defaultCollapsed,
   defaultView,
   edgeLabel,
@@ -266,4 +267,23 @@ test('panel model: edges between two namespaces (or a namespace and an address) 
   assert.deepEqual(edgesBetween(data, applyFilters(data, DEFAULT_FILTERS).edges, 'ns:shop', 'ns:payments').map((i) => `${data.nodes[data.edges[i].src].id} -> ${data.nodes[data.edges[i].dst].id}`).sort(), sorted(`${WEB} -> ${LEDGER}`, `${API} -> ${LEDGER}`));
   assert.equal(pairOfEdge(data, WEB, LEDGER), 'shop\u2192payments');
   assert.equal(pairOfEdge(data, WEB, API), undefined);
+});
+
+test('panel model: compare mode marks drawn edges added, removed or changed, and says so to screen readers', () => {
+  const d = shopAndPayments();
+  const at = (src: string, dst: string) => d.edges.findIndex((x) => d.nodes[x.src].id === src && d.nodes[x.dst].id === dst);
+  d.edges[at(API, LAKE)].change = 'added';
+  d.edges[at(LEDGER, POSTGRES)].change = 'removed';
+  Object.assign(d.edges[at(API, LEDGER)], { change: 'changed', before: d.edges[at(API, LEDGER)].conns });
+  d.nodes.find((n) => n.id === BATCH)!.change = 'removed';
+  const g = buildGraph(d, applyFilters(d, { ...DEFAULT_FILTERS, direction: 'both' }), new Set(), 'all');
+  const marks = g.edges.filter((x) => x.change).map((x) => `${x.change} ${x.src} -> ${x.dst}`).sort();
+  assert.deepEqual(marks, [`added ${API} -> ${LAKE}`, `changed ${API} -> ${LEDGER}`, `removed ${LEDGER} -> ${POSTGRES}`]);
+  assert.match(g.edges.find((x) => x.change === 'removed')!.ariaLabel, /removed since the compared revision/);
+  assert.equal(g.nodes.find((n) => n.id === BATCH)!.change, 'removed');
+  // Folded into one drawn edge: all added stays added, a mix is changed, none is none.
+  assert.equal(changeOf(d, [at(API, LAKE)]), 'added');
+  assert.equal(changeOf(d, [at(API, LAKE), at(LEDGER, POSTGRES)]), 'changed');
+  assert.equal(changeOf(d, [at(API, LAKE), at(WEB, API)]), 'changed');
+  assert.equal(changeOf(d, [at(WEB, API), at(WEB, INTERNET)]), undefined);
 });

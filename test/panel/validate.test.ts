@@ -32,8 +32,22 @@ test('panel host: every message of messages.ts passes as it is', () => {
     { type: 'export', format: 'png', fileName: 'reachability.png', content: 'iVBORw0KGgo=', encoding: 'base64' },
     { type: 'rendered', revision: 7, view: 'graph', ms: 35, nodes: 8, edges: 21 },
     { type: 'error', message: 'boom' },
+    { type: 'explain', requestId: 5, params: { src: 'shop/web[Deployment]', dst: 'internet' }, compare: true },
+    { type: 'pickCompare' },
+    { type: 'setCompare', base: 'main~2' },
+    { type: 'setCompare', base: null },
+    { type: 'ready', state: { ...state, compare: 'HEAD' } },
   ];
   for (const m of messages) assert.deepEqual(accepted(m), m);
+});
+
+test('panel host: compare mode needs a revision of a sensible size', () => {
+  refused({ type: 'setCompare' }, /without a revision/);
+  refused({ type: 'setCompare', base: '' }, /without a revision/);
+  refused({ type: 'setCompare', base: 7 }, /without a revision/);
+  refused({ type: 'setCompare', base: 'x'.repeat(300) }, /without a revision/);
+  // Anything but true is no compare request.
+  assert.deepEqual(accepted({ type: 'explain', requestId: 1, params: { node: 'internet' }, compare: 'yes' }), { type: 'explain', requestId: 1, params: { node: 'internet' } });
 });
 
 test('panel host: what is not a message, or not one of ours, is refused', () => {

@@ -43,3 +43,22 @@ export async function makeRepo(): Promise<TestRepo> {
     cleanup: () => rmSync(dir, { recursive: true, force: true }),
   };
 }
+
+// A small workspace whose revisions the diff tests commit: two namespaces, web and api in shop, web's egress
+// policy allowing api only (POLICY), then also 198.51.100.0/24 on 443 (OPENED).
+export const NS = 'apiVersion: v1\nkind: Namespace\nmetadata: {name: shop}\n---\napiVersion: v1\nkind: Namespace\nmetadata: {name: pay}\n';
+export const APPS = ['web', 'api'].map((n) => `apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: ${n}, namespace: shop}\nspec:\n  selector: {matchLabels: {app: ${n}}}\n  template:\n    metadata: {labels: {app: ${n}}}\n    spec: {containers: [{name: c, image: i}]}\n`).join('---\n');
+export const POLICY = `# egress of the web tier
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: web-egress, namespace: shop}
+spec:
+  podSelector: {matchLabels: {app: web}}
+  policyTypes: [Egress]
+  egress:
+  - to: [{podSelector: {matchLabels: {app: api}}}]
+`;
+export const OPENED = `${POLICY}  - to:
+    - ipBlock: {cidr: 198.51.100.0/24}
+    ports: [{port: 443}]
+`;

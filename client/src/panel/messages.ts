@@ -41,6 +41,8 @@ export interface PanelState {
   /** Namespace pairs (`shop→payments`) whose edges are drawn one by one instead of as one aggregate. */
   expanded?: string[];
   selection?: Selection;
+  /** Compare mode: the revision the workspace is compared with (undefined: the workspace alone). */
+  compare?: string;
 }
 
 /** Host -> webview. */
@@ -56,7 +58,12 @@ export type HostMessage =
 export type WebviewMessage =
   | { type: 'ready'; state?: PanelState }
   | { type: 'setFocus'; focus: string | null }
-  | { type: 'explain'; requestId: number; params: ExplainParams }
+  /** `compare`: explain how an edge differs from the compared revision (compare mode). */
+  | { type: 'explain'; requestId: number; params: ExplainParams; compare?: boolean }
+  /** Compare with…: the host asks which revision. */
+  | { type: 'pickCompare' }
+  /** Compare with a revision, or (null) stop comparing. */
+  | { type: 'setCompare'; base: string | null }
   | { type: 'open'; location: PanelLocation }
   | { type: 'export'; format: ExportFormat; fileName: string; content: string; encoding: 'utf8' | 'base64' }
   | { type: 'rendered'; revision: number; view: ViewKind; ms: number; nodes: number; edges: number }

@@ -6,7 +6,8 @@
 import { randomBytes } from 'crypto';
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
-import { PanelRequests, type ExplainResult, type PanelLocation, type ReachabilityParams, type ReachabilityResult } from '../../../server/src/lsp/protocol';
+import { CompareRequests, PanelRequests, type CompareParams, type ExplainResult, type PanelLocation, type ReachabilityParams, type ReachabilityResult } from '../../../server/src/lsp/protocol';
+import { pickRevision } from '../commands/pick-revision';
 import { VIEW_TYPE, type ExportFormat, type HostMessage, type PanelState, type WebviewMessage } from './messages';
 import { validateWebviewMessage } from './validate';
 
@@ -22,6 +23,8 @@ export interface PanelContext {
 export interface PanelTarget {
   focus?: string;
   at?: ReachabilityParams['at'];
+  /** Compare mode: the revision to compare the workspace with. */
+  compare?: string;
 }
 
 /** Debounce for live updates: a burst of keystrokes costs one request. */
@@ -70,6 +73,9 @@ export class ReachabilityPanel {
   private readonly disposables: vscode.Disposable[] = [];
   private focus: string | undefined;
   private at: PanelTarget['at'];
+  /** Compare mode: the revision compared with (undefined: the workspace alone). */
+  private compare: string | undefined;
+  private compareFailed: string | undefined;
   private webviewReady = false;
   /** An export asked for before the webview was ready. */
   private pendingExport: ExportFormat | undefined;
@@ -122,7 +128,7 @@ export class ReachabilityPanel {
   static revive(panel: vscode.WebviewPanel, ctx: PanelContext, state: PanelState | undefined): ReachabilityPanel {
     ReachabilityPanel.current?.dispose();
     panel.webview.options = ReachabilityPanel.options(ctx.extensionUri);
-    return (ReachabilityPanel.current = new ReachabilityPanel(panel, ctx, { focus: state?.focus }));
+    return (ReachabilityPanel.current = new ReachabilityPanel(panel, ctx, { focus: state?.focus, compare: state?.compare }));
   }
 
   private constructor(
@@ -132,6 +138,7 @@ export class ReachabilityPanel {
   ) {
     this.focus = target.focus;
     this.at = target.at;
+    this.compare = target.compare;
     panel.iconPath = vscode.Uri.joinPath(ctx.extensionUri, 'images', 'icon.png');
     panel.webview.html = panelHtml(panel.webview, ReachabilityPanel.bundleDir(ctx.extensionUri));
     this.disposables.push(
@@ -159,6 +166,13 @@ export class ReachabilityPanel {
   }
 
   private retarget(target: PanelTarget): void {
+    if (target.compare !== undefined) {
+      this.compare = target.compare;
+      if (target.focus === undefined && target.at === undefined) {
+        if (this.webviewReady) void this.refresh(true);
+        return;
+      }
+    }
     if (target.focus === undefined && target.at === undefined) return;
     this.focus = target.focus;
     this.at = target.at;
@@ -191,7 +205,7 @@ export class ReachabilityPanel {
     try {
       await this.ctx.ready;
       const params: ReachabilityParams = { focus: this.focus, at: this.at };
-      const data = await this.ctx.client.sendRequest<ReachabilityResult>(PanelRequests.reachability, params);
+      const data = await this.fetch(params);
       this.at = undefined;
       this.focus = data.focus;
       this.lastRevision = Math.max(this.lastRevision, data.revision);
@@ -201,6 +215,10 @@ export class ReachabilityPanel {
         this.lastJson = json;
         for (const x of [...data.nodes, ...data.namespaces]) if (x.location) this.known.add(x.location.uri);
         this.post({ type: 'data', data });
+      }
+      if (this.compareFailed) {
+        this.post({ type: 'error', message: this.compareFailed });
+        this.compareFailed = undefined;
       }
     } catch (e) {
       this.ctx.log.appendLine(`reachability panel: ${(e as Error).message}`);
@@ -214,12 +232,28 @@ export class ReachabilityPanel {
     }
   }
 
+  /** The workspace's reachability, or in compare mode both states in one graph (back to the workspace alone when that fails). */
+  private async fetch(params: ReachabilityParams): Promise<ReachabilityResult> {
+    if (this.compare !== undefined) {
+      try {
+        const p: CompareParams = { ...params, base: this.compare };
+        return await this.ctx.client.sendRequest<ReachabilityResult>(CompareRequests.compare, p);
+      } catch (e) {
+        // Said after the workspace's own graph is sent (a new picture clears the notices).
+        this.compareFailed = `Cannot compare with ${this.compare}: ${(e as Error).message}`;
+        this.compare = undefined;
+      }
+    }
+    return this.ctx.client.sendRequest<ReachabilityResult>(PanelRequests.reachability, params);
+  }
+
   private async onMessage(m: WebviewMessage): Promise<void> {
     switch (m.type) {
       case 'ready':
         this.webviewReady = true;
         // The state restored by the webview (after a reload) keeps its focus unless the command named one.
         if (this.focus === undefined && this.at === undefined) this.focus = m.state?.focus;
+        if (this.compare === undefined) this.compare = m.state?.compare;
         this.lastJson = '';
         await this.refresh(true);
         if (this.pendingExport) {
@@ -232,10 +266,24 @@ export class ReachabilityPanel {
         this.at = undefined;
         await this.refresh(true);
         break;
+      case 'pickCompare': {
+        const base = await pickRevision(this.ctx.client, 'Compare Reachability With…');
+        if (base === undefined) break;
+        this.compare = base;
+        await this.refresh(true);
+        break;
+      }
+      case 'setCompare':
+        this.compare = m.base ?? undefined;
+        await this.refresh(true);
+        break;
       case 'explain': {
         try {
           await this.ctx.ready;
-          const result = await this.ctx.client.sendRequest<ExplainResult>(PanelRequests.explain, m.params);
+          const result =
+            m.compare && this.compare !== undefined && 'src' in m.params
+              ? await this.ctx.client.sendRequest<ExplainResult>(CompareRequests.compareExplain, { base: this.compare, src: m.params.src, dst: m.params.dst })
+              : await this.ctx.client.sendRequest<ExplainResult>(PanelRequests.explain, m.params);
           for (const s of result.sections) for (const i of s.items) for (const l of i.links) this.known.add(l.location.uri);
           this.post({ type: 'explanation', requestId: m.requestId, result });
         } catch (e) {

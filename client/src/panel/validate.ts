@@ -80,7 +80,8 @@ function panelState(v: unknown): PanelState | undefined {
   if (!f) return undefined;
   const names = (x: unknown) => (Array.isArray(x) && x.length <= 100_000 && x.every((y) => text(y) !== undefined) ? (x as string[]) : undefined);
   const expanded = names(v.expanded);
-  return { version: 1, view: view(v.view), filters: f, focus: text(v.focus), collapsed: names(v.collapsed), ...(expanded ? { expanded } : {}), selection: selection(v.selection) };
+  const compare = text(v.compare);
+  return { version: 1, view: view(v.view), filters: f, focus: text(v.focus), collapsed: names(v.collapsed), ...(expanded ? { expanded } : {}), selection: selection(v.selection), ...(compare ? { compare } : {}) };
 }
 
 /** The message, when it is one of messages.ts's WebviewMessage with values of the right shape; else why not. */
@@ -99,7 +100,15 @@ export function validateWebviewMessage(m: unknown): { ok: true; message: Webview
     case 'explain': {
       const requestId = count(m.requestId);
       const params = explainParams(m.params);
-      return requestId === undefined || !params ? no('explain without a request id and a node or an edge') : ok({ type: 'explain', requestId, params });
+      if (requestId === undefined || !params) return no('explain without a request id and a node or an edge');
+      return ok({ type: 'explain', requestId, params, ...(m.compare === true ? { compare: true } : {}) });
+    }
+    case 'pickCompare':
+      return ok({ type: 'pickCompare' });
+    case 'setCompare': {
+      if (m.base === null) return ok({ type: 'setCompare', base: null });
+      const base = str(256)(m.base);
+      return base === undefined || base.trim() === '' ? no('setCompare without a revision') : ok({ type: 'setCompare', base });
     }
     case 'open': {
       const loc = location(m.location);

@@ -32,6 +32,6 @@ export { spanAt } from './model/anchor';
 export { routeThroughGateway, hostShortName, type GatewayProtocol, type GatewayStyle, type GatewayScaffoldOptions } from './scaffold/gateway';
 export { diffAnalyses, opensAndCloses, type ConnectivityDiff, type ConnectionChange, type ChangeType, type ChangeCategory, type DiffPeer, type DiffReason, type MeshRoute, type UnchangedConnection, type DiffOptions } from './diff/diff';
 export { formatConnlistDiff, type ConnlistDiffFormat, type StateNames } from './diff/connlist-diff';
-export { analyzeStates, INPUT_RULES, type AnalysedStates } from './diff/states';
-export { summarize, reviewMarkdown, diffToJson, locate, pathKind, type ReviewSummary, type ReviewCounts, type ReviewLocation, type Locator, type PathKind } from './diff/review';
+export { analyzeStates, BaseState, INPUT_RULES, type AnalysedStates } from './diff/states';
+export { summarize, changeLine, reviewMarkdown, diffToJson, locate, pathKind, type ReviewSummary, type ReviewCounts, type ReviewLocation, type Locator, type PathKind } from './diff/review';
 export * as flows from './flows';

@@ -156,3 +156,49 @@ export async function revisionFiles(repo: Repository, commit: string, under: str
   await walk(root.commit.tree, '');
   return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
+
+/** A commit as a picker shows it. */
+export interface CommitInfo {
+  oid: string;
+  /** The first line of its message. */
+  subject: string;
+  author: string;
+  /** Seconds since the epoch (the committer's time). */
+  time: number;
+}
+
+export interface RevisionList {
+  /** The branch checked out (undefined: a detached HEAD, or no commit yet). */
+  branch?: string;
+  head?: string;
+  branches: { name: string; oid: string }[];
+  tags: { name: string; oid: string }[];
+  /** The most recent commits of HEAD's first-parent history, newest first. */
+  commits: CommitInfo[];
+}
+
+/** What a picker offers to compare with: the branches, the tags and the last `depth` commits of HEAD. */
+export async function listRevisions(repo: Repository, depth = 30): Promise<RevisionList> {
+  const { dir, cache } = repo;
+  const head = await git.resolveRef({ fs, dir, ref: 'HEAD' }).catch(() => undefined);
+  const branch = (await git.currentBranch({ fs, dir, fullname: false }).catch(() => undefined)) ?? undefined;
+  const named = async (names: string[], prefix: string) =>
+    (await Promise.all(names.map(async (name) => ({ name, oid: await git.resolveRef({ fs, dir, ref: `${prefix}${name}` }).catch(() => '') })))).filter((b) => b.oid !== '');
+  const remotes = await git.listRemotes({ fs, dir }).catch(() => []);
+  const remoteBranches = (
+    await Promise.all(remotes.map(async (r) => (await git.listBranches({ fs, dir, remote: r.remote }).catch(() => [])).filter((b) => b !== 'HEAD').map((b) => `${r.remote}/${b}`)))
+  ).flat();
+  const branches = [...(await named(await git.listBranches({ fs, dir }).catch(() => []), 'refs/heads/')), ...(await named(remoteBranches, 'refs/remotes/'))];
+  const tags = await named(await git.listTags({ fs, dir }).catch(() => []), 'refs/tags/');
+  let commits: CommitInfo[] = [];
+  if (head) {
+    try {
+      const log = await git.log({ fs, dir, ref: 'HEAD', depth, cache });
+      commits = log.map((c) => ({ oid: c.oid, subject: c.commit.message.split('\n')[0], author: c.commit.author.name, time: c.commit.committer.timestamp }));
+    } catch (e) {
+      // A shallow clone ends its history early: what was read is kept.
+      if ((e as { code?: string }).code !== 'NotFoundError') throw new GitError(`reading the history: ${(e as Error).message}`);
+    }
+  }
+  return { branch, head, branches, tags, commits };
+}

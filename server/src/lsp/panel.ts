@@ -73,6 +73,8 @@ export interface PanelHost {
 export interface PanelHooks {
   /** Call after diagnostics were published: notifies the panel when the analysis is a new one. */
   changed(): void;
+  /** The revision number of the current analysis (as egressLens/reachability answers it). */
+  revision(): number;
 }
 
 export const INTERNET = 'internet';
@@ -664,6 +666,7 @@ export function registerPanel(connection: Connection, host: PanelHost): PanelHoo
   });
 
   return {
+    revision: () => revisionOf(host.current()),
     changed() {
       const a = host.current();
       if (a === notified) return;

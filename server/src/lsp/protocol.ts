@@ -108,6 +108,8 @@ export interface ReachNode {
   ranges?: string[];
   /** Where it is defined (a workload's metadata.name). */
   location?: PanelLocation;
+  /** Compare mode: a workload that exists only in the new state, or only in the base. */
+  change?: 'added' | 'removed';
 }
 
 export type PortInterval = [number, number];
@@ -131,6 +133,10 @@ export interface ReachEdge {
   verdict: EdgeVerdict;
   /** For `gateway` edges: the index of the gateway node on the path. */
   via?: number;
+  /** Compare mode: how the edge differs from the base revision (unchanged edges have none). */
+  change?: EdgeChange;
+  /** Compare mode: index into `conns` of what the base allowed (changed and removed edges). */
+  before?: number;
 }
 
 export interface ReachNamespace {
@@ -150,6 +156,8 @@ export interface ReachabilityResult {
   edges: ReachEdge[];
   /** Counts over the whole workspace (before focusing). */
   stats: { workloads: number; edges: number; unrestrictedWorkloads: number };
+  /** Compare mode (egressLens/compare): the revision compared with, and what the change opens and closes. */
+  compare?: { rev: string; commit: string; summary: string };
 }
 
 export type ExplainParams = { src: string; dst: string } | { node: string };
@@ -253,4 +261,58 @@ export interface LoadFlowsResult {
   malformed: number;
   /** The first problems, as `file:line: message`. */
   problems: string[];
+}
+
+// ---- Change review (issue 18): egressLens/revisions, egressLens/review, egressLens/compare --------------
+
+export const CompareRequests = {
+  /** What the workspace's git repository offers to compare with: branches, tags, recent commits. */
+  revisions: 'egressLens/revisions',
+  /** The Markdown report of what the workspace (open buffers over the disk) opens and closes against a revision. */
+  review: 'egressLens/review',
+  /** The reachability graph of both states at once, each edge marked added, removed or changed. */
+  compare: 'egressLens/compare',
+  /** Why a marked edge changed: the connections before and after, the deciding rules in both states. */
+  compareExplain: 'egressLens/compareExplain',
+} as const;
+
+export interface RevisionsResult {
+  /** The branch checked out (none: a detached HEAD). */
+  branch?: string;
+  head?: string;
+  branches: { name: string; oid: string }[];
+  tags: { name: string; oid: string }[];
+  /** Newest first: id, first line of the message, author, committer time (seconds). */
+  commits: { oid: string; subject: string; author: string; time: number }[];
+}
+
+export interface ReviewParams {
+  /** A revision as git names it: `HEAD` (the default), a branch, a tag, a commit id, `main~2`… */
+  base?: string;
+}
+
+export interface ReviewResult {
+  base: { rev: string; commit: string };
+  /** `opens 1 path to the internet, closes 2`, or `no change in connectivity`. */
+  summary: string;
+  /** The same as `egress-lens diff --base REV --format md` run at the repository's root. */
+  markdown: string;
+  changes: number;
+}
+
+export type EdgeChange = 'added' | 'removed' | 'changed';
+
+export interface CompareParams extends ReachabilityParams {
+  base?: string;
+}
+
+/** Both states in one graph: edges and workloads that differ carry `change` (ReachEdge, ReachNode). */
+export interface CompareResult extends ReachabilityResult {
+  compare: NonNullable<ReachabilityResult['compare']>;
+}
+
+export interface CompareExplainParams {
+  base?: string;
+  src: string;
+  dst: string;
 }

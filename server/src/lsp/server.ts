@@ -44,6 +44,7 @@ import { registerFeatures } from './features';
 import { FileIndexer, type FileChange } from './indexing';
 import { registerReports } from './report';
 import { registerFlows } from './flows';
+import { registerCompare } from './compare';
 import { defaultDocsBaseUrl, findManifests, isManifestPath, MAX_CONFIG_BYTES, pathToUri, readLimit, readManifest, readRegularFile, uriToPath, whyNotRead, type ReadResult } from '../host/files';
 
 /** Normalise file URIs so that editor URIs and disk URIs of one file are equal. */
@@ -572,7 +573,22 @@ export function startServer(connection: Connection): void {
     return v && v.renderedUris.has(uri) ? v.trace(uri, span) : { uri, span };
   };
   const panel = registerPanel(connection, { current, flush, linesOf, trace });
-  const featureHost = { current, flush, linesOf, clientUri: (u: string) => clientUris.get(u) ?? u, engineUri: normalizeUri, view: viewOf, textOf: (u: string) => fileOf(u)?.text };
+  // Change review: the workspace's files (plain, as on disk and in buffers) against a git revision.
+  const comparisons = registerCompare(
+    connection,
+    { roots: () => roots, files: () => workspace.uris().flatMap((u) => workspace.get(u) ?? []), config: () => workspace.configuration, flush, linesOf },
+    () => panel.revision(),
+  );
+  const featureHost = {
+    current,
+    flush,
+    linesOf,
+    clientUri: (u: string) => clientUris.get(u) ?? u,
+    engineUri: normalizeUri,
+    view: viewOf,
+    textOf: (u: string) => fileOf(u)?.text,
+    changeLens: (uri: string) => comparisons.lens(uri),
+  };
   const features = registerFeatures(connection, featureHost);
   registerReports(connection, featureHost);
 

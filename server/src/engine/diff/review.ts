@@ -74,15 +74,29 @@ export function summarize(d: ConnectivityDiff): ReviewSummary {
     if (opens) k.opens++;
     if (closes) k.closes++;
   }
+  const parts = phrases(counts, ', ');
+  const text = parts.length > 0 ? parts.join('; ') : d.changes.length > 0 ? PORTS_ONLY : 'no change in connectivity';
+  return { ...counts, text };
+}
+
+const PORTS_ONLY = 'changes which ports are open, on paths that stay open';
+
+/** `opens 2 paths to the internet, closes 1` per kind of path, `within` between the two halves. */
+function phrases(counts: Record<PathKind, ReviewCounts>, within: string): string[] {
   const parts: string[] = [];
   for (const kind of Object.keys(NOUNS) as PathKind[]) {
     const { opens, closes } = counts[kind];
     const noun = (n: number) => NOUNS[kind][n === 1 ? 0 : 1];
-    if (opens > 0) parts.push(`opens ${opens} ${noun(opens)}${closes > 0 ? `, closes ${closes}` : ''}`);
+    if (opens > 0) parts.push(`opens ${opens} ${noun(opens)}${closes > 0 ? `${within}closes ${closes}` : ''}`);
     else if (closes > 0) parts.push(`closes ${closes} ${noun(closes)}`);
   }
-  const text = parts.length > 0 ? parts.join('; ') : d.changes.length > 0 ? 'changes which ports are open, on paths that stay open' : 'no change in connectivity';
-  return { ...counts, text };
+  return parts;
+}
+
+/** The summary on one short line, for a code lens: `this change opens 1 path to the internet · closes 2`. */
+export function changeLine(s: ReviewSummary): string {
+  const parts = phrases(s, ' · ');
+  return `this change ${parts.length > 0 ? parts.join(' · ') : s.text === PORTS_ONLY ? 'changes which ports are open' : s.text}`;
 }
 
 /** Every place a reason points at, in its own state's files. */

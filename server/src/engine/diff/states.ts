@@ -18,20 +18,48 @@ export interface AnalysedStates {
 }
 
 /**
- * Analyse an old and a new state. Only the input rules run (a diff is about connectivity, not about
- * findings); `partial` is the configuration of both.
+ * An old state, analysed once, that new states are compared with: the whole new state (`compare`), or the
+ * old one with a few files changed (`withFiles`, what one edited file alone changes). Only the input rules
+ * run (a diff is about connectivity, not about findings); `partial` is the configuration of both.
  */
+export class BaseState {
+  readonly analysis: Analysis;
+  readonly config: EngineConfig;
+  private readonly parsed = new Map<string, ParsedFile>();
+
+  constructor(files: readonly SourceFile[], partial: Partial<EngineConfig> = {}) {
+    const off = Object.fromEntries(rules.filter((r) => !INPUT_RULES.includes(r.id)).map((r) => [r.id, 'off' as const]));
+    this.config = resolveConfig({ ...partial, rules: { ...partial.rules, ...off } });
+    for (const f of files) this.parsed.set(f.uri, parseFile(f, this.config));
+    this.analysis = analyzeParsed([...this.parsed.values()], this.config);
+  }
+
+  /** The text a file has in this state (undefined: the state has no such file). */
+  text(uri: string): string | undefined {
+    return this.parsed.get(uri)?.text;
+  }
+
+  /** A file as this state would parse it: the old parse when the text is the same. */
+  private parse(s: SourceFile): ParsedFile {
+    const f = this.parsed.get(s.uri);
+    return f && f.text === s.text && f.unreadable === s.unreadable && f.tooLarge === s.tooLarge ? f : parseFile(s, this.config);
+  }
+
+  /** A new state, given whole. */
+  compare(files: readonly SourceFile[]): Analysis {
+    return analyzeParsed(files.map((s) => this.parse(s)), this.config, this.analysis);
+  }
+
+  /** This state with some files replaced (their new source) or removed (null). */
+  withFiles(changes: ReadonlyMap<string, SourceFile | null>): Analysis {
+    const files = [...this.parsed.values()].filter((f) => !changes.has(f.uri));
+    for (const s of changes.values()) if (s) files.push(this.parse(s));
+    return analyzeParsed(files, this.config, this.analysis);
+  }
+}
+
+/** Analyse an old and a new state (see BaseState). */
 export function analyzeStates(before: readonly SourceFile[], after: readonly SourceFile[], partial: Partial<EngineConfig> = {}): AnalysedStates {
-  const off = Object.fromEntries(rules.filter((r) => !INPUT_RULES.includes(r.id)).map((r) => [r.id, 'off' as const]));
-  const config = resolveConfig({ ...partial, rules: { ...partial.rules, ...off } });
-  const parsed = new Map<string, ParsedFile>();
-  const parse = (s: SourceFile): ParsedFile => {
-    const f = parsed.get(s.uri);
-    if (f && f.text === s.text) return f;
-    const fresh = parseFile(s, config);
-    if (!f) parsed.set(s.uri, fresh);
-    return fresh;
-  };
-  const old = analyzeParsed(before.map(parse), config);
-  return { before: old, after: analyzeParsed(after.map(parse), config, old) };
+  const base = new BaseState(before, partial);
+  return { before: base.analysis, after: base.compare(after) };
 }

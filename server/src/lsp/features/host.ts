@@ -1,5 +1,6 @@
 import type { ViewAnalysis } from '../../engine/views';
 import type { PanelHost } from '../panel';
+import type { ChangeLens } from '../compare';
 
 /** What the language features need of the server: its analysis, line indexes and URIs as the client spells them. */
 export interface FeatureHost extends PanelHost {
@@ -11,4 +12,6 @@ export interface FeatureHost extends PanelHost {
   view(uri: string): ViewAnalysis | undefined;
   /** The text of a workspace file (an open editor's, else the disk's). */
   textOf(uri: string): string | undefined;
+  /** What a file's change alone opens and closes against HEAD (none: unchanged, no effect, or no repository). */
+  changeLens?(uri: string): Promise<ChangeLens | undefined>;
 }
