@@ -15,7 +15,7 @@ export interface ExplainCallbacks {
 
 const TONE_TEXT: Record<ExplainItem['tone'], string> = { allow: 'allows', deny: 'denies', risk: 'risk', info: 'note' };
 
-const VERDICT_TEXT = { allowed: 'allowed', unrestricted: 'unrestricted egress', gateway: 'via egress gateway' } as const;
+const VERDICT_TEXT = { allowed: 'allowed', unrestricted: 'unrestricted egress', gateway: 'via egress gateway', blocked: 'observed, would be blocked' } as const;
 
 export class ExplainView {
   readonly root: HTMLElement;
@@ -111,15 +111,23 @@ function fileName(uri: string): string {
   }
 }
 
-/** Compare mode's legend: what the marks on edges mean (shown only while comparing). */
-export function compareLegend(): HTMLElement {
+/** A mode's legend (compare, observed traffic): what the marks on edges mean, shown only in that mode. */
+function markLegend(id: string, label: string, marks: readonly (readonly [string, string])[]): HTMLElement {
   return h(
     'div',
-    { class: 'legend compare-legend', id: 'compare-legend', role: 'list', 'aria-label': 'Changes since the compared revision', hidden: true },
-    h('span', { role: 'listitem', class: 'legend-item change-added' }, h('span', { class: 'swatch', 'aria-hidden': 'true' }), 'added'),
-    h('span', { role: 'listitem', class: 'legend-item change-removed' }, h('span', { class: 'swatch', 'aria-hidden': 'true' }), 'removed'),
-    h('span', { role: 'listitem', class: 'legend-item change-changed' }, h('span', { class: 'swatch', 'aria-hidden': 'true' }), 'changed'),
+    { class: `legend mark-legend ${id}`, id, role: 'list', 'aria-label': label, hidden: true },
+    ...marks.map(([cls, text]) => h('span', { role: 'listitem', class: `legend-item ${cls}` }, h('span', { class: 'swatch', 'aria-hidden': 'true' }), text)),
   );
+}
+
+/** Compare mode's legend. */
+export function compareLegend(): HTMLElement {
+  return markLegend('compare-legend', 'Changes since the compared revision', [['change-added', 'added'], ['change-removed', 'removed'], ['change-changed', 'changed']]);
+}
+
+/** Observed traffic's legend. */
+export function observedLegend(): HTMLElement {
+  return markLegend('observed-legend', 'Observed traffic', [['observed-seen', 'observed'], ['observed-blocked', 'observed, would be blocked'], ['observed-none', 'never observed']]);
 }
 
 export function legend(): HTMLElement {

@@ -30,7 +30,7 @@ export function dotString(s: string): string {
   return `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\r?\n/g, '\\n')}"`;
 }
 
-const VERDICT_TEXT = { allowed: 'allowed', unrestricted: 'unrestricted (no egress policy)', gateway: 'via egress gateway' } as const;
+const VERDICT_TEXT = { allowed: 'allowed', unrestricted: 'unrestricted (no egress policy)', gateway: 'via egress gateway', blocked: 'observed, would be blocked' } as const;
 
 export function toMarkdown(data: ReachabilityResult, filtered: Filtered): string {
   const lines = ['| Source | Destination | Connections | Verdict |', '|---|---|---|---|'];
@@ -44,7 +44,7 @@ export function toCsv(data: ReachabilityResult, filtered: Filtered): string {
   return lines.join('\r\n') + '\r\n';
 }
 
-const DOT_COLOR = { allowed: '#388a34', unrestricted: '#e51400', gateway: '#652d90' } as const;
+const DOT_COLOR = { allowed: '#388a34', unrestricted: '#e51400', gateway: '#652d90', blocked: '#e5534b' } as const;
 
 export function toDot(data: ReachabilityResult, filtered: Filtered): string {
   const out = ['digraph reachability {', '  rankdir=LR;', '  node [shape=box, style=rounded, fontname="sans-serif"];', '  edge [fontname="sans-serif", fontsize=10];'];

@@ -31,14 +31,20 @@ const MAX_FIT = 2;
 
 /** The text on an edge: its ports; an aggregate also says how many edges it stands for. */
 function labelText(e: GraphEdge): string {
-  return e.pair ? `${e.members.length}× ${edgeLabel(e.conns)}` : edgeLabel(e.conns);
+  const text = e.pair ? `${e.members.length}× ${edgeLabel(e.conns)}` : edgeLabel(e.conns);
+  // Observed traffic: a badge in words, so that the mark never rests on colour alone.
+  if (e.observed === 'blocked') return `✗ blocked ${e.blockedFlows ?? 0}/${e.flows ?? 0} · ${text}`;
+  if (e.observed === 'seen') return `✓ ${e.flows ?? 0} seen · ${text}`;
+  return text;
 }
 
 /** Shorter forms of an edge's label, for where the full one has no room: an aggregate's count, the first ports. */
 function shortLabels(e: GraphEdge): string[] {
   const full = labelText(e);
   const out: string[] = [];
-  if (e.pair) out.push(`${e.members.length}×`);
+  if (e.observed === 'blocked') out.push(`✗ ${e.blockedFlows ?? 0}/${e.flows ?? 0}`);
+  else if (e.observed === 'seen') out.push(`✓ ${e.flows ?? 0}`);
+  else if (e.pair) out.push(`${e.members.length}×`);
   else if (full.length > 10) out.push(`${full.slice(0, 8)}…`);
   return out;
 }
@@ -70,7 +76,7 @@ export class GraphView {
   constructor(private readonly cb: GraphCallbacks) {
     this.svg = s('svg', { class: 'graph-svg', role: 'group', 'aria-roledescription': 'graph', 'aria-label': 'Reachability graph' });
     this.viewport = s('g', { class: 'viewport' });
-    this.svg.appendChild(s('defs', {}, ...(['allowed', 'unrestricted', 'gateway', 'selected', 'added', 'removed', 'changed'] as const).map((v) => s('marker', { id: `arrow-${v}`, viewBox: '0 0 10 10', refX: '9', refY: '5', markerWidth: '9', markerHeight: '9', markerUnits: 'userSpaceOnUse', orient: 'auto-start-reverse', class: `arrow arrow-${v}` }, s('path', { d: 'M0,0 L10,5 L0,10 z' })))));
+    this.svg.appendChild(s('defs', {}, ...(['allowed', 'unrestricted', 'gateway', 'blocked', 'selected', 'added', 'removed', 'changed', 'seen'] as const).map((v) => s('marker', { id: `arrow-${v}`, viewBox: '0 0 10 10', refX: '9', refY: '5', markerWidth: '9', markerHeight: '9', markerUnits: 'userSpaceOnUse', orient: 'auto-start-reverse', class: `arrow arrow-${v}` }, s('path', { d: 'M0,0 L10,5 L0,10 z' })))));
     this.svg.appendChild(this.viewport);
     this.root = h('div', { class: 'graph', id: 'graph' }, this.svg);
     this.installPanZoom();
@@ -202,6 +208,7 @@ export class GraphView {
       const classes = ['node', `kind-${n.kind}`];
       if (n.risk) classes.push('risk');
       if (n.change) classes.push(`change-${n.change}`);
+      if (n.observed) classes.push('observed');
       if (n.id === selectedNode) classes.push('selected');
       const g = s('g', { class: classes.join(' '), transform: `translate(${box.x},${box.y})`, role: 'button', tabindex: '-1', 'aria-label': n.ariaLabel, 'data-id': n.id, 'aria-pressed': n.id === selectedNode ? 'true' : 'false' });
       const chars = Math.floor((box.width - 26) / 7);
@@ -230,8 +237,9 @@ export class GraphView {
     const labelAll = graph.edges.length <= LABEL_LIMIT;
     const edgeItems: Item[] = [];
     const wanted: Parameters<typeof placeLabels>[0] = [];
-    // Unrestricted edges last, so they are drawn on top: they are the risk.
-    const order = [...graph.edges].sort((a, b) => (a.verdict === 'unrestricted' ? 1 : 0) - (b.verdict === 'unrestricted' ? 1 : 0));
+    // Unrestricted edges last, so they are drawn on top: they are the risk; observed traffic that would be blocked above them.
+    const rank = (e: GraphEdge) => (e.observed === 'blocked' ? 2 : e.verdict === 'unrestricted' ? 1 : 0);
+    const order = [...graph.edges].sort((a, b) => rank(a) - rank(b));
     for (const e of order) {
       const r = routes.get(e.id);
       if (!r) continue;
@@ -239,7 +247,7 @@ export class GraphView {
       const touches = selectedNode !== undefined && (e.src === selectedNode || e.dst === selectedNode);
       const dim = selectedNode !== undefined && !touches;
       const g = s('g', {
-        class: `edge verdict-${e.verdict}${e.change ? ` change-${e.change}` : ''}${e.pair ? ' aggregate' : ''}${selected ? ' selected' : ''}${dim ? ' dim' : ''}${touches ? ' near' : ''}`,
+        class: `edge verdict-${e.verdict}${e.change ? ` change-${e.change}` : ''}${e.observed ? ` observed-${e.observed}` : ''}${e.pair ? ' aggregate' : ''}${selected ? ' selected' : ''}${dim ? ' dim' : ''}${touches ? ' near' : ''}`,
         role: 'button',
         tabindex: '-1',
         'aria-label': e.ariaLabel,
@@ -249,7 +257,7 @@ export class GraphView {
         'data-pair': e.pair,
         'data-edge': e.id,
       });
-      g.append(s('path', { class: 'edge-hit', d: r.d }), s('path', { class: 'edge-line', d: r.d, 'marker-end': `url(#arrow-${selected ? 'selected' : (e.change ?? e.verdict)})` }), s('title', {}, e.ariaLabel));
+      g.append(s('path', { class: 'edge-hit', d: r.d }), s('path', { class: 'edge-line', d: r.d, 'marker-end': `url(#arrow-${selected ? 'selected' : (e.change ?? (e.observed === 'blocked' ? 'blocked' : e.observed) ?? e.verdict)})` }), s('title', {}, e.ariaLabel));
       g.addEventListener('click', (ev) => {
         ev.stopPropagation();
         this.activate(g);
@@ -259,7 +267,7 @@ export class GraphView {
       edgeItems.push({ el: g, kind: 'edge', id: e.id });
       // Ports on every edge that is not "all ports" (red says that), when there are not too many.
       // Aggregates always say how many edges they stand for.
-      if (selected || touches || (labelAll && (!e.conns.all || e.pair))) {
+      if (selected || touches || (labelAll && (!e.conns.all || e.pair || e.observed !== undefined))) {
         wanted.push({ id: e.id, width: labelWidth(labelText(e)), height: 16, route: r, required: selected, shorter: shortLabels(e).map(labelWidth) });
         g.setAttribute('data-label', labelText(e));
       }
@@ -278,7 +286,7 @@ export class GraphView {
       // The text that fits where the label was placed (a shorter form where room is tight; the whole on hover).
       const text = [labelText(e), ...shortLabels(e)].find((t) => labelWidth(t) === at.width) ?? labelText(e);
       labelsLayer.appendChild(
-        s('g', { class: `edge-label verdict-${e.verdict}${e.change ? ` change-${e.change}` : ''}${selected ? ' selected' : ''}`, 'data-edge': e.id, transform: `translate(${at.x},${at.y})`, 'aria-hidden': 'true' }, s('rect', { width: at.width, height: l.height, rx: 3 }), s('text', { x: at.width / 2, y: 12, 'text-anchor': 'middle' }, text), s('title', {}, labelText(e))),
+        s('g', { class: `edge-label verdict-${e.verdict}${e.change ? ` change-${e.change}` : ''}${e.observed ? ` observed-${e.observed}` : ''}${selected ? ' selected' : ''}`, 'data-edge': e.id, transform: `translate(${at.x},${at.y})`, 'aria-hidden': 'true' }, s('rect', { width: at.width, height: l.height, rx: 3 }), s('text', { x: at.width / 2, y: 12, 'text-anchor': 'middle' }, text), s('title', {}, labelText(e))),
       );
     }
     // Keyboard order: namespaces, nodes, then edges.

@@ -5,7 +5,7 @@
 import type { ExplainParams, ReachabilityResult } from '../../server/src/lsp/protocol';
 import { DEFAULT_FILTERS, EXPORT_FORMATS, type ExportFormat, type Filters, type HostMessage, type PanelState, type Selection, type ViewKind, type WebviewMessage } from '../src/panel/messages';
 import { clear, h } from './dom';
-import { compareLegend, ExplainView, legend } from './explain-view';
+import { compareLegend, ExplainView, legend, observedLegend } from './explain-view';
 import { toCsv, toDot, toJson, toMarkdown } from './export';
 import { GraphView } from './graph-view';
 import { MatrixView } from './matrix-view';
@@ -89,6 +89,8 @@ const focusBar = h('div', { class: 'focus-bar', id: 'focus-bar', hidden: true })
 const compareButton = h('button', { type: 'button', class: 'secondary', id: 'compare', title: 'Compare the workspace with HEAD, a branch or a commit' }, 'Compare with…');
 const compareBar = h('div', { class: 'compare-bar', id: 'compare-bar', hidden: true, role: 'status' });
 const compareKey = compareLegend();
+const observedBar = h('div', { class: 'compare-bar observed-bar', id: 'observed-bar', hidden: true, role: 'status' });
+const observedKey = observedLegend();
 const status = h('div', { class: 'status', id: 'status', role: 'status' }, 'Waiting for the language server…');
 const notice = h('div', { class: 'notice', id: 'notice', hidden: true, role: 'note' });
 const stage = h('main', { class: 'stage', id: 'stage', 'aria-label': 'Reachability' }, h('div', { class: 'placeholder' }, 'Analysing the workspace…'));
@@ -119,7 +121,8 @@ document.body.append(
   ),
   filtersRow,
   compareBar,
-  h('div', { class: 'subbar' }, focusBar, status, compareKey, legend()),
+  observedBar,
+  h('div', { class: 'subbar' }, focusBar, status, compareKey, observedKey, legend()),
   notice,
   h('div', { class: 'content' }, stage, explainView.root),
 );
@@ -147,19 +150,21 @@ function syncControls(): void {
   for (const opt of Array.from(exportSelect.options)) opt.disabled = (opt.value === 'svg' || opt.value === 'png') && view !== 'graph';
   if (exportSelect.selectedOptions[0]?.disabled) exportSelect.value = 'md';
   const compare = data?.compare;
-  document.body.toggleAttribute('data-compare', compare !== undefined);
-  compareKey.hidden = compare === undefined;
-  compareBar.hidden = compare === undefined;
-  clear(compareBar);
-  if (compare) {
-    const stop = h('button', { type: 'button', class: 'secondary', id: 'compare-stop' }, 'Stop comparing');
-    stop.addEventListener('click', () => post({ type: 'setCompare', base: null }));
-    const marked = (c: string) => data!.edges.filter((e) => e.change === c).length;
-    compareBar.append(
-      h('span', {}, 'Compared with ', h('strong', {}, compare.rev), ` (${compare.commit.slice(0, 8)}): ${compare.summary} · ${marked('added')} added, ${marked('removed')} removed, ${marked('changed')} changed`),
-      stop,
-    );
-  }
+  modeBar(compareBar, compareKey, 'data-compare', compare && [
+    h('span', {}, 'Compared with ', h('strong', {}, compare.rev), ` (${compare.commit.slice(0, 8)}): ${compare.summary} · ${marked((e) => e.change === 'added')} added, ${marked((e) => e.change === 'removed')} removed, ${marked((e) => e.change === 'changed')} changed`),
+    button('compare-stop', 'Stop comparing', { type: 'setCompare', base: null }),
+  ]);
+  const observed = data?.observed;
+  const files = (o: { sources: string[] }) => (o.sources.length === 0 ? 'flows' : o.sources.length === 1 ? o.sources[0] : `${o.sources.length} flow logs`);
+  const unmatched = (n: number) => (n > 0 ? ` · ${n} with endpoints the workspace does not hold (not drawn)` : '');
+  modeBar(observedBar, observedKey, 'data-observed', observed
+    ? [
+        h('span', {}, 'Observed traffic from ', h('strong', {}, files(observed)), `: ${observed.flows.toLocaleString('en-US')} flows, ${observed.connections} connections · ${marked((e) => e.observed === 'seen')} observed edges, ${marked((e) => e.observed === 'blocked')} would be blocked, ${observed.unobservedEdges} never observed (candidates for tightening)${unmatched(observed.unmatched)}`),
+        button('observed-clear', 'Clear observed flows', { type: 'clearObserved' }),
+      ]
+    : data?.observedHidden
+      ? [h('span', {}, 'Observed flows are loaded but not drawn while comparing: stop comparing to see them.'), button('observed-clear', 'Clear observed flows', { type: 'clearObserved' })]
+      : undefined, observed !== undefined);
   clear(focusBar);
   focusBar.hidden = !data?.focus;
   if (data?.focus) {
@@ -167,6 +172,29 @@ function syncControls(): void {
     b.addEventListener('click', () => setFocus(null));
     focusBar.append(h('span', {}, 'Focused on '), h('strong', {}, data.focus), b);
   }
+}
+
+/** The edges of the data that a mark holds (compare's changes, observed traffic's verdicts). */
+function marked(test: (e: ReachabilityResult['edges'][number]) => boolean): number {
+  return data ? data.edges.filter(test).length : 0;
+}
+
+function button(id: string, text: string, message: WebviewMessage): HTMLButtonElement {
+  const b = h('button', { type: 'button', class: 'secondary', id }, text);
+  b.addEventListener('click', () => post(message));
+  return b;
+}
+
+/**
+ * A mode's bar and legend (compare, observed traffic): shown with their content, hidden without; `attr` on
+ * the body while the mode marks edges (unmarked edges step back).
+ */
+function modeBar(bar: HTMLElement, key: HTMLElement, attr: string, content: HTMLElement[] | undefined, marking = content !== undefined): void {
+  document.body.toggleAttribute(attr, marking);
+  key.hidden = !marking;
+  bar.hidden = content === undefined;
+  clear(bar);
+  if (content) bar.append(...content);
 }
 
 function setFilters(patch: Partial<Filters>): void {

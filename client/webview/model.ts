@@ -2,7 +2,7 @@
  * The panel's view model: pure functions from the server's reachability data, the filters, the focus and
  * the folded namespaces to what the graph and the matrix draw. No DOM here (unit-tested under Node).
  */
-import type { EdgeChange, EdgeVerdict, PortInterval, ReachabilityResult, ReachConns, ReachNode } from '../../server/src/lsp/protocol';
+import type { EdgeChange, EdgeObserved, EdgeVerdict, PortInterval, ReachabilityResult, ReachConns, ReachNode } from '../../server/src/lsp/protocol';
 import type { Filters } from '../src/panel/messages';
 
 export type Protocol = 'TCP' | 'UDP' | 'SCTP';
@@ -106,7 +106,8 @@ export function edgeLabel(c: ReachConns): string {
   return c.all ? 'all ports' : c.text;
 }
 
-const SEVERITY: Record<EdgeVerdict, number> = { allowed: 0, gateway: 1, unrestricted: 2 };
+// Blocked (observed traffic no rule allows) gives way to anything the workspace allows: the mark says it.
+const SEVERITY: Record<EdgeVerdict, number> = { blocked: -1, allowed: 0, gateway: 1, unrestricted: 2 };
 
 /** The verdict an aggregate shows: the riskiest of its members. */
 export function worst(a: EdgeVerdict, b: EdgeVerdict): EdgeVerdict {
@@ -214,6 +215,8 @@ export interface GraphNode {
   ariaLabel: string;
   /** Compare mode: a workload only in the new state, or only in the compared revision. */
   change?: 'added' | 'removed';
+  /** Observed traffic: a destination drawn only because flows reached it. */
+  observed?: boolean;
 }
 
 export interface GraphEdge {
@@ -227,6 +230,11 @@ export interface GraphEdge {
   ariaLabel: string;
   /** Compare mode: how it differs from the compared revision (see changeOf). */
   change?: EdgeChange;
+  /** Observed traffic: whether flows took it and would be blocked (see observedOf); none: no flow took it. */
+  observed?: EdgeObserved;
+  /** Observed traffic: the flows on it, and of them those that would be blocked. */
+  flows?: number;
+  blockedFlows?: number;
   /**
    * The namespace pair it joins (`shop→internet`, `shop→payments`): set on an aggregate, which stands for
    * every edge between two expanded namespaces (or a namespace and an address outside) until expanded.
@@ -254,6 +262,7 @@ export const edgeId = (src: string, dst: string): string => `${src}\u2192${dst}`
 function describeNode(n: ReachNode): string {
   if (n.kind === 'workload') return `${n.workloadKind ?? 'workload'} ${n.namespace}/${n.label}, egress ${n.egressRestricted ? 'restricted' : 'unrestricted'}`;
   if (n.kind === 'internet') return 'internet: every address no policy names';
+  if (n.observed) return `${n.label}: an observed destination no policy names`;
   return `addresses ${n.label}`;
 }
 
@@ -344,6 +353,32 @@ export function changeOf(data: ReachabilityResult, members: readonly number[]): 
 }
 
 /**
+ * What flows did on a drawn edge: blocked when any of its data edges' flows would be blocked, seen when flows
+ * took any of them, none when none (a candidate for tightening); with the flows summed.
+ */
+export function observedOf(data: ReachabilityResult, members: readonly number[]): { observed?: EdgeObserved; flows?: number; blockedFlows?: number } {
+  let flows = 0;
+  let blockedFlows = 0;
+  let observed: EdgeObserved | undefined;
+  for (const i of members) {
+    const e = data.edges[i];
+    if (!e.observed) continue;
+    flows += e.flows ?? 0;
+    blockedFlows += e.blockedFlows ?? 0;
+    observed = observed === 'blocked' || e.observed === 'blocked' ? 'blocked' : 'seen';
+  }
+  return observed ? { observed, flows, ...(blockedFlows > 0 ? { blockedFlows } : {}) } : {};
+}
+
+/** The words for what flows did on an edge (its accessible name, its label's badge). */
+export function observedText(e: { observed?: EdgeObserved; flows?: number; blockedFlows?: number }): string {
+  const n = (k: number) => `${k.toLocaleString('en-US')} flow${k === 1 ? '' : 's'}`;
+  if (e.observed === 'blocked') return e.blockedFlows === e.flows ? `observed, ${n(e.blockedFlows ?? 0)} would be blocked` : `observed, ${e.blockedFlows ?? 0} of ${n(e.flows ?? 0)} would be blocked`;
+  if (e.observed === 'seen') return `observed, ${n(e.flows ?? 0)}`;
+  return 'never observed';
+}
+
+/**
  * The graph drawn: namespaces `collapsed` are one node each; edges between namespaces aggregate per pair
  * except the pairs `expanded` ('all': every edge drawn on its own).
  */
@@ -377,12 +412,13 @@ export function buildGraph(data: ReachabilityResult, filtered: Filtered, collaps
       id: n.id,
       kind: n.kind,
       label: n.label,
-      detail: n.kind === 'workload' ? (n.workloadKind ?? '') : n.kind === 'internet' ? 'unnamed addresses' : 'addresses',
+      detail: n.kind === 'workload' ? (n.workloadKind ?? '') : n.observed ? 'observed destination' : n.kind === 'internet' ? 'unnamed addresses' : 'addresses',
       group,
       risk: n.kind === 'workload' && n.egressRestricted === false,
       members: [i],
       ariaLabel: describeNode(n),
       ...(n.change ? { change: n.change } : {}),
+      ...(n.observed ? { observed: true } : {}),
     };
     byId.set(gn.id, gn);
     nodes.push(gn);
@@ -420,8 +456,9 @@ export function buildGraph(data: ReachabilityResult, filtered: Filtered, collaps
     const srcName = e.src.kind === 'namespace' ? `namespace ${e.src.label}` : nodeName(data.nodes[e.src.members[0]]);
     const dstName = e.dst.kind === 'namespace' ? `namespace ${e.dst.label}` : nodeName(data.nodes[e.dst.members[0]]);
     const change = changeOf(data, e.members);
-    const ariaLabel = `${srcName} to ${dstName}: ${change ? `${change} since the compared revision, ` : ''}${what}${e.verdict}, ${conns.text}${e.pair ? `; ${e.edges} edges between workloads, Enter shows them one by one` : ''}`;
-    return { id, src: e.src.id, dst: e.dst.id, verdict: e.verdict, conns, members: e.members, ariaLabel, ...(e.pair ? { pair: e.pair } : {}), ...(change ? { change } : {}) };
+    const seen = data.observed ? observedOf(data, e.members) : {};
+    const ariaLabel = `${srcName} to ${dstName}: ${change ? `${change} since the compared revision, ` : ''}${data.observed ? `${observedText(seen)}, ` : ''}${what}${e.verdict}, ${conns.text}${e.pair ? `; ${e.edges} edges between workloads, Enter shows them one by one` : ''}`;
+    return { id, src: e.src.id, dst: e.dst.id, verdict: e.verdict, conns, members: e.members, ariaLabel, ...(e.pair ? { pair: e.pair } : {}), ...(change ? { change } : {}), ...seen };
   });
   return { groups: [...groups.values()], nodes, edges: graphEdges };
 }

@@ -64,6 +64,8 @@ export type WebviewMessage =
   | { type: 'pickCompare' }
   /** Compare with a revision, or (null) stop comparing. */
   | { type: 'setCompare'; base: string | null }
+  /** Observed traffic: unload the flows (the overlay and EL117 go). */
+  | { type: 'clearObserved' }
   | { type: 'open'; location: PanelLocation }
   | { type: 'export'; format: ExportFormat; fileName: string; content: string; encoding: 'utf8' | 'base64' }
   | { type: 'rendered'; revision: number; view: ViewKind; ms: number; nodes: number; edges: number }

@@ -277,6 +277,10 @@ export class ReachabilityPanel {
         this.compare = m.base ?? undefined;
         await this.refresh(true);
         break;
+      case 'clearObserved':
+        // The server analyses again without them and says so (egressLens/reachabilityChanged): the panel follows.
+        await vscode.commands.executeCommand('egressLens.loadFlows', { files: [] });
+        break;
       case 'explain': {
         try {
           await this.ctx.ready;

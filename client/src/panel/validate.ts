@@ -105,6 +105,8 @@ export function validateWebviewMessage(m: unknown): { ok: true; message: Webview
     }
     case 'pickCompare':
       return ok({ type: 'pickCompare' });
+    case 'clearObserved':
+      return ok({ type: 'clearObserved' });
     case 'setCompare': {
       if (m.base === null) return ok({ type: 'setCompare', base: null });
       const base = str(256)(m.base);

@@ -15,10 +15,9 @@ import * as path from 'path';
 import { ErrorCodes, ResponseError, type Connection } from 'vscode-languageserver/node';
 import { BaseState, changeLine, diffAnalyses, LineIndex, reviewMarkdown, summarize, type Analysis, type ConnectionChange, type DiffPeer, type EngineConfig, type SourceFile, type Span } from '../engine';
 import { objectSpan } from '../engine/lang/symbols';
-import { parseV4 } from '../engine/reach/iprange';
 import { pathToUri, uriToPath } from '../host/files';
 import { GitError, listRevisions, openRepository, resolveRevision, revisionFiles, type Repository } from '../host/git';
-import { reachabilityView, type ReachabilityView } from './panel';
+import { rangesHold, reachabilityView, type ReachabilityView } from './panel';
 import {
   CompareRequests,
   type CompareExplainParams,
@@ -79,14 +78,6 @@ function relativePath(uri: string, dir: string): string {
   return path.relative(dir, p).split(path.sep).join('/') || p;
 }
 
-/** IPv4 `a.b.c.d-e.f.g.h` as numbers (undefined: IPv6 or not a range). */
-function v4Range(range: string): [number, number] | undefined {
-  const [a, b] = range.split('-');
-  const lo = parseV4(a);
-  const hi = parseV4(b ?? a);
-  return lo === undefined || hi === undefined ? undefined : [lo, hi];
-}
-
 /**
  * Whether a peer of the diff belongs to a node of the panel's graph (of either state): the workload or host
  * itself, or the external node whose address ranges hold the diff's range (the internet for what none holds).
@@ -97,13 +88,9 @@ function peerMatcher(views: ReachabilityView[]): (peer: DiffPeer, id: string) =>
     if (peer.kind === 'workload') return peer.id === id;
     if (peer.kind === 'host') return id === `fqdn:${peer.host}`;
     if (id === `ip:${peer.range}`) return true;
-    const r = v4Range(peer.range);
     const n = nodeOf(id);
-    if (!r || !n?.ranges) return n?.kind === 'internet';
-    return n.ranges.some((x) => {
-      const y = v4Range(x);
-      return y !== undefined && y[0] <= r[0] && r[1] <= y[1];
-    });
+    const holds = n?.ranges ? rangesHold(n.ranges, peer.range) : undefined;
+    return holds ?? n?.kind === 'internet';
   };
 }
 
@@ -269,6 +256,8 @@ export class Comparisons {
       edges: shown.edges,
       stats: { workloads: after.reach.workloads.length, edges: va.edges.length, unrestrictedWorkloads: va.unrestrictedWorkloads },
       compare: { rev: b.rev, commit: b.commit, summary: summarize(d).text },
+      // Flows loaded: their overlay is the workspace's alone, not drawn over both states (the bar says so).
+      ...(after.config.observedFlows?.length ? { observedHidden: true } : {}),
     };
   }
 

@@ -1,4 +1,5 @@
 /** egressLens/loadFlows: flow logs read on the server, their connections kept for EL117. */
+import { basename } from 'path';
 import { ErrorCodes, ResponseError, type Connection } from 'vscode-languageserver/node';
 import { flows, type Analysis } from '../engine';
 import { NotAFlowLog, readFlowFile } from '../host/flow-files';
@@ -14,12 +15,12 @@ function pathOf(p: unknown): string {
   return path;
 }
 
-export function registerFlows(connection: Connection, host: { current: () => Analysis; flush: () => void; setObserved: (records: flows.ObservedConnectionRecord[] | undefined) => void }): void {
+export function registerFlows(connection: Connection, host: { current: () => Analysis; flush: () => void; setObserved: (records: flows.ObservedConnectionRecord[] | undefined, sources: string[]) => void }): void {
   connection.onRequest(FlowRequests.loadFlows, async (p: LoadFlowsParams): Promise<LoadFlowsResult> => {
     if (typeof p !== 'object' || p === null || !Array.isArray(p.files)) throw new ResponseError(ErrorCodes.InvalidParams, 'loadFlows takes {files: string[], pods?: string}');
     const files = p.files.map(pathOf);
     if (files.length === 0) {
-      host.setObserved(undefined);
+      host.setObserved(undefined, []);
       return { flows: 0, connections: 0, blocked: 0, unknown: 0, malformed: 0, problems: [] };
     }
     let pods: flows.PodAddressMap | undefined;
@@ -48,7 +49,7 @@ export function registerFlows(connection: Connection, host: { current: () => Ana
     }
     let blocked = 0;
     for (const c of traffic.connections.values()) if (!flows.deniedByCluster(c) && !flows.evaluateConnection(a.reach, c).allowed) blocked++;
-    host.setObserved(flows.recordsOf(traffic.connections.values()));
+    host.setObserved(flows.recordsOf(traffic.connections.values()), files.map((f) => basename(f)));
     return {
       flows: traffic.flows,
       connections: traffic.connections.size,

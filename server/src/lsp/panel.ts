@@ -35,6 +35,8 @@ import { isMeshed } from '../engine/mesh/mesh';
 import { nameSpan, spanAt } from '../engine/model/anchor';
 import type { Resource } from '../engine/model/resources';
 import { isRecord } from '../engine/model/resources';
+import { parseV4 } from '../engine/reach/iprange';
+import { observedExplanation, observedOverlay } from './flows-panel';
 import { pathToUri, uriToPath } from '../host/files';
 import {
   PanelNotifications,
@@ -68,6 +70,8 @@ export interface PanelHost {
   linesOf(uri: string): LineIndex;
   /** With cluster views: the file and range that wrote a place of the active view's render. */
   trace?(uri: string, span: Span): { uri: string; span: Span };
+  /** The flow logs loaded (egressLens/loadFlows), for the panel's bar. */
+  observedSources?(): string[];
 }
 
 export interface PanelHooks {
@@ -155,6 +159,24 @@ function pathText(path: ReadonlyArray<string | number>): string {
   return path.map((k, i) => (typeof k === 'number' ? `[${k}]` : i === 0 ? k : `.${k}`)).join('');
 }
 
+/** IPv4 `a.b.c.d-e.f.g.h` (or one address) as numbers (undefined: IPv6 or not a range). */
+function v4Range(range: string): [number, number] | undefined {
+  const [a, b] = range.split('-');
+  const lo = parseV4(a);
+  const hi = parseV4(b ?? a);
+  return lo === undefined || hi === undefined ? undefined : [lo, hi];
+}
+
+/** Whether address ranges (`first-last`, IPv4) hold a range or one address; undefined when it is not IPv4. */
+export function rangesHold(ranges: readonly string[], range: string): boolean | undefined {
+  const r = v4Range(range);
+  if (!r) return undefined;
+  return ranges.some((x) => {
+    const y = v4Range(x);
+    return y !== undefined && y[0] <= r[0] && r[1] <= y[1];
+  });
+}
+
 /** `10.40.0.0/16` when a range is exactly one CIDR block, otherwise `first-last`. */
 export function rangeLabel(range: string): string {
   const m = /^(\d+)\.(\d+)\.(\d+)\.(\d+)-(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(range);
@@ -168,7 +190,7 @@ export function rangeLabel(range: string): string {
   return range;
 }
 
-function toConns(c: ConnectionSet): ReachConns {
+export function toConns(c: ConnectionSet): ReachConns {
   const out: ReachConns = { all: c.isAll, text: c.toString() };
   for (const p of PROTOCOLS) {
     const ports = c.portsOf(p);
@@ -370,9 +392,11 @@ function workloadAt(a: Analysis, uri: string, offset: number): Workload | undefi
   return undefined;
 }
 
-/** The response for a request: the whole view, or the part that touches one workload. */
-export function reachabilityResult(a: Analysis, lines: (uri: string) => LineIndex, params: ReachabilityParams, revision: number): ReachabilityResult {
+/** The response for a request: the whole view, or the part that touches one workload; with flows loaded, their overlay. */
+export function reachabilityResult(a: Analysis, lines: (uri: string) => LineIndex, params: ReachabilityParams, revision: number, observedSources: readonly string[] = []): ReachabilityResult {
   const view = reachabilityView(a, lines);
+  const o = observedOverlay(a, view);
+  const shown = o ?? view;
   let focus = params.focus;
   if (params.at) {
     const uri = normalizeUri(params.at.uri);
@@ -382,18 +406,18 @@ export function reachabilityResult(a: Analysis, lines: (uri: string) => LineInde
     }
   }
   const stats = { workloads: a.reach.workloads.length, edges: view.edges.length, unrestrictedWorkloads: view.unrestrictedWorkloads };
-  const base = { revision, namespaces: view.namespaces, conns: view.conns, stats };
-  const fi = focus === undefined ? undefined : view.index.get(focus);
-  if (fi === undefined || view.nodes[fi].kind !== 'workload') return { ...base, nodes: view.nodes, edges: view.edges };
+  const base = { revision, namespaces: view.namespaces, conns: shown.conns, stats, ...(o ? { observed: { sources: [...observedSources], ...o.summary } } : {}) };
+  const fi = focus === undefined ? undefined : shown.index.get(focus);
+  if (fi === undefined || shown.nodes[fi].kind !== 'workload') return { ...base, nodes: shown.nodes, edges: shown.edges };
   const keep = new Map<number, number>([[fi, 0]]);
-  const edges = view.edges.filter((e) => e.src === fi || e.dst === fi);
+  const edges = shown.edges.filter((e) => e.src === fi || e.dst === fi);
   for (const e of edges) for (const i of [e.src, e.dst]) if (!keep.has(i)) keep.set(i, keep.size);
   const order = [...keep.keys()].sort((x, y) => x - y);
   const remap = new Map(order.map((old, i) => [old, i]));
   return {
     ...base,
     focus,
-    nodes: order.map((i) => view.nodes[i]),
+    nodes: order.map((i) => shown.nodes[i]),
     edges: edges.map((e) => ({ ...e, src: remap.get(e.src)!, dst: remap.get(e.dst)! })),
   };
 }
@@ -464,7 +488,7 @@ function sectionsOf(lines: (uri: string) => LineIndex, e: Explanation): ExplainS
   })), ...undecidable];
 }
 
-function labelOf(view: ReachabilityView, id: string): string {
+function labelOf(view: Pick<ReachabilityView, 'nodes' | 'index'>, id: string): string {
   const i = view.index.get(id);
   const n = i === undefined ? undefined : view.nodes[i];
   return n?.kind === 'external' ? n.label : id;
@@ -473,13 +497,28 @@ function labelOf(view: ReachabilityView, id: string): string {
 /** Explain an edge (every deciding rule of both sides) or a node (what restricts it, what names it). */
 export function explain(a: Analysis, lines: (uri: string) => LineIndex, params: ExplainParams): ExplainResult {
   const view = reachabilityView(a, lines);
-  const reach = a.reach;
   const peer = (id: string, role: 'src' | 'dst'): Peer | undefined => {
     const w = view.workloads.get(id);
     if (w) return { kind: 'workload', workload: w };
     return (role === 'dst' ? view.asDestination : view.asSource).get(id);
   };
   if ('node' in params) return explainNode(a, lines, view, params.node);
+  const o = observedOverlay(a, view);
+  if (!o) return explainEdge(a, lines, view, params, peer);
+  // With flows loaded: what was observed on it first, then what the workspace allows.
+  const seen = observedExplanation(o, params.src, params.dst, (ref) => refLink(lines, ref));
+  const title = `${labelOf(o, params.src)} → ${labelOf(o, params.dst)}`;
+  const edge = o.edges.find((e) => o.nodes[e.src].id === params.src && o.nodes[e.dst].id === params.dst);
+  if (edge?.verdict === 'blocked' || (seen.section && (!peer(params.src, 'src') || !peer(params.dst, 'dst')))) {
+    return { title, summary: `${seen.summary} No rule of the workspace allows it.`, verdict: 'blocked', conns: edge ? o.conns[edge.conns].text : undefined, sections: seen.section ? [seen.section] : [] };
+  }
+  const r = explainEdge(a, lines, view, params, peer);
+  return { ...r, summary: `${seen.summary} ${r.summary}`, sections: [...(seen.section ? [seen.section] : []), ...r.sections] };
+}
+
+/** An edge of the workspace alone: every deciding rule of both sides. */
+function explainEdge(a: Analysis, lines: (uri: string) => LineIndex, view: ReachabilityView, params: { src: string; dst: string }, peer: (id: string, role: 'src' | 'dst') => Peer | undefined): ExplainResult {
+  const reach = a.reach;
   const src = peer(params.src, 'src');
   const dst = peer(params.dst, 'dst');
   const title = `${labelOf(view, params.src)} → ${labelOf(view, params.dst)}`;
@@ -654,7 +693,7 @@ export function registerPanel(connection: Connection, host: PanelHost): PanelHoo
   connection.onRequest(PanelRequests.reachability, (params: ReachabilityParams | null): ReachabilityResult => {
     host.flush();
     const a = host.current();
-    return reachabilityResult(a, lines, params ?? {}, revisionOf(a));
+    return reachabilityResult(a, lines, params ?? {}, revisionOf(a), host.observedSources?.());
   });
   connection.onRequest(PanelRequests.explain, (params: ExplainParams): ExplainResult => {
     host.flush();

@@ -86,9 +86,10 @@ export type ReachNodeKind = 'workload' | 'external' | 'internet' | 'fqdn' | 'gat
 
 /**
  * Why an edge exists: `allowed` by an explicit rule; `unrestricted` because no policy restricts the
- * source's egress (the risk); `gateway` allowed through an egress gateway (the path is src -> gateway -> host).
+ * source's egress (the risk); `gateway` allowed through an egress gateway (the path is src -> gateway -> host);
+ * `blocked`: observed in the cluster's flow logs, but the workspace allows none of it (drawn only with flows loaded).
  */
-export type EdgeVerdict = 'allowed' | 'unrestricted' | 'gateway';
+export type EdgeVerdict = 'allowed' | 'unrestricted' | 'gateway' | 'blocked';
 
 export interface ReachNode {
   /** Workloads: `ns/name[Kind]`; address ranges: `ip:<first>-<last>`; `internet`; `fqdn:<host>`; `gateway:<id>`. */
@@ -110,6 +111,8 @@ export interface ReachNode {
   location?: PanelLocation;
   /** Compare mode: a workload that exists only in the new state, or only in the base. */
   change?: 'added' | 'removed';
+  /** Observed traffic: a destination that is drawn only because flows reached it (a host name, an address). */
+  observed?: boolean;
 }
 
 export type PortInterval = [number, number];
@@ -137,6 +140,31 @@ export interface ReachEdge {
   change?: EdgeChange;
   /** Compare mode: index into `conns` of what the base allowed (changed and removed edges). */
   before?: number;
+  /**
+   * Observed traffic (flows loaded): `seen` when flows took it and the workspace allows them all, `blocked` when
+   * the workspace would block some of them; none when no flow took it (a candidate for tightening).
+   */
+  observed?: EdgeObserved;
+  /** Observed traffic: the flows counted on it (and of them, those the workspace would block). */
+  flows?: number;
+  blockedFlows?: number;
+}
+
+export type EdgeObserved = 'seen' | 'blocked';
+
+/** The flows loaded into the panel (egressLens/loadFlows), as the overlay counts them. */
+export interface ObservedSummary {
+  /** The flow logs loaded (file names). */
+  sources: string[];
+  flows: number;
+  connections: number;
+  /** Connections (and their flows) the workspace would block. */
+  blocked: number;
+  blockedFlows: number;
+  /** Connections whose endpoints the workspace does not hold (not drawn). */
+  unmatched: number;
+  /** Edges no observed flow took. */
+  unobservedEdges: number;
 }
 
 export interface ReachNamespace {
@@ -158,6 +186,10 @@ export interface ReachabilityResult {
   stats: { workloads: number; edges: number; unrestrictedWorkloads: number };
   /** Compare mode (egressLens/compare): the revision compared with, and what the change opens and closes. */
   compare?: { rev: string; commit: string; summary: string };
+  /** Observed traffic: set when flows are loaded (never in compare mode, where `observedHidden` says so). */
+  observed?: ObservedSummary;
+  /** Compare mode with flows loaded: the overlay is not drawn while comparing. */
+  observedHidden?: boolean;
 }
 
 export type ExplainParams = { src: string; dst: string } | { node: string };

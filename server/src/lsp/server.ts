@@ -72,6 +72,8 @@ export function startServer(connection: Connection): void {
   let clientHelmPath: string | undefined;
   /** Connections of the flow logs loaded with egressLens/loadFlows (EL117). */
   let observedFlows: EngineConfig['observedFlows'];
+  /** The names of those flow logs (the panel's bar). */
+  let observedSources: string[] = [];
   let canAskConfiguration = false;
   /** Clients without documentChanges get plain `changes` (no version check, no file creation). */
   let canDocumentChanges = false;
@@ -572,7 +574,7 @@ export function startServer(connection: Connection): void {
     const v = views ? active() : undefined;
     return v && v.renderedUris.has(uri) ? v.trace(uri, span) : { uri, span };
   };
-  const panel = registerPanel(connection, { current, flush, linesOf, trace });
+  const panel = registerPanel(connection, { current, flush, linesOf, trace, observedSources: () => observedSources });
   // Change review: the workspace's files (plain, as on disk and in buffers) against a git revision.
   const comparisons = registerCompare(
     connection,
@@ -595,8 +597,9 @@ export function startServer(connection: Connection): void {
   registerFlows(connection, {
     current,
     flush,
-    setObserved: (records) => {
+    setObserved: (records, sources) => {
       observedFlows = records;
+      observedSources = sources;
       applyConfig();
     },
   });

@@ -3,7 +3,9 @@
  * (or address and names), so that they can be kept in the configuration and matched again after every edit.
  * Connections the cluster only ever dropped are left out.
  */
-import type { ObservedConnection } from './replay';
+import type { Reachability } from '../reach/reachability';
+import { WorkloadMatcher } from './match';
+import type { ConnectionEnd, ObservedConnection } from './replay';
 import { deniedByCluster } from './synthesize';
 
 export interface ObservedEndpointRecord {
@@ -36,4 +38,23 @@ export function recordsOf(connections: Iterable<ObservedConnection>): ObservedCo
   }
   out.sort((a, b) => b.flows - a.flows);
   return out.slice(0, MAX_OBSERVED_RECORDS);
+}
+
+const matchers = new WeakMap<Reachability, WorkloadMatcher>();
+
+/** The workload matcher of a reachability, built once. */
+export function matcherOf(reach: Reachability): WorkloadMatcher {
+  let m = matchers.get(reach);
+  if (!m) matchers.set(reach, (m = new WorkloadMatcher(reach)));
+  return m;
+}
+
+/** A record's end in the workspace: the workload its namespace and labels match, an address, or nothing (unknown). */
+export function endOf(matcher: WorkloadMatcher, e: ObservedEndpointRecord): ConnectionEnd | undefined {
+  if (e.namespace !== undefined) {
+    const r = matcher.resolve({ namespace: e.namespace, ...(e.labels ? { labels: e.labels } : {}) });
+    return r.kind === 'workload' ? { kind: 'workload', workload: r.workload } : undefined;
+  }
+  if (!e.ip && !e.names?.length) return undefined;
+  return { kind: 'external', ...(e.ip ? { ip: e.ip } : {}), names: e.names ?? [] };
 }

@@ -1,23 +1,12 @@
 import { isSeq } from 'yaml';
 import { addKey, appendItem, replaceWithList } from '../fixes/yaml-edit';
-import { WorkloadMatcher } from '../flows/match';
-import type { ObservedConnectionRecord, ObservedEndpointRecord } from '../flows/observed';
+import { endOf, matcherOf, type ObservedConnectionRecord } from '../flows/observed';
 import { evaluateConnection, type ConnectionEnd } from '../flows/replay';
 import { locate } from '../parse/locate';
 import type { SourceRef } from '../reach/explain';
 import { parseCidr } from '../reach/iprange';
 import { defineRule, type RawFinding, type RuleContext } from './rule';
 import { isMatchAll } from '../model/selector';
-
-/** A record's end in the workspace: the workload its namespace and labels match, an address, or nothing (unknown). */
-function endOf(matcher: WorkloadMatcher, e: ObservedEndpointRecord): ConnectionEnd | undefined {
-  if (e.namespace !== undefined) {
-    const r = matcher.resolve({ namespace: e.namespace, ...(e.labels ? { labels: e.labels } : {}) });
-    return r.kind === 'workload' ? { kind: 'workload', workload: r.workload } : undefined;
-  }
-  if (!e.ip && !e.names?.length) return undefined;
-  return { kind: 'external', ...(e.ip ? { ip: e.ip } : {}), names: e.names ?? [] };
-}
 
 function endName(e: ConnectionEnd): string {
   return e.kind === 'workload' ? `${e.workload.namespace}/${e.workload.name}` : (e.names[0] ?? e.ip ?? '');
@@ -29,8 +18,6 @@ function peerOf(e: ConnectionEnd): Record<string, unknown> | undefined {
   const c = e.ip ? parseCidr(e.ip.includes(':') ? `${e.ip}/128` : `${e.ip}/32`) : undefined;
   return c ? { ipBlock: { cidr: c.canonical } } : undefined;
 }
-
-const matchers = new WeakMap<object, WorkloadMatcher>();
 
 export const el117 = defineRule({
   id: 'EL117',
@@ -47,8 +34,7 @@ export const el117 = defineRule({
   check(ctx) {
     const records = ctx.config.observedFlows;
     if (!records || records.length === 0) return [];
-    let matcher = matchers.get(ctx.reach);
-    if (!matcher) matchers.set(ctx.reach, (matcher = new WorkloadMatcher(ctx.reach)));
+    const matcher = matcherOf(ctx.reach);
     // One finding per blocking policy; in it, each source and destination with their ports.
     const byPolicy = new Map<string, { ref: SourceRef; others: SourceRef[]; pairs: Map<string, Pair> }>();
     for (const rec of records as ObservedConnectionRecord[]) {
