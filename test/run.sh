@@ -40,6 +40,7 @@ step "side by side with the YAML language server of Red Hat's extension (code-se
 step "reachability panel UI test (code-server + Chromium)" node test/ui/panel.ui.mjs
 step "reachability panel layout at 1400x900, measured (code-server + Chromium)" node test/ui/panel-layout.ui.mjs
 step "change review: the edited policy's lens, the panel comparing with HEAD, Review Changes Against… (code-server + Chromium)" node test/ui/compare.ui.mjs
+step "observed traffic: Load Observed Flows…, the panel's overlay (blocked red and dashed, explained; unobserved faded), exclusive with compare mode (code-server + Chromium)" node test/ui/observed.ui.mjs
 step "scaffold previews: Insert / Save As / Discard bar, analysis unchanged until saved (code-server + Chromium)" node test/ui/scaffold.ui.mjs
 
 echo

@@ -76,7 +76,7 @@ export class GraphView {
   constructor(private readonly cb: GraphCallbacks) {
     this.svg = s('svg', { class: 'graph-svg', role: 'group', 'aria-roledescription': 'graph', 'aria-label': 'Reachability graph' });
     this.viewport = s('g', { class: 'viewport' });
-    this.svg.appendChild(s('defs', {}, ...(['allowed', 'unrestricted', 'gateway', 'blocked', 'selected', 'added', 'removed', 'changed', 'seen'] as const).map((v) => s('marker', { id: `arrow-${v}`, viewBox: '0 0 10 10', refX: '9', refY: '5', markerWidth: '9', markerHeight: '9', markerUnits: 'userSpaceOnUse', orient: 'auto-start-reverse', class: `arrow arrow-${v}` }, s('path', { d: 'M0,0 L10,5 L0,10 z' })))));
+    this.svg.appendChild(s('defs', {}, ...(['allowed', 'unrestricted', 'gateway', 'blocked', 'selected', 'added', 'removed', 'changed'] as const).map((v) => s('marker', { id: `arrow-${v}`, viewBox: '0 0 10 10', refX: '9', refY: '5', markerWidth: '9', markerHeight: '9', markerUnits: 'userSpaceOnUse', orient: 'auto-start-reverse', class: `arrow arrow-${v}` }, s('path', { d: 'M0,0 L10,5 L0,10 z' })))));
     this.svg.appendChild(this.viewport);
     this.root = h('div', { class: 'graph', id: 'graph' }, this.svg);
     this.installPanZoom();
@@ -257,7 +257,7 @@ export class GraphView {
         'data-pair': e.pair,
         'data-edge': e.id,
       });
-      g.append(s('path', { class: 'edge-hit', d: r.d }), s('path', { class: 'edge-line', d: r.d, 'marker-end': `url(#arrow-${selected ? 'selected' : (e.change ?? (e.observed === 'blocked' ? 'blocked' : e.observed) ?? e.verdict)})` }), s('title', {}, e.ariaLabel));
+      g.append(s('path', { class: 'edge-hit', d: r.d }), s('path', { class: 'edge-line', d: r.d, 'marker-end': `url(#arrow-${selected ? 'selected' : (e.change ?? (e.observed === 'blocked' ? 'blocked' : e.verdict))})` }), s('title', {}, e.ariaLabel));
       g.addEventListener('click', (ev) => {
         ev.stopPropagation();
         this.activate(g);

@@ -12,7 +12,7 @@ import * as path from 'node:path';
 import * as git from 'isomorphic-git';
 import MarkdownIt from 'markdown-it';
 import { repoRoot } from '../../client/tools/code-server.mjs';
-import { createHarness, screenshot, artifactsDir } from './harness.mjs';
+import { artifactsDir, createHarness, screenshot, edgeLook, shootPanel as shootPanelOf } from './harness.mjs';
 import { openFile, openWorkbench, pick, runCommand } from './workbench.mjs';
 
 const T = 30_000;
@@ -61,19 +61,8 @@ const h = createHarness('compare', () => page);
 const panel = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
 const edge = (src, dst) => panel.locator(`g.edge[data-src="${src}"][data-dst="${dst}"]`);
 
-/** The computed look of an edge's line. */
-const look = (g) =>
-  g.evaluate((el) => {
-    const cs = getComputedStyle(el.querySelector('.edge-line'));
-    return { stroke: cs.stroke, dash: cs.strokeDasharray, opacity: getComputedStyle(el).opacity };
-  });
-
-async function shootPanel(file, dir = artifactsDir) {
-  const box = await page.locator('iframe.webview.ready').boundingBox();
-  const p = path.join(dir, file);
-  await page.screenshot({ path: p, clip: box });
-  console.log(`       screenshot: ${path.relative(repoRoot, p)}`);
-}
+const look = edgeLook;
+const shootPanel = (file, dir) => shootPanelOf(page, file, dir);
 
 let markdown = '';
 try {

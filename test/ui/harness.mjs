@@ -40,3 +40,19 @@ export async function screenshot(page, file) {
   console.log(`       screenshot: ${path.relative(repoRoot, p)}`);
   return p;
 }
+
+/** A screenshot of the reachability panel alone (its webview's box), into test/artifacts or `dir`. */
+export async function shootPanel(page, file, dir = artifactsDir) {
+  const box = await page.locator('iframe.webview.ready').boundingBox();
+  const p = path.join(dir, file);
+  await page.screenshot({ path: p, clip: box });
+  console.log(`       screenshot: ${path.relative(repoRoot, p)}`);
+}
+
+/** The computed look of a panel edge (`g.edge`): its line's colour, pattern and width, its opacity, label and name. */
+export function edgeLook(g) {
+  return g.evaluate((el) => {
+    const cs = getComputedStyle(el.querySelector('.edge-line'));
+    return { stroke: cs.stroke, dash: cs.strokeDasharray, width: cs.strokeWidth, opacity: getComputedStyle(el).opacity, label: el.getAttribute('data-label'), aria: el.getAttribute('aria-label') };
+  });
+}

@@ -166,7 +166,7 @@ export function observedExplanation(
   for (const d of details) {
     items.push({ text: `${d.text}: ${plural(d.flows, 'flow')}, ${d.verdict.allowed ? 'allowed' : 'would be blocked'}`, tone: d.verdict.allowed ? 'allow' : 'deny', links: [] });
     for (const b of d.verdict.because) {
-      items.push({ text: `${d.verdict.allowed ? 'Allowed' : 'Blocked'} (${b.direction}): ${b.text}`, tone: b.refs.length === 0 ? 'info' : d.verdict.allowed ? 'allow' : 'deny', links: b.refs.map(link) });
+      items.push({ text: `${b.direction === 'egress' ? 'Egress' : 'Ingress'}: ${b.text}`, tone: b.refs.length === 0 ? 'info' : d.verdict.allowed ? 'allow' : 'deny', links: b.refs.map(link) });
     }
   }
   return { summary, section: { heading: `Observed traffic: ${plural(details.length, 'connection')}`, items } };
