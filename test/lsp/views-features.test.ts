@@ -121,3 +121,16 @@ test('LSP views: fix-all in a base file applies the safe fixes the views agree o
   const doc = TextDocument.create(ws.uri('base/policy.yaml'), 'yaml', 1, before);
   assert.equal(TextDocument.applyEdits(doc, edits), before.replace('10.0.0.1/8', '10.0.0.0/8'));
 });
+
+test('LSP views: until a view is picked, a file the first view does not read answers from the first view that reads it (microservices-demo)', async (t) => {
+  const ws = tempCopy(path.join(repoRoot, 'test/data/corpus/real-repos/microservices-demo'));
+  const client = await started(t, ws, 'kustomize/base/frontend.yaml');
+  const base = docOf(ws, 'kustomize/base/frontend.yaml');
+  const views = await client.connection.sendRequest<{ views: { name: string }[]; active: string }>('egressLens/views');
+  assert.equal(views.active, 'kubernetes-manifests');
+  const onName = at(base, 'name: frontend', 8);
+  assert.match(text(await hover(client, base, onName)), /\*\*Deployment default\/frontend\*\* · egress \*\*unrestricted\*\*/);
+  // A view picked by the user is the one that answers, even where it does not read the file.
+  await client.connection.sendRequest('egressLens/setView', { name: 'kubernetes-manifests' });
+  assert.equal(await hover(client, base, onName), null);
+});

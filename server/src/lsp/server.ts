@@ -114,13 +114,16 @@ export function startServer(connection: Connection): void {
     return lines;
   };
 
-  /** The view a file is analysed in: a plain file in its own view (until a view is picked); anything else in the active one. */
+  /** The view a file is analysed in: the active one, or until a view is picked, the first that reads the file. */
   const viewOf = (uri?: string): ViewAnalysis | undefined => {
     if (uri !== undefined && loose.has(normalizeUri(uri))) return undefined;
     const view = viewMode() ? active() : undefined;
     if (!view) return undefined;
-    const own = uri === undefined ? undefined : views!.list.find((v) => v.spec.files.includes(normalizeUri(uri)));
-    return activeView === undefined && own ? own : view;
+    if (activeView !== undefined || uri === undefined) return view;
+    // Until a view is picked: a plain file in its own view; a file the first view does not read (another
+    // root's base, a chart's template) in the first view that reads it.
+    const u = normalizeUri(uri);
+    return views!.list.find((v) => v.spec.files.includes(u)) ?? (view.reads.has(u) ? view : views!.list.find((v) => v.reads.has(u))) ?? view;
   };
 
   const current = (uri?: string): Analysis => {
