@@ -5,7 +5,7 @@ import * as assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import type { CodeAction, CodeLens, Hover, Location, MarkupContent, Position, TextDocumentEdit, TextEdit } from 'vscode-languageserver-protocol';
+import type { CodeAction, CodeLens, DocumentSymbol, Hover, Location, MarkupContent, Position, TextDocumentEdit, TextEdit } from 'vscode-languageserver-protocol';
 import { at } from '../support/positions';
 import { LspClient } from '../support/lsp-client';
 import { repoRoot, tempCopy } from '../support/workspace';
@@ -34,7 +34,7 @@ async function started(t: { after: (fn: () => Promise<void>) => void }, ws: Ws, 
   return client;
 }
 
-test('LSP views: hover, definition and lenses in a Kustomize base and in a patch, from the active view', async (t) => {
+test('LSP views: hover, definition, references, lenses and the outline in a Kustomize base and in a patch, from the active view', async (t) => {
   const ws = tempCopy(path.join(repoRoot, 'test/fixtures/views/shop'));
   const client = await started(t, ws, 'base/policy.yaml');
   const deployment = docOf(ws, 'base/deployment.yaml');
@@ -53,6 +53,12 @@ test('LSP views: hover, definition and lenses in a Kustomize base and in a patch
   // Definition from the base policy's podSelector to the workload's source.
   const defs = await client.connection.sendRequest<Location[]>('textDocument/definition', { textDocument: { uri: policy.uri }, position: at(policy, '{app: api}', 7) });
   assert.deepEqual(defs.map((d) => `${d.uri} ${d.range.start.line}`), [`${deployment.uri} 3`]);
+
+  // References from the base's workload to the policy that selects it; the outline of a base file.
+  const refs = await client.connection.sendRequest<Location[]>('textDocument/references', { textDocument: { uri: deployment.uri }, position: at(deployment, 'name: api', 7), context: { includeDeclaration: true } });
+  assert.deepEqual(refs.map((r) => `${r.uri} ${r.range.start.line}`), [`${deployment.uri} 3`, `${policy.uri} 3`]);
+  const outline = await client.connection.sendRequest<DocumentSymbol[]>('textDocument/documentSymbol', { textDocument: { uri: policy.uri } });
+  assert.deepEqual(outline.map((o) => `${o.name} ${o.range.start.line}`), ['api-egress 0']);
 
   // Lenses on the workload and the policy the view renders from the base files.
   const lenses = async (doc: TextDocument) => client.connection.sendRequest<CodeLens[]>('textDocument/codeLens', { textDocument: { uri: doc.uri } });

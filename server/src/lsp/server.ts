@@ -589,7 +589,7 @@ export function startServer(connection: Connection): void {
     clientUri: (u: string) => clientUris.get(u) ?? u,
     engineUri: normalizeUri,
     view: viewOf,
-    textOf: (u: string) => fileOf(u)?.text,
+    fileOf,
     changeLens: (uri: string) => comparisons.lens(uri),
   };
   const features = registerFeatures(connection, featureHost);

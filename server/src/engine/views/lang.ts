@@ -5,7 +5,9 @@
  * render mapped back to the file that wrote it.
  */
 import { isMap, isScalar, parseAllDocuments, type Node } from 'yaml';
-import { definitionAt, hoverAt, lensesOf, type Hover, type Lens, type Link, type Place, type Target } from '../lang';
+import { definitionAt, documentSymbols, hoverAt, lensesOf, referencesAt, type Hover, type Lens, type Link, type Place, type ResourceSymbol, type Target } from '../lang';
+import { buildModel } from '../model/model';
+import type { ParsedFile } from '../parse/parse';
 import type { Span } from '../types';
 import type { ViewAnalysis } from './analyze-views';
 import { pathAt } from './trace';
@@ -139,4 +141,25 @@ export function viewLensesOf(view: ViewAnalysis, uri: string): Lens[] {
     }
   }
   return out;
+}
+
+/** References from a workload's name in a file of the view to the policies that select it, at their sources. */
+export function viewReferencesAt(view: ViewAnalysis, uri: string, offset: number, includeDeclaration: boolean, text?: string): Place[] {
+  const out: Place[] = [];
+  const seen = new Set<string>();
+  for (const p of placesOf(view, uri, offset, text)) {
+    for (const r of referencesAt(view.analysis, p.uri, p.offset, includeDeclaration)) {
+      const at = traced(view, r);
+      const key = `${at.uri}\u0000${at.span.start}`;
+      if (!seen.has(key)) out.push(at);
+      seen.add(key);
+    }
+  }
+  return out;
+}
+
+/** The outline of a file of the view: its own resources (a base or a patch is outlined as it is written). */
+export function viewDocumentSymbols(view: ViewAnalysis, file: ParsedFile): ResourceSymbol[] {
+  if (view.analysis.files.some((f) => f.uri === file.uri)) return documentSymbols(view.analysis, file.uri);
+  return documentSymbols({ model: buildModel([file], view.analysis.config) }, file.uri);
 }
