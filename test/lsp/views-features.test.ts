@@ -5,7 +5,7 @@ import * as assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import type { CodeAction, CodeLens, DocumentSymbol, Hover, Location, MarkupContent, Position, TextDocumentEdit, TextEdit } from 'vscode-languageserver-protocol';
+import type { CodeAction, CodeLens, CompletionList, DocumentSymbol, Hover, Location, MarkupContent, Position, TextDocumentEdit, TextEdit } from 'vscode-languageserver-protocol';
 import { at } from '../support/positions';
 import { LspClient } from '../support/lsp-client';
 import { repoRoot, tempCopy } from '../support/workspace';
@@ -34,7 +34,7 @@ async function started(t: { after: (fn: () => Promise<void>) => void }, ws: Ws, 
   return client;
 }
 
-test('LSP views: hover, definition, references, lenses and the outline in a Kustomize base and in a patch, from the active view', async (t) => {
+test('LSP views: hover, definition, references, completion, lenses and the outline in a Kustomize base and in a patch, from the active view', async (t) => {
   const ws = tempCopy(path.join(repoRoot, 'test/fixtures/views/shop'));
   const client = await started(t, ws, 'base/policy.yaml');
   const deployment = docOf(ws, 'base/deployment.yaml');
@@ -59,6 +59,10 @@ test('LSP views: hover, definition, references, lenses and the outline in a Kust
   assert.deepEqual(refs.map((r) => `${r.uri} ${r.range.start.line}`), [`${deployment.uri} 3`, `${policy.uri} 3`]);
   const outline = await client.connection.sendRequest<DocumentSymbol[]>('textDocument/documentSymbol', { textDocument: { uri: policy.uri } });
   assert.deepEqual(outline.map((o) => `${o.name} ${o.range.start.line}`), ['api-egress 0']);
+
+  // Completion in the base: the label values the view's workloads carry.
+  const completion = await client.connection.sendRequest<CompletionList>('textDocument/completion', { textDocument: { uri: policy.uri }, position: at(policy, '{app: api}', 6) });
+  assert.ok(completion.items.some((i) => i.label === 'api'), completion.items.map((i) => i.label).join(' '));
 
   // Lenses on the workload and the policy the view renders from the base files.
   const lenses = async (doc: TextDocument) => client.connection.sendRequest<CodeLens[]>('textDocument/codeLens', { textDocument: { uri: doc.uri } });

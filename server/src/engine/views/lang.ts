@@ -5,9 +5,10 @@
  * render mapped back to the file that wrote it.
  */
 import { isMap, isScalar, parseAllDocuments, type Node } from 'yaml';
-import { definitionAt, documentSymbols, hoverAt, lensesOf, referencesAt, type Hover, type Lens, type Link, type Place, type ResourceSymbol, type Target } from '../lang';
+import { completionsAt, definitionAt, documentSymbols, type CompletionCandidate, hoverAt, lensesOf, referencesAt, type Hover, type Lens, type Link, type Place, type ResourceSymbol, type Target } from '../lang';
 import { buildModel } from '../model/model';
 import type { ParsedFile } from '../parse/parse';
+import type { Resource } from '../model/resources';
 import type { Span } from '../types';
 import type { ViewAnalysis } from './analyze-views';
 import { pathAt } from './trace';
@@ -158,8 +159,18 @@ export function viewReferencesAt(view: ViewAnalysis, uri: string, offset: number
   return out;
 }
 
+/** A file's own resources, as written: those of the view's analysis for a plain file, else the file's alone. */
+function ownResources(view: ViewAnalysis, file: ParsedFile): readonly Resource[] {
+  if (view.analysis.files.some((f) => f.uri === file.uri)) return view.analysis.model.resources.filter((r) => r.uri === file.uri);
+  return buildModel([file], view.analysis.config).resources;
+}
+
 /** The outline of a file of the view: its own resources (a base or a patch is outlined as it is written). */
 export function viewDocumentSymbols(view: ViewAnalysis, file: ParsedFile): ResourceSymbol[] {
-  if (view.analysis.files.some((f) => f.uri === file.uri)) return documentSymbols(view.analysis, file.uri);
-  return documentSymbols({ model: buildModel([file], view.analysis.config) }, file.uri);
+  return documentSymbols({ model: { resources: ownResources(view, file) } }, file.uri);
+}
+
+/** Completion in a file of the view: the file's own text, with the label keys, values and namespaces of the view. */
+export function viewCompletionsAt(view: ViewAnalysis, file: ParsedFile, offset: number): CompletionCandidate[] {
+  return completionsAt(view.analysis, file, offset, ownResources(view, file));
 }
