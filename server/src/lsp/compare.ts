@@ -44,6 +44,8 @@ export interface CompareHost {
   config(): EngineConfig;
   flush(): void;
   linesOf(uri: string): LineIndex;
+  /** A lens computed after its request was answered is ready: the client should ask again. */
+  lensesChanged?(): void;
 }
 
 /** A base revision, analysed. */
@@ -63,6 +65,10 @@ export interface ChangeLens {
 }
 
 const MAX_BASES = 4;
+/** An edit's diagnostics budget (SPEC §6): a lens that takes longer is computed after the request is answered. */
+const LENS_BUDGET = 50;
+/** How long the text must rest before a slow lens is computed. */
+const LENS_REST = 400;
 
 /** Where a place is, in a state's own text (a base file's lines differ from the buffer's). */
 function linesIn(state: BaseState): (uri: string) => LineIndex {
@@ -112,7 +118,17 @@ export class Comparisons {
   private repo?: Promise<Repository>;
   private readonly lenses = new Map<string, { state: BaseState; text: string; lens: ChangeLens | undefined }>();
 
-  constructor(private readonly host: CompareHost) {}
+  private readonly budget: number;
+  private readonly rest: number;
+
+  /** `timing` for tests: the lens budget and rest in milliseconds. */
+  constructor(
+    private readonly host: CompareHost,
+    timing: { budget?: number; rest?: number } = {},
+  ) {
+    this.budget = timing.budget ?? LENS_BUDGET;
+    this.rest = timing.rest ?? LENS_REST;
+  }
 
   private repository(): Promise<Repository> {
     const root = this.host.roots()[0];
@@ -169,6 +185,11 @@ export class Comparisons {
   /**
    * What one file's change alone opens and closes against HEAD: the base with this file as it is now.
    * None when the file is as it was, or when its change alters no connection.
+   *
+   * In a workspace where that takes longer than an edit's budget (LENS_BUDGET), the lens is not computed
+   * while the code lens request waits: the last one of the file is answered, and the new one is computed
+   * once the text has rested (LENS_REST), then the client is asked for its lenses again (`lensesChanged`).
+   * Typing never waits for it.
    */
   async lens(uri: string): Promise<ChangeLens | undefined> {
     let b: Base;
@@ -182,7 +203,27 @@ export class Comparisons {
     if (!now || now.text === old) return undefined;
     const hit = this.lenses.get(uri);
     if (hit?.state === b.state && hit.text === now.text) return hit.lens;
-    const after = b.state.withFiles(new Map([[uri, { uri, text: now.text }]]));
+    if (!this.slow) return this.computeLens(b, uri, now.text);
+    clearTimeout(this.pending.get(uri));
+    this.pending.set(
+      uri,
+      setTimeout(() => {
+        this.pending.delete(uri);
+        const current = this.host.files().find((f) => f.uri === uri);
+        if (current?.text !== now.text) return; // typed since: that text's own timer computes it
+        this.computeLens(b, uri, now.text);
+        this.host.lensesChanged?.();
+      }, this.rest),
+    );
+    return hit?.state === b.state ? hit.lens : undefined;
+  }
+
+  private slow = false;
+  private readonly pending = new Map<string, ReturnType<typeof setTimeout>>();
+
+  private computeLens(b: Base, uri: string, text: string): ChangeLens | undefined {
+    const t0 = Date.now();
+    const after = b.state.withFiles(new Map([[uri, { uri, text }]]));
     const d = diffAnalyses(b.state.analysis, after, { explain: false });
     let lens: ChangeLens | undefined;
     if (d.changes.length > 0) {
@@ -193,8 +234,14 @@ export class Comparisons {
       const edited = mine.find((r) => before.get(`${r.kind}/${r.namespace ?? ''}/${r.name}`) !== JSON.stringify(r.obj)) ?? mine[0];
       lens = { span: edited ? objectSpan(edited) : { start: 0, end: 0 }, title: changeLine(summarize(d)) };
     }
-    this.lenses.set(uri, { state: b.state, text: now.text, lens });
+    this.lenses.set(uri, { state: b.state, text, lens });
+    this.slow = Date.now() - t0 > this.budget;
     return lens;
+  }
+
+  dispose(): void {
+    for (const t of this.pending.values()) clearTimeout(t);
+    this.pending.clear();
   }
 
   /** Both states in one graph: the new state's nodes and edges, the old state's that are gone, changes marked. */
