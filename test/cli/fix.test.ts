@@ -3,8 +3,12 @@ import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { analyze, applyEdits, fixAll } from '../../server/src/engine';
+import { analyze, applyEdits, fixAll, resolveConfig } from '../../server/src/engine';
 import { repoRoot, tempCopy } from '../support/workspace';
+import { findManifests } from '../../server/src/host/files';
+import { ViewRenders } from '../../server/src/host/views';
+import { parseFile } from '../../server/src/engine/parse/parse';
+import { viewFixAll, viewsReport } from '../../server/src/engine/views';
 
 const cli = path.join(repoRoot, 'dist/cli.js');
 
@@ -77,4 +81,73 @@ test('check --fix takes no value; --help documents it', () => {
   assert.match(r.stderr, /--fix takes no value/);
   const help = run(['--help'], repoRoot);
   assert.match(help.stdout, /--fix {22}Apply every safe fix to the files first/);
+});
+
+test('check --fix on cluster views: the safe fixes of every view in the files that own the nodes, as the editor\'s fix-all gives them, once when views agree; unsafe and shared-base fixes stay; a second run changes nothing', async (t) => {
+  const ws = tempCopy(path.join(repoRoot, 'test/fixtures/views/shop'));
+  t.after(ws.cleanup);
+  // A host-bits CIDR in the base both overlays render alike, and a removed apiVersion in dev's own file.
+  const write = (rel: string, text: string) => writeFileSync(path.join(ws.dir, rel), text);
+  const read = (rel: string) => readFileSync(path.join(ws.dir, rel), 'utf8');
+  write('base/policy.yaml', read('base/policy.yaml').replace('10.0.0.0/8', '10.0.0.1/8'));
+  write('overlays/dev/legacy.yaml', 'apiVersion: extensions/v1beta1\nkind: NetworkPolicy\nmetadata:\n  name: legacy\n  namespace: shop\nspec:\n  podSelector: {matchLabels: {app: api}}\n  policyTypes: [Ingress]\n');
+  write('overlays/dev/kustomization.yaml', read('overlays/dev/kustomization.yaml').replace('- ../../base\n', '- ../../base\n- legacy.yaml\n'));
+  const files = (await findManifests(ws.dir)).map((f) => path.relative(ws.dir, f)).sort();
+  const before = new Map(files.map((f) => [f, read(f)]));
+
+  // What the editor's fix-all does to each file, on the same views.
+  const cfg = resolveConfig({ rootUri: ws.uri('') });
+  const list = await new ViewRenders().analyze(files.map((f) => parseFile({ uri: ws.uri(f), text: before.get(f)! }, cfg)), cfg, { trusted: false });
+  const report = viewsReport(list, [], (u) => before.get(path.relative(ws.dir, new URL(u).pathname)));
+  const expected = new Map(files.map((f) => {
+    const edit = viewFixAll(report, ws.uri(f), before.get(f)!);
+    return [f, edit ? applyEdits(before.get(f)!, [edit]) : before.get(f)!];
+  }));
+
+  const r = run(['check', '--fix', '.'], ws.dir);
+  assert.equal(r.stderr, '');
+  const cut = r.stdout.indexOf('\n\n');
+  const [changes, remaining] = [r.stdout.slice(0, cut), r.stdout.slice(cut + 2)];
+  assert.deepEqual(changes.split('\n'), [
+    'base/policy.yaml:12:23: fixed: Write the network as 10.0.0.0/8 [EL106]',
+    'overlays/dev/legacy.yaml:1:13: fixed: Use apiVersion networking.k8s.io/v1 [EL003]',
+    'Fixed 2 problems in 2 files.',
+  ]);
+  for (const f of files) assert.equal(read(f), expected.get(f), `${f} as fix-all leaves it`);
+  // Only the values at fault changed, in place.
+  assert.equal(read('base/policy.yaml'), before.get('base/policy.yaml')!.replace('10.0.0.1/8', '10.0.0.0/8'));
+  assert.equal(read('overlays/dev/legacy.yaml'), before.get('overlays/dev/legacy.yaml')!.replace('extensions/v1beta1', 'networking.k8s.io/v1'));
+  // Unsafe fixes (EL103, EL101, EL102) and a DNS rule only dev needs in the base prod shares (EL104) are left.
+  assert.deepEqual([...remaining.matchAll(/\[(EL\d+) /g)].map((m) => m[1]), ['EL101', 'EL104', 'EL102', 'EL103']);
+  assert.match(remaining, /^4 problems \(1 error, 2 warnings, 1 info\)$/m);
+  assert.equal(r.code, 1);
+
+  const again = run(['check', '--fix', '.'], ws.dir);
+  assert.match(again.stdout, /^Nothing to fix safely\.\n\n/);
+  assert.equal(again.stdout.slice(again.stdout.indexOf('\n\n') + 2), remaining);
+  for (const f of files) assert.equal(read(f), expected.get(f), `${f} unchanged by the second run`);
+});
+
+test('check --fix on microservices-demo\'s Kustomize views: components fixed where all the views that read them agree, each file in its own YAML style', (t) => {
+  const ws = tempCopy(path.join(repoRoot, 'test/data/corpus/real-repos/microservices-demo/kustomize'));
+  t.after(ws.cleanup);
+  const rel = 'components/network-policies/network-policy-deny-all.yaml';
+  const before = readFileSync(path.join(ws.dir, rel), 'utf8');
+  const r = run(['check', '--fix', '.'], ws.dir);
+  assert.equal(r.stderr, '');
+  assert.deepEqual(r.stdout.slice(0, r.stdout.indexOf('\n\n')).split('\n'), [
+    `${rel}:24:1: fixed: Allow DNS in NetworkPolicy default/deny-all (UDP and TCP 53 to the cluster DNS) [EL104]`,
+    'components/service-mesh-istio/allow-egress-googleapis.yaml:15:13: fixed: Use apiVersion networking.istio.io/v1 [EL003]',
+    'components/service-mesh-istio/allow-egress-googleapis.yaml:31:13: fixed: Use apiVersion networking.istio.io/v1 [EL003]',
+    'components/service-mesh-istio/frontend-gateway.yaml:15:13: fixed: Use apiVersion gateway.networking.k8s.io/v1 [EL003]',
+    'components/service-mesh-istio/frontend-gateway.yaml:29:13: fixed: Use apiVersion gateway.networking.k8s.io/v1 [EL003]',
+    'components/service-mesh-istio/frontend.yaml:15:13: fixed: Use apiVersion networking.istio.io/v1 [EL003]',
+    'Fixed 6 problems in 4 files.',
+  ]);
+  // The deny-all policy gets its DNS rule below what it had, its sequences not indented, as the file writes them.
+  const after = readFileSync(path.join(ws.dir, rel), 'utf8');
+  assert.ok(after.startsWith(before), after);
+  assert.equal(after.slice(before.length), '  egress:\n  - to:\n    - namespaceSelector:\n        matchLabels:\n          kubernetes.io/metadata.name: kube-system\n      podSelector:\n        matchLabels:\n          k8s-app: kube-dns\n    ports:\n    - protocol: UDP\n      port: 53\n    - protocol: TCP\n      port: 53\n');
+  assert.doesNotMatch(r.stdout, /\[EL10[34] /);
+  assert.match(run(['check', '--fix', '.'], ws.dir).stdout, /^Nothing to fix safely\.\n\n/);
 });

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import type { CodeLens, CompletionList, DocumentSymbol, Hover, Location, LocationLink, MarkupContent, Position, WorkspaceSymbol } from 'vscode-languageserver-protocol';
+import { at } from '../support/positions';
 import { LspClient, serverOnExamples } from '../support/lsp-client';
 import { tempCopy } from '../support/workspace';
 import type { StatusParams } from '../../server/src/lsp/features/protocol';
@@ -17,15 +18,6 @@ function docOf(ws: Ws, rel: string, text = readFileSync(path.join(ws.dir, rel), 
   return TextDocument.create(ws.uri(rel), 'yaml', 1, text);
 }
 
-/** The position of `needle` (the n-th occurrence), moved right by `delta` characters. */
-function at(doc: TextDocument, needle: string, delta = 0, nth = 0): Position {
-  let i = -1;
-  for (let k = 0; k <= nth; k++) {
-    i = doc.getText().indexOf(needle, i + 1);
-    assert.ok(i >= 0, `${needle} not in ${doc.uri}`);
-  }
-  return doc.positionAt(i + delta);
-}
 
 /** 1-based line of a needle, as `#L` links carry it. */
 const lineOf = (doc: TextDocument, needle: string) => at(doc, needle).line + 1;

@@ -103,3 +103,32 @@ test('CI runs exactly the README\'s two commands, and nothing that installs for 
   assert.deepEqual(steps, ['EGRESS_LENS_SMOKE=1 npm start', 'npm test']);
   assert.doesNotMatch(ci, /apt-get|npm (ci|install)|code-server\.mjs/, 'no step pre-installs what the commands install themselves');
 });
+
+test('everything a test reads is in the repository: no test names a folder beside it, each vendored source has its SOURCE note and licence', () => {
+  const sources: string[] = [];
+  const walk = (dir: string): void => {
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      const p = path.join(dir, e.name);
+      if (e.isDirectory()) {
+        if (!['data', 'fixtures', 'artifacts'].includes(e.name)) walk(p);
+      } else if (/\.(ts|mjs|js|sh|lua)$/.test(e.name)) sources.push(p);
+    }
+  };
+  walk(path.join(repoRoot, 'test'));
+  assert.ok(sources.length > 50, `${sources.length} test sources`);
+  // A path that leaves the repository: `../shared`, or a join that climbs above the root into a sibling folder.
+  const outside = /\.\.\/shared\b|['"]\.\.['"]\s*,\s*['"]shared['"]|\/work\/shared|shared\/corpus/;
+  const self = path.join(repoRoot, 'test/packaging/first-run.test.ts'); // holds the pattern itself
+  const offenders = sources.filter((f) => f !== self && outside.test(readFileSync(f, 'utf8'))).map((f) => path.relative(repoRoot, f));
+  assert.deepEqual(offenders, []);
+  const corpus = path.join(repoRoot, 'test/data/corpus');
+  for (const source of readdirSync(corpus, { withFileTypes: true }).filter((e) => e.isDirectory())) {
+    const dir = path.join(corpus, source.name);
+    // A note and a licence for the whole source, or one in each of its parts (real-repos/<repo>).
+    const has = (d: string, name: RegExp) => readdirSync(d).some((n) => name.test(n));
+    const parts = readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => path.join(dir, e.name));
+    const covered = (name: RegExp) => has(dir, name) || (parts.length > 0 && parts.every((d) => has(d, name)));
+    assert.ok(covered(/^SOURCE\.md$/), `${source.name}: SOURCE.md`);
+    assert.ok(covered(/^(LICEN[CS]E|COPYING)/i), `${source.name}: a LICENSE`);
+  }
+});

@@ -33,13 +33,17 @@ try {
     await screenshot(page, 'ui-3-fixed.png');
   });
 
-  await h.test('the palette command lists namespaces, asks about DNS and inserts the policy', async () => {
+  await h.test('the palette command lists namespaces, asks about DNS and inserts the policy from its preview', async () => {
     await runCommand(page, 'Egress Lens: New Default-Deny Egress Policy');
     await page.locator('.quick-input-list .monaco-list-row', { hasText: 'payments' }).first().waitFor({ timeout: 30_000 });
     await screenshot(page, 'ui-4-namespaces.png');
     await pick(page, 'shop');
     await pick(page, 'Allow DNS');
-    await pick(page, 'Insert into');
+    // The preview's bar (code lenses at its top) offers the file that holds shop's resources.
+    await page.locator('.codelens-decoration a', { hasText: 'Insert into shop/' }).first().click({ timeout: 30_000 });
+    // The preview closes (its tab goes) and the file with the policy is the active editor.
+    await page.locator('.tab', { hasText: 'Untitled' }).waitFor({ state: 'detached', timeout: 30_000 });
+    await page.locator('.tab.active', { hasText: 'foo-deny-egress.yaml' }).waitFor({ timeout: 30_000 });
     await problemRow(page, 'Pods of deployment/web can reach any destination').first().waitFor({ state: 'detached', timeout: 30_000 });
     await screenshot(page, 'ui-5-inserted.png');
   });

@@ -35,6 +35,14 @@ async function uris(dir: string): Promise<string[]> {
   return (await findManifests(dir)).map((f) => pathToFileURL(f).toString());
 }
 
+/** The views of a folder, analysed from disk, and their report (fixes read the disk too). */
+async function viewsIn(dir: string) {
+  const cfg = resolveConfig({ rootUri: pathToFileURL(dir).toString() + '/' });
+  const read = (u: string) => readFileSync(new URL(u), 'utf8');
+  const list = await new ViewRenders().analyze(await Promise.all((await uris(dir)).map(async (u) => parseFile({ uri: u, text: read(u) }, cfg))), cfg, { trusted: false });
+  return { list, report: viewsReport(list, [], read) };
+}
+
 test('detection on microservices-demo: each Kustomize root and the chart is a view, components are not, the plain manifests are one more', async () => {
   const all = await uris(demo);
   const l = layout(all, (u) => readFileSync(new URL(u), 'utf8'));
@@ -156,14 +164,9 @@ test('reach, explain and render take --cluster; without it every view is listed 
 test('fixes of traced findings edit the file that owns the node: the overlay\'s patch (only prod reads it: no sharing warning), a shared base (says so, unsafe); re-analysed, the finding is gone', async () => {
   const ws = tempCopy(shop);
   try {
-    const cfg = resolveConfig({ rootUri: pathToFileURL(ws.dir).toString() + '/' });
-    const read = (u: string) => readFileSync(new URL(u), 'utf8');
-    const analyse = async () => {
-      const renders = new ViewRenders();
-      const list = await renders.analyze(await Promise.all((await uris(ws.dir)).map(async (u) => parseFile({ uri: u, text: read(u) }, cfg))), cfg, { trusted: false });
-      return viewsReport(list, [], read);
-    };
+    const analyse = async () => (await viewsIn(ws.dir)).report;
     let report = await analyse();
+    const first = report;
     const el103 = report.findings.find((f) => f.ruleId === 'EL103')!;
     const [fix] = report.fixes(el103);
     // Egress rules that omit DNS: switching them on may block traffic, so the fix is not safe.
@@ -174,20 +177,81 @@ test('fixes of traced findings edit the file that owns the node: the overlay\'s 
     const before = readFileSync(patch, 'utf8');
     writeFileSync(patch, applyEdits(before, fix.edits));
     // Only the policyTypes line of the patch changed.
-    assert.deepEqual(readFileSync(patch, 'utf8').split('\n').filter((l, i) => l !== before.split('\n')[i]), ['  policyTypes: [ Ingress, Egress ]']);
+    assert.deepEqual(readFileSync(patch, 'utf8').split('\n').filter((l, i) => l !== before.split('\n')[i]), ['  policyTypes: [Ingress, Egress]']);
     report = await analyse();
     assert.deepEqual(report.findings.filter((f) => f.ruleId === 'EL103'), []);
 
-    // DNS for the api: its policy is in the base both overlays use.
+    // DNS for the api: its policy is in the base both overlays use. Before, only dev restricted the api's
+    // egress: the fix was for dev, in a file prod reads too.
+    const [dnsBefore] = first.fixes(first.findings.find((f) => f.ruleId === 'EL104')!);
+    assert.equal(dnsBefore.safety, 'unsafe');
+    assert.match(dnsBefore.title, /\(in a file shared with overlays\/prod\)$/);
+    // Now both views miss DNS alike: the same fix is meant for both, so it is as safe as in one file.
     const el104 = report.findings.find((f) => f.ruleId === 'EL104')!;
+    assert.deepEqual(el104.data?.views, ['overlays/dev', 'overlays/prod']);
     const [dns] = report.fixes(el104);
-    assert.equal(dns.safety, 'unsafe');
-    assert.match(dns.title, /\(in a file shared with overlays\/prod\)$/);
+    assert.equal(dns.safety, 'safe');
+    assert.equal(dns.title, dnsBefore.title.replace(' (in a file shared with overlays/prod)', ''));
     assert.deepEqual(dns.edits.map((e) => e.uri), [ws.uri('base/policy.yaml')]);
     const base = path.join(ws.dir, 'base/policy.yaml');
     writeFileSync(base, applyEdits(readFileSync(base, 'utf8'), dns.edits));
     report = await analyse();
     assert.deepEqual(report.findings.filter((f) => f.ruleId === 'EL104'), []);
+  } finally {
+    ws.cleanup();
+  }
+});
+
+test('a fix that adds a resource in a Kustomize view appends it to a resource file the view reads: the view\'s own file first, a shared base saying so; re-analysed, the finding is gone in that view and nothing else changes', async () => {
+  const ws = tempCopy(path.join(repoRoot, 'test/fixtures/views/deny'));
+  try {
+    const read = (u: string) => readFileSync(new URL(u), 'utf8');
+    const analyse = async () => {
+      const { list, report } = await viewsIn(ws.dir);
+      const byView = new Map(list.map((v) => [v.name, v.findings.map((f) => `${f.uri.slice(ws.uri('').length)}:${f.span.start} ${f.ruleId}`).sort()]));
+      return { report, byView };
+    };
+    const apply = (edits: readonly { uri: string; start: number; end: number; newText: string }[]) => {
+      for (const uri of new Set(edits.map((e) => e.uri))) writeFileSync(new URL(uri), applyEdits(read(uri), edits.filter((e) => e.uri === uri)));
+    };
+    const before = await analyse();
+    const dev = before.report.findings.find((f) => f.ruleId === 'EL102' && f.uri === ws.uri('overlays/dev/kustomization.yaml'))!;
+    const [fix] = before.report.fixes(dev);
+    // dev's own resource file holds namespace shop's resources there: the policy goes in it, without a
+    // namespace of its own (the kustomization's `namespace:` gives it, as it gives the worker's).
+    assert.equal(fix.title, 'Add default-deny egress policy for namespace shop (allows DNS)');
+    assert.equal(fix.safety, 'unsafe');
+    assert.deepEqual(fix.edits.map((e) => e.uri), [ws.uri('overlays/dev/worker.yaml')]);
+    const worker = read(ws.uri('overlays/dev/worker.yaml'));
+    apply(fix.edits);
+    const added = read(ws.uri('overlays/dev/worker.yaml'));
+    assert.ok(added.startsWith(`${worker}---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: default-deny-egress\nspec:\n  podSelector: {}\n`), added);
+    const after = await analyse();
+    // In dev the namespace is locked down (EL101 of its workloads and EL102 go); prod is as it was.
+    assert.deepEqual(after.byView.get('overlays/dev'), []);
+    assert.deepEqual(after.byView.get('overlays/prod'), before.byView.get('overlays/prod'));
+    assert.deepEqual(after.byView.get('manifests'), before.byView.get('manifests'));
+
+    // In prod the namespace's only resource file is the base dev reads too: the fix says so.
+    const prod = after.report.findings.find((f) => f.ruleId === 'EL102')!;
+    const [shared] = after.report.fixes(prod);
+    assert.equal(shared.title, 'Add default-deny egress policy for namespace shop (allows DNS) (in a file shared with overlays/dev)');
+    assert.equal(shared.safety, 'unsafe');
+    assert.deepEqual(shared.edits.map((e) => e.uri), [ws.uri('base/api.yaml')]);
+  } finally {
+    ws.cleanup();
+  }
+});
+
+test('a finding several views share gets its new resource in a file they all read, and is not told it is shared with them', async () => {
+  const ws = tempCopy(path.join(repoRoot, 'test/fixtures/views/deny'));
+  try {
+    const { report } = await viewsIn(ws.dir);
+    const api = report.findings.find((f) => f.ruleId === 'EL101' && f.uri === ws.uri('base/api.yaml'))!;
+    assert.deepEqual(api.data?.views, ['overlays/dev', 'overlays/prod']);
+    const [fix] = report.fixes(api);
+    assert.deepEqual(fix.edits.map((e) => e.uri), [ws.uri('base/api.yaml')]);
+    assert.equal(fix.title, 'Add default-deny egress policy for namespace shop (allows DNS)');
   } finally {
     ws.cleanup();
   }

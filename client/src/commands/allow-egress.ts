@@ -106,8 +106,8 @@ export function registerAllowEgress(client: LanguageClient, ready: Promise<void>
     }
     // A preview: nothing changes in the workspace until it is inserted into the source's namespace file or saved.
     const source = workloads.find((w) => w.id === from);
-    const into = source ? await namespaceFile(client, source.namespace) : undefined;
+    const target = source ? await namespaceFile(client, source.namespace) : {};
     const name = /^\s*name:\s*(\S+)/m.exec(r.text)?.[1] ?? 'allow-egress';
-    await previews.show(r.text, { title: `egress from ${from}`, into, fileName: `${name}.yaml` });
+    await previews.show(r.text, { title: `egress from ${from}`, ...target, fileName: `${name}.yaml` });
   });
 }

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
 import { Requests, type NamespaceInfo, type ScaffoldDefaultDenyParams, type ScaffoldResult } from '../../../server/src/lsp/protocol';
-import { appendDocuments, type ScaffoldPreviews } from './preview';
+import { appendDocuments, insertTarget, type ScaffoldPreviews } from './preview';
 
 /** Arguments let tests and other commands skip the pickers. */
 export interface NewDefaultDenyArgs {
@@ -47,7 +47,8 @@ export function registerNewDefaultDeny(client: LanguageClient, ready: Promise<vo
     if (allowDns === undefined) return;
     const editor = vscode.window.activeTextEditor;
     // The file the policy would go into, so that it matches its style: the given one, else the namespace's.
-    const into = namespaces.find((n) => n.name === namespace)?.files[0];
+    const info = namespaces.find((n) => n.name === namespace);
+    const into = info?.files[0];
     const params: ScaffoldDefaultDenyParams = { namespace, allowDns, uri: args?.target === 'current' ? editor?.document.uri.toString() : into };
     let text: string;
     try {
@@ -70,6 +71,6 @@ export function registerNewDefaultDeny(client: LanguageClient, ready: Promise<vo
       return;
     }
     const name = /^\s*name:\s*(\S+)/m.exec(text)?.[1] ?? 'default-deny-egress';
-    await previews.show(text, { title: `a default-deny egress policy for namespace ${namespace}`, into: into ? vscode.Uri.parse(into) : undefined, fileName: `${name}.yaml` });
+    await previews.show(text, { title: `a default-deny egress policy for namespace ${namespace}`, ...insertTarget(info), fileName: `${name}.yaml` });
   });
 }

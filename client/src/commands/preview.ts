@@ -12,6 +12,8 @@ interface Preview {
   title: string;
   /** The file that holds the namespace's resources: where Insert puts the text. */
   into?: vscode.Uri;
+  /** Other cluster views that read that file too (a shared Kustomize base): Insert says so. */
+  sharedWith?: string[];
   /** A file name to propose when saving. */
   fileName: string;
 }
@@ -31,11 +33,16 @@ export async function appendDocuments(doc: vscode.TextDocument, text: string): P
   return new vscode.Range(startLine, 0, doc.lineCount - 1, 0);
 }
 
-/** The file a namespace's new resources belong in: the workspace file holding most of its resources. */
-export async function namespaceFile(client: LanguageClient, namespace: string): Promise<vscode.Uri | undefined> {
+/** Where Insert puts a namespace's new resources: its first file, and the other views that read it. */
+export function insertTarget(info: NamespaceInfo | undefined): Pick<Preview, 'into' | 'sharedWith'> {
+  const uri = info?.files[0];
+  return uri ? { into: vscode.Uri.parse(uri), ...(info.sharedWith ? { sharedWith: info.sharedWith } : {}) } : {};
+}
+
+/** The file a namespace's new resources belong in: the workspace file holding most of its resources (in a view, one its kustomizations list). */
+export async function namespaceFile(client: LanguageClient, namespace: string): Promise<Pick<Preview, 'into' | 'sharedWith'>> {
   const list = await client.sendRequest<NamespaceInfo[]>(Requests.namespaces);
-  const uri = list.find((n) => n.name === namespace)?.files[0];
-  return uri ? vscode.Uri.parse(uri) : undefined;
+  return insertTarget(list.find((n) => n.name === namespace));
 }
 
 export class ScaffoldPreviews implements vscode.CodeLensProvider, vscode.Disposable {
@@ -71,7 +78,8 @@ export class ScaffoldPreviews implements vscode.CodeLensProvider, vscode.Disposa
     const top = new vscode.Range(0, 0, 0, 0);
     // The actions first (a narrow editor cuts the end of the line), then what the preview is.
     const lenses: vscode.CodeLens[] = [];
-    if (p.into) lenses.push(new vscode.CodeLens(top, { title: `$(insert) Insert into ${vscode.workspace.asRelativePath(p.into)}`, command: PREVIEW_COMMANDS.insert, arguments: [doc.uri] }));
+    const shared = p.sharedWith?.length ? ` (shared with ${p.sharedWith.length === 1 ? 'view' : 'views'} ${p.sharedWith.join(', ')})` : '';
+    if (p.into) lenses.push(new vscode.CodeLens(top, { title: `$(insert) Insert into ${vscode.workspace.asRelativePath(p.into)}${shared}`, command: PREVIEW_COMMANDS.insert, arguments: [doc.uri] }));
     lenses.push(
       new vscode.CodeLens(top, { title: '$(save-as) Save As…', command: PREVIEW_COMMANDS.saveAs, arguments: [doc.uri] }),
       new vscode.CodeLens(top, { title: '$(close) Discard', command: PREVIEW_COMMANDS.discard, arguments: [doc.uri] }),

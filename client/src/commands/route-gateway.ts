@@ -87,7 +87,7 @@ export function registerRouteGateway(client: LanguageClient, ready: Promise<void
       return;
     }
     // The preview: a new, unsaved document with its Insert / Save As… / Discard bar; nothing is written until the user says where.
-    const into = await namespaceFile(client, params.namespace);
-    await previews.show(r.text, { title: `${params.host} through the egress gateway`, into, fileName: `egress-${params.host.split('.')[0]}.yaml` });
+    const target = await namespaceFile(client, params.namespace);
+    await previews.show(r.text, { title: `${params.host} through the egress gateway`, ...target, fileName: `egress-${params.host.split('.')[0]}.yaml` });
   });
 }

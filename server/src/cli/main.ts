@@ -1,6 +1,6 @@
 import { promises as fs } from 'fs';
 import * as path from 'path';
-import { allowEgress, unrestrictedEgress, unrestrictedReason, analyze, escapeLine, namespaceProblem, quoteName, egressPath, routeThroughGateway, type GatewayProtocol, type GatewayStyle, hostPeer, spanAt, defaultDenyEgress, renderYaml, resolveConfig, type EgressDestination, type Mechanism, ConnectionSet, explainPair, fixWorkspace, formatConnlist, LineIndex, parseCidr, severityRank, type Analysis, type ConnlistFormat, type Explanation, type Peer, type Protocol, type Reachability, type Severity, type SourceRef, type Workload } from '../engine';
+import { allowEgress, unrestrictedEgress, unrestrictedReason, analyze, escapeLine, namespaceProblem, quoteName, egressPath, routeThroughGateway, type GatewayProtocol, type GatewayStyle, hostPeer, spanAt, defaultDenyEgress, renderYaml, resolveConfig, type EgressDestination, type Mechanism, ConnectionSet, explainPair, fixWorkspace, applyEdits, type AppliedFix, formatConnlist, LineIndex, parseCidr, severityRank, type Analysis, type ConnlistFormat, type Explanation, type Peer, type Protocol, type Reachability, type Severity, type SourceRef, type Workload } from '../engine';
 import { VERSION } from '../host/version';
 import { displayPath, IoError, load, parseArgs, UsageError, type Io } from './common';
 import { uriToPath } from '../host/files';
@@ -9,8 +9,8 @@ import { flowsCommand } from './flows';
 import { toSarif } from './sarif';
 import { toJsonArray, toYamlStream } from '../engine/kustomize';
 import { renderFromDisk } from '../host/kustomize';
-import { analyzeViews, type AnalysedView } from './views';
-import { PLAIN_VIEW, reportOf } from '../engine/views';
+import { analyzeViews, type Analysed, type AnalysedView } from './views';
+import { chooseViewFixes, PLAIN_VIEW, reportOf } from '../engine/views';
 import { isRenderedUri, type Report } from '../engine/views';
 import { Document } from 'yaml';
 
@@ -23,7 +23,8 @@ Commands:
       --fail-on error|warning|info|hint
                                  Exit 1 when a finding is at least this severe (default: warning)
       --fix                      Apply every safe fix to the files first (what fix-all does in the
-                                 editor), print what changed, then report and exit by what remains
+                                 editor), print what changed, then report and exit by what remains;
+                                 in cluster views, in the file that owns each node (a base, a patch)
   reach [paths...]     List who can connect to whom, and on which ports
       --format txt|json|csv|md|dot
                                  Output format (default: txt, the np-guard/netpol-analyzer connlist format)
@@ -118,21 +119,24 @@ function formatText(findings: JsonFinding[]): string {
   return (lines.length > 0 ? lines.join('\n') + '\n\n' : '') + summary + '\n';
 }
 
+/** A file's text written back, or an I/O error naming it. */
+async function writeBack(uri: string, text: string, io: Io): Promise<void> {
+  const file = uriToPath(uri);
+  if (!file) throw new IoError(`${displayPath(uri, io.cwd)}: cannot be written`);
+  try {
+    await fs.writeFile(file, text);
+  } catch (e) {
+    throw new IoError(`${displayPath(uri, io.cwd)}: cannot be written (${e instanceof Error ? e.message : String(e)})`);
+  }
+}
+
 /**
- * `check --fix`: fix-all on every file, the fixed files written back. What changed goes to stdout in text
- * format, to stderr with json and sarif (whose stdout is one document).
+ * What `check --fix` changed, one line per fix at its place in the file it changed, and a count. To stdout
+ * in text format, to stderr with json and sarif (whose stdout is one document).
  */
-async function applySafeFixes(a: Analysis, format: string | undefined, io: Io): Promise<Analysis> {
-  const { changed, analysis } = fixWorkspace(a);
+function sayFixed(changed: readonly { uri: string; applied: readonly AppliedFix[] }[], format: string | undefined, io: Io): void {
   const say = format === 'json' || format === 'sarif' ? io.err : io.out;
   for (const c of changed) {
-    const file = uriToPath(c.uri);
-    if (!file) throw new IoError(`${displayPath(c.uri, io.cwd)}: cannot be written`);
-    try {
-      await fs.writeFile(file, c.text);
-    } catch (e) {
-      throw new IoError(`${displayPath(c.uri, io.cwd)}: cannot be written (${e instanceof Error ? e.message : String(e)})`);
-    }
     const shown = quoteName(displayPath(c.uri, io.cwd));
     for (const f of c.applied) {
       const pos = new LineIndex(f.text).position(f.offset);
@@ -142,7 +146,42 @@ async function applySafeFixes(a: Analysis, format: string | undefined, io: Io): 
   const count = changed.reduce((n, c) => n + c.applied.length, 0);
   say(count === 0 ? 'Nothing to fix safely.\n' : `Fixed ${count} problem${count === 1 ? '' : 's'} in ${changed.length} file${changed.length === 1 ? '' : 's'}.\n`);
   if (format !== 'json' && format !== 'sarif') say('\n');
+}
+
+/** `check --fix` on plain manifests: fix-all on every file, the fixed files written back. */
+async function applySafeFixes(a: Analysis, format: string | undefined, io: Io): Promise<Analysis> {
+  const { changed, analysis } = fixWorkspace(a);
+  for (const c of changed) await writeBack(c.uri, c.text, io);
+  sayFixed(changed, format, io);
   return analysis;
+}
+
+/**
+ * `check --fix` on cluster views: the safe fixes of every view, each written to the file that owns what it
+ * changes, once per file when views agree; the views are rendered again and fixed again until nothing safe
+ * is left (a fix can make another possible). Returns the analysis of the result.
+ */
+async function applySafeViewFixes(paths: string[], options: Map<string, string>, first: Analysed, io: Io, maxPasses = 10): Promise<Analysed> {
+  let analysed = first;
+  const changed = new Map<string, AppliedFix[]>();
+  for (let pass = 0; pass < maxPasses; pass++) {
+    const chosen = chooseViewFixes(analysed.report);
+    if (chosen.length === 0) break;
+    for (const uri of new Set(chosen.map((c) => c.uri))) {
+      const here = chosen.filter((c) => c.uri === uri);
+      const file = uriToPath(uri);
+      const text = file ? await fs.readFile(file, 'utf8').catch(() => undefined) : undefined;
+      if (text === undefined) throw new IoError(`${displayPath(uri, io.cwd)}: cannot be read`);
+      await writeBack(uri, applyEdits(text, here.flatMap((c) => c.fix.edits)), io);
+      const applied = changed.get(uri) ?? [];
+      // At the finding when it is in this file; at the edit when the fix lands elsewhere (an overlay's patch).
+      for (const c of here) applied.push({ ruleId: c.finding.ruleId, title: c.fix.title, offset: c.finding.uri === uri ? c.finding.span.start : c.fix.edits[0].start, text });
+      changed.set(uri, applied);
+    }
+    analysed = await analyzeViews(paths, options, io);
+  }
+  sayFixed([...changed].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([uri, applied]) => ({ uri, applied })), options.get('format'), io);
+  return analysed;
 }
 
 async function check(args: string[], io: Io): Promise<number> {
@@ -152,8 +191,8 @@ async function check(args: string[], io: Io): Promise<number> {
   let report = analysed.report;
   if (options.has('fix')) {
     const [only] = analysed.views;
-    if (analysed.views.length !== 1 || only.name !== PLAIN_VIEW) throw new UsageError('--fix: these files form cluster views (Kustomize roots, Helm charts or clusters:); --fix applies to plain manifests only');
-    report = reportOf(await applySafeFixes(only.analysis, options.get('format'), io));
+    if (analysed.views.length === 1 && only.name === PLAIN_VIEW && !analysed.viewMode) report = reportOf(await applySafeFixes(only.analysis, options.get('format'), io));
+    else report = (await applySafeViewFixes(paths, options, analysed, io)).report;
   }
   const findings = toJsonFindings(report, io.cwd);
   const format = options.get('format');

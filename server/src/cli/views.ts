@@ -24,6 +24,8 @@ export interface Analysed {
   views: (AnalysedView & Partial<Pick<ViewAnalysis, 'problems'>>)[];
   report: Report;
   config: EngineConfig;
+  /** The files form cluster views (renders), even when only one of them was asked for. */
+  viewMode: boolean;
 }
 
 /** Load the files and settings of the command line and analyse them, per view. */
@@ -34,7 +36,7 @@ export async function analyzeViews(paths: string[], options: Map<string, string>
   if (!hasViews(sources.map((s) => s.uri), config)) {
     if (wanted !== undefined && wanted !== PLAIN_VIEW) throw new UsageError(`--cluster "${wanted}": the files form one view, ${PLAIN_VIEW}`);
     const analysis = analyze(sources, config);
-    return { views: [{ name: PLAIN_VIEW, analysis, trace: (uri, span) => ({ uri, span }) }], report: reportOf(analysis), config };
+    return { views: [{ name: PLAIN_VIEW, analysis, trace: (uri, span) => ({ uri, span }) }], report: reportOf(analysis), config, viewMode: false };
   }
   const parsed = sources.map((s) => parseFile(s, config));
   const all = await new ViewRenders().analyze(parsed, config, { trusted: true, helm: config.helm });
@@ -57,5 +59,5 @@ export async function analyzeViews(paths: string[], options: Map<string, string>
       texts.set(uri, p ? await fs.readFile(p, 'utf8').catch(() => '') : '');
     }
   }
-  return { views, report: { ...report, files: [...texts].map(([uri, text]) => ({ uri, text })) }, config };
+  return { views, report: { ...report, files: [...texts].map(([uri, text]) => ({ uri, text })) }, config, viewMode: true };
 }

@@ -16,9 +16,12 @@ export interface NamespaceInfo {
   workloads: number;
   /**
    * The workspace's files that hold its resources (its Namespace object, workloads, policies…), the one
-   * with the most first: where a new resource of the namespace belongs.
+   * with the most first: where a new resource of the namespace belongs. In a cluster view, the resource
+   * files its kustomizations list (never a file the view does not read).
    */
   files: string[];
+  /** Other views that read the first file too (a shared base): a resource added there reaches them as well. */
+  sharedWith?: string[];
 }
 
 export interface ScaffoldDefaultDenyParams {

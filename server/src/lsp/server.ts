@@ -37,7 +37,7 @@ import { toDiagnostic, toRange, type DiagnosticData } from './convert';
 import { VERSION } from '../host/version';
 import { registerScaffoldRequests } from './scaffold';
 import { FIX_ALL_KIND, Requests, ViewNotifications, ViewRequests, type NamespaceInfo, type ScaffoldDefaultDenyParams, type ScaffoldResult, type SetViewParams, type ViewsResult } from './protocol';
-import { viewsReport, type Report, type ViewAnalysis } from '../engine/views';
+import { isRenderedUri, viewFixAll, viewResourceFiles, viewsReport, type Report, type ViewAnalysis } from '../engine/views';
 import { hasViews, ViewRenders } from '../host/views';
 import { registerPanel } from './panel';
 import { registerFeatures } from './features';
@@ -114,15 +114,20 @@ export function startServer(connection: Connection): void {
     return lines;
   };
 
+  /** The view a file is analysed in: a plain file in its own view (until a view is picked); anything else in the active one. */
+  const viewOf = (uri?: string): ViewAnalysis | undefined => {
+    if (uri !== undefined && loose.has(normalizeUri(uri))) return undefined;
+    const view = viewMode() ? active() : undefined;
+    if (!view) return undefined;
+    const own = uri === undefined ? undefined : views!.list.find((v) => v.spec.files.includes(normalizeUri(uri)));
+    return activeView === undefined && own ? own : view;
+  };
+
   const current = (uri?: string): Analysis => {
     const alone = uri === undefined ? undefined : loose.get(normalizeUri(uri));
     if (alone) return (alone.analysis ??= alone.workspace.analyze());
-    const view = viewMode() ? active() : undefined;
-    if (view) {
-      // A plain file is analysed in its own view; anything else in the active one.
-      const own = uri === undefined ? undefined : views!.list.find((v) => v.spec.files.includes(normalizeUri(uri)));
-      return (activeView === undefined && own ? own : view).analysis;
-    }
+    const view = viewOf(uri);
+    if (view) return view.analysis;
     if (!analysis || dirty) {
       analysis = workspace.analyze();
       dirty = false;
@@ -473,7 +478,8 @@ export function startServer(connection: Connection): void {
     }
     const wantFixAll = only?.some((k) => FIX_ALL_KIND.startsWith(k) || k === CodeActionKind.Source || k === CodeActionKind.SourceFixAll);
     if (wantFixAll) {
-      const edit = fixAll(a, uri);
+      // A file the analysis holds is fixed pass after pass; one a view reads through a render, in the files that own its nodes.
+      const edit = views && !a.files.some((f) => f.uri === uri) ? viewFixAll(views.report, uri, fileOf(uri)?.text ?? '') : fixAll(a, uri);
       if (edit) actions.push({ title: 'Fix all safe Egress Lens problems', kind: FIX_ALL_KIND, edit: editFor(uri, [{ title: 'fix all', safety: 'safe', edits: [edit] }]) });
     }
     return actions;
@@ -497,16 +503,27 @@ export function startServer(connection: Connection): void {
       if (ns) count(ns, r.uri).resources++;
     }
     for (const w of a.model.workloads) for (const uri of new Set(w.resources.map((r) => r.uri))) count(w.namespace, uri).workloads++;
-    const filesOf = (ns: string) =>
+    const plainFilesOf = (ns: string) =>
       [...(counts.get(ns) ?? new Map<string, { workloads: number; resources: number }>())]
+        .filter(([uri]) => !isRenderedUri(uri))
         .sort(([u, x], [v, y]) => y.workloads - x.workloads || y.resources - x.resources || (u < v ? -1 : 1))
-        .map(([uri]) => clientUris.get(uri) ?? uri);
+        .map(([uri]) => uri);
+    // In a view, a rendered resource's file is one that a kustomization lists (see the fixes that add resources).
+    const view = viewOf();
+    const filesOf = (ns: string): { files: string[]; sharedWith?: string[] } => {
+      const plain = plainFilesOf(ns);
+      const rendered = view ? viewResourceFiles(view, ns, views!.list) : [];
+      const first = rendered[0];
+      const files = first && (first.shared.length === 0 || plain.length === 0) ? [...rendered.map((f) => f.uri), ...plain] : [...plain, ...rendered.map((f) => f.uri)];
+      const shared = first && files[0] === first.uri && first.shared.length > 0 ? { sharedWith: first.shared } : {};
+      return { files: files.map((u) => clientUris.get(u) ?? u), ...shared };
+    };
     return [...a.model.namespaces.values()]
       .map((ns) => ({
         name: ns.name,
         declared: ns.resource !== undefined,
         workloads: a.model.workloads.filter((w) => w.namespace === ns.name).length,
-        files: filesOf(ns.name),
+        ...filesOf(ns.name),
       }))
       .sort((x, y) => x.name.localeCompare(y.name));
   });
@@ -562,7 +579,16 @@ export function startServer(connection: Connection): void {
     { roots: () => roots, files: () => workspace.uris().flatMap((u) => workspace.get(u) ?? []), config: () => workspace.configuration, flush, linesOf, lensesChanged: () => features.refreshLenses() },
     () => panel.revision(),
   );
-  const featureHost = { current, flush, linesOf, clientUri: (u: string) => clientUris.get(u) ?? u, engineUri: normalizeUri, changeLens: (uri: string) => comparisons.lens(uri) };
+  const featureHost = {
+    current,
+    flush,
+    linesOf,
+    clientUri: (u: string) => clientUris.get(u) ?? u,
+    engineUri: normalizeUri,
+    view: viewOf,
+    textOf: (u: string) => fileOf(u)?.text,
+    changeLens: (uri: string) => comparisons.lens(uri),
+  };
   const features = registerFeatures(connection, featureHost);
   registerReports(connection, featureHost);
 

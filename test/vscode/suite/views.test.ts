@@ -56,6 +56,16 @@ suite('Cluster views', () => {
     await api.client.sendRequest('egressLens/setView', { name: 'views-shop/overlays/prod' });
     await shown('views-shop/overlays/prod');
 
+    // The base is read only through the views' renders: its hover and lenses answer from the active view (prod,
+    // where the patch leaves the policy's egress rules ignored).
+    const deployment = await vscode.workspace.openTextDocument(file('base/deployment.yaml'));
+    const onName = deployment.positionAt(deployment.getText().indexOf('name: api') + 7);
+    const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', deployment.uri, onName);
+    const hoverText = hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : c.value))).join('\n');
+    assert.match(hoverText, /Deployment shop\/api\*\* · egress \*\*unrestricted\*\*/);
+    const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', policy);
+    assert.ok(lenses.some((l) => /^selects 1 workload/.test(l.command?.title ?? '')), lenses.map((l) => l.command?.title).join(' | '));
+
     // The quick fix on the base's finding edits the prod overlay's patch, which only prod reads (no "shared with" warning);
     // the egress rules it switches on omit DNS, so it may block traffic and is not preferred.
     const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', policy, el103.range, vscode.CodeActionKind.QuickFix.value);
@@ -66,7 +76,7 @@ suite('Cluster views', () => {
     assert.deepEqual(action.edit!.entries().map(([u]) => u.toString()), [target.toString()]);
     assert.ok(await vscode.workspace.applyEdit(action.edit!));
     const patch = await vscode.workspace.openTextDocument(target);
-    assert.match(patch.getText(), /policyTypes: \[ Ingress, Egress \]/);
+    assert.match(patch.getText(), /policyTypes: \[Ingress, Egress\]/);
     await patch.save();
     await diagnosticsWhere(policy, (x) => !x.some((d) => codeOf(d) === 'EL103'));
   });

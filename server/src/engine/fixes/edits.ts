@@ -4,12 +4,16 @@ import { detectStyle } from './style';
 
 /** Insert a new YAML document right after `doc` (as `---` + text), leaving every other byte alone. */
 export function insertDocumentAfter(file: ParsedFile, doc: ParsedDocument, yamlText: string): TextEdit {
-  const { eol } = detectStyle(file.text);
-  const at = doc.span.end;
-  const before = file.text.slice(0, at);
+  return insertDocumentAt(file.uri, file.text, doc.span.end, yamlText);
+}
+
+/** New YAML documents at an offset of a file's text (its end, for a file read as a whole), after a `---`. */
+export function insertDocumentAt(uri: string, text: string, at: number, yamlText: string): TextEdit {
+  const { eol } = detectStyle(text);
+  const before = text.slice(0, at);
   const needsBreak = before.length > 0 && !before.endsWith('\n');
   const body = yamlText.endsWith(eol) ? yamlText : yamlText + eol;
-  return { uri: file.uri, start: at, end: at, newText: `${needsBreak ? eol : ''}---${eol}${body}` };
+  return { uri, start: at, end: at, newText: `${needsBreak ? eol : ''}${before.trim() === '' ? '' : `---${eol}`}${body}` };
 }
 
 /** Apply edits (of one file) to its text; edits must not overlap. */

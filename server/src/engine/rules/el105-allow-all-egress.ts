@@ -5,6 +5,7 @@ import { spanAt } from '../model/anchor';
 import { parseCidr } from '../reach/iprange';
 import { ipBlockSet } from '../reach/compile-netpol';
 import { PUBLIC_V4, PUBLIC_V6 } from '../reach/rules';
+import { netpolPortSpec } from '../reach/ports';
 import { isNetworkPolicy } from '../policy/networkpolicy';
 import { readNetworkPolicy } from '../policy/networkpolicy';
 import { networkPolicyOf } from '../model/model';
@@ -32,6 +33,8 @@ export const el105 = defineRule({
     const np = networkPolicyOf(r);
     if (!np.affects.egress) return out;
     for (const rule of np.rules.egress) {
+      // A rule whose every port entry is invalid (endPort below port, say) allows nothing: EL111 reports it.
+      if (rule.ports && rule.ports.every((p) => netpolPortSpec(p.protocol, p.port, p.endPort) === undefined)) continue;
       const limited = rule.ports !== undefined;
       const where = limited ? ' on the ports it lists' : ' on every port';
       if (!rule.peers) {

@@ -4,9 +4,12 @@
  * own file (the patch that wrote it, or the base), with the yaml Document API, so the rest of the file
  * keeps its formatting. A fix in a file other views also read (a shared base) says so and is not safe.
  */
-import { isCollection, isMap, isPair, isScalar, isSeq, parseAllDocuments, parseDocument, type Document, type Node } from 'yaml';
+import { Document, isCollection, isMap, isPair, isScalar, isSeq, parseAllDocuments, parseDocument, type Node, type Scalar } from 'yaml';
 import { fixesFor } from '../analyze';
-import { applyEdits } from '../fixes/edits';
+import { applyEdits, insertDocumentAt } from '../fixes/edits';
+import { renderYaml } from '../fixes/render';
+import { detectStyle } from '../fixes/style';
+import { basename, KUSTOMIZATION_FILES } from '../kustomize/sources';
 import { minimalEdit } from '../fixes/fix-all';
 import type { Finding, Fix, Span, TextEdit } from '../types';
 import type { RenderedResource } from '../kustomize';
@@ -60,6 +63,8 @@ function pathOfNode(doc: Document, span: Span): Path | undefined {
 class SourceEdit {
   readonly docs: Document[];
   readonly touched = new Set<number>();
+  /** Scalars replaced in place (their documents are not written again unless touched otherwise). */
+  private readonly scalars: { index: number; start: number; end: number; newText: string }[] = [];
 
   constructor(readonly text: string) {
     this.docs = parseAllDocuments(text) as Document[];
@@ -76,28 +81,48 @@ class SourceEdit {
     return path ? { doc: this.docs[index], index, path } : undefined;
   }
 
+  /**
+   * A scalar replaced by another: only its text changes, written as the file wrote it (plain, quoted);
+   * false when the node is not a scalar or the value is not one (the document is then written again).
+   */
+  replaceScalar(index: number, path: Path, value: unknown): boolean {
+    const doc = this.docs[index];
+    const was = doc.getIn(path, true);
+    if (!isScalar(was) || !was.range || value === null || typeof value === 'object') return false;
+    const node = doc.createNode(value) as Scalar;
+    node.type = was.type;
+    const written = new Document(node).toString({ lineWidth: 0 }).replace(/\n$/, '');
+    if (written.includes('\n')) return false;
+    doc.setIn(path, node);
+    this.scalars.push({ index, start: was.range[0], end: was.range[1], newText: written });
+    return true;
+  }
+
+  /** The text with the scalars replaced and the touched documents written again (they hold their scalars' changes). */
   result(): string {
-    let out = '';
-    let at = 0;
-    for (const i of [...this.touched].sort((a, b) => a - b)) {
+    const edits: { start: number; end: number; newText: string }[] = this.scalars.filter((e) => !this.touched.has(e.index));
+    // Written as the file writes YAML: its indentation, its sequences' indentation, its flow collections' spacing.
+    const style = detectStyle(this.text);
+    const options = { lineWidth: 0, indent: style.indent, indentSeq: style.indentSeq, flowCollectionPadding: /[{[] [^\s\]}]/.test(this.text) };
+    for (const i of this.touched) {
       const d = this.docs[i];
       const c = d.contents as Node;
       const [start, end] = [c.range![0], c.range![1]];
       d.commentBefore = null;
       d.comment = null;
       if (d.directives) d.directives.docStart = null;
-      const written = d.toString({ lineWidth: 0 }).replace(/\n$/, '');
+      const written = d.toString(options).replace(/\n$/, '');
       const was = this.text.slice(start, end);
-      out += this.text.slice(at, start) + written + (was.endsWith('\n') && !written.endsWith('\n') ? '\n' : '');
-      at = end;
+      edits.push({ start, end, newText: written + (was.endsWith('\n') && !written.endsWith('\n') ? '\n' : '') });
     }
-    return out + this.text.slice(at);
+    return applyEdits(this.text, edits);
   }
 }
 
 /**
- * The fixes of a finding traced from a render, as edits of the files that own what they change; none when
- * a change cannot be placed (a new resource: it would need a kustomization entry).
+ * The fixes of a finding traced from a render, as edits of the files that own what they change (a new
+ * resource: appended to a resource file of its namespace that the view reads); none when a change cannot
+ * be placed.
  */
 export function tracedFixes(view: ViewAnalysis, finding: Finding, resources: (renderedUri: string) => readonly RenderedResource[] | undefined, sourceText: (uri: string) => string | undefined, otherViews: (uri: string) => string[]): Fix[] {
   const rendered = finding.data?.rendered as { uri: string; span: Span } | undefined;
@@ -107,11 +132,19 @@ export function tracedFixes(view: ViewAnalysis, finding: Finding, resources: (re
   if (!file || !res) return [];
   const original = view.analysis.findings.find((f) => f.uri === rendered.uri && f.ruleId === finding.ruleId && f.span.start === rendered.span.start && f.span.end === rendered.span.end);
   if (!original) return [];
+  // The other views where the finding holds: the fix is meant for them too, so a file they share is no surprise to them.
+  const also = ((finding.data?.views as string[] | undefined) ?? []).filter((n) => n !== view.name);
   const out: Fix[] = [];
   for (const fix of fixesFor(view.analysis, original)) {
-    if (fix.edits.some((e) => e.uri !== rendered.uri || e.create)) continue;
+    if (fix.edits.some((e) => e.uri !== rendered.uri && !e.create)) continue;
+    const added = addedResources(file.documents.map((d) => d.value), fix.edits, file.text);
+    if (added === undefined) continue;
+    if (added.length > 0) {
+      const placed = placeNewResources(added, res, sourceText, otherViews, view.analysis.config.defaultNamespace, also);
+      if (placed) out.push(placed.shared.length > 0 ? { ...fix, title: `${fix.title} (in a file shared with ${placed.shared.join(', ')})`, safety: 'unsafe', edits: [placed.edit] } : { ...fix, edits: [placed.edit] });
+      continue;
+    }
     const after = parseAll(applyEdits(file.text, fix.edits));
-    if (after.length !== file.documents.length) continue;
     // Per source file: its documents, edited as the fix changes the values they wrote.
     const sources = new Map<string, SourceEdit>();
     let placed = true;
@@ -132,8 +165,9 @@ export function tracedFixes(view: ViewAnalysis, finding: Finding, resources: (re
           placed = false;
           continue;
         }
-        src.touched.add(at.index);
         const value = getIn(next, p);
+        if (exists && src.replaceScalar(at.index, at.path, value)) continue;
+        src.touched.add(at.index);
         if (exists) {
           // The value as the file wrote it: a flow list stays a flow list.
           const was = at.doc.getIn(at.path, true);
@@ -150,12 +184,94 @@ export function tracedFixes(view: ViewAnalysis, finding: Finding, resources: (re
     const shared = new Set<string>();
     for (const [uri, src] of sources) {
       edits.push(minimalEdit(uri, src.text, src.result()));
-      for (const v of otherViews(uri)) shared.add(v);
+      for (const v of otherViews(uri)) if (!also.includes(v)) shared.add(v);
     }
     if (shared.size > 0) out.push({ title: `${fix.title} (in a file shared with ${[...shared].sort().join(', ')})`, safety: 'unsafe', edits });
     else out.push({ ...fix, edits });
   }
   return out;
+}
+
+/**
+ * The resources a fix adds to a rendered text (as a new document there, or in a new file), or [] when it
+ * only changes existing ones; undefined when it does both (not placed).
+ */
+function addedResources(before: readonly unknown[], edits: readonly TextEdit[], text: string): Record<string, unknown>[] | undefined {
+  const created = edits.filter((e) => e.create);
+  const inPlace = edits.filter((e) => !e.create);
+  const after = inPlace.length > 0 ? parseAll(applyEdits(text, inPlace)) : [...before];
+  const k = after.length - before.length;
+  if (k < 0) return undefined;
+  // A new document is inserted in one place: the documents before and after it are as they were.
+  let i = 0;
+  while (i < before.length && JSON.stringify(before[i]) === JSON.stringify(after[i])) i++;
+  const added = after.slice(i, i + k);
+  if (!before.slice(i).every((v, j) => JSON.stringify(v) === JSON.stringify(after[i + k + j]))) {
+    return k === 0 && created.length === 0 ? [] : undefined;
+  }
+  if (k > 0 && created.length === 0) return added as Record<string, unknown>[];
+  if (created.length > 0 && k === 0) return created.flatMap((e) => parseAll(e.newText)) as Record<string, unknown>[];
+  return k === 0 ? [] : undefined;
+}
+
+const isKustomization = (uri: string) => (KUSTOMIZATION_FILES as readonly string[]).includes(basename(uri));
+
+/** A resource file of a render: where new resources of a namespace belong in the view. */
+export interface ResourceFile {
+  uri: string;
+  /** The other views that read it (a base they share). */
+  shared: string[];
+  /** The render's resources of the namespace get their namespace from a kustomization (not written in the file). */
+  namespaced: boolean;
+}
+
+/**
+ * The resource files of a render that hold a namespace's resources, where a new resource of that namespace
+ * goes: files that the views in `also` read too first (a finding those views share is fixed in all of
+ * them), then files fewer other views read, then those with most of the namespace's resources. Never a
+ * kustomization (a generator's entry) or a file the render does not read as a resource.
+ */
+export function resourceFilesFor(resources: readonly RenderedResource[], namespace: string, otherViews: (uri: string) => string[], defaultNamespace: string, also: readonly string[] = []): ResourceFile[] {
+  const byFile = new Map<string, { count: number; namespaced: boolean }>();
+  for (const r of resources) {
+    if ((r.namespace || defaultNamespace) !== namespace || isKustomization(r.source.uri)) continue;
+    const hit = byFile.get(r.source.uri) ?? { count: 0, namespaced: true };
+    hit.count++;
+    if (r.originAt(['metadata', 'namespace']).value.uri === r.source.uri) hit.namespaced = false;
+    byFile.set(r.source.uri, hit);
+  }
+  return [...byFile]
+    .map(([uri, { count, namespaced }]) => {
+      const shared = [...new Set(otherViews(uri))].sort();
+      return { uri, count, namespaced, shared, missing: also.filter((v) => !shared.includes(v)).length };
+    })
+    .sort((a, b) => a.missing - b.missing || a.shared.length - b.shared.length || b.count - a.count || (a.uri < b.uri ? -1 : a.uri > b.uri ? 1 : 0))
+    .map(({ uri, shared, namespaced }) => ({ uri, shared, namespaced }));
+}
+
+/** Where a new resource of a namespace goes in a view (its Kustomize renders' resource files), with the views sharing each file. */
+export function viewResourceFiles(view: ViewAnalysis, namespace: string, all: readonly ViewAnalysis[]): ResourceFile[] {
+  const resources = [...view.renderedUris.values()].flatMap((r) => r.resources ?? []);
+  const others = (uri: string) => all.filter((o) => o !== view && o.reads.has(uri)).map((o) => o.name);
+  return resourceFilesFor(resources, namespace, others, view.analysis.config.defaultNamespace);
+}
+
+/** New resources of a render, appended to the resource file that holds their namespace's resources in the view. */
+function placeNewResources(added: readonly Record<string, unknown>[], resources: readonly RenderedResource[], sourceText: (uri: string) => string | undefined, otherViews: (uri: string) => string[], defaultNamespace: string, also: readonly string[]): { edit: TextEdit; shared: string[] } | undefined {
+  const namespaces = new Set(added.map((v) => String((v.metadata as { namespace?: unknown } | undefined)?.namespace ?? defaultNamespace)));
+  if (namespaces.size !== 1) return undefined;
+  const [target] = resourceFilesFor(resources, [...namespaces][0], otherViews, defaultNamespace, also);
+  const text = target && sourceText(target.uri);
+  if (!target || text === undefined) return undefined;
+  const style = detectStyle(text);
+  // Where the namespace comes from a kustomization, so does the new resource's.
+  const written = added.map((v) => {
+    if (!target.namespaced) return renderYaml(v, style);
+    const metadata = { ...((v.metadata ?? {}) as Record<string, unknown>) };
+    delete metadata.namespace;
+    return renderYaml({ ...v, metadata }, style);
+  });
+  return { edit: insertDocumentAt(target.uri, text, text.length, written.join(`---${style.eol}`)), shared: target.shared.filter((v) => !also.includes(v)) };
 }
 
 function parseAll(text: string): unknown[] {

@@ -26,7 +26,39 @@ export interface Tracer {
   /** The rendered text (analysed under a URI of its own). */
   readonly text: string;
   trace(span: Span, file: ParsedFile): Located | undefined;
+  /**
+   * The other way: the rendered keys and values that the text at an offset of a source file wrote exactly
+   * (a base's value, a patch's value, a template's literal key), each with the source span that wrote it.
+   */
+  written(uri: string, offset: number, file: ParsedFile): Written[];
 }
+
+/** A rendered key or value, and the span of a source file that wrote it. */
+export interface Written {
+  rendered: Span;
+  source: Span;
+}
+
+/** Every scalar key and value of a document: its path, whether it is a key, and its span. */
+function scalarsOf(doc: Document): { path: (string | number)[]; onKey: boolean; span: Span }[] {
+  const out: { path: (string | number)[]; onKey: boolean; span: Span }[] = [];
+  const walk = (n: Node | null | undefined, path: (string | number)[]): void => {
+    if (isMap(n)) {
+      for (const it of n.items) {
+        if (!isPair(it) || !isScalar(it.key)) continue;
+        const k = it.key as Node;
+        const p = [...path, String((it.key as { value: unknown }).value)];
+        if (k.range) out.push({ path: p, onKey: true, span: { start: k.range[0], end: k.range[1] } });
+        walk(it.value as Node | null, p);
+      }
+    } else if (isSeq(n)) n.items.forEach((x, i) => walk(x as Node, [...path, i]));
+    else if (isScalar(n) && n.range) out.push({ path, onKey: false, span: { start: n.range[0], end: n.range[1] } });
+  };
+  walk(doc.contents as Node | null, []);
+  return out;
+}
+
+const covers = (s: Span, offset: number) => offset >= s.start && offset <= s.end;
 
 /** The path of the deepest node at an offset of a document, and whether the offset is on a map key. */
 export function pathAt(doc: Document, offset: number): { path: (string | number)[]; onKey: boolean } {
@@ -96,6 +128,19 @@ export function kustomizeTracer(resources: readonly RenderedResource[]): Tracer 
       }
       return { uri: at.uri, span: at.span, exact: path.length > 0 };
     },
+    written(uri, offset, file) {
+      const out: Written[] = [];
+      for (const d of file.documents) {
+        const r = resources[d.index];
+        if (!r) continue;
+        for (const s of scalarsOf(d.doc)) {
+          const o = r.originAt(s.path);
+          const at = s.onKey ? o.key : o.value;
+          if (at && at.uri === uri && covers(at.span, offset)) out.push({ rendered: s.span, source: at.span });
+        }
+      }
+      return out;
+    },
   };
 }
 
@@ -135,11 +180,16 @@ export function helmTracer(output: string, chart: string, chartName: string, tem
     }
     return m ? { map: m, uri } : undefined;
   };
+  /** The index of the document of helm's output at an offset. */
+  const docIndex = (offset: number): number => {
+    let i = docs.length - 1;
+    while (i > 0 && docs[i].offset > offset) i--;
+    return i;
+  };
   return {
     text: output,
     trace(span) {
-      let i = docs.length - 1;
-      while (i > 0 && docs[i].offset > span.start) i--;
+      const i = docIndex(span.start);
       const d = docs[i];
       if (!d) return undefined;
       const hit = mapOf(i);
@@ -156,6 +206,22 @@ export function helmTracer(output: string, chart: string, chartName: string, tem
         at += lines[k].length + 1;
       }
       return { uri: hit.uri, span: { start: 0, end: 0 }, exact: false };
+    },
+    written(uri, offset, file) {
+      const out: Written[] = [];
+      for (const p of file.documents) {
+        const start = (p.doc.contents as Node | null)?.range?.[0];
+        if (start === undefined) continue;
+        const i = docIndex(start);
+        const d = docs[i];
+        const hit = d && mapOf(i);
+        if (!hit || hit.uri !== uri) continue;
+        for (const s of scalarsOf(p.doc)) {
+          const t = hit.map.templateSpan({ start: s.span.start - d.offset, end: s.span.end - d.offset });
+          if (t?.exact && covers(t, offset)) out.push({ rendered: s.span, source: { start: t.start, end: t.end } });
+        }
+      }
+      return out;
     },
   };
 }

@@ -1,5 +1,6 @@
 import type { CodeLens, Connection } from 'vscode-languageserver/node';
 import { lensesOf } from '../../engine/lang';
+import { viewLensesOf } from '../../engine/views';
 import { toRange } from '../convert';
 import type { FeatureHost } from './host';
 import { FeatureCommands } from './protocol';
@@ -17,7 +18,8 @@ export function registerCodeLens(connection: Connection, host: FeatureHost): voi
     // Against HEAD: what this file's change opens and closes (its click opens the panel in compare mode).
     const change = await host.changeLens?.(uri);
     const changeLenses: CodeLens[] = change ? [{ range: toRange(host.linesOf(uri), change.span), command: { title: change.title, command: FeatureCommands.showReachability, arguments: [{ compare: 'HEAD' }] } }] : [];
-    return changeLenses.concat(lensesOf(host.current(uri), uri).map((l) => ({
+    const view = host.view(uri);
+    return changeLenses.concat((view ? viewLensesOf(view, uri) : lensesOf(host.current(uri), uri)).map((l) => ({
       range: toRange(lines, l.span),
       command:
         l.action.kind === 'reachability'

@@ -1,3 +1,4 @@
+import type { ViewAnalysis } from '../../engine/views';
 import type { PanelHost } from '../panel';
 import type { ChangeLens } from '../compare';
 
@@ -7,6 +8,10 @@ export interface FeatureHost extends PanelHost {
   clientUri(uri: string): string;
   /** The engine's URI for a URI the client sent. */
   engineUri(uri: string): string;
+  /** The cluster view the features answer from for a file (when the workspace has views): its render is what `current` analyses. */
+  view(uri: string): ViewAnalysis | undefined;
+  /** The text of a workspace file (an open editor's, else the disk's). */
+  textOf(uri: string): string | undefined;
   /** What a file's change alone opens and closes against HEAD (none: unchanged, no effect, or no repository). */
   changeLens?(uri: string): Promise<ChangeLens | undefined>;
 }

@@ -1,6 +1,7 @@
 import type { Connection, Hover } from 'vscode-languageserver/node';
 import { MarkupKind } from 'vscode-languageserver/node';
 import { hoverAt, type Link } from '../../engine/lang';
+import { viewHoverAt } from '../../engine/views';
 import { toRange } from '../convert';
 import type { FeatureHost } from './host';
 
@@ -14,7 +15,9 @@ export function registerHover(connection: Connection, host: FeatureHost): void {
     host.flush();
     const uri = host.engineUri(params.textDocument.uri);
     const lines = host.linesOf(uri);
-    const h = hoverAt(host.current(uri), uri, lines.offset(params.position), linkTo(host));
+    const offset = lines.offset(params.position);
+    const view = host.view(uri);
+    const h = view ? viewHoverAt(view, uri, offset, linkTo(host), host.textOf(uri)) : hoverAt(host.current(uri), uri, offset, linkTo(host));
     if (!h) return null;
     return { contents: { kind: MarkupKind.Markdown, value: h.markdown }, range: toRange(lines, h.span) };
   });

@@ -1,5 +1,6 @@
 import type { Connection, Location, LocationLink } from 'vscode-languageserver/node';
 import { definitionAt, referencesAt } from '../../engine/lang';
+import { viewDefinitionAt } from '../../engine/views';
 import { toRange } from '../convert';
 import type { FeatureHost } from './host';
 
@@ -9,7 +10,9 @@ export function registerNavigation(connection: Connection, host: FeatureHost, li
     host.flush();
     const uri = host.engineUri(params.textDocument.uri);
     const lines = host.linesOf(uri);
-    const targets = definitionAt(host.current(uri), uri, lines.offset(params.position));
+    const offset = lines.offset(params.position);
+    const view = host.view(uri);
+    const targets = view ? viewDefinitionAt(view, uri, offset) : definitionAt(host.current(uri), uri, offset);
     if (linkSupport()) {
       return targets.map((t) => ({
         targetUri: host.clientUri(t.uri),
