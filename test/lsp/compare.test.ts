@@ -182,6 +182,8 @@ test('code lens in a workspace where it is slow: answered at once with the last 
   const policy = uri('k8s/policy.yaml');
   const set = (text: string) => files.set(policy, { uri: policy, text });
 
+  assert.equal(await c.lens(policy), undefined, 'as in HEAD: no lens');
+  assert.equal(c.basesAnalysed, 0, 'and HEAD is not analysed for it');
   set(OPENED);
   assert.equal((await c.lens(policy))?.title, 'this change opens 1 path to the internet', 'the first one is computed in the request');
   set(SWAPPED);
@@ -191,4 +193,5 @@ test('code lens in a workspace where it is slow: answered at once with the last 
   assert.equal((await c.lens(policy))?.title, 'this change opens 1 path to the internet · closes 1 path within a namespace', 'then the new one');
   set(POLICY);
   assert.equal(await c.lens(policy), undefined, 'as in HEAD: none, at once');
+  assert.equal(c.basesAnalysed, 1, 'HEAD was analysed once for all those edits');
 });

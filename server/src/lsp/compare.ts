@@ -17,7 +17,7 @@ import { BaseState, changeLine, diffAnalyses, LineIndex, reviewMarkdown, summari
 import { objectSpan } from '../engine/lang/symbols';
 import { parseV4 } from '../engine/reach/iprange';
 import { pathToUri, uriToPath } from '../host/files';
-import { GitError, listRevisions, openRepository, resolveRevision, revisionFiles, type Repository } from '../host/git';
+import { fileAtRevision, GitError, listRevisions, openRepository, resolveRevision, revisionFiles, type Repository } from '../host/git';
 import { reachabilityView, type ReachabilityView } from './panel';
 import {
   CompareRequests,
@@ -156,6 +156,7 @@ export class Comparisons {
     const made = (async (): Promise<Base> => {
       const files = await revisionFiles(repo, commit, [this.host.roots()[0]]);
       const state = new BaseState(files.map((f) => ({ uri: pathToUri(f.path), text: f.text })), config);
+      this.basesAnalysed++;
       return { rev, commit, repo, state, settings: config };
     })();
     this.bases.set(key, made);
@@ -192,15 +193,19 @@ export class Comparisons {
    * Typing never waits for it.
    */
   async lens(uri: string): Promise<ChangeLens | undefined> {
+    const now = this.host.files().find((f) => f.uri === uri);
+    if (!now) return undefined;
     let b: Base;
     try {
+      // A file as it is in HEAD needs no analysis of HEAD at all: its text is read alone first.
+      const repo = await this.repository();
+      const head = await resolveRevision(repo, 'HEAD');
+      if ((await this.headText(repo, head, uri)) === now.text) return undefined;
       b = await this.base('HEAD');
     } catch {
       return undefined; // not a repository, no commit yet: no lens
     }
-    const now = this.host.files().find((f) => f.uri === uri);
-    const old = b.state.text(uri);
-    if (!now || now.text === old) return undefined;
+    if (now.text === b.state.text(uri)) return undefined;
     const hit = this.lenses.get(uri);
     if (hit?.state === b.state && hit.text === now.text) return hit.lens;
     if (!this.slow) return this.computeLens(b, uri, now.text);
@@ -217,6 +222,21 @@ export class Comparisons {
     );
     return hit?.state === b.state ? hit.lens : undefined;
   }
+
+  /** Texts of files at HEAD, per commit: whether a file changed is known without analysing HEAD. */
+  private readonly headTexts = new Map<string, { commit: string; text: string | undefined }>();
+
+  private async headText(repo: Repository, commit: string, uri: string): Promise<string | undefined> {
+    const hit = this.headTexts.get(uri);
+    if (hit?.commit === commit) return hit.text;
+    const file = uriToPath(uri);
+    const text = file ? await fileAtRevision(repo, commit, file) : undefined;
+    this.headTexts.set(uri, { commit, text });
+    return text;
+  }
+
+  /** How many base states were analysed (for tests: once per commit and settings). */
+  basesAnalysed = 0;
 
   private slow = false;
   private readonly pending = new Map<string, ReturnType<typeof setTimeout>>();
