@@ -115,7 +115,6 @@ function peerMatcher(views: ReachabilityView[]): (peer: DiffPeer, id: string) =>
 
 export class Comparisons {
   private readonly bases = new Map<string, Promise<Base>>();
-  private repo?: Promise<Repository>;
   private readonly lenses = new Map<string, { state: BaseState; text: string; lens: ChangeLens | undefined }>();
 
   private readonly budget: number;
@@ -130,14 +129,11 @@ export class Comparisons {
     this.rest = timing.rest ?? LENS_REST;
   }
 
+  /** Opened afresh for each request: its object cache never outlives a repack or a fetch. */
   private repository(): Promise<Repository> {
     const root = this.host.roots()[0];
     if (!root) return Promise.reject(new GitError('no workspace folder is open'));
-    if (!this.repo) {
-      this.repo = openRepository(root);
-      this.repo.catch(() => (this.repo = undefined));
-    }
-    return this.repo;
+    return openRepository(root);
   }
 
   /** The base analysis of a revision: computed once per commit id and settings, then reused. */
