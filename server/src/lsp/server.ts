@@ -579,7 +579,7 @@ export function startServer(connection: Connection): void {
   // Change review: the workspace's files (plain, as on disk and in buffers) against a git revision.
   const comparisons = registerCompare(
     connection,
-    { roots: () => roots, files: () => workspace.uris().flatMap((u) => workspace.get(u) ?? []), config: () => workspace.configuration, flush, linesOf },
+    { roots: () => roots, files: () => workspace.uris().flatMap((u) => workspace.get(u) ?? []), config: () => workspace.configuration, flush, linesOf, lensesChanged: () => features.refreshLenses() },
     () => panel.revision(),
   );
   const featureHost = {
