@@ -15,7 +15,8 @@ step() { # name, command...
   local name=$1; shift
   echo
   echo "=== $name"
-  if "$@"; then summary+=("PASS  $name"); else summary+=("FAIL  $name"); status=1; fi
+  local t0=$(date +%s)
+  if "$@"; then summary+=("PASS  $name ($(( $(date +%s) - t0 )) s)"); else summary+=("FAIL  $name ($(( $(date +%s) - t0 )) s)"); status=1; fi
 }
 
 step "typecheck (strict, engine without Node types)" npx tsc -p server/src/engine/tsconfig.json

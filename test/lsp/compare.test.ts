@@ -13,6 +13,8 @@ import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { CodeLens } from 'vscode-languageserver-protocol';
 import { LspClient } from '../support/lsp-client';
+import { Comparisons } from '../../server/src/lsp/compare';
+import { LineIndex, resolveConfig, type SourceFile } from '../../server/src/engine';
 import { APPS, makeRepo, NS, OPENED, POLICY, type TestRepo } from '../support/git-repo';
 import { repoRoot } from '../support/workspace';
 import type { CompareResult, ExplainResult, ReviewResult, RevisionsResult } from '../../server/src/lsp/protocol';
@@ -161,4 +163,35 @@ test('compare: the graph of both states marks added, removed and changed edges; 
     ['changed shop/web[Deployment] -> shop/api[Deployment]: All Connections / TCP 8080'],
   );
   assert.equal(narrowed.compare.summary, 'closes 1 path within a namespace');
+});
+
+test('code lens in a workspace where it is slow: answered at once with the last one, the new one once the text rests', async (t) => {
+  const repo = await makeRepo();
+  t.after(() => repo.cleanup());
+  await repo.commit({ 'k8s/ns.yaml': NS, 'k8s/apps.yaml': APPS, 'k8s/policy.yaml': POLICY }, 'web reaches api');
+  const uri = (rel: string) => pathToFileURL(path.join(repo.dir, rel)).toString();
+  const files = new Map<string, SourceFile>(['k8s/ns.yaml', 'k8s/apps.yaml', 'k8s/policy.yaml'].map((rel) => [uri(rel), { uri: uri(rel), text: { 'k8s/ns.yaml': NS, 'k8s/apps.yaml': APPS, 'k8s/policy.yaml': POLICY }[rel]! }]));
+  let refreshed: () => void = () => undefined;
+  const config = resolveConfig({});
+  // Every lens counts as slow (budget below zero): after the first, each is computed after its request.
+  const c = new Comparisons(
+    { roots: () => [repo.dir], files: () => [...files.values()], config: () => config, flush: () => undefined, linesOf: (u) => new LineIndex(files.get(u)?.text ?? ''), lensesChanged: () => refreshed() },
+    { budget: -1, rest: 0 },
+  );
+  t.after(() => c.dispose());
+  const policy = uri('k8s/policy.yaml');
+  const set = (text: string) => files.set(policy, { uri: policy, text });
+
+  assert.equal(await c.lens(policy), undefined, 'as in HEAD: no lens');
+  assert.equal(c.basesAnalysed, 0, 'and HEAD is not analysed for it');
+  set(OPENED);
+  assert.equal((await c.lens(policy))?.title, 'this change opens 1 path to the internet', 'the first one is computed in the request');
+  set(SWAPPED);
+  const ready = new Promise<void>((resolve) => (refreshed = resolve));
+  assert.equal((await c.lens(policy))?.title, 'this change opens 1 path to the internet', 'answered at once with the last lens');
+  await ready;
+  assert.equal((await c.lens(policy))?.title, 'this change opens 1 path to the internet · closes 1 path within a namespace', 'then the new one');
+  set(POLICY);
+  assert.equal(await c.lens(policy), undefined, 'as in HEAD: none, at once');
+  assert.equal(c.basesAnalysed, 1, 'HEAD was analysed once for all those edits');
 });

@@ -5,7 +5,7 @@ import * as assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import type { CodeAction, CodeLens, Hover, Location, MarkupContent, Position, TextDocumentEdit, TextEdit } from 'vscode-languageserver-protocol';
+import type { CodeAction, CodeLens, CompletionList, DocumentSymbol, Hover, Location, MarkupContent, Position, TextDocumentEdit, TextEdit } from 'vscode-languageserver-protocol';
 import { at } from '../support/positions';
 import { LspClient } from '../support/lsp-client';
 import { repoRoot, tempCopy } from '../support/workspace';
@@ -34,7 +34,7 @@ async function started(t: { after: (fn: () => Promise<void>) => void }, ws: Ws, 
   return client;
 }
 
-test('LSP views: hover, definition and lenses in a Kustomize base and in a patch, from the active view', async (t) => {
+test('LSP views: hover, definition, references, completion, lenses and the outline in a Kustomize base and in a patch, from the active view', async (t) => {
   const ws = tempCopy(path.join(repoRoot, 'test/fixtures/views/shop'));
   const client = await started(t, ws, 'base/policy.yaml');
   const deployment = docOf(ws, 'base/deployment.yaml');
@@ -53,6 +53,16 @@ test('LSP views: hover, definition and lenses in a Kustomize base and in a patch
   // Definition from the base policy's podSelector to the workload's source.
   const defs = await client.connection.sendRequest<Location[]>('textDocument/definition', { textDocument: { uri: policy.uri }, position: at(policy, '{app: api}', 7) });
   assert.deepEqual(defs.map((d) => `${d.uri} ${d.range.start.line}`), [`${deployment.uri} 3`]);
+
+  // References from the base's workload to the policy that selects it; the outline of a base file.
+  const refs = await client.connection.sendRequest<Location[]>('textDocument/references', { textDocument: { uri: deployment.uri }, position: at(deployment, 'name: api', 7), context: { includeDeclaration: true } });
+  assert.deepEqual(refs.map((r) => `${r.uri} ${r.range.start.line}`), [`${deployment.uri} 3`, `${policy.uri} 3`]);
+  const outline = await client.connection.sendRequest<DocumentSymbol[]>('textDocument/documentSymbol', { textDocument: { uri: policy.uri } });
+  assert.deepEqual(outline.map((o) => `${o.name} ${o.range.start.line}`), ['api-egress 0']);
+
+  // Completion in the base: the label values the view's workloads carry.
+  const completion = await client.connection.sendRequest<CompletionList>('textDocument/completion', { textDocument: { uri: policy.uri }, position: at(policy, '{app: api}', 6) });
+  assert.ok(completion.items.some((i) => i.label === 'api'), completion.items.map((i) => i.label).join(' '));
 
   // Lenses on the workload and the policy the view renders from the base files.
   const lenses = async (doc: TextDocument) => client.connection.sendRequest<CodeLens[]>('textDocument/codeLens', { textDocument: { uri: doc.uri } });
@@ -120,4 +130,17 @@ test('LSP views: fix-all in a base file applies the safe fixes the views agree o
   const edits = (actions[0].edit!.documentChanges![0] as TextDocumentEdit).edits as TextEdit[];
   const doc = TextDocument.create(ws.uri('base/policy.yaml'), 'yaml', 1, before);
   assert.equal(TextDocument.applyEdits(doc, edits), before.replace('10.0.0.1/8', '10.0.0.0/8'));
+});
+
+test('LSP views: until a view is picked, a file the first view does not read answers from the first view that reads it (microservices-demo)', async (t) => {
+  const ws = tempCopy(path.join(repoRoot, 'test/data/corpus/real-repos/microservices-demo'));
+  const client = await started(t, ws, 'kustomize/base/frontend.yaml');
+  const base = docOf(ws, 'kustomize/base/frontend.yaml');
+  const views = await client.connection.sendRequest<{ views: { name: string }[]; active: string }>('egressLens/views');
+  assert.equal(views.active, 'kubernetes-manifests');
+  const onName = at(base, 'name: frontend', 8);
+  assert.match(text(await hover(client, base, onName)), /\*\*Deployment default\/frontend\*\* · egress \*\*unrestricted\*\*/);
+  // A view picked by the user is the one that answers, even where it does not read the file.
+  await client.connection.sendRequest('egressLens/setView', { name: 'kubernetes-manifests' });
+  assert.equal(await hover(client, base, onName), null);
 });

@@ -78,3 +78,11 @@ test('CLI errors: a path with a line break is one error line', (t) => {
   assert.equal(r.code, 2);
   assert.equal(r.stderr, `egress-lens: missing\\n${FAKE}: no such file or directory\n`);
 });
+
+test('a reader that stops early (check . | head -1): the CLI exits quietly, no EPIPE crash', () => {
+  // The whole vendored corpus: far more output than a pipe holds, so the CLI is still writing when head exits.
+  const cli = path.join(repoRoot, 'dist/cli.js');
+  const r = spawnSync('bash', ['-c', `set -o pipefail; node ${JSON.stringify(cli)} check . | head -1 >/dev/null`], { cwd: path.join(repoRoot, 'test/data/corpus'), encoding: 'utf8' });
+  assert.doesNotMatch(r.stderr, /EPIPE|Unhandled 'error' event/);
+  assert.ok(r.status === 0 || r.status === 1, `exit ${r.status}: ${r.stderr}`);
+});

@@ -36,8 +36,8 @@ async function uris(dir: string): Promise<string[]> {
 }
 
 /** The views of a folder, analysed from disk, and their report (fixes read the disk too). */
-async function viewsIn(dir: string) {
-  const cfg = resolveConfig({ rootUri: pathToFileURL(dir).toString() + '/' });
+async function viewsIn(dir: string, settings: Parameters<typeof resolveConfig>[0] = {}) {
+  const cfg = resolveConfig({ ...settings, rootUri: pathToFileURL(dir).toString() + '/' });
   const read = (u: string) => readFileSync(new URL(u), 'utf8');
   const list = await new ViewRenders().analyze(await Promise.all((await uris(dir)).map(async (u) => parseFile({ uri: u, text: read(u) }, cfg))), cfg, { trusted: false });
   return { list, report: viewsReport(list, [], read) };
@@ -252,6 +252,19 @@ test('a finding several views share gets its new resource in a file they all rea
     const [fix] = report.fixes(api);
     assert.deepEqual(fix.edits.map((e) => e.uri), [ws.uri('base/api.yaml')]);
     assert.equal(fix.title, 'Add default-deny egress policy for namespace shop (allows DNS)');
+  } finally {
+    ws.cleanup();
+  }
+});
+
+test('with insertNewResources: newFile, a resource added in a view still goes to a file its kustomization lists (a new file would not be read)', async () => {
+  const ws = tempCopy(path.join(repoRoot, 'test/fixtures/views/deny'));
+  try {
+    const { report } = await viewsIn(ws.dir, { insertNewResources: 'newFile' });
+    const dev = report.findings.find((f) => f.ruleId === 'EL102' && f.uri === ws.uri('overlays/dev/kustomization.yaml'))!;
+    const [fix] = report.fixes(dev);
+    assert.deepEqual(fix.edits.map((e) => `${e.uri} ${e.create ?? false}`), [`${ws.uri('overlays/dev/worker.yaml')} false`]);
+    assert.match(fix.edits[0].newText, /^---\napiVersion: networking.k8s.io\/v1\nkind: NetworkPolicy\n/);
   } finally {
     ws.cleanup();
   }

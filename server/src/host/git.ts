@@ -202,3 +202,18 @@ export async function listRevisions(repo: Repository, depth = 30): Promise<Revis
   }
   return { branch, head, branches, tags, commits };
 }
+
+/**
+ * The text of one file (an absolute path in the working tree) at a commit; undefined when the commit has no
+ * such file, or the path is outside the repository.
+ */
+export async function fileAtRevision(repo: Repository, commit: string, file: string): Promise<string | undefined> {
+  const rel = path.relative(repo.dir, path.resolve(file)).split(path.sep).join('/');
+  if (rel === '' || rel.startsWith('..') || path.isAbsolute(rel)) return undefined;
+  try {
+    const { blob } = await git.readBlob({ fs, dir: repo.dir, oid: commit, filepath: rel, cache: repo.cache });
+    return new TextDecoder('utf-8').decode(blob);
+  } catch {
+    return undefined;
+  }
+}

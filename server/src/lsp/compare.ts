@@ -16,7 +16,7 @@ import { ErrorCodes, ResponseError, type Connection } from 'vscode-languageserve
 import { BaseState, changeLine, diffAnalyses, LineIndex, reviewMarkdown, summarize, type Analysis, type ConnectionChange, type DiffPeer, type EngineConfig, type SourceFile, type Span } from '../engine';
 import { objectSpan } from '../engine/lang/symbols';
 import { pathToUri, uriToPath } from '../host/files';
-import { GitError, listRevisions, openRepository, resolveRevision, revisionFiles, type Repository } from '../host/git';
+import { fileAtRevision, GitError, listRevisions, openRepository, resolveRevision, revisionFiles, type Repository } from '../host/git';
 import { rangesHold, reachabilityView, type ReachabilityView } from './panel';
 import {
   CompareRequests,
@@ -43,6 +43,8 @@ export interface CompareHost {
   config(): EngineConfig;
   flush(): void;
   linesOf(uri: string): LineIndex;
+  /** A lens computed after its request was answered is ready: the client should ask again. */
+  lensesChanged?(): void;
 }
 
 /** A base revision, analysed. */
@@ -62,6 +64,10 @@ export interface ChangeLens {
 }
 
 const MAX_BASES = 4;
+/** An edit's diagnostics budget (SPEC §6): a lens that takes longer is computed after the request is answered. */
+const LENS_BUDGET = 50;
+/** How long the text must rest before a slow lens is computed. */
+const LENS_REST = 400;
 
 /** Where a place is, in a state's own text (a base file's lines differ from the buffer's). */
 function linesIn(state: BaseState): (uri: string) => LineIndex {
@@ -96,19 +102,25 @@ function peerMatcher(views: ReachabilityView[]): (peer: DiffPeer, id: string) =>
 
 export class Comparisons {
   private readonly bases = new Map<string, Promise<Base>>();
-  private repo?: Promise<Repository>;
   private readonly lenses = new Map<string, { state: BaseState; text: string; lens: ChangeLens | undefined }>();
 
-  constructor(private readonly host: CompareHost) {}
+  private readonly budget: number;
+  private readonly rest: number;
 
+  /** `timing` for tests: the lens budget and rest in milliseconds. */
+  constructor(
+    private readonly host: CompareHost,
+    timing: { budget?: number; rest?: number } = {},
+  ) {
+    this.budget = timing.budget ?? LENS_BUDGET;
+    this.rest = timing.rest ?? LENS_REST;
+  }
+
+  /** Opened afresh for each request: its object cache never outlives a repack or a fetch. */
   private repository(): Promise<Repository> {
     const root = this.host.roots()[0];
     if (!root) return Promise.reject(new GitError('no workspace folder is open'));
-    if (!this.repo) {
-      this.repo = openRepository(root);
-      this.repo.catch(() => (this.repo = undefined));
-    }
-    return this.repo;
+    return openRepository(root);
   }
 
   /** The base analysis of a revision: computed once per commit id and settings, then reused. */
@@ -127,6 +139,7 @@ export class Comparisons {
     const made = (async (): Promise<Base> => {
       const files = await revisionFiles(repo, commit, [this.host.roots()[0]]);
       const state = new BaseState(files.map((f) => ({ uri: pathToUri(f.path), text: f.text })), config);
+      this.basesAnalysed++;
       return { rev, commit, repo, state, settings: config };
     })();
     this.bases.set(key, made);
@@ -156,20 +169,64 @@ export class Comparisons {
   /**
    * What one file's change alone opens and closes against HEAD: the base with this file as it is now.
    * None when the file is as it was, or when its change alters no connection.
+   *
+   * In a workspace where that takes longer than an edit's budget (LENS_BUDGET), the lens is not computed
+   * while the code lens request waits: the last one of the file is answered, and the new one is computed
+   * once the text has rested (LENS_REST), then the client is asked for its lenses again (`lensesChanged`).
+   * Typing never waits for it.
    */
   async lens(uri: string): Promise<ChangeLens | undefined> {
+    const now = this.host.files().find((f) => f.uri === uri);
+    if (!now) return undefined;
     let b: Base;
     try {
+      // A file as it is in HEAD needs no analysis of HEAD at all: its text is read alone first.
+      const repo = await this.repository();
+      const head = await resolveRevision(repo, 'HEAD');
+      if ((await this.headText(repo, head, uri)) === now.text) return undefined;
       b = await this.base('HEAD');
     } catch {
       return undefined; // not a repository, no commit yet: no lens
     }
-    const now = this.host.files().find((f) => f.uri === uri);
-    const old = b.state.text(uri);
-    if (!now || now.text === old) return undefined;
+    if (now.text === b.state.text(uri)) return undefined;
     const hit = this.lenses.get(uri);
     if (hit?.state === b.state && hit.text === now.text) return hit.lens;
-    const after = b.state.withFiles(new Map([[uri, { uri, text: now.text }]]));
+    if (!this.slow) return this.computeLens(b, uri, now.text);
+    clearTimeout(this.pending.get(uri));
+    this.pending.set(
+      uri,
+      setTimeout(() => {
+        this.pending.delete(uri);
+        const current = this.host.files().find((f) => f.uri === uri);
+        if (current?.text !== now.text) return; // typed since: that text's own timer computes it
+        this.computeLens(b, uri, now.text);
+        this.host.lensesChanged?.();
+      }, this.rest),
+    );
+    return hit?.state === b.state ? hit.lens : undefined;
+  }
+
+  /** Texts of files at HEAD, per commit: whether a file changed is known without analysing HEAD. */
+  private readonly headTexts = new Map<string, { commit: string; text: string | undefined }>();
+
+  private async headText(repo: Repository, commit: string, uri: string): Promise<string | undefined> {
+    const hit = this.headTexts.get(uri);
+    if (hit?.commit === commit) return hit.text;
+    const file = uriToPath(uri);
+    const text = file ? await fileAtRevision(repo, commit, file) : undefined;
+    this.headTexts.set(uri, { commit, text });
+    return text;
+  }
+
+  /** How many base states were analysed (for tests: once per commit and settings). */
+  basesAnalysed = 0;
+
+  private slow = false;
+  private readonly pending = new Map<string, ReturnType<typeof setTimeout>>();
+
+  private computeLens(b: Base, uri: string, text: string): ChangeLens | undefined {
+    const t0 = Date.now();
+    const after = b.state.withFiles(new Map([[uri, { uri, text }]]));
     const d = diffAnalyses(b.state.analysis, after, { explain: false });
     let lens: ChangeLens | undefined;
     if (d.changes.length > 0) {
@@ -180,8 +237,14 @@ export class Comparisons {
       const edited = mine.find((r) => before.get(`${r.kind}/${r.namespace ?? ''}/${r.name}`) !== JSON.stringify(r.obj)) ?? mine[0];
       lens = { span: edited ? objectSpan(edited) : { start: 0, end: 0 }, title: changeLine(summarize(d)) };
     }
-    this.lenses.set(uri, { state: b.state, text: now.text, lens });
+    this.lenses.set(uri, { state: b.state, text, lens });
+    this.slow = Date.now() - t0 > this.budget;
     return lens;
+  }
+
+  dispose(): void {
+    for (const t of this.pending.values()) clearTimeout(t);
+    this.pending.clear();
   }
 
   /** Both states in one graph: the new state's nodes and edges, the old state's that are gone, changes marked. */

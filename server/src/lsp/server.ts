@@ -116,13 +116,16 @@ export function startServer(connection: Connection): void {
     return lines;
   };
 
-  /** The view a file is analysed in: a plain file in its own view (until a view is picked); anything else in the active one. */
+  /** The view a file is analysed in: the active one, or until a view is picked, the first that reads the file. */
   const viewOf = (uri?: string): ViewAnalysis | undefined => {
     if (uri !== undefined && loose.has(normalizeUri(uri))) return undefined;
     const view = viewMode() ? active() : undefined;
     if (!view) return undefined;
-    const own = uri === undefined ? undefined : views!.list.find((v) => v.spec.files.includes(normalizeUri(uri)));
-    return activeView === undefined && own ? own : view;
+    if (activeView !== undefined || uri === undefined) return view;
+    // Until a view is picked: a plain file in its own view; a file the first view does not read (another
+    // root's base, a chart's template) in the first view that reads it.
+    const u = normalizeUri(uri);
+    return views!.list.find((v) => v.spec.files.includes(u)) ?? (view.reads.has(u) ? view : views!.list.find((v) => v.reads.has(u))) ?? view;
   };
 
   const current = (uri?: string): Analysis => {
@@ -578,7 +581,7 @@ export function startServer(connection: Connection): void {
   // Change review: the workspace's files (plain, as on disk and in buffers) against a git revision.
   const comparisons = registerCompare(
     connection,
-    { roots: () => roots, files: () => workspace.uris().flatMap((u) => workspace.get(u) ?? []), config: () => workspace.configuration, flush, linesOf },
+    { roots: () => roots, files: () => workspace.uris().flatMap((u) => workspace.get(u) ?? []), config: () => workspace.configuration, flush, linesOf, lensesChanged: () => features.refreshLenses() },
     () => panel.revision(),
   );
   const featureHost = {
@@ -588,7 +591,7 @@ export function startServer(connection: Connection): void {
     clientUri: (u: string) => clientUris.get(u) ?? u,
     engineUri: normalizeUri,
     view: viewOf,
-    textOf: (u: string) => fileOf(u)?.text,
+    fileOf,
     changeLens: (uri: string) => comparisons.lens(uri),
   };
   const features = registerFeatures(connection, featureHost);

@@ -66,6 +66,15 @@ suite('Cluster views', () => {
     const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', policy);
     assert.ok(lenses.some((l) => /^selects 1 workload/.test(l.command?.title ?? '')), lenses.map((l) => l.command?.title).join(' | '));
 
+    // A new default-deny for prod's namespace: its preview would insert it into a base file prod reads, and says dev reads it too.
+    await vscode.commands.executeCommand('egressLens.newDefaultDeny', { namespace: 'shop', allowDns: true });
+    const preview = vscode.window.activeTextEditor!.document;
+    assert.equal(preview.uri.scheme, 'untitled');
+    const bar = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', preview.uri);
+    const insert = bar.map((l) => l.command?.title ?? '').find((t) => t.startsWith('$(insert)'));
+    assert.equal(insert, '$(insert) Insert into views-shop/base/deployment.yaml (shared with view views-shop/overlays/dev)');
+    await vscode.commands.executeCommand('egressLens.preview.discard', preview.uri);
+
     // The quick fix on the base's finding edits the prod overlay's patch, which only prod reads (no "shared with" warning);
     // the egress rules it switches on omit DNS, so it may block traffic and is not preferred.
     const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', policy, el103.range, vscode.CodeActionKind.QuickFix.value);

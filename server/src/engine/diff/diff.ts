@@ -18,7 +18,7 @@ import { ConnectionSet } from '../reach/connections';
 import { explainPair, type ExplainedDirection, type SourceRef } from '../reach/explain';
 import { formatV4, IpRangeSet } from '../reach/iprange';
 import { hostPeer, peerName, type Peer } from '../reach/rules';
-import type { Connection } from '../reach/reachability';
+import type { Connection, Reachability } from '../reach/reachability';
 
 /** One end of a changed connection. */
 export type DiffPeer =
@@ -123,6 +123,12 @@ function diffPeer(p: Peer): DiffPeer {
   if (p.kind === 'host') return { kind: 'host', id: p.name, host: p.host };
   return { kind: 'ip', id: p.name, range: p.ips.toString() };
 }
+
+/**
+ * A reachability's connections, listed once: a base compared with many new states (the editor's change
+ * lens, after each edit) lists its own only the first time.
+ */
+const connectionsOf = perObject((r: Reachability) => r.connections());
 
 /** An analysis' workloads by id. */
 const workloadsById = perObject((a: Analysis) => new Map(a.reach.workloads.map((w) => [w.id, w])));
@@ -233,7 +239,7 @@ function pairRecords(before: Analysis, after: Analysis): PairRecord[] {
     r[state] = { conns: c.conns, route, src: c.src, dst: c.dst };
   };
   // The new state's list reuses the old one's where its reachability kept the old tables.
-  const beforeList = before.reach.connections();
+  const beforeList = connectionsOf(before.reach);
   const lists = { before: beforeList, after: after.reach.connections({ reach: before.reach, connections: beforeList }) };
   for (const [state, a] of [
     ['before', before],

@@ -219,9 +219,12 @@ function spaced(file: ParsedFile, cursor: Cursor, out: CompletionCandidate[]): C
   return out;
 }
 
-/** The candidates at an offset of a file of the analysis (empty where we have nothing better to offer). */
-export function completionsAt(a: Analysis, file: ParsedFile, offset: number): CompletionCandidate[] {
-  const cursor = cursorAt(file, a.model.resources.filter((r) => r.uri === file.uri), offset);
+/**
+ * The candidates at an offset of a file of the analysis (empty where we have nothing better to offer); of a
+ * file the analysis only holds rendered (a Kustomize base), with the file's own resources given.
+ */
+export function completionsAt(a: Analysis, file: ParsedFile, offset: number, resources: readonly Resource[] = a.model.resources.filter((r) => r.uri === file.uri)): CompletionCandidate[] {
+  const cursor = cursorAt(file, resources, offset);
   if (!cursor) return [];
   const r = cursor.resource;
   if (cursor.role === 'value' && cursor.path.length === 2 && cursor.path[0] === 'metadata' && cursor.path[1] === 'namespace') return spaced(file, cursor, namespaceCandidates(a, cursor));

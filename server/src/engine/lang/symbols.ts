@@ -66,7 +66,7 @@ function toSymbol(r: Resource): ResourceSymbol {
 }
 
 /** The outline of one file: its resources in order; a List's items under a symbol of the List. */
-export function documentSymbols(a: Analysis, uri: string): ResourceSymbol[] {
+export function documentSymbols(a: { model: { resources: readonly Resource[] } }, uri: string): ResourceSymbol[] {
   const out: ResourceSymbol[] = [];
   const lists = new Map<unknown, ResourceSymbol>();
   for (const r of a.model.resources) {

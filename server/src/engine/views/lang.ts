@@ -5,7 +5,10 @@
  * render mapped back to the file that wrote it.
  */
 import { isMap, isScalar, parseAllDocuments, type Node } from 'yaml';
-import { definitionAt, hoverAt, lensesOf, type Hover, type Lens, type Link, type Place, type Target } from '../lang';
+import { completionsAt, definitionAt, documentSymbols, type CompletionCandidate, hoverAt, lensesOf, referencesAt, type Hover, type Lens, type Link, type Place, type ResourceSymbol, type Target } from '../lang';
+import { buildModel } from '../model/model';
+import type { ParsedFile } from '../parse/parse';
+import type { Resource } from '../model/resources';
 import type { Span } from '../types';
 import type { ViewAnalysis } from './analyze-views';
 import { pathAt } from './trace';
@@ -139,4 +142,35 @@ export function viewLensesOf(view: ViewAnalysis, uri: string): Lens[] {
     }
   }
   return out;
+}
+
+/** References from a workload's name in a file of the view to the policies that select it, at their sources. */
+export function viewReferencesAt(view: ViewAnalysis, uri: string, offset: number, includeDeclaration: boolean, text?: string): Place[] {
+  const out: Place[] = [];
+  const seen = new Set<string>();
+  for (const p of placesOf(view, uri, offset, text)) {
+    for (const r of referencesAt(view.analysis, p.uri, p.offset, includeDeclaration)) {
+      const at = traced(view, r);
+      const key = `${at.uri}\u0000${at.span.start}`;
+      if (!seen.has(key)) out.push(at);
+      seen.add(key);
+    }
+  }
+  return out;
+}
+
+/** A file's own resources, as written: those of the view's analysis for a plain file, else the file's alone. */
+function ownResources(view: ViewAnalysis, file: ParsedFile): readonly Resource[] {
+  if (view.analysis.files.some((f) => f.uri === file.uri)) return view.analysis.model.resources.filter((r) => r.uri === file.uri);
+  return buildModel([file], view.analysis.config).resources;
+}
+
+/** The outline of a file of the view: its own resources (a base or a patch is outlined as it is written). */
+export function viewDocumentSymbols(view: ViewAnalysis, file: ParsedFile): ResourceSymbol[] {
+  return documentSymbols({ model: { resources: ownResources(view, file) } }, file.uri);
+}
+
+/** Completion in a file of the view: the file's own text, with the label keys, values and namespaces of the view. */
+export function viewCompletionsAt(view: ViewAnalysis, file: ParsedFile, offset: number): CompletionCandidate[] {
+  return completionsAt(view.analysis, file, offset, ownResources(view, file));
 }

@@ -112,6 +112,7 @@ function renderedText(resources: readonly RenderedResource[]): string {
 /** The rendered resources of a Kustomize root as one text, and their origins. */
 export function kustomizeTracer(resources: readonly RenderedResource[]): Tracer {
   const text = renderedText(resources);
+  let writers: Map<string, Set<number>> | undefined;
   return {
     text,
     trace(span, file) {
@@ -129,9 +130,24 @@ export function kustomizeTracer(resources: readonly RenderedResource[]): Tracer 
       return { uri: at.uri, span: at.span, exact: path.length > 0 };
     },
     written(uri, offset, file) {
+      // The resources each source file wrote a value or key of: indexed once per render, on the first ask.
+      if (!writers) {
+        writers = new Map();
+        resources.forEach((r, i) => {
+          for (const o of r.origins().values()) {
+            for (const at of o.key ? [o.value, o.key] : [o.value]) {
+              let set = writers!.get(at.uri);
+              if (!set) writers!.set(at.uri, (set = new Set()));
+              set.add(i);
+            }
+          }
+        });
+      }
+      const mine = writers.get(uri);
       const out: Written[] = [];
+      if (!mine) return out;
       for (const d of file.documents) {
-        const r = resources[d.index];
+        const r = mine.has(d.index) ? resources[d.index] : undefined;
         if (!r) continue;
         for (const s of scalarsOf(d.doc)) {
           const o = r.originAt(s.path);

@@ -1,5 +1,6 @@
 import { CompletionItemKind, type CompletionItem, type CompletionList, type Connection } from 'vscode-languageserver/node';
 import { completionsAt, type CandidateKind } from '../../engine/lang';
+import { viewCompletionsAt } from '../../engine/views';
 import { toRange } from '../convert';
 import type { FeatureHost } from './host';
 
@@ -19,10 +20,12 @@ export function registerCompletion(connection: Connection, host: FeatureHost): v
     host.flush();
     const uri = host.engineUri(params.textDocument.uri);
     const a = host.current(uri);
-    const file = a.files.find((f) => f.uri === uri);
+    const view = host.view(uri);
+    const file = view ? host.fileOf(uri) : a.files.find((f) => f.uri === uri);
     if (!file) return { isIncomplete: false, items: [] };
     const lines = host.linesOf(uri);
-    const items: CompletionItem[] = completionsAt(a, file, lines.offset(params.position)).map((c) => ({
+    const offset = lines.offset(params.position);
+    const items: CompletionItem[] = (view ? viewCompletionsAt(view, file, offset) : completionsAt(a, file, offset)).map((c) => ({
       label: c.label,
       kind: KIND[c.kind],
       detail: c.detail,

@@ -1,3 +1,4 @@
+import type { ParsedFile } from '../../engine/parse/parse';
 import type { ViewAnalysis } from '../../engine/views';
 import type { PanelHost } from '../panel';
 import type { ChangeLens } from '../compare';
@@ -10,8 +11,8 @@ export interface FeatureHost extends PanelHost {
   engineUri(uri: string): string;
   /** The cluster view the features answer from for a file (when the workspace has views): its render is what `current` analyses. */
   view(uri: string): ViewAnalysis | undefined;
-  /** The text of a workspace file (an open editor's, else the disk's). */
-  textOf(uri: string): string | undefined;
+  /** A workspace file as parsed (an open editor's text, else the disk's). */
+  fileOf(uri: string): ParsedFile | undefined;
   /** What a file's change alone opens and closes against HEAD (none: unchanged, no effect, or no repository). */
   changeLens?(uri: string): Promise<ChangeLens | undefined>;
 }

@@ -17,7 +17,7 @@ export function registerHover(connection: Connection, host: FeatureHost): void {
     const lines = host.linesOf(uri);
     const offset = lines.offset(params.position);
     const view = host.view(uri);
-    const h = view ? viewHoverAt(view, uri, offset, linkTo(host), host.textOf(uri)) : hoverAt(host.current(uri), uri, offset, linkTo(host));
+    const h = view ? viewHoverAt(view, uri, offset, linkTo(host), host.fileOf(uri)?.text) : hoverAt(host.current(uri), uri, offset, linkTo(host));
     if (!h) return null;
     return { contents: { kind: MarkupKind.Markdown, value: h.markdown }, range: toRange(lines, h.span) };
   });

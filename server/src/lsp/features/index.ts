@@ -22,6 +22,8 @@ export interface FeatureHooks {
   changed(): void;
   /** Files are read from disk (the initial scan, or many changed at once): a progress report begins. */
   indexing(): Promise<Indexing>;
+  /** A lens changed without a new analysis (one computed after its request): the client asks again. */
+  refreshLenses(): void;
 }
 
 export function registerFeatures(connection: Connection, host: FeatureHost): FeatureHooks {
@@ -54,5 +56,8 @@ export function registerFeatures(connection: Connection, host: FeatureHost): Fea
       if (caps.workspace?.codeLens?.refreshSupport) void connection.sendRequest(CodeLensRefreshRequest.type).catch(() => undefined);
     },
     indexing: () => status.startIndexing(),
+    refreshLenses() {
+      if (caps.workspace?.codeLens?.refreshSupport) void connection.sendRequest(CodeLensRefreshRequest.type).catch(() => undefined);
+    },
   };
 }

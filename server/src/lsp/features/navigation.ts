@@ -1,6 +1,6 @@
 import type { Connection, Location, LocationLink } from 'vscode-languageserver/node';
 import { definitionAt, referencesAt } from '../../engine/lang';
-import { viewDefinitionAt } from '../../engine/views';
+import { viewDefinitionAt, viewReferencesAt } from '../../engine/views';
 import { toRange } from '../convert';
 import type { FeatureHost } from './host';
 
@@ -26,6 +26,9 @@ export function registerNavigation(connection: Connection, host: FeatureHost, li
     host.flush();
     const uri = host.engineUri(params.textDocument.uri);
     const lines = host.linesOf(uri);
-    return referencesAt(host.current(uri), uri, lines.offset(params.position), params.context.includeDeclaration).map((p) => ({ uri: host.clientUri(p.uri), range: toRange(host.linesOf(p.uri), p.span) }));
+    const offset = lines.offset(params.position);
+    const view = host.view(uri);
+    const places = view ? viewReferencesAt(view, uri, offset, params.context.includeDeclaration, host.fileOf(uri)?.text) : referencesAt(host.current(uri), uri, offset, params.context.includeDeclaration);
+    return places.map((p) => ({ uri: host.clientUri(p.uri), range: toRange(host.linesOf(p.uri), p.span) }));
   });
 }

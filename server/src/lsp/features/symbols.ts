@@ -1,5 +1,6 @@
 import { SymbolKind, type Connection, type DocumentSymbol, type WorkspaceSymbol } from 'vscode-languageserver/node';
 import { documentSymbols, workspaceSymbols, type ResourceSymbol, type SymbolCategory } from '../../engine/lang';
+import { viewDocumentSymbols } from '../../engine/views';
 import { toRange } from '../convert';
 import type { FeatureHost } from './host';
 
@@ -25,7 +26,9 @@ export function registerSymbols(connection: Connection, host: FeatureHost): void
       selectionRange: toRange(lines, s.selection),
       children: s.children.map(convert),
     });
-    return documentSymbols(host.current(uri), uri).map(convert);
+    const view = host.view(uri);
+    const file = view ? host.fileOf(uri) : undefined;
+    return (view && file ? viewDocumentSymbols(view, file) : documentSymbols(host.current(uri), uri)).map(convert);
   });
   connection.onWorkspaceSymbol((params): WorkspaceSymbol[] => {
     host.flush();
