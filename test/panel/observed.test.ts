@@ -87,6 +87,12 @@ test('explain: a blocked observed edge names the policy that blocks it, an obser
   // The workspace's own explanation follows.
   assert.ok(seen.sections.length > 1);
 
+  // The observed destination itself: who reached it, and why that would be blocked.
+  const node = explain(a, lines, { node: 'fqdn:api.stripe.com' });
+  assert.equal(node.missing, undefined);
+  assert.equal(node.summary, 'An observed destination: no policy names it; it is drawn because flows reached it.');
+  assert.equal(node.sections[0].items[0].text, `${LEDGER} → api.stripe.com (203.0.113.7) TCP 443: 3 flows, would be blocked`);
+
   const never = explain(a, lines, { src: API, dst: WEB });
   assert.match(never.summary, /^No observed flow took it: a candidate for tightening\. Unrestricted/);
   assert.equal(never.verdict, 'unrestricted');

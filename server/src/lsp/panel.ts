@@ -502,8 +502,19 @@ export function explain(a: Analysis, lines: (uri: string) => LineIndex, params: 
     if (w) return { kind: 'workload', workload: w };
     return (role === 'dst' ? view.asDestination : view.asSource).get(id);
   };
-  if ('node' in params) return explainNode(a, lines, view, params.node);
   const o = observedOverlay(a, view);
+  if ('node' in params) {
+    const i = o?.index.get(params.node);
+    // A destination drawn only because flows reached it: what reached it, and why it would be blocked or not.
+    if (o && i !== undefined && o.nodes[i].observed) {
+      const sections = o.edges
+        .filter((e) => e.dst === i)
+        .map((e) => observedExplanation(o, o.nodes[e.src].id, params.node, (ref) => refLink(lines, ref)).section)
+        .filter((x): x is ExplainSection => x !== undefined);
+      return { title: o.nodes[i].label, summary: 'An observed destination: no policy names it; it is drawn because flows reached it.', sections };
+    }
+    return explainNode(a, lines, view, params.node);
+  }
   if (!o) return explainEdge(a, lines, view, params, peer);
   // With flows loaded: what was observed on it first, then what the workspace allows.
   const seen = observedExplanation(o, params.src, params.dst, (ref) => refLink(lines, ref));
