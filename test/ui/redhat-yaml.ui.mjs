@@ -14,7 +14,7 @@ import * as path from 'node:path';
 import { build } from 'esbuild';
 import { ensureCodeServer, installExtension, launchChromium, repoRoot, startCodeServer, writeUserSettings } from '../../client/tools/code-server.mjs';
 import { createHarness, screenshot } from './harness.mjs';
-import { filterProblems, goToLine, openFile, showProblems, problemRow } from './workbench.mjs';
+import { filterProblems, goToLine, openFile, showProblems, problemRow, suggest } from './workbench.mjs';
 
 const T = 30_000;
 const YAML_LS_VERSION = '1.25.0';
@@ -80,9 +80,7 @@ try {
     await goToLine(page, 48, 1);
     await page.keyboard.press('End');
     for (let i = 0; i < 'postgres'.length; i++) await page.keyboard.press('Backspace');
-    await page.keyboard.press('Control+Space');
-    const rows = page.locator('.suggest-widget .monaco-list-row');
-    await rows.filter({ hasText: 'ledger' }).first().waitFor({ timeout: T });
+    const rows = await suggest(page, 'ledger');
     const labels = (await rows.locator('.label-name').allInnerTexts()).map((s) => s.trim());
     const dupes = labels.filter((l, i) => labels.indexOf(l) !== i);
     if (dupes.length > 0) throw new Error(`offered twice: ${dupes.join(', ')} (all: ${labels.join(', ')})`);

@@ -77,6 +77,22 @@ export async function goToLine(page, line, column = 1) {
   await page.keyboard.press('Enter');
 }
 
+/**
+ * Ctrl+Space at the cursor until the suggest widget shows a row with `text`; resolves to the widget's rows.
+ * A suggest request sent while the editor still applies the keystrokes before it can be cancelled by VS Code
+ * itself: when the first request shows nothing, it is asked once more.
+ */
+export async function suggest(page, text) {
+  const rows = page.locator('.suggest-widget .monaco-list-row');
+  await page.keyboard.press('Control+Space');
+  await rows.filter({ hasText: text }).first().waitFor({ timeout: 10_000 }).catch(async () => {
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('Control+Space');
+  });
+  await rows.filter({ hasText: text }).first().waitFor({ timeout: T });
+  return rows;
+}
+
 /** Ctrl+. on the current line, then click our own item by its title. */
 export async function applyQuickFix(page, title) {
   await page.keyboard.press('Control+.');

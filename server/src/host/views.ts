@@ -49,6 +49,15 @@ export class ViewRenders {
   /** How many renders the last `analyze` did (tests measure incremental work with it). */
   rendersDone = 0;
 
+  /** The text a kept render read for a file (a finding's span is an offset in it), if any render read it. */
+  textOf(uri: string): string | undefined {
+    for (const r of this.kustomize.values()) {
+      const t = r.result.texts.get(uri);
+      if (t !== undefined) return t;
+    }
+    return undefined;
+  }
+
   /** Forget the renders that read a changed file (every render when undefined). */
   invalidate(changed?: Iterable<string>): void {
     if (changed === undefined) {

@@ -108,7 +108,8 @@ export function startServer(connection: Connection): void {
 
   const linesOf = (uri: string): LineIndex => {
     // The settings file's problems can be published before indexing reads it: its text is known already.
-    const text = fileOf(uri)?.text ?? (uri === configFile?.uri ? configFile.text : '');
+    // A file a render read before indexing reached it: the render's text.
+    const text = fileOf(uri)?.text ?? (uri === configFile?.uri ? configFile.text : renders.textOf(uri) ?? '');
     const hit = lineCache.get(uri);
     if (hit && hit.text === text) return hit.lines;
     const lines = new LineIndex(text);
@@ -149,12 +150,11 @@ export function startServer(connection: Connection): void {
     const changed = [...changedSinceRender];
     changedSinceRender.clear();
     renders.invalidate(changed);
-    const texts = new Map<string, string>();
-    for (const u of clientUris.keys()) {
-      const t = workspace.get(u)?.text;
-      if (t !== undefined) texts.set(u, t);
-    }
     const files = workspace.uris().map((u) => workspace.get(u)!).filter((f) => f !== undefined);
+    // Renders read what the workspace holds (open buffers and the files indexed so far), so that every
+    // finding's offsets are offsets in the text its file is published with; only files not indexed yet
+    // come from the disk.
+    const texts = new Map<string, string>(files.filter((f) => f.tooLarge === undefined && f.unreadable === undefined).map((f) => [f.uri, f.text]));
     const config = workspace.configuration;
     viewRun = renders
       .analyze(files, config, { trusted, helm: { path: clientHelmPath || config.helm?.path, timeoutSeconds: config.helm?.timeoutSeconds }, texts })
