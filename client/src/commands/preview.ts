@@ -95,12 +95,21 @@ export class ScaffoldPreviews implements vscode.CodeLensProvider, vscode.Disposa
     return preview && doc ? { doc, preview } : undefined;
   }
 
-  /** Close the preview without asking to save it. */
+  /**
+   * Close the preview without asking to save it: its text is emptied (an empty untitled document has nothing
+   * to save) and every tab that shows it is closed, in whichever editor group it is, whatever group has focus.
+   */
   private async close(doc: vscode.TextDocument): Promise<void> {
     this.previews.delete(doc.uri.toString());
     this.changed.fire();
-    await vscode.window.showTextDocument(doc, { preview: false });
-    await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+    const key = doc.uri.toString();
+    const tabs = vscode.window.tabGroups.all.flatMap((g) => g.tabs).filter((t) => t.input instanceof vscode.TabInputText && t.input.uri.toString() === key);
+    if (!doc.isClosed && doc.getText() !== '') {
+      const empty = new vscode.WorkspaceEdit();
+      empty.delete(doc.uri, new vscode.Range(doc.positionAt(0), doc.positionAt(doc.getText().length)));
+      await vscode.workspace.applyEdit(empty);
+    }
+    if (tabs.length > 0) await vscode.window.tabGroups.close(tabs);
   }
 
   private async insert(uri: vscode.Uri | undefined): Promise<void> {

@@ -58,6 +58,11 @@ export class ViewRenders {
     return undefined;
   }
 
+  /** Every text the kept renders read, by URI (the disk's, or the buffer given for it). */
+  *texts(): Iterable<[string, string]> {
+    for (const r of this.kustomize.values()) yield* r.result.texts;
+  }
+
   /** Forget the renders that read a changed file (every render when undefined). */
   invalidate(changed?: Iterable<string>): void {
     if (changed === undefined) {

@@ -151,14 +151,29 @@ export function startServer(connection: Connection): void {
     changedSinceRender.clear();
     renders.invalidate(changed);
     const files = workspace.uris().map((u) => workspace.get(u)!).filter((f) => f !== undefined);
-    // Renders read what the workspace holds (open buffers and the files indexed so far), so that every
-    // finding's offsets are offsets in the text its file is published with; only files not indexed yet
-    // come from the disk.
-    const texts = new Map<string, string>(files.filter((f) => f.tooLarge === undefined && f.unreadable === undefined).map((f) => [f.uri, f.text]));
+    // Renders read the editor's open buffers, and the disk for the rest.
+    const texts = new Map<string, string>(files.filter((f) => clientUris.has(f.uri) && f.tooLarge === undefined && f.unreadable === undefined).map((f) => [f.uri, f.text]));
     const config = workspace.configuration;
     viewRun = renders
       .analyze(files, config, { trusted, helm: { path: clientHelmPath || config.helm?.path, timeoutSeconds: config.helm?.timeoutSeconds }, texts })
       .then((list) => {
+        // A file a render read from disk that the workspace holds otherwise (a change the file watcher did not
+        // report, or reported before the write ended): the disk wins. Every render that read the old text is
+        // done again (and the views told apart again) before anything is published, so that every finding's
+        // offsets are offsets in the text its file is published with.
+        let stale = false;
+        for (const [uri, text] of renders.texts()) {
+          const f = workspace.get(uri);
+          if (!f || clientUris.has(uri) || changedSinceRender.has(uri) || f.tooLarge !== undefined || f.unreadable !== undefined || f.text === text) continue;
+          workspace.set({ uri, text });
+          changedSinceRender.add(uri);
+          stale = true;
+        }
+        if (stale) {
+          dirty = true;
+          viewRunAgain = true;
+          return;
+        }
         const before = JSON.stringify(views?.list.map((v) => v.name));
         views = { list, report: viewsReport(list, [], (uri) => fileOf(uri)?.text) };
         if (JSON.stringify(list.map((v) => v.name)) !== before) void connection.sendNotification(ViewNotifications.viewsChanged, viewsResult());
