@@ -102,14 +102,14 @@ async function indexedServer(t: { after: (fn: () => Promise<void>) => void }, an
 }
 
 /** The branch's files on disk: one Deployment each, with no policy (EL101), in a namespace of its own folder. */
-function checkout(dir: string): string[] {
-  mkdirSync(path.join(dir, 'branch'));
+function checkout(dir: string, folder = 'branch'): string[] {
+  mkdirSync(path.join(dir, folder), { recursive: true });
   return Array.from({ length: FILES }, (_, i) => {
     const name = `svc-${String(i).padStart(4, '0')}`;
-    const file = path.join(dir, 'branch', `${name}.yaml`);
+    const file = path.join(dir, folder, `${name}.yaml`);
     writeFileSync(
       file,
-      `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: ${name}\n  namespace: branch\nspec:\n  selector:\n    matchLabels: {app: ${name}}\n  template:\n    metadata:\n      labels: {app: ${name}}\n    spec:\n      containers:\n      - name: main\n        image: example/${name}:1\n`,
+      `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: ${name}\n  namespace: ${path.basename(folder)}\nspec:\n  selector:\n    matchLabels: {app: ${name}}\n  template:\n    metadata:\n      labels: {app: ${name}}\n    spec:\n      containers:\n      - name: main\n        image: example/${name}:1\n`,
     );
     return file;
   });
@@ -206,6 +206,15 @@ test('2,000 files at once, cancelled: reading stops, what was read is analysed, 
   await log.until(() => log.lastStatus()?.workloads === EXAMPLE_WORKLOADS + FILES);
   for (const uri of uris) assert.ok(client.latest(uri)?.diagnostics.some((x) => x.code === 'EL101'), `EL101 for ${uri}`);
   console.log(`# cancelled after ${read} of ${FILES} files; the other ${FILES - read} read when they changed again`);
+});
+
+test('files written into a new folder, only one of them reported by the watcher: the folder is read again, the others are analysed too', async (t) => {
+  const { client, ws, log } = await indexedServer(t);
+  // A watcher cannot watch a folder before it exists: what is written into it at once can go unreported.
+  const files = checkout(ws.dir, 'team/ledger');
+  await created(client, [ws.uri(path.relative(ws.dir, files[0]))]);
+  await log.until(() => log.lastStatus()?.workloads === EXAMPLE_WORKLOADS + FILES, `${FILES} workloads read`);
+  for (const f of files) assert.ok(client.latest(ws.uri(path.relative(ws.dir, f)))?.diagnostics.some((x) => x.code === 'EL101'), `EL101 for ${f}`);
 });
 
 test('a checkout that brings a new .egress-lens.yaml: its settings apply to the files read with it', async (t) => {

@@ -13,6 +13,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { FileIndexer, type IndexerHost } from '../../server/src/lsp/indexing';
+import { newFolders } from '../../server/src/host/files';
 import type { Indexing } from '../../server/src/lsp/features';
 import { LspClient } from '../support/lsp-client';
 import { repoRoot } from '../support/workspace';
@@ -162,4 +163,19 @@ test('indexer: a read that never returns holds neither its batch nor the queue; 
   indexer.add(['a', 'hung', 'b', 'c'].map((p) => ({ uri: p, path: p, deleted: false })));
   await done;
   assert.deepEqual(applied.sort(), ['a: text of a', 'b: text of b', 'c: text of c', 'hung: stalled hung after 50 ms']);
+});
+
+test('newFolders: the outermost folder new to the workspace above each created file, inside a root, never a skipped folder', () => {
+  const root = path.join(path.sep, 'ws');
+  const known = [path.join(root, 'shop/web.yaml'), path.join(root, 'views/base/policy.yaml')];
+  const created = [
+    path.join(root, 'views/overlays/prod/kustomization.yaml'),
+    path.join(root, 'views/overlays/dev/kustomization.yaml'),
+    path.join(root, 'shop/api.yaml'), // a known folder: nothing to read again
+    path.join(root, 'node_modules/pkg/deploy.yaml'), // skipped by the scan, so here too
+    path.join(path.sep, 'elsewhere/new/a.yaml'), // outside every root
+    path.join(root, 'team/a/b/c.yaml'),
+  ];
+  assert.deepEqual(newFolders(created, known, [root]), [path.join(root, 'team'), path.join(root, 'views/overlays')]);
+  assert.deepEqual(newFolders([path.join(root, 'top.yaml')], known, [root]), [], 'a file at the root is reported with the root');
 });

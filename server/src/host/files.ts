@@ -34,6 +34,32 @@ export async function findManifests(root: string, limit = 50_000, unreadable?: (
   return out.sort();
 }
 
+/**
+ * The folders to read again after files were created: for each created file, the outermost folder above it
+ * (inside a root) that held no known file. A watcher cannot watch a folder before it exists, so files written
+ * into a new folder right after it was made (a copy, a checkout) can go unreported: reading the new folder
+ * again finds them. Folders the scan skips (node_modules, .git…) are never read.
+ */
+export function newFolders(created: readonly string[], known: readonly string[], roots: readonly string[]): string[] {
+  const knownDirs = new Set<string>();
+  for (const file of known) {
+    for (let d = path.dirname(file); !knownDirs.has(d); d = path.dirname(d)) {
+      knownDirs.add(d);
+      if (path.dirname(d) === d) break;
+    }
+  }
+  const out = new Set<string>();
+  for (const file of created) {
+    const root = roots.find((r) => file.startsWith(r.endsWith(path.sep) ? r : r + path.sep));
+    if (!root) continue;
+    let top: string | undefined;
+    for (let d = path.dirname(file); d.length > root.length && !knownDirs.has(d); d = path.dirname(d)) top = d;
+    if (top && !path.relative(root, top).split(path.sep).some((part) => SKIP_DIRS.has(part))) out.add(top);
+  }
+  // A folder inside another one read again is read with it.
+  return [...out].filter((d) => ![...out].some((o) => o !== d && d.startsWith(o + path.sep))).sort();
+}
+
 /** JSON files are Kubernetes input only when they look like an object with apiVersion and kind. */
 export function looksLikeKubernetesJson(text: string): boolean {
   return /"apiVersion"\s*:/.test(text) && /"kind"\s*:/.test(text);

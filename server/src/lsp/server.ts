@@ -45,7 +45,7 @@ import { FileIndexer, type FileChange } from './indexing';
 import { registerReports } from './report';
 import { registerFlows } from './flows';
 import { registerCompare } from './compare';
-import { defaultDocsBaseUrl, findManifests, isManifestPath, MAX_CONFIG_BYTES, pathToUri, readLimit, readManifest, readRegularFile, uriToPath, whyNotRead, type ReadResult } from '../host/files';
+import { defaultDocsBaseUrl, findManifests, isManifestPath, MAX_CONFIG_BYTES, newFolders, pathToUri, readLimit, readManifest, readRegularFile, uriToPath, whyNotRead, type ReadResult } from '../host/files';
 
 /** Normalise file URIs so that editor URIs and disk URIs of one file are equal. */
 function normalizeUri(uri: string): string {
@@ -412,19 +412,32 @@ export function startServer(connection: Connection): void {
     schedule();
   });
 
+  /** Files created in a folder new to the workspace: the folder is read again for files the watcher missed (files.ts). */
+  const readNewFolders = async (created: readonly string[]): Promise<void> => {
+    const dirs = newFolders(created, workspace.uris().flatMap((u) => uriToPath(u) ?? []), roots);
+    if (dirs.length === 0) return;
+    const reported = new Set(created);
+    const found = (await Promise.all(dirs.map((d) => findManifests(d)))).flat();
+    const missed = found.filter((p) => !reported.has(p) && workspace.get(pathToUri(p)) === undefined);
+    if (missed.length > 0) indexer.add(missed.map((p) => ({ uri: pathToUri(p), path: p, deleted: false })));
+  };
+
   connection.onDidChangeWatchedFiles(async (params) => {
     const queued: FileChange[] = [];
+    const created: string[] = [];
     let config = false;
     for (const change of params.changes) {
       const uri = normalizeUri(change.uri);
-      if (clientUris.has(uri)) continue; // the buffer wins over the disk
       const p = uriToPath(uri);
+      if (p && change.type === FileChangeType.Created) created.push(p);
+      if (clientUris.has(uri)) continue; // the buffer wins over the disk
       if (!p || !isManifestPath(p)) continue;
       queued.push({ uri, path: p, deleted: change.type === FileChangeType.Deleted });
       config ||= isConfigUri(uri);
     }
     // Queued before anything is awaited: changes reach the queue in the order they happened.
     if (queued.length > 0) indexer.add(queued);
+    if (created.length > 0) void readNewFolders(created);
     if (config) {
       await loadConfigFile();
       applyConfig();
