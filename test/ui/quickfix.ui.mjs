@@ -1,7 +1,7 @@
 // What a person sees: open the example, find EL103 in Problems, apply the Quick Fix from Ctrl+., see it gone;
 // run the palette command through its pickers. Screenshots land in test/artifacts/.
 import { createHarness, screenshot } from './harness.mjs';
-import { filterProblems, goToLine, openFile, openWorkbench, pick, problemRow, runCommand, showProblems } from './workbench.mjs';
+import { filterProblems, goToLine, openFile, openWorkbench, noTab, pick, problemRow, runCommand, showProblems } from './workbench.mjs';
 
 const wb = await openWorkbench();
 const { page } = wb;
@@ -42,7 +42,7 @@ try {
     // The preview's bar (code lenses at its top) offers the file that holds shop's resources.
     await page.locator('.codelens-decoration a', { hasText: 'Insert into shop/' }).first().click({ timeout: 30_000 });
     // The preview closes (its tab goes) and the file with the policy is the active editor.
-    await page.locator('.tab', { hasText: 'Untitled' }).waitFor({ state: 'detached', timeout: 30_000 });
+    await noTab(page, 'Untitled');
     await page.locator('.tab.active', { hasText: 'foo-deny-egress.yaml' }).waitFor({ timeout: 30_000 });
     await problemRow(page, 'Pods of deployment/web can reach any destination').first().waitFor({ state: 'detached', timeout: 30_000 });
     await screenshot(page, 'ui-5-inserted.png');

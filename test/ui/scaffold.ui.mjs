@@ -5,7 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { createHarness, screenshot } from './harness.mjs';
-import { openFile, openWorkbench, pick, runCommand } from './workbench.mjs';
+import { noTab, openFile, openWorkbench, pick, runCommand } from './workbench.mjs';
 
 const T = 30_000;
 const wb = await openWorkbench({ viewport: { width: 1400, height: 900 }, settings: { 'workbench.colorTheme': 'Default Light Modern' } });
@@ -52,7 +52,7 @@ try {
     const before = readFileSync(file, 'utf8');
     await lens('Insert into shop/foo-deny-egress.yaml').click();
     await page.locator('.tab.active', { hasText: 'foo-deny-egress.yaml' }).waitFor({ timeout: T });
-    await tab('Untitled').waitFor({ state: 'detached', timeout: T });
+    await noTab(page, 'Untitled', T);
     // foo and web now have a default-deny: nothing is unrestricted.
     await page.waitForFunction(() => [...document.querySelectorAll('.statusbar-item')].some((e) => /Egress Lens/.test(e.textContent) && !/unrestricted|indexing/.test(e.textContent)), undefined, { timeout: T });
     const after = readFileSync(file, 'utf8');
@@ -82,7 +82,7 @@ try {
     await page.keyboard.press('Enter');
     const name = path.basename(proposed);
     await page.locator('.tab.active', { hasText: name }).waitFor({ timeout: T });
-    await tab('Untitled').waitFor({ state: 'detached', timeout: T });
+    await noTab(page, 'Untitled', T);
     if (!existsSync(path.join(wb.ws, 'payments', name))) throw new Error(`${name} was not written beside payments.yaml`);
     if (!readFileSync(path.join(wb.ws, 'payments', name), 'utf8').includes('cidr: 198.51.100.0/24')) throw new Error('not the previewed policy');
   });
@@ -94,7 +94,7 @@ try {
     await lens('Discard').waitFor({ timeout: T });
     await lens('Insert into analytics/etl.yaml').waitFor({ timeout: T });
     await lens('Discard').click();
-    await tab('Untitled').waitFor({ state: 'detached', timeout: T });
+    await noTab(page, 'Untitled', T);
     if (await page.locator('.monaco-dialog-box').count()) throw new Error('a save prompt opened');
   });
 } finally {

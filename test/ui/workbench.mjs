@@ -124,3 +124,8 @@ export async function editorText(page) {
     return lines.map((l) => l.textContent).join('\n');
   });
 }
+
+/** Waits until no editor tab, in any editor group, has `text` in its label (the preview closed everywhere). */
+export function noTab(page, text, timeout = 30_000) {
+  return page.waitForFunction((t) => ![...document.querySelectorAll('.tab')].some((e) => e.textContent.includes(t)), text, { timeout });
+}
