@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { analyze, flows } from '../../server/src/engine';
-import { forEachLine, readFlowFile, NotAFlowLog } from '../../server/src/host/flow-files';
+import { forEachLine, forEachLineBytes, NATIVE_BYTES, readFlowFile, NotAFlowLog } from '../../server/src/host/flow-files';
 import { repoRoot } from '../support/workspace';
 import { writeHubbleFlows } from '../bench/flow-generator';
 
@@ -50,6 +50,66 @@ test('Hubble: the fast path takes every line of the benchmark generator, with th
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
+});
+
+test('Hubble: read on the bytes of a file (buffers reused from line to line), with the native or the plain byte operations, every line reads as a full JSON.parse does', async () => {
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'flows-'));
+  try {
+    const file = path.join(tmp, 'gen.jsonl');
+    // About 7 MB: the 2 MiB read buffer is refilled several times while endpoints are kept.
+    await writeHubbleFlows(file, 5000, 40);
+    writeFileSync(file, readFileSync(file, 'utf8') + lines('hubble.jsonl').join('\n') + '\n');
+    for (const ops of [NATIVE_BYTES, undefined]) {
+      const reader = new flows.HubbleReader(ops);
+      let n = 0;
+      let fast = 0;
+      await forEachLineBytes(file, (bytes) => {
+        const text = bytes!.toString('utf8');
+        let want: flows.LineResult;
+        try {
+          want = flows.hubbleFromObject(JSON.parse(text));
+        } catch {
+          want = { kind: 'error', message: '' };
+        }
+        if (reader.fast(bytes!) !== undefined) fast++;
+        const got = reader.read(bytes!);
+        if (want.kind === 'error') assert.equal(got.kind, 'error');
+        else assert.deepEqual(got, want, text.slice(0, 120));
+        n++;
+      });
+      assert.equal(n, 5000 + lines('hubble.jsonl').length);
+      assert.equal(fast, 5000 + 12, 'the generated lines and the usual fixture lines take the fast path');
+    }
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+});
+
+test('Hubble: endpoints with the same first bytes and the same length are told apart by all their bytes; escapes and non-ASCII text read as JSON.parse reads them', () => {
+  const endpoint = (tier: string) => `{"ID":7,"identity":9,"cluster_name":"default","namespace":"shop","labels":["k8s:app=web","k8s:tier=${tier}"],"pod_name":"web-1"}`;
+  const line = (src: string, extra = '') =>
+    `{"flow":{"verdict":"FORWARDED","IP":{"source":"10.0.0.1","destination":"10.0.0.2"},"l4":{"TCP":{"destination_port":80}},"source":${src},"destination":${endpoint('db')},"Type":"L3_L4"${extra},"traffic_direction":"EGRESS"},"node_name":"n"}`;
+  const cases = [
+    line(endpoint('api')),
+    line(endpoint('apx')), // same length, same head, one byte apart
+    line(endpoint('api')),
+    line(endpoint('été')), // UTF-8 in a label
+    line(endpoint('api'), ',"Summary":"a \\"quoted\\" word"'), // an escaped quote in a field the fast path skips
+    line(endpoint('api'), ',"destination_names":["bücher.example."]'),
+    line(endpoint('a\\u0070i')), // an escape inside an endpoint: JSON.parse decodes it
+  ];
+  const reader = new flows.HubbleReader(NATIVE_BYTES);
+  for (const l of [...cases, ...cases]) {
+    const got = reader.read(Buffer.from(l, 'utf8'));
+    assert.deepEqual(got, flows.hubbleFromObject(JSON.parse(l)), l);
+  }
+  const tiers = cases.slice(0, 4).map((l) => {
+    const r = reader.read(Buffer.from(l, 'utf8'));
+    return r.kind === 'flow' ? r.flow.src.labels?.tier : undefined;
+  });
+  assert.deepEqual(tiers, ['api', 'apx', 'api', 'été']);
+  const names = reader.read(Buffer.from(cases[5], 'utf8'));
+  assert.deepEqual(names.kind === 'flow' && names.flow.names, ['bücher.example']);
 });
 
 test('Hubble: -o jsonpb without the wrapper (protojson camelCase names) reads as -o json with it', () => {

@@ -1,6 +1,6 @@
 import { calicoLine, isCalicoObject } from './calico';
 import { isRecord, type LineResult } from './flow';
-import { HubbleReader } from './hubble';
+import { HubbleReader, PLAIN_BYTE_OPS, type ByteOps } from './hubble';
 import { VpcReader, type PodAddressMap } from './vpc';
 
 export type FlowFormat = 'hubble' | 'calico' | 'vpc';
@@ -38,18 +38,22 @@ export function detectFormat(lines: readonly string[]): FlowFormat | undefined {
   return undefined;
 }
 
-/** A reader of one format's lines. */
-export function lineReader(format: FlowFormat, pods?: PodAddressMap): (line: string) => LineResult {
+/**
+ * A reader of one format's lines, given as text or as their UTF-8 bytes (Hubble's are read on the bytes;
+ * the reader keeps none of them, so a caller may reuse its buffer).
+ */
+export function lineReader(format: FlowFormat, pods?: PodAddressMap, ops: ByteOps = PLAIN_BYTE_OPS): (line: string | Uint8Array) => LineResult {
+  const text = (l: string | Uint8Array): string => (typeof l === 'string' ? l : ops.text(l, 0, l.length));
   switch (format) {
     case 'hubble': {
-      const r = new HubbleReader();
+      const r = new HubbleReader(ops);
       return (l) => r.read(l);
     }
     case 'calico':
-      return calicoLine;
+      return (l) => calicoLine(text(l));
     case 'vpc': {
       const r = new VpcReader(pods ?? new Map());
-      return (l) => r.read(l);
+      return (l) => r.read(text(l));
     }
   }
 }

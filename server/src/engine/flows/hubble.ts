@@ -6,6 +6,7 @@
  * (`namespace`, `labels` like `k8s:app=x` or `reserved:world`, `pod_name`, `workloads`),
  * `destination_names`, `traffic_direction`, `is_reply`, `egress_denied_by`/`ingress_denied_by`.
  */
+import { utf8, utf8Text } from '../text/utf8';
 import { isRecord, jsonLine, labelMap, str, validPort, type FlowEndpoint, type FlowVerdict, type LineResult, type ObservedFlow } from './flow';
 
 /** A field by its proto name or its protojson camelCase name. */
@@ -120,13 +121,71 @@ function trimDot(n: string): string {
   return n.endsWith('.') ? n.slice(0, -1).toLowerCase() : n.toLowerCase();
 }
 
-/** The end (index after `}`) of the JSON object or array starting at `start`, or -1. Strings are skipped. */
-export function objectEnd(s: string, start: number): number {
+// The fast path works on the line's UTF-8 bytes: no line is decoded to text unless something in it is new (an
+// endpoint not seen yet, host names, addresses) or the fast path leaves it to the full parse. Structural
+// characters are ASCII and never occur inside a multi-byte UTF-8 sequence, so bytes can be walked as JSON.
+
+const bytesOf = utf8;
+
+/** The text of bytes [start, end): short ASCII runs built directly, anything else decoded as UTF-8. */
+function textOf(ops: ByteOps, b: Uint8Array, start: number, end: number): string {
+  if (end - start <= 48) {
+    let s = '';
+    for (let i = start; i < end; i++) {
+      const c = b[i];
+      if (c >= 0x80) return ops.text(b, start, end);
+      s += String.fromCharCode(c);
+    }
+    return s;
+  }
+  return ops.text(b, start, end);
+}
+
+/** Whether bytes at `at` are `lit`. */
+function bytesAt(b: Uint8Array, at: number, lit: Uint8Array): boolean {
+  if (at < 0 || at + lit.length > b.length) return false;
+  for (let j = 0; j < lit.length; j++) if (b[at + j] !== lit[j]) return false;
+  return true;
+}
+
+// Searches are plain loops: a call to indexOf costs more than the few bytes these look at.
+
+/** The first index of byte `c` in b[from, to), or -1. */
+function indexOfByte(b: Uint8Array, c: number, from: number, to: number): number {
+  for (let i = from; i < to; i++) if (b[i] === c) return i;
+  return -1;
+}
+
+/** The first index of `needle` in b[from, to), or -1. */
+function find(b: Uint8Array, needle: Uint8Array, from: number, to: number): number {
+  const first = needle[0];
+  const last = to - needle.length;
+  for (let i = from; i <= last; i++) if (b[i] === first && bytesAt(b, i, needle)) return i;
+  return -1;
+}
+
+/** Whether b[start, end) holds a backslash (an escape the fast path leaves to the full parse). */
+function hasEscape(b: Uint8Array, start: number, end: number): boolean {
+  return indexOfByte(b, 92, start, end) >= 0;
+}
+
+/** The end (index after the closing quote) of the string starting at `start` (a `"`), or -1. */
+function stringEnd(b: Uint8Array, start: number): number {
+  for (let i = start + 1; i < b.length; i++) {
+    const c = b[i];
+    if (c === 34) return i + 1;
+    if (c === 92) i++;
+  }
+  return -1;
+}
+
+/** The end (index after `}` or `]`) of the JSON object or array starting at `start`, or -1. Strings are skipped. */
+function objectEnd(b: Uint8Array, start: number): number {
   let depth = 0;
-  for (let i = start; i < s.length; i++) {
-    const c = s.charCodeAt(i);
+  for (let i = start; i < b.length; i++) {
+    const c = b[i];
     if (c === 34) {
-      i = stringEnd(s, i) - 1;
+      i = stringEnd(b, i) - 1;
       if (i < 0) return -1;
     } else if (c === 123 || c === 91) depth++;
     else if (c === 125 || c === 93) {
@@ -136,25 +195,11 @@ export function objectEnd(s: string, start: number): number {
   return -1;
 }
 
-/** The end (index after the closing quote) of the string starting at `start` (a `"`), or -1. */
-function stringEnd(s: string, start: number): number {
-  let i = start + 1;
-  for (;;) {
-    const q = s.indexOf('"', i);
-    if (q < 0) return -1;
-    // An escaped quote has an odd number of backslashes before it.
-    let b = q - 1;
-    while (b > start && s.charCodeAt(b) === 92) b--;
-    if ((q - 1 - b) % 2 === 0) return q + 1;
-    i = q + 1;
-  }
-}
-
 /** The end of a number or literal (true, false, null) at `start`, or -1 when it is none. */
-function scalarEnd(s: string, start: number): number {
+function scalarEnd(b: Uint8Array, start: number): number {
   let i = start;
-  while (i < s.length) {
-    const c = s.charCodeAt(i);
+  while (i < b.length) {
+    const c = b[i];
     // Digits, sign, point, exponent and the letters of true/false/null.
     if ((c >= 48 && c <= 57) || c === 45 || c === 43 || c === 46 || (c >= 97 && c <= 122) || c === 69) i++;
     else break;
@@ -163,36 +208,31 @@ function scalarEnd(s: string, start: number): number {
 }
 
 /** The end of any JSON value at `start`, or -1. */
-function valueEnd(s: string, start: number): number {
-  const c = s.charCodeAt(start);
-  if (c === 34) return stringEnd(s, start);
-  if (c === 123 || c === 91) return objectEnd(s, start);
-  return scalarEnd(s, start);
-}
-
-/** A string value without escapes at [start, end), or undefined (the slow path decodes escapes). */
-function plainString(s: string, start: number, end: number): string | undefined {
-  if (s.charCodeAt(start) !== 34 || end < 0) return undefined;
-  const v = s.slice(start + 1, end - 1);
-  return v.includes('\\') ? undefined : v;
+function valueEnd(b: Uint8Array, start: number): number {
+  const c = b[start];
+  if (c === 34) return stringEnd(b, start);
+  if (c === 123 || c === 91) return objectEnd(b, start);
+  return scalarEnd(b, start);
 }
 
 /** `"key":"value"` inside [from, to): undefined when absent, null when it has escapes (left to the full parse). */
-function stringIn(s: string, key: string, from: number, to: number): string | null | undefined {
-  const k = s.indexOf(key, from);
-  if (k < 0 || k >= to) return undefined;
+function stringIn(ops: ByteOps, b: Uint8Array, key: Uint8Array, from: number, to: number): string | null | undefined {
+  const k = find(b, key, from, to);
+  if (k < 0) return undefined;
   const start = k + key.length - 1;
-  return plainString(s, start, stringEnd(s, start)) ?? null;
+  const end = stringEnd(b, start);
+  if (end < 0 || end > to || hasEscape(b, start + 1, end - 1)) return null;
+  return textOf(ops, b, start + 1, end - 1);
 }
 
-function numberIn(s: string, key: string, from: number, to: number): number | undefined {
-  const k = s.indexOf(key, from);
-  if (k < 0 || k >= to) return undefined;
+function numberIn(b: Uint8Array, key: Uint8Array, from: number, to: number): number | undefined {
+  const k = find(b, key, from, to);
+  if (k < 0) return undefined;
   let n = 0;
   let i = k + key.length;
   const first = i;
   for (; i < to; i++) {
-    const c = s.charCodeAt(i);
+    const c = b[i];
     if (c < 48 || c > 57) break;
     n = n * 10 + (c - 48);
   }
@@ -201,53 +241,137 @@ function numberIn(s: string, key: string, from: number, to: number): number | un
 
 const NO_NAMES: string[] = [];
 
-/** The keys the fast path reads, one bit each (a key read twice sends the line to the full parse). */
-const READ_KEYS: Record<string, number> = Object.assign(Object.create(null) as Record<string, number>, { verdict: 1, traffic_direction: 2, is_reply: 4, IP: 8, l4: 16, source: 32, destination: 64, destination_names: 128 });
+/** The top-level keys the fast path knows: read (one bit each: a key read twice sends the line to the full parse), or left to the full parse (LEAVE). */
+const LEAVE = -1;
+const KEY_LIST: [string, number][] = [
+  ['verdict', 1],
+  ['traffic_direction', 2],
+  ['is_reply', 4],
+  ['IP', 8],
+  ['l4', 16],
+  ['source', 32],
+  ['destination', 64],
+  ['destination_names', 128],
+  // Fields this path does not read, and the camelCase spellings of those it does.
+  ...['reply', 'egress_denied_by', 'ingress_denied_by', 'egressDeniedBy', 'ingressDeniedBy', 'isReply', 'trafficDirection', 'destinationNames', 'flow'].map((k): [string, number] => [k, LEAVE]),
+];
+const KEYS_BY_LENGTH: [Uint8Array, number][][] = [];
+for (const [k, bit] of KEY_LIST) (KEYS_BY_LENGTH[k.length] ??= []).push([bytesOf(k), bit]);
+
+/** The key at b[start, end) (without its quotes): its bit, LEAVE, or 0 for a key this path skips. */
+function keyOf(b: Uint8Array, start: number, end: number): number {
+  for (const [k, bit] of KEYS_BY_LENGTH[end - start] ?? []) if (bytesAt(b, start, k)) return bit;
+  return hasEscape(b, start, end) ? LEAVE : 0;
+}
+
+const WRAPPED = bytesOf('{"flow":{');
+const FLOW_KEY = bytesOf('flow');
+const TRUE = bytesOf('true');
+const FALSE = bytesOf('false');
+const INGRESS = bytesOf('"INGRESS"');
+const VERDICTS: [Uint8Array, FlowVerdict][] = [...['FORWARDED', 'REDIRECTED', 'TRANSLATED'].map((v): [Uint8Array, FlowVerdict] => [bytesOf(`"${v}"`), 'allowed']), [bytesOf('"DROPPED"'), 'denied']];
+const IP_SOURCE = bytesOf('"source":"');
+const IP_DESTINATION = bytesOf('"destination":"');
+const PROTOCOLS: [Uint8Array, ObservedFlow['protocol']][] = [
+  [bytesOf('{"TCP":{'), 'TCP'],
+  [bytesOf('{"UDP":{'), 'UDP'],
+  [bytesOf('{"SCTP":{'), 'SCTP'],
+  [bytesOf('{"ICMPv4":{'), 'ICMP'],
+  [bytesOf('{"ICMPv6":{'), 'ICMP'],
+];
+const DESTINATION_PORT = bytesOf('"destination_port":');
+/** The keys Hubble writes after each endpoint object. */
+const AFTER_SOURCE = bytesOf(',"destination":{');
+const AFTER_DESTINATION = bytesOf(',"Type":"');
 
 interface CachedEndpoint {
-  text: string;
+  bytes: Uint8Array;
   endpoint: FlowEndpoint;
 }
 
 /**
- * Reads Hubble lines, fast. The top level of a flow is walked key by key; the endpoint objects, most of a
- * line and the same from flow to flow of a pod, are parsed once and then recognised by their exact text.
- * A line the fast path is
- * not sure of (escapes in the fields it reads, a key it does not read such as `egress_denied_by`, anything
- * unexpected) is parsed in full, so the result is the one JSON.parse gives.
+ * A hash of an endpoint's first bytes, up to 48 or its first `}` (its ID and identity tell most apart): it
+ * depends on the endpoint's bytes only, so it is computed before its end is known.
+ */
+function headHash(b: Uint8Array, start: number): number {
+  let h = 2166136261;
+  const stop = Math.min(b.length, start + 48);
+  for (let i = start; i < stop; i++) {
+    const c = b[i];
+    h = Math.imul(h ^ c, 16777619);
+    if (c === 125) break;
+  }
+  // A small integer: a map looks it up faster than a larger number.
+  return h & 0x3fffffff;
+}
+
+function sameBytes(b: Uint8Array, start: number, end: number, c: Uint8Array): boolean {
+  if (c.length !== end - start) return false;
+  // From the end: endpoints of one pod differ from others' in their tail first.
+  for (let i = c.length - 1; i >= 0; i--) if (b[start + i] !== c[i]) return false;
+  return true;
+}
+
+/**
+ * The byte operations of the fast path (the first two take most of its time): plain code by default; a host
+ * can give native ones (Node's Buffer `indexOf`, `compare` and `toString`).
+ */
+export interface ByteOps {
+  /** The first index of `needle` in b[from, to), or -1. */
+  find(b: Uint8Array, needle: Uint8Array, from: number, to: number): number;
+  /** Whether b[start, end) holds the bytes of `c`. */
+  same(b: Uint8Array, start: number, end: number, c: Uint8Array): boolean;
+  /** The text of UTF-8 bytes b[start, end). */
+  text(b: Uint8Array, start: number, end: number): string;
+}
+
+export const PLAIN_BYTE_OPS: ByteOps = { find, same: sameBytes, text: utf8Text };
+
+/**
+ * Reads Hubble lines, fast. The top level of a flow is walked key by key on the line's bytes; the endpoint
+ * objects, most of a line and the same from flow to flow of a pod, are parsed once and then recognised by
+ * their exact bytes. A line the fast path is not sure of (escapes in the fields it reads, a key it does not
+ * read such as `egress_denied_by`, anything unexpected) is parsed in full, so the result is the one
+ * JSON.parse gives.
  */
 export class HubbleReader {
-  private endpoints = new Map<string, CachedEndpoint[]>();
+  private endpoints = new Map<number, CachedEndpoint[]>();
   private cached = 0;
-  constructor(private readonly maxCached = 50_000) {}
+  constructor(
+    private readonly ops: ByteOps = PLAIN_BYTE_OPS,
+    private readonly maxCached = 50_000,
+  ) {}
 
-  read(line: string): LineResult {
-    return this.fast(line) ?? this.slow(line);
-  }
-
-  private slow(line: string): LineResult {
-    return jsonLine(line, hubbleFromObject);
+  /** One line, as text or as its UTF-8 bytes (which the reader does not keep: a buffer may be reused). */
+  read(line: string | Uint8Array): LineResult {
+    const bytes = typeof line === 'string' ? bytesOf(line) : line;
+    return this.fast(bytes) ?? jsonLine(typeof line === 'string' ? line : this.ops.text(line, 0, line.length), hubbleFromObject);
   }
 
   /**
-   * The endpoint object at `start`: its end (index after it) and what it says, or undefined. Its end is
-   * looked for as the key Hubble writes after it (`follower`), without walking its characters: a slice that
-   * is one whole JSON object there is exactly the value (a complete JSON value has no complete proper
-   * prefix). Known objects are found by a short key (length, pod name, identity) and confirmed by their text.
+   * The endpoint object at `start`: its end (index after it) and what it says, or undefined. Known objects
+   * are found by a hash of their first bytes and confirmed by all of them.
    */
-  private endpointAt(line: string, start: number, follower: string): [number, FlowEndpoint] | undefined {
-    let end = line.indexOf(follower, start);
-    if (end < 0 || line.charCodeAt(end - 1) !== 125) end = objectEnd(line, start);
-    if (end < 0) return undefined;
-    const text = line.slice(start, end);
-    // The tail of an endpoint (pod name, workloads) tells most apart; the whole text decides.
-    const key = end - start > 64 ? `${end - start}:${line.slice(end - 64, end)}` : text;
+  private endpointAt(b: Uint8Array, start: number, follower: Uint8Array): [number, FlowEndpoint] | undefined {
+    const key = headHash(b, start);
     const bucket = this.endpoints.get(key);
-    // (Comparing slices is several times faster than startsWith at an offset in V8.)
-    if (bucket) for (const c of bucket) if (c.text === text) return [end, c.endpoint];
+    // A known endpoint is known by its bytes: a complete JSON object there is exactly the value (a complete
+    // JSON value has no complete proper prefix).
+    if (bucket) {
+      for (let j = 0; j < bucket.length; j++) {
+        const c = bucket[j];
+        const end = start + c.bytes.length;
+        if (end <= b.length && b[end - 1] === 125 && this.ops.same(b, start, end, c.bytes)) return [end, c.endpoint];
+      }
+    }
+    // A new one: its end is looked for as the key Hubble writes after it (`follower`), without walking its
+    // bytes, and the slice is parsed (it parses only when it is one whole object).
+    let end = this.ops.find(b, follower, start, b.length);
+    if (end < 0 || b[end - 1] !== 125) end = objectEnd(b, start);
+    if (end < 0) return undefined;
     let endpoint: FlowEndpoint;
     try {
-      const o: unknown = JSON.parse(text);
+      const o: unknown = JSON.parse(this.ops.text(b, start, end));
       if (!isRecord(o)) return undefined;
       endpoint = hubbleEndpoint(o);
     } catch {
@@ -258,20 +382,24 @@ export class HubbleReader {
       this.cached = 0;
     }
     this.cached++;
-    if (bucket) bucket.push({ text, endpoint });
-    else this.endpoints.set(key, [{ text, endpoint }]);
+    // A copy: the line's buffer is reused for the next lines.
+    const entry = { bytes: new Uint8Array(b.subarray(start, end)), endpoint };
+    const again = this.endpoints.get(key);
+    if (again) again.push(entry);
+    else this.endpoints.set(key, [entry]);
     return [end, endpoint];
   }
 
   /** The fast path alone: undefined when it leaves the line to the full parse. */
-  fast(line: string): LineResult | undefined {
-    const n = line.length;
-    if (n < 2 || line.charCodeAt(0) !== 123 || line.charCodeAt(n - 1) !== 125) return undefined;
+  fast(line: string | Uint8Array): LineResult | undefined {
+    const b = typeof line === 'string' ? bytesOf(line) : line;
+    const n = b.length;
+    if (n < 2 || b[0] !== 123 || b[n - 1] !== 125) return undefined;
     // The flow object: inside the GetFlowsResponse wrapper, or the line itself.
-    const wrapped = line.startsWith('{"flow":{');
+    const wrapped = bytesAt(b, 0, WRAPPED);
     let i = wrapped ? 8 : 0;
-    let verdict: string | undefined;
-    let direction: string | undefined;
+    let verdict: FlowVerdict | undefined;
+    let ingress = false;
     let reply: boolean | undefined;
     let src: FlowEndpoint | undefined;
     let dst: FlowEndpoint | undefined;
@@ -282,96 +410,82 @@ export class HubbleReader {
     let names: string[] = NO_NAMES;
     // Keys read twice: JSON.parse keeps the last value; such lines are left to it.
     let read = 0;
-    if (line.charCodeAt(i) !== 123) return undefined;
+    if (b[i] !== 123) return undefined;
     i++;
-    if (line.charCodeAt(i) === 125) return undefined;
+    if (b[i] === 125) return undefined;
     for (;;) {
-      if (line.charCodeAt(i) !== 34) return undefined;
-      const keyEnd = line.indexOf('"', i + 1);
-      if (keyEnd < 0 || line.charCodeAt(keyEnd + 1) !== 58) return undefined;
-      const key = line.slice(i + 1, keyEnd);
-      const bit = READ_KEYS[key] ?? 0;
+      if (b[i] !== 34) return undefined;
+      const keyEnd = indexOfByte(b, 34, i + 1, n);
+      if (keyEnd < 0 || b[keyEnd + 1] !== 58) return undefined;
+      const bit = keyOf(b, i + 1, keyEnd);
+      if (bit === LEAVE) return undefined;
       if (bit !== 0) {
         if ((read & bit) !== 0) return undefined;
         read |= bit;
-      } else if (key.includes('\\')) return undefined;
+      }
       const v = keyEnd + 2;
       let end: number;
-      switch (key) {
-        case 'verdict':
-          end = stringEnd(line, v);
-          verdict = plainString(line, v, end);
-          if (verdict === undefined) return undefined;
+      switch (bit) {
+        case 1: // verdict
+          end = stringEnd(b, v);
+          if (b[v] !== 34 || end < 0 || hasEscape(b, v, end)) return undefined;
+          verdict = VERDICTS.find(([lit]) => lit.length === end - v && bytesAt(b, v, lit))?.[1] ?? 'other';
           break;
-        case 'traffic_direction':
-          end = stringEnd(line, v);
-          direction = plainString(line, v, end);
-          if (direction === undefined) return undefined;
+        case 2: // traffic_direction
+          end = stringEnd(b, v);
+          if (b[v] !== 34 || end < 0 || hasEscape(b, v, end)) return undefined;
+          ingress = end - v === INGRESS.length && bytesAt(b, v, INGRESS);
           break;
-        case 'is_reply':
-          end = scalarEnd(line, v);
-          if (line.startsWith('true', v) && end === v + 4) reply = true;
-          else if (line.startsWith('false', v) && end === v + 5) reply = false;
+        case 4: // is_reply
+          end = scalarEnd(b, v);
+          if (end === v + 4 && bytesAt(b, v, TRUE)) reply = true;
+          else if (end === v + 5 && bytesAt(b, v, FALSE)) reply = false;
           else return undefined;
           break;
-        case 'IP': {
-          end = objectEnd(line, v);
-          if (end < 0 || line.charCodeAt(v) !== 123) return undefined;
-          srcIp = stringIn(line, '"source":"', v, end);
-          dstIp = stringIn(line, '"destination":"', v, end);
+        case 8: // IP
+          end = objectEnd(b, v);
+          if (end < 0 || b[v] !== 123) return undefined;
+          srcIp = stringIn(this.ops, b, IP_SOURCE, v, end);
+          dstIp = stringIn(this.ops, b, IP_DESTINATION, v, end);
           if (srcIp === null || dstIp === null) return undefined;
           break;
-        }
-        case 'l4': {
-          end = objectEnd(line, v);
+        case 16: {
+          // l4
+          end = objectEnd(b, v);
           if (end < 0) return undefined;
-          if (line.startsWith('{"TCP":{', v)) protocol = 'TCP';
-          else if (line.startsWith('{"UDP":{', v)) protocol = 'UDP';
-          else if (line.startsWith('{"SCTP":{', v)) protocol = 'SCTP';
-          else if (line.startsWith('{"ICMPv4":{', v) || line.startsWith('{"ICMPv6":{', v)) protocol = 'ICMP';
-          else return undefined;
+          protocol = PROTOCOLS.find(([lit]) => bytesAt(b, v, lit))?.[1];
+          if (!protocol) return undefined;
           if (protocol !== 'ICMP') {
-            port = numberIn(line, '"destination_port":', v, end);
+            port = numberIn(b, DESTINATION_PORT, v, end);
             if (port === undefined || port < 1 || port > 65535) return undefined;
           }
           // One protocol only, as the slow path reads it.
-          if (objectEnd(line, line.indexOf(':', v + 2) + 1) !== end - 1) return undefined;
+          if (objectEnd(b, indexOfByte(b, 58, v + 2, end) + 1) !== end - 1) return undefined;
           break;
         }
-        case 'source':
-        case 'destination': {
-          if (line.charCodeAt(v) !== 123) return undefined;
-          const found = this.endpointAt(line, v, key === 'source' ? ',"destination":{' : ',"Type":"');
+        case 32: // source
+        case 64: {
+          // destination
+          if (b[v] !== 123) return undefined;
+          const found = this.endpointAt(b, v, bit === 32 ? AFTER_SOURCE : AFTER_DESTINATION);
           if (!found) return undefined;
           end = found[0];
-          if (key === 'source') src = found[1];
+          if (bit === 32) src = found[1];
           else dst = found[1];
           break;
         }
-        case 'destination_names': {
-          end = objectEnd(line, v);
-          if (end < 0 || line.charCodeAt(v) !== 91) return undefined;
-          const text = line.slice(v, end);
-          if (text.includes('\\')) return undefined;
-          names = (JSON.parse(text) as unknown[]).filter((x): x is string => typeof x === 'string' && x !== '').map(trimDot);
+        case 128: {
+          // destination_names
+          end = objectEnd(b, v);
+          if (end < 0 || b[v] !== 91 || hasEscape(b, v, end)) return undefined;
+          names = (JSON.parse(this.ops.text(b, v, end)) as unknown[]).filter((x): x is string => typeof x === 'string' && x !== '').map(trimDot);
           break;
         }
-        // Fields this path does not read, and the camelCase spellings of those it does.
-        case 'reply':
-        case 'egress_denied_by':
-        case 'ingress_denied_by':
-        case 'egressDeniedBy':
-        case 'ingressDeniedBy':
-        case 'isReply':
-        case 'trafficDirection':
-        case 'destinationNames':
-        case 'flow':
-          return undefined;
         default:
-          end = valueEnd(line, v);
+          end = valueEnd(b, v);
           if (end < 0) return undefined;
       }
-      const c = line.charCodeAt(end);
+      const c = b[end];
       if (c === 44) {
         i = end + 1;
         continue;
@@ -382,21 +496,20 @@ export class HubbleReader {
     }
     // After the flow: the wrapper's other fields (node_name, time), or the end of the line.
     if (wrapped) {
-      while (line.charCodeAt(i) === 44) {
+      while (b[i] === 44) {
         i++;
-        if (line.charCodeAt(i) !== 34) return undefined;
-        const keyEnd = line.indexOf('"', i + 1);
-        if (keyEnd < 0 || line.charCodeAt(keyEnd + 1) !== 58) return undefined;
-        const key = line.slice(i + 1, keyEnd);
-        if (key === 'flow' || key.includes('\\')) return undefined;
-        i = valueEnd(line, keyEnd + 2);
+        if (b[i] !== 34) return undefined;
+        const keyEnd = indexOfByte(b, 34, i + 1, n);
+        if (keyEnd < 0 || b[keyEnd + 1] !== 58) return undefined;
+        if ((keyEnd - i - 1 === FLOW_KEY.length && bytesAt(b, i + 1, FLOW_KEY)) || hasEscape(b, i + 1, keyEnd)) return undefined;
+        i = valueEnd(b, keyEnd + 2);
         if (i < 0) return undefined;
       }
-      if (line.charCodeAt(i) !== 125) return undefined;
+      if (b[i] !== 125) return undefined;
       i++;
     }
     if (i !== n || verdict === undefined || protocol === undefined || !src || !dst) return undefined;
-    const flow: ObservedFlow = { src, dst, protocol, names, verdict: verdictOf(verdict), reply: reply === true, duplicate: direction === 'INGRESS' && src.namespace !== undefined };
+    const flow: ObservedFlow = { src, dst, protocol, names, verdict, reply: reply === true, duplicate: ingress && src.namespace !== undefined };
     if (srcIp) flow.srcIp = srcIp;
     if (dstIp) flow.dstIp = dstIp;
     if (port !== undefined) flow.port = port;

@@ -1,5 +1,5 @@
 export * from './flow';
-export { HubbleReader, hubbleFromObject, objectEnd } from './hubble';
+export { HubbleReader, hubbleFromObject, type ByteOps } from './hubble';
 export { calicoFromObject, calicoLine } from './calico';
 export { VpcReader, readPodAddresses, type PodAddress, type PodAddressMap } from './vpc';
 export { detectFormat, lineReader, FORMAT_NAMES, type FlowFormat } from './format';

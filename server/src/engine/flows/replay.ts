@@ -72,6 +72,8 @@ export class ObservedTraffic {
   unknownDropped = 0;
   readonly connections = new Map<string, ObservedConnection>();
   connectionsDropped = 0;
+  /** The connections by source, destination, then port and protocol. */
+  private readonly index = new Map<Workload | string, Map<Workload | string, Map<number, ObservedConnection>>>();
 
   constructor(readonly reach: Reachability) {
     this.matcher = new WorkloadMatcher(reach);
@@ -123,18 +125,23 @@ export class ObservedTraffic {
       this.noteUnknown(dstBare ? UNADDRESSED : rd);
       return;
     }
-    // The key is built without building the connection's ends (they are built once, for a new connection).
-    const key = `${rs.kind === 'workload' ? rs.workload.id : `ip:${srcIp}`}\u0000${rd.kind === 'workload' ? rd.workload.id : f.names.length > 0 ? `${f.names.join(',')}|${dstIp ?? ''}` : `|${dstIp}`}\u0000${f.protocol}${f.port}`;
-    let c = this.connections.get(key);
+    // Found by the ends' identities (a workload object, an address and names), not by a key string built for
+    // every flow: the key and the connection's ends are built once, for a new connection.
+    const bySrc = at(this.index, rs.kind === 'workload' ? rs.workload : `ip:${srcIp}`, () => new Map<Workload | string, Map<number, ObservedConnection>>());
+    const byDst = at(bySrc, rd.kind === 'workload' ? rd.workload : f.names.length > 0 ? `${f.names.join(',')}|${dstIp ?? ''}` : `|${dstIp}`, () => new Map<number, ObservedConnection>());
+    const portKey = (f.port ?? 0) * 4 + PROTOCOL_INDEX[f.protocol];
+    let c = byDst.get(portKey);
     if (!c) {
       if (this.connections.size >= MAX_CONNECTIONS) {
         this.connectionsDropped++;
         return;
       }
+      const key = `${rs.kind === 'workload' ? rs.workload.id : `ip:${srcIp}`}\u0000${rd.kind === 'workload' ? rd.workload.id : f.names.length > 0 ? `${f.names.join(',')}|${dstIp ?? ''}` : `|${dstIp}`}\u0000${f.protocol}${f.port}`;
       const src: ConnectionEnd = rs.kind === 'workload' ? { kind: 'workload', workload: rs.workload } : { kind: 'external', ...(srcIp ? { ip: srcIp } : {}), names: [] };
       const dst: ConnectionEnd = rd.kind === 'workload' ? { kind: 'workload', workload: rd.workload } : { kind: 'external', ...(dstIp ? { ip: dstIp } : {}), names: f.names };
       c = { src, dst, protocol: f.protocol, ...(f.port !== undefined ? { port: f.port } : {}), flows: 0, seenAtDestination: 0, cluster: { allowed: 0, denied: 0 }, deniedBy: [] };
       this.connections.set(key, c);
+      byDst.set(portKey, c);
     }
     if (f.duplicate) c.seenAtDestination++;
     else c.flows++;
@@ -147,6 +154,14 @@ export class ObservedTraffic {
   sorted(): ObservedConnection[] {
     return [...this.connections.values()].sort((a, b) => compare(connectionName(a), connectionName(b)));
   }
+}
+
+const PROTOCOL_INDEX: Record<FlowProtocol, number> = { TCP: 0, UDP: 1, SCTP: 2, ICMP: 3 };
+
+function at<K, V>(m: Map<K, V>, k: K, make: () => V): V {
+  let v = m.get(k);
+  if (v === undefined) m.set(k, (v = make()));
+  return v;
 }
 
 const UNADDRESSED: ResolvedEndpoint = { kind: 'unknown', name: '(outside the cluster)', reason: 'the flow log records neither its address nor its name (aggregated)' };

@@ -51,13 +51,28 @@ function kindName(r: Resource): string {
   return r.namespace ? `${r.kind} ${r.namespace}/${r.name}` : `${r.kind} ${r.name}`;
 }
 
+// A rule's or policy's place is found in its document once (replay explains thousands of connections by
+// the same few rules); kept with the rule and the resource, and found again when their document moved (a
+// moved document gets a new span object).
+const refs = new WeakMap<RuleOrigin | Resource, { at: Span; ref: SourceRef }>();
+
+function kept(key: RuleOrigin | Resource, r: Resource, make: () => SourceRef): SourceRef {
+  const k = refs.get(key);
+  if (k && k.at === r.doc.span) return k.ref;
+  const ref = make();
+  refs.set(key, { at: r.doc.span, ref });
+  return ref;
+}
+
 function ruleRef(o: RuleOrigin): SourceRef {
-  const where = `spec.${o.direction}[${o.ruleIndex}]${o.name ? ` "${o.name}"` : ''}`;
-  return { uri: o.policy.uri, span: spanAt(o.policy, o.path), label: `${kindName(o.policy)}, ${where}` };
+  return kept(o, o.policy, () => {
+    const where = `spec.${o.direction}[${o.ruleIndex}]${o.name ? ` "${o.name}"` : ''}`;
+    return { uri: o.policy.uri, span: spanAt(o.policy, o.path), label: `${kindName(o.policy)}, ${where}` };
+  });
 }
 
 function policyRef(r: Resource): SourceRef {
-  return { uri: r.uri, span: spanAt(r, ['metadata', 'name']), label: kindName(r) };
+  return kept(r, r, () => ({ uri: r.uri, span: spanAt(r, ['metadata', 'name']), label: kindName(r) }));
 }
 
 function describe(d: Decision, side: 'egress' | 'ingress', subject: string, other: string): ExplainedDecision {
