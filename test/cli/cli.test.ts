@@ -150,9 +150,14 @@ test('check finds .egress-lens.yaml above the path, applies it, and reports its 
 });
 
 test('scaffold prints the policies the editor commands insert', () => {
-  const deny = run(['scaffold', 'default-deny', '--namespace', 'shop']);
+  const deny = run(['scaffold', 'default-deny', 'examples', '--namespace', 'shop']);
   assert.equal(deny.code, 0, deny.stderr);
   assert.match(deny.stdout, /^apiVersion: networking.k8s.io\/v1\nkind: NetworkPolicy\nmetadata:\n  name: default-deny-egress\n  namespace: shop\n/);
+  // As in the editor, the name is one the namespace does not have yet (payments has a default-deny-egress).
+  const taken = run(['scaffold', 'default-deny', 'examples', '--namespace', 'payments']);
+  assert.equal(taken.code, 0, taken.stderr);
+  assert.match(taken.stdout, /^apiVersion: networking.k8s.io\/v1\nkind: NetworkPolicy\nmetadata:\n  name: default-deny-egress-2\n  namespace: payments\n/);
+  assert.match(run(['scaffold', 'default-deny', 'examples', '--namespace', 'payments', '--dns', 'deny']).stdout, /name: deny-all-egress\n/);
   const fqdn = run(['scaffold', 'allow', 'examples', '--from', 'shop/web', '--to', 'api.stripe.com', '--port', '443/TCP', '--mechanism', 'cilium']);
   assert.equal(fqdn.code, 0, fqdn.stderr);
   golden('scaffold-allow-cilium.yaml', fqdn.stdout);

@@ -2,7 +2,7 @@
 // DNS still working, nothing else opened, and no finding about the generated policy itself.
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { allowEgress, analyze, defaultConfig, egressPath, renderYaml, type EgressDestination, type Mechanism } from '../../server/src/engine';
+import { allowEgress, analyze, defaultConfig, egressPath, renderYaml, scaffold, scaffoldYaml, type EgressDestination, type Mechanism } from '../../server/src/engine';
 import { hostPeer } from '../../server/src/engine/reach/rules';
 import { address, can, pod, workload } from '../support/reach';
 
@@ -85,4 +85,27 @@ test('scaffold istio: a ServiceEntry for the namespace lets its sidecars reach t
   assert.ok(cidr.ok && JSON.stringify(cidr.resources[0].spec).includes('"addresses":["203.0.113.0/24"]'));
   const wl = allowEgress({ from: { namespace: 'shop', name: 'web', labels: { app: 'web' } }, to: destinations.workload, ports: [{ protocol: 'TCP', port: 8080 }], mechanism: 'istio', dns: defaultConfig.dns });
   assert.match(wl.ok ? '' : wl.error, /outside the mesh/);
+});
+
+test('one scaffold entry point: names free in the namespace for every scaffold, errors as values, the same YAML for the editor and the CLI', () => {
+  const existing = `apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: default-deny-egress, namespace: payments}\nspec: {podSelector: {}, policyTypes: [Egress]}\n`;
+  const a = analyze([{ uri: 'file:///w/cluster.yaml', text: cluster }, { uri: 'file:///w/deny.yaml', text: existing }]);
+  const named = (r: ReturnType<typeof scaffold>) => (r.ok ? r.resources.map((x: Record<string, unknown>) => (x.metadata as { name: string }).name) : r.error);
+  assert.deepEqual(named(scaffold(a, { kind: 'default-deny', namespace: 'shop' })), ['default-deny-egress']);
+  assert.deepEqual(named(scaffold(a, { kind: 'default-deny', namespace: 'payments' })), ['default-deny-egress-2']);
+  assert.deepEqual(named(scaffold(a, { kind: 'default-deny', namespace: 'payments', allowDns: false })), ['deny-all-egress']);
+  assert.match(String(named(scaffold(a, { kind: 'default-deny', namespace: 'Pay Ments' }))), /not a valid namespace name/);
+  const ledger = a.reach.workloads.find((w) => w.name === 'ledger')!;
+  const allow = scaffold(a, { kind: 'allow', from: ledger.id, to: { kind: 'cidr', cidr: '203.0.113.0/24' }, ports: [{ protocol: 'TCP', port: 443 }], mechanism: 'networkpolicy' });
+  assert.ok(allow.ok);
+  assert.match(String(named(scaffold(a, { kind: 'allow', from: 'nowhere/none[Deployment]', to: { kind: 'host', host: 'x.example.com' }, ports: [], mechanism: 'cilium' }))), /No workload nowhere\/none/);
+  // The written policy is what analysis then finds: the namespace's egress is restricted, DNS still allowed.
+  const deny = scaffold(a, { kind: 'default-deny', namespace: 'shop' });
+  assert.ok(deny.ok);
+  const text = scaffoldYaml(deny.resources, { indent: 2, indentSeq: false, eol: '\n' });
+  const after = analyze([{ uri: 'file:///w/cluster.yaml', text: cluster }, { uri: 'file:///w/deny.yaml', text: existing }, { uri: 'file:///w/new.yaml', text }]);
+  const web = workload(after, 'shop/web');
+  assert.equal(can(after, web, address('203.0.113.7'), 'TCP', 443), false);
+  assert.equal(can(after, web, workload(after, 'kube-system/coredns'), 'UDP', 53), true);
+  assert.equal(after.findings.filter((f) => f.uri === 'file:///w/new.yaml').length, 0);
 });

@@ -1,6 +1,6 @@
 import { promises as fs } from 'fs';
 import * as path from 'path';
-import { allowEgress, unrestrictedEgress, unrestrictedReason, analyze, escapeLine, namespaceProblem, quoteName, egressPath, routeThroughGateway, type GatewayProtocol, type GatewayStyle, hostPeer, spanAt, defaultDenyEgress, renderYaml, resolveConfig, type EgressDestination, type Mechanism, ConnectionSet, explainPair, fixWorkspace, applyEdits, type AppliedFix, formatConnlist, LineIndex, parseCidr, severityRank, type Analysis, type ConnlistFormat, type Explanation, type Peer, type Protocol, type Reachability, type Severity, type SourceRef, type Workload } from '../engine';
+import { scaffold, scaffoldYaml, type ScaffoldRequest, unrestrictedEgress, unrestrictedReason, analyze, escapeLine, namespaceProblem, quoteName, egressPath, type GatewayProtocol, type GatewayStyle, hostPeer, spanAt, type Mechanism, ConnectionSet, explainPair, fixWorkspace, applyEdits, type AppliedFix, formatConnlist, LineIndex, parseCidr, severityRank, type Analysis, type ConnlistFormat, type Explanation, type Peer, type Protocol, type Reachability, type Severity, type SourceRef, type Workload } from '../engine';
 import { VERSION } from '../host/version';
 import { displayPath, IoError, load, parseArgs, UsageError, type Io } from './common';
 import { uriToPath } from '../host/files';
@@ -64,7 +64,7 @@ Commands:
       [--calico-edition open-source|enterprise] [--pods FILE]
                        The smallest policies allowing exactly the observed egress, DNS included, with a
                        default-deny for each namespace touched
-  scaffold default-deny --namespace NS [--dns allow|deny]
+  scaffold default-deny [paths...] --namespace NS [--dns allow|deny]
   scaffold allow [paths...] --from WORKLOAD --to WORKLOAD|CIDR|HOST [--port 443/TCP,...]
                  [--mechanism networkpolicy|cilium|calico|istio]
   scaffold gateway [paths...] --host HOST [--port N] [--protocol http|https|tls-origination]
@@ -308,17 +308,25 @@ function explainIn(view: AnalysedView, from: string, to: string, query: { protoc
 }
 
 /** `egress-lens scaffold default-deny|allow …`: the YAML the palette commands insert. */
-async function scaffold(args: string[], io: Io): Promise<number> {
+async function scaffoldCommand(args: string[], io: Io): Promise<number> {
   const [what, ...rest] = args;
+  const style = { indent: 2, indentSeq: false, eol: '\n' as const };
+  // Every scaffold is checked and named against the workspace (paths, or the current folder).
+  const made = async (paths: string[], options: Map<string, string>, request: ScaffoldRequest, usage: boolean): Promise<number> => {
+    const { sources, config } = await load(paths, options, io);
+    const r = scaffold(analyze(sources, config), request);
+    if (!r.ok) throw usage ? new UsageError(r.error) : new IoError(r.error);
+    for (const n of r.notes) io.err(`note: ${escapeLine(n)}\n`);
+    io.out(scaffoldYaml(r.resources, style));
+    return 0;
+  };
   if (what === 'default-deny') {
-    const { options } = parseArgs(rest, { namespace: null, dns: ['allow', 'deny'] });
+    const { paths, options } = parseArgs(rest, { namespace: null, dns: ['allow', 'deny'], config: null });
     const namespace = options.get('namespace');
     if (!namespace) throw new UsageError('scaffold default-deny needs --namespace');
     const problem = namespaceProblem(namespace);
     if (problem) throw new UsageError(`--namespace: ${problem}`);
-    const config = resolveConfig();
-    io.out(renderYaml(defaultDenyEgress({ namespace, allowDns: options.get('dns') !== 'deny', dns: config.dns }), { indent: 2, indentSeq: false, eol: '\n' }));
-    return 0;
+    return made(paths, options, { kind: 'default-deny', namespace, allowDns: options.get('dns') !== 'deny' }, true);
   }
   if (what === 'allow') {
     const { paths, options } = parseArgs(rest, { from: null, to: null, port: null, mechanism: ['networkpolicy', 'cilium', 'calico', 'istio'], config: null });
@@ -326,28 +334,14 @@ async function scaffold(args: string[], io: Io): Promise<number> {
     const to = options.get('to');
     if (!from || !to) throw new UsageError('scaffold allow needs --from WORKLOAD and --to WORKLOAD|CIDR|HOST');
     const { sources, config } = await load(paths, options, io);
-    const analysis = analyze(sources, config);
-    const r = analysis.reach;
+    const r = analyze(sources, config).reach;
     const src = resolvePeer(from, r, '--from');
     if (src.kind !== 'workload') throw new UsageError('--from must be a workload');
-    let dest: EgressDestination;
     const wl = r.workloads.filter((w) => focusMatches(to, w));
-    if (wl.length === 1) dest = { kind: 'workload', namespace: wl[0].namespace, name: wl[0].name, labels: wl[0].labels };
-    else if (parseCidr(to.includes('/') ? to : `${to}/32`)) dest = { kind: 'cidr', cidr: to.includes('/') ? to : `${to}/32` };
-    else dest = { kind: 'host', host: to };
+    const cidr = to.includes('/') ? to : `${to}/32`;
+    const dest: Extract<ScaffoldRequest, { kind: 'allow' }>['to'] = wl.length === 1 ? { kind: 'workload', id: wl[0].id } : parseCidr(cidr) ? { kind: 'cidr', cidr } : { kind: 'host', host: to };
     const ports = (options.get('port') ?? '').split(',').filter(Boolean).map(parsePort);
-    const result = allowEgress({
-      from: { namespace: src.workload.namespace, name: src.workload.name, labels: src.workload.labels },
-      to: dest,
-      ports,
-      mechanism: (options.get('mechanism') ?? 'networkpolicy') as Mechanism,
-      dns: analysis.config.dns,
-      taken: new Set(analysis.model.resources.filter((x) => x.namespace === src.workload.namespace).map((x) => x.name)),
-    });
-    if (!result.ok) throw new IoError(result.error);
-    for (const n of result.notes) io.err(`note: ${escapeLine(n)}\n`);
-    io.out(result.resources.map((x) => renderYaml(x, { indent: 2, indentSeq: false, eol: '\n' })).join('---\n'));
-    return 0;
+    return made(paths, options, { kind: 'allow', from: src.workload.id, to: dest, ports, mechanism: (options.get('mechanism') ?? 'networkpolicy') as Mechanism }, false);
   }
   if (what === 'gateway') {
     const { paths, options } = parseArgs(rest, { host: null, port: null, protocol: ['http', 'https', 'tls-origination'], namespace: null, style: ['istio', 'gateway-api'], 'network-policy': ['yes', 'no'], config: null });
@@ -355,17 +349,16 @@ async function scaffold(args: string[], io: Io): Promise<number> {
     if (!host) throw new UsageError('scaffold gateway needs --host HOST');
     const port = options.has('port') ? parsePort(options.get('port')!) : undefined;
     if (port && port.protocol !== 'TCP') throw new UsageError('--port: the gateway routes TCP');
-    const namespace = options.get('namespace') ?? 'default';
-    // The workspace decides which names are taken and where DNS runs.
-    const { sources, config } = await load(paths, options, io);
-    const analysis = analyze(sources, config);
-    const taken = new Set(analysis.model.resources.filter((x) => x.namespace === namespace).map((x) => x.name));
-    const dns = analysis.config.dns;
-    const r = routeThroughGateway({ host, port: port?.port, protocol: (options.get('protocol') ?? 'https') as GatewayProtocol, namespace, style: (options.get('style') ?? 'istio') as GatewayStyle, dns, taken, networkPolicy: options.get('network-policy') !== 'no' });
-    if (!r.ok) throw new UsageError(r.error);
-    for (const n of r.notes) io.err(`note: ${escapeLine(n)}\n`);
-    io.out(r.resources.map((x) => renderYaml(x, { indent: 2, indentSeq: false, eol: '\n' })).join('---\n'));
-    return 0;
+    const request: ScaffoldRequest = {
+      kind: 'gateway',
+      host,
+      port: port?.port,
+      protocol: (options.get('protocol') ?? 'https') as GatewayProtocol,
+      namespace: options.get('namespace') ?? 'default',
+      style: (options.get('style') ?? 'istio') as GatewayStyle,
+      networkPolicy: options.get('network-policy') !== 'no',
+    };
+    return made(paths, options, request, true);
   }
   throw new UsageError('scaffold what? default-deny, allow or gateway');
 }
@@ -480,7 +473,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
       case 'explain':
         return await explain(rest, io);
       case 'scaffold':
-        return await scaffold(rest, io);
+        return await scaffoldCommand(rest, io);
       case 'render':
         return await render(rest, io);
       case 'diff':

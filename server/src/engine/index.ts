@@ -8,6 +8,7 @@ export { applyEdits } from './fixes/edits';
 export { renderYaml } from './fixes/render';
 export { detectStyle } from './fixes/style';
 export { defaultDenyEgress, freeName } from './scaffold/default-deny';
+export { scaffold, scaffoldYaml, type ScaffoldRequest } from './scaffold/scaffold';
 export { namespaceProblem, hostProblem, portProblem, protocolProblem } from './scaffold/names';
 export type { Model, Namespace } from './model/model';
 export { Reachability, type Connection, type PairVerdict } from './reach/reachability';

@@ -15,18 +15,16 @@ import {
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import {
-  defaultDenyEgress,
   detectStyle,
-  namespaceProblem,
+  scaffold,
+  scaffoldYaml,
   checkConfig,
   CONFIG_FILE,
   fixAll,
   fixesFor,
   mergeConfig,
   readConfigFile,
-  freeName,
   LineIndex,
-  renderYaml,
   Workspace,
   type Analysis,
   type EngineConfig,
@@ -562,16 +560,11 @@ export function startServer(connection: Connection): void {
   });
 
   connection.onRequest(Requests.scaffoldDefaultDeny, (p: ScaffoldDefaultDenyParams): ScaffoldResult => {
-    // Kubernetes refuses an object in a namespace whose name is not an RFC 1123 label: say so now.
-    const problem = namespaceProblem(p.namespace);
-    if (problem) throw new ResponseError(ErrorCodes.InvalidParams, problem);
     flush();
-    const a = current();
-    const taken = new Set(a.model.networkPolicies.filter((np) => np.namespace === p.namespace).map((np) => np.name));
-    const base = p.allowDns ? 'default-deny-egress' : 'deny-all-egress';
-    const policy = defaultDenyEgress({ namespace: p.namespace, allowDns: p.allowDns, dns: a.config.dns, name: freeName(base, taken) });
+    const r = scaffold(current(), { kind: 'default-deny', namespace: p.namespace, allowDns: p.allowDns });
+    if (!r.ok) throw new ResponseError(ErrorCodes.InvalidParams, r.error);
     const text = p.uri ? fileOf(normalizeUri(p.uri))?.text ?? '' : '';
-    return { text: renderYaml(policy, detectStyle(text)) };
+    return { text: scaffoldYaml(r.resources, detectStyle(text)) };
   });
 
   connection.onRequest(ViewRequests.views, async (): Promise<ViewsResult> => {
