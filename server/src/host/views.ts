@@ -44,6 +44,8 @@ export class ViewRenders {
   private readonly kustomize = new Map<string, KustomizeRender>();
   private readonly helm = new Map<string, HelmRender>();
   private readonly parsedCache = new Map<string, ParsedFile>();
+  /** The rendered texts parsed, by their URIs, kept while their text is the same. */
+  private readonly renderedParsed = new Map<string, ParsedFile>();
   private readonly previous = new Map<string, Analysis>();
   private readonly views = new Map<string, ViewAnalysis>();
   /** How many renders the last `analyze` did (tests measure incremental work with it). */
@@ -165,7 +167,7 @@ export class ViewRenders {
         for (const u of r.reads) reads.add(u);
       }
       const input: ViewInput = { spec, files: spec.files.map((u) => byUri.get(u)).filter((f): f is ParsedFile => f !== undefined), rendered, problems, reads };
-      const v = analyzeView(input, config, this.previous.get(spec.name));
+      const v = analyzeView(input, config, this.previous.get(spec.name), this.renderedParsed);
       this.previous.set(spec.name, v.analysis);
       this.views.set(key, v);
       out.push(v);

@@ -60,25 +60,26 @@ export function isRenderedUri(uri: string): boolean {
   return uri.startsWith('egress-lens-view:');
 }
 
-/** Parsed rendered texts are kept while their text stays the same. */
-const parsedRendered = new Map<string, ParsedFile>();
-
-function parseRendered(uri: string, text: string, config: EngineConfig): ParsedFile {
-  const prev = parsedRendered.get(uri);
+/** A rendered text parsed: the kept parse while the text is the same, else parsed again from it. */
+function parseRendered(uri: string, text: string, config: EngineConfig, kept: Map<string, ParsedFile>): ParsedFile {
+  const prev = kept.get(uri);
   if (prev && prev.text === text) return prev;
   const f = parseFile({ uri, text } satisfies SourceFile, { ...config, maxFileSize: Math.max(config.maxFileSize, text.length) }, prev);
-  parsedRendered.set(uri, f);
+  kept.set(uri, f);
   return f;
 }
 
-/** Analyse one view: its render, with every finding at its source. */
-export function analyzeView(input: ViewInput, config: EngineConfig, previous?: Analysis): ViewAnalysis {
+/**
+ * Analyse one view: its render, with every finding at its source. `rendered` keeps the parsed rendered
+ * texts between analyses (owned by the caller).
+ */
+export function analyzeView(input: ViewInput, config: EngineConfig, previous?: Analysis, rendered = new Map<string, ParsedFile>()): ViewAnalysis {
   const renderedUris = new Map<string, RenderedText>();
   const files: ParsedFile[] = [...input.files];
   input.rendered.forEach((r, n) => {
     const uri = renderedUri(input.spec.name, n);
     renderedUris.set(uri, r);
-    files.push(parseRendered(uri, r.tracer.text, config));
+    files.push(parseRendered(uri, r.tracer.text, config, rendered));
   });
   const analysis = analyzeParsed(files, config, previous);
   const byUri = new Map(analysis.files.map((f) => [f.uri, f]));
