@@ -1,6 +1,6 @@
 import type { ClusterDeclaration } from './views/detect';
 import type { Severity } from './types';
-import type { ObservedConnectionRecord } from './flows/observed';
+import type { ObservedConnectionRecord } from './types';
 
 export type RuleSetting = Severity | 'off';
 

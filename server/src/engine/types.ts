@@ -62,3 +62,23 @@ export interface Fix {
   /** What an unsafe fix risks, shown after its title (default: that it may block traffic). */
   caution?: string;
 }
+
+/** Observed connections as plain data (kept in the configuration and matched again after every edit). */
+export interface ObservedEndpointRecord {
+  namespace?: string;
+  labels?: Record<string, string>;
+  ip?: string;
+  names?: string[];
+}
+
+export interface ObservedConnectionRecord {
+  from: ObservedEndpointRecord;
+  to: ObservedEndpointRecord;
+  protocol: 'TCP' | 'UDP' | 'SCTP';
+  port: number;
+  /** Flows seen. */
+  flows: number;
+}
+
+/** Which way a policy rule or a connection goes, seen from the pod a policy selects. */
+export type Direction = 'egress' | 'ingress';

@@ -171,6 +171,12 @@ export function pathToUri(p: string): string {
   return pathToFileURL(p).toString();
 }
 
+/** A file URI as the host writes it (editors and disks spell one file's URI differently); other URIs as they are. */
+export function normalizeUri(uri: string): string {
+  const p = uriToPath(uri);
+  return p ? pathToUri(p) : uri;
+}
+
 /** Where the rule pages ship, next to the bundle: `<package>/docs/rules/`. */
 export function defaultDocsBaseUrl(bundleDir: string): string {
   return pathToUri(path.join(bundleDir, '..', 'docs', 'rules')) + '/';

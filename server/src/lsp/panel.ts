@@ -34,10 +34,11 @@ import {
 import { isMeshed } from '../engine/mesh/mesh';
 import { nameSpan, spanAt } from '../engine/model/anchor';
 import type { Resource } from '../engine/model/resources';
-import { isRecord } from '../engine/model/resources';
+import { isRecord, kindName } from '../engine/model/resources';
+import type { Direction } from '../engine/types';
 import { parseV4 } from '../engine/reach/iprange';
 import { observedExplanation, observedOverlay } from './flows-panel';
-import { pathToUri, uriToPath } from '../host/files';
+import { normalizeUri } from '../host/files';
 import {
   PanelNotifications,
   PanelRequests,
@@ -98,11 +99,6 @@ export interface ReachabilityView {
   unrestrictedWorkloads: number;
 }
 
-function normalizeUri(uri: string): string {
-  const p = uriToPath(uri);
-  return p ? pathToUri(p) : uri;
-}
-
 /** Line indexes by URI; with cluster views, also where a place of the active view's render was written. */
 type PanelLines = ((uri: string) => LineIndex) & { trace?: (uri: string, span: Span) => { uri: string; span: Span } };
 
@@ -116,7 +112,7 @@ function location(lines: PanelLines, uri: string, span: Span): PanelLocation {
  * Egress: whether it misses any destination or port (the engine's one meaning of "unrestricted").
  * Ingress: whether any policy applies to it (NetworkPolicy, admin or baseline tiers).
  */
-export function restricted(reach: Reachability, w: Workload, dir: 'egress' | 'ingress'): boolean {
+export function restricted(reach: Reachability, w: Workload, dir: Direction): boolean {
   if (dir === 'egress') return !unrestrictedEgress(reach, w);
   const a = reach.policies.of(w, dir);
   return a.admin.length + a.netpol.length + a.baseline.length > 0;
@@ -126,7 +122,7 @@ export function restricted(reach: Reachability, w: Workload, dir: 'egress' | 'in
  * Every address block that a rule names in one direction (cidr and except), IPv4 as the partition is.
  * The partition is cut at each of these boundaries, so a part lies either inside or outside of it.
  */
-function namedAddresses(a: Analysis, dir: 'egress' | 'ingress'): IpRangeSet {
+function namedAddresses(a: Analysis, dir: Direction): IpRangeSet {
   let named = IpRangeSet.empty;
   const add = (text: string) => {
     const c = parseCidr(text);
@@ -422,9 +418,6 @@ export function reachabilityResult(a: Analysis, lines: (uri: string) => LineInde
   };
 }
 
-function kindName(r: Resource): string {
-  return r.namespace ? `${r.kind} ${r.namespace}/${r.name}` : `${r.kind} ${r.name}`;
-}
 
 function refLink(lines: (uri: string) => LineIndex, ref: SourceRef): ExplainLink {
   return { label: ref.label, location: location(lines, ref.uri, ref.span) };
@@ -435,7 +428,7 @@ function resourceLink(lines: (uri: string) => LineIndex, r: Resource, path: Read
 }
 
 /** The policies that apply to a workload in one direction, as resources, tiers in evaluation order. */
-function policiesOf(reach: Reachability, w: Workload, dir: 'egress' | 'ingress'): Resource[] {
+function policiesOf(reach: Reachability, w: Workload, dir: Direction): Resource[] {
   const a = reach.policies.of(w, dir);
   return [...a.admin.map((p) => p.resource), ...a.netpol.map((p) => p.policy.resource), ...a.baseline.map((p) => p.resource)];
 }

@@ -43,13 +43,7 @@ import { FileIndexer, type FileChange } from './indexing';
 import { registerReports } from './report';
 import { registerFlows } from './flows';
 import { registerCompare } from './compare';
-import { defaultDocsBaseUrl, findManifests, isManifestPath, MAX_CONFIG_BYTES, newFolders, pathToUri, readLimit, readManifest, readRegularFile, uriToPath, whyNotRead, type ReadResult } from '../host/files';
-
-/** Normalise file URIs so that editor URIs and disk URIs of one file are equal. */
-function normalizeUri(uri: string): string {
-  const p = uriToPath(uri);
-  return p ? pathToUri(p) : uri;
-}
+import { defaultDocsBaseUrl, findManifests, isManifestPath, MAX_CONFIG_BYTES, newFolders, normalizeUri, pathToUri, readLimit, readManifest, readRegularFile, uriToPath, whyNotRead, type ReadResult } from '../host/files';
 
 export function startServer(connection: Connection): void {
   const documents = new TextDocuments(TextDocument);

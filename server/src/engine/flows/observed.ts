@@ -7,22 +7,9 @@ import type { Reachability } from '../reach/reachability';
 import { WorkloadMatcher } from './match';
 import type { ConnectionEnd, ObservedConnection } from './replay';
 import { deniedByCluster } from './synthesize';
+import type { ObservedConnectionRecord, ObservedEndpointRecord } from '../types';
 
-export interface ObservedEndpointRecord {
-  namespace?: string;
-  labels?: Record<string, string>;
-  ip?: string;
-  names?: string[];
-}
-
-export interface ObservedConnectionRecord {
-  from: ObservedEndpointRecord;
-  to: ObservedEndpointRecord;
-  protocol: 'TCP' | 'UDP' | 'SCTP';
-  port: number;
-  /** Flows seen. */
-  flows: number;
-}
+export type { ObservedConnectionRecord, ObservedEndpointRecord };
 
 /** At most this many connections are kept for the editor (the busiest first). */
 export const MAX_OBSERVED_RECORDS = 20_000;

@@ -10,6 +10,7 @@ import { hostPeer, type Peer } from '../reach/rules';
 import type { Workload } from '../model/workloads';
 import type { FlowProtocol, LineResult, ObservedFlow } from './flow';
 import { WorkloadMatcher, type ResolvedEndpoint } from './match';
+import type { Direction } from '../types';
 
 /** A side of a connection: a workload of the workspace, or an address outside the cluster (with its DNS names). */
 export type ConnectionEnd = { kind: 'workload'; workload: Workload } | { kind: 'external'; ip?: string; names: string[] };
@@ -185,7 +186,7 @@ export function peersOf(e: ConnectionEnd): Peer[] {
 export interface ReplayVerdict {
   allowed: boolean;
   /** The rules that allow it, or the policies and rules that block it. */
-  because: { text: string; refs: SourceRef[]; direction: 'egress' | 'ingress' }[];
+  because: { text: string; refs: SourceRef[]; direction: Direction }[];
 }
 
 /**

@@ -4,7 +4,7 @@
  */
 import type { Namespace } from '../model/model';
 import { nameSpan, spanAt } from '../model/anchor';
-import type { Resource } from '../model/resources';
+import { kindName, type Resource } from '../model/resources';
 import type { Workload } from '../model/workloads';
 import type { Reachability } from '../reach/reachability';
 import type { Span } from '../types';
@@ -22,10 +22,6 @@ const plural = (n: number, noun: string, nouns = `${noun}s`) => `${n} ${n === 1 
 /** Markdown-escaped text (ids carry brackets: `shop/foo[Deployment]`). */
 export function md(text: string): string {
   return text.replace(/[\\`*_{}[\]<>()#+!|]/g, (c) => `\\${c}`);
-}
-
-export function kindName(r: Resource): string {
-  return r.namespace ? `${r.kind} ${r.namespace}/${r.name}` : `${r.kind} ${r.name}`;
 }
 
 function resourceLink(link: Link, r: Resource, text = kindName(r)): string {

@@ -5,7 +5,7 @@
  */
 import { parse as parseYaml } from 'yaml';
 import type { EngineConfig } from '../config';
-import type { Namespace } from '../model/model';
+import type { Namespace } from '../model/resources';
 import type { Resource } from '../model/resources';
 import { matches, readSelector } from '../model/selector';
 import type { Workload } from '../model/workloads';

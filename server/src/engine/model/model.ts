@@ -8,13 +8,9 @@ import { buildMesh, type Mesh } from '../mesh/mesh';
 import { perObject } from '../memo';
 import { ISTIO_NETWORKING, ISTIO_SECURITY } from '../mesh/istio';
 import { GATEWAY_API } from '../mesh/gateway-api';
+import type { Namespace } from './resources';
 
-export interface Namespace {
-  name: string;
-  labels: Record<string, string>;
-  /** The Namespace object, when the workspace declares it. */
-  resource?: Resource;
-}
+export type { Namespace };
 
 /** Everything the rules and the reachability read. Plain data, rebuilt from parsed files. */
 export interface Model {

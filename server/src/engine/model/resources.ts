@@ -25,6 +25,19 @@ export interface Resource {
   key: string;
 }
 
+/** A namespace of the workspace: declared, or named by the objects in it. */
+export interface Namespace {
+  name: string;
+  labels: Record<string, string>;
+  /** The Namespace object, when the workspace declares it. */
+  resource?: Resource;
+}
+
+/** `Kind namespace/name` (`Kind name` for a cluster-scoped object): how messages and explanations name an object. */
+export function kindName(r: Resource): string {
+  return r.namespace ? `${r.kind} ${r.namespace}/${r.name}` : `${r.kind} ${r.name}`;
+}
+
 export function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }

@@ -1,6 +1,6 @@
 import { Composer, parseAllDocuments, Parser, visit, type Document } from 'yaml';
 import type { Span } from '../types';
-import type { ParsedDocument } from './parse';
+import type { ParsedDocument } from './document';
 
 /**
  * Document by document parsing, so that an edit re-parses only the documents it touched.

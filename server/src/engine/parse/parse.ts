@@ -1,50 +1,11 @@
 import { isCollection, visit, type Alias, type Document } from 'yaml';
 import { parsePieces } from './chunks';
 import type { SourceFile, Span } from '../types';
+import type { FileNotice, ParsedDocument, ParsedFile, ParseOptions, ParseProblem } from './document';
 import { MAX_NESTING, nestingBeyond } from './depth';
 import { aliasExpansion, ALIAS_EXPANSION_FLOOR } from './aliases';
 
-export interface ParseProblem {
-  span: Span;
-  message: string;
-  code: string;
-}
-
-export interface ParsedDocument {
-  index: number;
-  /** The whole document, from its first byte to the next document marker. */
-  span: Span;
-  doc: Document.Parsed;
-  /** The document as plain data, or undefined when it could not be built (alias bomb). */
-  value: unknown;
-  errors: ParseProblem[];
-  /** The part of the file it was parsed from on its own (absent when the file was parsed as a whole). */
-  piece?: Span;
-}
-
-export interface FileNotice {
-  code: 'template' | 'too-large' | 'binary' | 'too-deep' | 'unreadable';
-  message: string;
-  /** Where the reason is, when it is at one spot. */
-  at?: number;
-}
-
-export interface ParsedFile {
-  uri: string;
-  text: string;
-  version?: number;
-  /** Why the file could not be read (see SourceFile). */
-  unreadable?: string;
-  tooLarge?: number;
-  documents: ParsedDocument[];
-  /** Set when the file is not analysed as Kubernetes YAML at all. */
-  notice?: FileNotice;
-}
-
-export interface ParseOptions {
-  maxFileSize: number;
-  maxAliasCount: number;
-}
+export type { FileNotice, ParsedDocument, ParsedFile, ParseOptions, ParseProblem } from './document';
 
 const TEMPLATE = /\{\{[-\s]*[\w.$/"('|]|\{\{-?\s*\}\}|\{\{-?\s*\/\*/;
 

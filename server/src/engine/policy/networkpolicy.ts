@@ -1,5 +1,6 @@
 import { readSelector, type LabelSelector } from '../model/selector';
 import { isRecord, type Resource } from '../model/resources';
+import type { Direction } from '../types';
 
 /** A peer of a NetworkPolicy rule: selectors (ANDed inside one peer) or an ipBlock. */
 export type NetpolPeer =
@@ -24,7 +25,7 @@ export interface NetpolRule {
   ports?: NetpolPort[];
 }
 
-export type Direction = 'ingress' | 'egress';
+export type { Direction };
 
 export interface NetworkPolicy {
   resource: Resource;

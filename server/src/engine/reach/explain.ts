@@ -1,6 +1,6 @@
 import { spanAt } from '../model/anchor';
-import type { Resource } from '../model/resources';
-import type { Span } from '../types';
+import { kindName, type Resource } from '../model/resources';
+import type { Direction, Span } from '../types';
 import { ConnectionSet, type Protocol } from './connections';
 import type { Decision, DirectionVerdict } from './evaluate';
 import { PortSet } from './portset';
@@ -25,7 +25,7 @@ export interface ExplainedDecision {
 }
 
 export interface ExplainedDirection {
-  direction: 'egress' | 'ingress';
+  direction: Direction;
   /** The workload whose policies decide this side. */
   subject: string;
   restricted: boolean;
@@ -47,9 +47,6 @@ export interface Explanation {
   sides: ExplainedDirection[];
 }
 
-function kindName(r: Resource): string {
-  return r.namespace ? `${r.kind} ${r.namespace}/${r.name}` : `${r.kind} ${r.name}`;
-}
 
 // A rule's or policy's place is found in its document once (replay explains thousands of connections by
 // the same few rules); kept with the rule and the resource, and found again when their document moved (a
@@ -75,7 +72,7 @@ function policyRef(r: Resource): SourceRef {
   return kept(r, r, () => ({ uri: r.uri, span: spanAt(r, ['metadata', 'name']), label: kindName(r) }));
 }
 
-function describe(d: Decision, side: 'egress' | 'ingress', subject: string, other: string): ExplainedDecision {
+function describe(d: Decision, side: Direction, subject: string, other: string): ExplainedDecision {
   const r = d.reason;
   const verb = side === 'egress' ? `to ${other}` : `from ${other}`;
   switch (r.kind) {
@@ -96,7 +93,7 @@ function describe(d: Decision, side: 'egress' | 'ingress', subject: string, othe
   }
 }
 
-function side(dir: 'egress' | 'ingress', v: DirectionVerdict, subject: string, other: string): ExplainedDirection {
+function side(dir: Direction, v: DirectionVerdict, subject: string, other: string): ExplainedDirection {
   const decisions = (v.decisions ?? []).map((d) => describe(d, dir, subject, other));
   for (const p of v.passes ?? []) {
     const ref = ruleRef(p.origin);

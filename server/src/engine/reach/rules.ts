@@ -4,8 +4,9 @@ import type { Workload } from '../model/workloads';
 import { hostCovers, normalizeHost } from './hosts';
 import { IpRangeSet, parseCidr } from './iprange';
 import { PortMatcher } from './ports';
+import type { Direction } from '../types';
 
-export type Direction = 'ingress' | 'egress';
+export type { Direction };
 export type Action = 'allow' | 'deny' | 'pass' | 'log';
 
 /** Where a rule comes from, so explanations can link to its source. */

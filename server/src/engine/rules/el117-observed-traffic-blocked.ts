@@ -7,6 +7,7 @@ import type { SourceRef } from '../reach/explain';
 import { parseCidr } from '../reach/iprange';
 import { defineRule, type RawFinding, type RuleContext } from './rule';
 import { isMatchAll } from '../model/selector';
+import type { Direction } from '../types';
 
 function endName(e: ConnectionEnd): string {
   return e.kind === 'workload' ? `${e.workload.namespace}/${e.workload.name}` : (e.names[0] ?? e.ip ?? '');
@@ -115,7 +116,7 @@ export const el117 = defineRule({
 });
 
 interface Pair {
-  direction: 'egress' | 'ingress';
+  direction: Direction;
   src: ConnectionEnd;
   dst: ConnectionEnd;
   /** The policies that decide it. */
@@ -126,7 +127,7 @@ interface Pair {
 
 interface PairFix {
   policy: { uri: string; namespace: string; name: string };
-  direction: 'egress' | 'ingress';
+  direction: Direction;
   rule: Record<string, unknown>;
 }
 

@@ -10,9 +10,7 @@ import { routeGateways, routePorts, type At, type RouteDestination, type Virtual
 import { boundGateway, deploymentOfService, isExternalHost, qualifyHost, type GatewayDeployment, type Mesh } from '../mesh/mesh';
 import { gatewayLegs } from '../mesh/paths';
 
-export function kindName(r: Resource): string {
-  return r.namespace ? `${r.kind} ${r.namespace}/${r.name}` : `${r.kind} ${r.name}`;
-}
+export { kindName } from '../model/resources';
 
 /** Related information pointing at a resource (its name, or a value inside it). */
 export function relatedTo(r: Resource, message: string, path?: YamlPath): RelatedInfo {

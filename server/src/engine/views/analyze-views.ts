@@ -4,13 +4,12 @@
  * Findings of several views are merged: a finding in a file that several views use is shown once when all
  * of them agree, and says in which views it holds when they differ.
  */
-import { analyzeParsed, fixesFor, type Analysis } from '../analyze';
+import { analyzeParsed, type Analysis } from '../analyze';
 import type { EngineConfig } from '../config';
 import { parseFile, type ParsedFile } from '../parse/parse';
-import type { Finding, Fix, RelatedInfo, SourceFile, Span } from '../types';
+import type { Finding, RelatedInfo, SourceFile, Span } from '../types';
 import type { Tracer } from './trace';
 import type { RenderedResource } from '../kustomize';
-import { tracedFixes } from './fixes';
 import type { ViewSpec } from './detect';
 
 /** A rendered text of a view. */
@@ -143,37 +142,4 @@ export function mergeViewFindings(views: readonly ViewAnalysis[]): Finding[] {
 function viewList(names: readonly string[]): string {
   const shown = names.slice(0, 4).join(', ');
   return `${names.length === 1 ? 'view' : 'views'} ${shown}${names.length > 4 ? ` and ${names.length - 4} more` : ''}`;
-}
-
-/** Findings with their texts and fixes: what a report (text, JSON, SARIF) needs, for one analysis or for views. */
-export interface Report {
-  /** The texts of the files findings are in. */
-  files: readonly { uri: string; text: string }[];
-  findings: readonly Finding[];
-  fixes(finding: Finding): Fix[];
-}
-
-export function reportOf(a: Analysis): Report {
-  return { files: a.files, findings: a.findings, fixes: (f) => fixesFor(a, f) };
-}
-
-/**
- * The merged findings of views. A finding of a plain file is fixed in the view it came from; a finding
- * traced from a Kustomize render is fixed in the file that owns what the fix changes (not safe when other
- * views read that file too); one traced from a Helm render has no fix (templates are not edited).
- */
-export function viewsReport(views: readonly ViewAnalysis[], texts: readonly { uri: string; text: string }[], sourceText: (uri: string) => string | undefined = () => undefined, all: readonly ViewAnalysis[] = views): Report {
-  const byName = new Map(views.map((v) => [v.name, v]));
-  return {
-    files: texts,
-    findings: mergeViewFindings(views),
-    fixes(f) {
-      const name = (f.data?.views as string[] | undefined)?.[0];
-      const v = name !== undefined ? byName.get(name) : views[0];
-      if (!v) return [];
-      if (!f.data?.rendered) return fixesFor(v.analysis, f);
-      const others = (uri: string) => all.filter((o) => o !== v && o.reads.has(uri)).map((o) => o.name);
-      return tracedFixes(v, f, (u) => v.renderedUris.get(u)?.resources, sourceText, others);
-    },
-  };
 }

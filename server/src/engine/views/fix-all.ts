@@ -7,7 +7,7 @@
 import { applyEdits } from '../fixes/edits';
 import { minimalEdit } from '../fixes/fix-all';
 import type { Finding, Fix, TextEdit } from '../types';
-import type { Report } from './analyze-views';
+import type { Report } from './report';
 
 export interface ChosenFix {
   /** The file the fix edits. */
