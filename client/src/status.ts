@@ -5,7 +5,7 @@
  */
 import * as vscode from 'vscode';
 import { State, type LanguageClient } from 'vscode-languageclient/node';
-import { FeatureCommands, FeatureNotifications, type StatusParams } from '../../server/src/lsp/features/protocol';
+import { FeatureCommands, FeatureNotifications, type StatusParams } from '../../server/src/lsp/protocol';
 
 export interface StatusBar extends vscode.Disposable {
   /** What the item shows now (for tests). */

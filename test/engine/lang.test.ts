@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { analyze } from '../../server/src/engine';
 import { addressLabels, completionsAt, cursorAt, definitionAt, hoverAt, lensesOf, policyView, selectorAt, workspaceSymbols } from '../../server/src/engine/lang';
-import { IpRangeSet, parseCidr } from '../../server/src/engine/reach/iprange';
+import { IpRangeSet, parseCidr } from '../../server/src/engine/sets/iprange';
 
 const URI = 'file:///ws/a.yaml';
 const link = (uri: string, span: { start: number }) => `${uri}@${span.start}`;

@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { PortSet, MAX_PORT } from '../../server/src/engine/reach/portset';
-import { ConnectionSet } from '../../server/src/engine/reach/connections';
-import { IpRangeSet, parseCidr, partition, formatV6, parseV6, rangeToCidrs } from '../../server/src/engine/reach/iprange';
+import { PortSet, MAX_PORT } from '../../server/src/engine/sets/portset';
+import { ConnectionSet } from '../../server/src/engine/sets/connections';
+import { IpRangeSet, parseCidr, partition, formatV6, parseV6, rangeToCidrs } from '../../server/src/engine/sets/iprange';
 import { int, rng } from '../support/random';
 
 // Reference model: a bitmap over a small universe, checked against the interval arithmetic.

@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import type { Hover, MarkupContent, ProgressToken } from 'vscode-languageserver-protocol';
 import { LspClient } from '../support/lsp-client';
 import { tempCopy } from '../support/workspace';
-import type { StatusParams } from '../../server/src/lsp/features/protocol';
+import type { StatusParams } from '../../server/src/lsp/protocol';
 
 const FILES = 2000;
 /** Workloads in the examples, before the checkout. */

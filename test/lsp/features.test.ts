@@ -10,7 +10,7 @@ import type { CodeLens, CompletionList, DocumentSymbol, Hover, Location, Locatio
 import { at } from '../support/positions';
 import { LspClient, serverOnExamples } from '../support/lsp-client';
 import { tempCopy } from '../support/workspace';
-import type { StatusParams } from '../../server/src/lsp/features/protocol';
+import type { StatusParams } from '../../server/src/lsp/protocol';
 
 type Ws = ReturnType<typeof tempCopy>;
 

@@ -9,8 +9,7 @@ import * as assert from 'node:assert/strict';
 import { LspClient, serverOnExamples } from '../support/lsp-client';
 import { tempCopy } from '../support/workspace';
 import { REQUEST_PARAMS, NOTIFICATION_PARAMS } from '../../server/src/lsp/params';
-import { PanelRequests, Requests } from '../../server/src/lsp/protocol';
-import { ReportRequests, ScaffoldRequests } from '../../server/src/lsp/scaffold-protocol';
+import { PanelRequests, ReportRequests, Requests, ScaffoldRequests } from '../../server/src/lsp/protocol';
 
 interface RpcError {
   code: number;

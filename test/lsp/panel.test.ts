@@ -20,9 +20,9 @@ import type {
   ReachabilityParams,
   ReachabilityResult,
   ReachEdge,
+  StatusParams,
   WorkloadLens,
 } from '../../server/src/lsp/protocol';
-import type { StatusParams } from '../../server/src/lsp/features/protocol';
 
 const FOO = 'shop/foo[Deployment]';
 const WEB = 'shop/web[Deployment]';

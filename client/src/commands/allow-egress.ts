@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
 import { appendDocuments, namespaceFile, type ScaffoldPreviews } from './preview';
-import { ScaffoldRequests, type AllowEgressParams, type AllowEgressResponse, type WorkloadInfo } from '../../../server/src/lsp/scaffold-protocol';
+import { ScaffoldRequests, type AllowEgressParams, type AllowEgressResponse, type WorkloadInfo } from '../../../server/src/lsp/protocol';
 
 /** Arguments let tests and other commands skip the pickers. */
 export interface AllowEgressArgs extends Partial<AllowEgressParams> {

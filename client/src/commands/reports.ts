@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
-import { ReportRequests, ScaffoldRequests, type ExplainWorkloadResult, type WorkloadInfo } from '../../../server/src/lsp/scaffold-protocol';
+import { ReportRequests, ScaffoldRequests, type ExplainWorkloadResult, type WorkloadInfo } from '../../../server/src/lsp/protocol';
 import type { ConnlistFormat } from '../../../server/src/engine/index';
 import { ReachabilityPanel } from '../panel/reachability-panel';
 

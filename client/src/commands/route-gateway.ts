@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
 import { appendDocuments, namespaceFile, type ScaffoldPreviews } from './preview';
 import type { GatewayProtocol, GatewayStyle } from '../../../server/src/engine/index';
-import { ScaffoldRequests, type GatewayParams, type GatewayResponse, type WorkloadInfo } from '../../../server/src/lsp/scaffold-protocol';
+import { ScaffoldRequests, type GatewayParams, type GatewayResponse, type WorkloadInfo } from '../../../server/src/lsp/protocol';
 
 /** Arguments let tests and other commands skip the questions; `target` skips the preview. */
 export interface RouteGatewayArgs extends Partial<GatewayParams> {

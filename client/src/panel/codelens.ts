@@ -6,7 +6,7 @@
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
 import type { Location, Position } from 'vscode-languageclient/node';
-import { FeatureCommands } from '../../../server/src/lsp/features/protocol';
+import { FeatureCommands } from '../../../server/src/lsp/protocol';
 
 export function registerLensCommands(client: LanguageClient): vscode.Disposable {
   return vscode.commands.registerCommand(FeatureCommands.showReferences, async (uri: string, position: Position, locations: Location[]) => {

@@ -7,6 +7,7 @@ import type { RawFinding, Rule, RuleContext } from './rules/rule';
 import type { Finding, Fix, SourceFile, Span } from './types';
 import type { Resource } from './model/resources';
 import { Reachability } from './reach/reachability';
+import { compilePolicies } from './policy/compile';
 import { ANNOTATION, collectSuppressions, isSuppressed, type Suppression } from './suppress';
 import { spanAt } from './model/anchor';
 import { isExcluded } from './exclude';
@@ -26,7 +27,7 @@ const computedReach = new WeakMap<Analysis, () => Reachability | undefined>();
 function withReach(a: Omit<Analysis, 'reach'>, previous?: Analysis): Analysis {
   let reach: Reachability | undefined;
   const prev = previous ? computedReach.get(previous)?.() : undefined;
-  const out = Object.defineProperty(a, 'reach', { get: () => (reach ??= new Reachability(a.model, prev, { dns: a.config.dns, clusterCidrs: a.config.clusterCidrs })), enumerable: false }) as Analysis;
+  const out = Object.defineProperty(a, 'reach', { get: () => (reach ??= new Reachability(a.model, (index) => compilePolicies(a.model, index, { clusterCidrs: a.config.clusterCidrs }), prev, { dns: a.config.dns })), enumerable: false }) as Analysis;
   computedReach.set(out, () => reach);
   return out;
 }

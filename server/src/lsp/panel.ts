@@ -36,7 +36,7 @@ import { nameSpan, spanAt } from '../engine/model/anchor';
 import type { Resource } from '../engine/model/resources';
 import { isRecord, kindName } from '../engine/model/resources';
 import type { Direction } from '../engine/types';
-import { parseV4 } from '../engine/reach/iprange';
+import { parseV4 } from '../engine/sets/iprange';
 import { observedExplanation, observedOverlay } from './flows-panel';
 import { normalizeUri } from '../host/files';
 import {

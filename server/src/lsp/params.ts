@@ -5,8 +5,7 @@
  * parameters is dropped with a warning in the log.
  */
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
-import { PanelRequests, Requests } from './protocol';
-import { ReportRequests, ScaffoldRequests } from './scaffold-protocol';
+import { PanelRequests, ReportRequests, Requests, ScaffoldRequests } from './protocol';
 
 type Schema = Record<string, unknown>;
 

@@ -7,7 +7,7 @@ import { formatConnlist, type ConnlistFormat } from '../engine';
 import { egressReport } from '../engine/lang/report';
 import { linkTo } from './features/hover';
 import type { FeatureHost } from './features/host';
-import { ReportRequests, type ExplainWorkloadParams, type ExplainWorkloadResult, type ExportReachabilityParams } from './scaffold-protocol';
+import { ReportRequests, type ExplainWorkloadParams, type ExplainWorkloadResult, type ExportReachabilityParams } from './protocol';
 
 const FORMATS: readonly ConnlistFormat[] = ['txt', 'json', 'csv', 'md', 'dot'];
 

@@ -1,6 +1,6 @@
 import type { Connection } from 'vscode-languageserver/node';
 import { unrestrictedEgress, detectStyle, scaffold, scaffoldYaml, type Analysis } from '../engine';
-import { ScaffoldRequests, type AllowEgressParams, type AllowEgressResponse, type GatewayParams, type GatewayResponse, type WorkloadInfo } from './scaffold-protocol';
+import { ScaffoldRequests, type AllowEgressParams, type AllowEgressResponse, type GatewayParams, type GatewayResponse, type WorkloadInfo } from './protocol';
 
 export function registerScaffoldRequests(connection: Connection, current: () => Analysis, textOf: (uri: string) => string | undefined): void {
   connection.onRequest(ScaffoldRequests.workloads, (): WorkloadInfo[] => {

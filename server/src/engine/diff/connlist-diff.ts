@@ -3,7 +3,7 @@
  * changes appear there (a route through the mesh that changed while the connections did not is
  * Egress Lens's own, shown by the review formats).
  */
-import { PROTOCOLS } from '../reach/connections';
+import { PROTOCOLS } from '../sets/connections';
 import { csvField, dotEdge, namespaceGroups, quote, workloadNode } from '../reach/format';
 import type { ConnectionChange, ConnectivityDiff, DiffPeer } from './diff';
 

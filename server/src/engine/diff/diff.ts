@@ -14,9 +14,9 @@ import { nameSpan, spanAt } from '../model/anchor';
 import { perObject } from '../memo';
 import { isMeshed } from '../mesh/mesh';
 import { egressPath, gatewayHosts, type PathOutcome } from '../mesh/paths';
-import { ConnectionSet } from '../reach/connections';
+import { ConnectionSet } from '../sets/connections';
 import { explainPair, type ExplainedDirection, type SourceRef } from '../reach/explain';
-import { formatV4, IpRangeSet } from '../reach/iprange';
+import { formatV4, IpRangeSet } from '../sets/iprange';
 import { hostPeer, peerName, type Peer } from '../reach/rules';
 import type { Connection, Reachability } from '../reach/reachability';
 

@@ -9,7 +9,7 @@ import type { Analysis } from '../analyze';
 import { LineIndex } from '../text/lines';
 import type { SourceRef } from '../reach/explain';
 import { opensAndCloses, type ConnectionChange, type ConnectivityDiff, type DiffPeer, type DiffReason, type MeshRoute } from './diff';
-import { rangeToCidrs } from '../reach/iprange';
+import { rangeToCidrs } from '../sets/iprange';
 
 /** How paths changed, per kind of path. */
 export interface ReviewCounts {

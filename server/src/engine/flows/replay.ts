@@ -2,9 +2,9 @@
  * Replay: observed traffic, reduced to its distinct connections (source workload, destination, protocol
  * and port; counted), each evaluated under the workspace's policies as `explain` evaluates a pair.
  */
-import type { Protocol } from '../reach/connections';
+import type { Protocol } from '../sets/connections';
 import { explainPair, type SourceRef } from '../reach/explain';
-import { parseCidr } from '../reach/iprange';
+import { parseCidr } from '../sets/iprange';
 import type { Reachability } from '../reach/reachability';
 import { hostPeer, type Peer } from '../reach/rules';
 import type { Workload } from '../model/workloads';

@@ -9,7 +9,7 @@
  */
 import type { DnsSelector } from '../config';
 import type { Workload } from '../model/workloads';
-import { parseCidr } from '../reach/iprange';
+import { parseCidr } from '../sets/iprange';
 import { calicoDnsRules, calicoLabels, ciliumDnsRule, ciliumEndpoint, slug } from '../scaffold/allow-egress';
 import { defaultDenyEgress, freeName } from '../scaffold/default-deny';
 import type { ObservedConnection } from './replay';

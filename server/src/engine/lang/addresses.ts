@@ -1,4 +1,4 @@
-import { formatV4, type IpRangeSet } from '../reach/iprange';
+import { formatV4, type IpRangeSet } from '../sets/iprange';
 
 /** The fewest CIDR blocks that cover an IPv4 interval exactly. */
 function v4Blocks(lo: number, hi: number): string[] {

@@ -4,8 +4,8 @@
  */
 import type { Resource } from '../model/resources';
 import type { Workload } from '../model/workloads';
-import type { ConnectionSet } from '../reach/connections';
-import { IpRangeSet } from '../reach/iprange';
+import type { ConnectionSet } from '../sets/connections';
+import { IpRangeSet } from '../sets/iprange';
 import type { Reachability } from '../reach/reachability';
 import { addressLabels } from './addresses';
 import { unrestrictedEgress, type UnrestrictedEgress } from '../reach/unrestricted';

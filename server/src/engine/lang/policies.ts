@@ -5,13 +5,13 @@
  */
 import type { Resource } from '../model/resources';
 import type { Workload } from '../model/workloads';
-import { isNetworkPolicy } from '../policy/networkpolicy';
-import { isAdminPolicy } from '../policy/admin';
+import { isNetworkPolicy } from '../model/networkpolicy';
+import { isAdminPolicy } from '../model/admin';
 import { isCalicoPolicy } from '../policy/calico';
 import { isCiliumPolicy } from '../policy/cilium';
 import type { Reachability } from '../reach/reachability';
 import type { YamlPath } from '../parse/locate';
-import { IpRangeSet } from '../reach/iprange';
+import { IpRangeSet } from '../sets/iprange';
 import type { Action, CompiledRule, Direction } from '../reach/rules';
 import { rangeCount } from './addresses';
 

@@ -9,7 +9,7 @@ import type { Namespace } from '../model/resources';
 import type { Resource } from '../model/resources';
 import { matches, readSelector } from '../model/selector';
 import type { Workload } from '../model/workloads';
-import { normalizeHost } from '../reach/hosts';
+import { normalizeHost } from '../sets/hosts';
 import { GATEWAY_API, isRoute, readGwGateway, readReferenceGrant, readRoute, type GwGateway, type GwRoute, type ReferenceGrant } from './gateway-api';
 import {
   ISTIO_NETWORKING,

@@ -8,7 +8,7 @@ import type { Resource } from '../model/resources';
 import type { Workload } from '../model/workloads';
 import type { Reachability } from '../reach/reachability';
 import { hostPeer } from '../reach/rules';
-import { normalizeHost } from '../reach/hosts';
+import { normalizeHost } from '../sets/hosts';
 import { GATEWAY_API, hostnamesIntersect, type GwRoute } from './gateway-api';
 import { ISTIO_NETWORKING, routeGateways, routePorts, type AuthorizationPolicy, type RouteDestination, type VirtualService, type VsRoute } from './istio';
 import {

@@ -1,7 +1,7 @@
 import type { EngineConfig } from '../config';
 import type { ParsedDocument, ParsedFile } from '../parse/parse';
-import { isNetworkPolicy, readNetworkPolicy, type NetworkPolicy } from '../policy/networkpolicy';
-import { isAdminPolicy } from '../policy/admin';
+import { isNetworkPolicy, readNetworkPolicy, type NetworkPolicy } from './networkpolicy';
+import { isAdminPolicy } from './admin';
 import { documentResources, type Resource } from './resources';
 import { isWorkloadResource, workloadsOf, type Workload } from './workloads';
 import { buildMesh, type Mesh } from '../mesh/mesh';

@@ -1,10 +1,10 @@
 import { isRecord, stringMap, type Resource } from '../model/resources';
 import type { WorkloadIndex } from '../model/index';
 import type { Workload } from '../model/workloads';
-import { ConnectionSet, isProtocol, PROTOCOLS, type Protocol } from '../reach/connections';
-import { IpRangeSet, parseCidr } from '../reach/iprange';
+import { ConnectionSet, isProtocol, PROTOCOLS, type Protocol } from '../sets/connections';
+import { IpRangeSet, parseCidr } from '../sets/iprange';
 import { PortMatcher, type PortSpec } from '../reach/ports';
-import { PortSet } from '../reach/portset';
+import { PortSet } from '../sets/portset';
 import { ANY_PEER, type Action, type CompiledRule, type Direction, type PeerMatch } from '../reach/rules';
 import { DEFAULT_TIER_ORDER, type OrderedTier, type TierPolicy } from '../reach/tiers';
 import type { YamlPath } from '../parse/locate';

@@ -2,11 +2,11 @@ import { isRecord, stringMap, type Resource } from '../model/resources';
 import type { WorkloadIndex } from '../model/index';
 import { matches, readSelector, type LabelSelector } from '../model/selector';
 import type { Workload } from '../model/workloads';
-import { ConnectionSet, isProtocol, PROTOCOLS, type Protocol } from '../reach/connections';
-import { IpRangeSet, parseCidr } from '../reach/iprange';
-import { normalizeHost } from '../reach/hosts';
+import { ConnectionSet, isProtocol, PROTOCOLS, type Protocol } from '../sets/connections';
+import { IpRangeSet, parseCidr } from '../sets/iprange';
+import { normalizeHost } from '../sets/hosts';
 import { PortMatcher, type PortSpec } from '../reach/ports';
-import { PortSet } from '../reach/portset';
+import { PortSet } from '../sets/portset';
 import { ANY_PEER, NO_PEER, type CompiledRule, type Direction, type PeerMatch } from '../reach/rules';
 import type { TierPolicy } from '../reach/tiers';
 

@@ -1,8 +1,7 @@
 import type { Resource } from '../model/resources';
 import type { Workload } from '../model/workloads';
-import type { CompiledAdminPolicy } from './compile-admin';
-import type { CompiledNetpol } from './compile-netpol';
-import { ConnectionSet } from './connections';
+import type { CompiledAdminPolicy, CompiledNetpol } from './compiled';
+import { ConnectionSet } from '../sets/connections';
 import { peerMatches, type Action, type CompiledRule, type Direction, type Peer, type RuleOrigin } from './rules';
 import { DEFAULT_TIER_ORDER, sortPolicies, type OrderedTier, type TierPolicy } from './tiers';
 

@@ -1,9 +1,9 @@
 import { spanAt } from '../model/anchor';
 import { kindName, type Resource } from '../model/resources';
 import type { Direction, Span } from '../types';
-import { ConnectionSet, type Protocol } from './connections';
+import { ConnectionSet, type Protocol } from '../sets/connections';
 import type { Decision, DirectionVerdict } from './evaluate';
-import { PortSet } from './portset';
+import { PortSet } from '../sets/portset';
 import type { Reachability } from './reachability';
 import { peerName, type Peer, type RuleOrigin } from './rules';
 import type { Workload } from '../model/workloads';

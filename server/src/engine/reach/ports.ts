@@ -1,6 +1,6 @@
 import type { Workload } from '../model/workloads';
-import { ConnectionSet, isProtocol, type Protocol } from './connections';
-import { PortSet } from './portset';
+import { ConnectionSet, isProtocol, type Protocol } from '../sets/connections';
+import { PortSet } from '../sets/portset';
 
 /**
  * What one `ports` entry of a rule allows, before the destination is known.

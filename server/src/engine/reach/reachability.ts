@@ -1,46 +1,24 @@
 import type { Model, Namespace } from '../model/model';
 import type { DnsSelector } from '../config';
 import { matches, readSelector } from '../model/selector';
-import { WorkloadIndex, type IndexReads } from '../model/index';
+import { WorkloadIndex } from '../model/index';
 import { perObject } from '../memo';
-import { isRecord, type Resource } from '../model/resources';
+import type { Resource } from '../model/resources';
 import type { Workload } from '../model/workloads';
-import { compileAdminPolicy, type CompiledAdminPolicy } from './compile-admin';
-import { compileNetpol, ipBlockSet } from './compile-netpol';
-import { ConnectionSet } from './connections';
+import type { CompiledPolicies } from './compiled';
+import { ConnectionSet } from '../sets/connections';
 import { appliedRules, evaluate, PolicyIndex, type DirectionVerdict } from './evaluate';
-import { IpRangeSet, parseCidr, partition } from './iprange';
+import { IpRangeSet, partition } from '../sets/iprange';
 import { hostPeer, peerName, type CompiledRule, type Direction, type Peer } from './rules';
-import type { OrderedTier, TierPolicy } from './tiers';
-import { normalizeHost } from './hosts';
-import { serviceOfHost } from '../mesh/mesh';
-import { calicoTiers, compileCalicoPolicy, isCalicoPolicy, readNetworkSet, type NetworkSet } from '../policy/calico';
-import { compileCiliumPolicy, isCiliumPolicy } from '../policy/cilium';
+import type { TierPolicy } from './tiers';
 
 export interface ReachOptions {
   /** Where the cluster DNS runs; when the workspace does not declare it, a DNS workload is assumed there. */
   dns?: DnsSelector;
-  /** The pod address ranges (admin `networks` peers that contain them match every pod). */
-  clusterCidrs?: readonly string[];
 }
 
 /** The assumed DNS workload, one object per setting: an unchanged setting keeps the index's namespace unchanged. */
 const assumedDns = new Map<string, Workload>();
-
-/** What was compiled from an object (a policy) with an index, and what it read there. */
-const compiled = new WeakMap<object, { value: unknown; reads: IndexReads; settings: string }>();
-
-/**
- * Compile once per policy object: kept while the workloads and namespaces it read from the index are the
- * same (an edit elsewhere changes neither the object nor what it selects).
- */
-function compileOnce<V>(key: object, index: WorkloadIndex, compile: () => V, settings = ''): V {
-  const hit = compiled.get(key);
-  if (hit && hit.settings === settings && index.unchanged(hit.reads)) return hit.value as V;
-  const { value, reads } = index.track(compile);
-  compiled.set(key, { value, reads, settings });
-  return value;
-}
 
 type Fingerprint = { fingerprint: string; subjects: string[]; namedAny: boolean };
 const fingerprints = new WeakMap<object, { extra: string; value: Fingerprint }>();
@@ -103,9 +81,6 @@ export interface PairVerdict {
 }
 
 const policyKey = perObject((r: Resource) => `${r.kind}/${r.namespace}/${r.name}/${r.uri}`);
-
-/** The IPv4 addresses of an ipBlock peer, once per peer object. */
-const v4Block = perObject((p: { cidr: string; except: readonly string[] }) => ipBlockSet(p.cidr, p.except)?.intersect(IpRangeSet.allV4));
 
 /** What a compiled policy means, independent of where its text sits: subjects, and each rule resolved. */
 function fingerprint(subjects: Iterable<Workload>, rules: Record<Direction, CompiledRule[]>, extra = ''): { fingerprint: string; subjects: string[]; namedAny: boolean } {
@@ -177,6 +152,8 @@ export class Reachability {
 
   constructor(
     readonly model: Model,
+    /** The policies of the model compiled against this reachability's workload index (policy/compile.ts). */
+    compile: (index: WorkloadIndex) => CompiledPolicies,
     previous?: Reachability,
     options: ReachOptions = {},
   ) {
@@ -192,30 +169,8 @@ export class Reachability {
     }
     this.index = new WorkloadIndex(assumed.length > 0 ? [...model.workloads, ...assumed] : model.workloads, namespaces, previous?.index);
     this.workloads = [...model.workloads].sort((a, b) => byteCompare(a.id, b.id));
-    const netpols = model.networkPolicies.map((np) => compileOnce(np, this.index, () => compileNetpol(np, this.index)));
-    const clusterCidrs = options.clusterCidrs ?? [];
-    const admin = model.adminPolicies.map((r) => compileOnce(r, this.index, () => compileAdminPolicy(r, this.index, clusterCidrs), clusterCidrs.join(','))).filter((p): p is CompiledAdminPolicy => p !== undefined);
-    // Calico policies in their tiers (staged ones are shown, not enforced); Cilium policies in the default tier.
-    const services = model.definitions.filter((r) => r.kind === 'Service' && r.group === '');
-    const networkSets = model.definitions.map(readNetworkSet).filter((x): x is NetworkSet => x !== undefined);
-    const tierDefs = calicoTiers(model.definitions);
-    const inTier = new Map<string, TierPolicy[]>();
-    const place = (tier: string, p: TierPolicy) => {
-      if (!tierDefs.has(tier)) tierDefs.set(tier, { name: tier, order: Number.POSITIVE_INFINITY, defaultAction: 'deny' });
-      let l = inTier.get(tier);
-      if (!l) inTier.set(tier, (l = []));
-      l.push(p);
-    };
-    const staged: TierPolicy[] = [];
-    for (const r of model.definitions) {
-      if (isCalicoPolicy(r)) {
-        const c = compileCalicoPolicy(r, { index: this.index, networkSets, services });
-        if (c.staged) staged.push(c.policy);
-        else place(c.tier, c.policy);
-      } else if (isCiliumPolicy(r)) for (const p of compileCiliumPolicy(r, { index: this.index, services })) place('default', p);
-    }
+    const { netpols, admin, tiers, staged, destinationCuts, sourceCuts, hosts } = compile(this.index);
     this.stagedPolicies = staged;
-    const tiers: OrderedTier[] = [...tierDefs.values()].map((t) => ({ ...t, policies: inTier.get(t.name) ?? [] }));
     this.policies = new PolicyIndex(netpols, admin, tiers, previous?.policies);
     for (const c of netpols) this.fingerprints.set(policyKey(c.policy.resource), fingerprintOf(c, c.subjects, c.rules));
     for (const c of admin) this.fingerprints.set(policyKey(c.resource), fingerprintOf(c, c.subjects, c.rules, `${c.tier}/${c.priority}`));
@@ -224,54 +179,9 @@ export class Reachability {
     }
     for (const w of this.workloads) this.portsById.set(w.id, portsOf(w));
 
-    const dstSets: IpRangeSet[] = [];
-    const srcSets: IpRangeSet[] = [];
-    // Every CIDR counts, whether or not its policy selects anything or its direction is in effect.
-    for (const np of model.networkPolicies) {
-      for (const [dir, sink] of [['egress', dstSets], ['ingress', srcSets]] as const) {
-        for (const rule of np.rules[dir]) {
-          for (const p of rule.peers ?? []) {
-            if (p.kind !== 'ipBlock') continue;
-            const set = v4Block(p);
-            if (set && !set.isEmpty) sink.push(set);
-          }
-        }
-      }
-    }
-    for (const r of model.adminPolicies) {
-      const spec = isRecord(r.obj.spec) ? r.obj.spec : {};
-      for (const rule of Array.isArray(spec.egress) ? spec.egress : []) {
-        if (!isRecord(rule) || !Array.isArray(rule.to)) continue;
-        for (const peer of rule.to) {
-          if (!isRecord(peer) || !Array.isArray(peer.networks)) continue;
-          for (const n of peer.networks) {
-            const c = parseCidr(String(n));
-            if (c?.family === 4) dstSets.push(c.set);
-          }
-        }
-      }
-    }
-    const hosts = new Set<string>();
-    for (const t of tiers) {
-      for (const p of t.policies) {
-        for (const dir of ['egress', 'ingress'] as const) {
-          for (const r of p.rules[dir]) {
-            const v = r.peers.ips.intersect(IpRangeSet.allV4);
-            if (!r.peers.any && !v.isEmpty) (dir === 'egress' ? dstSets : srcSets).push(v);
-            if (dir === 'egress') for (const h of r.peers.hosts ?? []) if (h !== '*') hosts.add(h);
-          }
-        }
-      }
-    }
-    for (const c of admin) for (const r of c.rules.egress) for (const h of r.peers.hosts ?? []) if (h !== '*') hosts.add(h);
-    // Hosts the mesh registers as external are destinations too: one destination per name, whoever names it.
-    for (const se of model.mesh.serviceEntries) {
-      if (se.location !== 'MESH_EXTERNAL') continue;
-      for (const h of se.hosts) if (h.value !== '*' && !serviceOfHost(h.value) && h.value.includes('.')) hosts.add(normalizeHost(h.value));
-    }
     this.externalHosts = [...hosts].sort().map(hostPeer);
-    const dst = partition(IpRangeSet.allV4, dstSets).map(ipPeer);
-    const src = partition(IpRangeSet.allV4, srcSets).map(ipPeer);
+    const dst = partition(IpRangeSet.allV4, destinationCuts).map(ipPeer);
+    const src = partition(IpRangeSet.allV4, sourceCuts).map(ipPeer);
     const sameParts = (a: Peer[], b: readonly Peer[]) => a.length === b.length && a.every((p, i) => peerName(p) === peerName(b[i]));
     const reusable =
       previous !== undefined &&

@@ -1,8 +1,8 @@
 import type { YamlPath } from '../parse/locate';
 import type { Resource } from '../model/resources';
 import type { Workload } from '../model/workloads';
-import { hostCovers, normalizeHost } from './hosts';
-import { IpRangeSet, parseCidr } from './iprange';
+import { hostCovers, normalizeHost } from '../sets/hosts';
+import { IpRangeSet, parseCidr } from '../sets/iprange';
 import { PortMatcher } from './ports';
 import type { Direction } from '../types';
 

@@ -10,11 +10,11 @@
 import type { Resource } from '../model/resources';
 import type { Workload } from '../model/workloads';
 import { appliedRules, evaluateApplied, type AppliedPolicies } from './evaluate';
-import { IpRangeSet, partition } from './iprange';
+import { IpRangeSet, partition } from '../sets/iprange';
 import type { Reachability } from './reachability';
 import { peerMatches, type Peer, type RuleOrigin } from './rules';
 import { resolveNamedPort } from './ports';
-import type { Protocol } from './connections';
+import type { Protocol } from '../sets/connections';
 
 export type UnrestrictedEgress =
   /** No policy of any kind selects the workload for egress. */

@@ -2,7 +2,7 @@ import { nameSpan, spanAt } from '../model/anchor';
 import { isMatchAll, matches, readSelector } from '../model/selector';
 import { isRecord, type Resource } from '../model/resources';
 import { defineRule, type RawFinding } from './rule';
-import { namespaceSelectorOf } from '../reach/compile-admin';
+import { namespaceSelectorOf } from '../policy/compile-admin';
 import { resourceAt } from './lookup';
 import { defaultDenyFix } from './el101-unrestricted-egress';
 

@@ -1,7 +1,7 @@
 import { spanAt } from '../model/anchor';
 import { locate } from '../parse/locate';
 import { appendItem } from '../fixes/yaml-edit';
-import { isNetworkPolicy } from '../policy/networkpolicy';
+import { isNetworkPolicy } from '../model/networkpolicy';
 import { networkPolicyOf } from '../model/model';
 import { defineRule, type RawFinding } from './rule';
 import { resourceAt } from './lookup';

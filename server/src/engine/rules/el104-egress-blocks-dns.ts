@@ -1,7 +1,7 @@
 import { nameSpan, objectName } from '../model/anchor';
 import type { Workload } from '../model/workloads';
 import type { AppliedPolicies } from '../reach/evaluate';
-import type { ConnectionSet } from '../reach/connections';
+import type { ConnectionSet } from '../sets/connections';
 import { isSeq } from 'yaml';
 import { addKey, appendItem, replaceWithList } from '../fixes/yaml-edit';
 import { isMatchAll } from '../model/selector';

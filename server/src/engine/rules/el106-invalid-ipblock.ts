@@ -1,6 +1,6 @@
 import { spanAt } from '../model/anchor';
-import { parseCidr } from '../reach/iprange';
-import { isNetworkPolicy } from '../policy/networkpolicy';
+import { parseCidr } from '../sets/iprange';
+import { isNetworkPolicy } from '../model/networkpolicy';
 import { networkPolicyOf } from '../model/model';
 import { defineRule, type RawFinding } from './rule';
 import { replaceScalar } from '../fixes/yaml-edit';

@@ -1,8 +1,8 @@
 import { spanAt } from '../model/anchor';
-import { ipBlockSet } from '../reach/compile-netpol';
-import { parseCidr } from '../reach/iprange';
+import { ipBlockSet } from '../policy/compile-netpol';
+import { parseCidr } from '../sets/iprange';
 import { networkPolicyOf } from '../model/model';
-import { isNetworkPolicy } from '../policy/networkpolicy';
+import { isNetworkPolicy } from '../model/networkpolicy';
 import { defineRule, type RawFinding } from './rule';
 import { peerKey } from './netpol-paths';
 

@@ -1,5 +1,5 @@
 import { nameSpan } from '../model/anchor';
-import { isNetworkPolicy } from '../policy/networkpolicy';
+import { isNetworkPolicy } from '../model/networkpolicy';
 import { defineRule, type RawFinding } from './rule';
 import type { Namespace } from '../model/model';
 import type { SelectorRequirement } from '../model/selector';

@@ -1,6 +1,6 @@
 import { isMap, isSeq, type Node } from 'yaml';
 import { locate } from '../parse/locate';
-import { isNetworkPolicy } from '../policy/networkpolicy';
+import { isNetworkPolicy } from '../model/networkpolicy';
 import { networkPolicyOf } from '../model/model';
 import { defineRule, type RawFinding } from './rule';
 import { resourceAt } from './lookup';

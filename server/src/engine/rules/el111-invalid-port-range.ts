@@ -1,7 +1,7 @@
 import { spanAt } from '../model/anchor';
 import { isRecord } from '../model/resources';
 import { networkPolicyOf } from '../model/model';
-import { isNetworkPolicy } from '../policy/networkpolicy';
+import { isNetworkPolicy } from '../model/networkpolicy';
 import { defineRule, type RawFinding } from './rule';
 import { replaceScalar } from '../fixes/yaml-edit';
 import { resourceAt } from './lookup';

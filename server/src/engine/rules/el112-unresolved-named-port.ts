@@ -5,8 +5,8 @@ import { defineRule, type RawFinding } from './rule';
 import { replaceScalar } from '../fixes/yaml-edit';
 import { ruleName } from './netpol-paths';
 import { resourceAt } from './lookup';
-import { isNetworkPolicy } from '../policy/networkpolicy';
-import type { Protocol } from '../reach/connections';
+import { isNetworkPolicy } from '../model/networkpolicy';
+import type { Protocol } from '../sets/connections';
 
 /**
  * The name the entry was meant to use, when the pods leave no doubt: none of them declares the name with

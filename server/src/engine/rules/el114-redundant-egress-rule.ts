@@ -2,11 +2,11 @@ import { isSeq, type Node } from 'yaml';
 import { locate } from '../parse/locate';
 import type { Workload } from '../model/workloads';
 
-import type { CompiledNetpol } from '../reach/compile-netpol';
-import { ConnectionSet } from '../reach/connections';
-import { IpRangeSet } from '../reach/iprange';
+import type { CompiledNetpol } from '../reach/compiled';
+import { ConnectionSet } from '../sets/connections';
+import { IpRangeSet } from '../sets/iprange';
 import { peerMatches, type CompiledRule, type Peer } from '../reach/rules';
-import { isNetworkPolicy, readNetworkPolicy } from '../policy/networkpolicy';
+import { isNetworkPolicy, readNetworkPolicy } from '../model/networkpolicy';
 import { sameList } from '../memo';
 import { defineRule, type RawFinding, type RuleContext } from './rule';
 import { resourceAt } from './lookup';

@@ -1,7 +1,7 @@
 import { spanAt } from '../model/anchor';
-import { IpRangeSet, parseCidr } from '../reach/iprange';
+import { IpRangeSet, parseCidr } from '../sets/iprange';
 import { networkPolicyOf } from '../model/model';
-import { isNetworkPolicy } from '../policy/networkpolicy';
+import { isNetworkPolicy } from '../model/networkpolicy';
 import { defineRule, type RawFinding } from './rule';
 
 /** Private, shared, loopback, link-local, documentation, benchmark, multicast and reserved ranges. */

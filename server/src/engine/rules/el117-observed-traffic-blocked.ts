@@ -4,7 +4,7 @@ import { endOf, matcherOf, type ObservedConnectionRecord } from '../flows/observ
 import { evaluateConnection, type ConnectionEnd } from '../flows/replay';
 import { locate } from '../parse/locate';
 import type { SourceRef } from '../reach/explain';
-import { parseCidr } from '../reach/iprange';
+import { parseCidr } from '../sets/iprange';
 import { defineRule, type RawFinding, type RuleContext } from './rule';
 import { isMatchAll } from '../model/selector';
 import type { Direction } from '../types';

@@ -1,5 +1,5 @@
 import { spanAt } from '../model/anchor';
-import { normalizeHost } from '../reach/hosts';
+import { normalizeHost } from '../sets/hosts';
 import { defineRule, type RawFinding } from './rule';
 
 const TCP_LIKE = new Set(['TCP', 'MONGO', 'MYSQL']);

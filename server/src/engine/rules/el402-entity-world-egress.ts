@@ -1,6 +1,6 @@
 import { spanAt } from '../model/anchor';
 import { isRecord } from '../model/resources';
-import { parseCidr } from '../reach/iprange';
+import { parseCidr } from '../sets/iprange';
 import { defineRule, type RawFinding } from './rule';
 import { ciliumEgressRules } from './cilium-paths';
 

@@ -1,6 +1,6 @@
 import { nameSpan } from '../model/anchor';
 import type { Workload } from '../model/workloads';
-import { ConnectionSet } from '../reach/connections';
+import { ConnectionSet } from '../sets/connections';
 import { peerMatches, type CompiledRule, type Peer } from '../reach/rules';
 import type { TierPolicy } from '../reach/tiers';
 import { defineRule, type RawFinding, type RuleContext } from './rule';

@@ -1,6 +1,6 @@
 import type { Workload } from '../model/workloads';
-import { ConnectionSet } from '../reach/connections';
-import { IpRangeSet } from '../reach/iprange';
+import { ConnectionSet } from '../sets/connections';
+import { IpRangeSet } from '../sets/iprange';
 import { peerMatches, type CompiledRule, type Direction, type Peer } from '../reach/rules';
 import { defineRule, type RawFinding, type RuleContext } from './rule';
 import { ruleAnchor } from './netpol-paths';

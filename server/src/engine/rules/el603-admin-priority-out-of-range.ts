@@ -1,6 +1,6 @@
 import { spanAt } from '../model/anchor';
 import { isRecord } from '../model/resources';
-import { isAdminPolicy } from '../policy/admin';
+import { isAdminPolicy } from '../model/admin';
 import { defineRule, type RawFinding } from './rule';
 
 export const el603 = defineRule({

@@ -2,7 +2,7 @@ import { isMap, type Node } from 'yaml';
 import { spanAt } from '../model/anchor';
 import type { Resource } from '../model/resources';
 import { locate, keySpan, nodeSpan, type YamlPath } from '../parse/locate';
-import type { Direction, NetworkPolicy } from '../policy/networkpolicy';
+import type { Direction, NetworkPolicy } from '../model/networkpolicy';
 import type { Span } from '../types';
 
 export const peerKey = (dir: Direction): 'to' | 'from' => (dir === 'egress' ? 'to' : 'from');

@@ -1,6 +1,6 @@
 import type { DnsSelector } from '../config';
-import { parseCidr } from '../reach/iprange';
-import type { Protocol } from '../reach/connections';
+import { parseCidr } from '../sets/iprange';
+import type { Protocol } from '../sets/connections';
 import { dnsEgressRule, freeName } from './default-deny';
 import { hostProblem, namespaceProblem, portProblem, protocolProblem } from './names';
 

@@ -5,7 +5,7 @@
  * bypassed.
  */
 import type { DnsSelector } from '../config';
-import { normalizeHost } from '../reach/hosts';
+import { normalizeHost } from '../sets/hosts';
 import { freeName } from './default-deny';
 import { egressViaGatewayOnly, ISTIOD_NAMESPACE } from './gateway-only';
 import { hostProblem, namespaceProblem, portProblem } from './names';

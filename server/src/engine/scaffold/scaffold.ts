@@ -6,7 +6,7 @@
 import type { Analysis } from '../analyze';
 import { renderYaml } from '../fixes/render';
 import type { YamlStyle } from '../fixes/style';
-import type { Protocol } from '../reach/connections';
+import type { Protocol } from '../sets/connections';
 import { allowEgress, type EgressDestination, type Mechanism, type ScaffoldResult } from './allow-egress';
 import { defaultDenyEgress, freeName } from './default-deny';
 import { routeThroughGateway, type GatewayProtocol, type GatewayStyle } from './gateway';

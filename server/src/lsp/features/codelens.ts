@@ -3,7 +3,7 @@ import { lensesOf } from '../../engine/lang';
 import { viewLensesOf } from '../../engine/views';
 import { toRange } from '../convert';
 import type { FeatureHost } from './host';
-import { FeatureCommands } from './protocol';
+import { FeatureCommands } from '../protocol';
 
 /**
  * Above every workload: `egress: unrestricted` or `egress: N destinations` (opens the reachability panel

@@ -1,7 +1,7 @@
 import type { Connection, WorkDoneProgressServerReporter } from 'vscode-languageserver/node';
 import { workspaceStatus } from '../../engine/lang';
 import type { Analysis } from '../../engine';
-import { FeatureNotifications, type StatusParams } from './protocol';
+import { FeatureNotifications, type StatusParams } from '../protocol';
 
 /** Reports files being read from disk (the initial scan, a large checkout): `window/workDoneProgress` where the client supports it, and the status notification. */
 export interface Indexing {

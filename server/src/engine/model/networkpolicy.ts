@@ -1,5 +1,5 @@
-import { readSelector, type LabelSelector } from '../model/selector';
-import { isRecord, type Resource } from '../model/resources';
+import { readSelector, type LabelSelector } from './selector';
+import { isRecord, type Resource } from './resources';
 import type { Direction } from '../types';
 
 /** A peer of a NetworkPolicy rule: selectors (ANDed inside one peer) or an ipBlock. */

@@ -1,20 +1,14 @@
 import type { WorkloadIndex } from '../model/index';
 import type { Workload } from '../model/workloads';
-import type { NetpolPeer, NetpolRule, NetworkPolicy } from '../policy/networkpolicy';
-import { ConnectionSet } from './connections';
-import { IpRangeSet, parseCidr } from './iprange';
-import { netpolPortSpec, PortMatcher, type PortSpec } from './ports';
-import { ANY_PEER, type CompiledRule, type Direction, type PeerMatch } from './rules';
-import { NETWORK_POLICY_ORDER, type TierPolicy } from './tiers';
+import type { NetpolPeer, NetpolRule, NetworkPolicy } from '../model/networkpolicy';
+import { ConnectionSet } from '../sets/connections';
+import { IpRangeSet, parseCidr } from '../sets/iprange';
+import { netpolPortSpec, PortMatcher, type PortSpec } from '../reach/ports';
+import { ANY_PEER, type CompiledRule, type PeerMatch } from '../reach/rules';
+import { NETWORK_POLICY_ORDER, type TierPolicy } from '../reach/tiers';
+import type { CompiledNetpol } from '../reach/compiled';
 
-/** A NetworkPolicy ready for evaluation: the workloads it selects and its rules with resolved peers. */
-export interface CompiledNetpol {
-  policy: NetworkPolicy;
-  subjects: Workload[];
-  rules: Record<Direction, CompiledRule[]>;
-  /** The same policy as the default tier evaluates it (order 1000, allow rules, isolation by policyTypes). */
-  tierPolicy: TierPolicy;
-}
+export type { CompiledNetpol };
 
 /** Addresses of an ipBlock: cidr minus except (undefined when the CIDR does not parse). */
 export function ipBlockSet(cidr: string, except: readonly string[]): IpRangeSet | undefined {

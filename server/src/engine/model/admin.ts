@@ -1,4 +1,4 @@
-import type { Resource } from '../model/resources';
+import type { Resource } from './resources';
 
 export const ADMIN_GROUP = 'policy.networking.k8s.io';
 

@@ -2,27 +2,19 @@ import type { WorkloadIndex } from '../model/index';
 import { isRecord, type Resource } from '../model/resources';
 import { readSelector } from '../model/selector';
 import type { Workload } from '../model/workloads';
-import { ConnectionSet, isProtocol, type Protocol } from './connections';
-import { IpRangeSet, parseCidr } from './iprange';
-import { PortMatcher, type PortSpec } from './ports';
-import { PortSet } from './portset';
-import type { Action, CompiledRule, Direction, PeerMatch } from './rules';
+import { ConnectionSet, isProtocol, type Protocol } from '../sets/connections';
+import { IpRangeSet, parseCidr } from '../sets/iprange';
+import { PortMatcher, type PortSpec } from '../reach/ports';
+import { PortSet } from '../sets/portset';
+import type { Action, CompiledRule, PeerMatch } from '../reach/rules';
+import type { CompiledAdminPolicy, Tier } from '../reach/compiled';
+
+export type { CompiledAdminPolicy, Tier };
 
 /**
  * AdminNetworkPolicy, BaselineAdminNetworkPolicy (v1alpha1) and ClusterNetworkPolicy (v1alpha2)
  * share one model: a tier, a priority, subjects, and ordered rules with Allow/Deny/Pass.
  */
-export type Tier = 'admin' | 'baseline';
-
-export interface CompiledAdminPolicy {
-  resource: Resource;
-  tier: Tier;
-  priority: number;
-  subjects: ReadonlySet<Workload>;
-  rules: Record<Direction, CompiledRule[]>;
-}
-
-
 /**
  * A namespace selector of an admin policy: a LabelSelector, or, in the first v1alpha1 releases,
  * `{namespaceSelector: …}` (with sameLabels / notSameLabels, which are not modelled).
