@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import * as path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { LineIndex, opensAndCloses, pathKind, rules, type Analysis, type ConnectivityDiff, type Finding, type Rule, type Severity, type Span } from '../engine';
+import { LineIndex, opensAndCloses, pathKind, ruleDocMarkdown, ruleDocText, rules, type Analysis, type ConnectivityDiff, type Finding, type Rule, type Severity, type Span } from '../engine';
 import type { Report } from '../engine/views';
 
 export const SARIF_SCHEMA = 'https://json.schemastore.org/sarif-2.1.0.json';
@@ -86,13 +86,6 @@ export function sarifLevel(s: Severity): SarifLevel {
   return s === 'error' ? 'error' : s === 'warning' ? 'warning' : 'note';
 }
 
-/** A fenced block that survives backticks in the content. */
-function fence(lang: string, body: string): string {
-  const longest = Math.max(2, ...(body.match(/`+/g) ?? []).map((m) => m.length));
-  const f = '`'.repeat(longest + 1);
-  return `${f}${lang}\n${body.trimEnd()}\n${f}`;
-}
-
 function descriptor(rule: Rule, docsDir: string): SarifReportingDescriptor {
   const d = rule.docs;
   return {
@@ -100,10 +93,7 @@ function descriptor(rule: Rule, docsDir: string): SarifReportingDescriptor {
     name: rule.name,
     shortDescription: { text: d.summary },
     fullDescription: { text: `${d.summary} ${d.why}` },
-    help: {
-      text: `${d.summary}\n\nWhy it matters: ${d.why}\n\nExample that fires:\n${d.bad.trimEnd()}\n\nFixed:\n${d.good.trimEnd()}\n\nFix safety: ${d.fixSafety}`,
-      markdown: `${d.summary}\n\n## Why it matters\n\n${d.why}\n\n## Example that fires\n\n${fence('yaml', d.bad)}\n\n## Fixed\n\n${fence('yaml', d.good)}\n\n## Fix safety\n\n${d.fixSafety}\n`,
-    },
+    help: { text: ruleDocText(rule), markdown: ruleDocMarkdown(rule) },
     helpUri: pathToFileURL(path.join(docsDir, `${rule.id}.md`)).href,
     defaultConfiguration: { level: sarifLevel(rule.severity) },
     properties: { tags: ['kubernetes', 'egress', 'security'] },
