@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { analyze, fixesFor, isExcluded, mergeConfig, readConfigFile } from '../../server/src/engine';
+import { analyze, fixesFor, isExcluded, mergeConfig, readConfigFile, rules } from '../../server/src/engine';
 import { deployment as deploymentOf } from '../support/manifests';
 
 const deployment = (ns = 'shop', name = 'api') => deploymentOf(name, ns);
@@ -91,6 +91,14 @@ ${deployment('shop', 'web').replace('metadata: {name: web, namespace: shop}', 'm
   assert.deepEqual(ids(a), ['EL102'], 'both EL101 are suppressed, EL102 is not');
   const b = analyze([{ uri: 'file:///a.yaml', text: text.replace('EL101: reviewed', 'EL104: reviewed') }]);
   assert.deepEqual(ids(b), ['EL101', 'EL102'], 'a suppression of another rule suppresses nothing here');
+});
+
+test('suppression: EL005 (a suppression without its reason) cannot be suppressed, not even by a suppression naming it', () => {
+  // An annotation without a reason that names EL005: EL005's finding is inside the resource it covers.
+  const text = deployment().replace(/metadata: \{name: (\S+), namespace: (\S+)\}/, 'metadata:\n  name: $1\n  namespace: $2\n  annotations: {egress-lens.io/ignore: "EL005"}');
+  const a = analyze([{ uri: 'file:///a.yaml', text }]);
+  assert.ok(a.findings.some((f) => f.ruleId === 'EL005'), 'EL005 still reported');
+  assert.ok(rules.filter((r) => r.unsuppressible).every((r) => r.id === 'EL005'), 'only EL005 declares it');
 });
 
 test('insertNewResources: newFile puts the policy in a new file beside the workload', () => {

@@ -134,7 +134,7 @@ export function analyzeParsed(allFiles: ParsedFile[], config: EngineConfig, prev
     const set = config.rules[rule.id];
     const setting = set === 'off' ? undefined : set;
     for (const f of raw) {
-      if (rule.id !== 'EL005' && getSuppressions().length > 0 && isSuppressed({ ruleId: rule.id, uri: f.uri, span: f.span } as Finding, getSuppressions())) continue;
+      if (!rule.unsuppressible && getSuppressions().length > 0 && isSuppressed({ ruleId: rule.id, uri: f.uri, span: f.span } as Finding, getSuppressions())) continue;
       findings.push({
         ruleId: rule.id,
         ruleName: rule.name,

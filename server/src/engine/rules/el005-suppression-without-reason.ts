@@ -5,6 +5,7 @@ export const el005 = defineRule({
   id: 'EL005',
   name: 'suppression-without-reason',
   severity: 'hint',
+  unsuppressible: true,
   docs: {
     summary: 'An `# egress-lens-ignore` comment or `egress-lens.io/ignore` annotation gives no reason, or names a rule that does not exist.',
     why: 'A suppression is a decision that a finding does not apply. Without the reason, the next reader cannot tell a reviewed exception from a silenced risk, and a misspelt rule id silences nothing.',

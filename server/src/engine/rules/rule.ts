@@ -68,6 +68,11 @@ export interface Rule {
   checkResource?(r: Resource, ctx: ResourceContext): RawFinding[];
   /** Fixes for one of this rule's findings, computed on demand. */
   fixes?(ctx: FixContext): Fix[];
+  /**
+   * Its findings cannot be suppressed (a rule about the suppressions themselves: a suppression must not
+   * hide the finding that it lacks a reason). Default: suppressible.
+   */
+  unsuppressible?: true;
 }
 
 export function defineRule(rule: Rule): Rule {
