@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { analyze, readConfigFile, rules, type Rule } from '../../server/src/engine';
 
@@ -40,4 +40,14 @@ test('rule ids and names are unique and well-formed', () => {
     ids.add(r.id);
     names.add(r.name);
   }
+});
+
+test('rule examples are written as YAML reads, in template literals, not as one-line strings of \\n escapes', () => {
+  const dir = path.join(repoRoot, 'server/src/engine/rules');
+  const oneLiners = readdirSync(dir)
+    .filter((f) => /^el\d{3}-.*\.ts$/.test(f))
+    .flatMap((f) => readFileSync(path.join(dir, f), 'utf8').split('\n').map((l, i) => ({ f, i, l })))
+    .filter(({ l }) => /^\s*(bad|good):\s*['"].*\\n/.test(l))
+    .map(({ f, i }) => `${f}:${i + 1}`);
+  assert.deepEqual(oneLiners, []);
 });

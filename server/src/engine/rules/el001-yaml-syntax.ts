@@ -7,8 +7,18 @@ export const el001 = defineRule({
   docs: {
     summary: 'The YAML does not parse, or a document cannot be read safely (for example an alias bomb).',
     why: 'A manifest that does not parse is rejected by kubectl and by every controller. Egress Lens reports the exact spot and still analyses the other documents of the file.',
-    bad: 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n  labels: {team: payments\n',
-    good: 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n  labels: {team: payments}\n',
+    bad: `apiVersion: v1
+kind: Namespace
+metadata:
+  name: shop
+  labels: {team: payments
+`,
+    good: `apiVersion: v1
+kind: Namespace
+metadata:
+  name: shop
+  labels: {team: payments}
+`,
     fixSafety: 'No automatic fix: the intent of broken YAML cannot be guessed.',
   },
   check(ctx) {

@@ -14,8 +14,30 @@ export const el002 = defineRule({
   docs: {
     summary: 'A known kind violates its JSON Schema (an unknown field, a wrong type, a missing required field or a value out of its set) or what the API server validates beyond it (a NetworkPolicy peer with no field, a peer combining `ipBlock` with a selector, a `policyTypes` value other than `Ingress`/`Egress`).',
     why: 'The API server rejects such objects, or (with client-side field pruning) silently drops the unknown field. A misspelt `podSelector` or `egres` key means the policy does not say what you think.',
-    bad: 'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: api-egress\n  namespace: shop\nspec:\n  podSelector: {}\n  policyTypes: [Egress]\n  egres:\n  - ports:\n    - port: 443\n',
-    good: 'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: api-egress\n  namespace: shop\nspec:\n  podSelector: {}\n  policyTypes: [Egress]\n  egress:\n  - ports:\n    - port: 443\n',
+    bad: `apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: api-egress
+  namespace: shop
+spec:
+  podSelector: {}
+  policyTypes: [Egress]
+  egres:
+  - ports:
+    - port: 443
+`,
+    good: `apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: api-egress
+  namespace: shop
+spec:
+  podSelector: {}
+  policyTypes: [Egress]
+  egress:
+  - ports:
+    - port: 443
+`,
     fixSafety: 'Unsafe: where the message knows the answer (a misspelt field\'s closest known name, a number written in quotes), the fix writes it; the object, which the API server rejected or read without the field, then means something else (misspelt `egres` rules start to apply). No fix otherwise.',
   },
   checkResource(r) {

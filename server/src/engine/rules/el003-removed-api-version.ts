@@ -60,8 +60,24 @@ export const el003 = defineRule({
   docs: {
     summary: 'An object uses an API version that Kubernetes (or Istio, or the Gateway API) removed or deprecated, such as `extensions/v1beta1` NetworkPolicy or `networking.istio.io/v1alpha3`.',
     why: 'A cluster that no longer serves the version rejects the object, so the policy you reviewed is never applied. Deprecated Istio and Gateway API versions disappear in later releases the same way.',
-    bad: 'apiVersion: extensions/v1beta1\nkind: NetworkPolicy\nmetadata:\n  name: legacy\n  namespace: shop\nspec:\n  podSelector: {}\n  policyTypes: [Egress]\n',
-    good: 'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: legacy\n  namespace: shop\nspec:\n  podSelector: {}\n  policyTypes: [Egress]\n',
+    bad: `apiVersion: extensions/v1beta1
+kind: NetworkPolicy
+metadata:
+  name: legacy
+  namespace: shop
+spec:
+  podSelector: {}
+  policyTypes: [Egress]
+`,
+    good: `apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: legacy
+  namespace: shop
+spec:
+  podSelector: {}
+  policyTypes: [Egress]
+`,
     fixSafety: 'Safe: rewrites `apiVersion` where the object reads the same under the new version. Workloads without `spec.selector` (required by apps/v1) get no automatic fix.',
   },
   checkResource(r) {

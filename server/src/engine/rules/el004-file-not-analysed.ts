@@ -7,8 +7,16 @@ export const el004 = defineRule({
   docs: {
     summary: 'A file is skipped: it holds Helm or Go template syntax, is binary, is larger than the configured limit, nests deeper than any manifest (400 levels), or cannot be read (no permission, or not a regular file: a named pipe, a socket, a device). A Helm chart is not rendered (reported on its Chart.yaml): helm is not installed, the workspace is not trusted, a dependency is missing from charts/, or helm template failed.',
     why: 'Templates are not Kubernetes YAML until they are rendered, and very large or binary files would slow the editor. Egress Lens says once, on the first line, why it did not look at the file, so that silence is never mistaken for a clean bill of health.',
-    bad: 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: {{ .Release.Namespace }}\n',
-    good: 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n',
+    bad: `apiVersion: v1
+kind: Namespace
+metadata:
+  name: {{ .Release.Namespace }}
+`,
+    good: `apiVersion: v1
+kind: Namespace
+metadata:
+  name: shop
+`,
     fixSafety: 'No fix: install helm (or set egressLens.helm.path / helm.path), trust the workspace, or run helm dependency build; Kustomize is rendered by Egress Lens itself.',
   },
   check(ctx) {

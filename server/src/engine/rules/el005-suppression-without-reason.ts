@@ -9,8 +9,40 @@ export const el005 = defineRule({
   docs: {
     summary: 'An `# egress-lens-ignore` comment or `egress-lens.io/ignore` annotation gives no reason, or names a rule that does not exist.',
     why: 'A suppression is a decision that a finding does not apply. Without the reason, the next reader cannot tell a reviewed exception from a silenced risk, and a misspelt rule id silences nothing.',
-    bad: '# egress-lens-ignore EL101\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: batch\n  namespace: jobs\nspec:\n  selector:\n    matchLabels: {app: batch}\n  template:\n    metadata:\n      labels: {app: batch}\n    spec:\n      containers:\n      - name: batch\n        image: jobs/batch:1\n',
-    good: '# egress-lens-ignore EL101: uploads reports to a partner; egress reviewed in SEC-142\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: batch\n  namespace: jobs\nspec:\n  selector:\n    matchLabels: {app: batch}\n  template:\n    metadata:\n      labels: {app: batch}\n    spec:\n      containers:\n      - name: batch\n        image: jobs/batch:1\n',
+    bad: `# egress-lens-ignore EL101
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: batch
+  namespace: jobs
+spec:
+  selector:
+    matchLabels: {app: batch}
+  template:
+    metadata:
+      labels: {app: batch}
+    spec:
+      containers:
+      - name: batch
+        image: jobs/batch:1
+`,
+    good: `# egress-lens-ignore EL101: uploads reports to a partner; egress reviewed in SEC-142
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: batch
+  namespace: jobs
+spec:
+  selector:
+    matchLabels: {app: batch}
+  template:
+    metadata:
+      labels: {app: batch}
+    spec:
+      containers:
+      - name: batch
+        image: jobs/batch:1
+`,
     fixSafety: 'No automatic fix: only a person can give the reason.',
   },
   check(ctx) {

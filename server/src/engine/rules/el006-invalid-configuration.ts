@@ -7,8 +7,16 @@ export const el006 = defineRule({
   docs: {
     summary: 'The `.egress-lens.yaml` configuration has an unknown setting or a value of the wrong kind; that setting is ignored.',
     why: 'A misspelt setting does nothing silently: the DNS selector you meant to set, or the rule you meant to turn off, keeps its default. The problem is shown where it is, and the rest of the configuration still applies.',
-    bad: '# .egress-lens.yaml\ncni: calico\nrules:\n  EL101: of\n',
-    good: '# .egress-lens.yaml\ncni: calico\nrules:\n  EL101: "off"\n',
+    bad: `# .egress-lens.yaml
+cni: calico
+rules:
+  EL101: of
+`,
+    good: `# .egress-lens.yaml
+cni: calico
+rules:
+  EL101: "off"
+`,
     fixSafety: 'No automatic fix.',
     input: 'config',
   },

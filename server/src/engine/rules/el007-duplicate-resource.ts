@@ -10,8 +10,41 @@ export const el007 = defineRule({
   docs: {
     summary: 'The same resource (API group, kind, namespace and name) is defined twice in one cluster view. Two identical copies (a generated bundle beside its sources) are reported as information only.',
     why: 'A cluster holds one object per group, kind, namespace and name. Kustomize and Helm refuse to render two; `kubectl apply` applies both, and the one applied last replaces the other, so which one the cluster ends up with depends on the order of files. Two Gateways or DestinationRules of one name do not add up: the routes, subsets and policies of one of them do not exist. Egress Lens analyses the first definition (in file order, then document order) and reports each further one here, with the first as related information.',
-    bad: 'apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata:\n  name: reviews\n  namespace: shop\nspec:\n  host: reviews\n  subsets:\n  - name: v1\n    labels: {version: v1}\n---\napiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata:\n  name: reviews\n  namespace: shop\nspec:\n  host: reviews\n  subsets:\n  - name: v2\n    labels: {version: v2}\n',
-    good: 'apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata:\n  name: reviews\n  namespace: shop\nspec:\n  host: reviews\n  subsets:\n  - name: v1\n    labels: {version: v1}\n  - name: v2\n    labels: {version: v2}\n',
+    bad: `apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata:
+  name: reviews
+  namespace: shop
+spec:
+  host: reviews
+  subsets:
+  - name: v1
+    labels: {version: v1}
+---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata:
+  name: reviews
+  namespace: shop
+spec:
+  host: reviews
+  subsets:
+  - name: v2
+    labels: {version: v2}
+`,
+    good: `apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata:
+  name: reviews
+  namespace: shop
+spec:
+  host: reviews
+  subsets:
+  - name: v1
+    labels: {version: v1}
+  - name: v2
+    labels: {version: v2}
+`,
     fixSafety: 'No automatic fix: merge the two definitions, rename one, or move one to another cluster view (a Kustomize overlay, or a `clusters:` entry).',
   },
   check(ctx) {

@@ -15,8 +15,56 @@ export const el101 = defineRule({
   docs: {
     summary: 'A workload\'s egress reaches every destination on every port: no policy selects it for egress, or what selects it allows everything (a NetworkPolicy `egress: [{}]`, a Calico `Allow` without destination, a Cilium `toEntities: [all]`, an admin-tier Allow to everything).',
     why: 'Kubernetes allows all egress by default. Until a policy that restricts egress selects a pod, a compromised pod can exfiltrate data to anywhere on the internet and reach every service in the cluster. A policy that selects the pod but allows everything (often a leftover "allow-all" from debugging) changes nothing: the status bar, the panel and `reach` count such a workload as unrestricted too.',
-    bad: 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\n  namespace: shop\nspec:\n  selector:\n    matchLabels: {app: api}\n  template:\n    metadata:\n      labels: {app: api}\n    spec:\n      containers:\n      - name: api\n        image: shop/api:1.0\n',
-    good: 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\n  namespace: shop\nspec:\n  selector:\n    matchLabels: {app: api}\n  template:\n    metadata:\n      labels: {app: api}\n    spec:\n      containers:\n      - name: api\n        image: shop/api:1.0\n---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: default-deny-egress\n  namespace: shop\nspec:\n  podSelector: {}\n  policyTypes: [Egress]\n  egress:\n  - to:\n    - namespaceSelector:\n        matchLabels: {kubernetes.io/metadata.name: kube-system}\n      podSelector:\n        matchLabels: {k8s-app: kube-dns}\n    ports:\n    - {protocol: UDP, port: 53}\n    - {protocol: TCP, port: 53}\n',
+    bad: `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: api
+  namespace: shop
+spec:
+  selector:
+    matchLabels: {app: api}
+  template:
+    metadata:
+      labels: {app: api}
+    spec:
+      containers:
+      - name: api
+        image: shop/api:1.0
+`,
+    good: `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: api
+  namespace: shop
+spec:
+  selector:
+    matchLabels: {app: api}
+  template:
+    metadata:
+      labels: {app: api}
+    spec:
+      containers:
+      - name: api
+        image: shop/api:1.0
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: default-deny-egress
+  namespace: shop
+spec:
+  podSelector: {}
+  policyTypes: [Egress]
+  egress:
+  - to:
+    - namespaceSelector:
+        matchLabels: {kubernetes.io/metadata.name: kube-system}
+      podSelector:
+        matchLabels: {k8s-app: kube-dns}
+    ports:
+    - {protocol: UDP, port: 53}
+    - {protocol: TCP, port: 53}
+`,
     fixSafety: 'Unsafe: the added default-deny policy blocks every egress connection of the namespace except DNS. Add allow rules for what the workloads need before applying it to a cluster. No fix is offered when a policy that allows everything selects the workload: policies add up, so a default-deny next to it would change nothing; narrow that policy instead.',
   },
   check(ctx) {

@@ -15,8 +15,32 @@ export const el103 = defineRule({
   docs: {
     summary: 'A NetworkPolicy has `egress:` rules, but its `policyTypes` is given without `Egress`, so the rules are ignored. The same holds for `ingress:` rules without `Ingress`.',
     why: 'When `policyTypes` is present, Kubernetes applies only the directions it lists. Egress rules written under a policy that says `policyTypes: [Ingress]` restrict nothing: the pods keep unrestricted egress while the YAML suggests otherwise.',
-    bad: 'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: foo-deny-egress\n  namespace: shop\nspec:\n  podSelector:\n    matchLabels: {app: foo}\n  policyTypes: [Ingress]\n  egress:\n  - to:\n    - podSelector: {}\n',
-    good: 'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: foo-deny-egress\n  namespace: shop\nspec:\n  podSelector:\n    matchLabels: {app: foo}\n  policyTypes: [Ingress, Egress]\n  egress:\n  - to:\n    - podSelector: {}\n',
+    bad: `apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: foo-deny-egress
+  namespace: shop
+spec:
+  podSelector:
+    matchLabels: {app: foo}
+  policyTypes: [Ingress]
+  egress:
+  - to:
+    - podSelector: {}
+`,
+    good: `apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: foo-deny-egress
+  namespace: shop
+spec:
+  podSelector:
+    matchLabels: {app: foo}
+  policyTypes: [Ingress, Egress]
+  egress:
+  - to:
+    - podSelector: {}
+`,
     fixSafety: 'Safe only when every pod the policy selects is already isolated in that direction by another policy of the default tier (then the rules, once in force, can only add connections) and the workspace is complete (`assumeCompleteWorkspace`). Otherwise the fix, which adds the missing type to `policyTypes` as the rules were written for, is unsafe: the pods lose every connection the rules do not allow, DNS included, so it is offered one by one and fix-all leaves it alone.',
   },
   checkResource(r) {

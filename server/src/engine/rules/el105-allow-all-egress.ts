@@ -23,8 +23,34 @@ export const el105 = defineRule({
   docs: {
     summary: 'An egress rule allows every destination: `egress: [{}]`, a rule without `to`, or an ipBlock of `0.0.0.0/0` or `::/0` whose `except` still leaves every public address (info when the rule is limited to some ports).',
     why: 'An allow-all rule undoes the default-deny for the pods it selects: they can reach any pod and any address on the internet, which is exactly what egress control is meant to stop. Rules limited to ports (DNS to anywhere, say) are narrower but still reach any host on those ports.',
-    bad: 'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: api-egress\n  namespace: shop\nspec:\n  podSelector:\n    matchLabels: {app: api}\n  policyTypes: [Egress]\n  egress:\n  - {}\n',
-    good: 'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: api-egress\n  namespace: shop\nspec:\n  podSelector:\n    matchLabels: {app: api}\n  policyTypes: [Egress]\n  egress:\n  - to:\n    - podSelector:\n        matchLabels: {app: db}\n    ports:\n    - port: 5432\n',
+    bad: `apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: api-egress
+  namespace: shop
+spec:
+  podSelector:
+    matchLabels: {app: api}
+  policyTypes: [Egress]
+  egress:
+  - {}
+`,
+    good: `apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: api-egress
+  namespace: shop
+spec:
+  podSelector:
+    matchLabels: {app: api}
+  policyTypes: [Egress]
+  egress:
+  - to:
+    - podSelector:
+        matchLabels: {app: db}
+    ports:
+    - port: 5432
+`,
     fixSafety: `Unsafe: replaces the open destination with a placeholder (${PLACEHOLDER_CIDR}, a documentation range) that you then edit; until you do, the rule allows nothing real.`,
   },
   checkResource(r) {

@@ -14,8 +14,34 @@ export const el106 = defineRule({
   docs: {
     summary: 'An ipBlock CIDR does not parse, an `except` range lies outside its `cidr`, or mixes IPv4 with IPv6; a CIDR with host bits set is a warning.',
     why: 'The API server rejects a malformed CIDR, so the whole policy is never applied. An `except` outside the block excludes nothing, which is never what was meant. Host bits (10.0.0.1/8) are silently dropped: the rule covers 10.0.0.0/8, more than it seems to say.',
-    bad: 'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: partners\n  namespace: shop\nspec:\n  podSelector: {}\n  policyTypes: [Egress]\n  egress:\n  - to:\n    - ipBlock:\n        cidr: 203.0.113.0/24\n        except: [198.51.100.0/24]\n',
-    good: 'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: partners\n  namespace: shop\nspec:\n  podSelector: {}\n  policyTypes: [Egress]\n  egress:\n  - to:\n    - ipBlock:\n        cidr: 203.0.113.0/24\n        except: [203.0.113.128/25]\n',
+    bad: `apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: partners
+  namespace: shop
+spec:
+  podSelector: {}
+  policyTypes: [Egress]
+  egress:
+  - to:
+    - ipBlock:
+        cidr: 203.0.113.0/24
+        except: [198.51.100.0/24]
+`,
+    good: `apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: partners
+  namespace: shop
+spec:
+  podSelector: {}
+  policyTypes: [Egress]
+  egress:
+  - to:
+    - ipBlock:
+        cidr: 203.0.113.0/24
+        except: [203.0.113.128/25]
+`,
     fixSafety: 'Safe: rewrites a CIDR with host bits set to the network it denotes (what Kubernetes applies anyway).',
   },
   checkResource(r) {

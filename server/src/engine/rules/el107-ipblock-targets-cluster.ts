@@ -13,8 +13,32 @@ export const el107 = defineRule({
   docs: {
     summary: 'An ipBlock overlaps the cluster’s pod or service address ranges (settings `clusterCidrs`, `serviceCidrs`).',
     why: 'Whether an ipBlock matches traffic to or from pods is left to each network plugin, and pod IPs change on every restart. Service IPs are translated to a pod before policy applies, so an ipBlock on the service range matches nothing. Select pods with podSelector and namespaceSelector instead.',
-    bad: 'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: to-cluster\n  namespace: shop\nspec:\n  podSelector: {}\n  policyTypes: [Egress]\n  egress:\n  - to:\n    - ipBlock:\n        cidr: 10.244.0.0/16\n',
-    good: 'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: to-cluster\n  namespace: shop\nspec:\n  podSelector: {}\n  policyTypes: [Egress]\n  egress:\n  - to:\n    - namespaceSelector:\n        matchLabels: {kubernetes.io/metadata.name: payments}\n',
+    bad: `apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: to-cluster
+  namespace: shop
+spec:
+  podSelector: {}
+  policyTypes: [Egress]
+  egress:
+  - to:
+    - ipBlock:
+        cidr: 10.244.0.0/16
+`,
+    good: `apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: to-cluster
+  namespace: shop
+spec:
+  podSelector: {}
+  policyTypes: [Egress]
+  egress:
+  - to:
+    - namespaceSelector:
+        matchLabels: {kubernetes.io/metadata.name: payments}
+`,
     fixSafety: 'No automatic fix: which pods the addresses were meant to reach is not written anywhere.',
     config: { clusterCidrs: ['10.244.0.0/16'], serviceCidrs: ['10.96.0.0/12'] },
   },

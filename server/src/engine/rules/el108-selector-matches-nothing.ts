@@ -10,8 +10,58 @@ export const el108 = defineRule({
   docs: {
     summary: 'A policy’s podSelector, or a peer’s selectors, match no workload or namespace of the workspace. Only with `assumeCompleteWorkspace: true`.',
     why: 'When the workspace holds the whole cluster, a selector that matches nothing is a typo in a label (app: web vs app: webapp) or a leftover: the policy protects nothing, or the rule allows nothing, and nobody notices.',
-    bad: 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\n  namespace: shop\nspec:\n  selector:\n    matchLabels: {app: api}\n  template:\n    metadata:\n      labels: {app: api}\n    spec:\n      containers:\n      - name: api\n        image: shop/api:1\n---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: api-egress\n  namespace: shop\nspec:\n  podSelector:\n    matchLabels: {app: apiserver}\n  policyTypes: [Egress]\n',
-    good: 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\n  namespace: shop\nspec:\n  selector:\n    matchLabels: {app: api}\n  template:\n    metadata:\n      labels: {app: api}\n    spec:\n      containers:\n      - name: api\n        image: shop/api:1\n---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: api-egress\n  namespace: shop\nspec:\n  podSelector:\n    matchLabels: {app: api}\n  policyTypes: [Egress]\n',
+    bad: `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: api
+  namespace: shop
+spec:
+  selector:
+    matchLabels: {app: api}
+  template:
+    metadata:
+      labels: {app: api}
+    spec:
+      containers:
+      - name: api
+        image: shop/api:1
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: api-egress
+  namespace: shop
+spec:
+  podSelector:
+    matchLabels: {app: apiserver}
+  policyTypes: [Egress]
+`,
+    good: `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: api
+  namespace: shop
+spec:
+  selector:
+    matchLabels: {app: api}
+  template:
+    metadata:
+      labels: {app: api}
+    spec:
+      containers:
+      - name: api
+        image: shop/api:1
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: api-egress
+  namespace: shop
+spec:
+  podSelector:
+    matchLabels: {app: api}
+  policyTypes: [Egress]
+`,
     fixSafety: 'No automatic fix: the intended labels are not known.',
     config: { assumeCompleteWorkspace: true },
   },

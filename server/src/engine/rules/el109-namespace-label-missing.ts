@@ -28,8 +28,44 @@ export const el109 = defineRule({
   docs: {
     summary: 'A namespaceSelector uses a name-like label (`name`, `ns`, `namespace`, …) that no declared Namespace carries, while the namespace its value names exists: the `name:` versus `kubernetes.io/metadata.name` mistake.',
     why: 'Namespaces carry only the labels written on them, plus `kubernetes.io/metadata.name`, which the API server adds. A selector on `name: payments` matches nothing unless someone labelled the namespace by hand, so the rule silently allows nothing (or, in an ingress rule, locks out the namespace it meant to admit).',
-    bad: 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: payments\n---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: to-payments\n  namespace: shop\nspec:\n  podSelector: {}\n  policyTypes: [Egress]\n  egress:\n  - to:\n    - namespaceSelector:\n        matchLabels:\n          name: payments\n',
-    good: 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: payments\n---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: to-payments\n  namespace: shop\nspec:\n  podSelector: {}\n  policyTypes: [Egress]\n  egress:\n  - to:\n    - namespaceSelector:\n        matchLabels:\n          kubernetes.io/metadata.name: payments\n',
+    bad: `apiVersion: v1
+kind: Namespace
+metadata:
+  name: payments
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: to-payments
+  namespace: shop
+spec:
+  podSelector: {}
+  policyTypes: [Egress]
+  egress:
+  - to:
+    - namespaceSelector:
+        matchLabels:
+          name: payments
+`,
+    good: `apiVersion: v1
+kind: Namespace
+metadata:
+  name: payments
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: to-payments
+  namespace: shop
+spec:
+  podSelector: {}
+  policyTypes: [Egress]
+  egress:
+  - to:
+    - namespaceSelector:
+        matchLabels:
+          kubernetes.io/metadata.name: payments
+`,
     fixSafety: 'Safe: the selector matches no namespace today; the fix makes it match the namespace its value names.',
   },
   check(ctx) {

@@ -13,8 +13,36 @@ export const el110 = defineRule({
   docs: {
     summary: 'A `to:`/`from:` list holds a namespaceSelector-only peer followed by a podSelector-only peer: two peers (OR), where one peer with both selectors (AND) is usually meant.',
     why: 'One dash too many changes the meaning: `- namespaceSelector … - podSelector …` allows every pod of the selected namespaces OR the matching pods of the policy’s own namespace, far more than the matching pods of the selected namespaces. The Kubernetes documentation calls this out as the most common NetworkPolicy mistake.',
-    bad: 'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: to-prometheus\n  namespace: shop\nspec:\n  podSelector: {}\n  policyTypes: [Egress]\n  egress:\n  - to:\n    - namespaceSelector:\n        matchLabels: {kubernetes.io/metadata.name: monitoring}\n    - podSelector:\n        matchLabels: {app: prometheus}\n',
-    good: 'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: to-prometheus\n  namespace: shop\nspec:\n  podSelector: {}\n  policyTypes: [Egress]\n  egress:\n  - to:\n    - namespaceSelector:\n        matchLabels: {kubernetes.io/metadata.name: monitoring}\n      podSelector:\n        matchLabels: {app: prometheus}\n',
+    bad: `apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: to-prometheus
+  namespace: shop
+spec:
+  podSelector: {}
+  policyTypes: [Egress]
+  egress:
+  - to:
+    - namespaceSelector:
+        matchLabels: {kubernetes.io/metadata.name: monitoring}
+    - podSelector:
+        matchLabels: {app: prometheus}
+`,
+    good: `apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: to-prometheus
+  namespace: shop
+spec:
+  podSelector: {}
+  policyTypes: [Egress]
+  egress:
+  - to:
+    - namespaceSelector:
+        matchLabels: {kubernetes.io/metadata.name: monitoring}
+      podSelector:
+        matchLabels: {app: prometheus}
+`,
     fixSafety: 'Unsafe: merging the two peers into one narrows what the rule allows.',
   },
   checkResource(r) {

@@ -15,8 +15,36 @@ export const el111 = defineRule({
   docs: {
     summary: 'A NetworkPolicy port is out of 1–65535, an `endPort` is below `port`, comes with a named port or without a port, or the protocol is not TCP, UDP or SCTP.',
     why: 'The API server rejects these policies, so none of their rules applies. `protocol: tcp` (lower case) or `HTTP` are common slips; `endPort` only works with a numeric `port` below it.',
-    bad: 'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: ports\n  namespace: shop\nspec:\n  podSelector: {}\n  policyTypes: [Egress]\n  egress:\n  - ports:\n    - port: 8080\n      endPort: 8000\n    - port: 443\n      protocol: HTTPS\n',
-    good: 'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: ports\n  namespace: shop\nspec:\n  podSelector: {}\n  policyTypes: [Egress]\n  egress:\n  - ports:\n    - port: 8000\n      endPort: 8080\n    - port: 443\n      protocol: TCP\n',
+    bad: `apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: ports
+  namespace: shop
+spec:
+  podSelector: {}
+  policyTypes: [Egress]
+  egress:
+  - ports:
+    - port: 8080
+      endPort: 8000
+    - port: 443
+      protocol: HTTPS
+`,
+    good: `apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: ports
+  namespace: shop
+spec:
+  podSelector: {}
+  policyTypes: [Egress]
+  egress:
+  - ports:
+    - port: 8000
+      endPort: 8080
+    - port: 443
+      protocol: TCP
+`,
     fixSafety: 'Unsafe: where the message knows the answer (an `endPort` below `port`: swap the two; a protocol in lower case: write it in capitals), the fix writes it, and the policy, which the API server rejected, starts to apply: its pods may lose connections. No fix where the intended port or protocol is not known.',
   },
   checkResource(r) {

@@ -33,8 +33,74 @@ export const el112 = defineRule({
   docs: {
     summary: 'A named port in a rule that no destination container declares with that protocol, or a named port in an egress rule to an ipBlock (names never match addresses).',
     why: 'Named ports are looked up in the destination pod’s container ports, protocol included. When no destination declares the name (a typo, a renamed port, a UDP port named in a TCP entry), the entry allows nothing, and the connection it was written for is silently denied.',
-    bad: 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\n  namespace: shop\nspec:\n  selector:\n    matchLabels: {app: api}\n  template:\n    metadata:\n      labels: {app: api}\n    spec:\n      containers:\n      - name: api\n        image: shop/api:1\n        ports:\n        - {name: http, containerPort: 8080}\n---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: web-to-api\n  namespace: shop\nspec:\n  podSelector:\n    matchLabels: {app: web}\n  policyTypes: [Egress]\n  egress:\n  - to:\n    - podSelector:\n        matchLabels: {app: api}\n    ports:\n    - port: https\n',
-    good: 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\n  namespace: shop\nspec:\n  selector:\n    matchLabels: {app: api}\n  template:\n    metadata:\n      labels: {app: api}\n    spec:\n      containers:\n      - name: api\n        image: shop/api:1\n        ports:\n        - {name: http, containerPort: 8080}\n---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: web-to-api\n  namespace: shop\nspec:\n  podSelector:\n    matchLabels: {app: web}\n  policyTypes: [Egress]\n  egress:\n  - to:\n    - podSelector:\n        matchLabels: {app: api}\n    ports:\n    - port: http\n',
+    bad: `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: api
+  namespace: shop
+spec:
+  selector:
+    matchLabels: {app: api}
+  template:
+    metadata:
+      labels: {app: api}
+    spec:
+      containers:
+      - name: api
+        image: shop/api:1
+        ports:
+        - {name: http, containerPort: 8080}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: web-to-api
+  namespace: shop
+spec:
+  podSelector:
+    matchLabels: {app: web}
+  policyTypes: [Egress]
+  egress:
+  - to:
+    - podSelector:
+        matchLabels: {app: api}
+    ports:
+    - port: https
+`,
+    good: `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: api
+  namespace: shop
+spec:
+  selector:
+    matchLabels: {app: api}
+  template:
+    metadata:
+      labels: {app: api}
+    spec:
+      containers:
+      - name: api
+        image: shop/api:1
+        ports:
+        - {name: http, containerPort: 8080}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: web-to-api
+  namespace: shop
+spec:
+  podSelector:
+    matchLabels: {app: web}
+  policyTypes: [Egress]
+  egress:
+  - to:
+    - podSelector:
+        matchLabels: {app: api}
+    ports:
+    - port: http
+`,
     fixSafety: 'Safe only when the workspace is complete (`assumeCompleteWorkspace`): when the pods the entry names declare exactly one port name with its protocol (and not the unresolved name with another), the fix writes that name; the entry allowed nothing, so it can only add connections. With a workspace that may be incomplete, pods it does not hold may declare the old name, so the fix is unsafe. No fix when the intended port is not known (several names, or a port name with an ipBlock).',
   },
   check(ctx) {

@@ -10,8 +10,57 @@ export const el113 = defineRule({
   docs: {
     summary: 'A workload with `hostNetwork: true` is selected by an egress NetworkPolicy, which does not apply to host-network pods.',
     why: 'Pods on the host network use the node’s own network stack; most network plugins do not apply NetworkPolicy to them. The policy looks like it restricts the workload, but its traffic leaves as the node.',
-    bad: 'apiVersion: apps/v1\nkind: DaemonSet\nmetadata:\n  name: node-agent\n  namespace: ops\nspec:\n  selector:\n    matchLabels: {app: node-agent}\n  template:\n    metadata:\n      labels: {app: node-agent}\n    spec:\n      hostNetwork: true\n      containers:\n      - name: agent\n        image: ops/agent:1\n---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: default-deny-egress\n  namespace: ops\nspec:\n  podSelector: {}\n  policyTypes: [Egress]\n',
-    good: 'apiVersion: apps/v1\nkind: DaemonSet\nmetadata:\n  name: node-agent\n  namespace: ops\nspec:\n  selector:\n    matchLabels: {app: node-agent}\n  template:\n    metadata:\n      labels: {app: node-agent}\n    spec:\n      containers:\n      - name: agent\n        image: ops/agent:1\n---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: default-deny-egress\n  namespace: ops\nspec:\n  podSelector: {}\n  policyTypes: [Egress]\n',
+    bad: `apiVersion: apps/v1
+kind: DaemonSet
+metadata:
+  name: node-agent
+  namespace: ops
+spec:
+  selector:
+    matchLabels: {app: node-agent}
+  template:
+    metadata:
+      labels: {app: node-agent}
+    spec:
+      hostNetwork: true
+      containers:
+      - name: agent
+        image: ops/agent:1
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: default-deny-egress
+  namespace: ops
+spec:
+  podSelector: {}
+  policyTypes: [Egress]
+`,
+    good: `apiVersion: apps/v1
+kind: DaemonSet
+metadata:
+  name: node-agent
+  namespace: ops
+spec:
+  selector:
+    matchLabels: {app: node-agent}
+  template:
+    metadata:
+      labels: {app: node-agent}
+    spec:
+      containers:
+      - name: agent
+        image: ops/agent:1
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: default-deny-egress
+  namespace: ops
+spec:
+  podSelector: {}
+  policyTypes: [Egress]
+`,
     fixSafety: 'No automatic fix: restrict host-network pods with node firewalls or host policies of the CNI (Calico HostEndpoint, Cilium host policies).',
   },
   check(ctx) {

@@ -87,8 +87,34 @@ export const el114 = defineRule({
   docs: {
     summary: 'An egress rule allows nothing that the other egress rules of the policies selecting the same workloads do not already allow.',
     why: 'Policies are additive: a rule covered by others changes nothing, but it reads as if it did, and it stays behind when the broader rule is later narrowed. Removing it keeps the policy honest.',
-    bad: 'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: api-egress\n  namespace: shop\nspec:\n  podSelector: {}\n  policyTypes: [Egress]\n  egress:\n  - ports:\n    - {port: 53, protocol: UDP}\n  - to:\n    - ipBlock: {cidr: 10.0.0.0/8}\n    ports:\n    - {port: 53, protocol: UDP}\n',
-    good: 'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: api-egress\n  namespace: shop\nspec:\n  podSelector: {}\n  policyTypes: [Egress]\n  egress:\n  - ports:\n    - {port: 53, protocol: UDP}\n',
+    bad: `apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: api-egress
+  namespace: shop
+spec:
+  podSelector: {}
+  policyTypes: [Egress]
+  egress:
+  - ports:
+    - {port: 53, protocol: UDP}
+  - to:
+    - ipBlock: {cidr: 10.0.0.0/8}
+    ports:
+    - {port: 53, protocol: UDP}
+`,
+    good: `apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: api-egress
+  namespace: shop
+spec:
+  podSelector: {}
+  policyTypes: [Egress]
+  egress:
+  - ports:
+    - {port: 53, protocol: UDP}
+`,
     fixSafety: 'Safe only when the rule\'s own policy covers it, or the workspace is complete (`assumeCompleteWorkspace`): the fix removes a rule whose every connection another rule allows, and ends at the rule\'s own last line (comments, `...` and `---` after it stay). When other policies cover it and the workspace may be incomplete, pods not in the workspace may be selected by this policy and not by those (a namespace-wide policy selects every pod of the namespace), so the removal is unsafe. Not offered when it is the last rule of a policy that gets Egress from its rules alone.',
   },
   check(ctx) {

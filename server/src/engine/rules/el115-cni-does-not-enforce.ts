@@ -30,8 +30,75 @@ export const el115 = defineRule({
   docs: {
     summary: 'The cluster’s network plugin (setting `cni`, or detected: a flannel DaemonSet without Calico or Cilium) does not enforce NetworkPolicy, so every policy is a silent no-op.',
     why: 'Kubernetes stores NetworkPolicy objects whatever the plugin; only the plugin enforces them. On flannel alone or kubenet, a default-deny is accepted by the API server and does nothing at all.',
-    bad: 'apiVersion: apps/v1\nkind: DaemonSet\nmetadata:\n  name: kube-flannel-ds\n  namespace: kube-flannel\nspec:\n  selector:\n    matchLabels: {app: flannel}\n  template:\n    metadata:\n      labels: {app: flannel}\n    spec:\n      hostNetwork: true\n      containers:\n      - name: kube-flannel\n        image: docker.io/flannel/flannel:v0.25.1\n---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: default-deny-egress\n  namespace: shop\nspec:\n  podSelector: {}\n  policyTypes: [Egress]\n',
-    good: 'apiVersion: apps/v1\nkind: DaemonSet\nmetadata:\n  name: kube-flannel-ds\n  namespace: kube-flannel\nspec:\n  selector:\n    matchLabels: {app: flannel}\n  template:\n    metadata:\n      labels: {app: flannel}\n    spec:\n      hostNetwork: true\n      containers:\n      - name: kube-flannel\n        image: docker.io/flannel/flannel:v0.25.1\n---\napiVersion: apps/v1\nkind: DaemonSet\nmetadata:\n  name: calico-node\n  namespace: kube-system\nspec:\n  selector:\n    matchLabels: {k8s-app: calico-node}\n  template:\n    metadata:\n      labels: {k8s-app: calico-node}\n    spec:\n      hostNetwork: true\n      containers:\n      - name: calico-node\n        image: docker.io/calico/node:v3.28.0\n---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: default-deny-egress\n  namespace: shop\nspec:\n  podSelector: {}\n  policyTypes: [Egress]\n',
+    bad: `apiVersion: apps/v1
+kind: DaemonSet
+metadata:
+  name: kube-flannel-ds
+  namespace: kube-flannel
+spec:
+  selector:
+    matchLabels: {app: flannel}
+  template:
+    metadata:
+      labels: {app: flannel}
+    spec:
+      hostNetwork: true
+      containers:
+      - name: kube-flannel
+        image: docker.io/flannel/flannel:v0.25.1
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: default-deny-egress
+  namespace: shop
+spec:
+  podSelector: {}
+  policyTypes: [Egress]
+`,
+    good: `apiVersion: apps/v1
+kind: DaemonSet
+metadata:
+  name: kube-flannel-ds
+  namespace: kube-flannel
+spec:
+  selector:
+    matchLabels: {app: flannel}
+  template:
+    metadata:
+      labels: {app: flannel}
+    spec:
+      hostNetwork: true
+      containers:
+      - name: kube-flannel
+        image: docker.io/flannel/flannel:v0.25.1
+---
+apiVersion: apps/v1
+kind: DaemonSet
+metadata:
+  name: calico-node
+  namespace: kube-system
+spec:
+  selector:
+    matchLabels: {k8s-app: calico-node}
+  template:
+    metadata:
+      labels: {k8s-app: calico-node}
+    spec:
+      hostNetwork: true
+      containers:
+      - name: calico-node
+        image: docker.io/calico/node:v3.28.0
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: default-deny-egress
+  namespace: shop
+spec:
+  podSelector: {}
+  policyTypes: [Egress]
+`,
     fixSafety: 'No automatic fix: install a plugin that enforces policy (Calico, Cilium, Antrea, or flannel with Calico as Canal) and set `cni` accordingly.',
   },
   check(ctx) {

@@ -18,8 +18,37 @@ export const el116 = defineRule({
   docs: {
     summary: 'Egress to public address ranges, presumably to reach a named external service.',
     why: 'A SaaS API or a package registry changes its addresses without notice, and after NAT nobody can tell which pod called it. A policy by name (Cilium `toFQDNs`, Calico Enterprise domains, an Istio egress gateway with a ServiceEntry) follows the service and can be audited.',
-    bad: 'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: to-github\n  namespace: ci\nspec:\n  podSelector: {}\n  policyTypes: [Egress]\n  egress:\n  - to:\n    - ipBlock: {cidr: 140.82.112.0/20}\n    ports:\n    - port: 443\n',
-    good: 'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: to-proxy\n  namespace: ci\nspec:\n  podSelector: {}\n  policyTypes: [Egress]\n  egress:\n  - to:\n    - namespaceSelector:\n        matchLabels: {kubernetes.io/metadata.name: istio-system}\n      podSelector:\n        matchLabels: {istio: egressgateway}\n    ports:\n    - port: 443\n',
+    bad: `apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: to-github
+  namespace: ci
+spec:
+  podSelector: {}
+  policyTypes: [Egress]
+  egress:
+  - to:
+    - ipBlock: {cidr: 140.82.112.0/20}
+    ports:
+    - port: 443
+`,
+    good: `apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: to-proxy
+  namespace: ci
+spec:
+  podSelector: {}
+  policyTypes: [Egress]
+  egress:
+  - to:
+    - namespaceSelector:
+        matchLabels: {kubernetes.io/metadata.name: istio-system}
+      podSelector:
+        matchLabels: {istio: egressgateway}
+    ports:
+    - port: 443
+`,
     fixSafety: 'No automatic fix: the service behind the addresses is not written anywhere.',
   },
   checkResource(r) {

@@ -27,8 +27,61 @@ export const el117 = defineRule({
   docs: {
     summary: 'A policy would block traffic that was observed in the cluster (flow logs loaded with Egress Lens: Load Observed Flows…, or passed as `observedFlows`).',
     why: 'Applying a policy that blocks connections the workloads make today breaks production. Replaying the flows the cluster recorded (Hubble, Calico flow logs, VPC flow logs) against the workspace shows which policy would cut which connection before it is applied.',
-    bad: 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: ledger\n  namespace: billing\nspec:\n  selector:\n    matchLabels: {app: ledger}\n  template:\n    metadata:\n      labels: {app: ledger}\n    spec:\n      containers:\n      - name: ledger\n        image: billing/ledger:1\n---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: default-deny-egress\n  namespace: billing\nspec:\n  podSelector: {}\n  policyTypes: [Egress]\n',
-    good: 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: ledger\n  namespace: billing\nspec:\n  selector:\n    matchLabels: {app: ledger}\n  template:\n    metadata:\n      labels: {app: ledger}\n    spec:\n      containers:\n      - name: ledger\n        image: billing/ledger:1\n---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: default-deny-egress\n  namespace: billing\nspec:\n  podSelector: {}\n  policyTypes: [Egress]\n  egress:\n  - to:\n    - ipBlock: {cidr: 203.0.113.7/32}\n    ports:\n    - {protocol: TCP, port: 443}\n',
+    bad: `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: ledger
+  namespace: billing
+spec:
+  selector:
+    matchLabels: {app: ledger}
+  template:
+    metadata:
+      labels: {app: ledger}
+    spec:
+      containers:
+      - name: ledger
+        image: billing/ledger:1
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: default-deny-egress
+  namespace: billing
+spec:
+  podSelector: {}
+  policyTypes: [Egress]
+`,
+    good: `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: ledger
+  namespace: billing
+spec:
+  selector:
+    matchLabels: {app: ledger}
+  template:
+    metadata:
+      labels: {app: ledger}
+    spec:
+      containers:
+      - name: ledger
+        image: billing/ledger:1
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: default-deny-egress
+  namespace: billing
+spec:
+  podSelector: {}
+  policyTypes: [Egress]
+  egress:
+  - to:
+    - ipBlock: {cidr: 203.0.113.7/32}
+    ports:
+    - {protocol: TCP, port: 443}
+`,
     fixSafety: 'Unsafe (offered one by one, never in fix-all): adds a rule allowing exactly the observed connections (that destination, those ports) to the narrowest NetworkPolicy that selects the pods (a namespace-wide default-deny only when no other does), which opens traffic; review that it is wanted. Not offered when the destination is known by name only, or no NetworkPolicy selects the pods.',
     config: { observedFlows: [{ from: { namespace: 'billing', labels: { app: 'ledger' } }, to: { ip: '203.0.113.7', names: ['api.stripe.com'] }, protocol: 'TCP', port: 443, flows: 3 }] },
   },

@@ -18,8 +18,51 @@ export const el201 = defineRule({
   docs: {
     summary: 'No REGISTRY_ONLY outbound traffic policy covers a namespace whose pods carry Istio sidecars.',
     why: 'Istio\'s default outbound policy is ALLOW_ANY: a sidecar passes traffic to any host it does not know. Egress control in the mesh starts with REGISTRY_ONLY (in the mesh config, or a namespace\'s Sidecar), so that only hosts registered by a ServiceEntry are reachable.',
-    bad: 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n  labels:\n    istio-injection: enabled\n---\napiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata:\n  name: stripe\n  namespace: shop\nspec:\n  hosts: [api.stripe.com]\n  ports:\n  - {number: 443, name: tls, protocol: TLS}\n  resolution: DNS\n',
-    good: 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n  labels:\n    istio-injection: enabled\n---\napiVersion: networking.istio.io/v1\nkind: Sidecar\nmetadata:\n  name: default\n  namespace: shop\nspec:\n  outboundTrafficPolicy:\n    mode: REGISTRY_ONLY\n---\napiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata:\n  name: stripe\n  namespace: shop\nspec:\n  hosts: [api.stripe.com]\n  ports:\n  - {number: 443, name: tls, protocol: TLS}\n  resolution: DNS\n',
+    bad: `apiVersion: v1
+kind: Namespace
+metadata:
+  name: shop
+  labels:
+    istio-injection: enabled
+---
+apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata:
+  name: stripe
+  namespace: shop
+spec:
+  hosts: [api.stripe.com]
+  ports:
+  - {number: 443, name: tls, protocol: TLS}
+  resolution: DNS
+`,
+    good: `apiVersion: v1
+kind: Namespace
+metadata:
+  name: shop
+  labels:
+    istio-injection: enabled
+---
+apiVersion: networking.istio.io/v1
+kind: Sidecar
+metadata:
+  name: default
+  namespace: shop
+spec:
+  outboundTrafficPolicy:
+    mode: REGISTRY_ONLY
+---
+apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata:
+  name: stripe
+  namespace: shop
+spec:
+  hosts: [api.stripe.com]
+  ports:
+  - {number: 443, name: tls, protocol: TLS}
+  resolution: DNS
+`,
     fixSafety: 'Unsafe: adds a namespace-wide Sidecar with `outboundTrafficPolicy: REGISTRY_ONLY` (or sets it on the existing one). Every host no ServiceEntry registers stops being reachable from that namespace: register the ones the pods need first. Never applied by fix-all.',
   },
   check(ctx) {

@@ -22,8 +22,125 @@ export const el202 = defineRule({
   docs: {
     summary: 'Traffic to a host is routed through an egress gateway, but the pods can still reach that host directly: no policy restricts their egress, or their policies allow the host.',
     why: 'An egress gateway only enforces anything if pods cannot go around it. Istio says so itself: a pod without a sidecar, or one that bypasses it, can connect to the host directly unless NetworkPolicy allows egress only to the gateway (and DNS). This rule checks the pods the route is for (those of its namespace, and the meshed pods of every namespace it is exported to) against the NetworkPolicies in force.',
-    bad: 'apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata:\n  name: cnn\n  namespace: default\nspec:\n  hosts: [edition.cnn.com]\n  ports:\n  - {number: 443, name: tls, protocol: TLS}\n  resolution: DNS\n---\napiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata:\n  name: istio-egressgateway\n  namespace: default\nspec:\n  selector: {istio: egressgateway}\n  servers:\n  - port: {number: 443, name: tls, protocol: TLS}\n    hosts: [edition.cnn.com]\n    tls: {mode: PASSTHROUGH}\n---\napiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata:\n  name: direct-cnn-through-egress-gateway\n  namespace: default\nspec:\n  hosts: [edition.cnn.com]\n  gateways: [mesh, istio-egressgateway]\n  tls:\n  - match:\n    - gateways: [mesh]\n      port: 443\n      sniHosts: [edition.cnn.com]\n    route:\n    - destination:\n        host: istio-egressgateway.istio-system.svc.cluster.local\n        port: {number: 443}\n  - match:\n    - gateways: [istio-egressgateway]\n      port: 443\n      sniHosts: [edition.cnn.com]\n    route:\n    - destination:\n        host: edition.cnn.com\n        port: {number: 443}\n',
-    good: 'apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata:\n  name: cnn\n  namespace: default\nspec:\n  hosts: [edition.cnn.com]\n  ports:\n  - {number: 443, name: tls, protocol: TLS}\n  resolution: DNS\n---\napiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata:\n  name: istio-egressgateway\n  namespace: default\nspec:\n  selector: {istio: egressgateway}\n  servers:\n  - port: {number: 443, name: tls, protocol: TLS}\n    hosts: [edition.cnn.com]\n    tls: {mode: PASSTHROUGH}\n---\napiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata:\n  name: direct-cnn-through-egress-gateway\n  namespace: default\nspec:\n  hosts: [edition.cnn.com]\n  gateways: [mesh, istio-egressgateway]\n  tls:\n  - match:\n    - gateways: [mesh]\n      port: 443\n      sniHosts: [edition.cnn.com]\n    route:\n    - destination:\n        host: istio-egressgateway.istio-system.svc.cluster.local\n        port: {number: 443}\n  - match:\n    - gateways: [istio-egressgateway]\n      port: 443\n      sniHosts: [edition.cnn.com]\n    route:\n    - destination:\n        host: edition.cnn.com\n        port: {number: 443}\n---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: egress-via-gateway-only\n  namespace: default\nspec:\n  podSelector: {}\n  policyTypes: [Egress]\n  egress:\n  - to:\n    - namespaceSelector:\n        matchLabels: {kubernetes.io/metadata.name: istio-system}\n  - to:\n    - namespaceSelector:\n        matchLabels: {kubernetes.io/metadata.name: kube-system}\n      podSelector:\n        matchLabels: {k8s-app: kube-dns}\n    ports:\n    - {protocol: UDP, port: 53}\n    - {protocol: TCP, port: 53}\n',
+    bad: `apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata:
+  name: cnn
+  namespace: default
+spec:
+  hosts: [edition.cnn.com]
+  ports:
+  - {number: 443, name: tls, protocol: TLS}
+  resolution: DNS
+---
+apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata:
+  name: istio-egressgateway
+  namespace: default
+spec:
+  selector: {istio: egressgateway}
+  servers:
+  - port: {number: 443, name: tls, protocol: TLS}
+    hosts: [edition.cnn.com]
+    tls: {mode: PASSTHROUGH}
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata:
+  name: direct-cnn-through-egress-gateway
+  namespace: default
+spec:
+  hosts: [edition.cnn.com]
+  gateways: [mesh, istio-egressgateway]
+  tls:
+  - match:
+    - gateways: [mesh]
+      port: 443
+      sniHosts: [edition.cnn.com]
+    route:
+    - destination:
+        host: istio-egressgateway.istio-system.svc.cluster.local
+        port: {number: 443}
+  - match:
+    - gateways: [istio-egressgateway]
+      port: 443
+      sniHosts: [edition.cnn.com]
+    route:
+    - destination:
+        host: edition.cnn.com
+        port: {number: 443}
+`,
+    good: `apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata:
+  name: cnn
+  namespace: default
+spec:
+  hosts: [edition.cnn.com]
+  ports:
+  - {number: 443, name: tls, protocol: TLS}
+  resolution: DNS
+---
+apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata:
+  name: istio-egressgateway
+  namespace: default
+spec:
+  selector: {istio: egressgateway}
+  servers:
+  - port: {number: 443, name: tls, protocol: TLS}
+    hosts: [edition.cnn.com]
+    tls: {mode: PASSTHROUGH}
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata:
+  name: direct-cnn-through-egress-gateway
+  namespace: default
+spec:
+  hosts: [edition.cnn.com]
+  gateways: [mesh, istio-egressgateway]
+  tls:
+  - match:
+    - gateways: [mesh]
+      port: 443
+      sniHosts: [edition.cnn.com]
+    route:
+    - destination:
+        host: istio-egressgateway.istio-system.svc.cluster.local
+        port: {number: 443}
+  - match:
+    - gateways: [istio-egressgateway]
+      port: 443
+      sniHosts: [edition.cnn.com]
+    route:
+    - destination:
+        host: edition.cnn.com
+        port: {number: 443}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: egress-via-gateway-only
+  namespace: default
+spec:
+  podSelector: {}
+  policyTypes: [Egress]
+  egress:
+  - to:
+    - namespaceSelector:
+        matchLabels: {kubernetes.io/metadata.name: istio-system}
+  - to:
+    - namespaceSelector:
+        matchLabels: {kubernetes.io/metadata.name: kube-system}
+      podSelector:
+        matchLabels: {k8s-app: kube-dns}
+    ports:
+    - {protocol: UDP, port: 53}
+    - {protocol: TCP, port: 53}
+`,
     fixSafety: 'Unsafe: the added NetworkPolicy restricts the namespace\'s egress to the gateway, istiod and DNS, which cuts every other connection its pods make. Review what else they need first. Not offered for a namespace where another policy already lets the pods reach the host: policies add up, so that policy has to be narrowed instead.',
   },
   check(ctx) {

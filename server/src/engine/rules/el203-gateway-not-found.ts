@@ -9,8 +9,41 @@ export const el203 = defineRule({
   docs: {
     summary: 'A VirtualService `gateways:` entry (or a route match\'s) names no Gateway in the workspace (an Istio Gateway, or a Gateway API Gateway: Istio accepts both).',
     why: 'Istio binds the route to nothing: traffic meant to go through that gateway is never routed. A short name means a Gateway in the VirtualService\'s own namespace; a Gateway elsewhere must be written `namespace/name`. `mesh` is reserved for the sidecars. Each missing Gateway is reported once, where it is first named; the other places that name it, and what follows from it (sidecars sending a host to an egress gateway that has no route onward for it), are related information rather than findings of their own.',
-    bad: 'apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata:\n  name: cnn\n  namespace: default\nspec:\n  hosts: [edition.cnn.com]\n  gateways: [mesh, egressgateway]\n  http:\n  - route:\n    - destination: {host: edition.cnn.com}\n',
-    good: 'apiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata:\n  name: istio-egressgateway\n  namespace: default\nspec:\n  selector: {istio: egressgateway}\n  servers:\n  - port: {number: 80, name: http, protocol: HTTP}\n    hosts: [edition.cnn.com]\n---\napiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata:\n  name: cnn\n  namespace: default\nspec:\n  hosts: [edition.cnn.com]\n  gateways: [mesh, istio-egressgateway]\n  http:\n  - route:\n    - destination: {host: edition.cnn.com}\n',
+    bad: `apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata:
+  name: cnn
+  namespace: default
+spec:
+  hosts: [edition.cnn.com]
+  gateways: [mesh, egressgateway]
+  http:
+  - route:
+    - destination: {host: edition.cnn.com}
+`,
+    good: `apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata:
+  name: istio-egressgateway
+  namespace: default
+spec:
+  selector: {istio: egressgateway}
+  servers:
+  - port: {number: 80, name: http, protocol: HTTP}
+    hosts: [edition.cnn.com]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata:
+  name: cnn
+  namespace: default
+spec:
+  hosts: [edition.cnn.com]
+  gateways: [mesh, istio-egressgateway]
+  http:
+  - route:
+    - destination: {host: edition.cnn.com}
+`,
     fixSafety: 'No automatic fix: the intended Gateway cannot be guessed; the message lists the Gateways that exist.',
   },
   check(ctx) {

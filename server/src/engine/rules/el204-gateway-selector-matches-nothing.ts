@@ -10,8 +10,45 @@ export const el204 = defineRule({
   docs: {
     summary: 'A Gateway\'s `selector` matches no gateway pods in the workspace (reported when the workspace is declared complete).',
     why: 'A Gateway configures the pods its selector picks, in any namespace. When none carry those labels, the servers and every route bound to it exist nowhere. Only reported with `assumeCompleteWorkspace: true`, since the gateway pods usually come from Istio\'s installation rather than the repository.',
-    bad: 'apiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata:\n  name: egress\n  namespace: default\nspec:\n  selector: {istio: egress-gw}\n  servers:\n  - port: {number: 443, name: tls, protocol: TLS}\n    hosts: [api.example.com]\n    tls: {mode: PASSTHROUGH}\n',
-    good: 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: egress-gw\n  namespace: istio-system\nspec:\n  selector:\n    matchLabels: {istio: egress-gw}\n  template:\n    metadata:\n      labels: {istio: egress-gw}\n    spec:\n      containers:\n      - {name: istio-proxy, image: istio/proxyv2}\n---\napiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata:\n  name: egress\n  namespace: default\nspec:\n  selector: {istio: egress-gw}\n  servers:\n  - port: {number: 443, name: tls, protocol: TLS}\n    hosts: [api.example.com]\n    tls: {mode: PASSTHROUGH}\n',
+    bad: `apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata:
+  name: egress
+  namespace: default
+spec:
+  selector: {istio: egress-gw}
+  servers:
+  - port: {number: 443, name: tls, protocol: TLS}
+    hosts: [api.example.com]
+    tls: {mode: PASSTHROUGH}
+`,
+    good: `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: egress-gw
+  namespace: istio-system
+spec:
+  selector:
+    matchLabels: {istio: egress-gw}
+  template:
+    metadata:
+      labels: {istio: egress-gw}
+    spec:
+      containers:
+      - {name: istio-proxy, image: istio/proxyv2}
+---
+apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata:
+  name: egress
+  namespace: default
+spec:
+  selector: {istio: egress-gw}
+  servers:
+  - port: {number: 443, name: tls, protocol: TLS}
+    hosts: [api.example.com]
+    tls: {mode: PASSTHROUGH}
+`,
     fixSafety: 'No automatic fix: the selector may be wrong, or the gateway deployment may be missing from the workspace.',
     config: { assumeCompleteWorkspace: true },
   },

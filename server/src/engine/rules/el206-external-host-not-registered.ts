@@ -13,8 +13,42 @@ export const el206 = defineRule({
   docs: {
     summary: 'A VirtualService sends traffic to, or routes, an external host that no ServiceEntry registers (Gateway API `Hostname` backends: EL302).',
     why: 'Istio only knows the hosts of its registry. A route destination (or `Hostname` backend) that no ServiceEntry registers has no upstream, so its requests fail (warning). A routed host that nothing registers is dropped under the outbound policy REGISTRY_ONLY, the setting egress control depends on (warning there, info under ALLOW_ANY). The hosts of a VirtualService bound only to ingress gateways are the names clients use to reach the gateway, not external destinations: they are not reported.',
-    bad: 'apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata:\n  name: httpbin-ext\n  namespace: default\nspec:\n  hosts: [httpbin.org]\n  http:\n  - timeout: 3s\n    route:\n    - destination: {host: httpbin.org}\n',
-    good: 'apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata:\n  name: httpbin-ext\n  namespace: default\nspec:\n  hosts: [httpbin.org]\n  ports:\n  - {number: 80, name: http, protocol: HTTP}\n  resolution: DNS\n  location: MESH_EXTERNAL\n---\napiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata:\n  name: httpbin-ext\n  namespace: default\nspec:\n  hosts: [httpbin.org]\n  http:\n  - timeout: 3s\n    route:\n    - destination: {host: httpbin.org}\n',
+    bad: `apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata:
+  name: httpbin-ext
+  namespace: default
+spec:
+  hosts: [httpbin.org]
+  http:
+  - timeout: 3s
+    route:
+    - destination: {host: httpbin.org}
+`,
+    good: `apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata:
+  name: httpbin-ext
+  namespace: default
+spec:
+  hosts: [httpbin.org]
+  ports:
+  - {number: 80, name: http, protocol: HTTP}
+  resolution: DNS
+  location: MESH_EXTERNAL
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata:
+  name: httpbin-ext
+  namespace: default
+spec:
+  hosts: [httpbin.org]
+  http:
+  - timeout: 3s
+    route:
+    - destination: {host: httpbin.org}
+`,
     fixSafety: 'Safe: adds a MESH_EXTERNAL ServiceEntry for the host (DNS resolution, or NONE for a wildcard) on the port the route uses; it only registers what the route already names. Unsafe for the destination of an ingress-only route: the entry registers the host for every sidecar too, which under REGISTRY_ONLY opens egress to it.',
   },
   check(ctx) {

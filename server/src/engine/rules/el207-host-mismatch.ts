@@ -11,8 +11,52 @@ export const el207 = defineRule({
   docs: {
     summary: 'A VirtualService is bound to a Gateway that accepts none of its hosts, or that has no servers.',
     why: 'A Gateway only takes traffic for the hosts its servers list (`host`, `*.domain`, `ns/host`), and a Gateway API Gateway for its listeners\' `hostname`s (none: any host). A VirtualService bound to a gateway that accepts none of its hosts is silently not applied there, so the route the egress path depends on does not exist. As in `istioctl analyze`, a VirtualService may split its hosts between the gateways it binds to: only a gateway that accepts none of them is reported, at the `gateways:` entry that names it.',
-    bad: 'apiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata:\n  name: istio-egressgateway\n  namespace: default\nspec:\n  selector: {istio: egressgateway}\n  servers:\n  - port: {number: 80, name: http, protocol: HTTP}\n    hosts: [edition.cnn.com]\n---\napiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata:\n  name: httpbin\n  namespace: default\nspec:\n  hosts: [httpbin.org]\n  gateways: [istio-egressgateway]\n  http:\n  - route:\n    - destination: {host: httpbin.org}\n',
-    good: 'apiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata:\n  name: istio-egressgateway\n  namespace: default\nspec:\n  selector: {istio: egressgateway}\n  servers:\n  - port: {number: 80, name: http, protocol: HTTP}\n    hosts: [edition.cnn.com, httpbin.org]\n---\napiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata:\n  name: httpbin\n  namespace: default\nspec:\n  hosts: [httpbin.org]\n  gateways: [istio-egressgateway]\n  http:\n  - route:\n    - destination: {host: httpbin.org}\n',
+    bad: `apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata:
+  name: istio-egressgateway
+  namespace: default
+spec:
+  selector: {istio: egressgateway}
+  servers:
+  - port: {number: 80, name: http, protocol: HTTP}
+    hosts: [edition.cnn.com]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata:
+  name: httpbin
+  namespace: default
+spec:
+  hosts: [httpbin.org]
+  gateways: [istio-egressgateway]
+  http:
+  - route:
+    - destination: {host: httpbin.org}
+`,
+    good: `apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata:
+  name: istio-egressgateway
+  namespace: default
+spec:
+  selector: {istio: egressgateway}
+  servers:
+  - port: {number: 80, name: http, protocol: HTTP}
+    hosts: [edition.cnn.com, httpbin.org]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata:
+  name: httpbin
+  namespace: default
+spec:
+  hosts: [httpbin.org]
+  gateways: [istio-egressgateway]
+  http:
+  - route:
+    - destination: {host: httpbin.org}
+`,
     fixSafety: 'No automatic fix: either the Gateway should list the host, or the VirtualService is bound to the wrong Gateway.',
   },
   check(ctx) {

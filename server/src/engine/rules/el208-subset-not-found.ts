@@ -10,8 +10,54 @@ export const el208 = defineRule({
   docs: {
     summary: 'A route destination (or a `mirror` / `mirrors[].destination`) names a `subset` that no DestinationRule for that host defines.',
     why: 'Envoy has no cluster for an undefined subset: requests on that route fail with 503 (no healthy upstream). For an egress gateway route this breaks the first leg, from the sidecar to the gateway.',
-    bad: 'apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata:\n  name: egressgateway-for-cnn\n  namespace: default\nspec:\n  host: istio-egressgateway.istio-system.svc.cluster.local\n  subsets:\n  - name: cnn\n---\napiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata:\n  name: cnn\n  namespace: default\nspec:\n  hosts: [edition.cnn.com]\n  http:\n  - route:\n    - destination:\n        host: istio-egressgateway.istio-system.svc.cluster.local\n        subset: cnn-v2\n        port: {number: 80}\n',
-    good: 'apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata:\n  name: egressgateway-for-cnn\n  namespace: default\nspec:\n  host: istio-egressgateway.istio-system.svc.cluster.local\n  subsets:\n  - name: cnn\n---\napiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata:\n  name: cnn\n  namespace: default\nspec:\n  hosts: [edition.cnn.com]\n  http:\n  - route:\n    - destination:\n        host: istio-egressgateway.istio-system.svc.cluster.local\n        subset: cnn\n        port: {number: 80}\n',
+    bad: `apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata:
+  name: egressgateway-for-cnn
+  namespace: default
+spec:
+  host: istio-egressgateway.istio-system.svc.cluster.local
+  subsets:
+  - name: cnn
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata:
+  name: cnn
+  namespace: default
+spec:
+  hosts: [edition.cnn.com]
+  http:
+  - route:
+    - destination:
+        host: istio-egressgateway.istio-system.svc.cluster.local
+        subset: cnn-v2
+        port: {number: 80}
+`,
+    good: `apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata:
+  name: egressgateway-for-cnn
+  namespace: default
+spec:
+  host: istio-egressgateway.istio-system.svc.cluster.local
+  subsets:
+  - name: cnn
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata:
+  name: cnn
+  namespace: default
+spec:
+  hosts: [edition.cnn.com]
+  http:
+  - route:
+    - destination:
+        host: istio-egressgateway.istio-system.svc.cluster.local
+        subset: cnn
+        port: {number: 80}
+`,
     fixSafety: 'No automatic fix: the subset may be misspelt, or its DestinationRule may be missing.',
   },
   check(ctx) {

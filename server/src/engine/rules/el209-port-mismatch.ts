@@ -39,8 +39,71 @@ export const el209 = defineRule({
   docs: {
     summary: 'A VirtualService matches a port its Gateway does not serve, a destination names a port its service does not expose, or leaves out the port of a service that has several.',
     why: 'A match on a port no server of the bound Gateway listens on never matches, so the gateway has no route for the traffic. A destination port that the Service (or ServiceEntry) does not expose has no endpoint, so its requests fail. A destination without `port` on a service with several ports is ambiguous: Istio rejects or misroutes it.',
-    bad: 'apiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata:\n  name: istio-egressgateway\n  namespace: default\nspec:\n  selector: {istio: egressgateway}\n  servers:\n  - port: {number: 80, name: http, protocol: HTTP}\n    hosts: [edition.cnn.com]\n---\napiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata:\n  name: cnn\n  namespace: default\nspec:\n  hosts: [edition.cnn.com]\n  gateways: [istio-egressgateway, mesh]\n  http:\n  - match:\n    - gateways: [mesh]\n      port: 80\n    route:\n    - destination:\n        host: istio-egressgateway.istio-system.svc.cluster.local\n  - match:\n    - gateways: [istio-egressgateway]\n      port: 8080\n    route:\n    - destination: {host: edition.cnn.com, port: {number: 80}}\n',
-    good: 'apiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata:\n  name: istio-egressgateway\n  namespace: default\nspec:\n  selector: {istio: egressgateway}\n  servers:\n  - port: {number: 80, name: http, protocol: HTTP}\n    hosts: [edition.cnn.com]\n---\napiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata:\n  name: cnn\n  namespace: default\nspec:\n  hosts: [edition.cnn.com]\n  gateways: [istio-egressgateway, mesh]\n  http:\n  - match:\n    - gateways: [mesh]\n      port: 80\n    route:\n    - destination:\n        host: istio-egressgateway.istio-system.svc.cluster.local\n        port: {number: 80}\n  - match:\n    - gateways: [istio-egressgateway]\n      port: 80\n    route:\n    - destination: {host: edition.cnn.com, port: {number: 80}}\n',
+    bad: `apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata:
+  name: istio-egressgateway
+  namespace: default
+spec:
+  selector: {istio: egressgateway}
+  servers:
+  - port: {number: 80, name: http, protocol: HTTP}
+    hosts: [edition.cnn.com]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata:
+  name: cnn
+  namespace: default
+spec:
+  hosts: [edition.cnn.com]
+  gateways: [istio-egressgateway, mesh]
+  http:
+  - match:
+    - gateways: [mesh]
+      port: 80
+    route:
+    - destination:
+        host: istio-egressgateway.istio-system.svc.cluster.local
+  - match:
+    - gateways: [istio-egressgateway]
+      port: 8080
+    route:
+    - destination: {host: edition.cnn.com, port: {number: 80}}
+`,
+    good: `apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata:
+  name: istio-egressgateway
+  namespace: default
+spec:
+  selector: {istio: egressgateway}
+  servers:
+  - port: {number: 80, name: http, protocol: HTTP}
+    hosts: [edition.cnn.com]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata:
+  name: cnn
+  namespace: default
+spec:
+  hosts: [edition.cnn.com]
+  gateways: [istio-egressgateway, mesh]
+  http:
+  - match:
+    - gateways: [mesh]
+      port: 80
+    route:
+    - destination:
+        host: istio-egressgateway.istio-system.svc.cluster.local
+        port: {number: 80}
+  - match:
+    - gateways: [istio-egressgateway]
+      port: 80
+    route:
+    - destination: {host: edition.cnn.com, port: {number: 80}}
+`,
     fixSafety: 'No automatic fix: which port was meant is not written anywhere.',
   },
   check(ctx) {

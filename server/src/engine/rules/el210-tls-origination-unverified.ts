@@ -10,8 +10,73 @@ export const el210 = defineRule({
   docs: {
     summary: 'A DestinationRule originates TLS to an external host without saying how the server certificate is verified (a `credentialName` without `workloadSelector` counts for gateways only).',
     why: 'With `mode: SIMPLE` or `MUTUAL` and neither `caCertificates` nor `credentialName` (nor an explicit `insecureSkipVerify`), the proxy falls back to its default: since Istio 1.20 the system trust store, before that no verification at all, and none whenever the mesh sets `VERIFY_CERTIFICATE_AT_CLIENT` to false. State it, so that the TLS the egress path relies on is verified on every version. `credentialName` is read by gateways, and by sidecars only when the DestinationRule selects them with a `workloadSelector`: without one, sidecars ignore it. Reported as a warning when the mesh config in the workspace turns verification off, as info otherwise.',
-    bad: 'apiVersion: install.istio.io/v1alpha1\nkind: IstioOperator\nmetadata:\n  name: control-plane\n  namespace: istio-system\nspec:\n  meshConfig:\n    defaultConfig:\n      proxyMetadata:\n        VERIFY_CERTIFICATE_AT_CLIENT: "false"\n---\napiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata:\n  name: cnn\n  namespace: default\nspec:\n  hosts: [edition.cnn.com]\n  ports:\n  - {number: 443, name: https, protocol: HTTPS}\n  resolution: DNS\n---\napiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata:\n  name: originate-tls\n  namespace: default\nspec:\n  host: edition.cnn.com\n  trafficPolicy:\n    tls:\n      mode: SIMPLE\n',
-    good: 'apiVersion: install.istio.io/v1alpha1\nkind: IstioOperator\nmetadata:\n  name: control-plane\n  namespace: istio-system\nspec:\n  meshConfig:\n    defaultConfig:\n      proxyMetadata:\n        VERIFY_CERTIFICATE_AT_CLIENT: "false"\n---\napiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata:\n  name: cnn\n  namespace: default\nspec:\n  hosts: [edition.cnn.com]\n  ports:\n  - {number: 443, name: https, protocol: HTTPS}\n  resolution: DNS\n---\napiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata:\n  name: originate-tls\n  namespace: default\nspec:\n  host: edition.cnn.com\n  trafficPolicy:\n    tls:\n      mode: SIMPLE\n      caCertificates: /etc/ssl/certs/ca-certificates.crt\n',
+    bad: `apiVersion: install.istio.io/v1alpha1
+kind: IstioOperator
+metadata:
+  name: control-plane
+  namespace: istio-system
+spec:
+  meshConfig:
+    defaultConfig:
+      proxyMetadata:
+        VERIFY_CERTIFICATE_AT_CLIENT: "false"
+---
+apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata:
+  name: cnn
+  namespace: default
+spec:
+  hosts: [edition.cnn.com]
+  ports:
+  - {number: 443, name: https, protocol: HTTPS}
+  resolution: DNS
+---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata:
+  name: originate-tls
+  namespace: default
+spec:
+  host: edition.cnn.com
+  trafficPolicy:
+    tls:
+      mode: SIMPLE
+`,
+    good: `apiVersion: install.istio.io/v1alpha1
+kind: IstioOperator
+metadata:
+  name: control-plane
+  namespace: istio-system
+spec:
+  meshConfig:
+    defaultConfig:
+      proxyMetadata:
+        VERIFY_CERTIFICATE_AT_CLIENT: "false"
+---
+apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata:
+  name: cnn
+  namespace: default
+spec:
+  hosts: [edition.cnn.com]
+  ports:
+  - {number: 443, name: https, protocol: HTTPS}
+  resolution: DNS
+---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata:
+  name: originate-tls
+  namespace: default
+spec:
+  host: edition.cnn.com
+  trafficPolicy:
+    tls:
+      mode: SIMPLE
+      caCertificates: /etc/ssl/certs/ca-certificates.crt
+`,
     fixSafety: 'No automatic fix: the CA bundle or credential is specific to the destination.',
   },
   check(ctx) {

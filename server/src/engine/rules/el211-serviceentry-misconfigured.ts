@@ -16,8 +16,30 @@ export const el211 = defineRule({
   docs: {
     summary: 'A ServiceEntry marks an external host MESH_INTERNAL, declares a TCP port (or one without protocol) without `addresses`, or resolves a wildcard host by DNS.',
     why: 'MESH_INTERNAL makes Istio expect a sidecar (mTLS) at the other end, which an external host does not have. A TCP port (or a port without `protocol`, which Istio treats as TCP) without addresses matches every destination on that port, so the entry opens far more than its host; not reported when Istio allocates addresses (`ISTIO_META_DNS_AUTO_ALLOCATE` in the mesh\'s proxy metadata, or `status.addresses` set). A wildcard host cannot be resolved by DNS: use `resolution: NONE` (or route it through a gateway).',
-    bad: 'apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata:\n  name: wikipedia\n  namespace: default\nspec:\n  hosts: ["*.wikipedia.org"]\n  ports:\n  - {number: 443, name: https, protocol: HTTPS}\n  resolution: DNS\n  location: MESH_EXTERNAL\n',
-    good: 'apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata:\n  name: wikipedia\n  namespace: default\nspec:\n  hosts: ["*.wikipedia.org"]\n  ports:\n  - {number: 443, name: https, protocol: HTTPS}\n  resolution: NONE\n  location: MESH_EXTERNAL\n',
+    bad: `apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata:
+  name: wikipedia
+  namespace: default
+spec:
+  hosts: ["*.wikipedia.org"]
+  ports:
+  - {number: 443, name: https, protocol: HTTPS}
+  resolution: DNS
+  location: MESH_EXTERNAL
+`,
+    good: `apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata:
+  name: wikipedia
+  namespace: default
+spec:
+  hosts: ["*.wikipedia.org"]
+  ports:
+  - {number: 443, name: https, protocol: HTTPS}
+  resolution: NONE
+  location: MESH_EXTERNAL
+`,
     fixSafety: 'No automatic fix: the right location, addresses or resolution depend on the destination.',
   },
   check(ctx) {

@@ -11,8 +11,65 @@ export const el301 = defineRule({
   docs: {
     summary: 'A route\'s `parentRefs` names no Gateway (or Service / ServiceEntry, for mesh routes) in the workspace.',
     why: 'A route attaches only to the parent it names; with no such parent it is never programmed, and the traffic it describes takes the default path (for an egress route: straight out, not through the gateway).',
-    bad: 'apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata:\n  name: forward-cnn-from-egress-gateway\n  namespace: default\nspec:\n  parentRefs:\n  - name: cnn-egress-gw\n  hostnames: [edition.cnn.com]\n  rules:\n  - backendRefs:\n    - {kind: Hostname, group: networking.istio.io, name: edition.cnn.com, port: 80}\n',
-    good: 'apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata:\n  name: cnn-egress-gateway\n  namespace: default\nspec:\n  gatewayClassName: istio\n  listeners:\n  - {name: http, hostname: edition.cnn.com, port: 80, protocol: HTTP, allowedRoutes: {namespaces: {from: Same}}}\n---\napiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata:\n  name: cnn\n  namespace: default\nspec:\n  hosts: [edition.cnn.com]\n  ports:\n  - {number: 80, name: http-port, protocol: HTTP}\n  resolution: DNS\n---\napiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata:\n  name: direct-cnn-to-egress-gateway\n  namespace: default\nspec:\n  parentRefs:\n  - {kind: ServiceEntry, group: networking.istio.io, name: cnn}\n  rules:\n  - backendRefs:\n    - {name: cnn-egress-gateway-istio, port: 80}\n---\napiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata:\n  name: forward-cnn-from-egress-gateway\n  namespace: default\nspec:\n  parentRefs:\n  - name: cnn-egress-gateway\n  hostnames: [edition.cnn.com]\n  rules:\n  - backendRefs:\n    - {kind: Hostname, group: networking.istio.io, name: edition.cnn.com, port: 80}\n',
+    bad: `apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata:
+  name: forward-cnn-from-egress-gateway
+  namespace: default
+spec:
+  parentRefs:
+  - name: cnn-egress-gw
+  hostnames: [edition.cnn.com]
+  rules:
+  - backendRefs:
+    - {kind: Hostname, group: networking.istio.io, name: edition.cnn.com, port: 80}
+`,
+    good: `apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata:
+  name: cnn-egress-gateway
+  namespace: default
+spec:
+  gatewayClassName: istio
+  listeners:
+  - {name: http, hostname: edition.cnn.com, port: 80, protocol: HTTP, allowedRoutes: {namespaces: {from: Same}}}
+---
+apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata:
+  name: cnn
+  namespace: default
+spec:
+  hosts: [edition.cnn.com]
+  ports:
+  - {number: 80, name: http-port, protocol: HTTP}
+  resolution: DNS
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata:
+  name: direct-cnn-to-egress-gateway
+  namespace: default
+spec:
+  parentRefs:
+  - {kind: ServiceEntry, group: networking.istio.io, name: cnn}
+  rules:
+  - backendRefs:
+    - {name: cnn-egress-gateway-istio, port: 80}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata:
+  name: forward-cnn-from-egress-gateway
+  namespace: default
+spec:
+  parentRefs:
+  - name: cnn-egress-gateway
+  hostnames: [edition.cnn.com]
+  rules:
+  - backendRefs:
+    - {kind: Hostname, group: networking.istio.io, name: edition.cnn.com, port: 80}
+`,
     fixSafety: 'No automatic fix: the intended parent cannot be guessed.',
   },
   check(ctx) {

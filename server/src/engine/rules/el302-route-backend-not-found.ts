@@ -11,8 +11,98 @@ export const el302 = defineRule({
   docs: {
     summary: 'A route\'s `backendRefs` target (a Service, or an Istio `Hostname`) does not exist.',
     why: 'A missing backend makes the gateway answer 500 (or reset the connection) for that route. For Istio\'s egress pattern the Service is `<gateway>-istio`, which Istio creates for a Gateway of class `istio`, and a `Hostname` backend must be a host that a ServiceEntry registers.',
-    bad: 'apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata:\n  name: cnn-egress-gateway\n  namespace: default\nspec:\n  gatewayClassName: istio\n  listeners:\n  - {name: http, hostname: edition.cnn.com, port: 80, protocol: HTTP, allowedRoutes: {namespaces: {from: Same}}}\n---\napiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata:\n  name: cnn\n  namespace: default\nspec:\n  hosts: [edition.cnn.com]\n  ports:\n  - {number: 80, name: http-port, protocol: HTTP}\n  resolution: DNS\n---\napiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata:\n  name: direct-cnn-to-egress-gateway\n  namespace: default\nspec:\n  parentRefs:\n  - {kind: ServiceEntry, group: networking.istio.io, name: cnn}\n  rules:\n  - backendRefs:\n    - {name: cnn-egress-gateway, port: 80}\n---\napiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata:\n  name: forward-cnn-from-egress-gateway\n  namespace: default\nspec:\n  parentRefs:\n  - name: cnn-egress-gateway\n  hostnames: [edition.cnn.com]\n  rules:\n  - backendRefs:\n    - {kind: Hostname, group: networking.istio.io, name: edition.cnn.com, port: 80}\n',
-    good: 'apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata:\n  name: cnn-egress-gateway\n  namespace: default\nspec:\n  gatewayClassName: istio\n  listeners:\n  - {name: http, hostname: edition.cnn.com, port: 80, protocol: HTTP, allowedRoutes: {namespaces: {from: Same}}}\n---\napiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata:\n  name: cnn\n  namespace: default\nspec:\n  hosts: [edition.cnn.com]\n  ports:\n  - {number: 80, name: http-port, protocol: HTTP}\n  resolution: DNS\n---\napiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata:\n  name: direct-cnn-to-egress-gateway\n  namespace: default\nspec:\n  parentRefs:\n  - {kind: ServiceEntry, group: networking.istio.io, name: cnn}\n  rules:\n  - backendRefs:\n    - {name: cnn-egress-gateway-istio, port: 80}\n---\napiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata:\n  name: forward-cnn-from-egress-gateway\n  namespace: default\nspec:\n  parentRefs:\n  - name: cnn-egress-gateway\n  hostnames: [edition.cnn.com]\n  rules:\n  - backendRefs:\n    - {kind: Hostname, group: networking.istio.io, name: edition.cnn.com, port: 80}\n',
+    bad: `apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata:
+  name: cnn-egress-gateway
+  namespace: default
+spec:
+  gatewayClassName: istio
+  listeners:
+  - {name: http, hostname: edition.cnn.com, port: 80, protocol: HTTP, allowedRoutes: {namespaces: {from: Same}}}
+---
+apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata:
+  name: cnn
+  namespace: default
+spec:
+  hosts: [edition.cnn.com]
+  ports:
+  - {number: 80, name: http-port, protocol: HTTP}
+  resolution: DNS
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata:
+  name: direct-cnn-to-egress-gateway
+  namespace: default
+spec:
+  parentRefs:
+  - {kind: ServiceEntry, group: networking.istio.io, name: cnn}
+  rules:
+  - backendRefs:
+    - {name: cnn-egress-gateway, port: 80}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata:
+  name: forward-cnn-from-egress-gateway
+  namespace: default
+spec:
+  parentRefs:
+  - name: cnn-egress-gateway
+  hostnames: [edition.cnn.com]
+  rules:
+  - backendRefs:
+    - {kind: Hostname, group: networking.istio.io, name: edition.cnn.com, port: 80}
+`,
+    good: `apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata:
+  name: cnn-egress-gateway
+  namespace: default
+spec:
+  gatewayClassName: istio
+  listeners:
+  - {name: http, hostname: edition.cnn.com, port: 80, protocol: HTTP, allowedRoutes: {namespaces: {from: Same}}}
+---
+apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata:
+  name: cnn
+  namespace: default
+spec:
+  hosts: [edition.cnn.com]
+  ports:
+  - {number: 80, name: http-port, protocol: HTTP}
+  resolution: DNS
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata:
+  name: direct-cnn-to-egress-gateway
+  namespace: default
+spec:
+  parentRefs:
+  - {kind: ServiceEntry, group: networking.istio.io, name: cnn}
+  rules:
+  - backendRefs:
+    - {name: cnn-egress-gateway-istio, port: 80}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata:
+  name: forward-cnn-from-egress-gateway
+  namespace: default
+spec:
+  parentRefs:
+  - name: cnn-egress-gateway
+  hostnames: [edition.cnn.com]
+  rules:
+  - backendRefs:
+    - {kind: Hostname, group: networking.istio.io, name: edition.cnn.com, port: 80}
+`,
     fixSafety: 'For a `Hostname` backend, safe: adds a MESH_EXTERNAL ServiceEntry for the host on the backend\'s port (it only registers what the route already names; the same fix as EL206, which leaves these backends to this rule). For a Service, no automatic fix: the message names the Services Istio creates for the Gateways of the workspace.',
   },
   check(ctx) {

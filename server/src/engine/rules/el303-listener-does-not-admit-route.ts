@@ -21,8 +21,62 @@ export const el303 = defineRule({
   docs: {
     summary: 'The parent Gateway\'s listener does not admit the route: its hostname, protocol or `allowedRoutes` excludes it.',
     why: 'A route attaches only to listeners that accept its kind (HTTPRoute on HTTP/HTTPS, TLSRoute on TLS), its namespace (`allowedRoutes`, `Same` by default) and one of its hostnames. Otherwise it is not attached, and the gateway has no route for the traffic.',
-    bad: 'apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata:\n  name: cnn-egress-gateway\n  namespace: default\nspec:\n  gatewayClassName: istio\n  listeners:\n  - name: tls\n    hostname: edition.cnn.com\n    port: 443\n    protocol: TLS\n    tls: {mode: Passthrough}\n    allowedRoutes: {namespaces: {from: Same}}\n---\napiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata:\n  name: forward-cnn\n  namespace: default\nspec:\n  parentRefs:\n  - name: cnn-egress-gateway\n  hostnames: [edition.cnn.com]\n  rules:\n  - backendRefs:\n    - {name: cnn, port: 443}\n',
-    good: 'apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata:\n  name: cnn-egress-gateway\n  namespace: default\nspec:\n  gatewayClassName: istio\n  listeners:\n  - name: tls\n    hostname: edition.cnn.com\n    port: 443\n    protocol: TLS\n    tls: {mode: Passthrough}\n    allowedRoutes: {namespaces: {from: Same}}\n---\napiVersion: gateway.networking.k8s.io/v1alpha2\nkind: TLSRoute\nmetadata:\n  name: forward-cnn\n  namespace: default\nspec:\n  parentRefs:\n  - name: cnn-egress-gateway\n  hostnames: [edition.cnn.com]\n  rules:\n  - backendRefs:\n    - {name: cnn, port: 443}\n',
+    bad: `apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata:
+  name: cnn-egress-gateway
+  namespace: default
+spec:
+  gatewayClassName: istio
+  listeners:
+  - name: tls
+    hostname: edition.cnn.com
+    port: 443
+    protocol: TLS
+    tls: {mode: Passthrough}
+    allowedRoutes: {namespaces: {from: Same}}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata:
+  name: forward-cnn
+  namespace: default
+spec:
+  parentRefs:
+  - name: cnn-egress-gateway
+  hostnames: [edition.cnn.com]
+  rules:
+  - backendRefs:
+    - {name: cnn, port: 443}
+`,
+    good: `apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata:
+  name: cnn-egress-gateway
+  namespace: default
+spec:
+  gatewayClassName: istio
+  listeners:
+  - name: tls
+    hostname: edition.cnn.com
+    port: 443
+    protocol: TLS
+    tls: {mode: Passthrough}
+    allowedRoutes: {namespaces: {from: Same}}
+---
+apiVersion: gateway.networking.k8s.io/v1alpha2
+kind: TLSRoute
+metadata:
+  name: forward-cnn
+  namespace: default
+spec:
+  parentRefs:
+  - name: cnn-egress-gateway
+  hostnames: [edition.cnn.com]
+  rules:
+  - backendRefs:
+    - {name: cnn, port: 443}
+`,
     fixSafety: 'No automatic fix: either the route kind, the listener or the namespace is wrong.',
   },
   check(ctx) {

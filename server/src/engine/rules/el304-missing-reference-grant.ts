@@ -10,8 +10,59 @@ export const el304 = defineRule({
   docs: {
     summary: 'A route sends traffic to a backend in another namespace, and no ReferenceGrant there allows it.',
     why: 'The Gateway API refuses cross-namespace references unless the target namespace grants them: without a ReferenceGrant the backend is treated as missing and the route fails (ResolvedRefs=False).',
-    bad: 'apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata:\n  name: forward-nginx\n  namespace: default\nspec:\n  hostnames: [my-nginx.mesh-external.svc.cluster.local]\n  rules:\n  - backendRefs:\n    - {name: my-nginx, namespace: mesh-external, port: 443}\n---\napiVersion: v1\nkind: Service\nmetadata:\n  name: my-nginx\n  namespace: mesh-external\nspec:\n  ports:\n  - {port: 443, protocol: TCP}\n  selector: {run: my-nginx}\n',
-    good: 'apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata:\n  name: forward-nginx\n  namespace: default\nspec:\n  hostnames: [my-nginx.mesh-external.svc.cluster.local]\n  rules:\n  - backendRefs:\n    - {name: my-nginx, namespace: mesh-external, port: 443}\n---\napiVersion: v1\nkind: Service\nmetadata:\n  name: my-nginx\n  namespace: mesh-external\nspec:\n  ports:\n  - {port: 443, protocol: TCP}\n  selector: {run: my-nginx}\n---\napiVersion: gateway.networking.k8s.io/v1beta1\nkind: ReferenceGrant\nmetadata:\n  name: my-nginx-reference-grant\n  namespace: mesh-external\nspec:\n  from:\n  - {group: gateway.networking.k8s.io, kind: HTTPRoute, namespace: default}\n  to:\n  - {group: "", kind: Service, name: my-nginx}\n',
+    bad: `apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata:
+  name: forward-nginx
+  namespace: default
+spec:
+  hostnames: [my-nginx.mesh-external.svc.cluster.local]
+  rules:
+  - backendRefs:
+    - {name: my-nginx, namespace: mesh-external, port: 443}
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: my-nginx
+  namespace: mesh-external
+spec:
+  ports:
+  - {port: 443, protocol: TCP}
+  selector: {run: my-nginx}
+`,
+    good: `apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata:
+  name: forward-nginx
+  namespace: default
+spec:
+  hostnames: [my-nginx.mesh-external.svc.cluster.local]
+  rules:
+  - backendRefs:
+    - {name: my-nginx, namespace: mesh-external, port: 443}
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: my-nginx
+  namespace: mesh-external
+spec:
+  ports:
+  - {port: 443, protocol: TCP}
+  selector: {run: my-nginx}
+---
+apiVersion: gateway.networking.k8s.io/v1beta1
+kind: ReferenceGrant
+metadata:
+  name: my-nginx-reference-grant
+  namespace: mesh-external
+spec:
+  from:
+  - {group: gateway.networking.k8s.io, kind: HTTPRoute, namespace: default}
+  to:
+  - {group: "", kind: Service, name: my-nginx}
+`,
     fixSafety: 'No automatic fix: granting access across namespaces is a decision for the owners of the target namespace.',
   },
   check(ctx) {

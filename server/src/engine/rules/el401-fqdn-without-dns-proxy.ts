@@ -29,8 +29,46 @@ export const el401 = defineRule({
   docs: {
     summary: 'A Cilium policy uses `toFQDNs`, but no egress rule of the pods it selects sends DNS through Cilium’s DNS proxy (an L7 `dns` rule), so the names are never learnt.',
     why: 'Cilium allows a name by watching the DNS answers for it. Without a rule with `rules: {dns: …}` on port 53, the proxy never sees the answers, the `toFQDNs` rule matches no address, and the connection is dropped.',
-    bad: 'apiVersion: cilium.io/v2\nkind: CiliumNetworkPolicy\nmetadata:\n  name: to-github\n  namespace: ci\nspec:\n  endpointSelector:\n    matchLabels: {app: runner}\n  egress:\n  - toFQDNs:\n    - matchName: api.github.com\n    toPorts:\n    - ports:\n      - {port: "443", protocol: TCP}\n',
-    good: 'apiVersion: cilium.io/v2\nkind: CiliumNetworkPolicy\nmetadata:\n  name: to-github\n  namespace: ci\nspec:\n  endpointSelector:\n    matchLabels: {app: runner}\n  egress:\n  - toFQDNs:\n    - matchName: api.github.com\n    toPorts:\n    - ports:\n      - {port: "443", protocol: TCP}\n  - toEndpoints:\n    - matchLabels:\n        "k8s:io.kubernetes.pod.namespace": kube-system\n        "k8s:k8s-app": kube-dns\n    toPorts:\n    - ports:\n      - {port: "53", protocol: ANY}\n      rules:\n        dns:\n        - matchPattern: "*"\n',
+    bad: `apiVersion: cilium.io/v2
+kind: CiliumNetworkPolicy
+metadata:
+  name: to-github
+  namespace: ci
+spec:
+  endpointSelector:
+    matchLabels: {app: runner}
+  egress:
+  - toFQDNs:
+    - matchName: api.github.com
+    toPorts:
+    - ports:
+      - {port: "443", protocol: TCP}
+`,
+    good: `apiVersion: cilium.io/v2
+kind: CiliumNetworkPolicy
+metadata:
+  name: to-github
+  namespace: ci
+spec:
+  endpointSelector:
+    matchLabels: {app: runner}
+  egress:
+  - toFQDNs:
+    - matchName: api.github.com
+    toPorts:
+    - ports:
+      - {port: "443", protocol: TCP}
+  - toEndpoints:
+    - matchLabels:
+        "k8s:io.kubernetes.pod.namespace": kube-system
+        "k8s:k8s-app": kube-dns
+    toPorts:
+    - ports:
+      - {port: "53", protocol: ANY}
+      rules:
+        dns:
+        - matchPattern: "*"
+`,
     fixSafety: 'Safe: adds the DNS proxy rule of Cilium’s documentation (port 53 to kube-dns, `matchPattern: "*"`), which allows DNS the pods could not do before and lets the `toFQDNs` rule work as written.',
   },
   check(ctx) {

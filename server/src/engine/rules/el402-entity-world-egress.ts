@@ -13,8 +13,45 @@ export const el402 = defineRule({
   docs: {
     summary: 'A Cilium egress rule allows `toEntities: [world]` or `[all]`, or a `toCIDR`/`toCIDRSet` of `0.0.0.0/0` or `::/0`.',
     why: '`world` is every address outside the cluster and `all` is everything: the selected pods can reach any host on the internet (on the listed ports). Name the destinations with `toFQDNs` or specific CIDRs instead.',
-    bad: 'apiVersion: cilium.io/v2\nkind: CiliumNetworkPolicy\nmetadata:\n  name: outbound\n  namespace: shop\nspec:\n  endpointSelector:\n    matchLabels: {app: api}\n  egress:\n  - toEntities: [world]\n    toPorts:\n    - ports:\n      - {port: "443", protocol: TCP}\n',
-    good: 'apiVersion: cilium.io/v2\nkind: CiliumNetworkPolicy\nmetadata:\n  name: outbound\n  namespace: shop\nspec:\n  endpointSelector:\n    matchLabels: {app: api}\n  egress:\n  - toFQDNs:\n    - matchName: api.stripe.com\n    toPorts:\n    - ports:\n      - {port: "443", protocol: TCP}\n  - toEndpoints:\n    - matchLabels:\n        "k8s:io.kubernetes.pod.namespace": kube-system\n        "k8s:k8s-app": kube-dns\n    toPorts:\n    - ports:\n      - {port: "53", protocol: ANY}\n      rules:\n        dns:\n        - matchPattern: "*"\n',
+    bad: `apiVersion: cilium.io/v2
+kind: CiliumNetworkPolicy
+metadata:
+  name: outbound
+  namespace: shop
+spec:
+  endpointSelector:
+    matchLabels: {app: api}
+  egress:
+  - toEntities: [world]
+    toPorts:
+    - ports:
+      - {port: "443", protocol: TCP}
+`,
+    good: `apiVersion: cilium.io/v2
+kind: CiliumNetworkPolicy
+metadata:
+  name: outbound
+  namespace: shop
+spec:
+  endpointSelector:
+    matchLabels: {app: api}
+  egress:
+  - toFQDNs:
+    - matchName: api.stripe.com
+    toPorts:
+    - ports:
+      - {port: "443", protocol: TCP}
+  - toEndpoints:
+    - matchLabels:
+        "k8s:io.kubernetes.pod.namespace": kube-system
+        "k8s:k8s-app": kube-dns
+    toPorts:
+    - ports:
+      - {port: "53", protocol: ANY}
+      rules:
+        dns:
+        - matchPattern: "*"
+`,
     fixSafety: 'No automatic fix: the destinations the pods need are not written anywhere.',
   },
   checkResource(r) {

@@ -11,8 +11,42 @@ export const el403 = defineRule({
   docs: {
     summary: 'A Cilium egress rule combines `toFQDNs` with another destination selector (`toEndpoints`, `toCIDR`, `toEntities`…).',
     why: 'Cilium rejects a rule that mixes `toFQDNs` with other L3 selectors, so the policy is not applied. Write one rule per kind of destination; rules add up.',
-    bad: 'apiVersion: cilium.io/v2\nkind: CiliumNetworkPolicy\nmetadata:\n  name: mixed\n  namespace: shop\nspec:\n  endpointSelector:\n    matchLabels: {app: api}\n  egress:\n  - toFQDNs:\n    - matchName: api.stripe.com\n    toCIDR: [10.0.0.0/8]\n',
-    good: 'apiVersion: cilium.io/v2\nkind: CiliumNetworkPolicy\nmetadata:\n  name: mixed\n  namespace: shop\nspec:\n  endpointSelector:\n    matchLabels: {app: api}\n  egress:\n  - toFQDNs:\n    - matchName: api.stripe.com\n  - toCIDR: [10.0.0.0/8]\n  - toEndpoints:\n    - matchLabels:\n        "k8s:io.kubernetes.pod.namespace": kube-system\n        "k8s:k8s-app": kube-dns\n    toPorts:\n    - ports:\n      - {port: "53", protocol: ANY}\n      rules:\n        dns:\n        - matchPattern: "*"\n',
+    bad: `apiVersion: cilium.io/v2
+kind: CiliumNetworkPolicy
+metadata:
+  name: mixed
+  namespace: shop
+spec:
+  endpointSelector:
+    matchLabels: {app: api}
+  egress:
+  - toFQDNs:
+    - matchName: api.stripe.com
+    toCIDR: [10.0.0.0/8]
+`,
+    good: `apiVersion: cilium.io/v2
+kind: CiliumNetworkPolicy
+metadata:
+  name: mixed
+  namespace: shop
+spec:
+  endpointSelector:
+    matchLabels: {app: api}
+  egress:
+  - toFQDNs:
+    - matchName: api.stripe.com
+  - toCIDR: [10.0.0.0/8]
+  - toEndpoints:
+    - matchLabels:
+        "k8s:io.kubernetes.pod.namespace": kube-system
+        "k8s:k8s-app": kube-dns
+    toPorts:
+    - ports:
+      - {port: "53", protocol: ANY}
+      rules:
+        dns:
+        - matchPattern: "*"
+`,
     fixSafety: 'No automatic fix yet: split the rule in two.',
   },
   checkResource(r) {

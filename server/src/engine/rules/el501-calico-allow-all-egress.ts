@@ -10,8 +10,32 @@ export const el501 = defineRule({
   docs: {
     summary: 'A Calico egress rule allows without restricting the destination (no selector, namespaceSelector, nets, services or domains); info when it is limited to a protocol or ports.',
     why: 'An `Allow` with an empty destination lets the selected workloads reach every pod and every address. Because Calico rules are final, it also pre-empts every later Deny in the tier.',
-    bad: 'apiVersion: projectcalico.org/v3\nkind: NetworkPolicy\nmetadata:\n  name: api-egress\n  namespace: shop\nspec:\n  selector: app == \'api\'\n  types: [Egress]\n  egress:\n  - action: Allow\n',
-    good: "apiVersion: projectcalico.org/v3\nkind: NetworkPolicy\nmetadata:\n  name: api-egress\n  namespace: shop\nspec:\n  selector: app == 'api'\n  types: [Egress]\n  egress:\n  - action: Allow\n    protocol: TCP\n    destination:\n      selector: app == 'db'\n      ports: [5432]\n",
+    bad: `apiVersion: projectcalico.org/v3
+kind: NetworkPolicy
+metadata:
+  name: api-egress
+  namespace: shop
+spec:
+  selector: app == 'api'
+  types: [Egress]
+  egress:
+  - action: Allow
+`,
+    good: `apiVersion: projectcalico.org/v3
+kind: NetworkPolicy
+metadata:
+  name: api-egress
+  namespace: shop
+spec:
+  selector: app == 'api'
+  types: [Egress]
+  egress:
+  - action: Allow
+    protocol: TCP
+    destination:
+      selector: app == 'db'
+      ports: [5432]
+`,
     fixSafety: 'No automatic fix: the destinations the workloads need are not written anywhere.',
   },
   checkResource(r) {

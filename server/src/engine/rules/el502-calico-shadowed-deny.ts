@@ -39,8 +39,88 @@ export const el502 = defineRule({
   docs: {
     summary: 'A Calico Deny egress rule never takes effect: a policy of lower order in the same tier always allows the same traffic first.',
     why: 'In a Calico tier the first matching rule decides, policy by policy in order. A Deny placed after an Allow that covers it reads like a guardrail and stops nothing.',
-    bad: "apiVersion: v1\nkind: Pod\nmetadata:\n  name: api\n  namespace: shop\n  labels: {app: api}\nspec:\n  containers:\n  - name: api\n    image: shop/api:1\n---\napiVersion: projectcalico.org/v3\nkind: NetworkPolicy\nmetadata:\n  name: allow-web\n  namespace: shop\nspec:\n  order: 100\n  selector: app == 'api'\n  types: [Egress]\n  egress:\n  - action: Allow\n    protocol: TCP\n    destination:\n      ports: [80, 443]\n---\napiVersion: projectcalico.org/v3\nkind: NetworkPolicy\nmetadata:\n  name: no-plain-http\n  namespace: shop\nspec:\n  order: 200\n  selector: app == 'api'\n  types: [Egress]\n  egress:\n  - action: Deny\n    protocol: TCP\n    destination:\n      ports: [80]\n",
-    good: "apiVersion: v1\nkind: Pod\nmetadata:\n  name: api\n  namespace: shop\n  labels: {app: api}\nspec:\n  containers:\n  - name: api\n    image: shop/api:1\n---\napiVersion: projectcalico.org/v3\nkind: NetworkPolicy\nmetadata:\n  name: allow-web\n  namespace: shop\nspec:\n  order: 100\n  selector: app == 'api'\n  types: [Egress]\n  egress:\n  - action: Allow\n    protocol: TCP\n    destination:\n      ports: [80, 443]\n---\napiVersion: projectcalico.org/v3\nkind: NetworkPolicy\nmetadata:\n  name: no-plain-http\n  namespace: shop\nspec:\n  order: 50\n  selector: app == 'api'\n  types: [Egress]\n  egress:\n  - action: Deny\n    protocol: TCP\n    destination:\n      ports: [80]\n",
+    bad: `apiVersion: v1
+kind: Pod
+metadata:
+  name: api
+  namespace: shop
+  labels: {app: api}
+spec:
+  containers:
+  - name: api
+    image: shop/api:1
+---
+apiVersion: projectcalico.org/v3
+kind: NetworkPolicy
+metadata:
+  name: allow-web
+  namespace: shop
+spec:
+  order: 100
+  selector: app == 'api'
+  types: [Egress]
+  egress:
+  - action: Allow
+    protocol: TCP
+    destination:
+      ports: [80, 443]
+---
+apiVersion: projectcalico.org/v3
+kind: NetworkPolicy
+metadata:
+  name: no-plain-http
+  namespace: shop
+spec:
+  order: 200
+  selector: app == 'api'
+  types: [Egress]
+  egress:
+  - action: Deny
+    protocol: TCP
+    destination:
+      ports: [80]
+`,
+    good: `apiVersion: v1
+kind: Pod
+metadata:
+  name: api
+  namespace: shop
+  labels: {app: api}
+spec:
+  containers:
+  - name: api
+    image: shop/api:1
+---
+apiVersion: projectcalico.org/v3
+kind: NetworkPolicy
+metadata:
+  name: allow-web
+  namespace: shop
+spec:
+  order: 100
+  selector: app == 'api'
+  types: [Egress]
+  egress:
+  - action: Allow
+    protocol: TCP
+    destination:
+      ports: [80, 443]
+---
+apiVersion: projectcalico.org/v3
+kind: NetworkPolicy
+metadata:
+  name: no-plain-http
+  namespace: shop
+spec:
+  order: 50
+  selector: app == 'api'
+  types: [Egress]
+  egress:
+  - action: Deny
+    protocol: TCP
+    destination:
+      ports: [80]
+`,
     fixSafety: 'No automatic fix: either the Deny moves before the Allow (lower order), or it goes.',
   },
   check(ctx) {

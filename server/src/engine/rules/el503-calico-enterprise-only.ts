@@ -14,8 +14,32 @@ export const el503 = defineRule({
   docs: {
     summary: 'A field only Calico Enterprise (or Calico Cloud) enforces: `domains` in a rule, `allowedEgressDomains` in a network set, egress gateway annotations or resources.',
     why: 'Calico Open Source accepts or rejects these differently: a DNS policy written with `domains` does nothing on it, and egress gateway annotations are ignored. Check which edition the cluster runs before relying on them.',
-    bad: "apiVersion: projectcalico.org/v3\nkind: NetworkPolicy\nmetadata:\n  name: to-stripe\n  namespace: shop\nspec:\n  selector: app == 'api'\n  types: [Egress]\n  egress:\n  - action: Allow\n    destination:\n      domains: [api.stripe.com]\n",
-    good: "apiVersion: projectcalico.org/v3\nkind: NetworkPolicy\nmetadata:\n  name: to-stripe\n  namespace: shop\nspec:\n  selector: app == 'api'\n  types: [Egress]\n  egress:\n  - action: Allow\n    destination:\n      nets: [203.0.113.0/24]\n",
+    bad: `apiVersion: projectcalico.org/v3
+kind: NetworkPolicy
+metadata:
+  name: to-stripe
+  namespace: shop
+spec:
+  selector: app == 'api'
+  types: [Egress]
+  egress:
+  - action: Allow
+    destination:
+      domains: [api.stripe.com]
+`,
+    good: `apiVersion: projectcalico.org/v3
+kind: NetworkPolicy
+metadata:
+  name: to-stripe
+  namespace: shop
+spec:
+  selector: app == 'api'
+  types: [Egress]
+  egress:
+  - action: Allow
+    destination:
+      nets: [203.0.113.0/24]
+`,
     fixSafety: 'No automatic fix.',
   },
   checkResource(r) {

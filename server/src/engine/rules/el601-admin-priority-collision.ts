@@ -14,8 +14,46 @@ export const el601 = defineRule({
   docs: {
     summary: 'Two AdminNetworkPolicies (or ClusterNetworkPolicies of one tier) have the same priority and select overlapping pods.',
     why: 'The API leaves the order of equal priorities undefined: which of the two decides depends on the implementation, and can change on upgrade. Give each policy its own priority.',
-    bad: 'apiVersion: policy.networking.k8s.io/v1alpha1\nkind: AdminNetworkPolicy\nmetadata:\n  name: block-metadata\nspec:\n  priority: 10\n  subject: {namespaces: {}}\n  egress:\n  - {name: no-imds, action: Deny, to: [{networks: [169.254.169.254/32]}]}\n---\napiVersion: policy.networking.k8s.io/v1alpha1\nkind: AdminNetworkPolicy\nmetadata:\n  name: allow-monitoring\nspec:\n  priority: 10\n  subject: {namespaces: {}}\n  egress:\n  - {name: to-prometheus, action: Allow, to: [{namespaces: {matchLabels: {kubernetes.io/metadata.name: monitoring}}}]}\n',
-    good: 'apiVersion: policy.networking.k8s.io/v1alpha1\nkind: AdminNetworkPolicy\nmetadata:\n  name: block-metadata\nspec:\n  priority: 10\n  subject: {namespaces: {}}\n  egress:\n  - {name: no-imds, action: Deny, to: [{networks: [169.254.169.254/32]}]}\n---\napiVersion: policy.networking.k8s.io/v1alpha1\nkind: AdminNetworkPolicy\nmetadata:\n  name: allow-monitoring\nspec:\n  priority: 20\n  subject: {namespaces: {}}\n  egress:\n  - {name: to-prometheus, action: Allow, to: [{namespaces: {matchLabels: {kubernetes.io/metadata.name: monitoring}}}]}\n',
+    bad: `apiVersion: policy.networking.k8s.io/v1alpha1
+kind: AdminNetworkPolicy
+metadata:
+  name: block-metadata
+spec:
+  priority: 10
+  subject: {namespaces: {}}
+  egress:
+  - {name: no-imds, action: Deny, to: [{networks: [169.254.169.254/32]}]}
+---
+apiVersion: policy.networking.k8s.io/v1alpha1
+kind: AdminNetworkPolicy
+metadata:
+  name: allow-monitoring
+spec:
+  priority: 10
+  subject: {namespaces: {}}
+  egress:
+  - {name: to-prometheus, action: Allow, to: [{namespaces: {matchLabels: {kubernetes.io/metadata.name: monitoring}}}]}
+`,
+    good: `apiVersion: policy.networking.k8s.io/v1alpha1
+kind: AdminNetworkPolicy
+metadata:
+  name: block-metadata
+spec:
+  priority: 10
+  subject: {namespaces: {}}
+  egress:
+  - {name: no-imds, action: Deny, to: [{networks: [169.254.169.254/32]}]}
+---
+apiVersion: policy.networking.k8s.io/v1alpha1
+kind: AdminNetworkPolicy
+metadata:
+  name: allow-monitoring
+spec:
+  priority: 20
+  subject: {namespaces: {}}
+  egress:
+  - {name: to-prometheus, action: Allow, to: [{namespaces: {matchLabels: {kubernetes.io/metadata.name: monitoring}}}]}
+`,
     fixSafety: 'No automatic fix: which should win is a decision.',
   },
   check(ctx) {

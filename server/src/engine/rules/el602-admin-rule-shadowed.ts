@@ -32,8 +32,28 @@ export const el602 = defineRule({
   docs: {
     summary: 'A rule of an AdminNetworkPolicy, BaselineAdminNetworkPolicy or ClusterNetworkPolicy never decides anything: earlier rules of the same policy match all of its traffic first.',
     why: 'Rules of an admin policy are evaluated in order and the first match decides. A rule whose traffic an earlier rule always catches is dead, and reads as if it did something.',
-    bad: 'apiVersion: policy.networking.k8s.io/v1alpha1\nkind: AdminNetworkPolicy\nmetadata:\n  name: egress-guard\nspec:\n  priority: 5\n  subject: {namespaces: {}}\n  egress:\n  - {name: allow-internal, action: Allow, to: [{networks: [10.0.0.0/8]}]}\n  - {name: deny-db-net, action: Deny, to: [{networks: [10.20.0.0/16]}]}\n',
-    good: 'apiVersion: policy.networking.k8s.io/v1alpha1\nkind: AdminNetworkPolicy\nmetadata:\n  name: egress-guard\nspec:\n  priority: 5\n  subject: {namespaces: {}}\n  egress:\n  - {name: deny-db-net, action: Deny, to: [{networks: [10.20.0.0/16]}]}\n  - {name: allow-internal, action: Allow, to: [{networks: [10.0.0.0/8]}]}\n',
+    bad: `apiVersion: policy.networking.k8s.io/v1alpha1
+kind: AdminNetworkPolicy
+metadata:
+  name: egress-guard
+spec:
+  priority: 5
+  subject: {namespaces: {}}
+  egress:
+  - {name: allow-internal, action: Allow, to: [{networks: [10.0.0.0/8]}]}
+  - {name: deny-db-net, action: Deny, to: [{networks: [10.20.0.0/16]}]}
+`,
+    good: `apiVersion: policy.networking.k8s.io/v1alpha1
+kind: AdminNetworkPolicy
+metadata:
+  name: egress-guard
+spec:
+  priority: 5
+  subject: {namespaces: {}}
+  egress:
+  - {name: deny-db-net, action: Deny, to: [{networks: [10.20.0.0/16]}]}
+  - {name: allow-internal, action: Allow, to: [{networks: [10.0.0.0/8]}]}
+`,
     fixSafety: 'No automatic fix: reorder the rules or remove the dead one.',
   },
   check(ctx) {

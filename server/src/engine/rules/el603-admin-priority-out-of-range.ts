@@ -10,8 +10,26 @@ export const el603 = defineRule({
   docs: {
     summary: 'An AdminNetworkPolicy or ClusterNetworkPolicy priority outside the API’s range (0 to 1000).',
     why: 'The API server rejects the policy, so none of its rules applies; implementations may also support fewer priorities than the API allows.',
-    bad: 'apiVersion: policy.networking.k8s.io/v1alpha1\nkind: AdminNetworkPolicy\nmetadata:\n  name: too-low\nspec:\n  priority: 1001\n  subject: {namespaces: {}}\n  egress:\n  - {name: deny-imds, action: Deny, to: [{networks: [169.254.169.254/32]}]}\n',
-    good: 'apiVersion: policy.networking.k8s.io/v1alpha1\nkind: AdminNetworkPolicy\nmetadata:\n  name: too-low\nspec:\n  priority: 1000\n  subject: {namespaces: {}}\n  egress:\n  - {name: deny-imds, action: Deny, to: [{networks: [169.254.169.254/32]}]}\n',
+    bad: `apiVersion: policy.networking.k8s.io/v1alpha1
+kind: AdminNetworkPolicy
+metadata:
+  name: too-low
+spec:
+  priority: 1001
+  subject: {namespaces: {}}
+  egress:
+  - {name: deny-imds, action: Deny, to: [{networks: [169.254.169.254/32]}]}
+`,
+    good: `apiVersion: policy.networking.k8s.io/v1alpha1
+kind: AdminNetworkPolicy
+metadata:
+  name: too-low
+spec:
+  priority: 1000
+  subject: {namespaces: {}}
+  egress:
+  - {name: deny-imds, action: Deny, to: [{networks: [169.254.169.254/32]}]}
+`,
     fixSafety: 'No automatic fix.',
   },
   checkResource(r) {
