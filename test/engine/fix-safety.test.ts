@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { analyze, applyEdits, type Analysis, connectionsLost, fixAll, fixesFor, type Fix, type SourceFile } from '../../server/src/engine';
+import { analyze, applyEdits, type Analysis, connectionsLost, fixAll, fixesFor, rules, type Fix, type SourceFile } from '../../server/src/engine';
 import { testWorkspaces } from '../support/workspaces';
 
 /** The workspace's files with a fix's edits applied (files it creates added). */
@@ -22,6 +22,27 @@ function documents(a: Analysis, uri: string): string[] {
       .join(', '),
   );
 }
+
+test('each rule declares its fixes as they are: none (no fixes), safe or unsafe (every fix it offers, on every fixture), or depending on the case', () => {
+  const seen = new Map<string, Set<string>>();
+  for (const ws of workspaces) {
+    const a = analyze(ws.files, ws.config);
+    for (const f of a.findings.filter((x) => x.fixable)) {
+      let s = seen.get(f.ruleId);
+      if (!s) seen.set(f.ruleId, (s = new Set()));
+      for (const fix of fixesFor(a, f)) s.add(fix.safety);
+    }
+  }
+  const wrong: string[] = [];
+  for (const r of rules) {
+    const offered = [...(seen.get(r.id) ?? [])].sort().join('+') || 'nothing';
+    if (r.docs.fix === 'none' ? r.fixes !== undefined : r.fixes === undefined) wrong.push(`${r.id}: declares ${r.docs.fix}, ${r.fixes ? 'has' : 'has no'} fixes`);
+    // (A rule whose fixtures show no fix, such as EL117 which needs observed flows, is checked where it has one.)
+    else if ((r.docs.fix === 'safe' || r.docs.fix === 'unsafe') && offered !== 'nothing' && offered !== r.docs.fix) wrong.push(`${r.id}: declares ${r.docs.fix}, offers ${offered}`);
+  }
+  assert.ok(seen.size >= 15, `fixes of ${seen.size} rules seen`);
+  assert.deepEqual(wrong, []);
+});
 
 test('every fix marked safe allows nothing less: each workload keeps every connection, DNS included (every fixture and the examples)', () => {
   const failures: string[] = [];

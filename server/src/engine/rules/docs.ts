@@ -13,11 +13,16 @@ export function fence(lang: string, body: string): string {
 
 /** What a rule's quick fix is, in a few words (its safety decides whether fix-all applies it). */
 export function fixKind(rule: Rule): string {
-  if (!rule.fixes) return 'no quick fix';
-  const safety = rule.docs.fixSafety.toLowerCase();
-  if (safety.startsWith('safe only when')) return 'quick fix, safe only in the cases below (otherwise unsafe: offered one by one, never in fix-all)';
-  if (safety.startsWith('safe')) return 'safe quick fix';
-  return 'quick fix (unsafe: offered one by one, never in fix-all)';
+  switch (rule.docs.fix) {
+    case 'none':
+      return 'no quick fix';
+    case 'depends':
+      return 'quick fix, safe only in the cases below (otherwise unsafe: offered one by one, never in fix-all)';
+    case 'safe':
+      return 'safe quick fix';
+    case 'unsafe':
+      return 'quick fix (unsafe: offered one by one, never in fix-all)';
+  }
 }
 
 /** The summary, why it matters, the example that fires, the fixed one and the fix's safety, in Markdown. */

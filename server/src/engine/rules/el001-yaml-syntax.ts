@@ -19,6 +19,7 @@ metadata:
   name: shop
   labels: {team: payments}
 `,
+    fix: 'none',
     fixSafety: 'No automatic fix: the intent of broken YAML cannot be guessed.',
   },
   check(ctx) {

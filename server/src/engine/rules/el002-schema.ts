@@ -38,6 +38,7 @@ spec:
   - ports:
     - port: 443
 `,
+    fix: 'unsafe',
     fixSafety: 'Unsafe: where the message knows the answer (a misspelt field\'s closest known name, a number written in quotes), the fix writes it; the object, which the API server rejected or read without the field, then means something else (misspelt `egres` rules start to apply). No fix otherwise.',
   },
   checkResource(r) {

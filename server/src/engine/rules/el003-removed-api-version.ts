@@ -78,6 +78,7 @@ spec:
   podSelector: {}
   policyTypes: [Egress]
 `,
+    fix: 'safe',
     fixSafety: 'Safe: rewrites `apiVersion` where the object reads the same under the new version. Workloads without `spec.selector` (required by apps/v1) get no automatic fix.',
   },
   checkResource(r) {

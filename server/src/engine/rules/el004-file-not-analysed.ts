@@ -17,6 +17,7 @@ kind: Namespace
 metadata:
   name: shop
 `,
+    fix: 'none',
     fixSafety: 'No fix: install helm (or set egressLens.helm.path / helm.path), trust the workspace, or run helm dependency build; Kustomize is rendered by Egress Lens itself.',
   },
   check(ctx) {

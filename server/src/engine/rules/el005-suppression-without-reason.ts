@@ -43,6 +43,7 @@ spec:
       - name: batch
         image: jobs/batch:1
 `,
+    fix: 'none',
     fixSafety: 'No automatic fix: only a person can give the reason.',
   },
   check(ctx) {

@@ -17,6 +17,7 @@ cni: calico
 rules:
   EL101: "off"
 `,
+    fix: 'none',
     fixSafety: 'No automatic fix.',
     input: 'config',
   },

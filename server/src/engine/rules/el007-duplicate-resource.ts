@@ -45,6 +45,7 @@ spec:
   - name: v2
     labels: {version: v2}
 `,
+    fix: 'none',
     fixSafety: 'No automatic fix: merge the two definitions, rename one, or move one to another cluster view (a Kustomize overlay, or a `clusters:` entry).',
   },
   check(ctx) {

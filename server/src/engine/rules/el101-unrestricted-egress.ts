@@ -65,6 +65,7 @@ spec:
     - {protocol: UDP, port: 53}
     - {protocol: TCP, port: 53}
 `,
+    fix: 'unsafe',
     fixSafety: 'Unsafe: the added default-deny policy blocks every egress connection of the namespace except DNS. Add allow rules for what the workloads need before applying it to a cluster. No fix is offered when a policy that allows everything selects the workload: policies add up, so a default-deny next to it would change nothing; narrow that policy instead.',
   },
   check(ctx) {

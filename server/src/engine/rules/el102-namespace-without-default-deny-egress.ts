@@ -103,6 +103,7 @@ spec:
   - ports:
     - {port: 53, protocol: UDP}
 `,
+    fix: 'unsafe',
     fixSafety: 'Unsafe: the added default-deny policy blocks every egress connection of the namespace except DNS.',
   },
   check(ctx) {

@@ -41,6 +41,7 @@ spec:
   - to:
     - podSelector: {}
 `,
+    fix: 'depends',
     fixSafety: 'Safe only when every pod the policy selects is already isolated in that direction by another policy of the default tier (then the rules, once in force, can only add connections) and the workspace is complete (`assumeCompleteWorkspace`). Otherwise the fix, which adds the missing type to `policyTypes` as the rules were written for, is unsafe: the pods lose every connection the rules do not allow, DNS included, so it is offered one by one and fix-all leaves it alone.',
   },
   checkResource(r) {

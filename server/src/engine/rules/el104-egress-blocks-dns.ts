@@ -127,6 +127,7 @@ spec:
     - {port: 53, protocol: UDP}
     - {port: 53, protocol: TCP}
 `,
+    fix: 'safe',
     fixSafety: 'Safe: adds a rule allowing UDP and TCP 53 to the cluster DNS pods to a NetworkPolicy that already restricts the workload’s egress (rules only add, and the pods it selects are already restricted). Not offered when an admin policy, or the DNS pods’ own ingress policy, is what blocks DNS.',
   },
   check(ctx) {

@@ -51,6 +51,7 @@ spec:
     ports:
     - port: 5432
 `,
+    fix: 'unsafe',
     fixSafety: `Unsafe: replaces the open destination with a placeholder (${PLACEHOLDER_CIDR}, a documentation range) that you then edit; until you do, the rule allows nothing real.`,
   },
   checkResource(r) {

@@ -42,6 +42,7 @@ spec:
         cidr: 203.0.113.0/24
         except: [203.0.113.128/25]
 `,
+    fix: 'safe',
     fixSafety: 'Safe: rewrites a CIDR with host bits set to the network it denotes (what Kubernetes applies anyway).',
   },
   checkResource(r) {

@@ -39,6 +39,7 @@ spec:
     - namespaceSelector:
         matchLabels: {kubernetes.io/metadata.name: payments}
 `,
+    fix: 'none',
     fixSafety: 'No automatic fix: which pods the addresses were meant to reach is not written anywhere.',
     config: { clusterCidrs: ['10.244.0.0/16'], serviceCidrs: ['10.96.0.0/12'] },
   },

@@ -62,6 +62,7 @@ spec:
     matchLabels: {app: api}
   policyTypes: [Egress]
 `,
+    fix: 'none',
     fixSafety: 'No automatic fix: the intended labels are not known.',
     config: { assumeCompleteWorkspace: true },
   },

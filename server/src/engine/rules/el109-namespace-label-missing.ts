@@ -66,6 +66,7 @@ spec:
         matchLabels:
           kubernetes.io/metadata.name: payments
 `,
+    fix: 'safe',
     fixSafety: 'Safe: the selector matches no namespace today; the fix makes it match the namespace its value names.',
   },
   check(ctx) {

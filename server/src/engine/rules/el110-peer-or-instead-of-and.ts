@@ -43,6 +43,7 @@ spec:
       podSelector:
         matchLabels: {app: prometheus}
 `,
+    fix: 'unsafe',
     fixSafety: 'Unsafe: merging the two peers into one narrows what the rule allows.',
   },
   checkResource(r) {

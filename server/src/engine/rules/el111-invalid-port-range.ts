@@ -45,6 +45,7 @@ spec:
     - port: 443
       protocol: TCP
 `,
+    fix: 'unsafe',
     fixSafety: 'Unsafe: where the message knows the answer (an `endPort` below `port`: swap the two; a protocol in lower case: write it in capitals), the fix writes it, and the policy, which the API server rejected, starts to apply: its pods may lose connections. No fix where the intended port or protocol is not known.',
   },
   checkResource(r) {

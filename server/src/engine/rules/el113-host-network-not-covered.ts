@@ -61,6 +61,7 @@ spec:
   podSelector: {}
   policyTypes: [Egress]
 `,
+    fix: 'none',
     fixSafety: 'No automatic fix: restrict host-network pods with node firewalls or host policies of the CNI (Calico HostEndpoint, Cilium host policies).',
   },
   check(ctx) {

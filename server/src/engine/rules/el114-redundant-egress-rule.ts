@@ -115,6 +115,7 @@ spec:
   - ports:
     - {port: 53, protocol: UDP}
 `,
+    fix: 'depends',
     fixSafety: 'Safe only when the rule\'s own policy covers it, or the workspace is complete (`assumeCompleteWorkspace`): the fix removes a rule whose every connection another rule allows, and ends at the rule\'s own last line (comments, `...` and `---` after it stay). When other policies cover it and the workspace may be incomplete, pods not in the workspace may be selected by this policy and not by those (a namespace-wide policy selects every pod of the namespace), so the removal is unsafe. Not offered when it is the last rule of a policy that gets Egress from its rules alone.',
   },
   check(ctx) {

@@ -99,6 +99,7 @@ spec:
   podSelector: {}
   policyTypes: [Egress]
 `,
+    fix: 'none',
     fixSafety: 'No automatic fix: install a plugin that enforces policy (Calico, Cilium, Antrea, or flannel with Calico as Canal) and set `cni` accordingly.',
   },
   check(ctx) {

@@ -49,6 +49,7 @@ spec:
     ports:
     - port: 443
 `,
+    fix: 'none',
     fixSafety: 'No automatic fix: the service behind the addresses is not written anywhere.',
   },
   checkResource(r) {

@@ -82,6 +82,7 @@ spec:
     ports:
     - {protocol: TCP, port: 443}
 `,
+    fix: 'unsafe',
     fixSafety: 'Unsafe (offered one by one, never in fix-all): adds a rule allowing exactly the observed connections (that destination, those ports) to the narrowest NetworkPolicy that selects the pods (a namespace-wide default-deny only when no other does), which opens traffic; review that it is wanted. Not offered when the destination is known by name only, or no NetworkPolicy selects the pods.',
     config: { observedFlows: [{ from: { namespace: 'billing', labels: { app: 'ledger' } }, to: { ip: '203.0.113.7', names: ['api.stripe.com'] }, protocol: 'TCP', port: 443, flows: 3 }] },
   },

@@ -63,6 +63,7 @@ spec:
   - {number: 443, name: tls, protocol: TLS}
   resolution: DNS
 `,
+    fix: 'unsafe',
     fixSafety: 'Unsafe: adds a namespace-wide Sidecar with `outboundTrafficPolicy: REGISTRY_ONLY` (or sets it on the existing one). Every host no ServiceEntry registers stops being reachable from that namespace: register the ones the pods need first. Never applied by fix-all.',
   },
   check(ctx) {

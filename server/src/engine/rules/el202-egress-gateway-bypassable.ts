@@ -141,6 +141,7 @@ spec:
     - {protocol: UDP, port: 53}
     - {protocol: TCP, port: 53}
 `,
+    fix: 'unsafe',
     fixSafety: 'Unsafe: the added NetworkPolicy restricts the namespace\'s egress to the gateway, istiod and DNS, which cuts every other connection its pods make. Review what else they need first. Not offered for a namespace where another policy already lets the pods reach the host: policies add up, so that policy has to be narrowed instead.',
   },
   check(ctx) {

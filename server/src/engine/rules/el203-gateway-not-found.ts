@@ -44,6 +44,7 @@ spec:
   - route:
     - destination: {host: edition.cnn.com}
 `,
+    fix: 'none',
     fixSafety: 'No automatic fix: the intended Gateway cannot be guessed; the message lists the Gateways that exist.',
   },
   check(ctx) {

@@ -49,6 +49,7 @@ spec:
     hosts: [api.example.com]
     tls: {mode: PASSTHROUGH}
 `,
+    fix: 'none',
     fixSafety: 'No automatic fix: the selector may be wrong, or the gateway deployment may be missing from the workspace.',
     config: { assumeCompleteWorkspace: true },
   },

@@ -115,6 +115,7 @@ spec:
         host: edition.cnn.com
         port: {number: 80}
 `,
+    fix: 'safe',
     fixSafety: 'Safe: the missing leg is added to the same VirtualService, for the same host and port; nothing that worked changes (Istio API only; Gateway API routes are reported without a fix).',
   },
   check(ctx) {

@@ -57,6 +57,7 @@ spec:
   - route:
     - destination: {host: httpbin.org}
 `,
+    fix: 'none',
     fixSafety: 'No automatic fix: either the Gateway should list the host, or the VirtualService is bound to the wrong Gateway.',
   },
   check(ctx) {

@@ -58,6 +58,7 @@ spec:
         subset: cnn
         port: {number: 80}
 `,
+    fix: 'none',
     fixSafety: 'No automatic fix: the subset may be misspelt, or its DestinationRule may be missing.',
   },
   check(ctx) {

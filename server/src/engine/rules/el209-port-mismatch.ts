@@ -104,6 +104,7 @@ spec:
     route:
     - destination: {host: edition.cnn.com, port: {number: 80}}
 `,
+    fix: 'none',
     fixSafety: 'No automatic fix: which port was meant is not written anywhere.',
   },
   check(ctx) {

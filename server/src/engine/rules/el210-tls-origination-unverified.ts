@@ -77,6 +77,7 @@ spec:
       mode: SIMPLE
       caCertificates: /etc/ssl/certs/ca-certificates.crt
 `,
+    fix: 'none',
     fixSafety: 'No automatic fix: the CA bundle or credential is specific to the destination.',
   },
   check(ctx) {

@@ -40,6 +40,7 @@ spec:
   resolution: NONE
   location: MESH_EXTERNAL
 `,
+    fix: 'none',
     fixSafety: 'No automatic fix: the right location, addresses or resolution depend on the destination.',
   },
   check(ctx) {

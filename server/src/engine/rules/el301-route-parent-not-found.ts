@@ -70,6 +70,7 @@ spec:
   - backendRefs:
     - {kind: Hostname, group: networking.istio.io, name: edition.cnn.com, port: 80}
 `,
+    fix: 'none',
     fixSafety: 'No automatic fix: the intended parent cannot be guessed.',
   },
   check(ctx) {

@@ -103,6 +103,7 @@ spec:
   - backendRefs:
     - {kind: Hostname, group: networking.istio.io, name: edition.cnn.com, port: 80}
 `,
+    fix: 'safe',
     fixSafety: 'For a `Hostname` backend, safe: adds a MESH_EXTERNAL ServiceEntry for the host on the backend\'s port (it only registers what the route already names; the same fix as EL206, which leaves these backends to this rule). For a Service, no automatic fix: the message names the Services Istio creates for the Gateways of the workspace.',
   },
   check(ctx) {

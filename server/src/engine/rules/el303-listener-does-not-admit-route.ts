@@ -77,6 +77,7 @@ spec:
   - backendRefs:
     - {name: cnn, port: 443}
 `,
+    fix: 'none',
     fixSafety: 'No automatic fix: either the route kind, the listener or the namespace is wrong.',
   },
   check(ctx) {

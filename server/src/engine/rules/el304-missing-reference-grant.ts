@@ -63,6 +63,7 @@ spec:
   to:
   - {group: "", kind: Service, name: my-nginx}
 `,
+    fix: 'none',
     fixSafety: 'No automatic fix: granting access across namespaces is a decision for the owners of the target namespace.',
   },
   check(ctx) {

@@ -69,6 +69,7 @@ spec:
         dns:
         - matchPattern: "*"
 `,
+    fix: 'safe',
     fixSafety: 'Safe: adds the DNS proxy rule of Cilium’s documentation (port 53 to kube-dns, `matchPattern: "*"`), which allows DNS the pods could not do before and lets the `toFQDNs` rule work as written.',
   },
   check(ctx) {

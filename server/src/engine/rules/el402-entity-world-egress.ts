@@ -52,6 +52,7 @@ spec:
         dns:
         - matchPattern: "*"
 `,
+    fix: 'none',
     fixSafety: 'No automatic fix: the destinations the pods need are not written anywhere.',
   },
   checkResource(r) {

@@ -47,6 +47,7 @@ spec:
         dns:
         - matchPattern: "*"
 `,
+    fix: 'none',
     fixSafety: 'No automatic fix yet: split the rule in two.',
   },
   checkResource(r) {

@@ -36,6 +36,7 @@ spec:
       selector: app == 'db'
       ports: [5432]
 `,
+    fix: 'none',
     fixSafety: 'No automatic fix: the destinations the workloads need are not written anywhere.',
   },
   checkResource(r) {

@@ -121,6 +121,7 @@ spec:
     destination:
       ports: [80]
 `,
+    fix: 'none',
     fixSafety: 'No automatic fix: either the Deny moves before the Allow (lower order), or it goes.',
   },
   check(ctx) {

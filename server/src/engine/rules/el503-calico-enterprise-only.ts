@@ -40,6 +40,7 @@ spec:
     destination:
       nets: [203.0.113.0/24]
 `,
+    fix: 'none',
     fixSafety: 'No automatic fix.',
   },
   checkResource(r) {

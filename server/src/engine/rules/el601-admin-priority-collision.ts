@@ -54,6 +54,7 @@ spec:
   egress:
   - {name: to-prometheus, action: Allow, to: [{namespaces: {matchLabels: {kubernetes.io/metadata.name: monitoring}}}]}
 `,
+    fix: 'none',
     fixSafety: 'No automatic fix: which should win is a decision.',
   },
   check(ctx) {

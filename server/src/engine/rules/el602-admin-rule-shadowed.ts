@@ -54,6 +54,7 @@ spec:
   - {name: deny-db-net, action: Deny, to: [{networks: [10.20.0.0/16]}]}
   - {name: allow-internal, action: Allow, to: [{networks: [10.0.0.0/8]}]}
 `,
+    fix: 'none',
     fixSafety: 'No automatic fix: reorder the rules or remove the dead one.',
   },
   check(ctx) {

@@ -30,6 +30,7 @@ spec:
   egress:
   - {name: deny-imds, action: Deny, to: [{networks: [169.254.169.254/32]}]}
 `,
+    fix: 'none',
     fixSafety: 'No automatic fix.',
   },
   checkResource(r) {

@@ -15,7 +15,12 @@ export interface RuleDocs {
   bad: string;
   /** The same example, fixed (tested to stay clean). */
   good: string;
-  /** How safe the fix is, or that there is none. */
+  /**
+   * The rule's quick fixes: none, always safe, always unsafe, or safe in some cases only (tested against
+   * the safety of every fix the rule offers on its fixtures).
+   */
+  fix: 'none' | 'safe' | 'unsafe' | 'depends';
+  /** How safe the fix is, or that there is none: the cases, in words. */
   fixSafety: string;
   /** What the examples are: Kubernetes manifests (default), or the `.egress-lens.yaml` configuration. */
   input?: 'manifests' | 'config';
