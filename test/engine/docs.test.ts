@@ -44,10 +44,18 @@ test('rule ids and names are unique and well-formed', () => {
 
 test('rule examples are written as YAML reads, in template literals, not as one-line strings of \\n escapes', () => {
   const dir = path.join(repoRoot, 'server/src/engine/rules');
-  const oneLiners = readdirSync(dir)
-    .filter((f) => /^el\d{3}-.*\.ts$/.test(f))
+  const oneLiners = readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .filter((f) => /(^|\/)el\d{3}-[^/]*\.ts$/.test(f))
     .flatMap((f) => readFileSync(path.join(dir, f), 'utf8').split('\n').map((l, i) => ({ f, i, l })))
     .filter(({ l }) => /^\s*(bad|good):\s*['"].*\\n/.test(l))
     .map(({ f, i }) => `${f}:${i + 1}`);
   assert.deepEqual(oneLiners, []);
+});
+
+test('every rule lives in the folder of its family (its id\'s hundreds), beside the path helpers of that family', () => {
+  const dir = path.join(repoRoot, 'server/src/engine/rules');
+  const families: Record<string, string> = { '0': 'input', '1': 'netpol', '2': 'mesh', '3': 'gateway', '4': 'cilium', '5': 'calico', '6': 'admin' };
+  const files = readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => /el\d{3}-[^/]*\.ts$/.test(f));
+  assert.equal(files.length, rules.length);
+  for (const f of files) assert.equal(path.dirname(f), families[path.basename(f)[2]], f);
 });

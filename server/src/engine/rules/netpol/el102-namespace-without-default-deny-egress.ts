@@ -1,0 +1,152 @@
+import { nameSpan, spanAt } from '../../model/anchor';
+import { isMatchAll, matches, readSelector } from '../../model/selector';
+import { isRecord, type Resource } from '../../model/resources';
+import { defineRule, type RawFinding } from '../rule';
+import { namespaceSelectorOf } from '../../policy/compile-admin';
+import { resourceAt } from '../lookup';
+import { defaultDenyFix } from './el101-unrestricted-egress';
+
+/** Whether a Calico or Cilium policy's selector takes every pod it can (all(), none, or {}). */
+function selectsEverything(r: Resource): boolean {
+  const spec = isRecord(r.obj.spec) ? r.obj.spec : {};
+  if (r.group === 'cilium.io') {
+    const sel = spec.endpointSelector;
+    return isRecord(sel) && Object.keys(sel).every((k) => (k === 'matchLabels' || k === 'matchExpressions') && (!sel[k] || Object.keys(sel[k] as object).length === 0));
+  }
+  const s = typeof spec.selector === 'string' ? spec.selector.trim() : '';
+  const ns = typeof spec.namespaceSelector === 'string' ? spec.namespaceSelector.trim() : '';
+  return (s === '' || s === 'all()') && (ns === '' || ns === 'all()');
+}
+
+/** Whether an admin policy with egress rules applies to every pod of a namespace (so to a new one). */
+function coversNewPods(r: Resource, nsLabels: Record<string, string>): boolean {
+  const spec = isRecord(r.obj.spec) ? r.obj.spec : {};
+  if (!Array.isArray(spec.egress) || spec.egress.length === 0) return false;
+  const subject = isRecord(spec.subject) ? spec.subject : undefined;
+  if (!subject) return false;
+  if ('namespaces' in subject) return matches(namespaceSelectorOf(subject.namespaces), nsLabels);
+  if (isRecord(subject.pods)) return isMatchAll(readSelector(subject.pods.podSelector ?? {})) && matches(namespaceSelectorOf(subject.pods.namespaceSelector ?? {}), nsLabels);
+  return false;
+}
+
+export const el102 = defineRule({
+  id: 'EL102',
+  name: 'namespace-without-default-deny-egress',
+  severity: 'info',
+  docs: {
+    summary: 'A namespace with workloads has no policy that selects every pod for egress: a NetworkPolicy with `podSelector: {}`, a Calico policy with `selector: all()` (or a GlobalNetworkPolicy), or a Cilium policy with `endpointSelector: {}`.',
+    why: 'A namespace-wide default-deny is the floor every other egress rule builds on: without it, each new workload starts with unrestricted egress until someone remembers to write its policy.',
+    bad: `apiVersion: v1
+kind: Namespace
+metadata:
+  name: shop
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: api
+  namespace: shop
+spec:
+  selector:
+    matchLabels: {app: api}
+  template:
+    metadata:
+      labels: {app: api}
+    spec:
+      containers:
+      - name: api
+        image: shop/api:1
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: api-egress
+  namespace: shop
+spec:
+  podSelector:
+    matchLabels: {app: api}
+  policyTypes: [Egress]
+  egress:
+  - ports:
+    - {port: 53, protocol: UDP}
+`,
+    good: `apiVersion: v1
+kind: Namespace
+metadata:
+  name: shop
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: api
+  namespace: shop
+spec:
+  selector:
+    matchLabels: {app: api}
+  template:
+    metadata:
+      labels: {app: api}
+    spec:
+      containers:
+      - name: api
+        image: shop/api:1
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: default-deny-egress
+  namespace: shop
+spec:
+  podSelector: {}
+  policyTypes: [Egress]
+  egress:
+  - ports:
+    - {port: 53, protocol: UDP}
+`,
+    fix: 'unsafe',
+    fixSafety: 'Unsafe: the added default-deny policy blocks every egress connection of the namespace except DNS.',
+  },
+  check(ctx) {
+    const out: RawFinding[] = [];
+    const covered = new Set(ctx.model.networkPolicies.filter((np) => np.affects.egress && isMatchAll(np.podSelector)).map((np) => np.namespace));
+    // Calico and Cilium namespace-wide (or cluster-wide) policies that isolate egress count too.
+    let clusterWide = false;
+    for (const tier of ctx.reach.policies.tiers) {
+      for (const p of tier.policies) {
+        if (p.family === 'netpol' || !p.isolates.egress || !selectsEverything(p.resource)) continue;
+        if (p.resource.namespace) covered.add(p.resource.namespace);
+        else clusterWide = true;
+      }
+    }
+    if (clusterWide) return out;
+    const withWorkloads = new Map<string, number>();
+    for (const w of ctx.model.workloads) if (!w.hostNetwork) withWorkloads.set(w.namespace, (withWorkloads.get(w.namespace) ?? 0) + 1);
+    for (const [name, count] of withWorkloads) {
+      if (covered.has(name)) continue;
+      const ns = ctx.model.namespaces.get(name);
+      // Anchor on the Namespace object when declared, else on the first workload's namespace.
+      const first = ctx.model.workloads.find((w) => w.namespace === name)!.resources[0];
+      const at = ns?.resource ?? first;
+      const span = ns?.resource ? nameSpan(ns.resource) : first.namespaceExplicit ? spanAt(first, ['metadata', 'namespace']) : nameSpan(first);
+      // Admin policies whose subject is every pod of the namespace decide some of a new workload's egress.
+      const labels = ns?.labels ?? { 'kubernetes.io/metadata.name': name };
+      const admin = ctx.model.adminPolicies.filter((r) => coversNewPods(r, labels));
+      const tail = admin.length
+        ? `a new workload there gets no egress restriction of its namespace: only ${admin.slice(0, 2).map((r) => `${r.kind} ${r.name}`).join(' and ')}${admin.length > 2 ? ` and ${admin.length - 2} more` : ''} decide${admin.length === 1 ? 's' : ''} some of its traffic, and what ${admin.length === 1 ? 'it does' : 'they do'} not decide is allowed.`
+        : 'a new workload there starts with unrestricted egress.';
+      out.push({
+        uri: at.uri,
+        span,
+        message: `Namespace ${name} has ${count} workload${count === 1 ? '' : 's'} but no default-deny egress policy (podSelector: {} with Egress): ${tail}`,
+        related: admin.length ? admin.map((r) => ({ uri: r.uri, span: nameSpan(r), message: `${r.kind} ${r.name} applies to every pod of namespace ${name}` })) : undefined,
+        data: { namespace: name },
+      });
+    }
+    return out;
+  },
+  fixes(ctx) {
+    const r = resourceAt(ctx, ctx.finding);
+    const namespace = ctx.finding.data?.namespace;
+    return r && typeof namespace === 'string' ? [defaultDenyFix(ctx, r, namespace)] : [];
+  },
+});
