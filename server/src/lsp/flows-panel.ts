@@ -8,7 +8,7 @@
  */
 import { ConnectionSet, flows, PortSet, type Analysis } from '../engine';
 import type { ExplainItem, ExplainLink, ExplainSection, ObservedSummary, ReachConns, ReachEdge, ReachNode } from './protocol';
-import { INTERNET, rangesHold, toConns, type ReachabilityView } from './panel';
+import { INTERNET, rangesHold, toConns, type ReachabilityView } from './panel-view';
 
 /** One observed connection on an edge: what it is, how many flows took it, and the workspace's verdict. */
 export interface ObservedDetail {

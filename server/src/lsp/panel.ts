@@ -18,7 +18,6 @@ import {
   PortSet,
   IpRangeSet,
   parseCidr,
-  PROTOCOLS,
   unrestrictedEgress,
   unrestrictedReason,
   type Analysis,
@@ -36,8 +35,8 @@ import { nameSpan, spanAt } from '../engine/model/anchor';
 import type { Resource } from '../engine/model/resources';
 import { isRecord, kindName } from '../engine/model/resources';
 import type { Direction } from '../engine/types';
-import { parseV4 } from '../engine/sets/iprange';
 import { observedExplanation, observedOverlay } from './flows-panel';
+import { INTERNET, toConns, type ReachabilityView } from './panel-view';
 import { normalizeUri } from '../host/files';
 import {
   PanelNotifications,
@@ -80,23 +79,6 @@ export interface PanelHooks {
   changed(): void;
   /** The revision number of the current analysis (as egressLens/reachability answers it). */
   revision(): number;
-}
-
-export const INTERNET = 'internet';
-
-/** What the panel needs of one analysis, derived once and kept with it. */
-export interface ReachabilityView {
-  nodes: ReachNode[];
-  conns: ReachConns[];
-  edges: ReachEdge[];
-  namespaces: ReachNamespace[];
-  /** Node id -> index. */
-  index: Map<string, number>;
-  /** The peers behind external nodes, per role (a range is cut differently as a source and as a destination). */
-  asDestination: Map<string, Peer>;
-  asSource: Map<string, Peer>;
-  workloads: Map<string, Workload>;
-  unrestrictedWorkloads: number;
 }
 
 /** Line indexes by URI; with cluster views, also where a place of the active view's render was written. */
@@ -155,24 +137,6 @@ function pathText(path: ReadonlyArray<string | number>): string {
   return path.map((k, i) => (typeof k === 'number' ? `[${k}]` : i === 0 ? k : `.${k}`)).join('');
 }
 
-/** IPv4 `a.b.c.d-e.f.g.h` (or one address) as numbers (undefined: IPv6 or not a range). */
-function v4Range(range: string): [number, number] | undefined {
-  const [a, b] = range.split('-');
-  const lo = parseV4(a);
-  const hi = parseV4(b ?? a);
-  return lo === undefined || hi === undefined ? undefined : [lo, hi];
-}
-
-/** Whether address ranges (`first-last`, IPv4) hold a range or one address; undefined when it is not IPv4. */
-export function rangesHold(ranges: readonly string[], range: string): boolean | undefined {
-  const r = v4Range(range);
-  if (!r) return undefined;
-  return ranges.some((x) => {
-    const y = v4Range(x);
-    return y !== undefined && y[0] <= r[0] && r[1] <= y[1];
-  });
-}
-
 /** `10.40.0.0/16` when a range is exactly one CIDR block, otherwise `first-last`. */
 export function rangeLabel(range: string): string {
   const m = /^(\d+)\.(\d+)\.(\d+)\.(\d+)-(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(range);
@@ -184,15 +148,6 @@ export function rangeLabel(range: string): string {
   const bits = Math.log2(size);
   if (Number.isInteger(bits) && lo % size === 0) return `${range.split('-')[0]}/${32 - bits}`;
   return range;
-}
-
-export function toConns(c: ConnectionSet): ReachConns {
-  const out: ReachConns = { all: c.isAll, text: c.toString() };
-  for (const p of PROTOCOLS) {
-    const ports = c.portsOf(p);
-    if (!ports.isEmpty) out[p] = [...ports.intervals()];
-  }
-  return out;
 }
 
 function peerUnion(peers: Peer[], name: string): Peer {

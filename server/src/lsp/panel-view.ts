@@ -1,0 +1,52 @@
+/**
+ * What the reachability panel shows of one analysis, as the server and its parts (the observed-traffic
+ * overlay, compare mode) share it: the view's shape, the internet node, address ranges, connections.
+ */
+import { PROTOCOLS, type ConnectionSet, type Peer, type Workload } from '../engine';
+import { parseV4 } from '../engine/sets/iprange';
+import type { ReachConns, ReachEdge, ReachNamespace, ReachNode } from './protocol';
+
+export const INTERNET = 'internet';
+
+
+/** What the panel needs of one analysis, derived once and kept with it. */
+export interface ReachabilityView {
+  nodes: ReachNode[];
+  conns: ReachConns[];
+  edges: ReachEdge[];
+  namespaces: ReachNamespace[];
+  /** Node id -> index. */
+  index: Map<string, number>;
+  /** The peers behind external nodes, per role (a range is cut differently as a source and as a destination). */
+  asDestination: Map<string, Peer>;
+  asSource: Map<string, Peer>;
+  workloads: Map<string, Workload>;
+  unrestrictedWorkloads: number;
+}
+
+/** IPv4 `a.b.c.d-e.f.g.h` (or one address) as numbers (undefined: IPv6 or not a range). */
+function v4Range(range: string): [number, number] | undefined {
+  const [a, b] = range.split('-');
+  const lo = parseV4(a);
+  const hi = parseV4(b ?? a);
+  return lo === undefined || hi === undefined ? undefined : [lo, hi];
+}
+
+/** Whether address ranges (`first-last`, IPv4) hold a range or one address; undefined when it is not IPv4. */
+export function rangesHold(ranges: readonly string[], range: string): boolean | undefined {
+  const r = v4Range(range);
+  if (!r) return undefined;
+  return ranges.some((x) => {
+    const y = v4Range(x);
+    return y !== undefined && y[0] <= r[0] && r[1] <= y[1];
+  });
+}
+
+export function toConns(c: ConnectionSet): ReachConns {
+  const out: ReachConns = { all: c.isAll, text: c.toString() };
+  for (const p of PROTOCOLS) {
+    const ports = c.portsOf(p);
+    if (!ports.isEmpty) out[p] = [...ports.intervals()];
+  }
+  return out;
+}
