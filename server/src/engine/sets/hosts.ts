@@ -11,12 +11,14 @@ export function isPattern(h: string): boolean {
   return h.includes('*');
 }
 
+/** Compiled patterns by text (bounded: a workspace names a few hundred at most). */
 const cache = new Map<string, RegExp>();
 
 function patternRegExp(pattern: string): RegExp {
   let re = cache.get(pattern);
   if (!re) {
     re = new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('[a-z0-9-]*')}$`);
+    if (cache.size >= 10_000) cache.clear();
     cache.set(pattern, re);
   }
   return re;
