@@ -17,8 +17,8 @@ import { BaseState, changeLine, diffAnalyses, LineIndex, reviewMarkdown, summari
 import { objectSpan } from '../engine/lang/symbols';
 import { pathToUri, uriToPath } from '../host/files';
 import { fileAtRevision, GitError, listRevisions, openRepository, resolveRevision, revisionFiles, type Repository } from '../host/git';
-import { reachabilityView } from './panel';
-import { rangesHold, type ReachabilityView } from './panel-view';
+import { reachabilityView } from '../engine/lang/panel/graph';
+import { rangesHold, type ReachabilityView } from '../engine/lang/panel/view';
 import {
   CompareRequests,
   type CompareExplainParams,

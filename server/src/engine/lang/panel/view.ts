@@ -1,10 +1,12 @@
 /**
- * What the reachability panel shows of one analysis, as the server and its parts (the observed-traffic
+ * What the reachability panel shows of one analysis, as its parts (the graph, the observed-traffic
  * overlay, compare mode) share it: the view's shape, the internet node, address ranges, connections.
  */
-import { PROTOCOLS, type ConnectionSet, type Peer, type Workload } from '../engine';
-import { parseV4 } from '../engine/sets/iprange';
-import type { ReachConns, ReachEdge, ReachNamespace, ReachNode } from './protocol';
+import type { Workload } from '../../model/workloads';
+import type { Peer } from '../../reach/rules';
+import { PROTOCOLS, type ConnectionSet } from '../../sets/connections';
+import { parseV4 } from '../../sets/iprange';
+import type { ReachConns, ReachEdge, ReachNamespace, ReachNode } from './types';
 
 export const INTERNET = 'internet';
 

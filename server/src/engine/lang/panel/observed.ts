@@ -6,9 +6,12 @@
  * of its own when the graph has none for it). Each marked edge is explained by its connections, as
  * `egress-lens flows explain` says them: the rule that allows each, or the policies that block it.
  */
-import { ConnectionSet, flows, PortSet, type Analysis } from '../engine';
-import type { ExplainItem, ExplainLink, ExplainSection, ObservedSummary, ReachConns, ReachEdge, ReachNode } from './protocol';
-import { INTERNET, rangesHold, toConns, type ReachabilityView } from './panel-view';
+import type { Analysis } from '../../analyze';
+import * as flows from '../../flows';
+import { ConnectionSet } from '../../sets/connections';
+import { PortSet } from '../../sets/portset';
+import type { ExplainItem, ExplainLink, ExplainSection, ObservedSummary, ReachConns, ReachEdge, ReachNode } from './types';
+import { INTERNET, rangesHold, toConns, type ReachabilityView } from './view';
 
 /** One observed connection on an edge: what it is, how many flows took it, and the workspace's verdict. */
 export interface ObservedDetail {
