@@ -1,7 +1,7 @@
 // npm run bench:reach — full reachability on a generated workspace of about 500 namespaces,
 // 5,000 workloads and 3,000 policies, and a one-document edit followed by re-computation.
-import { Reachability, Workspace } from '../../server/src/engine';
-import { compilePolicies } from '../../server/src/engine/policy/compile';
+import { Workspace } from '../../server/src/engine';
+import { reachabilityOf } from '../../server/src/engine/analyze';
 import { generateWorkspace } from './generator';
 import { fmt, mb, summarize } from './stats';
 
@@ -23,7 +23,7 @@ const full: number[] = [];
 let lines = 0;
 for (let i = 0; i < RUNS; i++) {
   t = performance.now();
-  lines = new Reachability(first.model, (index) => compilePolicies(first.model, index)).connections().length;
+  lines = reachabilityOf(first).connections().length;
   full.push(performance.now() - t);
   sample();
 }

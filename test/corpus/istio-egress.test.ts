@@ -79,7 +79,7 @@ function outcome(set: SnippetSet, env: string, from: string, host: string, port:
   const a = analyze(setSources(set, env));
   const w = a.model.workloads.find((x) => `${x.namespace}/${x.name}` === from);
   assert.ok(w, `${from} is in the workspace`);
-  return egressPath(a.model.mesh, a.reach, w, host, port).outcome;
+  return egressPath(a.mesh, a.reach, w, host, port).outcome;
 }
 
 const HTTPS_ISTIO: SnippetSet = { name: 'https istio', files: ['egress-gateway/07-common-serviceentry.yaml', 'egress-gateway/08-istio-api-gateway.yaml'] };
@@ -100,7 +100,7 @@ test('egress-gateway page, steps 10-13: with a sidecar the same request goes thr
   const istio = { ...HTTPS_ISTIO, files: [...HTTPS_ISTIO.files, 'egress-gateway/10-istio-api-networkpolicy.yaml', 'egress-gateway/12-istio-api-destinationrule.yaml'] };
   const a = analyze(setSources(istio, testEgress({ sidecar: true, labels: true })));
   const w = a.model.workloads.find((x) => x.id === 'test-egress/curl[Deployment]')!;
-  const p = egressPath(a.model.mesh, a.reach, w, 'edition.cnn.com', 443);
+  const p = egressPath(a.mesh, a.reach, w, 'edition.cnn.com', 443);
   assert.equal(p.outcome, 'via-gateway');
   assert.equal(p.gateway?.label, 'istio-system/istio-egressgateway');
   assert.match(p.summary, /only through it/);
@@ -108,7 +108,7 @@ test('egress-gateway page, steps 10-13: with a sidecar the same request goes thr
   const gw = { ...HTTPS_GW, files: [...HTTPS_GW.files, 'egress-gateway/11-gateway-api-networkpolicy.yaml'] };
   const env = testEgress({ sidecar: true, labels: true }).replace('name: default\n  labels:\n', 'name: default\n  labels:\n    gateway: "true"\n');
   const b = analyze(setSources(gw, env));
-  const p2 = egressPath(b.model.mesh, b.reach, b.model.workloads.find((x) => x.id === 'test-egress/curl[Deployment]')!, 'edition.cnn.com', 443);
+  const p2 = egressPath(b.mesh, b.reach, b.model.workloads.find((x) => x.id === 'test-egress/curl[Deployment]')!, 'edition.cnn.com', 443);
   assert.equal(p2.outcome, 'via-gateway');
   assert.equal(p2.gateway?.label, 'default/cnn-egress-gateway-istio');
 });

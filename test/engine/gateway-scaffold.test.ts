@@ -72,7 +72,7 @@ for (const c of CASES) {
     assert.deepEqual(bad.map((f) => `${f.ruleId}: ${f.message}`), []);
     const w = a.model.workloads.find((x) => x.id === 'shop/curl[Deployment]')!;
     const port = c.protocol === 'https' ? 443 : 80;
-    const p = egressPath(a.model.mesh, a.reach, w, 'api.example.com', port);
+    const p = egressPath(a.mesh, a.reach, w, 'api.example.com', port);
     assert.equal(p.outcome, 'via-gateway', p.summary);
     assert.match(p.summary, /only through it/);
   });

@@ -11,7 +11,7 @@ function pathFor(extra: string, env?: string, from = 'default/curl[Deployment]')
   const sources = setSources(HTTPS, env).concat(extra ? [{ uri: 'file:///extra.yaml', text: extra }] : []);
   const a = analyze(sources);
   const w = a.model.workloads.find((x) => x.id === from)!;
-  return egressPath(a.model.mesh, a.reach, w, 'edition.cnn.com', 443);
+  return egressPath(a.mesh, a.reach, w, 'edition.cnn.com', 443);
 }
 
 const authz = (action: string, host: string) => `apiVersion: security.istio.io/v1
@@ -46,9 +46,9 @@ test('a pod without a sidecar goes direct, whatever the routes say; a REGISTRY_O
   const sidecar = `apiVersion: networking.istio.io/v1\nkind: Sidecar\nmetadata: {name: default, namespace: default}\nspec:\n  outboundTrafficPolicy: {mode: REGISTRY_ONLY}\n`;
   const a = analyze(setSources(HTTPS).concat([{ uri: 'file:///sidecar.yaml', text: sidecar }]));
   const w = a.model.workloads.find((x) => x.id === 'default/curl[Deployment]')!;
-  const p = egressPath(a.model.mesh, a.reach, w, 'api.github.com', 443);
+  const p = egressPath(a.mesh, a.reach, w, 'api.github.com', 443);
   assert.equal(p.outcome, 'blocked-registry-only');
   assert.ok(p.steps.some((s) => s.resource.kind === 'Sidecar'), 'the Sidecar is named');
   // The routed host is unaffected: it is registered and goes through the gateway.
-  assert.equal(egressPath(a.model.mesh, a.reach, w, 'edition.cnn.com', 443).outcome, 'via-gateway');
+  assert.equal(egressPath(a.mesh, a.reach, w, 'edition.cnn.com', 443).outcome, 'via-gateway');
 });

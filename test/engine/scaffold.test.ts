@@ -68,7 +68,7 @@ test('scaffold errors are clear', () => {
 test('scaffold istio: a ServiceEntry for the namespace lets its sidecars reach the host under REGISTRY_ONLY, and nobody else', () => {
   const mesh = `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n  labels: {istio-injection: enabled}\n---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: payments\n  labels: {istio-injection: enabled}\n---\napiVersion: install.istio.io/v1alpha1\nkind: IstioOperator\nmetadata: {name: mesh, namespace: istio-system}\nspec:\n  meshConfig:\n    outboundTrafficPolicy: {mode: REGISTRY_ONLY}\n---\n${cluster}`;
   const before = analyze([{ uri: 'file:///w/cluster.yaml', text: mesh }]);
-  const path = (a: ReturnType<typeof analyze>, id: string, host: string) => egressPath(a.model.mesh, a.reach, a.model.workloads.find((w) => w.id === id)!, host, 443).outcome;
+  const path = (a: ReturnType<typeof analyze>, id: string, host: string) => egressPath(a.mesh, a.reach, a.model.workloads.find((w) => w.id === id)!, host, 443).outcome;
   assert.equal(path(before, 'shop/web[Pod]', 'api.stripe.com'), 'blocked-registry-only');
   const r = allowEgress({ from: { namespace: 'shop', name: 'web', labels: { app: 'web' } }, to: destinations.host, ports: [{ protocol: 'TCP', port: 443 }], mechanism: 'istio', dns: defaultConfig.dns });
   assert.ok(r.ok, !r.ok ? r.error : '');

@@ -96,7 +96,7 @@ export function fixesOf(a: Analysis, f: Finding): { fixes: Fix[]; error?: string
   const file = a.files.find((x) => x.uri === f.uri);
   if (!rule?.fixes || !file || !f.fixable) return { fixes: [] };
   try {
-    return { fixes: rule.fixes({ files: a.files, model: a.model, config: a.config, reach: a.reach, suppressions: [], file, finding: f }) };
+    return { fixes: rule.fixes({ files: a.files, model: a.model, mesh: a.mesh, config: a.config, reach: a.reach, suppressions: [], file, finding: f }) };
   } catch (e) {
     return { fixes: [], error: `${f.ruleId} fixes threw: ${describe(e)}` };
   }

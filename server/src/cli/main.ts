@@ -292,7 +292,7 @@ function explainIn(view: AnalysedView, from: string, to: string, query: { protoc
   if (src.kind === 'ip' && dst.kind === 'ip') throw new UsageError('one of --from and --to must be a workload');
   const e = explainPair(r, src, dst, query);
   // Through the mesh: which route, gateway and policy the traffic to a host meets on its way.
-  const mesh = analysis.model.mesh;
+  const mesh = analysis.mesh;
   const path = src.kind === 'workload' && dst.kind === 'host' && mesh.istioPresent ? egressPath(mesh, r, src.workload, dst.host, query?.protocol === 'TCP' ? query.port : undefined) : undefined;
   const meshPath = path && { outcome: path.outcome, summary: path.summary, gateway: path.gateway?.label, steps: path.steps.map((st) => ({ text: st.text, ...location(st.resource.uri, spanAt(st.resource, st.path).start) })) };
   let text = formatExplanation(e, location);

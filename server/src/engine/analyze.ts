@@ -1,12 +1,14 @@
 import { resolveConfig, type EngineConfig } from './config';
 import { markAnchoredEdits } from './fixes/anchored';
 import { buildModel, type Model } from './model/model';
+import { buildMesh, type Mesh } from './mesh/mesh';
 import { asTemplate, parseFile, type ParsedFile } from './parse/parse';
 import { ruleById, rules } from './rules';
 import type { RawFinding, Rule, RuleContext } from './rules/rule';
 import type { Finding, Fix, SourceFile, Span } from './types';
 import type { Resource } from './model/resources';
 import { Reachability } from './reach/reachability';
+import type { WorkloadIndex } from './model/index';
 import { compilePolicies } from './policy/compile';
 import { ANNOTATION, collectSuppressions, isSuppressed, type Suppression } from './suppress';
 import { spanAt } from './model/anchor';
@@ -16,6 +18,8 @@ export interface Analysis {
   config: EngineConfig;
   files: ParsedFile[];
   model: Model;
+  /** Istio and the Gateway API: routes, gateways, sidecars, and the gateway pods they imply. */
+  mesh: Mesh;
   findings: Finding[];
   /** Who can reach whom, computed on first use. */
   readonly reach: Reachability;
@@ -24,10 +28,16 @@ export interface Analysis {
 /** Reachability computed so far, per analysis (to hand to the next analysis for reuse). */
 const computedReach = new WeakMap<Analysis, () => Reachability | undefined>();
 
+/** The reachability of a model and its mesh under a configuration; `previous` lends what did not change. */
+export function reachabilityOf(a: Pick<Analysis, 'model' | 'mesh' | 'config'>, previous?: Reachability): Reachability {
+  const compile = (index: WorkloadIndex) => compilePolicies(a.model, a.mesh, index, { clusterCidrs: a.config.clusterCidrs });
+  return new Reachability(a.model, compile, previous, { dns: a.config.dns, assumed: { workloads: a.mesh.assumedWorkloads, namespaces: a.mesh.assumedNamespaces } });
+}
+
 function withReach(a: Omit<Analysis, 'reach'>, previous?: Analysis): Analysis {
   let reach: Reachability | undefined;
   const prev = previous ? computedReach.get(previous)?.() : undefined;
-  const out = Object.defineProperty(a, 'reach', { get: () => (reach ??= new Reachability(a.model, (index) => compilePolicies(a.model, index, { clusterCidrs: a.config.clusterCidrs }), prev, { dns: a.config.dns })), enumerable: false }) as Analysis;
+  const out = Object.defineProperty(a, 'reach', { get: () => (reach ??= reachabilityOf(a, prev)), enumerable: false }) as Analysis;
   computedReach.set(out, () => reach);
   return out;
 }
@@ -110,12 +120,14 @@ export function analyzeParsed(allFiles: ParsedFile[], config: EngineConfig, prev
   const files = chartTemplatesAsTemplates((config.exclude.length > 0 ? allFiles.filter((f) => !excluded(f.uri, config)) : [...allFiles]).sort(compareUris));
   const reuse = previous && previous.config === config ? previous : undefined;
   const model = buildModel(files, config);
-  const base = withReach({ config, files, model, findings: [] }, reuse);
+  const mesh = buildMesh(model.meshResources, model.workloads, model.namespaces, config);
+  const base = withReach({ config, files, model, mesh, findings: [] }, reuse);
   let suppressions: Suppression[] | undefined;
   const getSuppressions = () => (suppressions ??= collectSuppressions(files, model, (r) => spanAt(r, ['metadata', 'annotations', ANNOTATION])));
   const ctx: RuleContext = {
     files,
     model,
+    mesh,
     config,
     get reach() {
       return base.reach;
@@ -187,7 +199,7 @@ export function fixesFor(analysis: Analysis, finding: Pick<Finding, 'ruleId' | '
     ...finding,
   };
   try {
-    const fixes = rule.fixes({ files: analysis.files, model: analysis.model, config: analysis.config, reach: analysis.reach, suppressions: [], file, finding: full });
+    const fixes = rule.fixes({ files: analysis.files, model: analysis.model, mesh: analysis.mesh, config: analysis.config, reach: analysis.reach, suppressions: [], file, finding: full });
     return fixes.map((f) => markAnchoredEdits(f, analysis.files));
   } catch {
     return [];

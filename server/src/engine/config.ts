@@ -1,4 +1,3 @@
-import type { ClusterDeclaration } from './views/detect';
 import type { Severity } from './types';
 import type { ObservedConnectionRecord } from './types';
 
@@ -71,4 +70,11 @@ export function resolveConfig(partial: Partial<EngineConfig> = {}): EngineConfig
     rules: { ...defaultConfig.rules, ...(partial.rules ?? {}) },
     istio: { ...defaultConfig.istio, ...(partial.istio ?? {}) },
   };
+}
+
+/** A view as written under `clusters:` (paths relative to the workspace root). */
+export interface ClusterDeclaration {
+  kustomize?: string[];
+  helm?: { chart: string; release?: string; namespace?: string; values?: string[]; set?: Record<string, string | number | boolean> }[];
+  files?: string[];
 }

@@ -1,7 +1,11 @@
 import { promises as fs } from 'fs';
 import * as path from 'path';
 import { KUSTOMIZATION_FILES, renderKustomization, type RenderOptions, type RenderResult } from '../engine/kustomize';
+import { ruleById, type Finding } from '../engine';
 import { pathToUri, uriToPath } from './files';
+
+/** A render from disk: its findings named as the catalogue names their rules, and the texts it read. */
+export type DiskRender = Omit<RenderResult, 'findings'> & { findings: Finding[]; texts: ReadonlyMap<string, string> };
 
 /**
  * Render a Kustomize view from disk: the engine renders from what it is given and says what else it needs
@@ -9,7 +13,7 @@ import { pathToUri, uriToPath } from './files';
  * Only the folders the kustomizations name are read (their YAML at once, other files when named); `known`
  * texts (open editor buffers) are taken instead of the disk's.
  */
-export async function renderFromDisk(target: string, options: RenderOptions = {}, known?: ReadonlyMap<string, string>): Promise<RenderResult & { texts: ReadonlyMap<string, string> }> {
+export async function renderFromDisk(target: string, options: RenderOptions = {}, known?: ReadonlyMap<string, string>): Promise<DiskRender> {
   const files = new Map<string, string>();
   const folders = new Map<string, string[]>();
   const tried = new Set<string>();
@@ -59,7 +63,7 @@ export async function renderFromDisk(target: string, options: RenderOptions = {}
   for (let round = 0; ; round++) {
     const result = renderKustomization({ files, folders }, root, withCache);
     const wanted = result.needs.map((u) => uriToPath(u)).filter((p): p is string => p !== undefined && !tried.has(p));
-    if (wanted.length === 0 || round > 100) return { ...result, texts: files };
+    if (wanted.length === 0 || round > 100) return { ...result, findings: result.findings.map((f) => ({ ...f, ruleName: ruleById.get(f.ruleId)?.name ?? '' })), texts: files };
     for (const p of wanted) await fetch(p);
   }
 }

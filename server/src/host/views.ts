@@ -8,9 +8,8 @@ import * as path from 'path';
 import { analyzeView, declaredViews, detectViews, helmTracer, kustomizeTracer, layout, plainFiles, relativeTo, type RenderedText, type ViewAnalysis, type ViewInput, type ViewSpec } from '../engine/views';
 import type { EngineConfig, Finding } from '../engine';
 import type { ParsedFile } from '../engine/parse/parse';
-import type { RenderResult } from '../engine/kustomize';
 import type { Analysis } from '../engine';
-import { renderFromDisk } from './kustomize';
+import { renderFromDisk, type DiskRender } from './kustomize';
 import { renderChart, type HelmOptions, type HelmResult } from './helm';
 import { pathToUri, uriToPath } from './files';
 
@@ -28,7 +27,7 @@ export function hasViews(uris: readonly string[], config: EngineConfig): boolean
 }
 
 interface KustomizeRender {
-  result: RenderResult & { texts: ReadonlyMap<string, string> };
+  result: DiskRender;
   tracer: RenderedText;
 }
 

@@ -146,7 +146,7 @@ function routeOpen(r: MeshRoute | undefined): boolean | undefined {
  */
 function meshRoutes(a: Analysis): Map<string, { route: MeshRoute; src: Workload; host: string }> {
   const out = new Map<string, { route: MeshRoute; src: Workload; host: string }>();
-  const mesh = a.model.mesh;
+  const mesh = a.mesh;
   if (!mesh.istioPresent) return out;
   const reach = a.reach;
   const hosts = new Set<string>();
@@ -266,7 +266,7 @@ function pairRecords(before: Analysis, after: Analysis): PairRecord[] {
     const src = workloadsById(analysis).get(r.src.id);
     if (!src) continue;
     const conns = analysis.reach.between({ kind: 'workload', workload: src }, other.dst).allowed;
-    const mesh = analysis.model.mesh;
+    const mesh = analysis.mesh;
     const route = other.route && mesh.istioPresent && isMeshed(src, analysis.model.namespaces) ? egressPath(mesh, analysis.reach, src, r.dst.host) : undefined;
     if (conns.isEmpty && route?.outcome !== 'via-gateway') continue;
     r[state] = { conns, src: { kind: 'workload', workload: src }, dst: other.dst, ...(route ? { route: { outcome: route.outcome, gateway: route.gateway?.label, summary: route.summary } } : {}) };
@@ -349,7 +349,7 @@ function reasonsFor(before: Analysis, after: Analysis, src: Peer, dst: Peer, sli
 function routeReasons(a: Analysis, state: 'before' | 'after', src: Peer, host: string, verdict: 'allow' | 'deny'): DiffReason[] {
   const w = src.kind === 'workload' ? workloadsById(a).get(src.workload.id) : undefined;
   if (!w) return [];
-  const p = egressPath(a.model.mesh, a.reach, w, host);
+  const p = egressPath(a.mesh, a.reach, w, host);
   return [{ state, side: 'route', verdict, conns: ConnectionSet.none, text: p.summary, refs: p.steps.map((s) => ({ uri: s.resource.uri, span: spanAt(s.resource, s.path), label: s.text })) }];
 }
 

@@ -23,3 +23,13 @@ export function applyEdits(text: string, edits: readonly Pick<TextEdit, 'start' 
   for (const e of sorted) out = out.slice(0, e.start) + e.newText + out.slice(e.end);
   return out;
 }
+
+/** One edit turning `before` into `after`: the changed middle, common prefix and suffix kept. */
+export function minimalEdit(uri: string, before: string, after: string): TextEdit {
+  let p = 0;
+  const max = Math.min(before.length, after.length);
+  while (p < max && before[p] === after[p]) p++;
+  let s = 0;
+  while (s < max - p && before[before.length - 1 - s] === after[after.length - 1 - s]) s++;
+  return { uri, start: p, end: before.length - s, newText: after.slice(p, after.length - s) };
+}

@@ -1,6 +1,8 @@
 import { suggestion } from '../schema/validate';
 import type { Finding, Severity } from '../types';
-import { ruleById } from '../rules';
+
+/** A finding of rendering, named by its rule id alone (the rule's name is the catalogue's: `withRuleNames`). */
+export type RenderProblem = Omit<Finding, 'ruleName'>;
 import type { Origin, RMap, RNode } from './tree';
 
 /**
@@ -67,15 +69,14 @@ const ENTRY_FIELDS: Record<string, Record<string, Shape>> = {
 };
 
 export class Problems {
-  readonly findings: Finding[] = [];
+  readonly findings: RenderProblem[] = [];
   private readonly seen = new Set<string>();
 
   add(ruleId: 'EL001' | 'EL002' | 'EL004', severity: Severity, at: Origin, message: string, data?: Record<string, unknown>): void {
     const key = `${ruleId}|${at.uri}|${at.span.start}|${at.span.end}|${message}`;
     if (this.seen.has(key)) return;
     this.seen.add(key);
-    const rule = ruleById.get(ruleId);
-    this.findings.push({ ruleId, ruleName: rule?.name ?? '', severity, message, uri: at.uri, span: at.span, ...(data ? { data } : {}) });
+    this.findings.push({ ruleId, severity, message, uri: at.uri, span: at.span, ...(data ? { data } : {}) });
   }
 }
 

@@ -1,10 +1,10 @@
 import { parseFile, type ParsedFile } from '../parse/parse';
-import type { Finding, Span } from '../types';
+import type { Span } from '../types';
 import { embeddedOffsets } from './embedded';
 import { annotationSpecs, commonLabelSpecs, gvkOf, metadataLabelSpecs, replicaSpecs, specMatches, splitPath, templateLabelSpecs, visitField, type FieldSpec } from './fieldspec';
 import { nameHash, secretValue } from './hash';
 import { applyJsonPatch, PatchError, type PatchOperation } from './jsonpatch';
-import { checkKustomization, NOT_RENDERED, Problems } from './kustomization';
+import { checkKustomization, NOT_RENDERED, Problems, type RenderProblem } from './kustomization';
 import { nameReferences } from './nameref';
 import { merge } from './smp';
 import { dirname, isRemote, KUSTOMIZATION_FILES, resolvePath, SourceIndex, type RenderSources } from './sources';
@@ -33,7 +33,7 @@ export interface RenderResult {
   root: string;
   resources: RenderedResource[];
   /** Problems of the render, each at the exact key, value or entry at fault. */
-  findings: Finding[];
+  findings: RenderProblem[];
   /** URIs the renderer needed and the host did not give (files to read, or folders to list). */
   needs: string[];
   /** Every file the render read (to know when to render again). */

@@ -83,7 +83,7 @@ export function hoverAt(a: Analysis, uri: string, offset: number, link: Link): H
     return undefined;
   }
   // On a VirtualService host: the egress path through the mesh.
-  const path = c.role === 'value' ? hostPathHover(a.model.mesh, a.reach, r, c.path, link) : undefined;
+  const path = c.role === 'value' ? hostPathHover(a.mesh, a.reach, r, c.path, link) : undefined;
   if (path) return { markdown: path, span };
   const m = selectorAt(a.reach, r, c.path);
   return m ? { markdown: selectorHover(m, link), span } : undefined;
@@ -94,7 +94,7 @@ export function definitionAt(a: Analysis, uri: string, offset: number): Target[]
   const c = cursorIn(a, uri, offset);
   if (!c) return [];
   // Istio and Gateway API references: gateways:, subset:, destination hosts, parentRefs, backendRefs.
-  const mesh = meshDefinition(a.model.mesh, c.resource, c.path);
+  const mesh = meshDefinition(a.mesh, c.resource, c.path);
   if (mesh.length > 0) return mesh;
   const m = selectorAt(a.reach, c.resource, c.path);
   if (!m) return [];

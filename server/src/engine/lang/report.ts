@@ -52,7 +52,7 @@ export function egressReport(a: Analysis, w: Workload, link: Link): string {
     }
   }
   // Through the mesh: where the hosts that are routed or registered actually go.
-  const mesh = a.model.mesh;
+  const mesh = a.mesh;
   if (mesh.istioPresent) {
     const hosts = reach.externalHosts.filter((h): h is Peer & { kind: 'host' } => h.kind === 'host' && !h.host.includes('*'));
     if (hosts.length > 0) {

@@ -8,7 +8,8 @@ import { isRecord, type Resource } from '../model/resources';
 import { readSelector, type LabelSelector } from '../model/selector';
 import type { At } from './istio';
 
-export const GATEWAY_API = 'gateway.networking.k8s.io';
+export { GATEWAY_API } from '../model/resources';
+import { GATEWAY_API } from '../model/resources';
 export const ROUTE_KINDS = ['HTTPRoute', 'GRPCRoute', 'TLSRoute', 'TCPRoute'] as const;
 export type RouteKind = (typeof ROUTE_KINDS)[number];
 

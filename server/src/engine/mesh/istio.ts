@@ -5,8 +5,8 @@
 import type { YamlPath } from '../parse/locate';
 import { isRecord, stringMap, type Resource } from '../model/resources';
 
-export const ISTIO_NETWORKING = 'networking.istio.io';
-export const ISTIO_SECURITY = 'security.istio.io';
+export { ISTIO_NETWORKING, ISTIO_SECURITY } from '../model/resources';
+import { ISTIO_NETWORKING } from '../model/resources';
 
 /** A string somewhere in a resource, with its path (relative to the resource). */
 export interface At<T = string> {

@@ -2,12 +2,9 @@ import type { EngineConfig } from '../config';
 import type { ParsedDocument, ParsedFile } from '../parse/parse';
 import { isNetworkPolicy, readNetworkPolicy, type NetworkPolicy } from './networkpolicy';
 import { isAdminPolicy } from './admin';
-import { documentResources, type Resource } from './resources';
+import { documentResources, GATEWAY_API, ISTIO_NETWORKING, ISTIO_SECURITY, type Resource } from './resources';
 import { isWorkloadResource, workloadsOf, type Workload } from './workloads';
-import { buildMesh, type Mesh } from '../mesh/mesh';
 import { perObject } from '../memo';
-import { ISTIO_NETWORKING, ISTIO_SECURITY } from '../mesh/istio';
-import { GATEWAY_API } from '../mesh/gateway-api';
 import type { Namespace } from './resources';
 
 export type { Namespace };
@@ -22,12 +19,15 @@ export interface Model {
   networkPolicies: NetworkPolicy[];
   /** AdminNetworkPolicy, BaselineAdminNetworkPolicy and ClusterNetworkPolicy objects. */
   adminPolicies: Resource[];
-  /** Istio and the Gateway API: routes, gateways, sidecars, and the gateway pods they imply. */
-  mesh: Mesh;
+  /**
+   * What the mesh reads (Istio, the Gateway API, Services, ConfigMaps), definitions only: the analysis builds
+   * its `Mesh` of these (`mesh/mesh.ts`).
+   */
+  meshResources: Resource[];
   /**
    * The resources that take effect: every resource but the repeated definitions of one (group, kind,
    * namespace, name). Of a resource defined twice the first definition (in URI order, then document order)
-   * is analysed; everything derived above (workloads, policies, namespaces, mesh) is built from these.
+   * is analysed; everything derived above (workloads, policies, namespaces, the mesh's resources) is built from these.
    */
   definitions: Resource[];
   /** Each definition beyond the first of the same resource, with the first one (EL007). */
@@ -223,6 +223,15 @@ export function buildModel(files: readonly ParsedFile[], config: EngineConfig): 
   for (const ns of used) {
     if (!namespaces.has(ns)) namespaces.set(ns, { name: ns, labels: { 'kubernetes.io/metadata.name': ns } });
   }
-  const mesh = buildMesh(effective(meshResources, (r) => r), workloads, namespaces, config);
-  return { resources, resourcesByFile, workloads, namespaces, networkPolicies: effective(networkPolicies, (np) => np.resource), adminPolicies: effective(adminPolicies, (r) => r), mesh, definitions, duplicates };
+  return {
+    resources,
+    resourcesByFile,
+    workloads,
+    namespaces,
+    networkPolicies: effective(networkPolicies, (np) => np.resource),
+    adminPolicies: effective(adminPolicies, (r) => r),
+    meshResources: effective(meshResources, (r) => r),
+    definitions,
+    duplicates,
+  };
 }

@@ -135,3 +135,8 @@ export function samePlain(a: unknown, b: unknown): boolean {
   const ka = Object.keys(a);
   return ka.length === Object.keys(b).length && ka.every((k) => Object.prototype.hasOwnProperty.call(b, k) && samePlain(a[k], b[k]));
 }
+
+/** The API groups of Istio's traffic and security resources and of the Gateway API. */
+export const ISTIO_NETWORKING = 'networking.istio.io';
+export const ISTIO_SECURITY = 'security.istio.io';
+export const GATEWAY_API = 'gateway.networking.k8s.io';

@@ -7,7 +7,7 @@ import type { Model } from '../model/model';
 import type { WorkloadIndex, IndexReads } from '../model/index';
 import { isRecord } from '../model/resources';
 import { perObject } from '../memo';
-import { serviceOfHost } from '../mesh/mesh';
+import { serviceOfHost, type Mesh } from '../mesh/mesh';
 import type { CompiledAdminPolicy, CompiledPolicies } from '../reach/compiled';
 import { normalizeHost } from '../sets/hosts';
 import { IpRangeSet, parseCidr } from '../sets/iprange';
@@ -35,7 +35,7 @@ function compileOnce<V>(key: object, index: WorkloadIndex, compile: () => V, set
 /** The IPv4 addresses of an ipBlock peer, once per peer object. */
 const v4Block = perObject((p: { cidr: string; except: readonly string[] }) => ipBlockSet(p.cidr, p.except)?.intersect(IpRangeSet.allV4));
 
-export function compilePolicies(model: Model, index: WorkloadIndex, options: { clusterCidrs?: readonly string[] } = {}): CompiledPolicies {
+export function compilePolicies(model: Model, mesh: Pick<Mesh, 'serviceEntries'>, index: WorkloadIndex, options: { clusterCidrs?: readonly string[] } = {}): CompiledPolicies {
   const clusterCidrs = options.clusterCidrs ?? [];
   const netpols = model.networkPolicies.map((np) => compileOnce(np, index, () => compileNetpol(np, index)));
   const admin = model.adminPolicies.map((r) => compileOnce(r, index, () => compileAdminPolicy(r, index, clusterCidrs), clusterCidrs.join(','))).filter((p): p is CompiledAdminPolicy => p !== undefined);
@@ -100,7 +100,7 @@ export function compilePolicies(model: Model, index: WorkloadIndex, options: { c
   }
   for (const c of admin) for (const r of c.rules.egress) for (const h of r.peers.hosts ?? []) if (h !== '*') hosts.add(h);
   // Hosts the mesh registers as external are destinations too: one destination per name, whoever names it.
-  for (const se of model.mesh.serviceEntries) {
+  for (const se of mesh.serviceEntries) {
     if (se.location !== 'MESH_EXTERNAL') continue;
     for (const h of se.hosts) if (h.value !== '*' && !serviceOfHost(h.value) && h.value.includes('.')) hosts.add(normalizeHost(h.value));
   }

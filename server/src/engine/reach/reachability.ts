@@ -15,6 +15,8 @@ import type { TierPolicy } from './tiers';
 export interface ReachOptions {
   /** Where the cluster DNS runs; when the workspace does not declare it, a DNS workload is assumed there. */
   dns?: DnsSelector;
+  /** Pods the workspace implies but does not declare (the mesh's gateways), and the namespaces they live in. */
+  assumed?: { workloads: readonly Workload[]; namespaces: readonly Namespace[] };
 }
 
 /** The assumed DNS workload, one object per setting: an unchanged setting keeps the index's namespace unchanged. */
@@ -160,11 +162,12 @@ export class Reachability {
     const dns = dnsWorkloads(model, options.dns);
     this.dnsTargets = dns.targets;
     // Pods the workspace implies but does not declare: the cluster DNS, and the mesh's gateways.
-    const assumed = [...(dns.assumed ? [dns.assumed] : []), ...model.mesh.assumedWorkloads];
+    const implied = options.assumed ?? { workloads: [], namespaces: [] };
+    const assumed = [...(dns.assumed ? [dns.assumed] : []), ...implied.workloads];
     let namespaces = dns.namespaces;
-    if (model.mesh.assumedNamespaces.length > 0) {
+    if (implied.namespaces.length > 0) {
       const all = new Map(namespaces);
-      for (const ns of model.mesh.assumedNamespaces) if (!all.has(ns.name)) all.set(ns.name, ns);
+      for (const ns of implied.namespaces) if (!all.has(ns.name)) all.set(ns.name, ns);
       namespaces = all;
     }
     this.index = new WorkloadIndex(assumed.length > 0 ? [...model.workloads, ...assumed] : model.workloads, namespaces, previous?.index);

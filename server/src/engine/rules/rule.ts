@@ -1,4 +1,5 @@
 import type { EngineConfig } from '../config';
+import type { Mesh } from '../mesh/mesh';
 import type { Model } from '../model/model';
 import type { ParsedFile } from '../parse/parse';
 import type { Resource } from '../model/resources';
@@ -42,6 +43,8 @@ export interface RawFinding {
 export interface RuleContext {
   files: readonly ParsedFile[];
   model: Model;
+  /** Istio and the Gateway API as the workspace configures them. */
+  mesh: Mesh;
   config: EngineConfig;
   /** Reachability, computed on first use: rules about reachability read it, never recompute it. */
   readonly reach: Reachability;

@@ -4,6 +4,7 @@
  * chart's dependency, and the plain manifests outside them), or declared under `clusters:` in
  * `.egress-lens.yaml`. Pure: URIs and texts in, view specifications out.
  */
+import type { ClusterDeclaration } from '../config';
 import { parseDocument } from 'yaml';
 import { isExcluded } from '../exclude';
 import { dirname, basename, resolvePath, isRemote, KUSTOMIZATION_FILES } from '../kustomize/sources';
@@ -29,13 +30,6 @@ export interface ViewSpec {
   files: string[];
   /** Detected from the workspace (true), or declared under `clusters:`. */
   detected: boolean;
-}
-
-/** A view as written under `clusters:` (paths relative to the workspace root). */
-export interface ClusterDeclaration {
-  kustomize?: string[];
-  helm?: { chart: string; release?: string; namespace?: string; values?: string[]; set?: Record<string, string | number | boolean> }[];
-  files?: string[];
 }
 
 /** The name of the view of plain manifests outside every root and chart. */

@@ -5,7 +5,7 @@
  * views rendered again in between).
  */
 import { applyEdits } from '../fixes/edits';
-import { minimalEdit } from '../fixes/fix-all';
+import { minimalEdit } from '../fixes/edits';
 import type { Finding, Fix, TextEdit } from '../types';
 import type { Report } from './report';
 

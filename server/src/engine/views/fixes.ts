@@ -10,7 +10,7 @@ import { applyEdits, insertDocumentAt } from '../fixes/edits';
 import { renderYaml } from '../fixes/render';
 import { detectStyle } from '../fixes/style';
 import { basename, KUSTOMIZATION_FILES } from '../kustomize/sources';
-import { minimalEdit } from '../fixes/fix-all';
+import { minimalEdit } from '../fixes/edits';
 import type { Finding, Fix, Span, TextEdit } from '../types';
 import type { RenderedResource } from '../kustomize';
 import type { ViewAnalysis } from './analyze-views';

@@ -1,4 +1,5 @@
-export { layout, plainFiles, detectViews, declaredViews, relativeTo, PLAIN_VIEW, type ViewSpec, type HelmRelease, type ClusterDeclaration, type WorkspaceLayout } from './detect';
+export { layout, plainFiles, detectViews, declaredViews, relativeTo, PLAIN_VIEW, type ViewSpec, type HelmRelease, type WorkspaceLayout } from './detect';
+export type { ClusterDeclaration } from '../config';
 export { kustomizeTracer, helmTracer, pathAt, type Tracer, type Located } from './trace';
 export { analyzeView, mergeViewFindings, renderedUri, isRenderedUri, type ViewAnalysis, type ViewInput, type RenderedText } from './analyze-views';
 export { reportOf, viewsReport, type Report } from './report';

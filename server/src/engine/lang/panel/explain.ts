@@ -138,7 +138,7 @@ function explainEdge(a: Analysis, lines: (uri: string) => LineIndex, view: Reach
   let summary = `Allowed: ${conns}.`;
   if (edge?.verdict === 'gateway') {
     // Through the mesh: every host this source sends through the gateway (or the one host it is forwarded to).
-    const mesh = a.model.mesh;
+    const mesh = a.mesh;
     const dstNode = view.nodes[di];
     const srcW = src.kind === 'workload' ? src.workload : undefined;
     const items: ExplainItem[] = [];
@@ -171,7 +171,7 @@ function pathItems(lines: (uri: string) => LineIndex, steps: readonly { text: st
 
 /** An egress gateway or a host name: what configures it, and who reaches it. */
 function explainMeshNode(a: Analysis, lines: (uri: string) => LineIndex, view: ReachabilityView, node: ReachNode, into: ReachEdge[], out: ReachEdge[]): ExplainResult {
-  const mesh = a.model.mesh;
+  const mesh = a.mesh;
   const sections: ExplainSection[] = [];
   const from = into.map((e) => ({ text: view.nodes[e.src].id, tone: (e.verdict === 'unrestricted' ? 'risk' : e.verdict === 'gateway' ? 'allow' : 'allow') as ExplainItem['tone'], conns: view.conns[e.conns].text, links: [] }));
   if (node.kind === 'gateway') {

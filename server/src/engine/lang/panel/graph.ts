@@ -190,7 +190,7 @@ export function reachabilityView(a: Analysis, lines: (uri: string) => LineIndex)
     asDestination.set(`fqdn:${hp.host}`, hp);
   }
   // Egress gateways that route hosts: a node each, standing for their pods.
-  const mesh = a.model.mesh;
+  const mesh = a.mesh;
   const gatewayNodes = new Map<GatewayDeployment, number>();
   const routed = gatewayHosts(mesh).filter((g) => g.hosts.length > 0);
   for (const { gateway } of routed) {

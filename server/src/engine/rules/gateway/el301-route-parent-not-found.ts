@@ -74,7 +74,7 @@ spec:
     fixSafety: 'No automatic fix: the intended parent cannot be guessed.',
   },
   check(ctx) {
-    const mesh = ctx.model.mesh;
+    const mesh = ctx.mesh;
     const out: RawFinding[] = [];
     for (const route of mesh.routes) {
       for (const p of route.parentRefs) {

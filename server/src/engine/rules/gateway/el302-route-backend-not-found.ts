@@ -107,7 +107,7 @@ spec:
     fixSafety: 'For a `Hostname` backend, safe: adds a MESH_EXTERNAL ServiceEntry for the host on the backend\'s port (it only registers what the route already names; the same fix as EL206, which leaves these backends to this rule). For a Service, no automatic fix: the message names the Services Istio creates for the Gateways of the workspace.',
   },
   check(ctx) {
-    const mesh = ctx.model.mesh;
+    const mesh = ctx.mesh;
     const out: RawFinding[] = [];
     for (const route of mesh.routes) {
       for (const b of route.backendRefs) {

@@ -81,7 +81,7 @@ spec:
     fixSafety: 'No automatic fix: either the route kind, the listener or the namespace is wrong.',
   },
   check(ctx) {
-    const mesh = ctx.model.mesh;
+    const mesh = ctx.mesh;
     const out: RawFinding[] = [];
     for (const route of mesh.routes) {
       for (const p of route.parentRefs) {

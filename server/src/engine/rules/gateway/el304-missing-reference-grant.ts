@@ -67,7 +67,7 @@ spec:
     fixSafety: 'No automatic fix: granting access across namespaces is a decision for the owners of the target namespace.',
   },
   check(ctx) {
-    const mesh = ctx.model.mesh;
+    const mesh = ctx.mesh;
     const out: RawFinding[] = [];
     for (const route of mesh.routes) {
       for (const b of route.backendRefs) {

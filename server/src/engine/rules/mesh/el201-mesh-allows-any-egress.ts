@@ -67,7 +67,7 @@ spec:
     fixSafety: 'Unsafe: adds a namespace-wide Sidecar with `outboundTrafficPolicy: REGISTRY_ONLY` (or sets it on the existing one). Every host no ServiceEntry registers stops being reachable from that namespace: register the ones the pods need first. Never applied by fix-all.',
   },
   check(ctx) {
-    const mesh = ctx.model.mesh;
+    const mesh = ctx.mesh;
     if (!mesh.istioPresent) return [];
     const out: RawFinding[] = [];
     const meshed = new Map<string, { r: Resource; span: Span }>();
@@ -97,7 +97,7 @@ spec:
     const ns = ctx.finding.data?.namespace;
     const r = resourceAt(ctx, ctx.finding);
     if (typeof ns !== 'string' || !r) return [];
-    const existing = ctx.model.mesh.sidecars.find((s) => s.r.namespace === ns && !s.selector);
+    const existing = ctx.mesh.sidecars.find((s) => s.r.namespace === ns && !s.selector);
     if (existing) {
       const file = ctx.files.find((f) => f.uri === existing.r.uri);
       const spec = file && locate(existing.r.doc.doc, [...existing.r.path, 'spec']).node;

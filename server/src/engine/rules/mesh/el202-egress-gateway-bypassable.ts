@@ -145,7 +145,7 @@ spec:
     fixSafety: 'Unsafe: the added NetworkPolicy restricts the namespace\'s egress to the gateway, istiod and DNS, which cuts every other connection its pods make. Review what else they need first. Not offered for a namespace where another policy already lets the pods reach the host: policies add up, so that policy has to be narrowed instead.',
   },
   check(ctx) {
-    const mesh = ctx.model.mesh;
+    const mesh = ctx.mesh;
     if (mesh.deployments.length === 0) return [];
     const out: RawFinding[] = [];
     const reach = ctx.reach;

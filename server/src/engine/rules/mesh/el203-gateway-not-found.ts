@@ -48,7 +48,7 @@ spec:
     fixSafety: 'No automatic fix: the intended Gateway cannot be guessed; the message lists the Gateways that exist.',
   },
   check(ctx) {
-    const mesh = ctx.model.mesh;
+    const mesh = ctx.mesh;
     const out: RawFinding[] = [];
     const known = [...mesh.gateways, ...mesh.gwGateways].map((g) => `${g.r.namespace}/${g.r.name}`);
     for (const vs of mesh.virtualServices) {

@@ -56,7 +56,7 @@ spec:
   check(ctx) {
     if (!ctx.config.assumeCompleteWorkspace) return [];
     const out: RawFinding[] = [];
-    for (const g of ctx.model.mesh.gateways) {
+    for (const g of ctx.mesh.gateways) {
       if (!g.hasSelector || Object.keys(g.selector).length === 0) continue;
       const sel = readSelector({ matchLabels: g.selector });
       if (ctx.model.workloads.some((w) => matches(sel, w.labels))) continue;

@@ -119,7 +119,7 @@ spec:
     fixSafety: 'Safe: the missing leg is added to the same VirtualService, for the same host and port; nothing that worked changes (Istio API only; Gateway API routes are reported without a fix).',
   },
   check(ctx) {
-    const mesh = ctx.model.mesh;
+    const mesh = ctx.mesh;
     const out: RawFinding[] = [];
     for (const vs of mesh.virtualServices) {
       // Mesh leg to a gateway: the gateway must route the host onward. When this VirtualService names a

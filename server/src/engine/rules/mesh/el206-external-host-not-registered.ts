@@ -53,7 +53,7 @@ spec:
     fixSafety: 'Safe: adds a MESH_EXTERNAL ServiceEntry for the host (DNS resolution, or NONE for a wildcard) on the port the route uses; it only registers what the route already names. Unsafe for the destination of an ingress-only route: the entry registers the host for every sidecar too, which under REGISTRY_ONLY opens egress to it.',
   },
   check(ctx) {
-    const mesh = ctx.model.mesh;
+    const mesh = ctx.mesh;
     const out: RawFinding[] = [];
     const seen = new Set<string>();
     // A destination nothing registers has no upstream at all; a routed host only loses out under REGISTRY_ONLY.

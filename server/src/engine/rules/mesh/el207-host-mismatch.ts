@@ -61,7 +61,7 @@ spec:
     fixSafety: 'No automatic fix: either the Gateway should list the host, or the VirtualService is bound to the wrong Gateway.',
   },
   check(ctx) {
-    const mesh = ctx.model.mesh;
+    const mesh = ctx.mesh;
     const out: RawFinding[] = [];
     for (const vs of mesh.virtualServices) {
       if (vs.hosts.length === 0) continue;

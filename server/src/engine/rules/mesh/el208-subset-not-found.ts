@@ -62,7 +62,7 @@ spec:
     fixSafety: 'No automatic fix: the subset may be misspelt, or its DestinationRule may be missing.',
   },
   check(ctx) {
-    const mesh = ctx.model.mesh;
+    const mesh = ctx.mesh;
     const out: RawFinding[] = [];
     for (const vs of mesh.virtualServices) {
       for (const route of vs.routes) {

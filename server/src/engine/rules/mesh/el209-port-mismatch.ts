@@ -108,7 +108,7 @@ spec:
     fixSafety: 'No automatic fix: which port was meant is not written anywhere.',
   },
   check(ctx) {
-    const mesh = ctx.model.mesh;
+    const mesh = ctx.mesh;
     const out: RawFinding[] = [];
     for (const vs of mesh.virtualServices) {
       const vsLevel = vs.gatewaysWritten ? vs.gateways.map((g) => g.value) : ['mesh'];

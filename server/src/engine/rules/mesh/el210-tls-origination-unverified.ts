@@ -81,7 +81,7 @@ spec:
     fixSafety: 'No automatic fix: the CA bundle or credential is specific to the destination.',
   },
   check(ctx) {
-    const mesh = ctx.model.mesh;
+    const mesh = ctx.mesh;
     const out: RawFinding[] = [];
     const off = mesh.meshConfig.find((c) => c.verifyAtClient === false);
     for (const dr of mesh.destinationRules) {

@@ -46,8 +46,8 @@ spec:
   check(ctx) {
     const out: RawFinding[] = [];
     // With DNS auto-allocation the sidecars give every entry an address of its own.
-    const autoAllocated = ctx.model.mesh.meshConfig.some((c) => c.dnsAutoAllocate);
-    for (const se of ctx.model.mesh.serviceEntries) {
+    const autoAllocated = ctx.mesh.meshConfig.some((c) => c.dnsAutoAllocate);
+    for (const se of ctx.mesh.serviceEntries) {
       const r = se.r;
       if (se.location === 'MESH_INTERNAL' && se.locationPath && !se.hasWorkloadSelector && !se.hasEndpoints) {
         const ext = se.hosts.find((h) => looksExternal(h.value));

@@ -72,7 +72,7 @@ function portSpec(port: number | undefined, tls: boolean): { number: number; nam
 export function addServiceEntry(ctx: FixContext, host: string, port: number | undefined, tls: boolean, safety: 'safe' | 'unsafe', title: string): Fix[] {
   const r = resourceAt(ctx, ctx.finding);
   if (!r) return [];
-  const taken = new Set(ctx.model.mesh.serviceEntries.filter((s) => s.r.namespace === r.namespace).map((s) => s.r.name));
+  const taken = new Set(ctx.mesh.serviceEntries.filter((s) => s.r.namespace === r.namespace).map((s) => s.r.name));
   let name = host.replace(/^\*\./, 'wildcard-').replace(/[^a-z0-9-]+/gi, '-').toLowerCase().replace(/^-+|-+$/g, '').slice(0, 60) || 'external';
   for (let i = 2; taken.has(name); i++) name = `${name.replace(/-\d+$/, '')}-${i}`;
   const se = {

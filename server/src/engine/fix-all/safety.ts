@@ -42,13 +42,13 @@ export function connectionsLost(before: Analysis, after: Analysis): LostConnecti
     }
   }
   // The rest of the internet, through each meshed workload's sidecar.
-  if (before.model.mesh.istioPresent) {
+  if (before.mesh.istioPresent) {
     for (const w of before.reach.workloads) {
       if (!isMeshed(w, before.model.namespaces)) continue;
-      const was = egressPath(before.model.mesh, before.reach, w, UNNAMED_HOST);
+      const was = egressPath(before.mesh, before.reach, w, UNNAMED_HOST);
       if (was.outcome !== 'direct' && was.outcome !== 'via-gateway') continue;
       const wAfter = afterById.get(w.id);
-      const now = wAfter && isMeshed(wAfter, after.model.namespaces) ? egressPath(after.model.mesh, after.reach, wAfter, UNNAMED_HOST) : undefined;
+      const now = wAfter && isMeshed(wAfter, after.model.namespaces) ? egressPath(after.mesh, after.reach, wAfter, UNNAMED_HOST) : undefined;
       if (now && now.outcome !== 'direct' && now.outcome !== 'via-gateway') out.push(`${w.id} => hosts no resource names: ${now.summary}`);
     }
   }

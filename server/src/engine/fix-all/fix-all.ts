@@ -1,7 +1,7 @@
 import { analyzeParsed, fixesFor, type Analysis } from '../analyze';
 import { parseFile } from '../parse/parse';
 import type { Finding, Fix, TextEdit } from '../types';
-import { applyEdits } from './edits';
+import { applyEdits, minimalEdit } from '../fixes/edits';
 
 /** A safe fix chosen for a finding. */
 interface Chosen {
@@ -29,16 +29,6 @@ function chooseSafe(a: Analysis, uri: string): Chosen[] {
 /** The safe fixes of one file whose edits stay in that file and do not overlap each other. */
 export function safeFixes(a: Analysis, uri: string): Fix[] {
   return chooseSafe(a, uri).map((c) => c.fix);
-}
-
-/** One edit turning `before` into `after`: the changed middle, common prefix and suffix kept. */
-export function minimalEdit(uri: string, before: string, after: string): TextEdit {
-  let p = 0;
-  const max = Math.min(before.length, after.length);
-  while (p < max && before[p] === after[p]) p++;
-  let s = 0;
-  while (s < max - p && before[before.length - 1 - s] === after[after.length - 1 - s]) s++;
-  return { uri, start: p, end: before.length - s, newText: after.slice(p, after.length - s) };
 }
 
 /** A fix that fix-all applied: its rule, its title, and where its finding was in the text of the pass that applied it. */

@@ -7,10 +7,10 @@ import type { Analysis } from '../analyze';
 import { renderYaml } from '../fixes/render';
 import type { YamlStyle } from '../fixes/style';
 import type { Protocol } from '../sets/connections';
-import { allowEgress, type EgressDestination, type Mechanism, type ScaffoldResult } from './allow-egress';
-import { defaultDenyEgress, freeName } from './default-deny';
-import { routeThroughGateway, type GatewayProtocol, type GatewayStyle } from './gateway';
-import { namespaceProblem } from './names';
+import { allowEgress, type EgressDestination, type Mechanism, type ScaffoldResult } from '../scaffold/allow-egress';
+import { defaultDenyEgress, freeName } from '../scaffold/default-deny';
+import { routeThroughGateway, type GatewayProtocol, type GatewayStyle } from '../scaffold/gateway';
+import { namespaceProblem } from '../scaffold/names';
 
 export type ScaffoldRequest =
   | { kind: 'default-deny'; namespace: string; /** Keep DNS to the cluster DNS pods (default: yes). */ allowDns?: boolean }
