@@ -120,7 +120,7 @@ export function analyzeParsed(allFiles: ParsedFile[], config: EngineConfig, prev
   const files = chartTemplatesAsTemplates((config.exclude.length > 0 ? allFiles.filter((f) => !excluded(f.uri, config)) : [...allFiles]).sort(compareUris));
   const reuse = previous && previous.config === config ? previous : undefined;
   const model = buildModel(files, config);
-  const mesh = buildMesh(model.meshResources, model.workloads, model.namespaces, config);
+  const mesh = buildMesh(model.meshResources, model.workloads, model.namespaces, config, reuse?.mesh);
   const base = withReach({ config, files, model, mesh, findings: [] }, reuse);
   let suppressions: Suppression[] | undefined;
   const getSuppressions = () => (suppressions ??= collectSuppressions(files, model, (r) => spanAt(r, ['metadata', 'annotations', ANNOTATION])));

@@ -20,3 +20,41 @@ export function perObject<K extends object, V>(derive: (key: K) => V): (key: K) 
     return value;
   };
 }
+
+/** A table of results by text, bounded: when it holds `limit` results it is emptied before the next is kept. */
+export class TextMemo<V> {
+  private readonly kept = new Map<string, V>();
+
+  constructor(
+    /** What it keeps, as `textMemos()` lists it. */
+    readonly name: string,
+    readonly limit: number,
+  ) {
+    tables.push(this);
+  }
+
+  get size(): number {
+    return this.kept.size;
+  }
+
+  /** The result for `key`, derived once while it is kept. */
+  get(key: string, derive: () => V): V {
+    let v = this.kept.get(key);
+    if (v === undefined) {
+      v = derive();
+      if (this.kept.size >= this.limit) this.kept.clear();
+      this.kept.set(key, v);
+    }
+    return v;
+  }
+}
+
+const tables: TextMemo<unknown>[] = [];
+
+/**
+ * Every table of results by text in the engine, with its bound: results of pure functions of a string
+ * (a selector's parse, a host pattern's regular expression), which any workspace may share.
+ */
+export function textMemos(): readonly { name: string; limit: number; size: number }[] {
+  return tables.map((t) => ({ name: t.name, limit: t.limit, size: t.size }));
+}

@@ -7,6 +7,7 @@
  * Pure: text in, line numbers out.
  */
 
+import { TextMemo } from '../memo';
 import { LineIndex } from '../text/lines';
 
 /** One document of helm's output stream. */
@@ -91,16 +92,10 @@ function classify(line: string): TemplateLine {
   return { kind: 'literal', pattern: new RegExp(`^${lead}${body.trim()}\\s*$`), indent, weight };
 }
 
-const memo = new Map<string, TemplateLine[]>();
+const lines = new TextMemo<TemplateLine[]>('Helm template lines, classified', 256);
 
 function templateLines(template: string): TemplateLine[] {
-  let hit = memo.get(template);
-  if (!hit) {
-    hit = template.split(/\r?\n|\r/).map(classify);
-    if (memo.size > 256) memo.clear();
-    memo.set(template, hit);
-  }
-  return hit;
+  return lines.get(template, () => template.split(/\r?\n|\r/).map(classify));
 }
 
 /**

@@ -81,18 +81,17 @@ export interface Mesh {
   outbound: { mode: OutboundMode; source?: MeshConfigSource | 'setting' };
 }
 
-/** Assumed workloads by what they are: the same one is the same object across analyses, so what it selects can be kept. */
-const assumedWorkloads = new Map<string, Workload>();
+const assumedKey = (id: string, labels: Record<string, string>, ports: readonly number[]): string => JSON.stringify([id, labels, ports]);
 
-function workloadFor(id: string, namespace: string, name: string, labels: Record<string, string>, ports: number[]): Workload {
-  const key = JSON.stringify([id, labels, ports]);
-  let w = assumedWorkloads.get(key);
-  if (!w) {
-    if (assumedWorkloads.size >= 1000) assumedWorkloads.clear();
-    w = { id, kind: 'assumed', name, namespace, labels, ports: ports.map((port) => ({ port, protocol: 'TCP' })), hostNetwork: false, resources: [] };
-    assumedWorkloads.set(key, w);
-  }
-  return w;
+/**
+ * Assumed workloads by what they are, taken from the previous analysis's mesh: the same one is the same
+ * object across analyses, so what it selects can be kept.
+ */
+function assumedMaker(previous: Mesh | undefined): (id: string, namespace: string, name: string, labels: Record<string, string>, ports: number[]) => Workload {
+  const before = new Map<string, Workload>();
+  for (const w of previous?.assumedWorkloads ?? []) before.set(assumedKey(w.id, w.labels, w.ports.map((p) => p.port)), w);
+  return (id, namespace, name, labels, ports) =>
+    before.get(assumedKey(id, labels, ports)) ?? { id, kind: 'assumed', name, namespace, labels, ports: ports.map((port) => ({ port, protocol: 'TCP' })), hostNetwork: false, resources: [] };
 }
 
 /**
@@ -131,7 +130,9 @@ export function isIstioResource(r: Resource): boolean {
   return r.group === ISTIO_NETWORKING || r.group === ISTIO_SECURITY || r.group === 'install.istio.io';
 }
 
-export function buildMesh(resources: readonly Resource[], workloads: readonly Workload[], namespaces: ReadonlyMap<string, Namespace>, config: EngineConfig): Mesh {
+/** The mesh of the model's mesh resources; `previous` (the last analysis's mesh) lends its assumed workloads. */
+export function buildMesh(resources: readonly Resource[], workloads: readonly Workload[], namespaces: ReadonlyMap<string, Namespace>, config: EngineConfig, previous?: Mesh): Mesh {
+  const workloadFor = assumedMaker(previous);
   const m: Mesh = {
     istioPresent: false,
     serviceEntries: [],

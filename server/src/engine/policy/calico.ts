@@ -1,3 +1,4 @@
+import { TextMemo } from '../memo';
 import { isRecord, stringMap, type Resource } from '../model/resources';
 import type { WorkloadIndex } from '../model/index';
 import type { Workload } from '../model/workloads';
@@ -25,17 +26,11 @@ export function isStaged(r: Resource): boolean {
   return r.kind.startsWith('Staged');
 }
 
-const parsed = new Map<string, SelectorParse>();
+const parsed = new TextMemo<SelectorParse>('Calico selectors, parsed', 10_000);
 
 /** Parse a selector once per text. */
 export function calicoSelector(text: string): SelectorParse {
-  let p = parsed.get(text);
-  if (!p) {
-    p = parseCalicoSelector(text);
-    if (parsed.size > 10_000) parsed.clear();
-    parsed.set(text, p);
-  }
-  return p;
+  return parsed.get(text, () => parseCalicoSelector(text));
 }
 
 /** Every selector string of a Calico object, with its path (for errors at the exact character). */

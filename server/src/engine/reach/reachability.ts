@@ -19,9 +19,6 @@ export interface ReachOptions {
   assumed?: { workloads: readonly Workload[]; namespaces: readonly Namespace[] };
 }
 
-/** The assumed DNS workload, one object per setting: an unchanged setting keeps the index's namespace unchanged. */
-const assumedDns = new Map<string, Workload>();
-
 type Fingerprint = { fingerprint: string; subjects: string[]; namedAny: boolean };
 const fingerprints = new WeakMap<object, { extra: string; value: Fingerprint }>();
 
@@ -38,7 +35,8 @@ function fingerprintOf(key: object, subjects: Iterable<Workload>, rules: Record<
 const portsOf = perObject((w: Workload) => JSON.stringify(w.ports));
 
 /** The DNS pods of the workspace, or an assumed one (not listed among the workloads). */
-function dnsWorkloads(model: Model, dns?: DnsSelector): { targets: Workload[]; assumed?: Workload; namespaces: ReadonlyMap<string, Namespace> } {
+/** The DNS pods; an assumed one is the previous analysis's object when the setting did not change (so the index's namespace is unchanged). */
+function dnsWorkloads(model: Model, dns: DnsSelector | undefined, previous: Workload | undefined): { targets: Workload[]; assumed?: Workload; namespaces: ReadonlyMap<string, Namespace> } {
   if (!dns) return { targets: [], namespaces: model.namespaces };
   const nsSel = readSelector({ matchLabels: dns.namespaceSelector });
   const podSel = readSelector({ matchLabels: dns.podSelector });
@@ -50,9 +48,10 @@ function dnsWorkloads(model: Model, dns?: DnsSelector): { targets: Workload[]; a
   if (existing && !matches(nsSel, existing.labels)) return { targets: [], namespaces: model.namespaces };
   const namespaces = new Map(model.namespaces);
   if (!existing) namespaces.set(nsName, { name: nsName, labels: { 'kubernetes.io/metadata.name': nsName, ...dns.namespaceSelector } });
-  const key = JSON.stringify([nsName, dns.podSelector]);
-  const assumed: Workload = assumedDns.get(key) ?? {
-    id: `${nsName}/cluster-dns[assumed]`,
+  const id = `${nsName}/cluster-dns[assumed]`;
+  const same = previous !== undefined && previous.id === id && JSON.stringify(previous.labels) === JSON.stringify(dns.podSelector);
+  const assumed: Workload = (same ? previous : undefined) ?? {
+    id,
     kind: 'assumed',
     name: 'cluster-dns',
     namespace: nsName,
@@ -64,7 +63,6 @@ function dnsWorkloads(model: Model, dns?: DnsSelector): { targets: Workload[]; a
     hostNetwork: false,
     resources: [],
   };
-  assumedDns.set(key, assumed);
   return { targets: [assumed], assumed, namespaces };
 }
 
@@ -151,6 +149,8 @@ export class Reachability {
    */
   /** The cluster DNS pods: those of the workspace that match the `dns` setting, or one assumed from it. */
   readonly dnsTargets: Workload[];
+  /** The DNS workload assumed from the `dns` setting, when the workspace declares none. */
+  readonly assumedDns: Workload | undefined;
 
   constructor(
     readonly model: Model,
@@ -159,8 +159,9 @@ export class Reachability {
     previous?: Reachability,
     options: ReachOptions = {},
   ) {
-    const dns = dnsWorkloads(model, options.dns);
+    const dns = dnsWorkloads(model, options.dns, previous?.assumedDns);
     this.dnsTargets = dns.targets;
+    this.assumedDns = dns.assumed;
     // Pods the workspace implies but does not declare: the cluster DNS, and the mesh's gateways.
     const implied = options.assumed ?? { workloads: [], namespaces: [] };
     const assumed = [...(dns.assumed ? [dns.assumed] : []), ...implied.workloads];

@@ -3,6 +3,8 @@
  * form, and patterns where `*` stands for any run of DNS characters within one label (`*.example.com`
  * matches `api.example.com`, not `example.com` nor `a.b.example.com`); `*` alone matches every name.
  */
+import { TextMemo } from '../memo';
+
 export function normalizeHost(h: string): string {
   return h.trim().toLowerCase().replace(/\.$/, '');
 }
@@ -12,16 +14,10 @@ export function isPattern(h: string): boolean {
 }
 
 /** Compiled patterns by text (bounded: a workspace names a few hundred at most). */
-const cache = new Map<string, RegExp>();
+const patterns = new TextMemo<RegExp>('host patterns, as regular expressions', 10_000);
 
 function patternRegExp(pattern: string): RegExp {
-  let re = cache.get(pattern);
-  if (!re) {
-    re = new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('[a-z0-9-]*')}$`);
-    if (cache.size >= 10_000) cache.clear();
-    cache.set(pattern, re);
-  }
-  return re;
+  return patterns.get(pattern, () => new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('[a-z0-9-]*')}$`));
 }
 
 /**

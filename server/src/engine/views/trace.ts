@@ -5,6 +5,7 @@
  * points at the patch, a label added by `commonLabels` at that entry), for Helm the template line that
  * wrote the rendered line (`# Source:` gives the template).
  */
+import { TextMemo } from '../memo';
 import { isMap, isPair, isScalar, isSeq, type Document, type Node } from 'yaml';
 import { toYamlStream, type RenderedResource } from '../kustomize';
 import type { ValueOrigin } from '../kustomize/tree';
@@ -92,20 +93,11 @@ export function pathAt(doc: Document, offset: number): { path: (string | number)
 }
 
 /** Rendered resources as YAML, by their JSON: an object that did not change is not written again. */
-const written = new Map<string, string>();
+const written = new TextMemo<string>('rendered resources as YAML, by their JSON', 50_000);
 
 function renderedText(resources: readonly RenderedResource[]): string {
   const parts: string[] = [];
-  for (const r of resources) {
-    const key = JSON.stringify(r.object);
-    let yaml = written.get(key);
-    if (yaml === undefined) {
-      yaml = toYamlStream([r]);
-      if (written.size > 50_000) written.clear();
-      written.set(key, yaml);
-    }
-    parts.push(yaml);
-  }
+  for (const r of resources) parts.push(written.get(JSON.stringify(r.object), () => toYamlStream([r])));
   return parts.join('---\n');
 }
 
