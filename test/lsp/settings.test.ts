@@ -4,7 +4,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import type { CodeAction, TextDocumentEdit, TextEdit } from 'vscode-languageserver-protocol';
-import { serverOnExamples } from '../support/lsp-client';
+import { LspClient, serverOnExamples } from '../support/lsp-client';
+import { tempCopy } from '../support/workspace';
 
 const FILE = 'shop/foo-deny-egress.yaml';
 const codes = (p: { diagnostics: { code?: unknown; severity?: number }[] }) => p.diagnostics.map((d) => `${d.code}:${d.severity}`).sort();
@@ -75,4 +76,44 @@ test('LSP: with insertNewResources: newFile, the default-deny fix creates a file
   assert.equal(create.options.overwrite, false, 'never overwrites a file');
   assert.equal(fill.textDocument.uri, create.uri);
   assert.match((fill.edits[0] as TextEdit).newText, /^apiVersion: networking.k8s.io\/v1\nkind: NetworkPolicy\nmetadata:\n  name: default-deny-egress\n  namespace: shop\n/);
+});
+
+test('LSP multi-root: each workspace folder is analysed on its own, with its own settings file, editor settings and exclude globs', async (t) => {
+  const a = tempCopy();
+  const b = tempCopy();
+  writeFileSync(path.join(a.dir, '.egress-lens.yaml'), 'rules:\n  EL101: "off"\n  EL102: "off"\n');
+  writeFileSync(path.join(b.dir, '.egress-lens.yaml'), 'exclude: ["analytics/**"]\n');
+  const client = new LspClient();
+  t.after(async () => {
+    await client.shutdown();
+    a.cleanup();
+    b.cleanup();
+  });
+  // The editor's settings differ per folder too: EL103 is off in the second folder only.
+  const asked: (string | undefined)[] = [];
+  client.settingsFor = (scope) => {
+    asked.push(scope);
+    return scope?.replace(/\/$/, '') === b.uri('') ? { rules: { EL103: 'off' } } : null;
+  };
+  await client.initialize([a.uri(''), b.uri('')]);
+  // The first folder: its file turns EL101 and EL102 off; EL103 stays.
+  await client.waitForDiagnostics(a.uri(FILE), (p) => codes(p).join() === 'EL103:1');
+  // The second folder: its editor settings turn EL103 off; EL101 (the default, a warning) stays.
+  await client.waitForDiagnostics(b.uri(FILE), (p) => codes(p).join() === 'EL101:2,EL101:2');
+  assert.deepEqual(asked.map((u) => u?.replace(/\/$/, '')).sort(), [a.uri(''), b.uri('')].sort(), 'the editor is asked for each folder\'s settings');
+  // Its exclude globs are relative to it and leave the first folder alone.
+  await client.waitForDiagnostics(a.uri('analytics/etl.yaml'), (p) => p.diagnostics.length > 0);
+  assert.equal(client.published.some((p) => p.uri === b.uri('analytics/etl.yaml') && p.diagnostics.length > 0), false);
+  // Namespace findings of one folder never borrow the other's resources: EL102 is on in the second folder only.
+  await client.waitForDiagnostics(b.uri('shop/namespace.yaml'), (p) => p.diagnostics.some((d) => d.code === 'EL102'));
+  assert.equal(client.latest(a.uri('shop/namespace.yaml'))?.diagnostics.some((d) => d.code === 'EL102') ?? false, false);
+
+  // The first folder's settings file is edited: only that folder changes.
+  const before = client.published.filter((p) => p.uri.startsWith(b.uri(''))).length;
+  await client.connection.sendNotification('textDocument/didOpen', {
+    textDocument: { uri: a.uri('.egress-lens.yaml'), languageId: 'yaml', version: 1, text: 'rules:\n  EL101: "off"\n  EL102: "off"\n  EL103: "off"\n' },
+  });
+  await client.waitForDiagnostics(a.uri(FILE), (p) => p.diagnostics.length === 0);
+  assert.equal(codes(client.latest(b.uri(FILE))!).join(), 'EL101:2,EL101:2');
+  assert.equal(client.published.filter((p) => p.uri.startsWith(b.uri(''))).length, before, 'nothing of the second folder is published again');
 });

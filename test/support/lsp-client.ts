@@ -25,6 +25,8 @@ export class LspClient {
   stderr = '';
   /** What the client answers for the egressLens section. */
   settings: Record<string, unknown> | null = null;
+  /** With several workspace folders: the answer for one folder (its URI as the request's scope), instead of `settings`. */
+  settingsFor?: (scopeUri: string | undefined) => Record<string, unknown> | null;
 
   /** `nodeArgs` go to Node before the bundle (e.g. `--require` a preload); `env` replaces the environment. */
   constructor(args: string[] = ['--stdio'], options: { nodeArgs?: string[]; env?: NodeJS.ProcessEnv } = {}) {
@@ -46,15 +48,19 @@ export class LspClient {
       });
     });
     this.connection.onRequest('client/registerCapability', () => null);
-    this.connection.onRequest('workspace/configuration', (p: { items: { section?: string }[] }) => p.items.map((i) => (i.section === 'egressLens' ? this.settings : null)));
+    this.connection.onRequest('workspace/configuration', (p: { items: { section?: string; scopeUri?: string }[] }) =>
+      p.items.map((i) => (i.section !== 'egressLens' ? null : this.settingsFor ? this.settingsFor(i.scopeUri) : this.settings)),
+    );
     this.connection.listen();
   }
 
-  async initialize(rootUri: string | null, initializationOptions?: unknown, documentChanges = true): Promise<InitializeResult> {
+  /** `root`: the workspace folder's URI, or the URIs of several folders (the first is the root URI). */
+  async initialize(root: string | readonly string[] | null, initializationOptions?: unknown, documentChanges = true): Promise<InitializeResult> {
+    const folders = root === null ? [] : typeof root === 'string' ? [root] : root;
     const result = await this.connection.sendRequest<InitializeResult>('initialize', {
       processId: process.pid,
-      rootUri,
-      workspaceFolders: rootUri ? [{ uri: rootUri, name: 'ws' }] : null,
+      rootUri: folders[0] ?? null,
+      workspaceFolders: folders.length > 0 ? folders.map((uri, i) => ({ uri, name: `ws${i}` })) : null,
       capabilities: { workspace: { workspaceEdit: { documentChanges }, configuration: true, didChangeConfiguration: { dynamicRegistration: false } } },
       initializationOptions,
     });

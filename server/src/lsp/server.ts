@@ -35,8 +35,8 @@ import { toDiagnostic, toRange, type DiagnosticData } from './convert';
 import { VERSION } from '../host/version';
 import { registerScaffoldRequests } from './scaffold';
 import { FIX_ALL_KIND, Requests, ViewNotifications, ViewRequests, type NamespaceInfo, type ScaffoldDefaultDenyParams, type ScaffoldResult, type SetViewParams, type ViewsResult } from './protocol';
-import { isRenderedUri, viewFixAll, viewResourceFiles, viewsReport, type Report, type ViewAnalysis } from '../engine/views';
-import { hasViews, ViewRenders } from '../host/views';
+import { isRenderedUri, viewFixAll, viewResourceFiles, viewsReport, type ViewAnalysis } from '../engine/views';
+import { Folder, folderOf } from './folder';
 import { registerPanel } from './panel';
 import { registerFeatures } from './features';
 import { FileIndexer, type FileChange } from './indexing';
@@ -47,21 +47,16 @@ import { defaultDocsBaseUrl, findManifests, isManifestPath, MAX_CONFIG_BYTES, ne
 
 export function startServer(connection: Connection): void {
   const documents = new TextDocuments(TextDocument);
-  const workspace = new Workspace();
   let docsBaseUrl = defaultDocsBaseUrl(__dirname);
   let roots: string[] = [];
-  let analysis: Analysis | undefined;
-  let dirty = true;
+  /** The workspace folders, each analysed with its own settings; one without a root until the client says. */
+  let folders: Folder[] = [new Folder(undefined, undefined)];
+  const inFolder = (uri: string): Folder => folderOf(folders, uri);
+  /** The folder of the document last opened or edited: requests about "the workspace" answer for it. */
+  let focus: Folder | undefined;
+  const activeFolder = (): Folder => (focus && folders.includes(focus) ? focus : folders[0]);
   let timer: NodeJS.Timeout | undefined;
   const published = new Map<string, string>();
-  /** The workspace root (with a trailing slash): settings file and exclude globs are relative to it. */
-  let rootUri: string | undefined;
-  let configFile: { uri: string; text: string } | undefined;
-  /** Why the settings file could not be read, when it exists but could not be. */
-  let configUnreadable: string | undefined;
-  let clientSettings: Partial<EngineConfig> = {};
-  /** egressLens.helm.path (a machine setting: the workspace's own settings cannot choose the binary). */
-  let clientHelmPath: string | undefined;
   /** Connections of the flow logs loaded with egressLens/loadFlows (EL117). */
   let observedFlows: EngineConfig['observedFlows'];
   /** The names of those flow logs (the panel's bar). */
@@ -74,34 +69,22 @@ export function startServer(connection: Connection): void {
   const clientUris = new Map<string, string>();
   /**
    * Open documents that are not files (an unsaved `untitled:` buffer, a `git:` revision): each is analysed
-   * alone, with the workspace's settings, and never changes the analysis of the files on disk.
+   * alone, with the first folder's settings, and never changes the analysis of the files on disk.
    */
   const loose = new Map<string, { workspace: Workspace; analysis?: Analysis }>();
   const isFileUri = (uri: string): boolean => uri.startsWith('file:');
-  /** The settings for a document analysed alone: no root to exclude from, no settings file to report on. */
-  /**
-   * Cluster views: when the workspace has a Kustomize root, a chart or declared clusters, every view is
-   * analysed on its render (asynchronously: renders read the disk, helm runs as a process) and its findings
-   * published at their sources; the features use the active view.
-   */
-  const renders = new ViewRenders();
-  let views: { list: ViewAnalysis[]; report: Report } | undefined;
-  let activeView: string | undefined;
   /** Helm runs only in a trusted workspace: the client says so (VS Code's Workspace Trust). */
   let trusted = false;
-  const changedSinceRender = new Set<string>();
-  let viewRun: Promise<void> | undefined;
-  let viewRunAgain = false;
-  const viewMode = (): boolean => hasViews(workspace.uris(), workspace.configuration);
-  const active = (): ViewAnalysis | undefined => (views ? (views.list.find((v) => v.name === activeView) ?? views.list[0]) : undefined);
 
-  const looseConfig = (): Partial<EngineConfig> => ({ ...workspace.configuration, exclude: [], configProblems: [], rootUri: undefined });
-  const fileOf = (uri: string) => workspace.get(uri) ?? loose.get(uri)?.workspace.get(uri);
+  /** The settings for a document analysed alone: no root to exclude from, no settings file to report on. */
+  const looseConfig = (): Partial<EngineConfig> => ({ ...folders[0].workspace.configuration, exclude: [], configProblems: [], rootUri: undefined });
+  const fileOf = (uri: string) => inFolder(uri).workspace.get(uri) ?? loose.get(uri)?.workspace.get(uri);
 
   const linesOf = (uri: string): LineIndex => {
     // The settings file's problems can be published before indexing reads it: its text is known already.
     // A file a render read before indexing reached it: the render's text.
-    const text = fileOf(uri)?.text ?? (uri === configFile?.uri ? configFile.text : renders.textOf(uri) ?? '');
+    const f = inFolder(uri);
+    const text = fileOf(uri)?.text ?? (uri === f.configFile?.uri ? f.configFile.text : f.renders.textOf(uri) ?? '');
     const hit = lineCache.get(uri);
     if (hit && hit.text === text) return hit.lines;
     const lines = new LineIndex(text);
@@ -112,13 +95,14 @@ export function startServer(connection: Connection): void {
   /** The view a file is analysed in: the active one, or until a view is picked, the first that reads the file. */
   const viewOf = (uri?: string): ViewAnalysis | undefined => {
     if (uri !== undefined && loose.has(normalizeUri(uri))) return undefined;
-    const view = viewMode() ? active() : undefined;
+    const f = uri === undefined ? activeFolder() : inFolder(normalizeUri(uri));
+    const view = f.viewMode() ? f.active() : undefined;
     if (!view) return undefined;
-    if (activeView !== undefined || uri === undefined) return view;
+    if (f.activeView !== undefined || uri === undefined) return view;
     // Until a view is picked: a plain file in its own view; a file the first view does not read (another
     // root's base, a chart's template) in the first view that reads it.
     const u = normalizeUri(uri);
-    return views!.list.find((v) => v.spec.files.includes(u)) ?? (view.reads.has(u) ? view : views!.list.find((v) => v.reads.has(u))) ?? view;
+    return f.views!.list.find((v) => v.spec.files.includes(u)) ?? (view.reads.has(u) ? view : f.views!.list.find((v) => v.reads.has(u))) ?? view;
   };
 
   const current = (uri?: string): Analysis => {
@@ -126,113 +110,128 @@ export function startServer(connection: Connection): void {
     if (alone) return (alone.analysis ??= alone.workspace.analyze());
     const view = viewOf(uri);
     if (view) return view.analysis;
-    if (!analysis || dirty) {
-      analysis = workspace.analyze();
-      dirty = false;
-    }
-    return analysis;
+    return (uri === undefined ? activeFolder() : inFolder(normalizeUri(uri))).current();
   };
 
-  /** Render and analyse every view again (only the renders that read a changed file), then publish. */
-  const refreshViews = (): void => {
-    if (viewRun) {
-      viewRunAgain = true;
+  /** Render and analyse every view of a folder again (only the renders that read a changed file), then publish. */
+  const refreshViews = (f: Folder): void => {
+    if (f.viewRun) {
+      f.viewRunAgain = true;
       return;
     }
-    const changed = [...changedSinceRender];
-    changedSinceRender.clear();
-    renders.invalidate(changed);
-    const files = workspace.uris().map((u) => workspace.get(u)!).filter((f) => f !== undefined);
+    const changed = [...f.changedSinceRender];
+    f.changedSinceRender.clear();
+    f.renders.invalidate(changed);
+    const files = f.workspace.uris().map((u) => f.workspace.get(u)!).filter((x) => x !== undefined);
     // Renders read the editor's open buffers, and the disk for the rest.
-    const texts = new Map<string, string>(files.filter((f) => clientUris.has(f.uri) && f.tooLarge === undefined && f.unreadable === undefined).map((f) => [f.uri, f.text]));
-    const config = workspace.configuration;
-    viewRun = renders
-      .analyze(files, config, { trusted, helm: { path: clientHelmPath || config.helm?.path, timeoutSeconds: config.helm?.timeoutSeconds }, texts })
+    const texts = new Map<string, string>(files.filter((x) => clientUris.has(x.uri) && x.tooLarge === undefined && x.unreadable === undefined).map((x) => [x.uri, x.text]));
+    const config = f.workspace.configuration;
+    f.viewRun = f.renders
+      .analyze(files, config, { trusted, helm: { path: f.clientHelmPath || config.helm?.path, timeoutSeconds: config.helm?.timeoutSeconds }, texts })
       .then((list) => {
         // A file a render read from disk that the workspace holds otherwise (a change the file watcher did not
         // report, or reported before the write ended): the disk wins. Every render that read the old text is
         // done again (and the views told apart again) before anything is published, so that every finding's
         // offsets are offsets in the text its file is published with.
         let stale = false;
-        for (const [uri, text] of renders.texts()) {
-          const f = workspace.get(uri);
-          if (!f || clientUris.has(uri) || changedSinceRender.has(uri) || f.tooLarge !== undefined || f.unreadable !== undefined || f.text === text) continue;
-          workspace.set({ uri, text });
-          changedSinceRender.add(uri);
+        for (const [uri, text] of f.renders.texts()) {
+          const x = f.workspace.get(uri);
+          if (!x || clientUris.has(uri) || f.changedSinceRender.has(uri) || x.tooLarge !== undefined || x.unreadable !== undefined || x.text === text) continue;
+          f.workspace.set({ uri, text });
+          f.changedSinceRender.add(uri);
           stale = true;
         }
         if (stale) {
-          dirty = true;
-          viewRunAgain = true;
+          f.dirty = true;
+          f.viewRunAgain = true;
           return;
         }
-        const before = JSON.stringify(views?.list.map((v) => v.name));
-        views = { list, report: viewsReport(list, [], (uri) => fileOf(uri)?.text) };
-        if (JSON.stringify(list.map((v) => v.name)) !== before) void connection.sendNotification(ViewNotifications.viewsChanged, viewsResult());
-        publishFindings(views.report.findings);
+        const before = JSON.stringify(f.views?.list.map((v) => v.name));
+        f.views = { list, report: viewsReport(list, [], (uri) => fileOf(uri)?.text) };
+        if (JSON.stringify(list.map((v) => v.name)) !== before && f === activeFolder()) void connection.sendNotification(ViewNotifications.viewsChanged, viewsResult());
+        publishFindings(f, f.views.report.findings);
       })
       .catch((e) => connection.console.error(`rendering the views failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`))
       .finally(() => {
-        viewRun = undefined;
-        if (viewRunAgain) {
-          viewRunAgain = false;
-          refreshViews();
+        f.viewRun = undefined;
+        if (f.viewRunAgain) {
+          f.viewRunAgain = false;
+          refreshViews(f);
         }
       });
   };
 
-  const viewsResult = (): ViewsResult => ({
-    views: (views?.list ?? []).map((v) => ({
-      name: v.name,
-      detected: v.spec.detected,
-      sources: [...(v.spec.kustomize.length > 0 ? ['kustomize' as const] : []), ...(v.spec.helm.length > 0 ? ['helm' as const] : []), ...(v.spec.files.length > 0 ? ['files' as const] : [])],
-      findings: v.findings.length,
-    })),
-    active: views ? active()?.name : undefined,
-  });
-
-  const publish = (): void => {
-    if (viewMode()) {
-      refreshViews();
-      return;
-    }
-    views = undefined;
-    publishFindings(current().findings);
+  const viewsResult = (): ViewsResult => {
+    const f = activeFolder();
+    return {
+      views: (f.views?.list ?? []).map((v) => ({
+        name: v.name,
+        detected: v.spec.detected,
+        sources: [...(v.spec.kustomize.length > 0 ? ['kustomize' as const] : []), ...(v.spec.helm.length > 0 ? ['helm' as const] : []), ...(v.spec.files.length > 0 ? ['files' as const] : [])],
+        findings: v.findings.length,
+      })),
+      active: f.views ? f.active()?.name : undefined,
+    };
   };
 
-  const publishFindings = (all: readonly Finding[]): void => {
-    const byUri = new Map<string, Finding[]>();
-    for (const uri of workspace.uris()) byUri.set(uri, []);
-    for (const f of all) {
-      let list = byUri.get(f.uri);
-      if (!list) byUri.set(f.uri, (list = []));
-      list.push(f);
-    }
-    for (const uri of loose.keys()) byUri.set(uri, current(uri).findings.filter((f) => f.uri === uri));
-    for (const uri of published.keys()) if (!byUri.has(uri)) byUri.set(uri, []);
-    for (const [uri, findings] of byUri) {
-      const diagnostics = findings.map((f) => toDiagnostic(f, linesOf, docsBaseUrl));
-      const key = JSON.stringify(diagnostics);
-      const version = fileOf(uri)?.version;
-      const signature = `${version ?? ''}|${key}`;
-      if (published.get(uri) === signature) continue;
-      // A file on disk that was never reported needs no empty report; an open document gets one, so the client knows it was analysed.
-      if (findings.length === 0 && !published.has(uri) && !clientUris.has(uri)) {
-        published.set(uri, signature);
+  /** Publish what changed: each folder with a change or new settings, and the documents analysed alone. */
+  const publish = (): void => {
+    for (const f of folders) {
+      if (!f.stale) continue;
+      f.stale = false;
+      if (f.viewMode()) {
+        refreshViews(f);
         continue;
       }
-      published.set(uri, signature);
-      void connection.sendDiagnostics({ uri: clientUris.get(uri) ?? uri, version, diagnostics });
+      f.views = undefined;
+      publishFindings(f, f.current().findings);
     }
+    publishLoose();
+  };
+
+  const send = (uri: string, findings: readonly Finding[]): void => {
+    const diagnostics = findings.map((x) => toDiagnostic(x, linesOf, docsBaseUrl));
+    const key = JSON.stringify(diagnostics);
+    const version = fileOf(uri)?.version;
+    const signature = `${version ?? ''}|${key}`;
+    if (published.get(uri) === signature) return;
+    // A file on disk that was never reported needs no empty report; an open document gets one, so the client knows it was analysed.
+    if (findings.length === 0 && !published.has(uri) && !clientUris.has(uri)) {
+      published.set(uri, signature);
+      return;
+    }
+    published.set(uri, signature);
+    void connection.sendDiagnostics({ uri: clientUris.get(uri) ?? uri, version, diagnostics });
+  };
+
+  /** A folder's findings, by file; a file of the folder that has none any more is cleared. */
+  const publishFindings = (f: Folder, all: readonly Finding[]): void => {
+    const byUri = new Map<string, Finding[]>();
+    for (const uri of f.workspace.uris()) byUri.set(uri, []);
+    for (const x of all) {
+      let list = byUri.get(x.uri);
+      if (!list) byUri.set(x.uri, (list = []));
+      list.push(x);
+    }
+    for (const uri of published.keys()) if (!byUri.has(uri) && !loose.has(uri) && inFolder(uri) === f) byUri.set(uri, []);
+    for (const [uri, findings] of byUri) send(uri, findings);
     panel.changed();
     features.changed();
+  };
+
+  /** Documents analysed alone; one closed since is cleared. */
+  const publishLoose = (): void => {
+    for (const uri of loose.keys()) send(uri, current(uri).findings.filter((x) => x.uri === uri));
+    for (const uri of published.keys()) if (!isFileUri(uri) && !loose.has(uri)) send(uri, []);
   };
 
   // Files opened or read from disk come in bursts: a short pause takes a burst together. An edit is analysed
   // at once (delay 0); edits that arrive while an analysis runs are taken together by the next one.
   let opened: string | undefined;
-  const schedule = (delay = 30): void => {
-    dirty = true;
+  /** Analyse and publish after `delay` ms: the folder that changed (every folder when none is given). */
+  const schedule = (delay = 30, changed?: Folder | 'loose'): void => {
+    if (changed instanceof Folder) changed.touch();
+    else if (changed === undefined) for (const f of folders) f.touch();
     if (timer) clearTimeout(timer);
     timer = setTimeout(() => {
       timer = undefined;
@@ -248,67 +247,70 @@ export function startServer(connection: Connection): void {
     }
   };
 
-  /** Settings: the engine's defaults, then .egress-lens.yaml, then the editor's egressLens.* settings. */
-  const applyConfig = (): void => {
-    const file = configFile ? readConfigFile(configFile.uri, configFile.text) : { config: {}, problems: [] };
-    if (configUnreadable !== undefined && rootUri) file.problems.push({ uri: rootUri + CONFIG_FILE, span: { start: 0, end: 0 }, message: `Configuration not applied: ${configUnreadable}.` });
-    const limit = workspace.configuration.maxFileSize;
-    workspace.setConfig({ ...mergeConfig(file.config, clientSettings), configProblems: file.problems, rootUri, ...(observedFlows ? { observedFlows } : {}) });
+  /** A folder's settings: the engine's defaults, then its .egress-lens.yaml, then the editor's egressLens.* settings for it. */
+  const applyConfig = (f: Folder): void => {
+    const file = f.configFile ? readConfigFile(f.configFile.uri, f.configFile.text) : { config: {}, problems: [] };
+    if (f.configUnreadable !== undefined && f.configUri) file.problems.push({ uri: f.configUri, span: { start: 0, end: 0 }, message: `Configuration not applied: ${f.configUnreadable}.` });
+    const limit = f.workspace.configuration.maxFileSize;
+    f.workspace.setConfig({ ...mergeConfig(file.config, f.clientSettings), configProblems: file.problems, rootUri: f.rootUri, ...(observedFlows ? { observedFlows } : {}) });
     // Settings decide the views and how they render: everything is rendered again.
-    renders.invalidate();
-    for (const alone of loose.values()) {
-      alone.workspace.setConfig(looseConfig());
-      alone.analysis = undefined;
+    f.renders.invalidate();
+    if (f === folders[0]) {
+      for (const alone of loose.values()) {
+        alone.workspace.setConfig(looseConfig());
+        alone.analysis = undefined;
+      }
     }
     // A higher limit may let in files that were too large to read: read them again.
-    if (workspace.configuration.maxFileSize > limit) {
-      indexer.add(workspace.uris().filter((u) => workspace.get(u)?.tooLarge !== undefined && !clientUris.has(u)).flatMap((uri) => {
+    if (f.workspace.configuration.maxFileSize > limit) {
+      indexer.add(f.workspace.uris().filter((u) => f.workspace.get(u)?.tooLarge !== undefined && !clientUris.has(u)).flatMap((uri) => {
         const path = uriToPath(uri);
         return path ? [{ uri, path, deleted: false }] : [];
       }));
     }
-    schedule(0);
+    schedule(0, f);
   };
 
-  /** A file's content as read from disk, into the workspace (or out of it, when it is gone). */
+  /** A file's content as read from disk, into its folder (or out of it, when it is gone). */
   const applyRead = (uri: string, r: ReadResult): void => {
-    changedSinceRender.add(uri);
-    if (r === undefined) workspace.delete(uri);
-    else if ('text' in r) workspace.set({ uri, text: r.text });
-    else workspace.set({ uri, text: '', ...r });
+    const f = inFolder(uri);
+    f.changedSinceRender.add(uri);
+    f.touch();
+    if (r === undefined) f.workspace.delete(uri);
+    else if ('text' in r) f.workspace.set({ uri, text: r.text });
+    else f.workspace.set({ uri, text: '', ...r });
   };
-  const readFromDisk = (path: string): Promise<ReadResult> => readManifest(path, readLimit(workspace.configuration.maxFileSize));
+  const readFromDisk = (path: string): Promise<ReadResult> => readManifest(path, readLimit(inFolder(pathToUri(path)).workspace.configuration.maxFileSize));
 
-  const loadClientSettings = async (): Promise<void> => {
+  const loadClientSettings = async (f: Folder): Promise<void> => {
     if (!canAskConfiguration) return;
     try {
-      const raw = (await connection.workspace.getConfiguration({ scopeUri: rootUri, section: 'egressLens' })) as Record<string, unknown> | null;
+      const raw = (await connection.workspace.getConfiguration({ scopeUri: f.rootUri, section: 'egressLens' })) as Record<string, unknown> | null;
       // Unset settings come as null: they leave the file's value in place.
       const helmSetting = (raw?.helm as { path?: unknown } | undefined)?.path;
-      clientHelmPath = typeof helmSetting === 'string' && helmSetting !== '' ? helmSetting : undefined;
+      f.clientHelmPath = typeof helmSetting === 'string' && helmSetting !== '' ? helmSetting : undefined;
       const set = Object.fromEntries(Object.entries(raw ?? {}).filter(([k, v]) => k !== 'trace' && k !== 'helm' && v !== null && v !== undefined && !(typeof v === 'object' && !Array.isArray(v) && Object.keys(v as object).length === 0)));
       const checked = checkConfig(set);
-      for (const p of checked.problems) connection.console.warn(`egressLens setting ignored: ${p.message}`);
-      clientSettings = checked.config;
+      for (const p of checked.problems) connection.console.warn(`egressLens setting ignored${folders.length > 1 && f.rootUri ? ` (${f.rootUri})` : ''}: ${p.message}`);
+      f.clientSettings = checked.config;
     } catch {
-      clientSettings = {};
+      f.clientSettings = {};
     }
   };
 
-  let configReads = 0;
-  const loadConfigFile = async (): Promise<void> => {
-    if (!rootUri) return;
-    const uri = rootUri + CONFIG_FILE;
-    const read = ++configReads;
-    const open = [...clientUris].find(([n]) => n === uri);
+  const loadConfigFile = async (f: Folder): Promise<void> => {
+    const uri = f.configUri;
+    if (!uri) return;
+    const read = ++f.configReads;
+    const open = clientUris.has(uri);
     const p = uriToPath(uri);
     let r: ReadResult;
-    if (open) r = { text: workspace.get(uri)?.text ?? '' };
+    if (open) r = { text: f.workspace.get(uri)?.text ?? '' };
     else if (p) r = await readRegularFile(p, MAX_CONFIG_BYTES);
     // A later read (the file changed again meanwhile), or the buffer opened since, wins over this one.
-    if (read !== configReads || (!open && clientUris.has(uri))) return;
-    configFile = r && 'text' in r ? { uri, text: r.text } : undefined;
-    configUnreadable = r && !('text' in r) ? whyNotRead(r, MAX_CONFIG_BYTES) : undefined;
+    if (read !== f.configReads || (!open && clientUris.has(uri))) return;
+    f.configFile = r && 'text' in r ? { uri, text: r.text } : undefined;
+    f.configUnreadable = r && !('text' in r) ? whyNotRead(r, MAX_CONFIG_BYTES) : undefined;
   };
 
   // Files from disk: read in batches between requests, with progress the user can cancel (indexing.ts).
@@ -325,7 +327,7 @@ export function startServer(connection: Connection): void {
   const indexFolders = (): void =>
     indexer.scan(async () => {
       const files = (await Promise.all(roots.map((root) => findManifests(root)))).flat();
-      return files.map((path) => ({ uri: pathToUri(path), path, deleted: false }));
+      return [...new Set(files)].map((path) => ({ uri: pathToUri(path), path, deleted: false }));
     });
 
   connection.onInitialize((params: InitializeParams) => {
@@ -333,9 +335,9 @@ export function startServer(connection: Connection): void {
     if (typeof opts.docsBaseUrl === 'string') docsBaseUrl = opts.docsBaseUrl;
     // Only a client that says the workspace is trusted gets Helm charts rendered.
     trusted = opts.workspaceTrusted === true;
-    const folders = params.workspaceFolders?.map((f) => f.uri) ?? (params.rootUri ? [params.rootUri] : []);
-    roots = folders.map(uriToPath).filter((p): p is string => p !== undefined);
-    if (roots.length > 0) rootUri = pathToUri(roots[0]).replace(/\/?$/, '/');
+    const uris = params.workspaceFolders?.map((f) => f.uri) ?? (params.rootUri ? [params.rootUri] : []);
+    roots = uris.map(uriToPath).filter((p): p is string => p !== undefined);
+    if (roots.length > 0) folders = roots.map((root) => new Folder(root, pathToUri(root).replace(/\/?$/, '/')));
     canAskConfiguration = params.capabilities.workspace?.configuration === true;
     canDocumentChanges = params.capabilities.workspace?.workspaceEdit?.documentChanges === true;
     return {
@@ -350,17 +352,18 @@ export function startServer(connection: Connection): void {
 
   connection.onInitialized(async () => {
     void connection.client.register(DidChangeWatchedFilesNotification.type, { watchers: [{ globPattern: '**/*.{yaml,yml,json}' }, { globPattern: `**/${CONFIG_FILE}` }] }).catch(() => undefined);
-    await Promise.all([loadClientSettings(), loadConfigFile()]);
-    applyConfig();
+    await Promise.all(folders.flatMap((f) => [loadClientSettings(f), loadConfigFile(f)]));
+    for (const f of folders) applyConfig(f);
     indexFolders();
   });
 
   connection.onDidChangeConfiguration(async () => {
-    await loadClientSettings();
-    applyConfig();
+    await Promise.all(folders.map((f) => loadClientSettings(f)));
+    for (const f of folders) applyConfig(f);
   });
 
-  const isConfigUri = (uri: string): boolean => rootUri !== undefined && uri === rootUri + CONFIG_FILE;
+  /** The folder whose settings file a URI is, if it is one. */
+  const configOf = (uri: string): Folder | undefined => folders.find((f) => f.configUri === uri);
 
   // Opening a document is followed by a change event with its text: that one reads it.
   documents.onDidOpen((e) => {
@@ -375,25 +378,28 @@ export function startServer(connection: Connection): void {
       if (!alone) loose.set(uri, (alone = { workspace: new Workspace(looseConfig()) }));
       alone.workspace.set({ uri, text: e.document.getText(), version: e.document.version });
       alone.analysis = undefined;
-      schedule(opened === uri ? 30 : 0);
+      schedule(opened === uri ? 30 : 0, 'loose');
       opened = undefined;
       return;
     }
-    if (workspace.get(uri)?.text !== e.document.getText()) changedSinceRender.add(uri);
-    workspace.set({ uri, text: e.document.getText(), version: e.document.version });
-    if (isConfigUri(uri)) {
-      configFile = { uri, text: e.document.getText() };
-      applyConfig();
+    const f = inFolder(uri);
+    focus = f;
+    if (f.workspace.get(uri)?.text !== e.document.getText()) f.changedSinceRender.add(uri);
+    f.workspace.set({ uri, text: e.document.getText(), version: e.document.version });
+    const settingsOf = configOf(uri);
+    if (settingsOf) {
+      settingsOf.configFile = { uri, text: e.document.getText() };
+      applyConfig(settingsOf);
     }
     // The change that comes with opening a file waits for the rest of a burst; an edit is analysed at once.
-    schedule(opened === uri ? 30 : 0);
+    schedule(opened === uri ? 30 : 0, f);
     opened = undefined;
   });
   documents.onDidClose(async (e) => {
     const uri = normalizeUri(e.document.uri);
     clientUris.delete(uri);
     if (loose.delete(uri)) {
-      schedule();
+      schedule(30, 'loose');
       return;
     }
     const p = uriToPath(uri);
@@ -401,23 +407,24 @@ export function startServer(connection: Connection): void {
     // Re-opened while the disk was read: the buffer wins.
     if (clientUris.has(uri)) return;
     applyRead(uri, r);
-    schedule();
+    schedule(30, inFolder(uri));
   });
 
   /** Files created in a folder new to the workspace: the folder is read again for files the watcher missed (files.ts). */
   const readNewFolders = async (created: readonly string[]): Promise<void> => {
-    const dirs = newFolders(created, workspace.uris().flatMap((u) => uriToPath(u) ?? []), roots);
+    const known = (p: string) => inFolder(pathToUri(p)).workspace.get(pathToUri(p)) !== undefined;
+    const dirs = newFolders(created, folders.flatMap((f) => f.workspace.uris().flatMap((u) => uriToPath(u) ?? [])), roots);
     if (dirs.length === 0) return;
     const reported = new Set(created);
     const found = (await Promise.all(dirs.map((d) => findManifests(d)))).flat();
-    const missed = found.filter((p) => !reported.has(p) && workspace.get(pathToUri(p)) === undefined);
+    const missed = found.filter((p) => !reported.has(p) && !known(p));
     if (missed.length > 0) indexer.add(missed.map((p) => ({ uri: pathToUri(p), path: p, deleted: false })));
   };
 
   connection.onDidChangeWatchedFiles(async (params) => {
     const queued: FileChange[] = [];
     const created: string[] = [];
-    let config = false;
+    const configs = new Set<Folder>();
     for (const change of params.changes) {
       const uri = normalizeUri(change.uri);
       const p = uriToPath(uri);
@@ -425,14 +432,15 @@ export function startServer(connection: Connection): void {
       if (clientUris.has(uri)) continue; // the buffer wins over the disk
       if (!p || !isManifestPath(p)) continue;
       queued.push({ uri, path: p, deleted: change.type === FileChangeType.Deleted });
-      config ||= isConfigUri(uri);
+      const settingsOf = configOf(uri);
+      if (settingsOf) configs.add(settingsOf);
     }
     // Queued before anything is awaited: changes reach the queue in the order they happened.
     if (queued.length > 0) indexer.add(queued);
     if (created.length > 0) void readNewFolders(created);
-    if (config) {
-      await loadConfigFile();
-      applyConfig();
+    for (const f of configs) {
+      await loadConfigFile(f);
+      applyConfig(f);
     }
   });
 
@@ -480,6 +488,7 @@ export function startServer(connection: Connection): void {
     const open = documents.get(params.textDocument.uri);
     flush();
     const a = current(uri);
+    const views = inFolder(uri).views;
     if (open && fileOf(uri)?.version !== open.version) return [];
     const only = params.context.only;
     const actions: CodeAction[] = [];
@@ -535,6 +544,7 @@ export function startServer(connection: Connection): void {
         .map(([uri]) => uri);
     // In a view, a rendered resource's file is one that a kustomization lists (see the fixes that add resources).
     const view = viewOf();
+    const views = activeFolder().views;
     const filesOf = (ns: string): { files: string[]; sharedWith?: string[] } => {
       const plain = plainFilesOf(ns);
       const rendered = view ? viewResourceFiles(view, ns, views!.list) : [];
@@ -563,16 +573,17 @@ export function startServer(connection: Connection): void {
 
   connection.onRequest(ViewRequests.views, async (): Promise<ViewsResult> => {
     flush();
-    await viewRun;
+    await activeFolder().viewRun;
     return viewsResult();
   });
 
   connection.onRequest(ViewRequests.setView, async (p: SetViewParams): Promise<ViewsResult> => {
     if (!p || typeof p.name !== 'string') throw new ResponseError(ErrorCodes.InvalidParams, 'setView needs a view name');
     flush();
-    await viewRun;
-    if (!views?.list.some((v) => v.name === p.name)) throw new ResponseError(ErrorCodes.InvalidParams, `no view named "${p.name}"`);
-    activeView = p.name;
+    const f = activeFolder();
+    await f.viewRun;
+    if (!f.views?.list.some((v) => v.name === p.name)) throw new ResponseError(ErrorCodes.InvalidParams, `no view named "${p.name}"`);
+    f.activeView = p.name;
     panel.changed();
     features.changed();
     const result = viewsResult();
@@ -583,20 +594,28 @@ export function startServer(connection: Connection): void {
   connection.onNotification(ViewNotifications.workspaceTrusted, () => {
     if (trusted) return;
     trusted = true;
-    renders.invalidate();
+    for (const f of folders) f.renders.invalidate();
     schedule(0);
   });
 
   /** Where a place of the active view's render was written (places in plain files stay as they are). */
   const trace = (uri: string, span: { start: number; end: number }) => {
-    const v = views ? active() : undefined;
+    const f = folders.find((x) => x.views && x.active()?.renderedUris.has(uri)) ?? activeFolder();
+    const v = f.views ? f.active() : undefined;
     return v && v.renderedUris.has(uri) ? v.trace(uri, span) : { uri, span };
   };
   const panel = registerPanel(connection, { current, flush, linesOf, trace, observedSources: () => observedSources });
   // Change review: the workspace's files (plain, as on disk and in buffers) against a git revision.
   const comparisons = registerCompare(
     connection,
-    { roots: () => roots, files: () => workspace.uris().flatMap((u) => workspace.get(u) ?? []), config: () => workspace.configuration, flush, linesOf, lensesChanged: () => features.refreshLenses() },
+    {
+      roots: () => (activeFolder().root ? [activeFolder().root!] : roots),
+      files: () => activeFolder().workspace.uris().flatMap((u) => activeFolder().workspace.get(u) ?? []),
+      config: () => activeFolder().workspace.configuration,
+      flush,
+      linesOf,
+      lensesChanged: () => features.refreshLenses(),
+    },
     () => panel.revision(),
   );
   const featureHost = {
@@ -618,7 +637,7 @@ export function startServer(connection: Connection): void {
     setObserved: (records, sources) => {
       observedFlows = records;
       observedSources = sources;
-      applyConfig();
+      for (const f of folders) applyConfig(f);
     },
   });
 
