@@ -1,6 +1,10 @@
-import type { Connection } from 'vscode-languageserver/node';
+/**
+ * The palette's scaffolds: Add Default-Deny…, Allow Egress…, Route Host Through Egress Gateway…; each built by
+ * the engine's one scaffold entry point and written in the style of the file it goes to.
+ */
+import { ErrorCodes, ResponseError, type Connection } from 'vscode-languageserver/node';
 import { unrestrictedEgress, detectStyle, scaffold, scaffoldYaml, type Analysis } from '../engine';
-import { ScaffoldRequests, type AllowEgressParams, type AllowEgressResponse, type GatewayParams, type GatewayResponse, type WorkloadInfo } from './protocol';
+import { Requests, ScaffoldRequests, type ScaffoldDefaultDenyParams, type ScaffoldResult, type AllowEgressParams, type AllowEgressResponse, type GatewayParams, type GatewayResponse, type WorkloadInfo } from './protocol';
 
 export function registerScaffoldRequests(connection: Connection, current: () => Analysis, textOf: (uri: string) => string | undefined): void {
   connection.onRequest(ScaffoldRequests.workloads, (): WorkloadInfo[] => {
@@ -17,6 +21,12 @@ export function registerScaffoldRequests(connection: Connection, current: () => 
   });
 
   const styleOf = (uri: string | undefined) => detectStyle((uri && textOf(uri)) ?? '');
+
+  connection.onRequest(Requests.scaffoldDefaultDeny, (p: ScaffoldDefaultDenyParams): ScaffoldResult => {
+    const r = scaffold(current(), { kind: 'default-deny', namespace: p.namespace, allowDns: p.allowDns });
+    if (!r.ok) throw new ResponseError(ErrorCodes.InvalidParams, r.error);
+    return { text: scaffoldYaml(r.resources, styleOf(p.uri)) };
+  });
 
   const allow = (p: AllowEgressParams): AllowEgressResponse => {
     const r = scaffold(current(), { kind: 'allow', from: p.from, to: p.to, ports: p.ports, mechanism: p.mechanism });

@@ -1,3 +1,10 @@
+/**
+ * The language server: a document store (open buffers and files read from disk, each in its workspace
+ * folder), a configuration loader (each folder's `.egress-lens.yaml` and editor settings) and a publisher
+ * (diagnostics of what changed). Every request is answered by a module of its own (`actions.ts`,
+ * `panel.ts`, `features/`, `compare.ts`, `flows.ts`, `report.ts`, `scaffold.ts`) from the analyses kept here;
+ * the answers themselves are computed by the engine.
+ */
 import {
   CodeActionKind,
   DidChangeWatchedFilesNotification,
@@ -6,22 +13,13 @@ import {
   FileChangeType,
   TextDocuments,
   TextDocumentSyncKind,
-  type CodeAction,
   type Connection,
-  type Diagnostic,
   type InitializeParams,
-  type TextEdit as LspTextEdit,
-  type WorkspaceEdit,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import {
-  detectStyle,
-  scaffold,
-  scaffoldYaml,
   checkConfig,
   CONFIG_FILE,
-  fixAll,
-  fixesFor,
   mergeConfig,
   readConfigFile,
   LineIndex,
@@ -29,13 +27,13 @@ import {
   type Analysis,
   type EngineConfig,
   type Finding,
-  type Fix,
 } from '../engine';
-import { toDiagnostic, toRange, type DiagnosticData } from './convert';
+import { toDiagnostic } from './convert';
 import { VERSION } from '../host/version';
 import { registerScaffoldRequests } from './scaffold';
-import { FIX_ALL_KIND, Requests, ViewNotifications, ViewRequests, type NamespaceInfo, type ScaffoldDefaultDenyParams, type ScaffoldResult, type SetViewParams, type ViewsResult } from './protocol';
-import { isRenderedUri, viewFixAll, viewResourceFiles, viewsReport, type ViewAnalysis } from '../engine/views';
+import { registerCodeActions } from './actions';
+import { FIX_ALL_KIND, Requests, ViewNotifications, ViewRequests, type NamespaceInfo, type SetViewParams, type ViewsResult } from './protocol';
+import { namespaceFiles, viewsReport, type ViewAnalysis } from '../engine/views';
 import { Folder, folderOf } from './folder';
 import { registerPanel } from './panel';
 import { registerFeatures } from './features';
@@ -444,131 +442,20 @@ export function startServer(connection: Connection): void {
     }
   });
 
-  const editFor = (uri: string, fixes: Fix[]): WorkspaceEdit => {
-    const byUri = new Map<string, LspTextEdit[]>();
-    const created = new Set<string>();
-    for (const fix of fixes) {
-      for (const e of fix.edits) {
-        const list = byUri.get(e.uri) ?? [];
-        if (e.create) {
-          created.add(e.uri);
-          list.push({ range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, newText: e.newText });
-        } else list.push({ range: toRange(linesOf(e.uri), { start: e.start, end: e.end }), newText: e.newText });
-        byUri.set(e.uri, list);
-      }
-    }
-    const changes: WorkspaceEdit['documentChanges'] = [];
-    for (const [u, edits] of byUri) {
-      // A new file: created first (never over an existing one), then filled.
-      if (created.has(u)) changes.push({ kind: 'create', uri: u, options: { overwrite: false, ignoreIfExists: false } });
-      changes.push({
-        // Tied to the version the fix was computed for: the client refuses it if the text has moved on.
-        textDocument: { uri: clientUris.get(u) ?? u, version: created.has(u) ? null : (fileOf(u)?.version ?? null) },
-        edits,
-      });
-    }
-    if (!canDocumentChanges) {
-      const plain: Record<string, LspTextEdit[]> = {};
-      for (const [u, edits] of byUri) if (!created.has(u)) plain[clientUris.get(u) ?? u] = edits;
-      return { changes: plain };
-    }
-    return { documentChanges: changes };
-  };
-
-  const findingFor = (a: { findings: readonly Finding[] }, uri: string, d: Diagnostic): Finding | undefined => {
-    const data = d.data as DiagnosticData | undefined;
-    if (d.source !== 'egress-lens' || !data || typeof data.ruleId !== 'string') return undefined;
-    return a.findings.find(
-      (f) => f.uri === uri && f.ruleId === data.ruleId && f.span.start === data.span?.start && f.span.end === data.span?.end,
-    );
-  };
-
-  connection.onCodeAction((params) => {
-    const uri = normalizeUri(params.textDocument.uri);
-    const open = documents.get(params.textDocument.uri);
-    flush();
-    const a = current(uri);
-    const views = inFolder(uri).views;
-    if (open && fileOf(uri)?.version !== open.version) return [];
-    const only = params.context.only;
-    const actions: CodeAction[] = [];
-    const wantQuickFix = !only || only.some((k) => CodeActionKind.QuickFix.startsWith(k) || k.startsWith(CodeActionKind.QuickFix));
-    if (wantQuickFix) {
-      for (const d of params.context.diagnostics) {
-        const finding = views ? findingFor(views.report, uri, d) : findingFor(a, uri, d);
-        if (!finding) continue;
-        for (const fix of views ? views.report.fixes(finding) : fixesFor(a, finding)) {
-          // A new file needs documentChanges; a client without them is not offered such a fix.
-          if (!canDocumentChanges && fix.edits.some((e) => e.create)) continue;
-          actions.push({
-            title: fix.safety === 'unsafe' ? `${fix.title} (${fix.caution ?? 'may block traffic'})` : fix.title,
-            kind: CodeActionKind.QuickFix,
-            diagnostics: [d],
-            isPreferred: fix.safety === 'safe',
-            edit: editFor(uri, [fix]),
-          });
-        }
-      }
-    }
-    const wantFixAll = only?.some((k) => FIX_ALL_KIND.startsWith(k) || k === CodeActionKind.Source || k === CodeActionKind.SourceFixAll);
-    if (wantFixAll) {
-      // A file the analysis holds is fixed pass after pass; one a view reads through a render, in the files that own its nodes.
-      const edit = views && !a.files.some((f) => f.uri === uri) ? viewFixAll(views.report, uri, fileOf(uri)?.text ?? '') : fixAll(a, uri);
-      if (edit) actions.push({ title: 'Fix all safe Egress Lens problems', kind: FIX_ALL_KIND, edit: editFor(uri, [{ title: 'fix all', safety: 'safe', edits: [edit] }]) });
-    }
-    return actions;
+  registerCodeActions(connection, {
+    documents,
+    flush,
+    current,
+    views: (uri) => inFolder(uri).views?.report,
+    fileOf,
+    linesOf,
+    clientUri: (u) => clientUris.get(u) ?? u,
+    canDocumentChanges: () => canDocumentChanges,
   });
 
   connection.onRequest(Requests.namespaces, (): NamespaceInfo[] => {
     flush();
-    const a = current();
-    // Per namespace and file: its workloads there, and all its resources there (the Namespace object
-    // counts for the namespace it declares). The file with the most workloads, then resources, comes first.
-    const counts = new Map<string, Map<string, { workloads: number; resources: number }>>();
-    const count = (ns: string, uri: string) => {
-      let files = counts.get(ns);
-      if (!files) counts.set(ns, (files = new Map()));
-      let c = files.get(uri);
-      if (!c) files.set(uri, (c = { workloads: 0, resources: 0 }));
-      return c;
-    };
-    for (const r of a.model.resources) {
-      const ns = r.kind === 'Namespace' && r.group === '' ? r.name : r.namespace;
-      if (ns) count(ns, r.uri).resources++;
-    }
-    for (const w of a.model.workloads) for (const uri of new Set(w.resources.map((r) => r.uri))) count(w.namespace, uri).workloads++;
-    const plainFilesOf = (ns: string) =>
-      [...(counts.get(ns) ?? new Map<string, { workloads: number; resources: number }>())]
-        .filter(([uri]) => !isRenderedUri(uri))
-        .sort(([u, x], [v, y]) => y.workloads - x.workloads || y.resources - x.resources || (u < v ? -1 : 1))
-        .map(([uri]) => uri);
-    // In a view, a rendered resource's file is one that a kustomization lists (see the fixes that add resources).
-    const view = viewOf();
-    const views = activeFolder().views;
-    const filesOf = (ns: string): { files: string[]; sharedWith?: string[] } => {
-      const plain = plainFilesOf(ns);
-      const rendered = view ? viewResourceFiles(view, ns, views!.list) : [];
-      const first = rendered[0];
-      const files = first && (first.shared.length === 0 || plain.length === 0) ? [...rendered.map((f) => f.uri), ...plain] : [...plain, ...rendered.map((f) => f.uri)];
-      const shared = first && files[0] === first.uri && first.shared.length > 0 ? { sharedWith: first.shared } : {};
-      return { files: files.map((u) => clientUris.get(u) ?? u), ...shared };
-    };
-    return [...a.model.namespaces.values()]
-      .map((ns) => ({
-        name: ns.name,
-        declared: ns.resource !== undefined,
-        workloads: a.model.workloads.filter((w) => w.namespace === ns.name).length,
-        ...filesOf(ns.name),
-      }))
-      .sort((x, y) => x.name.localeCompare(y.name));
-  });
-
-  connection.onRequest(Requests.scaffoldDefaultDeny, (p: ScaffoldDefaultDenyParams): ScaffoldResult => {
-    flush();
-    const r = scaffold(current(), { kind: 'default-deny', namespace: p.namespace, allowDns: p.allowDns });
-    if (!r.ok) throw new ResponseError(ErrorCodes.InvalidParams, r.error);
-    const text = p.uri ? fileOf(normalizeUri(p.uri))?.text ?? '' : '';
-    return { text: scaffoldYaml(r.resources, detectStyle(text)) };
+    return namespaceFiles(current(), viewOf(), activeFolder().views?.list).map((ns) => ({ ...ns, files: ns.files.map((u) => clientUris.get(u) ?? u) }));
   });
 
   connection.onRequest(ViewRequests.views, async (): Promise<ViewsResult> => {

@@ -223,7 +223,7 @@ function spaced(file: ParsedFile, cursor: Cursor, out: CompletionCandidate[]): C
  * The candidates at an offset of a file of the analysis (empty where we have nothing better to offer); of a
  * file the analysis only holds rendered (a Kustomize base), with the file's own resources given.
  */
-export function completionsAt(a: Analysis, file: ParsedFile, offset: number, resources: readonly Resource[] = a.model.resources.filter((r) => r.uri === file.uri)): CompletionCandidate[] {
+export function completionsAt(a: Analysis, file: ParsedFile, offset: number, resources: readonly Resource[] = a.model.resourcesByFile.get(file.uri) ?? []): CompletionCandidate[] {
   const cursor = cursorAt(file, resources, offset);
   if (!cursor) return [];
   const r = cursor.resource;

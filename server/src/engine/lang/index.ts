@@ -51,7 +51,7 @@ export function workloadOf(a: Analysis, r: Resource): Workload | undefined {
 function cursorIn(a: Analysis, uri: string, offset: number): Cursor | undefined {
   const file = a.files.find((f) => f.uri === uri);
   if (!file) return undefined;
-  return cursorAt(file, a.model.resources.filter((r) => r.uri === uri), offset);
+  return cursorAt(file, a.model.resourcesByFile.get(uri) ?? [], offset);
 }
 
 /** On the object itself: its `kind` value, or its `metadata.name`. */
@@ -129,8 +129,7 @@ export interface Lens {
 /** A lens above every workload and every policy of a file. */
 export function lensesOf(a: Analysis, uri: string): Lens[] {
   const out: Lens[] = [];
-  for (const r of a.model.resources) {
-    if (r.uri !== uri) continue;
+  for (const r of a.model.resourcesByFile.get(uri) ?? []) {
     const at = objectTarget(r).span;
     const w = workloadOf(a, r);
     if (w) {

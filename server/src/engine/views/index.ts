@@ -6,3 +6,4 @@ export { reportOf, viewsReport, type Report } from './report';
 export { viewHoverAt, viewDefinitionAt, viewLensesOf, viewReferencesAt, viewDocumentSymbols, viewCompletionsAt } from './lang';
 export { viewResourceFiles, type ResourceFile } from './fixes';
 export { chooseViewFixes, viewFixAll, type ChosenFix } from './fix-all';
+export { namespaceFiles, type NamespaceFiles } from './namespaces';

@@ -161,7 +161,7 @@ export function viewReferencesAt(view: ViewAnalysis, uri: string, offset: number
 
 /** A file's own resources, as written: those of the view's analysis for a plain file, else the file's alone. */
 function ownResources(view: ViewAnalysis, file: ParsedFile): readonly Resource[] {
-  if (view.analysis.files.some((f) => f.uri === file.uri)) return view.analysis.model.resources.filter((r) => r.uri === file.uri);
+  if (view.analysis.files.some((f) => f.uri === file.uri)) return [...(view.analysis.model.resourcesByFile.get(file.uri) ?? [])];
   return buildModel([file], view.analysis.config).resources;
 }
 
