@@ -74,50 +74,77 @@ function ruleView(rule: CompiledRule): RuleView {
   };
 }
 
+/** What the compiled policies say of one policy object (a policy compiled in several tiers has several parts). */
+interface Part {
+  subjects: Iterable<Workload>;
+  rules: Record<Direction, CompiledRule[]>;
+  restricts: Record<Direction, boolean>;
+  staged: boolean;
+}
+
+const parts = new WeakMap<Reachability, Map<Resource, Part[]>>();
 const views = new WeakMap<Reachability, Map<Resource, PolicyView>>();
 
-/** Every policy's view, built once per Reachability. */
-function allViews(reach: Reachability): Map<Resource, PolicyView> {
-  let m = views.get(reach);
+/** Every policy's parts, gathered once per Reachability (its views are built when asked for). */
+function partsOf(reach: Reachability): Map<Resource, Part[]> {
+  let m = parts.get(reach);
   if (m) return m;
   m = new Map();
-  const get = (r: Resource): PolicyView => {
-    let v = m!.get(r);
-    if (!v) m!.set(r, (v = { resource: r, subjects: [], restricts: { ingress: false, egress: false }, rules: { ingress: [], egress: [] }, staged: false }));
-    return v;
+  const add = (r: Resource, part: Part) => {
+    const list = m!.get(r);
+    if (list) list.push(part);
+    else m!.set(r, [part]);
   };
-  const add = (r: Resource, subjects: Iterable<Workload>, rules: Record<Direction, CompiledRule[]>, restricts: Record<Direction, boolean>) => {
-    const v = get(r);
-    const have = new Set(v.subjects);
-    for (const w of subjects) if (!have.has(w)) v.subjects.push(w);
-    for (const dir of ['ingress', 'egress'] as const) {
-      v.rules[dir].push(...rules[dir].map(ruleView));
-      v.restricts[dir] ||= restricts[dir];
-    }
-    return v;
-  };
-  for (const c of reach.policies.netpols) add(c.policy.resource, c.subjects, c.rules, c.policy.affects);
-  for (const c of reach.policies.adminPolicies) add(c.resource, c.subjects, c.rules, { ingress: c.rules.ingress.length > 0, egress: c.rules.egress.length > 0 });
+  for (const c of reach.policies.netpols) add(c.policy.resource, { subjects: c.subjects, rules: c.rules, restricts: c.policy.affects, staged: false });
+  for (const c of reach.policies.adminPolicies) add(c.resource, { subjects: c.subjects, rules: c.rules, restricts: { ingress: c.rules.ingress.length > 0, egress: c.rules.egress.length > 0 }, staged: false });
   for (const t of reach.policies.tiers) {
-    for (const p of t.policies) if (p.family !== 'netpol') add(p.resource, p.subjects, p.rules, { ingress: p.isolates.ingress || p.rules.ingress.length > 0, egress: p.isolates.egress || p.rules.egress.length > 0 });
+    for (const p of t.policies) {
+      if (p.family !== 'netpol') add(p.resource, { subjects: p.subjects, rules: p.rules, restricts: { ingress: p.isolates.ingress || p.rules.ingress.length > 0, egress: p.isolates.egress || p.rules.egress.length > 0 }, staged: false });
+    }
   }
-  for (const p of reach.stagedPolicies) add(p.resource, p.subjects, p.rules, p.isolates).staged = true;
-  for (const v of m.values()) {
-    v.subjects.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  }
-  views.set(reach, m);
+  for (const p of reach.stagedPolicies) add(p.resource, { subjects: p.subjects, rules: p.rules, restricts: p.isolates, staged: true });
+  parts.set(reach, m);
   return m;
 }
 
-/** The view of one policy object (undefined when it is not a policy the engine compiled). */
+function viewOf(resource: Resource, list: readonly Part[]): PolicyView {
+  const v: PolicyView = { resource, subjects: [], restricts: { ingress: false, egress: false }, rules: { ingress: [], egress: [] }, staged: false };
+  const have = new Set<Workload>();
+  for (const part of list) {
+    for (const w of part.subjects) {
+      if (have.has(w)) continue;
+      have.add(w);
+      v.subjects.push(w);
+    }
+    for (const dir of ['ingress', 'egress'] as const) {
+      v.rules[dir].push(...part.rules[dir].map(ruleView));
+      v.restricts[dir] ||= part.restricts[dir];
+    }
+    v.staged ||= part.staged;
+  }
+  v.subjects.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  return v;
+}
+
+/** The view of one policy object (undefined when it is not a policy the engine compiled); built once per Reachability. */
 export function policyView(reach: Reachability, r: Resource): PolicyView | undefined {
-  return allViews(reach).get(r);
+  let m = views.get(reach);
+  if (!m) views.set(reach, (m = new Map()));
+  const hit = m.get(r);
+  if (hit) return hit;
+  const list = partsOf(reach).get(r);
+  if (!list) return undefined;
+  const v = viewOf(r, list);
+  m.set(r, v);
+  return v;
 }
 
 /** The policies that select a workload, in either direction (sorted by kind, namespace and name). */
 export function policiesSelecting(reach: Reachability, w: Workload): PolicyView[] {
   const out: PolicyView[] = [];
-  for (const v of allViews(reach).values()) if (v.subjects.includes(w)) out.push(v);
+  for (const [r, list] of partsOf(reach)) {
+    if (list.some((p) => (p.subjects instanceof Set ? p.subjects.has(w) : [...p.subjects].includes(w)))) out.push(policyView(reach, r)!);
+  }
   return out.sort((a, b) => (a.resource.key < b.resource.key ? -1 : a.resource.key > b.resource.key ? 1 : 0));
 }
 
