@@ -2,7 +2,7 @@
 // randomized sequence: policies added, removed and changed, labels and ports changed, YAML broken and fixed.
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { analyze, formatConnlist, Workspace, type Connection, type Reachability, type SourceFile } from '../../server/src/engine';
+import { analyze, formatConnlist, unrestrictedEgress, Workspace, type Connection, type Reachability, type SourceFile } from '../../server/src/engine';
 import { int, rng } from '../support/random';
 
 const TIERS = ['web', 'api', 'db'];
@@ -95,4 +95,32 @@ test('incremental analysis equals from-scratch analysis after each of 500 random
     const findings = (a: typeof inc) => a.findings.map((f) => `${f.uri}:${f.span.start}-${f.span.end} ${f.ruleId} ${f.message}`);
     assert.deepEqual(findings(inc), findings(fresh), `findings differ after step ${step}`);
   }
+});
+
+test('unrestricted-egress verdicts carry over to the next analysis while every destination they weigh is the same', () => {
+  const allowAll = `apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: open, namespace: a}\nspec: {podSelector: {}, policyTypes: [Egress], egress: [{}]}\n`;
+  const narrow = (port: number) => `apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: narrow, namespace: b}\nspec:\n  podSelector: {}\n  egress: [{to: [{podSelector: {}}], ports: [{port: ${port}}]}]\n`;
+  const files = (port: number, extra = ''): SourceFile[] => [
+    { uri: 'file:///ws/a.yaml', text: [deployment('a', 'd0', 'web', 8000, 'http'), allowAll].join('---\n') },
+    { uri: 'file:///ws/b.yaml', text: [deployment('b', 'd0', 'api', 8000, 'http'), narrow(port)].join('---\n') + extra },
+  ];
+  const ws = new Workspace();
+  for (const f of files(80)) ws.set(f);
+  const a1 = ws.analyze();
+  const w1 = a1.reach.workloads.find((w) => w.id === 'a/d0[Deployment]')!;
+  const v1 = unrestrictedEgress(a1.reach, w1);
+  assert.equal(v1?.cause, 'allows-all');
+  // Another namespace's policy changes its port: the pods, addresses and hosts are the same, the verdict is kept.
+  for (const f of files(81)) ws.set(f);
+  const a2 = ws.analyze();
+  const v2 = unrestrictedEgress(a2.reach, a2.reach.workloads.find((w) => w.id === 'a/d0[Deployment]')!);
+  assert.equal(v2, v1, 'the same verdict object, not decided again');
+  // A new pod is a new destination: decided again, and as a fresh analysis decides it.
+  const more = files(81, `---\n${deployment('b', 'd1', 'db', 9000, 'grpc')}`);
+  for (const f of more) ws.set(f);
+  const a3 = ws.analyze();
+  const v3 = unrestrictedEgress(a3.reach, a3.reach.workloads.find((w) => w.id === 'a/d0[Deployment]')!);
+  assert.notEqual(v3, v1);
+  const fresh = analyze(more);
+  assert.deepEqual(v3, unrestrictedEgress(fresh.reach, fresh.reach.workloads.find((w) => w.id === 'a/d0[Deployment]')!));
 });

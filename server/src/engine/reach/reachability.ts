@@ -141,6 +141,11 @@ export class Reachability {
   /** The previous reachability whose tables (and external parts) this one took over where nothing changed. */
   private readonly basis?: Reachability;
 
+  /** The previous reachability this one took tables from, when it took any. */
+  get takenOver(): Reachability | undefined {
+    return this.basis;
+  }
+
   /**
    * With the reachability of the previous analysis, the tables of every workload that no changed policy
    * applies to are reused. A policy "changed" when what it resolves to changed: its subjects, its rules'

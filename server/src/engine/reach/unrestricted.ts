@@ -12,7 +12,8 @@ import type { Workload } from '../model/workloads';
 import { appliedRules, evaluateApplied, type AppliedPolicies } from './evaluate';
 import { IpRangeSet, partition } from '../sets/iprange';
 import type { Reachability } from './reachability';
-import { peerMatches, type Peer, type RuleOrigin } from './rules';
+import { peerMatches, peerName, type Peer, type RuleOrigin } from './rules';
+import { sameList } from '../memo';
 import { resolveNamedPort } from './ports';
 import type { Protocol } from '../sets/connections';
 
@@ -37,10 +38,36 @@ function idOf(o: object): number {
   return id;
 }
 
+/**
+ * The verdicts of a reachability. Those of the one it took its tables from carry over, by the set of
+ * applied policies, when every destination a verdict weighs is the same: the pods (the same objects, so the
+ * same labels and ports), the external address parts, the host names and the DNS pods. A policy that
+ * changed is a new compiled object, so its sets of policies are decided again.
+ */
+function verdictsOf(reach: Reachability): { byWorkload: Map<Workload, UnrestrictedEgress | null>; byPolicies: Map<string, UnrestrictedEgress | null> } {
+  let c = cache.get(reach);
+  if (c) return c;
+  c = { byWorkload: new Map(), byPolicies: new Map() };
+  const before = reach.takenOver;
+  const kept = before && cache.get(before);
+  if (
+    before &&
+    kept &&
+    before.externalDestinations === reach.externalDestinations &&
+    sameList(before.workloads, reach.workloads) &&
+    sameList(before.dnsTargets, reach.dnsTargets) &&
+    before.externalHosts.length === reach.externalHosts.length &&
+    before.externalHosts.every((h, i) => peerName(h) === peerName(reach.externalHosts[i]))
+  ) {
+    for (const [key, verdict] of kept.byPolicies) c.byPolicies.set(key, verdict);
+  }
+  cache.set(reach, c);
+  return c;
+}
+
 /** Whether (and why) a workload's egress reaches every destination on every port; undefined when restricted. */
 export function unrestrictedEgress(reach: Reachability, w: Workload): UnrestrictedEgress | undefined {
-  let c = cache.get(reach);
-  if (!c) cache.set(reach, (c = { byWorkload: new Map(), byPolicies: new Map() }));
+  const c = verdictsOf(reach);
   let hit = c.byWorkload.get(w);
   if (hit === undefined) {
     // An egress verdict depends on the policies that apply, not on the subject: workloads under the same policies share it.
