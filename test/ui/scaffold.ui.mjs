@@ -5,7 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { createHarness, screenshot } from './harness.mjs';
-import { noTab, openFile, openWorkbench, pick, runCommand } from './workbench.mjs';
+import { clickLens, noTab, openFile, openWorkbench, pick, runCommand } from './workbench.mjs';
 
 const T = 30_000;
 const wb = await openWorkbench({ viewport: { width: 1400, height: 900 }, settings: { 'workbench.colorTheme': 'Default Light Modern' } });
@@ -50,8 +50,9 @@ try {
   await h.test('Insert puts it at the end of shop\'s file, saved; the preview closes and the analysis changes', async () => {
     const file = path.join(wb.ws, 'shop/foo-deny-egress.yaml');
     const before = readFileSync(file, 'utf8');
-    await lens('Insert into shop/foo-deny-egress.yaml').click();
-    await page.locator('.tab.active', { hasText: 'foo-deny-egress.yaml' }).waitFor({ timeout: T });
+    await clickLens(lens('Insert into shop/foo-deny-egress.yaml'), (timeout) => page.locator('.tab.active', { hasText: 'foo-deny-egress.yaml' }).waitFor({ timeout }), {
+      mayRepeat: () => readFileSync(file, 'utf8') === before,
+    });
     await noTab(page, 'Untitled', T);
     // foo and web now have a default-deny: nothing is unrestricted.
     await page.waitForFunction(() => [...document.querySelectorAll('.statusbar-item')].some((e) => /Egress Lens/.test(e.textContent) && !/unrestricted|indexing/.test(e.textContent)), undefined, { timeout: T });
@@ -75,9 +76,8 @@ try {
     await page.locator('.tab.active', { hasText: 'Untitled' }).waitFor({ timeout: T });
     await lens('Insert into payments/payments.yaml').waitFor({ timeout: T });
     if (await lens('Insert into analytics/etl.yaml').count()) throw new Error('Insert is offered for the open file');
-    await lens('Save As…').click();
     // The save dialog proposes the policy's name beside payments.yaml.
-    await page.waitForFunction(() => /\/payments\/[a-z0-9-]+\.yaml$/.test(document.querySelector('.quick-input-widget input')?.value ?? ''), undefined, { timeout: T });
+    await clickLens(lens('Save As…'), (timeout) => page.waitForFunction(() => /\/payments\/[a-z0-9-]+\.yaml$/.test(document.querySelector('.quick-input-widget input')?.value ?? ''), undefined, { timeout }));
     const proposed = await page.locator('.quick-input-widget input').inputValue();
     await page.keyboard.press('Enter');
     const name = path.basename(proposed);
@@ -93,8 +93,7 @@ try {
     await pick(page, 'Deny DNS too');
     await lens('Discard').waitFor({ timeout: T });
     await lens('Insert into analytics/etl.yaml').waitFor({ timeout: T });
-    await lens('Discard').click();
-    await noTab(page, 'Untitled', T);
+    await clickLens(lens('Discard'), (timeout) => noTab(page, 'Untitled', timeout));
     if (await page.locator('.monaco-dialog-box').count()) throw new Error('a save prompt opened');
   });
 } finally {

@@ -129,3 +129,22 @@ export async function editorText(page) {
 export function noTab(page, text, timeout = 30_000) {
   return page.waitForFunction((t) => ![...document.querySelectorAll('.tab')].some((e) => e.textContent.includes(t)), text, { timeout });
 }
+
+/**
+ * Click a code lens and wait for what it does (`effect(timeout)` rejects when it is not seen in time). A lens
+ * that the editor re-renders between the press and the release (a refresh of the lenses arriving at that moment)
+ * drops the click, as it would for a person, who clicks again: so does this, while the lens is still there, the
+ * effect has not happened and `mayRepeat()` says a second click cannot do the work twice.
+ */
+export async function clickLens(locator, effect, { attempts = 3, timeout = 10_000, mayRepeat = () => true } = {}) {
+  for (let i = 1; ; i++) {
+    await locator.click();
+    try {
+      await effect(timeout);
+      return;
+    } catch (e) {
+      if (i >= attempts || !(await locator.isVisible()) || !(await mayRepeat())) throw e;
+      process.stdout.write(`       the click on "${await locator.textContent()}" was not taken up; clicking again\n`);
+    }
+  }
+}
