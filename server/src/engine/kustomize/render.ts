@@ -1,3 +1,4 @@
+import type { Document } from 'yaml';
 import { parseFile, type ParsedFile } from '../parse/parse';
 import type { Span } from '../types';
 import { embeddedOffsets } from './embedded';
@@ -149,6 +150,18 @@ function rendered(r: Res): RenderedResource {
       return (all ??= origins(tree));
     },
   };
+}
+
+/**
+ * A resource file's document as a tree, built once per parsed document (a file whose text is the same keeps
+ * its parse, so every view that reads it, and every render of those views, shares one build): a copy is
+ * given each time, since transformers change the trees they render.
+ */
+const resourceTrees = new WeakMap<Document.Parsed, RNode | null>();
+function resourceTree(doc: Document.Parsed, file: { uri: string; text: string }): RNode | null {
+  let tree = resourceTrees.get(doc);
+  if (tree === undefined) resourceTrees.set(doc, (tree = fromYaml(doc, file.uri, undefined, file.text)));
+  return tree && clone(tree);
 }
 
 /**
@@ -374,7 +387,7 @@ class Renderer {
         for (const e of d.errors) this.problems.add('EL001', 'error', { uri: file.uri, span: e.span }, e.message);
         continue;
       }
-      const tree = fromYaml(d.doc, file.uri, undefined, file.text);
+      const tree = resourceTree(d.doc, file);
       if (!tree) continue;
       const items = tree.kind === 'map' && /List$/.test(str(tree, ['kind']) ?? '') && get(tree, ['items'])?.kind === 'seq' ? (get(tree, ['items']) as { items: RNode[] }).items : [tree];
       for (const item of items) {

@@ -127,13 +127,19 @@ export function toPlain(n: RNode): unknown {
   return out;
 }
 
-/** A deep copy that keeps every origin. */
+/** A deep copy that keeps every origin (origins are never changed, so they are shared). */
 export function clone<T extends RNode>(n: T): T {
-  if (n.kind === 'scalar') return { ...n };
-  if (n.kind === 'seq') return { ...n, items: n.items.map(clone) };
-  const items = new Map<string, RNode>();
-  for (const [k, v] of (n as RMap).items) items.set(k, clone(v));
-  return { ...n, items } as T;
+  let out: RNode;
+  if (n.kind === 'scalar') out = { kind: 'scalar', value: n.value, at: n.at };
+  else if (n.kind === 'seq') out = { kind: 'seq', items: n.items.map(clone), at: n.at };
+  else {
+    const items = new Map<string, RNode>();
+    for (const [k, v] of (n as RMap).items) items.set(k, clone(v));
+    out = { kind: 'map', items, at: n.at };
+  }
+  if (n.key) out.key = n.key;
+  if (n.changedBy) out.changedBy = n.changedBy;
+  return out as T;
 }
 
 export const scalar = (value: Scalar, at: Origin): RScalar => ({ kind: 'scalar', value, at });
