@@ -44,7 +44,7 @@ for (const e of edits) {
   text = apply(text, e);
   t = performance.now();
   const after = base.withFiles(new Map([[e.uri, { uri: e.uri, text }]]));
-  const d = diffAnalyses(base.analysis, after, { explain: false });
+  const d = diffAnalyses(base.analysis, after, { explain: false, changesOnly: true });
   if (d.changes.length > 0) titles.add(changeLine(summarizeDiff(d)));
   lens.push(performance.now() - t);
   t = performance.now();

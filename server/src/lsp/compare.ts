@@ -228,7 +228,7 @@ export class Comparisons {
   private computeLens(b: Base, uri: string, text: string): ChangeLens | undefined {
     const t0 = Date.now();
     const after = b.state.withFiles(new Map([[uri, { uri, text }]]));
-    const d = diffAnalyses(b.state.analysis, after, { explain: false });
+    const d = diffAnalyses(b.state.analysis, after, { explain: false, changesOnly: true });
     let lens: ChangeLens | undefined;
     if (d.changes.length > 0) {
       // Above the first resource of the file that is new or differs from the base (a policy being edited),

@@ -93,6 +93,19 @@ export interface ConnectivityDiff {
 export interface DiffOptions {
   /** Work out the rules behind each change (default true; the connlist formats do not need them). */
   explain?: boolean;
+  /**
+   * Only the changes are wanted, not the connections that stayed (`unchanged` is then empty). When the new
+   * state's reachability was built from the old one's, only the pairs whose tables it computed anew are
+   * compared (the editor's change lens, after each edit).
+   */
+  changesOnly?: boolean;
+}
+
+/** The workloads whose egress, and whose ingress, differ between the states: pairs touching neither are as they were. */
+type Touched = { egress: ReadonlySet<string>; ingress: ReadonlySet<string> };
+
+function touches(c: Connection, t: Touched): boolean {
+  return (c.src.kind === 'workload' && t.egress.has(c.src.workload.id)) || (c.dst.kind === 'workload' && t.ingress.has(c.dst.workload.id));
 }
 
 /** A pair's state on one side: what is allowed, and the route through the mesh. */
@@ -164,6 +177,9 @@ function meshRoutes(a: Analysis): Map<string, { route: MeshRoute; src: Workload;
   return out;
 }
 
+/** The routes of an analysis, worked out once (a base is compared with many new states). */
+const meshRoutesOf = perObject(meshRoutes);
+
 /** One contiguous address interval with a connection set, of one state. */
 interface Piece {
   lo: number;
@@ -219,7 +235,7 @@ function mergeAddresses(before: Piece[], after: Piece[], emit: (lo: number, hi: 
 }
 
 /** The connection records of both states, paired by name (addresses refined and merged). */
-function pairRecords(before: Analysis, after: Analysis): PairRecord[] {
+function pairRecords(before: Analysis, after: Analysis, touched?: Touched): PairRecord[] {
   const records = new Map<string, PairRecord>();
   type AddressGroup = { role: 'src' | 'dst'; other: Peer; before: Connection[]; after: Connection[] };
   const addresses = new Map<string, AddressGroup>();
@@ -238,23 +254,27 @@ function pairRecords(before: Analysis, after: Analysis): PairRecord[] {
     if (!r) records.set(key, (r = { src: diffPeer(c.src), dst: diffPeer(c.dst) }));
     r[state] = { conns: c.conns, route, src: c.src, dst: c.dst };
   };
-  // The new state's list reuses the old one's where its reachability kept the old tables.
+  // The new state's list reuses the old one's where its reachability kept the old tables; with `touched`,
+  // both lists hold only the pairs that can differ.
   const beforeList = connectionsOf(before.reach);
-  const lists = { before: beforeList, after: after.reach.connections({ reach: before.reach, connections: beforeList }) };
+  const lists = touched
+    ? { before: beforeList.filter((c) => touches(c, touched)), after: after.reach.connectionsTouching(touched) }
+    : { before: beforeList, after: after.reach.connections({ reach: before.reach, connections: beforeList }) };
+  const routes = { before: new Map(meshRoutesOf(before)), after: new Map(meshRoutesOf(after)) };
   for (const [state, a] of [
     ['before', before],
     ['after', after],
   ] as const) {
-    const routes = meshRoutes(a);
+    const routesOf = routes[state];
     for (const c of lists[state]) {
       const key = `${peerName(c.src)}>${peerName(c.dst)}`;
-      const route = routes.get(key);
-      routes.delete(key);
+      const route = routesOf.get(key);
+      routesOf.delete(key);
       add(c, state, route?.route);
     }
     // Routes to hosts that policy alone does not open (through a gateway, or blocked): pairs of their own.
-    for (const { route, src, host } of routes.values()) {
-      if (route.outcome !== 'via-gateway') continue;
+    for (const { route, src, host } of routesOf.values()) {
+      if (route.outcome !== 'via-gateway' || (touched && !touched.egress.has(src.id))) continue;
       add({ src: { kind: 'workload', workload: src }, dst: hostPeer(host), conns: ConnectionSet.none }, state, route);
     }
   }
@@ -364,6 +384,24 @@ function dedupe(reasons: DiffReason[]): DiffReason[] {
   return [...seen.values()];
 }
 
+/**
+ * The workloads whose tables the new state computed anew, when it took the rest over from the old state's
+ * reachability and the routes through the mesh of every other pair are as they were; undefined otherwise.
+ */
+function touchedPairs(before: Analysis, after: Analysis): Touched | undefined {
+  const changed = after.reach.changedSince(before.reach);
+  if (!changed) return undefined;
+  const routes1 = meshRoutesOf(before);
+  const routes2 = meshRoutesOf(after);
+  for (const key of new Set([...routes1.keys(), ...routes2.keys()])) {
+    const r1 = routes1.get(key);
+    const r2 = routes2.get(key);
+    const src = (r1 ?? r2)!.src.id;
+    if (!changed.egress.has(src) && (!r1 || !r2 || !sameRoute(r1.route, r2.route))) return undefined;
+  }
+  return changed;
+}
+
 const TYPE_ORDER: Record<ChangeType, number> = { changed: 0, added: 1, removed: 2 };
 
 /** What changed in who can reach whom between two analyses of the same sources. Identical states give an empty diff. */
@@ -373,14 +411,15 @@ export function diffAnalyses(before: Analysis, after: Analysis, options: DiffOpt
   const workloads2 = new Set(after.reach.workloads.map((w) => w.id));
   const changes: ConnectionChange[] = [];
   const unchanged: UnchangedConnection[] = [];
-  for (const r of pairRecords(before, after)) {
+  const touched = options.changesOnly ? touchedPairs(before, after) : undefined;
+  for (const r of pairRecords(before, after, touched)) {
     const c1 = r.before?.conns ?? ConnectionSet.none;
     const c2 = r.after?.conns ?? ConnectionSet.none;
     const route1 = r.before?.route;
     const route2 = r.after?.route;
     const connsSame = r.before !== undefined && r.after !== undefined && c1.equals(c2);
     if (connsSame && sameRoute(route1, route2)) {
-      unchanged.push({ src: r.src, dst: r.dst, conns: c1 });
+      if (!options.changesOnly) unchanged.push({ src: r.src, dst: r.dst, conns: c1 });
       continue;
     }
     const type: ChangeType = r.before && r.after ? 'changed' : r.after ? 'added' : 'removed';

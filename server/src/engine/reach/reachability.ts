@@ -255,6 +255,87 @@ export class Reachability {
   }
 
   /**
+   * The workloads a source's egress table can reach at all: those it names, and, when it allows peers it
+   * does not name, those whose ingress is open to peers they do not name or names this source.
+   */
+  private destinationFinder(byId: ReadonlyMap<string, Workload>): (src: Workload, e: DirectionTable) => Set<Workload> {
+    const open: Workload[] = [];
+    const namedBy = new Map<string, Workload[]>();
+    for (const w of this.workloads) {
+      const t = this.table(w, 'ingress');
+      if (!t.generic.isEmpty) open.push(w);
+      for (const src of t.specific.keys()) {
+        let l = namedBy.get(src);
+        if (!l) namedBy.set(src, (l = []));
+        l.push(w);
+      }
+    }
+    return (src, e) => {
+      const candidates = new Set<Workload>();
+      for (const id of e.specific.keys()) {
+        const w = byId.get(id);
+        if (w) candidates.add(w);
+      }
+      if (!e.generic.isEmpty) {
+        for (const w of open) candidates.add(w);
+        for (const w of namedBy.get(src.id) ?? []) candidates.add(w);
+      }
+      return candidates;
+    };
+  }
+
+  /**
+   * Against the reachability this one took its tables over from (`basis`): the workloads whose egress table,
+   * and those whose ingress table, it computed anew. Every other pair's connections are as they were there.
+   * Undefined when `basis` is not the one it took over from (nothing is known to be the same).
+   */
+  changedSince(basis: Reachability): { egress: ReadonlySet<string>; ingress: ReadonlySet<string> } | undefined {
+    if (this.basis !== basis) return undefined;
+    const changed = (dir: Direction) => new Set(this.workloads.filter((w) => basis.tables[dir].get(w.id) !== this.table(w, dir)).map((w) => w.id));
+    return { egress: changed('egress'), ingress: changed('ingress') };
+  }
+
+  /**
+   * The connections of the pairs whose source's egress is in `changed.egress` or whose destination's
+   * ingress is in `changed.ingress` (as `changedSince` gives them): the only pairs that can differ from the
+   * basis. The rest of the workspace is not evaluated. Unsorted.
+   */
+  connectionsTouching(changed: { egress: ReadonlySet<string>; ingress: ReadonlySet<string> }): Connection[] {
+    const out: Connection[] = [];
+    const peers = new Map<Workload, Peer>(this.workloads.map((w) => [w, { kind: 'workload', workload: w }]));
+    const push = (src: Workload, dst: Workload, e: DirectionTable) => {
+      if (src.id === dst.id) return;
+      const allowed = e.get(dst).intersect(this.table(dst, 'ingress').get(src));
+      if (!allowed.isEmpty) out.push({ src: peers.get(src)!, dst: peers.get(dst)!, conns: allowed });
+    };
+    const columns = this.workloads.filter((w) => changed.ingress.has(w.id));
+    const destinations = this.destinationFinder(new Map(this.workloads.map((w) => [w.id, w])));
+    for (const src of this.workloads) {
+      const e = this.table(src, 'egress');
+      if (!changed.egress.has(src.id)) {
+        for (const dst of columns) push(src, dst, e);
+        continue;
+      }
+      for (const dst of destinations(src, e)) push(src, dst, e);
+      for (const part of this.externalDestinations) {
+        const allowed = e.getIp(part);
+        if (!allowed.isEmpty) out.push({ src: peers.get(src)!, dst: part, conns: allowed });
+      }
+      for (const host of this.externalHosts) {
+        const allowed = e.getHost(host);
+        if (!allowed.isEmpty) out.push({ src: peers.get(src)!, dst: host, conns: allowed });
+      }
+    }
+    for (const dst of columns) {
+      for (const part of this.externalSources) {
+        const allowed = this.table(dst, 'ingress').getIp(part);
+        if (!allowed.isEmpty) out.push({ src: part, dst: peers.get(dst)!, conns: allowed });
+      }
+    }
+    return out;
+  }
+
+  /**
    * Every ordered pair with a non-empty allowed set, as netpol-analyzer's connlist lists them:
    * workloads and external sources to workloads and external destinations, no address-to-address
    * pairs, no workload to itself; sorted by source then destination name.
@@ -280,18 +361,7 @@ export class Reachability {
       l.push(c);
     }
     const hostByName = new Map(this.externalHosts.map((h) => [name(h), h]));
-    // Destinations open to peers they do not name, and, per source, the destinations that name it.
-    const open: Workload[] = [];
-    const namedBy = new Map<string, Workload[]>();
-    for (const w of this.workloads) {
-      const t = this.table(w, 'ingress');
-      if (!t.generic.isEmpty) open.push(w);
-      for (const src of t.specific.keys()) {
-        let l = namedBy.get(src);
-        if (!l) namedBy.set(src, (l = []));
-        l.push(w);
-      }
-    }
+    const destinations = this.destinationFinder(byId);
     const pair = (srcW: Workload, dstW: Workload, e: DirectionTable) => {
       if (dstW.id === srcW.id) return;
       const allowed = e.get(dstW).intersect(this.table(dstW, 'ingress').get(srcW));
@@ -314,16 +384,7 @@ export class Reachability {
         for (const dstW of changed) pair(srcW, dstW, e);
         continue;
       }
-      const candidates = new Set<Workload>();
-      for (const id of e.specific.keys()) {
-        const w = byId.get(id);
-        if (w) candidates.add(w);
-      }
-      if (!e.generic.isEmpty) {
-        for (const w of open) candidates.add(w);
-        for (const w of namedBy.get(srcW.id) ?? []) candidates.add(w);
-      }
-      for (const dstW of candidates) pair(srcW, dstW, e);
+      for (const dstW of destinations(srcW, e)) pair(srcW, dstW, e);
       for (const part of this.externalDestinations) {
         const allowed = e.getIp(part);
         if (!allowed.isEmpty) out.push({ src, dst: part, conns: allowed });
