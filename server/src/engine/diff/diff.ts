@@ -261,10 +261,7 @@ function pairRecords(before: Analysis, after: Analysis, touched?: Touched): Pair
     ? { before: beforeList.filter((c) => touches(c, touched)), after: after.reach.connectionsTouching(touched) }
     : { before: beforeList, after: after.reach.connections({ reach: before.reach, connections: beforeList }) };
   const routes = { before: new Map(meshRoutesOf(before)), after: new Map(meshRoutesOf(after)) };
-  for (const [state, a] of [
-    ['before', before],
-    ['after', after],
-  ] as const) {
+  for (const state of ['before', 'after'] as const) {
     const routesOf = routes[state];
     for (const c of lists[state]) {
       const key = `${peerName(c.src)}>${peerName(c.dst)}`;
