@@ -302,34 +302,45 @@ export class Reachability {
    */
   connectionsTouching(changed: { egress: ReadonlySet<string>; ingress: ReadonlySet<string> }): Connection[] {
     const out: Connection[] = [];
-    const peers = new Map<Workload, Peer>(this.workloads.map((w) => [w, { kind: 'workload', workload: w }]));
+    const byId = new Map(this.workloads.map((w) => [w.id, w]));
+    const peers = new Map<Workload, Peer>();
+    const peer = (w: Workload): Peer => {
+      let p = peers.get(w);
+      if (!p) peers.set(w, (p = { kind: 'workload', workload: w }));
+      return p;
+    };
     const push = (src: Workload, dst: Workload, e: DirectionTable) => {
       if (src.id === dst.id) return;
-      const allowed = e.get(dst).intersect(this.table(dst, 'ingress').get(src));
-      if (!allowed.isEmpty) out.push({ src: peers.get(src)!, dst: peers.get(dst)!, conns: allowed });
+      const out1 = e.get(dst);
+      if (out1.isEmpty) return;
+      const allowed = out1.intersect(this.table(dst, 'ingress').get(src));
+      if (!allowed.isEmpty) out.push({ src: peer(src), dst: peer(dst), conns: allowed });
     };
-    const columns = this.workloads.filter((w) => changed.ingress.has(w.id));
-    const destinations = this.destinationFinder(new Map(this.workloads.map((w) => [w.id, w])));
+    // The workloads a table can allow at all: those it names, or every workload when it allows peers it does not name.
+    const reachable = (t: DirectionTable): Iterable<Workload> =>
+      t.generic.isEmpty ? [...t.specific.keys()].flatMap((id) => byId.get(id) ?? []) : this.workloads;
+    // Rows: every destination of a source whose egress changed.
     for (const src of this.workloads) {
+      if (!changed.egress.has(src.id)) continue;
       const e = this.table(src, 'egress');
-      if (!changed.egress.has(src.id)) {
-        for (const dst of columns) push(src, dst, e);
-        continue;
-      }
-      for (const dst of destinations(src, e)) push(src, dst, e);
+      for (const dst of reachable(e)) push(src, dst, e);
       for (const part of this.externalDestinations) {
         const allowed = e.getIp(part);
-        if (!allowed.isEmpty) out.push({ src: peers.get(src)!, dst: part, conns: allowed });
+        if (!allowed.isEmpty) out.push({ src: peer(src), dst: part, conns: allowed });
       }
       for (const host of this.externalHosts) {
         const allowed = e.getHost(host);
-        if (!allowed.isEmpty) out.push({ src: peers.get(src)!, dst: host, conns: allowed });
+        if (!allowed.isEmpty) out.push({ src: peer(src), dst: host, conns: allowed });
       }
     }
-    for (const dst of columns) {
+    // Columns: every other source of a destination whose ingress changed.
+    for (const dst of this.workloads) {
+      if (!changed.ingress.has(dst.id)) continue;
+      const t = this.table(dst, 'ingress');
+      for (const src of reachable(t)) if (!changed.egress.has(src.id)) push(src, dst, this.table(src, 'egress'));
       for (const part of this.externalSources) {
-        const allowed = this.table(dst, 'ingress').getIp(part);
-        if (!allowed.isEmpty) out.push({ src: part, dst: peers.get(dst)!, conns: allowed });
+        const allowed = t.getIp(part);
+        if (!allowed.isEmpty) out.push({ src: part, dst: peer(dst), conns: allowed });
       }
     }
     return out;
