@@ -1,6 +1,6 @@
 /**
  * Every policy family of a model compiled into the rules the reachability evaluates: NetworkPolicy, admin
- * policies, Calico (in its tiers) and Cilium, against one workload index; and what cuts the external
+ * policies, Calico (in its tiers), Cilium and GKE's FQDNNetworkPolicy, against one workload index; and what cuts the external
  * address space (the CIDRs rules name) and the host names that are destinations.
  */
 import type { Model } from '../model/model';
@@ -16,6 +16,7 @@ import { compileAdminPolicy } from './compile-admin';
 import { compileNetpol, ipBlockSet } from './compile-netpol';
 import { calicoTiers, compileCalicoPolicy, isCalicoPolicy, readNetworkSet, type NetworkSet } from './calico';
 import { compileCiliumPolicy, isCiliumPolicy } from './cilium';
+import { compileGkeFqdnPolicy, isGkeFqdnPolicy } from './gke';
 
 /** What was compiled from an object (a policy) with an index, and what it read there. */
 const compiled = new WeakMap<object, { value: unknown; reads: IndexReads; settings: string }>();
@@ -57,6 +58,7 @@ export function compilePolicies(model: Model, mesh: Pick<Mesh, 'serviceEntries'>
       if (c.staged) staged.push(c.policy);
       else place(c.tier, c.policy);
     } else if (isCiliumPolicy(r)) for (const p of compileCiliumPolicy(r, { index: index, services })) place('default', p);
+    else if (isGkeFqdnPolicy(r)) place('default', compileGkeFqdnPolicy(r, index));
   }
   const tiers: OrderedTier[] = [...tierDefs.values()].map((t) => ({ ...t, policies: inTier.get(t.name) ?? [] }));
   const dstSets: IpRangeSet[] = [];

@@ -7,7 +7,7 @@ import { DEFAULT_TIER_ORDER, sortPolicies, type OrderedTier, type TierPolicy } f
 
 /** Why a slice of connections got its verdict. */
 export type Reason =
-  | { kind: 'rule'; tier: 'admin' | 'netpol' | 'calico' | 'cilium' | 'baseline'; action: Action; origin: RuleOrigin }
+  | { kind: 'rule'; tier: 'admin' | 'netpol' | 'calico' | 'cilium' | 'gke' | 'baseline'; action: Action; origin: RuleOrigin }
   /** Policies select the pod in this direction, and none of their rules decided the connections (end of tier). */
   | { kind: 'isolated'; policies: Resource[] }
   /** Nothing decided: Kubernetes allows by default. */

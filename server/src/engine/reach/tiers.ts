@@ -17,8 +17,8 @@ export interface TierPolicy {
   rules: Record<Direction, CompiledRule[]>;
   /** Whether selecting a pod puts it into default-deny in that direction. */
   isolates: Record<Direction, boolean>;
-  /** What the explanations call it: 'NetworkPolicy', 'Calico', 'Cilium'. */
-  family: 'netpol' | 'calico' | 'cilium';
+  /** Which policy family it comes from (GKE: FQDNNetworkPolicy). */
+  family: 'netpol' | 'calico' | 'cilium' | 'gke';
 }
 
 export interface OrderedTier {

@@ -1,4 +1,5 @@
 import { nameSpan, spanAt } from '../../model/anchor';
+import { isGkeFqdnPolicy } from '../../policy/gke';
 import { isMatchAll, matches, readSelector } from '../../model/selector';
 import { isRecord, type Resource } from '../../model/resources';
 import { defineRule, type RawFinding } from '../rule';
@@ -9,10 +10,10 @@ import { defaultDenyFix } from './el101-unrestricted-egress';
 /** Whether a Calico or Cilium policy's selector takes every pod it can (all(), none, or {}). */
 function selectsEverything(r: Resource): boolean {
   const spec = isRecord(r.obj.spec) ? r.obj.spec : {};
-  if (r.group === 'cilium.io') {
-    const sel = spec.endpointSelector;
-    return isRecord(sel) && Object.keys(sel).every((k) => (k === 'matchLabels' || k === 'matchExpressions') && (!sel[k] || Object.keys(sel[k] as object).length === 0));
-  }
+  const empty = (sel: unknown) => isRecord(sel) && Object.keys(sel).every((k) => (k === 'matchLabels' || k === 'matchExpressions') && (!sel[k] || Object.keys(sel[k] as object).length === 0));
+  if (r.group === 'cilium.io') return empty(spec.endpointSelector);
+  // GKE FQDNNetworkPolicy: a podSelector like NetworkPolicy's (absent selects every pod, as `{}` does).
+  if (isGkeFqdnPolicy(r)) return spec.podSelector === undefined || spec.podSelector === null || empty(spec.podSelector);
   const s = typeof spec.selector === 'string' ? spec.selector.trim() : '';
   const ns = typeof spec.namespaceSelector === 'string' ? spec.namespaceSelector.trim() : '';
   return (s === '' || s === 'all()') && (ns === '' || ns === 'all()');

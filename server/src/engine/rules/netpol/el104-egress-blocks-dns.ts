@@ -11,6 +11,7 @@ import { defineRule, type RawFinding, type RuleContext } from '../rule';
 import { resourceAt } from '../lookup';
 import { isCiliumPolicy } from '../../policy/cilium';
 import { ciliumEgressRules } from '../cilium/paths';
+import { onlyGkeFqdnPolicies } from '../gke/paths';
 
 function dnsName(ctx: RuleContext): string {
   const t = ctx.reach.dnsTargets[0];
@@ -143,6 +144,8 @@ spec:
       // Only Cilium policies restrict it, one of them with toFQDNs: the missing DNS is EL401's, whose fix (the DNS
       // proxy rule) allows DNS as well; not reported twice.
       if (!udp && [...inForce].every((p) => isCiliumPolicy(p)) && ciliumEgressRules([...inForce]).some((e) => Array.isArray(e.rule.toFQDNs))) continue;
+      // Only GKE FQDNNetworkPolicies restrict it: EL701's, at the policy, with a NetworkPolicy for DNS as its fix.
+      if (!udp && onlyGkeFqdnPolicies(policies)) continue;
       const related = [...inForce].map((p) => ({
         uri: p.uri,
         span: nameSpan(p),
