@@ -1,6 +1,6 @@
 /**
  * Every policy family of a model compiled into the rules the reachability evaluates: NetworkPolicy, admin
- * policies, Calico (in its tiers), Cilium and GKE's FQDNNetworkPolicy, against one workload index; and what cuts the external
+ * policies, Calico (in its tiers), Cilium, GKE's FQDNNetworkPolicy and OpenShift's egress firewalls, against one workload index; and what cuts the external
  * address space (the CIDRs rules name) and the host names that are destinations.
  */
 import type { Model } from '../model/model';
@@ -8,7 +8,7 @@ import type { WorkloadIndex, IndexReads } from '../model/index';
 import { isRecord } from '../model/resources';
 import { perObject } from '../memo';
 import { serviceOfHost, type Mesh } from '../mesh/mesh';
-import type { CompiledAdminPolicy, CompiledPolicies } from '../reach/compiled';
+import type { CompiledAdminPolicy, CompiledFirewall, CompiledPolicies } from '../reach/compiled';
 import { normalizeHost } from '../sets/hosts';
 import { IpRangeSet, parseCidr } from '../sets/iprange';
 import type { OrderedTier, TierPolicy } from '../reach/tiers';
@@ -17,6 +17,7 @@ import { compileNetpol, ipBlockSet } from './compile-netpol';
 import { calicoTiers, compileCalicoPolicy, isCalicoPolicy, readNetworkSet, type NetworkSet } from './calico';
 import { compileCiliumPolicy, isCiliumPolicy } from './cilium';
 import { compileGkeFqdnPolicy, isGkeFqdnPolicy } from './gke';
+import { compileEgressFirewall, isEgressFirewall } from './openshift';
 
 /** What was compiled from an object (a policy) with an index, and what it read there. */
 const compiled = new WeakMap<object, { value: unknown; reads: IndexReads; settings: string }>();
@@ -52,7 +53,12 @@ export function compilePolicies(model: Model, mesh: Pick<Mesh, 'serviceEntries'>
     l.push(p);
   };
   const staged: TierPolicy[] = [];
+  const firewalls: CompiledFirewall[] = [];
   for (const r of model.definitions) {
+    if (isEgressFirewall(r)) {
+      firewalls.push(compileOnce(r, index, () => compileEgressFirewall(r, index)));
+      continue;
+    }
     if (isCalicoPolicy(r)) {
       const c = compileCalicoPolicy(r, { index: index, networkSets, services });
       if (c.staged) staged.push(c.policy);
@@ -101,10 +107,17 @@ export function compilePolicies(model: Model, mesh: Pick<Mesh, 'serviceEntries'>
     }
   }
   for (const c of admin) for (const r of c.rules.egress) for (const h of r.peers.hosts ?? []) if (h !== '*') hosts.add(h);
+  for (const f of firewalls) {
+    for (const r of f.rules) {
+      const v = r.peers.ips.intersect(IpRangeSet.allV4);
+      if (!v.isEmpty) dstSets.push(v);
+      for (const h of r.peers.hosts ?? []) if (h !== '*') hosts.add(h);
+    }
+  }
   // Hosts the mesh registers as external are destinations too: one destination per name, whoever names it.
   for (const se of mesh.serviceEntries) {
     if (se.location !== 'MESH_EXTERNAL') continue;
     for (const h of se.hosts) if (h.value !== '*' && !serviceOfHost(h.value) && h.value.includes('.')) hosts.add(normalizeHost(h.value));
   }
-  return { netpols, admin, tiers, staged, destinationCuts: dstSets, sourceCuts: srcSets, hosts: [...hosts] };
+  return { netpols, admin, tiers, firewalls, staged, destinationCuts: dstSets, sourceCuts: srcSets, hosts: [...hosts] };
 }

@@ -26,12 +26,25 @@ export interface CompiledAdminPolicy {
   rules: Record<Direction, CompiledRule[]>;
 }
 
+/**
+ * An egress firewall (OpenShift EgressFirewall, EgressNetworkPolicy): every pod of its namespace, ordered
+ * Allow/Deny rules for traffic leaving the cluster, enforced on top of what the policies allow.
+ */
+export interface CompiledFirewall {
+  resource: Resource;
+  subjects: ReadonlySet<Workload>;
+  /** Egress rules in order; the first that matches decides, and what none matches is allowed. */
+  rules: CompiledRule[];
+}
+
 /** Every policy of a model compiled against one workload index (policy/compile.ts builds it). */
 export interface CompiledPolicies {
   netpols: CompiledNetpol[];
   admin: CompiledAdminPolicy[];
   /** Calico and Cilium policies in their ordered tiers. */
   tiers: OrderedTier[];
+  /** OpenShift egress firewalls. */
+  firewalls: CompiledFirewall[];
   /** Calico staged policies: shown, not enforced. */
   staged: TierPolicy[];
   /** The IPv4 sets egress rules name: the external destinations are the address space cut along them. */

@@ -1,13 +1,13 @@
 import type { Resource } from '../model/resources';
 import type { Workload } from '../model/workloads';
-import type { CompiledAdminPolicy, CompiledNetpol } from './compiled';
+import type { CompiledAdminPolicy, CompiledFirewall, CompiledNetpol } from './compiled';
 import { ConnectionSet } from '../sets/connections';
 import { peerMatches, type Action, type CompiledRule, type Direction, type Peer, type RuleOrigin } from './rules';
 import { DEFAULT_TIER_ORDER, sortPolicies, type OrderedTier, type TierPolicy } from './tiers';
 
 /** Why a slice of connections got its verdict. */
 export type Reason =
-  | { kind: 'rule'; tier: 'admin' | 'netpol' | 'calico' | 'cilium' | 'gke' | 'baseline'; action: Action; origin: RuleOrigin }
+  | { kind: 'rule'; tier: 'admin' | 'netpol' | 'calico' | 'cilium' | 'gke' | 'baseline' | 'firewall'; action: Action; origin: RuleOrigin }
   /** Policies select the pod in this direction, and none of their rules decided the connections (end of tier). */
   | { kind: 'isolated'; policies: Resource[] }
   /** Nothing decided: Kubernetes allows by default. */
@@ -37,9 +37,11 @@ export interface AppliedPolicies {
   baseline: CompiledAdminPolicy[];
   /** The Kubernetes NetworkPolicies among them (for rules that speak of NetworkPolicy only). */
   netpol: CompiledNetpol[];
+  /** Egress firewalls of the workload's namespace (egress only): enforced on top of everything above. */
+  firewalls: CompiledFirewall[];
 }
 
-const NO_POLICIES: AppliedPolicies = { admin: [], tiers: [], baseline: [], netpol: [] };
+const NO_POLICIES: AppliedPolicies = { admin: [], tiers: [], baseline: [], netpol: [], firewalls: [] };
 
 export class PolicyIndex {
   private readonly applied = new Map<Workload, Record<Direction, AppliedPolicies>>();
@@ -56,11 +58,12 @@ export class PolicyIndex {
     readonly adminPolicies: readonly CompiledAdminPolicy[],
     tiers: readonly OrderedTier[] = [],
     previous?: PolicyIndex,
+    readonly firewalls: readonly CompiledFirewall[] = [],
   ) {
     const get = (w: Workload) => {
       let a = this.applied.get(w);
       if (!a) {
-        a = { ingress: { admin: [], tiers: [], baseline: [], netpol: [] }, egress: { admin: [], tiers: [], baseline: [], netpol: [] } };
+        a = { ingress: { admin: [], tiers: [], baseline: [], netpol: [], firewalls: [] }, egress: { admin: [], tiers: [], baseline: [], netpol: [], firewalls: [] } };
         this.applied.set(w, a);
       }
       return a;
@@ -75,6 +78,7 @@ export class PolicyIndex {
     this.members = new Set<{ readonly subjects: Iterable<Workload> }>(adminPolicies);
     for (const t of this.tiers) for (const p of t.policies) this.members.add(p);
     for (const np of netpols) this.members.add(np);
+    for (const f of firewalls) this.members.add(f);
 
     let affected: Set<Workload> | undefined;
     if (previous && sameTiers(previous.tiers, this.tiers)) {
@@ -114,6 +118,10 @@ export class PolicyIndex {
         for (const dir of ['ingress', 'egress'] as const) if (np.policy.affects[dir]) get(w)[dir].netpol.push(np);
       }
     }
+    for (const f of firewalls) {
+      if (f.rules.length === 0) continue;
+      for (const w of f.subjects) if (collect(w)) get(w).egress.firewalls.push(f);
+    }
   }
 
   of(w: Workload, dir: Direction): AppliedPolicies {
@@ -138,7 +146,13 @@ function portsFor(rule: CompiledRule, dir: Direction, subject: Workload, peer: P
 
 /** Every rule in force on a workload in one direction, in evaluation order. */
 export function appliedRules(a: AppliedPolicies, dir: Direction): CompiledRule[] {
-  return [...a.admin.flatMap((p) => p.rules[dir]), ...a.tiers.flatMap((t) => t.policies.flatMap((p) => p.rules[dir])), ...a.baseline.flatMap((p) => p.rules[dir])];
+  const firewall = dir === 'egress' ? a.firewalls.flatMap((f) => f.rules) : [];
+  return [...a.admin.flatMap((p) => p.rules[dir]), ...a.tiers.flatMap((t) => t.policies.flatMap((p) => p.rules[dir])), ...a.baseline.flatMap((p) => p.rules[dir]), ...firewall];
+}
+
+/** Whether any policy (or, for egress, an egress firewall) applies to a workload in this direction. */
+export function anyApplied(a: AppliedPolicies): boolean {
+  return a.admin.length + a.tiers.length + a.baseline.length + a.firewalls.length > 0;
 }
 
 /**
@@ -151,8 +165,47 @@ export function evaluate(index: PolicyIndex, dir: Direction, subject: Workload, 
   return evaluateApplied(index.of(subject, dir), dir, subject, peer, explain);
 }
 
-/** The same, with the policies that apply to the subject already collected. */
+/**
+ * The same, with the policies that apply to the subject already collected; then, for traffic leaving the
+ * cluster, the egress firewalls of its namespace: the first of their rules that matches decides, a Deny
+ * takes away what the policies allowed, and what no rule matches stays as the policies decided.
+ */
 export function evaluateApplied(applied: AppliedPolicies, dir: Direction, subject: Workload, peer: Peer, explain = false): DirectionVerdict {
+  const v = evaluatePolicies(applied, dir, subject, peer, explain);
+  if (dir !== 'egress' || applied.firewalls.length === 0) return v;
+  const restricted = true;
+  if (peer.kind === 'workload') return { ...v, restricted };
+  let allowed = v.allowed;
+  let decisions = v.decisions ? [...v.decisions] : undefined;
+  for (const f of applied.firewalls) {
+    let undecided = ConnectionSet.all;
+    for (const r of f.rules) {
+      if (undecided.isEmpty) break;
+      if (!peerMatches(r.peers, peer)) continue;
+      const c = portsFor(r, dir, subject, peer).intersect(undecided);
+      if (c.isEmpty) continue;
+      undecided = undecided.subtract(c);
+      if (r.action !== 'deny') {
+        // An Allow lets through what the policies allowed: where no policy decided, it is the one that did.
+        const kept = allowed.intersect(c);
+        if (decisions && !kept.isEmpty) {
+          decisions = decisions.map((d) => (d.reason.kind === 'default' ? { ...d, conns: d.conns.subtract(kept) } : d)).filter((d) => !d.conns.isEmpty);
+          decisions.push({ conns: kept, verdict: 'allow', reason: { kind: 'rule', tier: 'firewall', action: 'allow', origin: r.origin } });
+        }
+        continue;
+      }
+      const cut = allowed.intersect(c);
+      if (cut.isEmpty) continue;
+      allowed = allowed.subtract(cut);
+      // What the policies allowed of it is now the firewall's to explain.
+      decisions = decisions?.map((d) => (d.verdict === 'allow' ? { ...d, conns: d.conns.subtract(cut) } : d)).filter((d) => !d.conns.isEmpty);
+      decisions?.push({ conns: cut, verdict: 'deny', reason: { kind: 'rule', tier: 'firewall', action: 'deny', origin: r.origin } });
+    }
+  }
+  return { ...v, allowed, restricted, ...(decisions ? { decisions } : {}) };
+}
+
+function evaluatePolicies(applied: AppliedPolicies, dir: Direction, subject: Workload, peer: Peer, explain = false): DirectionVerdict {
   const restricted = applied.admin.length + applied.tiers.length + applied.baseline.length > 0;
   if (!restricted) {
     return explain ? { allowed: ConnectionSet.all, restricted, decisions: [{ conns: ConnectionSet.all, verdict: 'allow', reason: { kind: 'default' } }] } : { allowed: ConnectionSet.all, restricted };

@@ -7,7 +7,7 @@ import type { Resource } from '../model/resources';
 import type { Workload } from '../model/workloads';
 import type { CompiledPolicies } from './compiled';
 import { ConnectionSet } from '../sets/connections';
-import { appliedRules, evaluate, PolicyIndex, type DirectionVerdict } from './evaluate';
+import { anyApplied, appliedRules, evaluate, PolicyIndex, type DirectionVerdict } from './evaluate';
 import { IpRangeSet, partition } from '../sets/iprange';
 import { hostPeer, peerName, type CompiledRule, type Direction, type Peer } from './rules';
 import type { TierPolicy } from './tiers';
@@ -178,9 +178,10 @@ export class Reachability {
     }
     this.index = new WorkloadIndex(assumed.length > 0 ? [...model.workloads, ...assumed] : model.workloads, namespaces, previous?.index);
     this.workloads = [...model.workloads].sort((a, b) => byteCompare(a.id, b.id));
-    const { netpols, admin, tiers, staged, destinationCuts, sourceCuts, hosts } = compile(this.index);
+    const { netpols, admin, tiers, firewalls, staged, destinationCuts, sourceCuts, hosts } = compile(this.index);
     this.stagedPolicies = staged;
-    this.policies = new PolicyIndex(netpols, admin, tiers, previous?.policies);
+    this.policies = new PolicyIndex(netpols, admin, tiers, previous?.policies, firewalls);
+    for (const f of firewalls) this.fingerprints.set(policyKey(f.resource), fingerprint(f.subjects, { egress: f.rules, ingress: [] }, 'firewall'));
     for (const c of netpols) this.fingerprints.set(policyKey(c.policy.resource), fingerprintOf(c, c.subjects, c.rules));
     for (const c of admin) this.fingerprints.set(policyKey(c.resource), fingerprintOf(c, c.subjects, c.rules, `${c.tier}/${c.priority}`));
     for (const t of tiers) {
@@ -250,8 +251,7 @@ export class Reachability {
 
   /** Whether a workload's egress is restricted by any policy at all. */
   egressRestricted(w: Workload): boolean {
-    const a = this.policies.of(w, 'egress');
-    return a.admin.length + a.tiers.length + a.baseline.length > 0;
+    return anyApplied(this.policies.of(w, 'egress'));
   }
 
   /**
@@ -451,7 +451,7 @@ export class DirectionTable {
 function buildTable(policies: PolicyIndex, dir: Direction, w: Workload, parts: readonly Peer[], workloads: readonly Workload[], hosts: readonly Peer[]): DirectionTable {
   const applied = policies.of(w, dir);
   const rules = appliedRules(applied, dir);
-  if (applied.admin.length + applied.tiers.length + applied.baseline.length === 0) {
+  if (!anyApplied(applied)) {
     const all = evaluate(policies, dir, w, { kind: 'workload', workload: GENERIC_WORKLOAD }).allowed;
     return new DirectionTable(all, new Map(), all, new Map());
   }

@@ -9,7 +9,7 @@
  */
 import type { Resource } from '../model/resources';
 import type { Workload } from '../model/workloads';
-import { appliedRules, evaluateApplied, type AppliedPolicies } from './evaluate';
+import { anyApplied, appliedRules, evaluateApplied, type AppliedPolicies } from './evaluate';
 import { IpRangeSet, partition } from '../sets/iprange';
 import type { Reachability } from './reachability';
 import { peerMatches, peerName, type Peer, type RuleOrigin } from './rules';
@@ -72,7 +72,7 @@ export function unrestrictedEgress(reach: Reachability, w: Workload): Unrestrict
   if (hit === undefined) {
     // An egress verdict depends on the policies that apply, not on the subject: workloads under the same policies share it.
     const applied = reach.policies.of(w, 'egress');
-    const key = [...applied.admin.map(idOf), '|', ...applied.tiers.flatMap((t) => [`t${idOf(t.tier)}`, ...t.policies.map(idOf)]), '|', ...applied.baseline.map(idOf)].join(',');
+    const key = [...applied.admin.map(idOf), '|', ...applied.tiers.flatMap((t) => [`t${idOf(t.tier)}`, ...t.policies.map(idOf)]), '|', ...applied.baseline.map(idOf), '|', ...applied.firewalls.map(idOf)].join(',');
     hit = c.byPolicies.get(key);
     if (hit === undefined) c.byPolicies.set(key, (hit = decide(reach, applied) ?? null));
     c.byWorkload.set(w, hit);
@@ -81,7 +81,7 @@ export function unrestrictedEgress(reach: Reachability, w: Workload): Unrestrict
 }
 
 function decide(reach: Reachability, applied: AppliedPolicies): UnrestrictedEgress | undefined {
-  if (applied.admin.length + applied.tiers.length + applied.baseline.length === 0) return { cause: 'no-policy' };
+  if (!anyApplied(applied)) return { cause: 'no-policy' };
   const rules = appliedRules(applied, 'egress');
   // Destinations: the pods of the workspace (and the cluster DNS it implies), the external partition (cut by
   // every CIDR of every policy), IPv6 cut by the rules that apply here, and the host names policies name.
@@ -114,7 +114,7 @@ function decide(reach: Reachability, applied: AppliedPolicies): UnrestrictedEgre
   // Why: the rules that allow everything on their own, or else every policy with an Allow rule (together they do).
   const alone = rules.filter((r) => r.action === 'allow' && r.ports.numeric.isAll && (r.peers.any || (r.peers.ips.contains(IpRangeSet.all) && pods().every((x) => r.peers.workloads.has(x)))));
   const allowing = rules.filter((r) => r.action === 'allow').map((r) => r.origin.policy);
-  const deciding = [...applied.admin.map((p) => p.resource), ...applied.tiers.flatMap((t) => t.policies.map((p) => p.resource)), ...applied.baseline.map((p) => p.resource)];
+  const deciding = [...applied.admin.map((p) => p.resource), ...applied.tiers.flatMap((t) => t.policies.map((p) => p.resource)), ...applied.baseline.map((p) => p.resource), ...applied.firewalls.map((f) => f.resource)];
   const policies = [...new Set(alone.length > 0 ? alone.map((r) => r.origin.policy) : allowing.length > 0 ? allowing : deciding)];
   return allowing.length > 0 ? { cause: 'allows-all', policies, rules: alone.map((r) => r.origin) } : { cause: 'allows-all', policies, rules: [], nothingAllows: true };
 }

@@ -17,6 +17,7 @@ import type { LineIndex } from '../../text/lines';
 import { isMeshed, type GatewayDeployment } from '../../mesh/mesh';
 import { nameSpan, spanAt } from '../../model/anchor';
 import { isRecord } from '../../model/resources';
+import { firewallRules, isEgressFirewall } from '../../policy/openshift';
 import type { Direction, Span } from '../../types';
 import { observedOverlay } from './observed';
 import { INTERNET, toConns, type ReachabilityView } from './view';
@@ -70,6 +71,8 @@ function namedAddresses(a: Analysis, dir: Direction): IpRangeSet {
       }
     }
   }
+  // OpenShift egress firewalls: their address blocks are destinations of their own too.
+  if (dir === 'egress') for (const r of a.model.definitions) if (isEgressFirewall(r)) for (const { rule } of firewallRules(r)) if (isRecord(rule.to) && typeof rule.to.cidrSelector === 'string') add(rule.to.cidrSelector);
   return named.intersect(IpRangeSet.allV4);
 }
 
