@@ -103,3 +103,59 @@ test('one host name, named by a GKE FQDNNetworkPolicy and an OpenShift firewall 
   assert.ok(a.reach.between(workload(a, 'project1/api[Pod]'), to).allowed.has('TCP', 443));
   assert.ok(!a.reach.between(workload(a, 'project2/legacy[Pod]'), to).allowed.has('TCP', 443));
 });
+
+test('explain names Antrea policies as Antrea\'s, with the tier layer they decide in', () => {
+  const a = analyze([{ uri: 'file:///ws/antrea.yaml', text: read('antrea-policies.yaml') }]);
+  const texts = (src: string, dst: string) =>
+    explainPair(a.reach, workload(a, src), workload(a, dst), { protocol: 'TCP', port: 80 }).sides.flatMap((s) => s.decisions.map((d) => `${d.verdict}: ${d.text}`));
+  assert.deepEqual(texts('dev/tool[Pod]', 'prod/api[Pod]').filter((t) => t.startsWith('deny')), ['deny: denied by rule Antrea NetworkPolicy dev/dev-to-prod, spec.egress[1]']);
+  assert.deepEqual(texts('prod/db[Pod]', 'prod/web[Pod]').filter((t) => t.startsWith('deny')), ['deny: denied by baseline rule Antrea ClusterNetworkPolicy baseline-web, spec.egress[0]']);
+});
+
+test('Antrea tiers: a custom Tier orders its policies by its priority, and editing that priority re-orders them', () => {
+  const tier = (priority: number) => `apiVersion: crd.antrea.io/v1alpha1
+kind: Tier
+metadata: {name: first}
+spec: {priority: ${priority}}
+`;
+  const policies = `apiVersion: v1
+kind: Pod
+metadata: {name: app, namespace: team, labels: {app: app}}
+spec: {containers: [{name: c, image: i}]}
+---
+apiVersion: crd.antrea.io/v1beta1
+kind: ClusterNetworkPolicy
+metadata: {name: allow-partner}
+spec:
+  priority: 1
+  tier: first
+  appliedTo:
+  - namespaceSelector: {}
+  egress:
+  - action: Allow
+    to:
+    - ipBlock: {cidr: 198.51.100.0/24}
+---
+apiVersion: crd.antrea.io/v1beta1
+kind: ClusterNetworkPolicy
+metadata: {name: block-partner}
+spec:
+  priority: 1
+  tier: Emergency
+  appliedTo:
+  - namespaceSelector: {}
+  egress:
+  - action: Drop
+    to:
+    - ipBlock: {cidr: 198.51.100.0/24}
+`;
+  const ws = new Workspace();
+  ws.set({ uri: 'file:///ws/policies.yaml', text: policies });
+  const reaches = () => ws.analyze().reach.between(workload(ws.analyze(), 'team/app[Pod]'), ip('198.51.100.7/32')).allowed.has('TCP', 443);
+  ws.set({ uri: 'file:///ws/tier.yaml', text: tier(10) });
+  assert.equal(reaches(), true, 'tier first (10) before emergency (50): its Allow decides');
+  ws.set({ uri: 'file:///ws/tier.yaml', text: tier(60) });
+  assert.equal(reaches(), false, 'tier first (60) after emergency (50): the Drop decides');
+  const fresh = analyze([{ uri: 'file:///ws/policies.yaml', text: policies }, { uri: 'file:///ws/tier.yaml', text: tier(60) }]);
+  assert.equal(formatConnlist(ws.analyze().reach.connections(), 'txt'), formatConnlist(fresh.reach.connections(), 'txt'));
+});

@@ -35,7 +35,9 @@ export interface Namespace {
 
 /** `Kind namespace/name` (`Kind name` for a cluster-scoped object): how messages and explanations name an object. */
 export function kindName(r: Resource): string {
-  return r.namespace ? `${r.kind} ${r.namespace}/${r.name}` : `${r.kind} ${r.name}`;
+  // Antrea's ClusterNetworkPolicy and NetworkPolicy share their kinds with Kubernetes': say which.
+  const kind = r.group === 'crd.antrea.io' ? `Antrea ${r.kind}` : r.kind;
+  return r.namespace ? `${kind} ${r.namespace}/${r.name}` : `${kind} ${r.name}`;
 }
 
 export function isRecord(v: unknown): v is Record<string, unknown> {
@@ -64,6 +66,9 @@ const CLUSTER_SCOPED = new Set([
   'crd.projectcalico.org/GlobalNetworkSet',
   'crd.projectcalico.org/Tier',
   'cilium.io/CiliumClusterwideNetworkPolicy',
+  'crd.antrea.io/ClusterNetworkPolicy',
+  'crd.antrea.io/ClusterGroup',
+  'crd.antrea.io/Tier',
   'gateway.networking.k8s.io/GatewayClass',
   'install.istio.io/IstioOperator',
 ]);

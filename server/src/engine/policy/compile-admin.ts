@@ -6,7 +6,7 @@ import { ConnectionSet, isProtocol, type Protocol } from '../sets/connections';
 import { IpRangeSet, parseCidr } from '../sets/iprange';
 import { PortMatcher, type PortSpec } from '../reach/ports';
 import { PortSet } from '../sets/portset';
-import type { Action, CompiledRule, PeerMatch } from '../reach/rules';
+import type { Action, CompiledRule, Direction, PeerMatch } from '../reach/rules';
 import type { CompiledAdminPolicy, Tier } from '../reach/compiled';
 
 export type { CompiledAdminPolicy, Tier };
@@ -146,6 +146,26 @@ export function compileAdminPolicy(r: Resource, index: WorkloadIndex, clusterCid
   const priority = typeof spec.priority === 'number' ? spec.priority : r.kind === 'BaselineAdminNetworkPolicy' ? 0 : NaN;
   if (Number.isNaN(priority)) return undefined;
   const subjects = new Set(subjectWorkloads(spec.subject, index));
+  const rules = actionRules(r, spec, actionOf, (raw, dir) => {
+    const specs = portSpecs(raw);
+    return {
+      peers: peerMatch(raw[dir === 'egress' ? 'to' : 'from'], index, clusterCidrs),
+      ports: specs === undefined ? PortMatcher.all : new PortMatcher(specs.length === 0 ? [{ kind: 'numbers', conns: ConnectionSet.none }] : specs),
+    };
+  });
+  return { resource: r, tier, priority, subjects, rules };
+}
+
+/**
+ * The rules of a policy whose `spec.ingress` / `spec.egress` entries each carry an `action` (admin policies,
+ * Antrea's): in order, with their names; entries without a known action are left out (the API refuses them).
+ */
+export function actionRules(
+  r: Resource,
+  spec: Record<string, unknown>,
+  actionOf: (raw: unknown) => Action | undefined,
+  compile: (raw: Record<string, unknown>, dir: Direction) => Pick<CompiledRule, 'peers' | 'ports'>,
+): Record<Direction, CompiledRule[]> {
   const rules = { ingress: [] as CompiledRule[], egress: [] as CompiledRule[] };
   for (const dir of ['ingress', 'egress'] as const) {
     const list = spec[dir];
@@ -154,14 +174,8 @@ export function compileAdminPolicy(r: Resource, index: WorkloadIndex, clusterCid
       if (!isRecord(raw)) return;
       const action = actionOf(raw.action);
       if (!action) return;
-      const specs = portSpecs(raw);
-      rules[dir].push({
-        origin: { policy: r, direction: dir, ruleIndex: i, path: ['spec', dir, i], name: typeof raw.name === 'string' ? raw.name : undefined },
-        action,
-        peers: peerMatch(raw[dir === 'egress' ? 'to' : 'from'], index, clusterCidrs),
-        ports: specs === undefined ? PortMatcher.all : new PortMatcher(specs.length === 0 ? [{ kind: 'numbers', conns: ConnectionSet.none }] : specs),
-      });
+      rules[dir].push({ origin: { policy: r, direction: dir, ruleIndex: i, path: ['spec', dir, i], name: typeof raw.name === 'string' ? raw.name : undefined }, action, ...compile(raw, dir) });
     });
   }
-  return { resource: r, tier, priority, subjects, rules };
+  return rules;
 }

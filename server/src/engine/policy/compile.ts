@@ -1,6 +1,7 @@
 /**
  * Every policy family of a model compiled into the rules the reachability evaluates: NetworkPolicy, admin
- * policies, Calico (in its tiers), Cilium, GKE's FQDNNetworkPolicy and OpenShift's egress firewalls, against one workload index; and what cuts the external
+ * policies, Antrea-native policies, Calico (in its tiers), Cilium, GKE's FQDNNetworkPolicy and OpenShift's
+ * egress firewalls, against one workload index; and what cuts the external
  * address space (the CIDRs rules name) and the host names that are destinations.
  */
 import type { Model } from '../model/model';
@@ -18,6 +19,7 @@ import { calicoTiers, compileCalicoPolicy, isCalicoPolicy, readNetworkSet, type 
 import { compileCiliumPolicy, isCiliumPolicy } from './cilium';
 import { compileGkeFqdnPolicy, isGkeFqdnPolicy } from './gke';
 import { compileEgressFirewall, isEgressFirewall } from './openshift';
+import { ANTREA_GROUP, antreaTiers, compileAntreaPolicy, isAntreaPolicy } from './antrea';
 
 /** What was compiled from an object (a policy) with an index, and what it read there. */
 const compiled = new WeakMap<object, { value: unknown; reads: IndexReads; settings: string }>();
@@ -41,8 +43,16 @@ export function compilePolicies(model: Model, mesh: Pick<Mesh, 'serviceEntries'>
   const clusterCidrs = options.clusterCidrs ?? [];
   const netpols = model.networkPolicies.map((np) => compileOnce(np, index, () => compileNetpol(np, index)));
   const admin = model.adminPolicies.map((r) => compileOnce(r, index, () => compileAdminPolicy(r, index, clusterCidrs), clusterCidrs.join(','))).filter((p): p is CompiledAdminPolicy => p !== undefined);
-  // Calico policies in their tiers (staged ones are shown, not enforced); Cilium policies in the default tier.
   const services = model.definitions.filter((r) => r.kind === 'Service' && r.group === '');
+  // Antrea-native policies: their tiers before NetworkPolicy (the admin layer), the baseline tier after it.
+  const antrea = model.definitions.filter(isAntreaPolicy);
+  if (antrea.length > 0) {
+    const tiers = antreaTiers(model.definitions);
+    const groups = new Map(model.definitions.filter((r) => r.group === ANTREA_GROUP && r.kind === 'ClusterGroup').map((r) => [r.name, r]));
+    const settings = `${[...tiers].map(([n, p]) => `${n}=${p}`).join(',')}|${clusterCidrs.join(',')}`;
+    for (const r of antrea) admin.push(...(compileOnce(r, index, () => compileAntreaPolicy(r, { index, services, groups, tiers, clusterCidrs }), settings) ?? []));
+  }
+  // Calico policies in their tiers (staged ones are shown, not enforced); Cilium policies in the default tier.
   const networkSets = model.definitions.map(readNetworkSet).filter((x): x is NetworkSet => x !== undefined);
   const tierDefs = calicoTiers(model.definitions);
   const inTier = new Map<string, TierPolicy[]>();
@@ -107,6 +117,16 @@ export function compilePolicies(model: Model, mesh: Pick<Mesh, 'serviceEntries'>
     }
   }
   for (const c of admin) for (const r of c.rules.egress) for (const h of r.peers.hosts ?? []) if (h !== '*') hosts.add(h);
+  // Antrea ipBlocks cut the external address space as every other family's CIDRs do.
+  for (const c of admin) {
+    if (!isAntreaPolicy(c.resource)) continue;
+    for (const [dir, sink] of [['egress', dstSets], ['ingress', srcSets]] as const) {
+      for (const r of c.rules[dir]) {
+        const v = r.peers.ips.intersect(IpRangeSet.allV4);
+        if (!r.peers.any && !v.isEmpty) sink.push(v);
+      }
+    }
+  }
   for (const f of firewalls) {
     for (const r of f.rules) {
       const v = r.peers.ips.intersect(IpRangeSet.allV4);

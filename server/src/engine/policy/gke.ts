@@ -8,10 +8,9 @@
 import type { WorkloadIndex } from '../model/index';
 import { isRecord, type Resource } from '../model/resources';
 import { readSelector } from '../model/selector';
-import { ConnectionSet } from '../sets/connections';
 import { normalizeHost } from '../sets/hosts';
 import { IpRangeSet } from '../sets/iprange';
-import { netpolPortSpec, PortMatcher, type PortSpec } from '../reach/ports';
+import { portListMatcher, type PortMatcher } from '../reach/ports';
 import type { CompiledRule, PeerMatch } from '../reach/rules';
 import { NETWORK_POLICY_ORDER, type TierPolicy } from '../reach/tiers';
 
@@ -40,15 +39,7 @@ export function gkeRuleHosts(rule: Record<string, unknown>): string[] {
 }
 
 function rulePorts(rule: Record<string, unknown>): PortMatcher {
-  if (!Array.isArray(rule.ports) || rule.ports.length === 0) return PortMatcher.all;
-  const specs: PortSpec[] = [];
-  for (const p of rule.ports) {
-    if (!isRecord(p)) continue;
-    const port = typeof p.port === 'number' || typeof p.port === 'string' ? p.port : undefined;
-    const s = netpolPortSpec(typeof p.protocol === 'string' ? p.protocol : 'TCP', port, typeof p.endPort === 'number' ? p.endPort : undefined);
-    if (s) specs.push(s);
-  }
-  return new PortMatcher(specs.length === 0 ? [{ kind: 'numbers', conns: ConnectionSet.none }] : specs);
+  return portListMatcher(rule.ports);
 }
 
 /** A policy in the default tier, beside NetworkPolicy: it isolates its pods for egress and allows the hosts it names. */

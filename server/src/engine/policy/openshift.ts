@@ -9,10 +9,9 @@
  */
 import type { WorkloadIndex } from '../model/index';
 import { isRecord, type Resource } from '../model/resources';
-import { ConnectionSet } from '../sets/connections';
 import { normalizeHost } from '../sets/hosts';
 import { IpRangeSet, parseCidr } from '../sets/iprange';
-import { netpolPortSpec, PortMatcher, type PortSpec } from '../reach/ports';
+import { portListMatcher, type PortMatcher } from '../reach/ports';
 import type { CompiledRule, PeerMatch } from '../reach/rules';
 import type { CompiledFirewall } from '../reach/compiled';
 
@@ -46,15 +45,7 @@ export function firewallPeers(rule: Record<string, unknown>): PeerMatch {
 }
 
 export function firewallPorts(rule: Record<string, unknown>): PortMatcher {
-  if (!Array.isArray(rule.ports) || rule.ports.length === 0) return PortMatcher.all;
-  const specs: PortSpec[] = [];
-  for (const p of rule.ports) {
-    if (!isRecord(p)) continue;
-    const port = typeof p.port === 'number' || typeof p.port === 'string' ? p.port : undefined;
-    const s = netpolPortSpec(typeof p.protocol === 'string' ? p.protocol : 'TCP', port, undefined);
-    if (s) specs.push(s);
-  }
-  return new PortMatcher(specs.length === 0 ? [{ kind: 'numbers', conns: ConnectionSet.none }] : specs);
+  return portListMatcher(rule.ports);
 }
 
 export function compileEgressFirewall(r: Resource, index: WorkloadIndex): CompiledFirewall {

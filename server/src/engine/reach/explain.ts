@@ -87,7 +87,9 @@ function describe(d: Decision, side: Direction, subject: string, other: string):
       };
     case 'rule': {
       const ref = ruleRef(r.origin);
-      const tier = r.tier === 'admin' ? 'admin rule' : r.tier === 'baseline' ? 'baseline rule' : r.tier === 'firewall' ? 'egress firewall rule' : 'rule';
+      // Antrea's tiers before NetworkPolicy run in the admin layer, but they are no admin policies.
+      const antrea = r.origin.policy.group === 'crd.antrea.io';
+      const tier = r.tier === 'admin' ? (antrea ? 'rule' : 'admin rule') : r.tier === 'baseline' ? 'baseline rule' : r.tier === 'firewall' ? 'egress firewall rule' : 'rule';
       return { conns: d.conns, verdict: d.verdict, text: `${d.verdict === 'allow' ? 'allowed' : 'denied'} by ${tier} ${ref.label}`, refs: [ref] };
     }
   }

@@ -82,3 +82,20 @@ export function netpolPortSpec(protocol: string, port: number | string | undefin
   const end = endPort ?? n;
   return { kind: 'numbers', conns: ConnectionSet.of(proto, PortSet.range(n, end)) };
 }
+
+/**
+ * A Kubernetes-style `ports` list (`{protocol, port, endPort}`, protocol TCP when absent), as GKE, Antrea and
+ * OpenShift policies write it: no list, every port; entries none of which is valid, nothing.
+ */
+export function portListMatcher(list: unknown): PortMatcher {
+  if (!Array.isArray(list) || list.length === 0) return PortMatcher.all;
+  const specs: PortSpec[] = [];
+  for (const p of list) {
+    if (typeof p !== 'object' || p === null || Array.isArray(p)) continue;
+    const e = p as Record<string, unknown>;
+    const port = typeof e.port === 'number' || typeof e.port === 'string' ? e.port : undefined;
+    const s = netpolPortSpec(typeof e.protocol === 'string' ? e.protocol : 'TCP', port, typeof e.endPort === 'number' ? e.endPort : undefined);
+    if (s) specs.push(s);
+  }
+  return new PortMatcher(specs.length === 0 ? [{ kind: 'numbers', conns: ConnectionSet.none }] : specs);
+}

@@ -183,7 +183,13 @@ export class Reachability {
     this.policies = new PolicyIndex(netpols, admin, tiers, previous?.policies, firewalls);
     for (const f of firewalls) this.fingerprints.set(policyKey(f.resource), fingerprint(f.subjects, { egress: f.rules, ingress: [] }, 'firewall'));
     for (const c of netpols) this.fingerprints.set(policyKey(c.policy.resource), fingerprintOf(c, c.subjects, c.rules));
-    for (const c of admin) this.fingerprints.set(policyKey(c.resource), fingerprintOf(c, c.subjects, c.rules, `${c.tier}/${c.priority}`));
+    // An Antrea policy compiled once per namespace gives several: each its own key.
+    const seen = new Map<Resource, number>();
+    for (const c of admin) {
+      const k = seen.get(c.resource) ?? 0;
+      seen.set(c.resource, k + 1);
+      this.fingerprints.set(k === 0 ? policyKey(c.resource) : `${policyKey(c.resource)}#${k}`, fingerprintOf(c, c.subjects, c.rules, `${c.tier}/${c.priority}`));
+    }
     for (const t of tiers) {
       for (const p of t.policies) this.fingerprints.set(`${policyKey(p.resource)}#${p.name}#${p.order}`, fingerprint(p.subjects, p.rules, `${t.name}/${t.order}/${t.defaultAction}/${p.order}/${p.isolates.ingress}/${p.isolates.egress}`));
     }

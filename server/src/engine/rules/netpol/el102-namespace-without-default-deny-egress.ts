@@ -1,7 +1,8 @@
 import { nameSpan, spanAt } from '../../model/anchor';
 import { isGkeFqdnPolicy } from '../../policy/gke';
+import { isAntreaPolicy } from '../../policy/antrea';
 import { isMatchAll, matches, readSelector } from '../../model/selector';
-import { isRecord, type Resource } from '../../model/resources';
+import { isRecord, kindName, type Resource } from '../../model/resources';
 import { defineRule, type RawFinding } from '../rule';
 import { namespaceSelectorOf } from '../../policy/compile-admin';
 import { resourceAt } from '../lookup';
@@ -19,10 +20,16 @@ function selectsEverything(r: Resource): boolean {
   return (s === '' || s === 'all()') && (ns === '' || ns === 'all()');
 }
 
-/** Whether an admin policy with egress rules applies to every pod of a namespace (so to a new one). */
+/** Whether an admin (or Antrea) policy with egress rules applies to every pod of a namespace (so to a new one). */
 function coversNewPods(r: Resource, nsLabels: Record<string, string>): boolean {
   const spec = isRecord(r.obj.spec) ? r.obj.spec : {};
   if (!Array.isArray(spec.egress) || spec.egress.length === 0) return false;
+  if (isAntreaPolicy(r)) {
+    // appliedTo: a namespaceSelector alone (ACNP), or a podSelector {} in the policy's namespace (ANNP).
+    const entries = Array.isArray(spec.appliedTo) ? spec.appliedTo.filter(isRecord) : [];
+    if (r.kind === 'NetworkPolicy') return nsLabels['kubernetes.io/metadata.name'] === r.namespace && entries.some((e) => e.namespaceSelector === undefined && isMatchAll(readSelector(e.podSelector ?? {})));
+    return entries.some((e) => e.namespaceSelector !== undefined && (e.podSelector === undefined || isMatchAll(readSelector(e.podSelector))) && matches(readSelector(e.namespaceSelector), nsLabels));
+  }
   const subject = isRecord(spec.subject) ? spec.subject : undefined;
   if (!subject) return false;
   if ('namespaces' in subject) return matches(namespaceSelectorOf(subject.namespaces), nsLabels);
@@ -131,15 +138,15 @@ spec:
       const span = ns?.resource ? nameSpan(ns.resource) : first.namespaceExplicit ? spanAt(first, ['metadata', 'namespace']) : nameSpan(first);
       // Admin policies whose subject is every pod of the namespace decide some of a new workload's egress.
       const labels = ns?.labels ?? { 'kubernetes.io/metadata.name': name };
-      const admin = ctx.model.adminPolicies.filter((r) => coversNewPods(r, labels));
+      const admin = [...ctx.model.adminPolicies, ...ctx.model.definitions.filter(isAntreaPolicy)].filter((r) => coversNewPods(r, labels));
       const tail = admin.length
-        ? `a new workload there gets no egress restriction of its namespace: only ${admin.slice(0, 2).map((r) => `${r.kind} ${r.name}`).join(' and ')}${admin.length > 2 ? ` and ${admin.length - 2} more` : ''} decide${admin.length === 1 ? 's' : ''} some of its traffic, and what ${admin.length === 1 ? 'it does' : 'they do'} not decide is allowed.`
+        ? `a new workload there gets no egress restriction of its namespace: only ${admin.slice(0, 2).map((r) => kindName(r)).join(' and ')}${admin.length > 2 ? ` and ${admin.length - 2} more` : ''} decide${admin.length === 1 ? 's' : ''} some of its traffic, and what ${admin.length === 1 ? 'it does' : 'they do'} not decide is allowed.`
         : 'a new workload there starts with unrestricted egress.';
       out.push({
         uri: at.uri,
         span,
         message: `Namespace ${name} has ${count} workload${count === 1 ? '' : 's'} but no default-deny egress policy (podSelector: {} with Egress): ${tail}`,
-        related: admin.length ? admin.map((r) => ({ uri: r.uri, span: nameSpan(r), message: `${r.kind} ${r.name} applies to every pod of namespace ${name}` })) : undefined,
+        related: admin.length ? admin.map((r) => ({ uri: r.uri, span: nameSpan(r), message: `${kindName(r)} applies to every pod of namespace ${name}` })) : undefined,
         data: { namespace: name },
       });
     }
