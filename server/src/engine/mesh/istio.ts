@@ -334,15 +334,19 @@ export interface MeshConfigSource {
   verifyAtClient?: boolean;
   /** `defaultConfig.proxyMetadata.ISTIO_META_DNS_AUTO_ALLOCATE` is "true": ServiceEntries get addresses allocated. */
   dnsAutoAllocate?: boolean;
+  /** `accessLogFile` is set, or `defaultProviders.accessLogging` names a provider: every proxy logs its connections. */
+  accessLogging?: boolean;
 }
 
-function meshConfigValues(mc: Record<string, unknown>): { mode?: OutboundMode; verifyAtClient?: boolean; dnsAutoAllocate?: boolean } {
+function meshConfigValues(mc: Record<string, unknown>): { mode?: OutboundMode; verifyAtClient?: boolean; dnsAutoAllocate?: boolean; accessLogging?: boolean } {
   const otp = isRecord(mc.outboundTrafficPolicy) ? mc.outboundTrafficPolicy : undefined;
   const m = otp && typeof otp.mode === 'string' ? otp.mode.toUpperCase() : undefined;
   const pm = isRecord(mc.defaultConfig) && isRecord(mc.defaultConfig.proxyMetadata) ? mc.defaultConfig.proxyMetadata : undefined;
   const v = pm?.VERIFY_CERTIFICATE_AT_CLIENT;
   const auto = pm?.ISTIO_META_DNS_AUTO_ALLOCATE;
-  return { mode: m === 'REGISTRY_ONLY' || m === 'ALLOW_ANY' ? m : undefined, verifyAtClient: v === undefined ? undefined : String(v).toLowerCase() === 'true', dnsAutoAllocate: auto !== undefined && String(auto).toLowerCase() === 'true' };
+  const providers = isRecord(mc.defaultProviders) && Array.isArray(mc.defaultProviders.accessLogging) ? mc.defaultProviders.accessLogging : [];
+  const accessLogging = (typeof mc.accessLogFile === 'string' && mc.accessLogFile.trim() !== '') || providers.length > 0;
+  return { mode: m === 'REGISTRY_ONLY' || m === 'ALLOW_ANY' ? m : undefined, verifyAtClient: v === undefined ? undefined : String(v).toLowerCase() === 'true', dnsAutoAllocate: auto !== undefined && String(auto).toLowerCase() === 'true', accessLogging };
 }
 
 /** The mesh config of an IstioOperator or of the `istio` ConfigMap (its `mesh` key holds YAML text). */

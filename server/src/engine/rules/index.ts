@@ -31,6 +31,9 @@ import { el208 } from './mesh/el208-subset-not-found';
 import { el209 } from './mesh/el209-port-mismatch';
 import { el210 } from './mesh/el210-tls-origination-unverified';
 import { el211 } from './mesh/el211-serviceentry-misconfigured';
+import { el212 } from './mesh/el212-egress-gateway-without-access-log';
+import { el213 } from './mesh/el213-egress-host-without-limits';
+import { el214 } from './mesh/el214-tls-contradicts-route';
 import { el301 } from './gateway/el301-route-parent-not-found';
 import { el302 } from './gateway/el302-route-backend-not-found';
 import { el303 } from './gateway/el303-listener-does-not-admit-route';
@@ -55,7 +58,7 @@ import { registerRules } from './registry';
 export const rules: readonly Rule[] = [
   el001, el002, el003, el004, el005, el006, el007,
   el101, el102, el103, el104, el105, el106, el107, el108, el109, el110, el111, el112, el113, el114, el115, el116, el117,
-  el201, el202, el203, el204, el205, el206, el207, el208, el209, el210, el211,
+  el201, el202, el203, el204, el205, el206, el207, el208, el209, el210, el211, el212, el213, el214,
   el301, el302, el303, el304,
   el401, el402, el403, el501, el502, el503, el601, el602, el603, el701, el801,
 ];

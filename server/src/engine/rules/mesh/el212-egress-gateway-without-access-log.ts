@@ -1,0 +1,71 @@
+import { nameSpan } from '../../model/anchor';
+import { addResource } from '../../fixes/new-resource';
+import { freeName } from '../../scaffold/default-deny';
+import { resourceAt } from '../lookup';
+import { defineRule, type RawFinding } from '../rule';
+import { EGRESS_ROUTE_EXAMPLE, GATEWAY_TELEMETRY_EXAMPLE, gatewayDefinition, gatewayPodLabels, gatewayRoutedHosts, telemetryLogs } from './gateway-traffic';
+
+const ROOT_NAMESPACE = 'istio-system';
+
+function isTelemetry(r: { group: string; kind: string }): boolean {
+  return r.group === 'telemetry.istio.io' && r.kind === 'Telemetry';
+}
+
+export const el212 = defineRule({
+  id: 'EL212',
+  name: 'egress-gateway-without-access-log',
+  severity: 'info',
+  docs: {
+    summary: 'An egress gateway through which external hosts are routed keeps no access log: no Telemetry resource turns access logging on for its pods, and the mesh config sets no `accessLogFile` or default access-log provider.',
+    why: 'The egress gateway is the one place where every connection to the outside can be recorded: which pod reached which host, when, and with what answer. Without an access log there, an incident review or an audit has nothing to read. Istio logs nothing by default; the Telemetry API turns it on for the gateway’s pods alone.',
+    bad: EGRESS_ROUTE_EXAMPLE,
+    good: `${EGRESS_ROUTE_EXAMPLE}${GATEWAY_TELEMETRY_EXAMPLE}`,
+    fix: 'safe',
+    fixSafety: 'Safe: adds a Telemetry resource that turns on Envoy access logging for the gateway’s pods; it changes no route and no policy.',
+  },
+  check(ctx) {
+    const out: RawFinding[] = [];
+    if (ctx.mesh.meshConfig.some((c) => c.accessLogging)) return out;
+    const telemetries = ctx.model.definitions.filter(isTelemetry);
+    const byGateway = new Map<string, { hosts: string[]; routed: ReturnType<typeof gatewayRoutedHosts>[number] }>();
+    for (const routed of gatewayRoutedHosts(ctx.mesh)) {
+      const e = byGateway.get(routed.gateway.label);
+      if (e) e.hosts.push(routed.host);
+      else byGateway.set(routed.gateway.label, { hosts: [routed.host], routed });
+    }
+    for (const { hosts, routed } of byGateway.values()) {
+      const g = routed.gateway;
+      if (telemetries.some((t) => telemetryLogs(t, g, ROOT_NAMESPACE))) continue;
+      const def = gatewayDefinition(g);
+      if (!def) continue;
+      const list = `${hosts.slice(0, 3).join(', ')}${hosts.length > 3 ? ` and ${hosts.length - 3} more` : ''}`;
+      out.push({
+        uri: def.uri,
+        span: nameSpan(def),
+        message: `Egress gateway ${g.label} routes ${list} out of the mesh, but keeps no access log: no Telemetry resource turns access logging on for its pods, and the mesh config sets no accessLogFile.`,
+        data: { gateway: g.label },
+      });
+    }
+    return out;
+  },
+  fixes(ctx) {
+    const r = resourceAt(ctx, ctx.finding);
+    const label = ctx.finding.data?.gateway;
+    if (!r) return [];
+    const routed = gatewayRoutedHosts(ctx.mesh).find((x) => x.gateway.label === label);
+    if (!routed) return [];
+    const g = routed.gateway;
+    const taken = new Set(ctx.model.definitions.filter((d) => isTelemetry(d) && d.namespace === g.namespace).map((d) => d.name));
+    const name = freeName(`${g.label.split('/')[1] ?? 'egress-gateway'}-access-logs`, taken);
+    const target = g.gwApi
+      ? { targetRefs: [{ group: 'gateway.networking.k8s.io', kind: 'Gateway', name: g.gwApi.r.name }] }
+      : { selector: { matchLabels: gatewayPodLabels(g) } };
+    const telemetry = {
+      apiVersion: 'telemetry.istio.io/v1',
+      kind: 'Telemetry',
+      metadata: { name, namespace: g.namespace },
+      spec: { ...target, accessLogging: [{ providers: [{ name: 'envoy' }] }] },
+    };
+    return [{ title: `Add Telemetry ${g.namespace}/${name}: access logs for egress gateway ${g.label}`, safety: 'safe', edits: [addResource(ctx.file, r, telemetry, ctx.config)] }];
+  },
+});
