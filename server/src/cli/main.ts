@@ -69,6 +69,12 @@ Commands:
                  [--mechanism networkpolicy|cilium|calico|istio]
   scaffold gateway [paths...] --host HOST [--port N] [--protocol http|https|tls-origination]
                  [--namespace NS] [--style istio|gateway-api] [--network-policy yes|no]
+  scaffold traffic-policy [paths...] --host HOST [--namespace NS]
+                 Connection pool and outlier detection for an external host (a DestinationRule)
+  scaffold access-logs [paths...] [--gateway NS/NAME]
+                 Access logs for the egress gateway that routes hosts (a Telemetry resource)
+  scaffold rate-limit [paths...] --host HOST [--per-minute N]
+                 A local rate limit for a host at the egress gateway that routes it (an EnvoyFilter)
                        Print the policy or routing the editor commands would insert
 
 Options for every command:
@@ -360,7 +366,26 @@ async function scaffoldCommand(args: string[], io: Io): Promise<number> {
     };
     return made(paths, options, request, true);
   }
-  throw new UsageError('scaffold what? default-deny, allow or gateway');
+  if (what === 'traffic-policy') {
+    const { paths, options } = parseArgs(rest, { host: null, namespace: null, config: null });
+    const host = options.get('host');
+    if (!host) throw new UsageError('scaffold traffic-policy needs --host HOST');
+    return made(paths, options, { kind: 'traffic-policy', host, namespace: options.get('namespace') ?? 'istio-system' }, true);
+  }
+  if (what === 'access-logs') {
+    const { paths, options } = parseArgs(rest, { gateway: null, config: null });
+    return made(paths, options, { kind: 'gateway-access-logs', gateway: options.get('gateway') }, false);
+  }
+  if (what === 'rate-limit') {
+    const { paths, options } = parseArgs(rest, { host: null, 'per-minute': null, config: null });
+    const host = options.get('host');
+    if (!host) throw new UsageError('scaffold rate-limit needs --host HOST');
+    const raw = options.get('per-minute');
+    const perMinute = raw === undefined ? undefined : Number(raw);
+    if (perMinute !== undefined && (!Number.isInteger(perMinute) || perMinute < 1)) throw new UsageError(`--per-minute: ${raw} is not a whole number of requests, at least 1`);
+    return made(paths, options, { kind: 'rate-limit', host, perMinute }, false);
+  }
+  throw new UsageError('scaffold what? default-deny, allow, gateway, traffic-policy, access-logs or rate-limit');
 }
 
 /** A workload named on the command line: `ns/name[Kind]`, `ns/name` or `name`. */

@@ -1,9 +1,9 @@
 import { nameSpan } from '../../model/anchor';
 import { addResource } from '../../fixes/new-resource';
-import { freeName } from '../../scaffold/default-deny';
 import { resourceAt } from '../lookup';
 import { defineRule, type RawFinding } from '../rule';
-import { EGRESS_ROUTE_EXAMPLE, GATEWAY_TELEMETRY_EXAMPLE, gatewayDefinition, gatewayPodLabels, gatewayRoutedHosts, telemetryLogs } from './gateway-traffic';
+import { EGRESS_ROUTE_EXAMPLE, GATEWAY_TELEMETRY_EXAMPLE, gatewayDefinition, gatewayRoutedHosts, telemetryLogs } from './gateway-traffic';
+import { gatewayAccessLogs } from '../../scaffold/gateway-traffic';
 
 const ROOT_NAMESPACE = 'istio-system';
 
@@ -56,16 +56,8 @@ export const el212 = defineRule({
     if (!routed) return [];
     const g = routed.gateway;
     const taken = new Set(ctx.model.definitions.filter((d) => isTelemetry(d) && d.namespace === g.namespace).map((d) => d.name));
-    const name = freeName(`${g.label.split('/')[1] ?? 'egress-gateway'}-access-logs`, taken);
-    const target = g.gwApi
-      ? { targetRefs: [{ group: 'gateway.networking.k8s.io', kind: 'Gateway', name: g.gwApi.r.name }] }
-      : { selector: { matchLabels: gatewayPodLabels(g) } };
-    const telemetry = {
-      apiVersion: 'telemetry.istio.io/v1',
-      kind: 'Telemetry',
-      metadata: { name, namespace: g.namespace },
-      spec: { ...target, accessLogging: [{ providers: [{ name: 'envoy' }] }] },
-    };
+    const telemetry = gatewayAccessLogs(g, taken);
+    const name = (telemetry.metadata as { name: string }).name;
     return [{ title: `Add Telemetry ${g.namespace}/${name}: access logs for egress gateway ${g.label}`, safety: 'safe', edits: [addResource(ctx.file, r, telemetry, ctx.config)] }];
   },
 });

@@ -3,6 +3,7 @@ import { routeGateways, type At, type VirtualService } from '../../mesh/istio';
 import { isRecord, type Resource } from '../../model/resources';
 import { matches, readSelector } from '../../model/selector';
 import { normalizeHost } from '../../sets/hosts';
+import { gatewayPodLabels } from '../../scaffold/gateway-traffic';
 
 /** An external host that a VirtualService sends from the sidecars to an egress gateway. */
 export interface GatewayRoutedHost {
@@ -36,11 +37,6 @@ export function gatewayRoutedHosts(mesh: Mesh): GatewayRoutedHost[] {
 /** The DestinationRules whose host covers an external host, visible from a namespace. */
 export function destinationRulesFor(mesh: Mesh, host: string): Mesh['destinationRules'] {
   return mesh.destinationRules.filter((dr) => istioHostCovers(normalizeHost(dr.host), host));
-}
-
-/** The labels of a gateway's pods: its Istio Gateway's selector, or its declared pods'. */
-export function gatewayPodLabels(g: GatewayDeployment): Record<string, string> {
-  return g.workloads[0]?.labels ?? g.istio[0]?.selector ?? {};
 }
 
 /** The resource that defines a gateway (an Istio Gateway, or a Gateway API Gateway). */
