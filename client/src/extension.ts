@@ -3,6 +3,7 @@ import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerO
 import { registerAllowEgress } from './commands/allow-egress';
 import { registerNewDefaultDeny } from './commands/new-default-deny';
 import { registerRouteGateway } from './commands/route-gateway';
+import { registerGatewayTraffic } from './commands/gateway-traffic';
 import { ScaffoldPreviews } from './commands/preview';
 import { registerReports } from './commands/reports';
 import { registerOpenSample } from './commands/open-sample';
@@ -58,6 +59,7 @@ export function activate(context: vscode.ExtensionContext): EgressLensApi {
   context.subscriptions.push(registerNewDefaultDeny(client, ready, previews));
   context.subscriptions.push(registerAllowEgress(client, ready, previews));
   context.subscriptions.push(registerRouteGateway(client, ready, previews));
+  context.subscriptions.push(...registerGatewayTraffic(client, ready, previews));
   context.subscriptions.push(registerReports(client, ready));
   context.subscriptions.push(registerReachabilityPanel(context, client, ready));
   context.subscriptions.push(registerOpenSample(context));

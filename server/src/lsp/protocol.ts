@@ -200,7 +200,29 @@ export const ScaffoldRequests = {
   workloads: 'egressLens/workloads',
   allowEgress: 'egressLens/scaffoldAllow',
   gateway: 'egressLens/scaffoldGateway',
+  /** The external hosts egress gateways route, for the gateway-traffic commands' pickers. */
+  gatewayRoutes: 'egressLens/gatewayRoutes',
+  gatewayTraffic: 'egressLens/scaffoldGatewayTraffic',
 } as const;
+
+/** An external host an egress gateway routes, and whether the gateway reads its requests (HTTP) or passes TLS through. */
+export interface GatewayRouteInfo {
+  /** `istio-system/istio-egressgateway` */
+  gateway: string;
+  namespace: string;
+  host: string;
+  http: boolean;
+}
+
+/**
+ * "Egress Lens: Add Traffic Policy for Host…", "Enable Egress Gateway Access Logs…", "Rate-Limit Host at the
+ * Egress Gateway…".
+ */
+export type GatewayTrafficParams = (
+  | { kind: 'traffic-policy'; host: string; namespace: string }
+  | { kind: 'gateway-access-logs'; gateway?: string }
+  | { kind: 'rate-limit'; host: string; perMinute?: number }
+) & { uri?: string };
 
 /** "Egress Lens: Route Host Through Egress Gateway…" */
 export interface GatewayParams {

@@ -126,4 +126,25 @@ suite('Istio egress in a real VS Code', () => {
     const cmd = pkg.contributes.commands.find((c: { command: string }) => c.command === 'egressLens.routeThroughGateway');
     assert.equal(`${cmd.category}: ${cmd.title}`, 'Egress Lens: Route Host Through Egress Gateway…');
   });
+
+  test('At the gateway: Enable Egress Gateway Access Logs…, Add Traffic Policy for Host… and Rate-Limit Host… append their resource; EL212 and EL213 go', async () => {
+    const editor = await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri));
+    await diagnosticsWhere(uri, (x) => x.some((d) => codeOf(d) === 'EL212') && x.some((d) => codeOf(d) === 'EL213'));
+    const before = editor.document.getText();
+    await vscode.commands.executeCommand('egressLens.enableGatewayAccessLogs', { target: 'current' });
+    assert.match(editor.document.getText().slice(before.length), /\nkind: Telemetry\n[\s\S]*istio: egressgateway/);
+    await diagnosticsWhere(uri, (x) => !x.some((d) => codeOf(d) === 'EL212') && x.some((d) => codeOf(d) === 'EL213'));
+    await vscode.commands.executeCommand('egressLens.addTrafficPolicy', { host: 'api.stripe.com', namespace: 'checkout', target: 'current' });
+    assert.match(editor.document.getText(), /\nkind: DestinationRule\n[\s\S]*host: api\.stripe\.com\n[\s\S]*outlierDetection:/);
+    await diagnosticsWhere(uri, (x) => !x.some((d) => codeOf(d) === 'EL213'));
+    // A host the gateway reads as HTTP can be rate-limited there; the EnvoyFilter names its virtual host.
+    await vscode.commands.executeCommand('egressLens.routeThroughGateway', { host: 'httpbin.org', port: 80, protocol: 'http', namespace: 'checkout', style: 'istio', target: 'current' });
+    const routed = editor.document.getText();
+    await vscode.commands.executeCommand('egressLens.rateLimitHost', { host: 'httpbin.org', perMinute: 60, target: 'current' });
+    const limit = editor.document.getText().slice(routed.length);
+    assert.match(limit, /\nkind: EnvoyFilter\n[\s\S]*name: httpbin\.org:80\n[\s\S]*max_tokens: 60\n/);
+    const pkg = vscode.extensions.all.find((e) => e.packageJSON.name === 'egress-lens')!.packageJSON;
+    const titles = pkg.contributes.commands.map((c: { category: string; title: string }) => `${c.category}: ${c.title}`);
+    for (const t of ['Egress Lens: Add Traffic Policy for Host…', 'Egress Lens: Enable Egress Gateway Access Logs…', 'Egress Lens: Rate-Limit Host at the Egress Gateway…']) assert.ok(titles.includes(t), t);
+  });
 });
