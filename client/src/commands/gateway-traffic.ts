@@ -6,7 +6,7 @@
  */
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
-import { appendDocuments, namespaceFile, type ScaffoldPreviews } from './preview';
+import { deliverScaffold, namespaceFile, type ScaffoldPreviews } from './preview';
 import { ScaffoldRequests, type GatewayResponse, type GatewayRouteInfo, type GatewayTrafficParams } from '../../../server/src/lsp/protocol';
 
 export interface GatewayTrafficArgs {
@@ -78,21 +78,7 @@ export function registerGatewayTraffic(client: LanguageClient, ready: Promise<vo
       if (!asked) return;
       const editor = vscode.window.activeTextEditor;
       const r = await client.sendRequest<GatewayResponse>(ScaffoldRequests.gatewayTraffic, { ...asked.params, uri: editor?.document.uri.toString() });
-      if (!r.ok) {
-        void vscode.window.showErrorMessage(`Egress Lens: ${r.error}`);
-        return;
-      }
-      if (args?.target === 'current' && editor) {
-        await appendDocuments(editor.document, r.text);
-        return;
-      }
-      for (const n of r.notes) void vscode.window.showInformationMessage(`Egress Lens: ${n}`);
-      if (args?.target === 'new') {
-        await vscode.window.showTextDocument(await vscode.workspace.openTextDocument({ language: 'yaml', content: r.text }), { viewColumn: vscode.ViewColumn.Beside });
-        return;
-      }
-      const target = await namespaceFile(client, asked.namespace);
-      await previews.show(r.text, { title: asked.label, ...target, fileName: `${kind}.yaml` });
+      await deliverScaffold(r, args?.target, async (text) => previews.show(text, { title: asked.label, ...(await namespaceFile(client, asked.namespace)), fileName: `${kind}.yaml` }));
     }),
   );
 }

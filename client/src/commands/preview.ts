@@ -34,6 +34,28 @@ export async function appendDocuments(doc: vscode.TextDocument, text: string): P
 }
 
 /** Where Insert puts a namespace's new resources: its first file, and the other views that read it. */
+/**
+ * Where a scaffold's answer goes: its error shown; with `target`, straight into the current file or a new
+ * document; else its notes shown and `preview` called with the text.
+ */
+export async function deliverScaffold(r: { ok: true; text: string; notes: string[] } | { ok: false; error: string }, target: 'current' | 'new' | undefined, preview: (text: string) => Promise<unknown>): Promise<void> {
+  if (!r.ok) {
+    void vscode.window.showErrorMessage(`Egress Lens: ${r.error}`);
+    return;
+  }
+  const editor = vscode.window.activeTextEditor;
+  if (target === 'current' && editor) {
+    await appendDocuments(editor.document, r.text);
+    return;
+  }
+  for (const n of r.notes) void vscode.window.showInformationMessage(`Egress Lens: ${n}`);
+  if (target === 'new') {
+    await vscode.window.showTextDocument(await vscode.workspace.openTextDocument({ language: 'yaml', content: r.text }), { viewColumn: vscode.ViewColumn.Beside });
+    return;
+  }
+  await preview(r.text);
+}
+
 export function insertTarget(info: NamespaceInfo | undefined): Pick<Preview, 'into' | 'sharedWith'> {
   const uri = info?.files[0];
   return uri ? { into: vscode.Uri.parse(uri), ...(info.sharedWith ? { sharedWith: info.sharedWith } : {}) } : {};

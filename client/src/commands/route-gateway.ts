@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
-import { appendDocuments, namespaceFile, type ScaffoldPreviews } from './preview';
+import { deliverScaffold, namespaceFile, type ScaffoldPreviews } from './preview';
 import type { GatewayProtocol, GatewayStyle } from '../../../server/src/engine/index';
 import { ScaffoldRequests, type GatewayParams, type GatewayResponse, type WorkloadInfo } from '../../../server/src/lsp/protocol';
 
@@ -73,21 +73,7 @@ export function registerRouteGateway(client: LanguageClient, ready: Promise<void
     const params = await ask(args, namespaces, current);
     if (!params) return;
     const r = await client.sendRequest<GatewayResponse>(ScaffoldRequests.gateway, { ...params, uri: editor?.document.uri.toString() });
-    if (!r.ok) {
-      void vscode.window.showErrorMessage(`Egress Lens: ${r.error}`);
-      return;
-    }
-    if (args?.target === 'current' && editor) {
-      await appendDocuments(editor.document, r.text);
-      return;
-    }
-    for (const n of r.notes) void vscode.window.showInformationMessage(`Egress Lens: ${n}`);
-    if (args?.target === 'new') {
-      await vscode.window.showTextDocument(await vscode.workspace.openTextDocument({ language: 'yaml', content: r.text }), { viewColumn: vscode.ViewColumn.Beside });
-      return;
-    }
     // The preview: a new, unsaved document with its Insert / Save As… / Discard bar; nothing is written until the user says where.
-    const target = await namespaceFile(client, params.namespace);
-    await previews.show(r.text, { title: `${params.host} through the egress gateway`, ...target, fileName: `egress-${params.host.split('.')[0]}.yaml` });
+    await deliverScaffold(r, args?.target, async (text) => previews.show(text, { title: `${params.host} through the egress gateway`, ...(await namespaceFile(client, params.namespace)), fileName: `egress-${params.host.split('.')[0]}.yaml` }));
   });
 }
