@@ -35,6 +35,7 @@ function labelText(e: GraphEdge): string {
   // Observed traffic: a badge in words, so that the mark never rests on colour alone.
   if (e.observed === 'blocked') return `✗ blocked ${e.blockedFlows ?? 0}/${e.flows ?? 0} · ${text}`;
   if (e.observed === 'seen') return `✓ ${e.flows ?? 0} seen · ${text}`;
+  if (e.applies) return `${e.applies} · ${text}`;
   return text;
 }
 
@@ -45,6 +46,7 @@ function shortLabels(e: GraphEdge): string[] {
   if (e.observed === 'blocked') out.push(`✗ ${e.blockedFlows ?? 0}/${e.flows ?? 0}`);
   else if (e.observed === 'seen') out.push(`✓ ${e.flows ?? 0}`);
   else if (e.pair) out.push(`${e.members.length}×`);
+  else if (e.applies) out.push(edgeLabel(e.conns));
   else if (full.length > 10) out.push(`${full.slice(0, 8)}…`);
   return out;
 }

@@ -2,7 +2,7 @@
  * The panel's view model: pure functions from the server's reachability data, the filters, the focus and
  * the folded namespaces to what the graph and the matrix draw. No DOM here (unit-tested under Node).
  */
-import type { EdgeChange, EdgeObserved, EdgeVerdict, PortInterval, ReachabilityResult, ReachConns, ReachNode } from '../../server/src/lsp/protocol';
+import type { EdgeChange, EdgeObserved, EdgeVerdict, PortInterval, ReachabilityResult, ReachConns, ReachEdge, ReachNode } from '../../server/src/lsp/protocol';
 import type { Filters } from '../src/panel/messages';
 
 export type Protocol = 'TCP' | 'UDP' | 'SCTP';
@@ -177,6 +177,14 @@ export function applyFilters(data: ReachabilityResult, f: Filters, focus?: strin
     visible.add(e.src);
     visible.add(e.dst);
   });
+  // An egress gateway's onward legs follow the traffic shown into it: source → gateway → host, whole.
+  if (f.direction !== 'ingress') {
+    data.edges.forEach((e, i) => {
+      if (nodes[e.src].kind !== 'gateway' || !visible.has(e.src) || edges.includes(i) || !connsMatch(data.conns[e.conns], port)) return;
+      edges.push(i);
+      visible.add(e.dst);
+    });
+  }
   if (focusIndex >= 0) visible.add(focusIndex);
   // Without edge filters, the subjects show even when they reach nothing (an isolated workload is news too).
   if (!hasEdgeFilters(f) && focusIndex < 0) nodes.forEach((n, i) => isSubject(i) && matchesText(n) && visible.add(i));
@@ -235,6 +243,8 @@ export interface GraphEdge {
   /** Observed traffic: the flows on it, and of them those that would be blocked. */
   flows?: number;
   blockedFlows?: number;
+  /** From an egress gateway to a host: what the gateway applies, in words (`logged · no limits · TLS originated`). */
+  applies?: string;
   /**
    * The namespace pair it joins (`shop→internet`, `shop→payments`): set on an aggregate, which stands for
    * every edge between two expanded namespaces (or a namespace and an address outside) until expanded.
@@ -457,10 +467,18 @@ export function buildGraph(data: ReachabilityResult, filtered: Filtered, collaps
     const dstName = e.dst.kind === 'namespace' ? `namespace ${e.dst.label}` : nodeName(data.nodes[e.dst.members[0]]);
     const change = changeOf(data, e.members);
     const seen = data.observed ? observedOf(data, e.members) : {};
-    const ariaLabel = `${srcName} to ${dstName}: ${change ? `${change} since the compared revision, ` : ''}${data.observed ? `${observedText(seen)}, ` : ''}${what}${e.verdict}, ${conns.text}${e.pair ? `; ${e.edges} edges between workloads, Enter shows them one by one` : ''}`;
-    return { id, src: e.src.id, dst: e.dst.id, verdict: e.verdict, conns, members: e.members, ariaLabel, ...(e.pair ? { pair: e.pair } : {}), ...(change ? { change } : {}), ...seen };
+    const applies = e.members.length === 1 ? appliesText(data.edges[e.members[0]].applies) : undefined;
+    const ariaLabel = `${srcName} to ${dstName}: ${change ? `${change} since the compared revision, ` : ''}${data.observed ? `${observedText(seen)}, ` : ''}${what}${e.verdict}, ${conns.text}${applies ? `; at the gateway: ${applies}` : ''}${e.pair ? `; ${e.edges} edges between workloads, Enter shows them one by one` : ''}`;
+    return { id, src: e.src.id, dst: e.dst.id, verdict: e.verdict, conns, members: e.members, ariaLabel, ...(e.pair ? { pair: e.pair } : {}), ...(change ? { change } : {}), ...(applies ? { applies } : {}), ...seen };
   });
   return { groups: [...groups.values()], nodes, edges: graphEdges };
+}
+
+/** What an egress gateway applies to a host's traffic, in words, for its edge. */
+export function appliesText(x: ReachEdge['applies']): string | undefined {
+  if (!x) return undefined;
+  const tls = x.tls === 'originated' ? ['TLS originated'] : x.tls === 'passthrough' ? ['TLS passthrough'] : [];
+  return [x.logged ? 'logged' : 'not logged', x.limits ? 'limits' : 'no limits', ...tls].join(' · ');
 }
 
 // ---- matrix -------------------------------------------------------------------------------------------

@@ -152,6 +152,7 @@ function explainEdge(a: Analysis, lines: (uri: string) => LineIndex, view: Reach
       const gw = mesh.deployments.find((d) => `gateway:${d.label}` === params.src);
       if (gw) for (const l of gatewayLegs(mesh, gw, dstNode.label)) items.push({ text: l.text, tone: 'allow', links: [resourceLink(lines, l.resource, l.path, `${kindName(l.resource)}, ${pathText(l.path)}`)] });
       summary = `The egress gateway forwards ${dstNode.label}.`;
+      if (edge.applies) sections.unshift({ heading: 'At the gateway', items: appliedItems(edge.applies) });
     }
     sections.unshift({ heading: 'Mesh path', items });
   }
@@ -162,6 +163,15 @@ function explainEdge(a: Analysis, lines: (uri: string) => LineIndex, view: Reach
     summary = `Unrestricted: ${conns}, because no policy restricts the ingress of ${params.dst}.`;
   }
   return { title, summary, verdict: edge?.verdict, conns, sections };
+}
+
+/** What an egress gateway applies to a host's traffic, in words; what it lacks names the rule that says so. */
+function appliedItems(x: NonNullable<ReachEdge['applies']>): ExplainItem[] {
+  return [
+    x.logged ? { text: 'Access log: on (a Telemetry resource or the mesh config logs the gateway).', tone: 'allow', links: [] } : { text: 'Access log: off: nothing records these connections (EL212).', tone: 'risk', links: [] },
+    x.limits ? { text: 'Connection limits: a DestinationRule bounds the connections or ejects failing addresses.', tone: 'allow', links: [] } : { text: 'Connection limits: none (EL213).', tone: 'risk', links: [] },
+    { text: x.tls === 'originated' ? 'TLS: originated by the proxy (a DestinationRule for the host).' : x.tls === 'passthrough' ? "TLS: the application's own, passed through." : 'TLS: none on this leg.', tone: 'info', links: [] },
+  ];
 }
 
 /** The steps of a mesh path as explanation items, each linked to its YAML. */

@@ -20,6 +20,7 @@ import { isRecord } from '../../model/resources';
 import { firewallRules, isEgressFirewall } from '../../policy/openshift';
 import type { Direction, Span } from '../../types';
 import { observedOverlay } from './observed';
+import { gatewayApplies, isTelemetry } from '../../rules/mesh/gateway-traffic';
 import { INTERNET, toConns, type ReachabilityView } from './view';
 import type { EdgeVerdict, PanelLocation, ReachabilityParams, ReachabilityResult, ReachConns, ReachEdge, ReachNamespace, ReachNode, WorkloadLens, WorkloadLensParams } from './types';
 
@@ -206,7 +207,8 @@ export function reachabilityView(a: Analysis, lines: (uri: string) => LineIndex)
   }
 
   // Edges: one per pair of nodes (the internet's parts merge).
-  const merged = new Map<string, { src: number; dst: number; conns: ConnectionSet; verdict: EdgeVerdict }>();
+  const merged = new Map<string, { src: number; dst: number; conns: ConnectionSet; verdict: EdgeVerdict; applies?: ReachEdge['applies'] }>();
+  const telemetries = a.model.definitions.filter(isTelemetry);
   const indexOf = (p: Peer): number => (p.kind === 'workload' ? index.get(p.workload.id)! : nodeOfPeer.get(p)!);
   for (const c of reach.connections()) {
     const src = indexOf(c.src);
@@ -244,7 +246,7 @@ export function reachabilityView(a: Analysis, lines: (uri: string) => LineIndex)
         else merged.set(key, { src: index.get(w.id)!, dst: gi, conns: c, verdict: 'gateway' });
       }
       const onward = gatewayLegs(mesh, gateway, host);
-      if (through && onward.length > 0) merged.set(`${gi}>${hi}`, { src: gi, dst: hi, conns: tcp(legs.flatMap((l) => l.ports ?? [undefined])), verdict: 'gateway' });
+      if (through && onward.length > 0) merged.set(`${gi}>${hi}`, { src: gi, dst: hi, conns: tcp(legs.flatMap((l) => l.ports ?? [undefined])), verdict: 'gateway', applies: gatewayApplies(mesh, telemetries, gateway, host) });
     }
   }
   const conns: ReachConns[] = [];
@@ -257,7 +259,7 @@ export function reachabilityView(a: Analysis, lines: (uri: string) => LineIndex)
       connsIndex.set(text, (ci = conns.length));
       conns.push(toConns(e.conns));
     }
-    edges.push({ src: e.src, dst: e.dst, conns: ci, verdict: e.verdict });
+    edges.push({ src: e.src, dst: e.dst, conns: ci, verdict: e.verdict, ...(e.applies ? { applies: e.applies } : {}) });
   }
 
   const namespaces: ReachNamespace[] = [...a.model.namespaces.values()]

@@ -84,6 +84,8 @@ export interface ReachEdge {
   verdict: EdgeVerdict;
   /** For `gateway` edges: the index of the gateway node on the path. */
   via?: number;
+  /** For the edge from an egress gateway to a host: what the gateway applies to that traffic. */
+  applies?: { logged: boolean; limits: boolean; tls: 'originated' | 'passthrough' | 'none' };
   /** Compare mode: how the edge differs from the base revision (unchanged edges have none). */
   change?: EdgeChange;
   /** Compare mode: index into `conns` of what the base allowed (changed and removed edges). */

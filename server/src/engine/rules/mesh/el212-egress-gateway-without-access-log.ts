@@ -2,14 +2,9 @@ import { nameSpan } from '../../model/anchor';
 import { addResource } from '../../fixes/new-resource';
 import { resourceAt } from '../lookup';
 import { defineRule, type RawFinding } from '../rule';
-import { EGRESS_ROUTE_EXAMPLE, GATEWAY_TELEMETRY_EXAMPLE, gatewayDefinition, gatewayRoutedHosts, telemetryLogs } from './gateway-traffic';
+import { EGRESS_ROUTE_EXAMPLE, GATEWAY_TELEMETRY_EXAMPLE, gatewayApplies, gatewayDefinition, gatewayRoutedHosts, isTelemetry } from './gateway-traffic';
 import { gatewayAccessLogs } from '../../scaffold/gateway-traffic';
 
-const ROOT_NAMESPACE = 'istio-system';
-
-function isTelemetry(r: { group: string; kind: string }): boolean {
-  return r.group === 'telemetry.istio.io' && r.kind === 'Telemetry';
-}
 
 export const el212 = defineRule({
   id: 'EL212',
@@ -25,7 +20,6 @@ export const el212 = defineRule({
   },
   check(ctx) {
     const out: RawFinding[] = [];
-    if (ctx.mesh.meshConfig.some((c) => c.accessLogging)) return out;
     const telemetries = ctx.model.definitions.filter(isTelemetry);
     const byGateway = new Map<string, { hosts: string[]; routed: ReturnType<typeof gatewayRoutedHosts>[number] }>();
     for (const routed of gatewayRoutedHosts(ctx.mesh)) {
@@ -35,7 +29,7 @@ export const el212 = defineRule({
     }
     for (const { hosts, routed } of byGateway.values()) {
       const g = routed.gateway;
-      if (telemetries.some((t) => telemetryLogs(t, g, ROOT_NAMESPACE))) continue;
+      if (gatewayApplies(ctx.mesh, telemetries, g, routed.host).logged) continue;
       const def = gatewayDefinition(g);
       if (!def) continue;
       const list = `${hosts.slice(0, 3).join(', ')}${hosts.length > 3 ? ` and ${hosts.length - 3} more` : ''}`;

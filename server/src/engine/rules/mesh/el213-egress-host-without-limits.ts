@@ -1,15 +1,7 @@
 import { spanAt } from '../../model/anchor';
-import { isRecord } from '../../model/resources';
 import { defineRule, type RawFinding } from '../rule';
-import { destinationRulesFor, EGRESS_ROUTE_EXAMPLE, GATEWAY_TELEMETRY_EXAMPLE, gatewayRoutedHosts } from './gateway-traffic';
+import { boundsConnections, destinationRulesFor, EGRESS_ROUTE_EXAMPLE, GATEWAY_TELEMETRY_EXAMPLE, gatewayRoutedHosts } from './gateway-traffic';
 import { relatedTo } from './refs';
-
-/** Whether a traffic policy (or one of its port-level settings) bounds connections or ejects failing endpoints. */
-function limits(tp: unknown): boolean {
-  if (!isRecord(tp)) return false;
-  if (tp.connectionPool !== undefined || tp.outlierDetection !== undefined) return true;
-  return Array.isArray(tp.portLevelSettings) && tp.portLevelSettings.some((p) => isRecord(p) && (p.connectionPool !== undefined || p.outlierDetection !== undefined));
-}
 
 const SHARED = `${EGRESS_ROUTE_EXAMPLE}${GATEWAY_TELEMETRY_EXAMPLE}`;
 
@@ -47,7 +39,7 @@ spec:
       if (seen.has(routed.host)) continue;
       seen.add(routed.host);
       const rules = destinationRulesFor(ctx.mesh, routed.host);
-      if (rules.some((dr) => limits(isRecord(dr.r.obj.spec) ? dr.r.obj.spec.trafficPolicy : undefined) || (isRecord(dr.r.obj.spec) && Array.isArray(dr.r.obj.spec.subsets) && dr.r.obj.spec.subsets.some((s) => isRecord(s) && limits(s.trafficPolicy))))) continue;
+      if (rules.some(boundsConnections)) continue;
       out.push({
         uri: routed.vs.r.uri,
         span: spanAt(routed.vs.r, routed.hostAt.path),

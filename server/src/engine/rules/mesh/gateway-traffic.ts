@@ -1,5 +1,5 @@
 import { istioHostCovers, isExternalHost, deploymentOfService, type GatewayDeployment, type Mesh } from '../../mesh/mesh';
-import { routeGateways, type At, type VirtualService } from '../../mesh/istio';
+import { routeGateways, type At, type DestinationRule, type VirtualService } from '../../mesh/istio';
 import { isRecord, type Resource } from '../../model/resources';
 import { matches, readSelector } from '../../model/selector';
 import { normalizeHost } from '../../sets/hosts';
@@ -44,6 +44,10 @@ export function gatewayDefinition(g: GatewayDeployment): Resource | undefined {
   return g.istio[0]?.r ?? g.gwApi?.r;
 }
 
+export function isTelemetry(r: { group: string; kind: string }): boolean {
+  return r.group === 'telemetry.istio.io' && r.kind === 'Telemetry';
+}
+
 /** Whether a Telemetry resource turns access logging on for a gateway's pods (mesh-wide in the root namespace, namespace-wide, or by selector). */
 export function telemetryLogs(t: Resource, g: GatewayDeployment, rootNamespace: string): boolean {
   const spec = isRecord(t.obj.spec) ? t.obj.spec : {};
@@ -54,6 +58,37 @@ export function telemetryLogs(t: Resource, g: GatewayDeployment, rootNamespace: 
   if (targets.length > 0) return t.namespace === g.namespace && g.gwApi !== undefined && targets.some((r) => r.kind === 'Gateway' && r.name === g.gwApi!.r.name);
   if (!selector) return t.namespace === rootNamespace || t.namespace === g.namespace;
   return t.namespace === g.namespace && matches(readSelector(selector), gatewayPodLabels(g));
+}
+
+/** Whether a traffic policy (or one of its port-level settings) bounds connections or ejects failing endpoints. */
+function limits(tp: unknown): boolean {
+  if (!isRecord(tp)) return false;
+  if (tp.connectionPool !== undefined || tp.outlierDetection !== undefined) return true;
+  return Array.isArray(tp.portLevelSettings) && tp.portLevelSettings.some((p) => isRecord(p) && (p.connectionPool !== undefined || p.outlierDetection !== undefined));
+}
+
+/** Whether a DestinationRule bounds connections (connection pool) or ejects failing endpoints (outlier detection), for the host or a subset. */
+export function boundsConnections(dr: DestinationRule): boolean {
+  const spec = isRecord(dr.r.obj.spec) ? dr.r.obj.spec : {};
+  return limits(spec.trafficPolicy) || (Array.isArray(spec.subsets) && spec.subsets.some((s) => isRecord(s) && limits(s.trafficPolicy)));
+}
+
+/** What an egress gateway applies to the traffic it forwards to a host: an access log, connection limits, TLS. */
+export interface GatewayApplies {
+  logged: boolean;
+  limits: boolean;
+  /** `originated`: a DestinationRule for the host originates TLS; `passthrough`: a tls route carries the application's TLS. */
+  tls: 'originated' | 'passthrough' | 'none';
+}
+
+const ROOT_NAMESPACE = 'istio-system';
+
+export function gatewayApplies(mesh: Mesh, telemetries: readonly Resource[], g: GatewayDeployment, host: string): GatewayApplies {
+  const rules = destinationRulesFor(mesh, host);
+  const logged = mesh.meshConfig.some((c) => c.accessLogging) || telemetries.some((t) => telemetryLogs(t, g, ROOT_NAMESPACE));
+  const originated = rules.some((dr) => dr.tls.some((t) => t.subset === undefined && (t.mode === 'SIMPLE' || t.mode === 'MUTUAL')));
+  const passthrough = mesh.virtualServices.some((vs) => vs.routes.some((r) => r.protocol === 'tls' && !routeGateways(vs, r).every((x) => x === 'mesh') && r.destinations.some((d) => istioHostCovers(host, normalizeHost(d.host)))));
+  return { logged, limits: rules.some(boundsConnections), tls: originated ? 'originated' : passthrough ? 'passthrough' : 'none' };
 }
 
 /** Docs examples: an egress route through the gateway (both legs), and the Telemetry that logs the gateway. */
