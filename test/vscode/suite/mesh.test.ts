@@ -147,4 +147,43 @@ suite('Istio egress in a real VS Code', () => {
     const titles = pkg.contributes.commands.map((c: { category: string; title: string }) => `${c.category}: ${c.title}`);
     for (const t of ['Egress Lens: Add Traffic Policy for Host…', 'Egress Lens: Enable Egress Gateway Access Logs…', 'Egress Lens: Rate-Limit Host at the Egress Gateway…']) assert.ok(titles.includes(t), t);
   });
+
+  test('EL214 in the editor: TLS origination on a passthrough route is underlined at its mode', async () => {
+    const tlsUri = vscode.Uri.joinPath(folder(), 'mesh-test', 'github-tls.yaml');
+    const text = `apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {name: github, namespace: ci}
+spec:
+  hosts: [api.github.com]
+  ports:
+  - {number: 443, name: tls, protocol: TLS}
+  resolution: DNS
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: github, namespace: ci}
+spec:
+  hosts: [api.github.com]
+  tls:
+  - match:
+    - port: 443
+      sniHosts: [api.github.com]
+    route:
+    - destination: {host: api.github.com, port: {number: 443}}
+---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: github, namespace: ci}
+spec:
+  host: api.github.com
+  trafficPolicy:
+    tls: {mode: SIMPLE, caCertificates: /etc/ssl/certs/ca-certificates.crt}
+`;
+    await vscode.workspace.fs.writeFile(tlsUri, Buffer.from(text, 'utf8'));
+    const editor = await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(tlsUri));
+    const ds = await diagnosticsWhere(tlsUri, (x) => x.some((d) => codeOf(d) === 'EL214'));
+    const d = ds.find((x) => codeOf(x) === 'EL214')!;
+    assert.equal(editor.document.getText(d.range), 'SIMPLE');
+    assert.equal(d.severity, vscode.DiagnosticSeverity.Warning);
+  });
 });
