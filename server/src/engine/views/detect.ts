@@ -4,6 +4,7 @@
  * chart's dependency, and the plain manifests outside them), or declared under `clusters:` in
  * `.egress-lens.yaml`. Pure: URIs and texts in, view specifications out.
  */
+import { TextMemo } from '../memo';
 import type { ClusterDeclaration } from '../config';
 import { parseDocument } from 'yaml';
 import { isExcluded } from '../exclude';
@@ -37,8 +38,15 @@ export const PLAIN_VIEW = 'manifests';
 
 const isKustomization = (uri: string) => (KUSTOMIZATION_FILES as readonly string[]).includes(basename(uri));
 
+/** What each kustomization text includes, read once per text (the layout is detected again on every change). */
+const includedByText = new TextMemo<{ kind: 'Kustomization' | 'Component'; entries: string[] }>('kustomizations, what they include', 5_000);
+
 /** The entries of a kustomization that bring in other kustomizations (resources, bases, components). */
 function includedEntries(text: string): { kind: 'Kustomization' | 'Component'; entries: string[] } {
+  return includedByText.get(text, () => readIncludedEntries(text));
+}
+
+function readIncludedEntries(text: string): { kind: 'Kustomization' | 'Component'; entries: string[] } {
   let value: unknown;
   try {
     value = parseDocument(text, { logLevel: 'silent' }).toJS({ maxAliasCount: 100 });
