@@ -83,6 +83,9 @@ test('wrong parameters: -32602 with a message naming the parameter, for every re
     [ScaffoldRequests.allowEgress, { from: 'shop/foo[Deployment]', to: { kind: 'workload' }, ports: [], mechanism: 'cilium' }, /params\.to\.id is missing/],
     [ScaffoldRequests.allowEgress, { from: 'shop/foo[Deployment]', to: { kind: 'planet' }, ports: [], mechanism: 'cilium' }, /params\.to\.kind must be one of "workload", "cidr", "host"/],
     [ScaffoldRequests.gateway, { host: 'api.example.com', protocol: 'https', namespace: 'shop', style: 'istio', port: 99999 }, /params\.port must be <= 65535/],
+    [ScaffoldRequests.gatewayTraffic, { kind: 'rate-limit', host: 'api.example.com', perMinute: 0 }, /params\.perMinute must be >= 1/],
+    [ScaffoldRequests.gatewayTraffic, { kind: 'traffic-policy', host: 'api.example.com' }, /params\.namespace is missing/],
+    [ScaffoldRequests.gatewayTraffic, { kind: 'firewall' }, /params\.kind must be one of "traffic-policy", "gateway-access-logs", "rate-limit"/],
     [ReportRequests.exportReachability, { format: 'pdf' }, /params\.format must be one of/],
     [PanelRequests.explain, { src: 'shop/foo[Deployment]' }, /^egressLens\/explain: params\.dst is missing\.$/],
   ];

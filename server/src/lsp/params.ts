@@ -74,6 +74,12 @@ export const REQUEST_PARAMS: Record<string, Schema> = {
     obj({ host: str, port, protocol: { enum: ['http', 'https', 'tls-origination'] }, namespace: str, style: { enum: ['istio', 'gateway-api'] }, uri }),
     ['port', 'uri'],
   ),
+  [ScaffoldRequests.gatewayRoutes]: none,
+  [ScaffoldRequests.gatewayTraffic]: tagged('kind', {
+    'traffic-policy': optional(obj({ host: str, namespace: str, uri }), ['uri']),
+    'gateway-access-logs': optional(obj({ gateway: str, uri }), ['gateway', 'uri']),
+    'rate-limit': optional(obj({ host: str, perMinute: { type: 'integer', minimum: 1 }, uri }), ['perMinute', 'uri']),
+  }),
   [ReportRequests.explainWorkload]: obj({ workload: str }),
   [ReportRequests.exportReachability]: obj({ format: { enum: ['txt', 'json', 'csv', 'md', 'dot'] } }),
   [PanelRequests.reachability]: { anyOf: [optional(obj({ focus: str, at: obj({ uri, position }) }), ['focus', 'at']), { type: 'null' }] },
