@@ -26,8 +26,10 @@ rm -f dist/egress-lens.vsix
 step "bundle and package the .vsix" npm run -s package
 
 # node --test: engine fixtures, LSP protocol, CLI. Its summary lines (# pass / # fail) are what CI reads.
+# --test-timeout is a guard: a test that hangs (a server that never answers) fails by name after 5 minutes
+# instead of holding the run until CI's own limit.
 mapfile -t node_tests < <(find out/test -name '*.test.js' -not -path '*/vscode/*' | sort)
-step "engine, protocol and CLI tests (node --test)" node --test --test-reporter=spec --test-reporter-destination=stdout --test-reporter=tap --test-reporter-destination=out/node-tests.tap "${node_tests[@]}"
+step "engine, protocol and CLI tests (node --test)" node --test --test-timeout=300000 --test-reporter=spec --test-reporter-destination=stdout --test-reporter=tap --test-reporter-destination=out/node-tests.tap "${node_tests[@]}"
 if [ -f out/node-tests.tap ]; then grep -E '^# (tests|pass|fail|cancelled|skipped|todo)' out/node-tests.tap; fi
 
 step "Neovim: the bundled server in a real non-VS Code client" node test/nvim/run.mjs

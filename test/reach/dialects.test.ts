@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { analyze, explainPair, formatConnlist, hostPeer, LineIndex, parseCidr, Workspace, type Peer } from '../../server/src/engine';
 import { reachabilityResult } from '../../server/src/engine/lang/panel/graph';
+import { policyView } from '../../server/src/engine/lang/policies';
 
 const fixtures = path.join(__dirname, '../../../test/fixtures/reach');
 const read = (name: string) => readFileSync(path.join(fixtures, name), 'utf8');
@@ -158,4 +159,20 @@ spec:
   assert.equal(reaches(), false, 'tier first (60) after emergency (50): the Drop decides');
   const fresh = analyze([{ uri: 'file:///ws/policies.yaml', text: policies }, { uri: 'file:///ws/tier.yaml', text: tier(60) }]);
   assert.equal(formatConnlist(ws.analyze().reach.connections(), 'txt'), formatConnlist(fresh.reach.connections(), 'txt'));
+});
+
+test('policy views (hover, lenses): an Antrea policy compiled per namespace shows each rule once, an egress firewall shows its pods and rules', () => {
+  const antrea = analyze([{ uri: 'file:///ws/antrea.yaml', text: read('antrea-policies.yaml') + '---\napiVersion: v1\nkind: Pod\nmetadata: {name: batch, namespace: prod2}\nspec: {containers: [{name: c, image: i}]}\n---\napiVersion: v1\nkind: Namespace\nmetadata: {name: prod2, labels: {env: prod}}\n' }]);
+  const acnp = antrea.model.definitions.find((r) => r.kind === 'ClusterNetworkPolicy' && r.name === 'app-allow')!;
+  const v = policyView(antrea.reach, acnp)!;
+  assert.deepEqual(v.rules.egress.map((r) => r.name), ['stripe', 'partner', 'same-namespace', 'the-rest']);
+  // `namespaces: {match: Self}`: each namespace's own pods, together in the one rule shown.
+  assert.deepEqual(v.rules.egress[2].workloads.map((w) => w.id), ['prod/api[Pod]', 'prod/db[Pod]', 'prod/web[Pod]', 'prod2/batch[Pod]']);
+  assert.deepEqual(v.subjects.map((w) => w.id), ['prod/api[Pod]', 'prod/db[Pod]', 'prod/web[Pod]', 'prod2/batch[Pod]']);
+  const ocp = analyze([{ uri: 'file:///ws/openshift.yaml', text: read('openshift-egress-firewall.yaml') }]);
+  const fw = ocp.model.definitions.find((r) => r.kind === 'EgressFirewall')!;
+  const f = policyView(ocp.reach, fw)!;
+  assert.deepEqual(f.subjects.map((w) => w.id), ['project1/api[Pod]', 'project1/db[Pod]']);
+  assert.deepEqual(f.rules.egress.map((r) => `${r.action} ${r.hosts.join(',')}${r.ips.toString()}`), ['allow 1.2.3.0-1.2.3.255', 'allow www.example.com', 'deny 0.0.0.0-255.255.255.255']);
+  assert.equal(f.restricts.egress, true);
 });

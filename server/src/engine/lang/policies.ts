@@ -103,6 +103,8 @@ function partsOf(reach: Reachability): Map<Resource, Part[]> {
     }
   }
   for (const p of reach.stagedPolicies) add(p.resource, { subjects: p.subjects, rules: p.rules, restricts: p.isolates, staged: true });
+  // OpenShift egress firewalls: every pod of their namespace, egress leaving the cluster.
+  for (const f of reach.policies.firewalls) add(f.resource, { subjects: f.subjects, rules: { egress: f.rules, ingress: [] }, restricts: { ingress: false, egress: f.rules.length > 0 }, staged: false });
   parts.set(reach, m);
   return m;
 }
@@ -110,6 +112,9 @@ function partsOf(reach: Reachability): Map<Resource, Part[]> {
 function viewOf(resource: Resource, list: readonly Part[]): PolicyView {
   const v: PolicyView = { resource, subjects: [], restricts: { ingress: false, egress: false }, rules: { ingress: [], egress: [] }, staged: false };
   const have = new Set<Workload>();
+  // A policy compiled in several parts (an Antrea policy once per namespace of its subjects) shows each rule
+  // once, with the peers it has in every part.
+  const ruleSeen = new Map<string, RuleView>();
   for (const part of list) {
     for (const w of part.subjects) {
       if (have.has(w)) continue;
@@ -117,7 +122,18 @@ function viewOf(resource: Resource, list: readonly Part[]): PolicyView {
       v.subjects.push(w);
     }
     for (const dir of ['ingress', 'egress'] as const) {
-      v.rules[dir].push(...part.rules[dir].map(ruleView));
+      for (const r of part.rules[dir]) {
+        const key = `${dir}:${r.origin.path.join('.')}`;
+        const seen = ruleSeen.get(key);
+        if (seen) {
+          const more = [...r.peers.workloads].filter((w) => !seen.workloads.includes(w));
+          if (more.length > 0) seen.workloads = [...seen.workloads, ...more].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+          continue;
+        }
+        const view = ruleView(r);
+        ruleSeen.set(key, view);
+        v.rules[dir].push(view);
+      }
       v.restricts[dir] ||= part.restricts[dir];
     }
     v.staged ||= part.staged;
