@@ -35,6 +35,7 @@ if [ -f out/node-tests.tap ]; then grep -E '^# (tests|pass|fail|cancelled|skippe
 step "Neovim: the bundled server in a real non-VS Code client" node test/nvim/run.mjs
 step "netpol-analyzer conformance (reach vs expected connlists)" node out/test/conformance/netpol-analyzer.js
 step "netpol-analyzer conformance (diff vs expected connectivity diffs)" node out/test/conformance/netpol-analyzer-diff.js
+step "netpol-analyzer conformance (exposure vs expected exposure outputs)" node out/test/conformance/netpol-analyzer-exposure.js
 
 step "VS Code extension-host suite (code-server)" node test/vscode/run-code-server.mjs
 step "browser UI test (code-server + Chromium)" node test/ui/quickfix.ui.mjs

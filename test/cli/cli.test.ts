@@ -110,6 +110,22 @@ test('reach --focus --direction egress keeps only the workload\'s own connection
   assert.equal(run(['reach', 'examples', '--direction', 'egress']).code, 2, '--direction needs --focus');
 });
 
+test('reach --exposure: the connectivity list, then what each workload is exposed to beyond the manifests', () => {
+  const plain = run(['reach', 'examples']).stdout;
+  const r = run(['reach', 'examples', '--exposure']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.ok(r.stdout.startsWith(`${plain}\nExposure Analysis Result:\nEgress Exposure:\n`), r.stdout);
+  // The DNS pods the policies name are not in the examples: a representative peer, on the ports the rule opens.
+  assert.match(r.stdout, /^payments\/ledger\[Deployment\] +\t=> \tkube-system\/\[pod with \{k8s-app=kube-dns\}\] : TCP 53,UDP 53$/m);
+  assert.match(r.stdout, /\nWorkloads not protected by network policies:\n(.+\n)*shop\/web\[Deployment\] is not protected on Egress\n/);
+  const focused = run(['reach', 'examples', '--exposure', '--focus', 'payments/ledger', '--direction', 'egress', '--format', 'json']);
+  const json = JSON.parse(focused.stdout) as { exposure_results: { egress_exposure: { src: string }[]; ingress_exposure: null } };
+  assert.ok(json.exposure_results.egress_exposure.length > 0 && json.exposure_results.egress_exposure.every((l) => l.src === 'payments/ledger[Deployment]'));
+  assert.equal(json.exposure_results.ingress_exposure, null);
+  assert.equal(run(['reach', 'examples', '--exposure', '--only', 'unrestricted']).code, 2);
+  assert.equal(run(['reach', 'examples', '--exposure=yes']).code, 2);
+});
+
 test('explain prints the verdict and the deciding rules with file:line', () => {
   const r = run(['explain', 'examples', '--from', 'payments/ledger', '--to', 'payments/postgres', '--port', '5432/TCP']);
   assert.equal(r.code, 0, r.stderr);

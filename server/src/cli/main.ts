@@ -1,6 +1,6 @@
 import { promises as fs } from 'fs';
 import * as path from 'path';
-import { scaffold, scaffoldYaml, type ScaffoldRequest, unrestrictedEgress, unrestrictedReason, analyze, escapeLine, namespaceProblem, quoteName, egressPath, type GatewayProtocol, type GatewayStyle, hostPeer, spanAt, type Mechanism, ConnectionSet, explainPair, fixWorkspace, applyEdits, type AppliedFix, formatConnlist, LineIndex, parseCidr, severityRank, type Analysis, type ConnlistFormat, type Explanation, type Peer, type Protocol, type Reachability, type Severity, type SourceRef, type Workload } from '../engine';
+import { scaffold, scaffoldYaml, type ScaffoldRequest, unrestrictedEgress, unrestrictedReason, analyze, escapeLine, namespaceProblem, quoteName, egressPath, type GatewayProtocol, type GatewayStyle, hostPeer, spanAt, type Mechanism, ConnectionSet, explainPair, fixWorkspace, applyEdits, type AppliedFix, formatConnlist, exposureAnalysis, formatExposure, isNetworkPolicyApi, type Direction, LineIndex, parseCidr, severityRank, type Analysis, type ConnlistFormat, type Explanation, type Peer, type Protocol, type Reachability, type Severity, type SourceRef, type Workload } from '../engine';
 import { VERSION } from '../host/version';
 import { displayPath, IoError, load, parseArgs, UsageError, type Io } from './common';
 import { uriToPath } from '../host/files';
@@ -31,6 +31,11 @@ Commands:
       --focus WORKLOAD           Only connections of this workload (ns/name[Kind], ns/name or name)
       --direction egress|ingress|both
                                  With --focus: only its outgoing or incoming connections (default: both)
+      --exposure                 Also what each workload is exposed to beyond the workloads of the manifests:
+                                 every pod of the cluster, pods that policies name by label and no manifest
+                                 holds yet ("[all namespaces]/[pod with {app=x}]"), and what no policy
+                                 protects (np-guard/netpol-analyzer's exposure analysis, for NetworkPolicy
+                                 and the admin policies)
       --only unrestricted        Only connections of workloads whose egress reaches every destination on
                                  every port (as EL101, the status bar and the panel count them); each such
                                  workload and why is listed on stderr
@@ -394,19 +399,31 @@ function focusMatches(spec: string, w: Workload): boolean {
 }
 
 async function reach(args: string[], io: Io): Promise<number> {
-  const { paths, options } = parseArgs(args, { format: ['txt', 'json', 'csv', 'md', 'dot'], focus: null, direction: ['egress', 'ingress', 'both'], only: ['unrestricted'], config: null, cluster: null });
+  const { paths, options } = parseArgs(args, { format: ['txt', 'json', 'csv', 'md', 'dot'], focus: null, direction: ['egress', 'ingress', 'both'], only: ['unrestricted'], config: null, cluster: null }, ['exposure']);
   const format = (options.get('format') ?? 'txt') as ConnlistFormat;
   const focus = options.get('focus');
   const direction = options.get('direction') ?? 'both';
+  const exposure = options.has('exposure');
   if (options.has('direction') && !focus) throw new UsageError('--direction needs --focus');
+  if (exposure && options.has('only')) throw new UsageError('--exposure and --only cannot be combined');
   const { views } = await analyzeViews(paths, options, io);
   const lists: { view: string; text: string }[] = [];
   for (const view of views) {
     const r = view.analysis.reach;
+    // A view without the workload lists nothing; no view with it is an error.
+    if (focus && !r.workloads.some((w) => focusMatches(focus, w))) continue;
+    if (exposure) {
+      const dir = direction === 'both' ? undefined : (direction as Direction);
+      const x = exposureAnalysis(view.analysis.model, r, { ...(focus ? { focus: (w: Workload) => focusMatches(focus, w) } : {}), direction: dir });
+      const shown = focus ? r.workloads.filter((w) => focusMatches(focus, w) || x.connections.some((c) => (c.src.kind === 'workload' && c.src.workload === w) || (c.dst.kind === 'workload' && c.dst.workload === w))) : r.workloads;
+      lists.push({ view: view.name, text: formatExposure(x, format, shown) });
+      // Exposure is NetworkPolicy's and the admin policies' (as netpol-analyzer's): say what it leaves out.
+      const others = r.policies.tiers.flatMap((t) => t.policies).filter((p) => p.family !== 'netpol').length + r.policies.firewalls.length + r.policies.adminPolicies.filter((p) => !isNetworkPolicyApi(p.resource)).length;
+      if (others > 0) io.err(escapeLine(`note: exposure covers NetworkPolicy and admin network policies; ${others} other polic${others === 1 ? 'y' : 'ies'} (Calico, Cilium, GKE, Antrea, egress firewalls)${views.length === 1 ? '' : ` in view ${view.name}`} ${others === 1 ? 'is' : 'are'} not part of it`) + '\n');
+      continue;
+    }
     let conns = r.connections();
     if (focus) {
-      // A view without the workload lists nothing; no view with it is an error.
-      if (!r.workloads.some((w) => focusMatches(focus, w))) continue;
       const is = (p: Peer) => p.kind === 'workload' && focusMatches(focus, p.workload);
       conns = conns.filter((c) => (direction !== 'ingress' && is(c.src)) || (direction !== 'egress' && is(c.dst)));
     }

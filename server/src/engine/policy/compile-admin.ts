@@ -98,7 +98,7 @@ function peerMatch(list: unknown, index: WorkloadIndex, clusterCidrs: readonly s
   return { any: false, workloads, ips, ...(hosts.length > 0 ? { hosts } : {}), ...(unmodelled.length > 0 ? { unmodelled } : {}) };
 }
 
-function portSpecs(rule: Record<string, unknown>): PortSpec[] | undefined {
+export function adminPortSpecs(rule: Record<string, unknown>): PortSpec[] | undefined {
   const specs: PortSpec[] = [];
   if (Array.isArray(rule.ports)) {
     // v1alpha1: portNumber / portRange / namedPort
@@ -147,7 +147,7 @@ export function compileAdminPolicy(r: Resource, index: WorkloadIndex, clusterCid
   if (Number.isNaN(priority)) return undefined;
   const subjects = new Set(subjectWorkloads(spec.subject, index));
   const rules = actionRules(r, spec, actionOf, (raw, dir) => {
-    const specs = portSpecs(raw);
+    const specs = adminPortSpecs(raw);
     return {
       peers: peerMatch(raw[dir === 'egress' ? 'to' : 'from'], index, clusterCidrs),
       ports: specs === undefined ? PortMatcher.all : new PortMatcher(specs.length === 0 ? [{ kind: 'numbers', conns: ConnectionSet.none }] : specs),

@@ -27,11 +27,11 @@ export function quote(s: string): string {
 }
 
 /** A Markdown table cell on one line, its pipes escaped. */
-function mdCell(s: string): string {
+export function mdCell(s: string): string {
   return escapeLine(s).replace(/\|/g, '\\|');
 }
 
-function jsonString(s: string): string {
+export function jsonString(s: string): string {
   // Go's encoder escapes <, > and & too.
   return JSON.stringify(s).replace(/</g, '\\u003c').replace(/>/g, '\\u003e').replace(/&/g, '\\u0026');
 }
