@@ -126,6 +126,21 @@ test('reach --exposure: the connectivity list, then what each workload is expose
   assert.equal(run(['reach', 'examples', '--exposure=yes']).code, 2);
 });
 
+test('reach --focus-conn: only the pairs that allow that connection, without ports; with --exposure, who is exposed on it', () => {
+  const r = run(['reach', 'examples', '--focus-conn', 'tcp-5432']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.ok(r.stdout.startsWith('Permitted connections on TCP 5432:\n'), r.stdout);
+  assert.ok(r.stdout.includes('\npayments/ledger[Deployment] => payments/postgres[StatefulSet]\n'), r.stdout);
+  // ledger's egress allows postgres on 5432 only: on another port the pair is gone.
+  assert.equal(run(['reach', 'examples', '--focus-conn', '5433/TCP']).stdout.includes('payments/ledger[Deployment] => payments/postgres'), false);
+  const x = run(['reach', 'examples', '--focus-conn', '5432/TCP', '--exposure']).stdout;
+  assert.match(x, /\nExposure Analysis Result On TCP 5432:\n/);
+  assert.match(x, /^analytics\/etl\[Deployment\] +\t=> \t\[namespace with \{name=payments\}\]\/\[all pods\]$/m);
+  assert.ok(!x.includes('Workloads not protected'), x);
+  assert.equal(run(['reach', 'examples', '--focus-conn', 'tcp-99999']).code, 2);
+  assert.equal(run(['reach', 'examples', '--focus-conn', 'http']).code, 2);
+});
+
 test('explain prints the verdict and the deciding rules with file:line', () => {
   const r = run(['explain', 'examples', '--from', 'payments/ledger', '--to', 'payments/postgres', '--port', '5432/TCP']);
   assert.equal(r.code, 0, r.stderr);

@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { repoRoot } from '../support/workspace';
+import { ConnectionSet, PortSet, type Protocol } from '../../server/src/engine';
 
 /**
  * Test data from other projects, vendored in the repository (test/data/corpus, each source with its
@@ -54,6 +55,12 @@ export function readCsv(file: string): Record<string, string>[] {
 /** Input kinds the engine does not analyse: multiple networks, and Ingress / OpenShift Route. */
 export const MULTI_NETWORK_KINDS = /^\s*"?kind"?:\s*"?(UserDefinedNetwork|ClusterUserDefinedNetwork|NetworkAttachmentDefinition|MultiNetworkPolicy)"?,?\s*$/m;
 export const INGRESS_KINDS = /^\s*"?kind"?:\s*"?(Route|Ingress)"?,?\s*$/m;
+
+/** netpol-analyzer's `--focus-conn`: `tcp-8080`. */
+export function focusConnOf(spec: string): ConnectionSet {
+  const [proto, port] = spec.split('-');
+  return ConnectionSet.of(proto.toUpperCase() as Protocol, PortSet.port(Number(port)));
+}
 
 /** One expected output compared. */
 export interface Outcome {

@@ -1,13 +1,13 @@
 // Conformance: `reach --exposure` against np-guard/netpol-analyzer's expected exposure outputs
 // (corpus/netpol-analyzer, CASES.csv rows with exposure=True), byte for byte in txt, json, csv, md and dot,
-// with and without a focus workload and direction. Prints a table of skipped cases with their reason and
+// with and without a focus workload, direction and connection. Prints a table of skipped cases with their reason and
 // "N passed, N failed"; exits 1 on any failure.
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { analyze, exposureAnalysis, formatExposure, type ConnlistFormat, type SourceFile } from '../../server/src/engine';
 import { findManifests, pathToUri } from '../../server/src/host/files';
 import type { Workload } from '../../server/src/engine/model/workloads';
-import { firstDifference, INGRESS_KINDS, MULTI_NETWORK_KINDS, readCsv, report, requireCorpus, type Outcome } from './corpus';
+import { firstDifference, focusConnOf, INGRESS_KINDS, MULTI_NETWORK_KINDS, readCsv, report, requireCorpus, type Outcome } from './corpus';
 
 async function loadDir(dir: string): Promise<SourceFile[]> {
   const files = await findManifests(dir);
@@ -39,10 +39,6 @@ async function main(): Promise<number> {
       results.push({ id, status: 'skip', reason: "explain with exposure: netpol-analyzer's explanation text; `egress-lens explain` has its own output" });
       continue;
     }
-    if (c.focus_conn) {
-      results.push({ id, status: 'skip', reason: 'focus connection (--focus-conn): not an option of reach' });
-      continue;
-    }
     if (c.focusworkload_peer) {
       results.push({ id, status: 'skip', reason: 'focus workload peer: not an option of reach' });
       continue;
@@ -65,7 +61,7 @@ async function main(): Promise<number> {
     const a = analyze(input.sources);
     const focus = focusOf(c.focusworkload);
     const direction = c.focus_direction === 'egress' || c.focus_direction === 'ingress' ? c.focus_direction : undefined;
-    const x = exposureAnalysis(a.model, a.reach, { focus, direction });
+    const x = exposureAnalysis(a.model, a.reach, { focus, direction, ...(c.focus_conn ? { focusConn: focusConnOf(c.focus_conn) } : {}) });
     const workloads = focus ? a.reach.workloads.filter((w) => focus(w) || x.connections.some((k) => (k.src.kind === 'workload' && k.src.workload === w) || (k.dst.kind === 'workload' && k.dst.workload === w))) : a.reach.workloads;
     const actual = formatExposure(x, c.format as ConnlistFormat, workloads);
     if (actual === expected) results.push({ id, status: 'pass' });

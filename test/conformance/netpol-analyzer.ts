@@ -1,12 +1,12 @@
 // Conformance: our `reach` against np-guard/netpol-analyzer's expected connlists (corpus/netpol-analyzer).
-// Every plain connectivity case (no focus, exposure, explain or multiple networks) in txt, json, csv, md
+// Every plain connectivity case (no focus workload, exposure, explain or multiple networks; with or without a focus connection) in txt, json, csv, md
 // and dot is compared byte for byte. Prints a table of skipped cases with their reason and
 // "N passed, N failed"; exits 1 on any failure.
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { analyze, formatConnlist, type ConnlistFormat, type SourceFile } from '../../server/src/engine';
+import { analyze, focusOn, formatConnlist, type ConnlistFormat, type SourceFile } from '../../server/src/engine';
 import { findManifests, pathToUri } from '../../server/src/host/files';
-import { firstDifference, INGRESS_KINDS, MULTI_NETWORK_KINDS, readCsv, report, requireCorpus, type Outcome } from './corpus';
+import { firstDifference, focusConnOf, INGRESS_KINDS, MULTI_NETWORK_KINDS, readCsv, report, requireCorpus, type Outcome } from './corpus';
 
 async function loadDir(dir: string): Promise<SourceFile[]> {
   const files = await findManifests(dir);
@@ -35,7 +35,6 @@ async function main(): Promise<number> {
       !r.focusworkload &&
       !r.focusworkload_peer &&
       !r.focus_direction &&
-      !r.focus_conn &&
       r.exposure === 'False' &&
       r.explain === 'False' &&
       r.multiple_networks === 'False',
@@ -60,7 +59,8 @@ async function main(): Promise<number> {
       outputs.set(inputDir, input);
     }
     const format = c.format as ConnlistFormat;
-    const actual = formatConnlist(input.conns, format, input.workloads);
+    const focusConn = c.focus_conn ? focusConnOf(c.focus_conn) : undefined;
+    const actual = formatConnlist(focusConn ? focusOn(input.conns, focusConn) : input.conns, format, input.workloads, focusConn);
     let expected = readFileSync(expectedFile, 'utf8');
     if (MULTI_NETWORK_KINDS.test(input.text)) {
       results.push({ id, status: 'skip', reason: 'multiple networks (UDN/NAD): unsupported input kinds' });

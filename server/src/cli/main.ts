@@ -1,6 +1,6 @@
 import { promises as fs } from 'fs';
 import * as path from 'path';
-import { scaffold, scaffoldYaml, type ScaffoldRequest, unrestrictedEgress, unrestrictedReason, analyze, escapeLine, namespaceProblem, quoteName, egressPath, type GatewayProtocol, type GatewayStyle, hostPeer, spanAt, type Mechanism, ConnectionSet, explainPair, fixWorkspace, applyEdits, type AppliedFix, formatConnlist, exposureAnalysis, formatExposure, isNetworkPolicyApi, type Direction, LineIndex, parseCidr, severityRank, type Analysis, type ConnlistFormat, type Explanation, type Peer, type Protocol, type Reachability, type Severity, type SourceRef, type Workload } from '../engine';
+import { scaffold, scaffoldYaml, type ScaffoldRequest, unrestrictedEgress, unrestrictedReason, analyze, escapeLine, namespaceProblem, quoteName, egressPath, type GatewayProtocol, type GatewayStyle, hostPeer, spanAt, type Mechanism, ConnectionSet, explainPair, fixWorkspace, applyEdits, type AppliedFix, formatConnlist, focusOn, PortSet, exposureAnalysis, formatExposure, isNetworkPolicyApi, type Direction, LineIndex, parseCidr, severityRank, type Analysis, type ConnlistFormat, type Explanation, type Peer, type Protocol, type Reachability, type Severity, type SourceRef, type Workload } from '../engine';
 import { VERSION } from '../host/version';
 import { displayPath, IoError, load, parseArgs, UsageError, type Io } from './common';
 import { uriToPath } from '../host/files';
@@ -36,6 +36,7 @@ Commands:
                                  holds yet ("[all namespaces]/[pod with {app=x}]"), and what no policy
                                  protects (np-guard/netpol-analyzer's exposure analysis, for NetworkPolicy
                                  and the admin policies)
+      --focus-conn PORT/PROTOCOL Only the pairs (and exposure) that allow this connection, e.g. 8080/TCP or tcp-8080
       --only unrestricted        Only connections of workloads whose egress reaches every destination on
                                  every port (as EL101, the status bar and the panel count them); each such
                                  workload and why is listed on stderr
@@ -224,12 +225,13 @@ function resolvePeer(spec: string, r: Reachability, flag: string): Peer {
   throw new UsageError(`${flag} "${spec}": no workload, IP address or host name matches`);
 }
 
-function parsePort(spec: string): { protocol: Protocol; port: number } {
-  const m = /^(\d+)(?:\/(tcp|udp|sctp))?$/i.exec(spec) ?? /^(tcp|udp|sctp)\/(\d+)$/i.exec(spec);
-  if (!m) throw new UsageError(`--port "${spec}": expected PORT or PORT/PROTOCOL, e.g. 443/TCP`);
+/** `443`, `443/TCP`, `TCP/443`, or netpol-analyzer's `tcp-443`. */
+function parsePort(spec: string, flag = '--port'): { protocol: Protocol; port: number } {
+  const m = /^(\d+)(?:\/(tcp|udp|sctp))?$/i.exec(spec) ?? /^(tcp|udp|sctp)[/-](\d+)$/i.exec(spec);
+  if (!m) throw new UsageError(`${flag} "${spec}": expected PORT or PORT/PROTOCOL, e.g. 443/TCP`);
   const [num, proto] = /^\d+$/.test(m[1]) ? [m[1], m[2]] : [m[2], m[1]];
   const port = Number(num);
-  if (port < 1 || port > 65535) throw new UsageError(`--port "${spec}": a port is 1-65535`);
+  if (port < 1 || port > 65535) throw new UsageError(`${flag} "${spec}": a port is 1-65535`);
   return { port, protocol: (proto ?? 'TCP').toUpperCase() as Protocol };
 }
 
@@ -351,7 +353,7 @@ async function scaffoldCommand(args: string[], io: Io): Promise<number> {
     const wl = r.workloads.filter((w) => focusMatches(to, w));
     const cidr = to.includes('/') ? to : `${to}/32`;
     const dest: Extract<ScaffoldRequest, { kind: 'allow' }>['to'] = wl.length === 1 ? { kind: 'workload', id: wl[0].id } : parseCidr(cidr) ? { kind: 'cidr', cidr } : { kind: 'host', host: to };
-    const ports = (options.get('port') ?? '').split(',').filter(Boolean).map(parsePort);
+    const ports = (options.get('port') ?? '').split(',').filter(Boolean).map((p) => parsePort(p));
     return made(paths, options, { kind: 'allow', from: src.workload.id, to: dest, ports, mechanism: (options.get('mechanism') ?? 'networkpolicy') as Mechanism }, false);
   }
   if (what === 'gateway') {
@@ -399,7 +401,10 @@ function focusMatches(spec: string, w: Workload): boolean {
 }
 
 async function reach(args: string[], io: Io): Promise<number> {
-  const { paths, options } = parseArgs(args, { format: ['txt', 'json', 'csv', 'md', 'dot'], focus: null, direction: ['egress', 'ingress', 'both'], only: ['unrestricted'], config: null, cluster: null }, ['exposure']);
+  const { paths, options } = parseArgs(args, { format: ['txt', 'json', 'csv', 'md', 'dot'], focus: null, direction: ['egress', 'ingress', 'both'], only: ['unrestricted'], 'focus-conn': null, config: null, cluster: null }, ['exposure']);
+  const focusSpec = options.get('focus-conn');
+  const focusPort = focusSpec === undefined ? undefined : parsePort(focusSpec, '--focus-conn');
+  const focusConn = focusPort && ConnectionSet.of(focusPort.protocol, PortSet.port(focusPort.port));
   const format = (options.get('format') ?? 'txt') as ConnlistFormat;
   const focus = options.get('focus');
   const direction = options.get('direction') ?? 'both';
@@ -414,7 +419,7 @@ async function reach(args: string[], io: Io): Promise<number> {
     if (focus && !r.workloads.some((w) => focusMatches(focus, w))) continue;
     if (exposure) {
       const dir = direction === 'both' ? undefined : (direction as Direction);
-      const x = exposureAnalysis(view.analysis.model, r, { ...(focus ? { focus: (w: Workload) => focusMatches(focus, w) } : {}), direction: dir });
+      const x = exposureAnalysis(view.analysis.model, r, { ...(focus ? { focus: (w: Workload) => focusMatches(focus, w) } : {}), direction: dir, focusConn });
       const shown = focus ? r.workloads.filter((w) => focusMatches(focus, w) || x.connections.some((c) => (c.src.kind === 'workload' && c.src.workload === w) || (c.dst.kind === 'workload' && c.dst.workload === w))) : r.workloads;
       lists.push({ view: view.name, text: formatExposure(x, format, shown) });
       // Exposure is NetworkPolicy's and the admin policies' (as netpol-analyzer's): say what it leaves out.
@@ -435,7 +440,8 @@ async function reach(args: string[], io: Io): Promise<number> {
       io.err(escapeLine(`note: ${open.length} of ${r.workloads.length} workload${r.workloads.length === 1 ? '' : 's'} with unrestricted egress${where}`) + '\n');
       for (const w of open) io.err(`note: ${escapeLine(`${w.id}: ${unrestrictedReason(unrestrictedEgress(r, w)!)}`)}\n`);
     }
-    lists.push({ view: view.name, text: formatConnlist(conns, format, focus ? r.workloads.filter((w) => conns.some((c) => (c.src.kind === 'workload' && c.src.workload === w) || (c.dst.kind === 'workload' && c.dst.workload === w)) || focusMatches(focus, w)) : r.workloads) });
+    if (focusConn) conns = focusOn(conns, focusConn);
+    lists.push({ view: view.name, text: formatConnlist(conns, format, focus ? r.workloads.filter((w) => conns.some((c) => (c.src.kind === 'workload' && c.src.workload === w) || (c.dst.kind === 'workload' && c.dst.workload === w)) || focusMatches(focus, w)) : r.workloads, focusConn) });
   }
   if (focus && lists.length === 0) throw new UsageError(`no workload matches --focus "${focus}"`);
   if (views.length === 1) io.out(lists[0]?.text ?? '');

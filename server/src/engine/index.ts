@@ -12,7 +12,7 @@ export { defaultDenyEgress, freeName } from './scaffold/default-deny';
 export { scaffold, scaffoldYaml, type ScaffoldRequest } from './lang/scaffold';
 export { namespaceProblem, hostProblem, portProblem, protocolProblem } from './scaffold/names';
 export type { Model, Namespace } from './model/model';
-export { Reachability, type Connection, type PairVerdict } from './reach/reachability';
+export { Reachability, focusOn, type Connection, type PairVerdict } from './reach/reachability';
 export { formatConnlist, type ConnlistFormat } from './reach/format';
 export { unrestrictedEgress, unrestrictedReason, type UnrestrictedEgress } from './reach/unrestricted';
 export { escapeLine, quoteName } from './text';

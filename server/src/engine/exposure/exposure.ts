@@ -22,7 +22,7 @@ import { adminPortSpecs } from '../policy/compile-admin';
 import { netpolPortSpec, resolveNamedPort, type PortSpec } from '../reach/ports';
 import type { CompiledAdminPolicy, CompiledNetpol } from '../reach/compiled';
 import type { Model } from '../model/model';
-import type { Connection, Reachability } from '../reach/reachability';
+import { focusOn, type Connection, type Reachability } from '../reach/reachability';
 import type { Direction } from '../reach/rules';
 
 // ---------------------------------------------------------------------------------------------------------
@@ -387,12 +387,16 @@ export interface ExposureResult {
   unprotected: { workload: Workload; direction: Direction }[];
   /** Every representative peer the policies imply that no workload of the manifests stands for. */
   representatives: RepresentativePeer[];
+  /** The one connection the result is about, when asked for. */
+  focusConn?: ConnectionSet;
 }
 
 export interface ExposureOptions {
   /** Only these workloads' exposure (and connections), and only in this direction. */
   focus?: (w: Workload) => boolean;
   direction?: Direction;
+  /** Only this connection (one protocol and port): who is exposed on it, connections shown without ports. */
+  focusConn?: ConnectionSet;
 }
 
 type Side = { kind: 'workload'; workload: Workload } | { kind: 'rep'; rep: RepresentativePeer };
@@ -534,6 +538,7 @@ export function exposureAnalysis(model: Pick<Model, 'definitions'>, reach: Reach
     selecting(w, dir).length > 0 || admins.some((a) => a.read.hasRules[dir] && a.compiled.subjects.has(w));
 
   const focus = options.focus ?? (() => true);
+  const focusConn = options.focusConn ? ExposureConns.of(options.focusConn) : undefined;
   const dirs: Direction[] = options.direction ? [options.direction] : ['egress', 'ingress'];
   const lines: Record<Direction, ExposureLine[]> = { egress: [], ingress: [] };
   const unprotected: { workload: Workload; direction: Direction }[] = [];
@@ -550,14 +555,20 @@ export function exposureAnalysis(model: Pick<Model, 'definitions'>, reach: Reach
         push('entire-cluster', ExposureConns.all);
         continue;
       }
-      const whole = clusterWide(w, dir);
-      if (!whole.isEmpty) push('entire-cluster', whole);
+      let whole = clusterWide(w, dir);
+      if (focusConn) {
+        // On one connection: exposed to the cluster on it, or not; a representative peer only where the cluster is not.
+        if (focusConn.subtract(whole).isEmpty) whole = focusConn;
+        if (whole === focusConn) push('entire-cluster', focusConn);
+      } else if (!whole.isEmpty) push('entire-cluster', whole);
       const me: Side = { kind: 'workload', workload: w };
       for (const rep of representatives) {
         const r: Side = { kind: 'rep', rep };
         const c = dir === 'egress' ? side(me, 'egress', r).intersect(side(r, 'ingress', me)) : side(r, 'egress', me).intersect(side(me, 'ingress', r));
-        if (whole.isEmpty ? c.isEmpty : c.equals(whole)) continue;
-        push(rep.name, c, rep);
+        if (focusConn && !focusConn.subtract(c).isEmpty) continue;
+        const shown = focusConn ?? c;
+        if (whole.isEmpty ? shown.isEmpty : shown.equals(whole)) continue;
+        push(rep.name, shown, rep);
       }
     }
   }
@@ -567,6 +578,7 @@ export function exposureAnalysis(model: Pick<Model, 'definitions'>, reach: Reach
     const is = (p: Connection['src']) => p.kind === 'workload' && focus(p.workload);
     connections = connections.filter((c) => (options.direction !== 'ingress' && is(c.src)) || (options.direction !== 'egress' && is(c.dst)));
   }
+  if (options.focusConn) connections = focusOn(connections, options.focusConn);
   for (const c of connections) {
     if (c.src.kind === 'workload' && c.dst.kind === 'ip' && exposedSet.has(c.src.workload)) {
       const conns = ExposureConns.of(c.conns);
@@ -581,7 +593,7 @@ export function exposureAnalysis(model: Pick<Model, 'definitions'>, reach: Reach
   lines.ingress.sort(byLine);
   unprotected.sort((a, b) => cmp(a.workload.id, b.workload.id) || cmp(a.direction, b.direction));
   const exposed = [...exposedSet].sort((a, b) => cmp(a.id, b.id));
-  return { connections, exposed, egress: lines.egress, ingress: lines.ingress, unprotected, representatives };
+  return { connections, exposed, egress: lines.egress, ingress: lines.ingress, unprotected, representatives, ...(options.focusConn ? { focusConn: options.focusConn } : {}) };
 }
 
 /** The admin policies of the network-policy API (not other families compiled into the admin tiers, as Antrea's). */

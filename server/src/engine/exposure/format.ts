@@ -1,4 +1,4 @@
-import { csvField, dotEdge, formatConnlist, jsonString, mdCell, namespaceGroups, quote, workloadNode, type ConnlistFormat } from '../reach/format';
+import { csvField, dotEdge, formatConnlist, jsonString, mdCell, namespaceGroups, pairsJson, quote, workloadNode, type ConnlistFormat } from '../reach/format';
 import type { Workload } from '../model/workloads';
 import { escapeLine } from '../text';
 import type { ExposureLine, ExposureResult, RepresentativePeer } from './exposure';
@@ -22,16 +22,21 @@ export function formatExposure(x: ExposureResult, format: ConnlistFormat, worklo
   }
 }
 
+/** `Exposure Analysis Result:`, or `Exposure Analysis Result On TCP 8080:` for one connection. */
+function title(x: ExposureResult): string {
+  return x.focusConn ? `Exposure Analysis Result On ${x.focusConn.toConnlistString()}:` : 'Exposure Analysis Result:';
+}
+
 function exposureTxt(x: ExposureResult): string {
-  const list = formatConnlist(x.connections, 'txt');
+  const list = formatConnlist(x.connections, 'txt', [], x.focusConn);
   const width = Math.max(0, ...x.exposed.map((w) => escapeLine(w.id).length));
-  const line = (l: ExposureLine, arrow: string) => `${escapeLine(l.workload.id).padEnd(width)} \t${arrow} \t${escapeLine(l.peer)} : ${l.conn}\n`;
+  const line = (l: ExposureLine, arrow: string) => `${escapeLine(l.workload.id).padEnd(width)} \t${arrow} \t${escapeLine(l.peer)}${x.focusConn ? '' : ` : ${l.conn}`}\n`;
   let out = list.length > 0 ? `${list}\n` : '';
-  out += 'Exposure Analysis Result:\n';
+  out += `${title(x)}\n`;
   if (x.egress.length > 0) out += 'Egress Exposure:\n' + x.egress.map((l) => line(l, '=>')).join('');
   if (x.egress.length > 0 && x.ingress.length > 0) out += '\n';
   if (x.ingress.length > 0) out += 'Ingress Exposure:\n' + x.ingress.map((l) => line(l, '<=')).join('');
-  if (x.unprotected.length > 0) {
+  if (x.unprotected.length > 0 && !x.focusConn) {
     const texts = x.unprotected.map((u) => `${escapeLine(u.workload.id)} is not protected on ${u.direction === 'egress' ? 'Egress' : 'Ingress'}`).sort();
     out += `\nWorkloads not protected by network policies:\n${texts.join('\n')}\n`;
   }
@@ -43,6 +48,14 @@ function jsonRows(rows: { src: string; dst: string; conn: string }[], indent: st
 }
 
 function exposureJson(x: ExposureResult): string {
+  if (x.focusConn) {
+    const egress = x.egress.map((l) => ({ src: l.workload.id, dst: l.peer }));
+    const ingress = x.ingress.map((l) => ({ src: l.peer, dst: l.workload.id }));
+    // netpol-analyzer writes an empty section of a focused result as an empty list (null otherwise).
+    const section = (rows: typeof egress) => pairsJson(rows, '    ');
+    const conns = x.connections.map((c) => ({ src: name(c.src), dst: name(c.dst) }));
+    return `{\n  "connlist_conn_focus_results": ${pairsJson(conns, '  ')},\n  "exposure_conn_focus_results": {\n    "egress_exposure": ${section(egress)},\n    "ingress_exposure": ${section(ingress)}\n  }\n}`;
+  }
   const conns = x.connections.map((c) => ({ src: name(c.src), dst: name(c.dst), conn: c.conns.toConnlistString() }));
   const egress = x.egress.map((l) => ({ src: l.workload.id, dst: l.peer, conn: l.conn }));
   const ingress = x.ingress.map((l) => ({ src: l.peer, dst: l.workload.id, conn: l.conn }));
@@ -55,19 +68,21 @@ function name(p: ExposureResult['connections'][number]['src']): string {
 }
 
 function exposureCsv(x: ExposureResult): string {
-  let out = formatConnlist(x.connections, 'csv');
-  out += 'Exposure Analysis Result:,,\n';
-  const row = (l: ExposureLine) => [l.workload.id, l.peer, l.conn].map(csvField).join(',') + '\n';
-  if (x.egress.length > 0) out += 'Egress Exposure:,,\nsrc,dst,conn\n' + x.egress.map(row).join('');
-  if (x.ingress.length > 0) out += 'Ingress Exposure:,,\ndst,src,conn\n' + x.ingress.map(row).join('');
+  let out = formatConnlist(x.connections, 'csv', [], x.focusConn);
+  out += `${title(x)},,\n`;
+  const conn = x.focusConn ? '' : ',conn';
+  const row = (l: ExposureLine) => (x.focusConn ? [l.workload.id, l.peer] : [l.workload.id, l.peer, l.conn]).map(csvField).join(',') + '\n';
+  if (x.egress.length > 0) out += `Egress Exposure:,,\nsrc,dst${conn}\n` + x.egress.map(row).join('');
+  if (x.ingress.length > 0) out += `Ingress Exposure:,,\ndst,src${conn}\n` + x.ingress.map(row).join('');
   return out;
 }
 
 function exposureMd(x: ExposureResult): string {
-  const row = (l: ExposureLine) => `| ${mdCell(l.workload.id)} | ${mdCell(l.peer)} | ${l.conn} |`;
-  const block = (title: string, header: string, lines: ExposureLine[]) => (lines.length === 0 ? '' : `### ${title}:\n${header}\n|-----|-----|------|\n${lines.map(row).join('\n')}\n`);
-  const list = formatConnlist(x.connections, 'md').replace(/\n$/, '');
-  return [list, '## Exposure Analysis Result:', block('Egress Exposure', '| src | dst | conn |', x.egress), block('Ingress Exposure', '| dst | src | conn |', x.ingress)].join('\n');
+  const f = x.focusConn !== undefined;
+  const row = (l: ExposureLine) => (f ? `| ${mdCell(l.workload.id)} | ${mdCell(l.peer)} |` : `| ${mdCell(l.workload.id)} | ${mdCell(l.peer)} | ${l.conn} |`);
+  const block = (name: string, header: string, lines: ExposureLine[]) => (lines.length === 0 ? '' : `### ${name}:\n${header}${f ? ' |\n|-----|-----|' : ' | conn |\n|-----|-----|------|'}\n${lines.map(row).join('\n')}\n`);
+  const list = formatConnlist(x.connections, 'md', [], x.focusConn).replace(/\n$/, '');
+  return [list, `## ${title(x)}`, block('Egress Exposure', '| src | dst', x.egress), block('Ingress Exposure', '| dst | src', x.ingress)].join('\n');
 }
 
 /** A representative peer's namespace and pods, as the drawing labels them (no brackets). */

@@ -2,6 +2,7 @@ import type { Connection } from './reachability';
 import { peerName } from './rules';
 import type { Workload } from '../model/workloads';
 import { escapeLine } from '../text';
+import type { ConnectionSet } from '../sets/connections';
 
 /** Connectivity list formats, byte-compatible with netpol-analyzer's connlist. */
 export type ConnlistFormat = 'txt' | 'json' | 'csv' | 'md' | 'dot';
@@ -36,8 +37,13 @@ export function jsonString(s: string): string {
   return JSON.stringify(s).replace(/</g, '\\u003c').replace(/>/g, '\\u003e').replace(/&/g, '\\u0026');
 }
 
-export function formatConnlist(conns: readonly Connection[], format: ConnlistFormat, workloads: readonly Workload[] = []): string {
+/**
+ * The connection list; with `focusConn` (connections already narrowed to it), netpol-analyzer's focus form:
+ * the pairs without their ports, under `Permitted connections on TCP 8080:`.
+ */
+export function formatConnlist(conns: readonly Connection[], format: ConnlistFormat, workloads: readonly Workload[] = [], focusConn?: ConnectionSet): string {
   const list = rows(conns);
+  if (focusConn && format !== 'dot') return focusedConnlist(list, format, focusConn);
   switch (format) {
     case 'txt':
       // Names come from the YAML: one that holds a line break must not make a line (a connection) of its own.
@@ -52,6 +58,25 @@ export function formatConnlist(conns: readonly Connection[], format: ConnlistFor
     case 'dot':
       return formatDot(conns, list, workloads);
   }
+}
+
+function focusedConnlist(list: Row[], format: Exclude<ConnlistFormat, 'dot'>, focus: ConnectionSet): string {
+  switch (format) {
+    case 'txt':
+      return `Permitted connections on ${focus.toConnlistString()}:\n` + list.map((r) => `${escapeLine(r.src)} => ${escapeLine(r.dst)}\n`).join('');
+    case 'json':
+      return pairsJson(list, '');
+    case 'csv':
+      return ['src,dst', ...list.map((r) => [r.src, r.dst].map(csvField).join(','))].join('\n') + '\n';
+    case 'md':
+      return ['| src | dst |', '|-----|-----|', ...list.map((r) => `| ${mdCell(r.src)} | ${mdCell(r.dst)} |`)].join('\n') + '\n';
+  }
+}
+
+/** `[{"src", "dst"}, …]` as Go's indenting encoder writes it, at an indent; `[]` when empty. */
+export function pairsJson(list: readonly { src: string; dst: string }[], indent: string): string {
+  if (list.length === 0) return '[]';
+  return `[\n${list.map((r) => `${indent}  {\n${indent}    "src": ${jsonString(r.src)},\n${indent}    "dst": ${jsonString(r.dst)}\n${indent}  }`).join(',\n')}\n${indent}]`;
 }
 
 function formatDot(conns: readonly Connection[], list: Row[], workloads: readonly Workload[]): string {

@@ -72,6 +72,11 @@ export interface Connection {
   conns: ConnectionSet;
 }
 
+/** The connections that allow one connection (a protocol and port), each shown as that connection. */
+export function focusOn(conns: readonly Connection[], focus: ConnectionSet): Connection[] {
+  return conns.filter((c) => c.conns.contains(focus)).map((c) => ({ ...c, conns: focus }));
+}
+
 export interface PairVerdict {
   allowed: ConnectionSet;
   /** The source's egress side (absent when the source is an address). */
