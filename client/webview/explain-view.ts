@@ -15,7 +15,7 @@ export interface ExplainCallbacks {
 
 const TONE_TEXT: Record<ExplainItem['tone'], string> = { allow: 'allows', deny: 'denies', risk: 'risk', info: 'note' };
 
-const VERDICT_TEXT = { allowed: 'allowed', unrestricted: 'unrestricted egress', gateway: 'via egress gateway', blocked: 'observed, would be blocked' } as const;
+const VERDICT_TEXT = { allowed: 'allowed', unrestricted: 'unrestricted egress', gateway: 'via egress gateway', blocked: 'observed, would be blocked', exposure: 'exposed to pods that may come' } as const;
 
 export class ExplainView {
   readonly root: HTMLElement;
@@ -137,5 +137,6 @@ export function legend(): HTMLElement {
     h('span', { role: 'listitem', class: 'legend-item verdict-allowed' }, h('span', { class: 'swatch', 'aria-hidden': 'true' }), 'allowed', h('span', { class: 'sr-only' }, ' by a rule')),
     h('span', { role: 'listitem', class: 'legend-item verdict-gateway' }, h('span', { class: 'swatch', 'aria-hidden': 'true' }), 'via egress gateway'),
     h('span', { role: 'listitem', class: 'legend-item verdict-unrestricted' }, h('span', { class: 'swatch', 'aria-hidden': 'true' }), 'unrestricted', h('span', { class: 'sr-only' }, ': no policy restricts the egress')),
+    h('span', { role: 'listitem', class: 'legend-item verdict-exposure' }, h('span', { class: 'swatch', 'aria-hidden': 'true' }), 'exposed', h('span', { class: 'sr-only' }, ' to pods that may come: a policy admits them by label, no manifest holds them yet')),
   );
 }

@@ -4,7 +4,7 @@
  */
 import type { ReachabilityResult } from '../../server/src/lsp/protocol';
 import type { Filters } from '../src/panel/messages';
-import { edgeRows, groupOf, EXTERNAL_GROUP, type Filtered } from './model';
+import { edgeRows, groupLabel, groupOf, type Filtered } from './model';
 
 /** Text for HTML element content and attribute values. */
 export function escapeHtml(s: string): string {
@@ -30,7 +30,7 @@ export function dotString(s: string): string {
   return `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\r?\n/g, '\\n')}"`;
 }
 
-const VERDICT_TEXT = { allowed: 'allowed', unrestricted: 'unrestricted (no egress policy)', gateway: 'via egress gateway', blocked: 'observed, would be blocked' } as const;
+const VERDICT_TEXT = { allowed: 'allowed', unrestricted: 'unrestricted (no egress policy)', gateway: 'via egress gateway', blocked: 'observed, would be blocked', exposure: 'exposed to pods that may come' } as const;
 
 export function toMarkdown(data: ReachabilityResult, filtered: Filtered): string {
   const lines = ['| Source | Destination | Connections | Verdict |', '|---|---|---|---|'];
@@ -44,7 +44,7 @@ export function toCsv(data: ReachabilityResult, filtered: Filtered): string {
   return lines.join('\r\n') + '\r\n';
 }
 
-const DOT_COLOR = { allowed: '#388a34', unrestricted: '#e51400', gateway: '#652d90', blocked: '#e5534b' } as const;
+const DOT_COLOR = { allowed: '#388a34', unrestricted: '#e51400', gateway: '#652d90', blocked: '#e5534b', exposure: '#c27d0e' } as const;
 
 export function toDot(data: ReachabilityResult, filtered: Filtered): string {
   const out = ['digraph reachability {', '  rankdir=LR;', '  node [shape=box, style=rounded, fontname="sans-serif"];', '  edge [fontname="sans-serif", fontsize=10];'];
@@ -58,17 +58,17 @@ export function toDot(data: ReachabilityResult, filtered: Filtered): string {
   let cluster = 0;
   for (const [g, members] of byGroup) {
     out.push(`  subgraph cluster_${cluster++} {`);
-    out.push(`    label=${dotString(g === EXTERNAL_GROUP ? 'outside the cluster' : g)};`);
+    out.push(`    label=${dotString(groupLabel(g))};`);
     for (const i of members) {
       const n = data.nodes[i];
       const risk = n.kind === 'workload' && n.egressRestricted === false ? ', color="#e51400"' : '';
-      out.push(`    ${dotString(n.id)} [label=${dotString(n.label)}${n.kind === 'workload' ? '' : ', shape=ellipse'}${risk}];`);
+      out.push(`    ${dotString(n.id)} [label=${dotString(n.label)}${n.kind === 'workload' ? '' : n.kind === 'exposure' ? ', style="rounded,dashed"' : ', shape=ellipse'}${risk}];`);
     }
     out.push('  }');
   }
   for (const ei of filtered.edges) {
     const e = data.edges[ei];
-    const style = e.verdict === 'unrestricted' ? ', style=bold' : e.verdict === 'gateway' ? ', style=dashed' : '';
+    const style = e.verdict === 'unrestricted' ? ', style=bold' : e.verdict === 'gateway' || e.verdict === 'exposure' ? ', style=dashed' : '';
     out.push(`  ${dotString(data.nodes[e.src].id)} -> ${dotString(data.nodes[e.dst].id)} [label=${dotString(data.conns[e.conns].text)}, color=${dotString(DOT_COLOR[e.verdict])}${style}];`);
   }
   out.push('}');

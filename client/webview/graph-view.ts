@@ -4,7 +4,7 @@
  * selects, +/- zoom, 0 fits.
  */
 import { clear, ellipsize, h, s } from './dom';
-import { edgeLabel, EXTERNAL_GROUP, type Graph, type GraphEdge, type GraphNode } from './model';
+import { edgeLabel, foldable, type Graph, type GraphEdge, type GraphNode } from './model';
 import { layoutGraph, placeLabels, routeEdges, type FlowDirection, type Layout } from './layout';
 import type { Selection } from '../src/panel/messages';
 
@@ -78,7 +78,7 @@ export class GraphView {
   constructor(private readonly cb: GraphCallbacks) {
     this.svg = s('svg', { class: 'graph-svg', role: 'group', 'aria-roledescription': 'graph', 'aria-label': 'Reachability graph' });
     this.viewport = s('g', { class: 'viewport' });
-    this.svg.appendChild(s('defs', {}, ...(['allowed', 'unrestricted', 'gateway', 'blocked', 'selected', 'added', 'removed', 'changed'] as const).map((v) => s('marker', { id: `arrow-${v}`, viewBox: '0 0 10 10', refX: '9', refY: '5', markerWidth: '9', markerHeight: '9', markerUnits: 'userSpaceOnUse', orient: 'auto-start-reverse', class: `arrow arrow-${v}` }, s('path', { d: 'M0,0 L10,5 L0,10 z' })))));
+    this.svg.appendChild(s('defs', {}, ...(['allowed', 'unrestricted', 'gateway', 'blocked', 'exposure', 'selected', 'added', 'removed', 'changed'] as const).map((v) => s('marker', { id: `arrow-${v}`, viewBox: '0 0 10 10', refX: '9', refY: '5', markerWidth: '9', markerHeight: '9', markerUnits: 'userSpaceOnUse', orient: 'auto-start-reverse', class: `arrow arrow-${v}` }, s('path', { d: 'M0,0 L10,5 L0,10 z' })))));
     this.svg.appendChild(this.viewport);
     this.root = h('div', { class: 'graph', id: 'graph' }, this.svg);
     this.installPanZoom();
@@ -178,7 +178,7 @@ export class GraphView {
     for (const group of graph.groups) {
       const box = layout.groups.get(group.id);
       if (!box) continue;
-      const external = group.id === EXTERNAL_GROUP;
+      const external = !foldable(group.id);
       const g = s('g', {
         class: `group${external ? ' group-external' : ''}`,
         transform: `translate(${box.x},${box.y})`,

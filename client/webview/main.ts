@@ -332,7 +332,11 @@ async function render(): Promise<void> {
   }
   if (filtered.invalidPort) showNotice(`"${state.filters.port}" is not a port filter (try 443, 8000-8080, TCP, or UDP 53); it is ignored.`);
   const unrestricted = filtered.edges.filter((i) => data!.edges[i].verdict === 'unrestricted').length;
-  status.textContent = `${workloads} workloads · ${filtered.edges.length} of ${data.edges.length} connections shown · ${unrestricted} unrestricted · ${data.stats.unrestrictedWorkloads} workload${data.stats.unrestrictedWorkloads === 1 ? '' : 's'} with unrestricted egress`;
+  // Exposure edges lead to pods that may come: counted apart from the connections between what exists.
+  const isExposure = (i: number) => data!.edges[i].verdict === 'exposure';
+  const exposed = filtered.edges.filter(isExposure).length;
+  const total = data.edges.filter((e) => e.verdict !== 'exposure').length;
+  status.textContent = `${workloads} workloads · ${filtered.edges.length - exposed} of ${total} connections shown · ${unrestricted} unrestricted · ${data.stats.unrestrictedWorkloads} workload${data.stats.unrestrictedWorkloads === 1 ? '' : 's'} with unrestricted egress${exposed > 0 ? ` · ${exposed} exposed to pods that may come` : ''}`;
   const revision = data.revision;
   const nodes = filtered.nodes.length;
   const edges = filtered.edges.length;

@@ -5,7 +5,7 @@
  * PageUp/PageDown and Home/End jump.
  */
 import { clear, ellipsize, h } from './dom';
-import { EXTERNAL_GROUP, shortConns, type Axis, type Matrix } from './model';
+import { EXTERNAL_GROUP, EXPOSURE_GROUP, foldable, shortConns, type Axis, type Matrix } from './model';
 import type { ReachabilityResult } from '../../server/src/lsp/protocol';
 import type { Selection } from '../src/panel/messages';
 
@@ -100,7 +100,7 @@ export class MatrixView {
   }
 
   private axisName(a: Axis): string {
-    if (a.kind === 'group') return a.group === EXTERNAL_GROUP ? 'outside the cluster' : `namespace ${a.label}`;
+    if (a.kind === 'group') return a.group === EXTERNAL_GROUP ? 'outside the cluster' : a.group === EXPOSURE_GROUP ? 'pods that may come' : `namespace ${a.label}`;
     const n = this.data!.nodes[a.node!];
     return n.kind === 'workload' ? `${n.namespace}/${n.label}` : n.label;
   }
@@ -112,7 +112,7 @@ export class MatrixView {
     const key = a.kind === 'group' ? `ns:${a.group}` : `n:${this.data!.nodes[a.node!].id}`;
     if (key === this.selected) classes.push('selected');
     const active = isRow ? this.pos.row === index && this.pos.col === -1 : this.pos.row === -1 && this.pos.col === index;
-    const foldable = a.kind === 'group' && a.group !== EXTERNAL_GROUP;
+    const canFold = a.kind === 'group' && foldable(a.group);
     const el = h(
       'div',
       {
@@ -120,7 +120,7 @@ export class MatrixView {
         role: isRow ? 'rowheader' : 'columnheader',
         id: `mx-${dir}-${index}`,
         tabindex: active ? '0' : '-1',
-        'aria-expanded': foldable ? String(!a.collapsed) : undefined,
+        'aria-expanded': canFold ? String(!a.collapsed) : undefined,
         'aria-label': `${this.axisName(a)}${a.kind === 'group' ? `, ${a.members.length} ${a.collapsed ? 'folded' : 'shown'}` : ''}${a.risk && isRow ? ', egress unrestricted' : ''}`,
         title: this.axisName(a),
       },
@@ -143,7 +143,7 @@ export class MatrixView {
 
   private activate(a: Axis): void {
     if (a.kind === 'group') {
-      if (a.group !== EXTERNAL_GROUP) this.cb.toggleNamespace(a.group);
+      if (foldable(a.group)) this.cb.toggleNamespace(a.group);
     } else {
       const n = this.data!.nodes[a.node!];
       this.cb.select({ kind: 'node', id: n.id });

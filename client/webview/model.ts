@@ -16,6 +16,18 @@ export const FOLD_THRESHOLD = 150;
 export const GRAPH_MAX_NODES = 250;
 
 export const EXTERNAL_GROUP = '\u0000external';
+/** Pods that may come: what policies admit by label and no manifest holds yet (exposure nodes). */
+export const EXPOSURE_GROUP = '\u0000exposure';
+
+/** A group's name as shown: a namespace, the pods that may come, or the outside. */
+export function groupLabel(group: string): string {
+  return group === EXTERNAL_GROUP ? 'outside the cluster' : group === EXPOSURE_GROUP ? 'pods that may come' : group;
+}
+
+/** Namespaces fold; the outside and the pods that may come do not. */
+export function foldable(group: string): boolean {
+  return group !== EXTERNAL_GROUP && group !== EXPOSURE_GROUP;
+}
 
 // ---- ports and connections ---------------------------------------------------------------------------
 
@@ -107,7 +119,7 @@ export function edgeLabel(c: ReachConns): string {
 }
 
 // Blocked (observed traffic no rule allows) gives way to anything the workspace allows: the mark says it.
-const SEVERITY: Record<EdgeVerdict, number> = { blocked: -1, allowed: 0, gateway: 1, unrestricted: 2 };
+const SEVERITY: Record<EdgeVerdict, number> = { blocked: -1, exposure: -0.5, allowed: 0, gateway: 1, unrestricted: 2 };
 
 /** The verdict an aggregate shows: the riskiest of its members. */
 export function worst(a: EdgeVerdict, b: EdgeVerdict): EdgeVerdict {
@@ -126,17 +138,22 @@ export interface Filtered {
 }
 
 export function isExternal(n: ReachNode): boolean {
-  return n.kind !== 'workload';
+  return n.kind !== 'workload' && n.kind !== 'exposure';
 }
 
 export function groupOf(n: ReachNode): string {
-  return n.kind === 'workload' ? (n.namespace ?? '') : EXTERNAL_GROUP;
+  return n.kind === 'workload' ? (n.namespace ?? '') : n.kind === 'exposure' ? EXPOSURE_GROUP : EXTERNAL_GROUP;
+}
+
+/** Namespaces by name, then the pods that may come, then the outside. */
+function groupRank(g: string): number {
+  return g === EXTERNAL_GROUP ? 2 : g === EXPOSURE_GROUP ? 1 : 0;
 }
 
 function compareNodes(a: ReachNode, b: ReachNode): number {
   const ga = groupOf(a);
   const gb = groupOf(b);
-  if (ga !== gb) return ga === EXTERNAL_GROUP ? 1 : gb === EXTERNAL_GROUP ? -1 : ga < gb ? -1 : 1;
+  if (ga !== gb) return groupRank(ga) - groupRank(gb) || (ga < gb ? -1 : 1);
   if (a.kind === 'internet' || b.kind === 'internet') return a.kind === 'internet' ? 1 : -1;
   return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }
@@ -272,6 +289,7 @@ export const edgeId = (src: string, dst: string): string => `${src}\u2192${dst}`
 function describeNode(n: ReachNode): string {
   if (n.kind === 'workload') return `${n.workloadKind ?? 'workload'} ${n.namespace}/${n.label}, egress ${n.egressRestricted ? 'restricted' : 'unrestricted'}`;
   if (n.kind === 'internet') return 'internet: every address no policy names';
+  if (n.kind === 'exposure') return `${n.label}: pods no manifest holds yet that a policy admits (${n.selector ?? ''})`;
   if (n.observed) return `${n.label}: an observed destination no policy names`;
   return `addresses ${n.label}`;
 }
@@ -402,7 +420,7 @@ export function buildGraph(data: ReachabilityResult, filtered: Filtered, collaps
     const group = groupOf(n);
     let g = groups.get(group);
     if (!g) {
-      g = { id: group, label: group === EXTERNAL_GROUP ? 'outside the cluster' : group, collapsed: group !== EXTERNAL_GROUP && collapsed.has(group), nodes: [] };
+      g = { id: group, label: groupLabel(group), collapsed: foldable(group) && collapsed.has(group), nodes: [] };
       groups.set(group, g);
     }
     if (g.collapsed) {
@@ -422,7 +440,7 @@ export function buildGraph(data: ReachabilityResult, filtered: Filtered, collaps
       id: n.id,
       kind: n.kind,
       label: n.label,
-      detail: n.kind === 'workload' ? (n.workloadKind ?? '') : n.observed ? 'observed destination' : n.kind === 'internet' ? 'unnamed addresses' : 'addresses',
+      detail: n.kind === 'workload' ? (n.workloadKind ?? '') : n.kind === 'exposure' ? 'may come' : n.observed ? 'observed destination' : n.kind === 'internet' ? 'unnamed addresses' : 'addresses',
       group,
       risk: n.kind === 'workload' && n.egressRestricted === false,
       members: [i],
@@ -522,7 +540,7 @@ function axes(data: ReachabilityResult, nodes: number[], collapsed: ReadonlySet<
     const n = data.nodes[i];
     const group = groupOf(n);
     if (!current || current.group !== group) {
-      current = { kind: 'group', group, label: group === EXTERNAL_GROUP ? 'external' : group, collapsed: collapsed.has(group), members: [], risk: false };
+      current = { kind: 'group', group, label: group === EXTERNAL_GROUP ? 'external' : groupLabel(group), collapsed: foldable(group) && collapsed.has(group), members: [], risk: false };
       currentAt = list.length;
       list.push(current);
     }

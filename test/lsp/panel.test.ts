@@ -95,7 +95,7 @@ test('Panel: reachability of the examples (nodes, namespaces, verdicts, connecti
   assert.equal(workloads.find((n) => n.id === FOO)!.ingressRestricted, true, 'foo-deny-egress restricts ingress');
   assert.deepEqual(workloads.find((n) => n.id === ETL)!.labels, { app: 'etl' });
 
-  const external = r.nodes.filter((n) => n.kind !== 'workload');
+  const external = r.nodes.filter((n) => n.kind !== 'workload' && n.kind !== 'exposure');
   assert.deepEqual(
     external.map((n) => [n.id, n.kind, n.label]),
     [
@@ -117,7 +117,18 @@ test('Panel: reachability of the examples (nodes, namespaces, verdicts, connecti
   for (const ns of r.namespaces) assert.equal(textAt(ns.location!), ns.name);
   assert.deepEqual(r.namespaces.find((ns) => ns.name === 'payments')!.labels, { 'kubernetes.io/metadata.name': 'payments', team: 'payments' });
 
-  assert.deepEqual(r.stats, { workloads: 6, edges: r.edges.length, unrestrictedWorkloads: 2 });
+  // Pods that may come: what the policies admit by label and no manifest holds (dashed in the panel).
+  assert.deepEqual(
+    r.nodes.filter((n) => n.kind === 'exposure').map((n) => `${n.label} = ${n.selector}`),
+    [
+      'any pod in a namespace with name=payments = [namespace with {name=payments}]/[all pods]',
+      'any pod with app=pushgateway in analytics = analytics/[pod with {app=pushgateway}]',
+      'any pod in monitoring = monitoring/[all pods]',
+      'any pod with k8s-app=kube-dns in kube-system = kube-system/[pod with {k8s-app=kube-dns}]',
+      'any pod in any namespace = entire-cluster',
+    ],
+  );
+  assert.deepEqual(r.stats, { workloads: 6, edges: r.edges.filter((e) => e.verdict !== 'exposure').length, unrestrictedWorkloads: 2 });
 
   // Every edge out of an unrestricted workload is unrestricted and allows everything; foo's ingress is
   // closed, so nothing reaches it.
@@ -128,7 +139,7 @@ test('Panel: reachability of the examples (nodes, namespaces, verdicts, connecti
     [...everywhere(FOO, []), ...everywhere(WEB, [FOO])].sort(),
   );
   assert.deepEqual(
-    edgeList(r, (e) => e.verdict !== 'unrestricted'),
+    edgeList(r, (e) => e.verdict !== 'unrestricted' && e.verdict !== 'exposure'),
     [
       `${ETL} -> ${LAKE}: TCP 443 (allowed)`,
       `${LEDGER} -> ${POSTGRES}: TCP 5432 (allowed)`,
@@ -338,7 +349,9 @@ test('Panel: an edit that changes a policy sends reachabilityChanged, and the ne
   const after = await reachability(client);
   assert.ok(after.revision >= notified && notified > before.revision, `revision ${before.revision} -> notified ${notified} -> answered ${after.revision}`);
   assert.equal(after.nodes.find((n) => n.id === FOO)!.egressRestricted, true);
-  assert.deepEqual(edgeList(after, (e) => after.nodes[e.src].id === FOO), [], 'foo reaches nothing now');
+  assert.deepEqual(edgeList(after, (e) => after.nodes[e.src].id === FOO && e.verdict !== 'exposure'), [], 'foo reaches nothing now');
+  // Its DNS rule names pods the examples do not hold: exposure, not a connection.
+  assert.deepEqual(edgeList(after, (e) => after.nodes[e.src].id === FOO && e.verdict === 'exposure'), [`${FOO} -> exposure:kube-system/[pod with {k8s-app=kube-dns}]: TCP 53,UDP 53 (exposure)`]);
   assert.equal(after.stats.unrestrictedWorkloads, 1);
   const fooExplained = await explain(client, { node: FOO });
   assert.equal(fooExplained.verdict, 'allowed');
@@ -364,7 +377,7 @@ test('one meaning of unrestricted: a Calico allow-all GlobalNetworkPolicy leaves
   // Every workload reaches every destination on every port: the GlobalNetworkPolicy allows what the NetworkPolicies leave undecided.
   assert.deepEqual(await ready, { state: 'ready', workloads: 6, unrestricted: 6, policies: 7 });
   const r = await reachability(client);
-  assert.deepEqual(r.stats, { workloads: 6, edges: r.edges.length, unrestrictedWorkloads: 6 });
+  assert.deepEqual(r.stats, { workloads: 6, edges: r.edges.filter((e) => e.verdict !== 'exposure').length, unrestrictedWorkloads: 6 });
   assert.deepEqual(r.nodes.filter((n) => n.kind === 'workload' && n.egressRestricted).map((n) => n.id), []);
   const api = await explain(client, { node: API });
   assert.equal(api.verdict, 'unrestricted');

@@ -36,6 +36,8 @@ test('flows loaded: observed edges marked with their flows, the blocked connecti
   const r = reachabilityResult(a, lines, {}, 1, ['hubble.jsonl']);
   assert.deepEqual(edges(r), [
     // ledger to api.stripe.com: only the observation draws it (the namespace's default-deny blocks it).
+    // The DNS pods the policies name are not in the workspace: exposure (dashed), which no flow can take.
+    `${LEDGER} -> exposure:kube-system/[pod with {k8s-app=kube-dns}]: TCP 53,UDP 53 exposure`,
     `${LEDGER} -> fqdn:api.stripe.com: TCP 443 blocked [blocked 3, 3 blocked]`,
     `${LEDGER} -> ${API}: TCP 8080 allowed [seen 1]`,
     `internet -> ${LEDGER}: All Connections unrestricted`,
@@ -44,6 +46,7 @@ test('flows loaded: observed edges marked with their flows, the blocked connecti
     `${API} -> ${LEDGER}: All Connections unrestricted`,
     `${API} -> internet: All Connections unrestricted [seen 1]`,
     `${API} -> ${WEB}: All Connections unrestricted`,
+    `${WEB} -> exposure:kube-system/[pod with {k8s-app=kube-dns}]: UDP 53 exposure`,
     `${WEB} -> ${API}: TCP 8080 allowed [seen 2]`,
   ]);
   assert.deepEqual(r.nodes.filter((n) => n.observed), [{ id: 'fqdn:api.stripe.com', kind: 'fqdn', label: 'api.stripe.com', observed: true }]);

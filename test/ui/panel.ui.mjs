@@ -151,8 +151,30 @@ try {
     if (!(await allowed.getAttribute('class')).includes('verdict-allowed')) throw new Error('ledger -> postgres is not allowed');
     const [r, a] = [await stroke(risky), await stroke(allowed)];
     if (r.color === a.color || r.width <= a.width) throw new Error(`unrestricted ${JSON.stringify(r)} does not stand out from allowed ${JSON.stringify(a)}`);
-    await panel.locator('.edge-label', { hasText: 'TCP 5432' }).waitFor({ timeout: T });
+    await panel.locator('.edge-label.verdict-allowed', { hasText: 'TCP 5432' }).waitFor({ timeout: T });
     if (!(await risky.getAttribute('aria-label')).includes('unrestricted')) throw new Error('the edge does not say it is unrestricted');
+  });
+
+  await h.test('pods that may come: a dashed node for the DNS pods the policies name and the examples do not hold, explained by its rule', async () => {
+    const DNS = 'exposure:kube-system/[pod with {k8s-app=kube-dns}]';
+    const LEDGER = 'payments/ledger[Deployment]';
+    const node = panel.locator(`g.node.kind-exposure[data-id="${DNS}"]`);
+    await node.waitFor({ timeout: T });
+    const look = await node.evaluate((el) => ({ dash: getComputedStyle(el.querySelector('.node-box')).strokeDasharray, label: el.querySelector('.node-label').textContent, title: el.getAttribute('aria-label') }));
+    if (!look.dash || look.dash === 'none') throw new Error(`the exposure node is not dashed: ${look.dash}`);
+    // The label may be shortened to the box; the accessible name says it whole.
+    if (!look.label.startsWith('any pod with k8s-app') || !look.title.startsWith('any pod with k8s-app=kube-dns in kube-system: pods no manifest holds yet')) throw new Error(`the exposure node says ${JSON.stringify(look)}`);
+    // payments' two workloads reach it alike: one aggregate edge, dotted.
+    const e = edge('ns:payments', DNS);
+    await e.waitFor({ state: 'attached', timeout: T });
+    if (!(await e.getAttribute('class')).includes('verdict-exposure')) throw new Error(`payments -> DNS pods is not an exposure edge: ${await e.getAttribute('class')}`);
+    const dash = await e.evaluate((el) => getComputedStyle(el.querySelector('.edge-line')).strokeDasharray);
+    if (!dash || dash === 'none') throw new Error('the exposure edge is not dashed');
+    await node.click();
+    await panel.locator('#explain .explain-summary', { hasText: '2 workloads are exposed to any pod with k8s-app=kube-dns in kube-system.' }).waitFor({ timeout: T });
+    await panel.locator('#explain .item', { hasText: `${LEDGER} may connect to them` }).waitFor({ timeout: T });
+    await panel.locator('#explain a.source-link', { hasText: 'NetworkPolicy payments/default-deny-egress, spec.egress[0]' }).first().waitFor({ timeout: T });
+    await panel.locator('.legend-item.verdict-exposure').waitFor({ timeout: T });
   });
 
   await h.test('clicking the unrestricted edge explains it: no policy restricts foo, its policy is ingress-only', async () => {

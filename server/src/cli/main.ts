@@ -1,6 +1,6 @@
 import { promises as fs } from 'fs';
 import * as path from 'path';
-import { scaffold, scaffoldYaml, type ScaffoldRequest, unrestrictedEgress, unrestrictedReason, analyze, escapeLine, namespaceProblem, quoteName, egressPath, type GatewayProtocol, type GatewayStyle, hostPeer, spanAt, type Mechanism, ConnectionSet, explainPair, fixWorkspace, applyEdits, type AppliedFix, formatConnlist, focusOn, PortSet, exposureAnalysis, formatExposure, isNetworkPolicyApi, type Direction, LineIndex, parseCidr, severityRank, type Analysis, type ConnlistFormat, type Explanation, type Peer, type Protocol, type Reachability, type Severity, type SourceRef, type Workload } from '../engine';
+import { scaffold, scaffoldYaml, type ScaffoldRequest, unrestrictedEgress, unrestrictedReason, analyze, escapeLine, namespaceProblem, quoteName, egressPath, type GatewayProtocol, type GatewayStyle, hostPeer, spanAt, type Mechanism, ConnectionSet, explainPair, fixWorkspace, applyEdits, type AppliedFix, formatConnlist, focusOn, PortSet, exposureAnalysis, formatExposure, policiesBeyondExposure, type Direction, LineIndex, parseCidr, severityRank, type Analysis, type ConnlistFormat, type Explanation, type Peer, type Protocol, type Reachability, type Severity, type SourceRef, type Workload } from '../engine';
 import { VERSION } from '../host/version';
 import { displayPath, IoError, load, parseArgs, UsageError, type Io } from './common';
 import { uriToPath } from '../host/files';
@@ -423,7 +423,7 @@ async function reach(args: string[], io: Io): Promise<number> {
       const shown = focus ? r.workloads.filter((w) => focusMatches(focus, w) || x.connections.some((c) => (c.src.kind === 'workload' && c.src.workload === w) || (c.dst.kind === 'workload' && c.dst.workload === w))) : r.workloads;
       lists.push({ view: view.name, text: formatExposure(x, format, shown) });
       // Exposure is NetworkPolicy's and the admin policies' (as netpol-analyzer's): say what it leaves out.
-      const others = r.policies.tiers.flatMap((t) => t.policies).filter((p) => p.family !== 'netpol').length + r.policies.firewalls.length + r.policies.adminPolicies.filter((p) => !isNetworkPolicyApi(p.resource)).length;
+      const others = policiesBeyondExposure(r);
       if (others > 0) io.err(escapeLine(`note: exposure covers NetworkPolicy and admin network policies; ${others} other polic${others === 1 ? 'y' : 'ies'} (Calico, Cilium, GKE, Antrea, egress firewalls)${views.length === 1 ? '' : ` in view ${view.name}`} ${others === 1 ? 'is' : 'are'} not part of it`) + '\n');
       continue;
     }

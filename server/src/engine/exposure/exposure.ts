@@ -181,9 +181,17 @@ function isEmptySelector(s: WrittenSelector | undefined): boolean {
   return s === undefined || (s.labels.length === 0 && s.expressions.length === 0);
 }
 
+const canonicalTexts = new WeakMap<WrittenSelector, string>();
+
 /** Kubernetes' canonical requirements (sorted by key; `In` with one value is `k=v`, as a label is). */
 function canonical(s: WrittenSelector | undefined): string {
   if (!s) return '';
+  let text = canonicalTexts.get(s);
+  if (text === undefined) canonicalTexts.set(s, (text = canonicalText(s)));
+  return text;
+}
+
+function canonicalText(s: WrittenSelector): string {
   const items: { key: string; text: string }[] = s.labels.map(([k, v]) => ({ key: k, text: `${k}=${v}` }));
   for (const e of s.expressions) {
     const values = [...e.values].sort();
@@ -243,6 +251,8 @@ type AdminAction = 'allow' | 'deny' | 'pass';
 type RulePeer = { kind: 'cluster' } | { kind: 'pods'; namespaces: WrittenSelector | undefined; pods: WrittenSelector | undefined; admin: boolean } | { kind: 'none' };
 
 interface ExposureRule {
+  /** Its index in the policy's `ingress` / `egress` list. */
+  index: number;
   /** undefined: no peers listed, every peer. */
   peers?: RulePeer[];
   ports?: PortSpec[];
@@ -325,9 +335,9 @@ function readNetpol(np: CompiledNetpol): ExposurePolicy {
   const cluster = { ingress: emptyCluster(), egress: emptyCluster() };
   for (const dir of ['ingress', 'egress'] as const) {
     if (!np.policy.affects[dir] || !Array.isArray(spec[dir])) continue;
-    for (const raw of spec[dir] as unknown[]) {
+    for (const [index, raw] of (spec[dir] as unknown[]).entries()) {
       const r = isRecord(raw) ? raw : {};
-      const rule: ExposureRule = { peers: netpolRulePeers(r[dir === 'ingress' ? 'from' : 'to']), ports: netpolPorts(r.ports), action: 'allow' };
+      const rule: ExposureRule = { index, peers: netpolRulePeers(r[dir === 'ingress' ? 'from' : 'to']), ports: netpolPorts(r.ports), action: 'allow' };
       rules[dir].push(rule);
       if (!rule.peers || rule.peers.some((p) => p.kind === 'cluster')) addCluster(cluster[dir], 'allow', specsConns(rule.ports, undefined));
     }
@@ -344,12 +354,12 @@ function readAdmin(p: CompiledAdminPolicy): ExposurePolicy {
     const list = spec[dir];
     if (!Array.isArray(list)) continue;
     hasRules[dir] = list.length > 0;
-    for (const raw of list) {
+    for (const [index, raw] of list.entries()) {
       if (!isRecord(raw)) continue;
       const action = adminAction(raw.action);
       if (!action) continue;
       const specs = adminPortSpecs(raw);
-      const rule: ExposureRule = { peers: adminRulePeers(raw[dir === 'ingress' ? 'from' : 'to']), ports: specs === undefined ? undefined : specs.length === 0 ? [{ kind: 'numbers', conns: ConnectionSet.none }] : specs, action };
+      const rule: ExposureRule = { index, peers: adminRulePeers(raw[dir === 'ingress' ? 'from' : 'to']), ports: specs === undefined ? undefined : specs.length === 0 ? [{ kind: 'numbers', conns: ConnectionSet.none }] : specs, action };
       rules[dir].push(rule);
       if (rule.peers!.some((x) => x.kind === 'cluster')) addCluster(cluster[dir], action, specsConns(rule.ports, undefined));
     }
@@ -374,6 +384,8 @@ export interface ExposureLine {
   conns: ExposureConns;
   /** The text of the connections (`All Connections`, `TCP 8080`, `No Connections`). */
   conn: string;
+  /** The rules of the workload's policies that let these connections through (none for addresses). */
+  rules: { resource: Resource; direction: Direction; index: number }[];
 }
 
 export interface ExposureResult {
@@ -454,7 +466,10 @@ export function exposureAnalysis(model: Pick<Model, 'definitions'>, reach: Reach
     if (s.kind === 'workload') return false;
     return fullMatch(p.subject.namespaces, s.rep.namespaces) && (p.subject.pods === undefined || fullMatch(p.subject.pods, s.rep.pods));
   };
-  const selectsAdmin = (x: (typeof admins)[number], s: Side) => (s.kind === 'workload' ? x.compiled.subjects.has(s.workload) : subjectOf(x.read, s));
+  // Whether an admin policy captures a representative peer: once per peer and policy.
+  const capturing = new Map<RepresentativePeer, Set<ExposurePolicy>>();
+  for (const rep of representatives) capturing.set(rep, new Set(admins.filter((x) => subjectOf(x.read, { kind: 'rep', rep })).map((x) => x.read)));
+  const selectsAdmin = (x: (typeof admins)[number], s: Side) => (s.kind === 'workload' ? x.compiled.subjects.has(s.workload) : capturing.get(s.rep)!.has(x.read));
 
   /** Whether a peer of a rule of policy `p` admits the other side. */
   const peerAdmits = (p: ExposurePolicy, x: RulePeer, other: Side): boolean => {
@@ -471,9 +486,20 @@ export function exposureAnalysis(model: Pick<Model, 'definitions'>, reach: Reach
     return fullMatch(x.namespaces, r.namespaces) && (x.pods === undefined || fullMatch(x.pods, r.pods));
   };
   const ruleAdmits = (p: ExposurePolicy, rule: ExposureRule, other: Side) => !rule.peers || rule.peers.some((x) => peerAdmits(p, x, other));
+  /** The representative peers a selector peer of a rule names (once per peer). */
+  const named = new Map<RulePeer, RepresentativePeer[]>();
+  const namedBy = (p: ExposurePolicy, x: RulePeer): RepresentativePeer[] => {
+    let list = named.get(x);
+    if (!list) named.set(x, (list = representatives.filter((rep) => peerAdmits(p, x, { kind: 'rep', rep }))));
+    return list;
+  };
 
   /** What `subject` allows in direction `dir` with `other`; `dst` is the destination when it is a workload. */
-  const side = (subject: Side, dir: Direction, other: Side): ExposureConns => {
+  /** The rules that let a connection through, as `record` hears of them. */
+  type Recorder = (p: ExposurePolicy, rule: ExposureRule) => void;
+  const side = (subject: Side, dir: Direction, other: Side, record?: Recorder): ExposureConns => {
+    // A representative peer no admin policy captures allows everything on its own side (no NetworkPolicy selects it).
+    if (subject.kind === 'rep' && capturing.get(subject.rep)!.size === 0) return ExposureConns.all;
     const dst = dir === 'egress' ? (other.kind === 'workload' ? other.workload : undefined) : subject.kind === 'workload' ? subject.workload : undefined;
     let allow = ExposureConns.none;
     let deny = ExposureConns.none;
@@ -486,6 +512,7 @@ export function exposureAnalysis(model: Pick<Model, 'definitions'>, reach: Reach
         undecided = undecided.subtract(c);
         if (rule.action === 'allow') allow = allow.union(c);
         else if (rule.action === 'deny') deny = deny.union(c);
+        if (rule.action === 'allow' && !c.isEmpty) record?.(a.read, rule);
       }
     }
     // Passed connections and what no admin rule decided go down to the NetworkPolicies, then the baseline.
@@ -495,7 +522,14 @@ export function exposureAnalysis(model: Pick<Model, 'definitions'>, reach: Reach
       const nps = selecting(subject.workload, dir);
       if (nps.length > 0) {
         let np = ExposureConns.none;
-        for (const n of nps) for (const rule of n.read.rules[dir]) if (ruleAdmits(n.read, rule, other)) np = np.union(specsConns(rule.ports, dst));
+        for (const n of nps) {
+          for (const rule of n.read.rules[dir]) {
+            if (!ruleAdmits(n.read, rule, other)) continue;
+            const c = specsConns(rule.ports, dst);
+            np = np.union(c);
+            if (!c.intersect(rest).isEmpty) record?.(n.read, rule);
+          }
+        }
         return allow.union(rest.intersect(np));
       }
     }
@@ -508,6 +542,7 @@ export function exposureAnalysis(model: Pick<Model, 'definitions'>, reach: Reach
         const c = specsConns(rule.ports, dst).intersect(open);
         open = open.subtract(c);
         if (rule.action === 'deny') denied = denied.union(c);
+        else if (!c.intersect(rest).isEmpty) record?.(b.read, rule);
       }
     }
     return allow.union(rest.subtract(denied));
@@ -537,6 +572,9 @@ export function exposureAnalysis(model: Pick<Model, 'definitions'>, reach: Reach
   const isProtected = (w: Workload, dir: Direction): boolean =>
     selecting(w, dir).length > 0 || admins.some((a) => a.read.hasRules[dir] && a.compiled.subjects.has(w));
 
+  const ids = new Map<ExposurePolicy, number>([...netpols, ...admins].map((x, i) => [x.read, i]));
+  const repLines = new Map<string, { rep: RepresentativePeer; conns: ExposureConns; rules: ExposureLine['rules'] }[]>();
+  const capturedAny = [...capturing.values()].some((c) => c.size > 0);
   const focus = options.focus ?? (() => true);
   const focusConn = options.focusConn ? ExposureConns.of(options.focusConn) : undefined;
   const dirs: Direction[] = options.direction ? [options.direction] : ['egress', 'ingress'];
@@ -546,9 +584,17 @@ export function exposureAnalysis(model: Pick<Model, 'definitions'>, reach: Reach
   for (const w of reach.workloads) {
     if (!focus(w)) continue;
     for (const dir of dirs) {
-      const push = (peer: string, conns: ExposureConns, rep?: RepresentativePeer) => {
-        lines[dir].push({ workload: w, direction: dir, peer, conns, conn: conns.toString(), ...(rep ? { representative: rep } : {}) });
+      const push = (peer: string, conns: ExposureConns, rep?: RepresentativePeer, rules: ExposureLine['rules'] = []) => {
+        lines[dir].push({ workload: w, direction: dir, peer, conns, conn: conns.toString(), rules, ...(rep ? { representative: rep } : {}) });
         exposedSet.add(w);
+      };
+      /** The rules of the policies in force on the workload that admit every pod of the cluster. */
+      const clusterRules = (): ExposureLine['rules'] => {
+        const out: ExposureLine['rules'] = [];
+        const admits = (p: ExposurePolicy, rule: ExposureRule) => rule.action === 'allow' && (!rule.peers || rule.peers.some((x) => x.kind === 'cluster'));
+        for (const x of [...anps, ...banps]) if (x.compiled.subjects.has(w)) for (const rule of x.read.rules[dir]) if (admits(x.read, rule)) out.push({ resource: x.read.resource, direction: dir, index: rule.index });
+        for (const n of selecting(w, dir)) for (const rule of n.read.rules[dir]) if (admits(n.read, rule)) out.push({ resource: n.read.resource, direction: dir, index: rule.index });
+        return out;
       };
       if (!isProtected(w, dir)) {
         unprotected.push({ workload: w, direction: dir });
@@ -559,17 +605,41 @@ export function exposureAnalysis(model: Pick<Model, 'definitions'>, reach: Reach
       if (focusConn) {
         // On one connection: exposed to the cluster on it, or not; a representative peer only where the cluster is not.
         if (focusConn.subtract(whole).isEmpty) whole = focusConn;
-        if (whole === focusConn) push('entire-cluster', focusConn);
-      } else if (!whole.isEmpty) push('entire-cluster', whole);
+        if (whole === focusConn) push('entire-cluster', focusConn, undefined, clusterRules());
+      } else if (!whole.isEmpty) push('entire-cluster', whole, undefined, clusterRules());
       const me: Side = { kind: 'workload', workload: w };
-      for (const rep of representatives) {
-        const r: Side = { kind: 'rep', rep };
-        const c = dir === 'egress' ? side(me, 'egress', r).intersect(side(r, 'ingress', me)) : side(r, 'egress', me).intersect(side(me, 'ingress', r));
-        if (focusConn && !focusConn.subtract(c).isEmpty) continue;
-        const shown = focusConn ?? c;
-        if (whole.isEmpty ? shown.isEmpty : shown.equals(whole)) continue;
-        push(rep.name, shown, rep);
+      // The workload's side depends on its policies only (and, for ingress, its port names): workloads that
+      // share them share it, and, where no admin policy captures a representative peer, its lines too.
+      const key = `${dir}|${anps.filter((x) => x.compiled.subjects.has(w)).map((x) => ids.get(x.read)).join(',')}|${selecting(w, dir).map((x) => ids.get(x.read)).join(',')}|${banps.filter((x) => x.compiled.subjects.has(w)).map((x) => ids.get(x.read)).join(',')}|${dir === 'ingress' ? portsKey(w) : ''}`;
+      let found = repLines.get(key);
+      if (!found || capturedAny) {
+        found = [];
+        // Representative peers that no selector of these policies names are admitted alike (by rules that
+        // admit every pod, if any): their side is computed once.
+        const named = new Set<RepresentativePeer>();
+        const policies = [...anps.filter((x) => x.compiled.subjects.has(w)), ...selecting(w, dir), ...banps.filter((x) => x.compiled.subjects.has(w))].map((x) => x.read);
+        for (const p of policies) for (const rule of p.rules[dir]) for (const x of rule.peers ?? []) if (x.kind === 'pods') for (const r of namedBy(p, x)) named.add(r);
+        let alike: { conns: ExposureConns; rules: ExposureLine['rules'] } | undefined;
+        for (const rep of representatives) {
+          const r: Side = { kind: 'rep', rep };
+          let rules: ExposureLine['rules'] = [];
+          const record = (p: ExposurePolicy, rule: ExposureRule) => rules.push({ resource: p.resource, direction: dir, index: rule.index });
+          let mine: ExposureConns;
+          if (named.has(rep)) mine = side(me, dir, r, record);
+          else {
+            alike ??= { conns: side(me, dir, r, record), rules };
+            mine = alike.conns;
+            rules = alike.rules;
+          }
+          const c = capturing.get(rep)!.size === 0 ? mine : mine.intersect(dir === 'egress' ? side(r, 'ingress', me) : side(r, 'egress', me));
+          if (focusConn && !focusConn.subtract(c).isEmpty) continue;
+          const shown = focusConn ?? c;
+          if (whole.isEmpty ? shown.isEmpty : shown.equals(whole)) continue;
+          found.push({ rep, conns: shown, rules: shown.isEmpty ? [] : rules });
+        }
+        repLines.set(key, found);
       }
+      for (const l of found) push(l.rep.name, l.conns, l.rep, l.rules);
     }
   }
   // The connection list, and, for each exposed workload, its connections with external addresses.
@@ -582,10 +652,10 @@ export function exposureAnalysis(model: Pick<Model, 'definitions'>, reach: Reach
   for (const c of connections) {
     if (c.src.kind === 'workload' && c.dst.kind === 'ip' && exposedSet.has(c.src.workload)) {
       const conns = ExposureConns.of(c.conns);
-      lines.egress.push({ workload: c.src.workload, direction: 'egress', peer: c.dst.name, conns, conn: c.conns.toConnlistString() });
+      lines.egress.push({ workload: c.src.workload, direction: 'egress', peer: c.dst.name, conns, conn: c.conns.toConnlistString(), rules: [] });
     } else if (c.dst.kind === 'workload' && c.src.kind === 'ip' && exposedSet.has(c.dst.workload)) {
       const conns = ExposureConns.of(c.conns);
-      lines.ingress.push({ workload: c.dst.workload, direction: 'ingress', peer: c.src.name, conns, conn: c.conns.toConnlistString() });
+      lines.ingress.push({ workload: c.dst.workload, direction: 'ingress', peer: c.src.name, conns, conn: c.conns.toConnlistString(), rules: [] });
     }
   }
   const byLine = (a: ExposureLine, b: ExposureLine) => cmp(a.workload.id, b.workload.id) || cmp(a.peer, b.peer);
@@ -596,9 +666,19 @@ export function exposureAnalysis(model: Pick<Model, 'definitions'>, reach: Reach
   return { connections, exposed, egress: lines.egress, ingress: lines.ingress, unprotected, representatives, ...(options.focusConn ? { focusConn: options.focusConn } : {}) };
 }
 
+/** How many policies exposure does not read (Calico, Cilium, GKE, Antrea, egress firewalls): it reads NetworkPolicy and the admin policies. */
+export function policiesBeyondExposure(reach: Reachability): number {
+  const p = reach.policies;
+  return p.tiers.flatMap((t) => t.policies).filter((x) => x.family !== 'netpol').length + p.firewalls.length + p.adminPolicies.filter((x) => !isNetworkPolicyApi(x.resource)).length;
+}
+
 /** The admin policies of the network-policy API (not other families compiled into the admin tiers, as Antrea's). */
 export function isNetworkPolicyApi(r: Resource): boolean {
   return r.group === 'policy.networking.k8s.io';
+}
+
+function portsKey(w: Workload): string {
+  return w.ports.map((p) => `${p.name ?? ''}/${p.protocol}/${p.port}`).join(',');
 }
 
 function rawOf(s: WrittenSelector): Record<string, unknown> {
@@ -607,4 +687,23 @@ function rawOf(s: WrittenSelector): Record<string, unknown> {
 
 function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** A selector in words: `app=db`, `tier in (a, b)`, `tier notin (x)`, `tier` (exists), `!tier`. */
+function selectorWords(s: WrittenSelector): string {
+  const labels = [...s.labels].sort((a, b) => cmp(a[0], b[0])).map(([k, v]) => `${k}=${v}`);
+  const expressions = s.expressions.map((e) => (e.operator === 'In' ? `${e.key} in (${e.values.join(', ')})` : e.operator === 'NotIn' ? `${e.key} notin (${e.values.join(', ')})` : e.operator === 'Exists' ? e.key : `!${e.key}`));
+  return [...labels, ...expressions].join(', ');
+}
+
+/**
+ * Who a representative peer stands for, in words: `any pod with role=db in any namespace`, `any pod in backend`,
+ * `any pod with app=x in a namespace with team=ops`; without one, every pod of the cluster.
+ */
+export function representativeWords(rep: RepresentativePeer | undefined): string {
+  if (!rep) return 'any pod in any namespace';
+  const ns = rep.namespaces;
+  const where =
+    ns && ns.expressions.length === 0 && ns.labels.length === 1 && ns.labels[0][0] === NAME_LABEL ? ns.labels[0][1] : isEmptySelector(ns) ? 'any namespace' : `a namespace with ${selectorWords(ns!)}`;
+  return `${isEmptySelector(rep.pods) ? 'any pod' : `any pod with ${selectorWords(rep.pods!)}`} in ${where}`;
 }

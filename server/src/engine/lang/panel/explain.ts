@@ -17,6 +17,7 @@ import { kindName, type Resource } from '../../model/resources';
 import type { Direction } from '../../types';
 import { observedExplanation, observedOverlay } from './observed';
 import type { ReachabilityView } from './view';
+import { policiesBeyondExposure, type ExposureLine } from '../../exposure/exposure';
 import type { ExplainItem, ExplainLink, ExplainParams, ExplainResult, ExplainSection, ReachEdge, ReachNode } from './types';
 
 import { location, pathText, rangeLabel, reachabilityView } from './graph';
@@ -96,6 +97,10 @@ export function explain(a: Analysis, lines: (uri: string) => LineIndex, params: 
     if (w) return { kind: 'workload', workload: w };
     return (role === 'dst' ? view.asDestination : view.asSource).get(id);
   };
+  if ('src' in params) {
+    const line = view.exposure?.get(`${params.src}>${params.dst}`);
+    if (line) return explainExposureEdge(a, lines, view, params, line);
+  }
   const o = observedOverlay(a, view);
   if ('node' in params) {
     const i = o?.index.get(params.node);
@@ -211,9 +216,11 @@ function explainNode(a: Analysis, lines: (uri: string) => LineIndex, view: Reach
   const i = view.index.get(id);
   if (i === undefined) return { title: id, summary: 'This is no longer in the workspace.', sections: [], missing: true };
   const node = view.nodes[i];
-  const out = view.edges.filter((e) => e.src === i);
-  const into = view.edges.filter((e) => e.dst === i);
+  // Connections with what exists; exposure (pods that may come) has a section of its own.
+  const out = view.edges.filter((e) => e.src === i && e.verdict !== 'exposure');
+  const into = view.edges.filter((e) => e.dst === i && e.verdict !== 'exposure');
   if (node.kind === 'gateway' || node.kind === 'fqdn') return explainMeshNode(a, lines, view, node, into, out);
+  if (node.kind === 'exposure') return explainExposureNode(a, lines, view, node, i);
   const w = view.workloads.get(id);
   if (w) {
     const r = w.resources[0];
@@ -235,6 +242,13 @@ function explainNode(a: Analysis, lines: (uri: string) => LineIndex, view: Reach
       heading: 'Reaches',
       items: out.map((e) => ({ text: `${view.nodes[e.dst].kind === 'workload' ? view.nodes[e.dst].id : view.nodes[e.dst].label}`, tone: e.verdict === 'unrestricted' ? 'risk' : 'allow', conns: view.conns[e.conns].text, links: [] })),
     });
+    const exposed = view.edges.filter((e) => (e.src === i || e.dst === i) && e.verdict === 'exposure');
+    if (exposed.length > 0) {
+      sections.push({
+        heading: 'Exposed to pods that may come',
+        items: exposed.map((e) => ({ text: `${e.src === i ? 'to' : 'from'} ${view.nodes[e.src === i ? e.dst : e.src].label}`, tone: 'info' as const, conns: view.conns[e.conns].text, links: [] })),
+      });
+    }
     const labels = Object.entries(w.labels);
     if (labels.length > 0) sections.push({ heading: 'Pod labels', items: labels.map(([k, v]) => ({ text: `${k}=${v}`, tone: 'info', links: [] })) });
     const egress = node.egressRestricted ? `egress restricted by ${policiesOf(reach, w, 'egress').length} ${policiesOf(reach, w, 'egress').length === 1 ? 'policy' : 'policies'}` : `egress unrestricted: ${unrestrictedReason(unrestrictedEgress(reach, w) ?? { cause: 'no-policy' })}`;
@@ -279,3 +293,59 @@ function explainNode(a: Analysis, lines: (uri: string) => LineIndex, view: Reach
   };
 }
 
+
+/** The rules of an exposure line, each linked. */
+function exposureRuleItems(lines: (uri: string) => LineIndex, line: ExposureLine): ExplainItem[] {
+  return line.rules.map((r) => {
+    const path = ['spec', r.direction, r.index];
+    return { text: `${kindName(r.resource)}, ${pathText(path)}`, tone: 'allow' as const, links: [resourceLink(lines, r.resource, path, `${kindName(r.resource)}, ${pathText(path)}`)] };
+  });
+}
+
+/** Who the pods of an exposure node are, in words, and why they are not workloads of the workspace. */
+function exposureWho(node: ReachNode): string {
+  return node.selector === 'entire-cluster'
+    ? 'Every pod of the cluster, in any namespace, including namespaces and pods that do not exist yet.'
+    : `Pods that no manifest of the workspace holds yet, but that a policy admits by label: ${node.label} (${node.selector}). A pod created with these labels gets these connections without any policy change.`;
+}
+
+/** What exposure leaves out: the policy families it does not read (as netpol-analyzer, it reads NetworkPolicy and the admin policies). */
+function exposureScope(a: Analysis): ExplainItem[] {
+  const others = policiesBeyondExposure(a.reach);
+  return others === 0 ? [] : [{ text: `Exposure reads NetworkPolicy and the admin network policies; ${others} other polic${others === 1 ? 'y' : 'ies'} (Calico, Cilium, GKE, Antrea, egress firewalls) also apply and are not part of it.`, tone: 'info', links: [] }];
+}
+
+function explainExposureEdge(a: Analysis, lines: (uri: string) => LineIndex, view: ReachabilityView, params: { src: string; dst: string }, line: ExposureLine): ExplainResult {
+  const egress = line.direction === 'egress';
+  const node = view.nodes[view.index.get(egress ? params.dst : params.src)!];
+  const conns = line.conns.toString();
+  return {
+    title: `${egress ? line.workload.id : node.label} → ${egress ? node.label : line.workload.id}`,
+    summary: `${line.workload.id} is exposed ${egress ? 'to' : 'from'} ${node.label}: ${conns}.`,
+    verdict: 'exposure',
+    conns,
+    sections: [
+      { heading: 'Who', items: [{ text: exposureWho(node), tone: 'info', links: [] }, ...exposureScope(a)] },
+      { heading: `Admitted by (${egress ? 'egress' : 'ingress'} of ${line.workload.id})`, items: exposureRuleItems(lines, line) },
+    ],
+  };
+}
+
+function explainExposureNode(a: Analysis, lines: (uri: string) => LineIndex, view: ReachabilityView, node: ReachNode, i: number): ExplainResult {
+  const items: ExplainItem[] = [];
+  for (const e of view.edges) {
+    if (e.src !== i && e.dst !== i) continue;
+    const other = view.nodes[e.src === i ? e.dst : e.src];
+    const line = view.exposure?.get(`${view.nodes[e.src].id}>${view.nodes[e.dst].id}`);
+    items.push({ text: `${other.id} ${e.src === i ? 'accepts connections from them' : 'may connect to them'}`, tone: 'allow', conns: view.conns[e.conns].text, links: line ? exposureRuleItems(lines, line).flatMap((x) => x.links) : [] });
+  }
+  return {
+    title: node.label,
+    summary: `${items.length} workload${items.length === 1 ? ' is' : 's are'} exposed to ${node.label}.`,
+    verdict: 'exposure',
+    sections: [
+      { heading: 'Who', items: [{ text: exposureWho(node), tone: 'info', links: [] }, ...exposureScope(a)] },
+      { heading: 'Exposed workloads', items },
+    ],
+  };
+}

@@ -20,6 +20,7 @@ import { isRecord } from '../../model/resources';
 import { firewallRules, isEgressFirewall } from '../../policy/openshift';
 import type { Direction, Span } from '../../types';
 import { observedOverlay } from './observed';
+import { exposureAnalysis, representativeWords, type ExposureLine } from '../../exposure/exposure';
 import { gatewayApplies, isTelemetry } from '../../rules/mesh/gateway-traffic';
 import { INTERNET, toConns, type ReachabilityView } from './view';
 import type { EdgeVerdict, PanelLocation, ReachabilityParams, ReachabilityResult, ReachConns, ReachEdge, ReachNamespace, ReachNode, WorkloadLens, WorkloadLensParams } from './types';
@@ -262,6 +263,31 @@ export function reachabilityView(a: Analysis, lines: (uri: string) => LineIndex)
     edges.push({ src: e.src, dst: e.dst, conns: ci, verdict: e.verdict, ...(e.applies ? { applies: e.applies } : {}) });
   }
 
+  // Exposure: pods no manifest holds yet that the policies of a workload admit by label (dashed nodes), and
+  // every pod of the cluster where a rule admits it whole. Unprotected workloads are the unrestricted edges already.
+  const exposure = new Map<string, ExposureLine>();
+  const x = exposureAnalysis(a.model, reach);
+  const unprotected = new Set(x.unprotected.map((u) => `${u.workload.id}\u0000${u.direction}`));
+  for (const l of [...x.egress, ...x.ingress]) {
+    if (l.peer.endsWith('[External]') || unprotected.has(`${l.workload.id}\u0000${l.direction}`) || l.conns.isEmpty) continue;
+    const id = `exposure:${l.peer}`;
+    let ni = index.get(id);
+    if (ni === undefined) {
+      index.set(id, (ni = nodes.length));
+      nodes.push({ id, kind: 'exposure', label: representativeWords(l.representative), selector: l.peer });
+    }
+    const wi = index.get(l.workload.id)!;
+    const [src, dst] = l.direction === 'egress' ? [wi, ni] : [ni, wi];
+    const text = l.conns.toString();
+    let ci = connsIndex.get(text);
+    if (ci === undefined) {
+      connsIndex.set(text, (ci = conns.length));
+      conns.push({ ...toConns(l.conns.ports), all: l.conns.isAll, text });
+    }
+    edges.push({ src, dst, conns: ci, verdict: 'exposure' });
+    exposure.set(`${nodes[src].id}>${nodes[dst].id}`, l);
+  }
+
   const namespaces: ReachNamespace[] = [...a.model.namespaces.values()]
     .map((ns) => ({
       name: ns.name,
@@ -271,7 +297,7 @@ export function reachabilityView(a: Analysis, lines: (uri: string) => LineIndex)
     }))
     .sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0));
 
-  const view: ReachabilityView = { nodes, conns, edges, namespaces, index, asDestination, asSource, workloads, unrestrictedWorkloads };
+  const view: ReachabilityView = { nodes, conns, edges, namespaces, index, asDestination, asSource, workloads, unrestrictedWorkloads, exposure };
   views.set(a, view);
   return view;
 }
@@ -302,7 +328,8 @@ export function reachabilityResult(a: Analysis, lines: (uri: string) => LineInde
       if (w) focus = w.id;
     }
   }
-  const stats = { workloads: a.reach.workloads.length, edges: view.edges.length, unrestrictedWorkloads: view.unrestrictedWorkloads };
+  // Connections between what exists (exposure edges are potential ones, to pods that may come).
+  const stats = { workloads: a.reach.workloads.length, edges: view.edges.filter((e) => e.verdict !== 'exposure').length, unrestrictedWorkloads: view.unrestrictedWorkloads };
   const base = { revision, namespaces: view.namespaces, conns: shown.conns, stats, ...(o ? { observed: { sources: [...observedSources], ...o.summary } } : {}) };
   const fi = focus === undefined ? undefined : shown.index.get(focus);
   if (fi === undefined || shown.nodes[fi].kind !== 'workload') return { ...base, nodes: shown.nodes, edges: shown.edges };

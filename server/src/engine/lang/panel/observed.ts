@@ -137,7 +137,8 @@ function overlay(a: Analysis, view: ReachabilityView, records: readonly flows.Ob
   });
   const edges: ReachEdge[] = view.edges.map((e) => {
     const m = marks.get(`${nodes[e.src].id}>${nodes[e.dst].id}`);
-    if (!m) summary.unobservedEdges++;
+    // Exposure edges lead to pods that do not exist: no flow can take them, and they are no candidate for tightening here.
+    if (!m && e.verdict !== 'exposure') summary.unobservedEdges++;
     return m ? { ...e, ...mark(m) } : e;
   });
   for (const m of marks.values()) {

@@ -27,17 +27,18 @@ export interface ReachabilityParams {
 }
 
 /**
- * What a node stands for. `fqdn` and `gateway` are reserved for host names (ServiceEntry, toFQDNs) and
- * egress gateways, which the engine does not produce yet.
+ * What a node stands for: a workload, an address range, the internet, a host name (ServiceEntry, toFQDNs),
+ * an egress gateway, or pods that may come (`exposure`: pods a policy admits by label that no manifest holds).
  */
-export type ReachNodeKind = 'workload' | 'external' | 'internet' | 'fqdn' | 'gateway';
+export type ReachNodeKind = 'workload' | 'external' | 'internet' | 'fqdn' | 'gateway' | 'exposure';
 
 /**
  * Why an edge exists: `allowed` by an explicit rule; `unrestricted` because no policy restricts the
  * source's egress (the risk); `gateway` allowed through an egress gateway (the path is src -> gateway -> host);
- * `blocked`: observed in the cluster's flow logs, but the workspace allows none of it (drawn only with flows loaded).
+ * `blocked`: observed in the cluster's flow logs, but the workspace allows none of it (drawn only with flows loaded);
+ * `exposure`: allowed to or from pods that no manifest holds yet but a policy admits by label (an `exposure` node).
  */
-export type EdgeVerdict = 'allowed' | 'unrestricted' | 'gateway' | 'blocked';
+export type EdgeVerdict = 'allowed' | 'unrestricted' | 'gateway' | 'blocked' | 'exposure';
 
 export interface ReachNode {
   /** Workloads: `ns/name[Kind]`; address ranges: `ip:<first>-<last>`; `internet`; `fqdn:<host>`; `gateway:<id>`. */
@@ -61,6 +62,11 @@ export interface ReachNode {
   change?: 'added' | 'removed';
   /** Observed traffic: a destination that is drawn only because flows reached it (a host name, an address). */
   observed?: boolean;
+  /**
+   * Exposure nodes: pods that do not exist in the manifests but that policies admit by label, as
+   * netpol-analyzer names them (`[all namespaces]/[pod with {role=db}]`, `entire-cluster`); drawn dashed.
+   */
+  selector?: string;
 }
 
 export type PortInterval = [number, number];

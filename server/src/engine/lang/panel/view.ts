@@ -6,6 +6,7 @@ import type { Workload } from '../../model/workloads';
 import type { Peer } from '../../reach/rules';
 import { PROTOCOLS, type ConnectionSet } from '../../sets/connections';
 import { parseV4 } from '../../sets/iprange';
+import type { ExposureLine } from '../../exposure/exposure';
 import type { ReachConns, ReachEdge, ReachNamespace, ReachNode } from './types';
 
 export const INTERNET = 'internet';
@@ -24,6 +25,8 @@ export interface ReachabilityView {
   asSource: Map<string, Peer>;
   workloads: Map<string, Workload>;
   unrestrictedWorkloads: number;
+  /** Exposure edges (`src-id>dst-id`) and the exposure they draw: its rules, its pods in words. */
+  exposure?: ReadonlyMap<string, ExposureLine>;
 }
 
 /** IPv4 `a.b.c.d-e.f.g.h` (or one address) as numbers (undefined: IPv6 or not a range). */
