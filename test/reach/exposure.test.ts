@@ -139,3 +139,33 @@ test('every format holds the same lines; txt pads the workload column and ends w
   const dot = formatExposure(x, 'dot', a.reach.workloads);
   assert.ok(dot.includes('"shop/checkout[Deployment]" -> "pod with {app=db}_in_shop" [label="TCP postgres" color="darkorange4" fontcolor="darkgreen" weight=0.5 style=dashed]'), dot);
 });
+
+test('selectors that are not selectors name no pod that may come, and nothing breaks', () => {
+  const broken = `apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: broken, namespace: shop}
+spec:
+  podSelector: {}
+  policyTypes: [Egress]
+  egress:
+  - to:
+    - podSelector: "app=db"
+    - namespaceSelector: [team]
+    - podSelector: {matchExpressions: [{key: tier, operator: Sometimes}]}
+    - podSelector: {matchLabels: {app: cache}}
+    ports: "443"
+---
+apiVersion: policy.networking.k8s.io/v1alpha1
+kind: AdminNetworkPolicy
+metadata: {name: broken}
+spec:
+  priority: 3
+  subject: {namespaces: {}}
+  egress:
+  - {name: a, action: Allow, to: [{namespaces: "all"}, {pods: {namespaceSelector: {}, podSelector: 7}}]}
+  - {name: b, action: Deny, to: [{pods: {namespaceSelector: {matchLabels: {zone: x}}, podSelector: {}}}]}
+`;
+  const r = lines([deployment('shop', 'checkout', { app: 'checkout' }), broken].join('---\n'));
+  assert.deepEqual(r.x.representatives.map((p) => p.name).sort(), ['[namespace with {zone=x}]/[all pods]', 'shop/[pod with {app=cache}]']);
+  for (const format of ['txt', 'json', 'csv', 'md', 'dot'] as const) assert.ok(formatExposure(r.x, format, r.a.reach.workloads).length > 0);
+});

@@ -177,6 +177,12 @@ function written(raw: unknown): WrittenSelector | undefined {
   return { labels, expressions };
 }
 
+/** Absent, null, or a map whose matchLabels is a map and whose matchExpressions is a list of maps with a key and a known operator. */
+function selectorShaped(raw: unknown): boolean {
+  if (raw === undefined || raw === null) return true;
+  return isRecord(raw) && !readSelector(raw).invalid;
+}
+
 function isEmptySelector(s: WrittenSelector | undefined): boolean {
   return s === undefined || (s.labels.length === 0 && s.expressions.length === 0);
 }
@@ -278,7 +284,8 @@ function netpolRulePeers(raw: unknown): RulePeer[] | undefined {
     if (!isRecord(p) || isRecord(p.ipBlock)) return { kind: 'none' };
     const hasNs = 'namespaceSelector' in p;
     const hasPods = 'podSelector' in p;
-    if (!hasNs && !hasPods) return { kind: 'none' };
+    // A selector that is not one (a string, a list) selects nothing, as the rest of the engine reads it.
+    if ((!hasNs && !hasPods) || !selectorShaped(p.namespaceSelector) || !selectorShaped(p.podSelector)) return { kind: 'none' };
     const ns = written(p.namespaceSelector);
     const pods = written(p.podSelector);
     if (hasNs && isEmptySelector(ns) && isEmptySelector(pods)) return { kind: 'cluster' };
@@ -303,7 +310,8 @@ function adminRulePeers(raw: unknown): RulePeer[] {
   const out: RulePeer[] = [];
   for (const p of raw) {
     if (!isRecord(p)) continue;
-    if ('namespaces' in p) {
+    if (!selectorShaped(p.namespaces) || (isRecord(p.pods) && (!selectorShaped(p.pods.namespaceSelector) || !selectorShaped(p.pods.namespaces) || !selectorShaped(p.pods.podSelector)))) out.push({ kind: 'none' });
+    else if ('namespaces' in p) {
       const ns = written(p.namespaces) ?? { labels: [], expressions: [] };
       out.push(isEmptySelector(ns) ? { kind: 'cluster' } : { kind: 'pods', namespaces: ns, pods: undefined, admin: true });
     } else if (isRecord(p.pods)) {
