@@ -54,7 +54,7 @@ test('rule examples are written as YAML reads, in template literals, not as one-
 
 test('every rule lives in the folder of its family (its id\'s hundreds), beside the path helpers of that family', () => {
   const dir = path.join(repoRoot, 'server/src/engine/rules');
-  const families: Record<string, string> = { '0': 'input', '1': 'netpol', '2': 'mesh', '3': 'gateway', '4': 'cilium', '5': 'calico', '6': 'admin', '7': 'gke', '8': 'openshift' };
+  const families: Record<string, string> = { '0': 'input', '1': 'netpol', '2': 'mesh', '3': 'gateway', '4': 'cilium', '5': 'calico', '6': 'admin', '7': 'gke', '8': 'openshift', '9': 'antrea' };
   const files = readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => /el\d{3}-[^/]*\.ts$/.test(f));
   assert.equal(files.length, rules.length);
   for (const f of files) assert.equal(path.dirname(f), families[path.basename(f)[2]], f);

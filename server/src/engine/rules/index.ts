@@ -43,6 +43,7 @@ import { el402 } from './cilium/el402-entity-world-egress';
 import { el403 } from './cilium/el403-fqdn-mixed-with-l3';
 import { el701 } from './gke/el701-fqdn-policy-without-dns';
 import { el801 } from './openshift/el801-egress-firewall-rule-shadowed';
+import { el901 } from './antrea/el901-fqdn-service-name';
 import { el501 } from './calico/el501-calico-allow-all-egress';
 import { el502 } from './calico/el502-calico-shadowed-deny';
 import { el503 } from './calico/el503-calico-enterprise-only';
@@ -60,7 +61,7 @@ export const rules: readonly Rule[] = [
   el101, el102, el103, el104, el105, el106, el107, el108, el109, el110, el111, el112, el113, el114, el115, el116, el117,
   el201, el202, el203, el204, el205, el206, el207, el208, el209, el210, el211, el212, el213, el214,
   el301, el302, el303, el304,
-  el401, el402, el403, el501, el502, el503, el601, el602, el603, el701, el801,
+  el401, el402, el403, el501, el502, el503, el601, el602, el603, el701, el801, el901,
 ];
 
 export const ruleById: ReadonlyMap<string, Rule> = new Map(rules.map((r) => [r.id, r]));
