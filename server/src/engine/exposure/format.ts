@@ -1,4 +1,4 @@
-import { csvField, dotEdge, formatConnlist, jsonString, mdCell, namespaceGroups, pairsJson, quote, workloadNode, type ConnlistFormat } from '../reach/format';
+import { csvField, dotEdge, formatConnlist, mdCell, namespaceGroups, quote, rowsJson, workloadNode, type ConnlistFormat } from '../reach/format';
 import type { Workload } from '../model/workloads';
 import { escapeLine } from '../text';
 import type { ExposureLine, ExposureResult, RepresentativePeer } from './exposure';
@@ -43,24 +43,20 @@ function exposureTxt(x: ExposureResult): string {
   return out;
 }
 
-function jsonRows(rows: { src: string; dst: string; conn: string }[], indent: string): string {
-  return `[\n${rows.map((r) => `${indent}  {\n${indent}    "src": ${jsonString(r.src)},\n${indent}    "dst": ${jsonString(r.dst)},\n${indent}    "conn": ${jsonString(r.conn)}\n${indent}  }`).join(',\n')}\n${indent}]`;
-}
-
 function exposureJson(x: ExposureResult): string {
   if (x.focusConn) {
     const egress = x.egress.map((l) => ({ src: l.workload.id, dst: l.peer }));
     const ingress = x.ingress.map((l) => ({ src: l.peer, dst: l.workload.id }));
     // netpol-analyzer writes an empty section of a focused result as an empty list (null otherwise).
-    const section = (rows: typeof egress) => pairsJson(rows, '    ');
+    const section = (rows: typeof egress) => rowsJson(rows, '    ');
     const conns = x.connections.map((c) => ({ src: name(c.src), dst: name(c.dst) }));
-    return `{\n  "connlist_conn_focus_results": ${pairsJson(conns, '  ')},\n  "exposure_conn_focus_results": {\n    "egress_exposure": ${section(egress)},\n    "ingress_exposure": ${section(ingress)}\n  }\n}`;
+    return `{\n  "connlist_conn_focus_results": ${rowsJson(conns, '  ')},\n  "exposure_conn_focus_results": {\n    "egress_exposure": ${section(egress)},\n    "ingress_exposure": ${section(ingress)}\n  }\n}`;
   }
   const conns = x.connections.map((c) => ({ src: name(c.src), dst: name(c.dst), conn: c.conns.toConnlistString() }));
   const egress = x.egress.map((l) => ({ src: l.workload.id, dst: l.peer, conn: l.conn }));
   const ingress = x.ingress.map((l) => ({ src: l.peer, dst: l.workload.id, conn: l.conn }));
-  const section = (rows: typeof egress) => (rows.length === 0 ? 'null' : jsonRows(rows, '    '));
-  return `{\n  "connlist_results": ${conns.length === 0 ? '[]' : jsonRows(conns, '  ')},\n  "exposure_results": {\n    "egress_exposure": ${section(egress)},\n    "ingress_exposure": ${section(ingress)}\n  }\n}`;
+  const section = (rows: typeof egress) => (rows.length === 0 ? 'null' : rowsJson(rows, '    '));
+  return `{\n  "connlist_results": ${conns.length === 0 ? '[]' : rowsJson(conns, '  ')},\n  "exposure_results": {\n    "egress_exposure": ${section(egress)},\n    "ingress_exposure": ${section(ingress)}\n  }\n}`;
 }
 
 function name(p: ExposureResult['connections'][number]['src']): string {

@@ -49,8 +49,7 @@ export function formatConnlist(conns: readonly Connection[], format: ConnlistFor
       // Names come from the YAML: one that holds a line break must not make a line (a connection) of its own.
       return list.map((r) => `${escapeLine(r.src)} => ${escapeLine(r.dst)} : ${r.conn}\n`).join('');
     case 'json':
-      if (list.length === 0) return '[]';
-      return `[\n${list.map((r) => `  {\n    "src": ${jsonString(r.src)},\n    "dst": ${jsonString(r.dst)},\n    "conn": ${jsonString(r.conn)}\n  }`).join(',\n')}\n]`;
+      return rowsJson(list, '');
     case 'csv':
       return ['src,dst,conn', ...list.map((r) => [r.src, r.dst, r.conn].map(csvField).join(','))].join('\n') + '\n';
     case 'md':
@@ -65,7 +64,7 @@ function focusedConnlist(list: Row[], format: Exclude<ConnlistFormat, 'dot'>, fo
     case 'txt':
       return `Permitted connections on ${focus.toConnlistString()}:\n` + list.map((r) => `${escapeLine(r.src)} => ${escapeLine(r.dst)}\n`).join('');
     case 'json':
-      return pairsJson(list, '');
+      return rowsJson(list.map((r) => ({ src: r.src, dst: r.dst })), '');
     case 'csv':
       return ['src,dst', ...list.map((r) => [r.src, r.dst].map(csvField).join(','))].join('\n') + '\n';
     case 'md':
@@ -73,10 +72,11 @@ function focusedConnlist(list: Row[], format: Exclude<ConnlistFormat, 'dot'>, fo
   }
 }
 
-/** `[{"src", "dst"}, …]` as Go's indenting encoder writes it, at an indent; `[]` when empty. */
-export function pairsJson(list: readonly { src: string; dst: string }[], indent: string): string {
+/** `[{"src", "dst"[, "conn"]}, …]` as Go's indenting encoder writes it, at an indent; `[]` when empty. */
+export function rowsJson(list: readonly { src: string; dst: string; conn?: string }[], indent: string): string {
   if (list.length === 0) return '[]';
-  return `[\n${list.map((r) => `${indent}  {\n${indent}    "src": ${jsonString(r.src)},\n${indent}    "dst": ${jsonString(r.dst)}\n${indent}  }`).join(',\n')}\n${indent}]`;
+  const field = (name: string, v: string, last: boolean) => `${indent}    "${name}": ${jsonString(v)}${last ? '' : ','}\n`;
+  return `[\n${list.map((r) => `${indent}  {\n${field('src', r.src, false)}${field('dst', r.dst, r.conn === undefined)}${r.conn === undefined ? '' : field('conn', r.conn, true)}${indent}  }`).join(',\n')}\n${indent}]`;
 }
 
 function formatDot(conns: readonly Connection[], list: Row[], workloads: readonly Workload[]): string {
