@@ -95,7 +95,7 @@ export class MatrixView {
   private axisLabel(a: Axis, dir: 'row' | 'col'): string {
     // Column headers are written bottom to top: their glyphs turn upside down.
     const [open, shut] = dir === 'row' ? ['▾', '▸'] : ['▴', '◂'];
-    if (a.kind === 'group') return `${a.collapsed ? shut : open} ${a.label} (${a.members.length})`;
+    if (a.kind === 'group') return foldable(a.group) ? `${a.collapsed ? shut : open} ${a.label} (${a.members.length})` : `${a.label} (${a.members.length})`;
     return a.label;
   }
 
