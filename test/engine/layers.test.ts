@@ -17,7 +17,7 @@ export const LAYERS: readonly (readonly string[])[] = [
   ['views/'],
   ['lang/'],
   ['fix-all/'],
-  ['diff/'],
+  ['diff/', 'exposure/'],
   ['analyze.ts'],
   ['rules/'],
   ['flows/'],
