@@ -13,7 +13,10 @@
  * structure and are left out of the layout, which also keeps it fast.
  */
 import type { ELK, ElkExtendedEdge, ElkNode } from 'elkjs/lib/elk-api';
-import { EXTERNAL_GROUP, type Graph, type GraphEdge, type GraphNode } from './model';
+import { EXPOSURE_GROUP, EXTERNAL_GROUP, type Graph, type GraphEdge, type GraphNode } from './model';
+
+/** Groups laid out as a column on the far edge of the picture: the pods that may come, and the outside. */
+const OUTER = new Set([EXPOSURE_GROUP, EXTERNAL_GROUP]);
 
 export interface Box {
   x: number;
@@ -117,15 +120,15 @@ function structural(e: GraphEdge): boolean {
 
 /** What an inner layout depends on: its nodes (and, for the outside, which way it is laid out). */
 function innerKey(id: string, nodes: GraphNode[], direction: FlowDirection): string {
-  return `${id}:${nodes.map((n) => n.id).join(',')}${id === EXTERNAL_GROUP ? `|${direction}` : ''}`;
+  return `${id}:${nodes.map((n) => n.id).join(',')}${OUTER.has(id) ? `|${direction}` : ''}`;
 }
 
 async function layoutGroup(id: string, nodes: GraphNode[], edges: GraphEdge[], direction: FlowDirection): Promise<InnerLayout> {
   const key = innerKey(id, nodes, direction);
   const placed = new Map<string, Box>();
-  if (id === EXTERNAL_GROUP) {
-    // The outside world, on the far edge of the picture: a column on the right (a row at the bottom when
-    // the picture flows down), in address order, the internet last.
+  if (OUTER.has(id)) {
+    // The outside world (and the pods that may come), on the far edge of the picture: a column on the right
+    // (a row at the bottom when the picture flows down), in address order, the internet last.
     const across = direction === 'DOWN';
     let at = across ? PAD.side : PAD.top;
     let extent = 0;
@@ -177,7 +180,7 @@ export async function layoutGraph(g: Graph, previous?: Layout, direction: FlowDi
         id: item,
         width: il.width,
         height: il.height,
-        layoutOptions: group.id === EXTERNAL_GROUP ? { 'elk.layered.layering.layerConstraint': 'LAST' } : {},
+        layoutOptions: OUTER.has(group.id) ? { 'elk.layered.layering.layerConstraint': 'LAST' } : {},
       });
     }
   }
@@ -187,7 +190,8 @@ export async function layoutGraph(g: Graph, previous?: Layout, direction: FlowDi
     children.push({ id: `node:${n.id}`, ...nodeSize(n) });
   }
   // Namespaces in name order, the outside last (model order keeps the picture calm).
-  children.sort((a, b) => (a.id === `group:${EXTERNAL_GROUP}` ? 1 : b.id === `group:${EXTERNAL_GROUP}` ? -1 : sortName(a.id) < sortName(b.id) ? -1 : 1));
+  const rank = (id: string) => (id === `group:${EXTERNAL_GROUP}` ? 2 : id === `group:${EXPOSURE_GROUP}` ? 1 : 0);
+  children.sort((a, b) => rank(a.id) - rank(b.id) || (sortName(a.id) < sortName(b.id) ? -1 : 1));
   const seen = new Set<string>();
   const edges: ElkExtendedEdge[] = [];
   for (const e of g.edges) {
@@ -203,10 +207,11 @@ export async function layoutGraph(g: Graph, previous?: Layout, direction: FlowDi
   }
   // Every item before the outside, so that it is a layer of its own on the far edge (these edges only
   // order the layers; they are not drawn).
-  const outside = `group:${EXTERNAL_GROUP}`;
-  if (children.some((c) => c.id === outside)) {
+  for (const group of OUTER) {
+    const outside = `group:${group}`;
+    if (!children.some((c) => c.id === outside)) continue;
     for (const c of children) {
-      if (c.id === outside || seen.has(`${c.id}>${outside}`)) continue;
+      if (OUTER.has(sortName(c.id)) || seen.has(`${c.id}>${outside}`)) continue;
       seen.add(`${c.id}>${outside}`);
       edges.push({ id: `t${edges.length}`, sources: [c.id], targets: [outside] });
     }

@@ -12,7 +12,7 @@ import * as path from 'node:path';
 import * as git from 'isomorphic-git';
 import { repoRoot } from '../../client/tools/code-server.mjs';
 import { createHarness, edgeLook, shootPanel as shootPanelOf } from './harness.mjs';
-import { openWorkbench, pick, runCommand } from './workbench.mjs';
+import { acceptFileDialog, openWorkbench, pick, runCommand } from './workbench.mjs';
 
 const T = 30_000;
 const LEDGER = 'billing/ledger[Deployment]';
@@ -44,23 +44,8 @@ try {
     // The extension is running once its status item shows.
     await page.locator('.statusbar-item', { hasText: 'Egress Lens' }).first().waitFor({ timeout: T });
     await runCommand(page, 'Egress Lens: Load Observed Flows…');
-    // The browser's file dialog is a quick input holding a path: type the log's.
-    const input = page.locator('.quick-input-widget input');
-    const file = path.join(wb.ws, 'hubble.jsonl');
-    // The dialog writes the folder it opens on into its input once it has read that folder: the path is typed
-    // after the listing shows, checked in place before Enter, and typed again when the dialog replaced it.
-    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'hubble.jsonl' }).first().waitFor({ timeout: T });
-    for (let attempt = 1; ; attempt++) {
-      await input.fill(file);
-      await page.waitForFunction((want) => document.querySelector('.quick-input-widget input')?.value === want, file, { timeout: T });
-      await page.keyboard.press('Enter');
-      const took = await input.waitFor({ state: 'hidden', timeout: 5000 }).then(
-        () => true,
-        () => false,
-      );
-      if (took) break;
-      if (attempt === 3) throw new Error(`the file dialog did not take ${file}`);
-    }
+    // The browser's file dialog is a quick input holding a path: the log's.
+    await acceptFileDialog(page, path.join(wb.ws, 'hubble.jsonl'), { listed: 'hubble.jsonl' });
     const toast = page.locator('.notification-toast .notification-list-item-message', { hasText: 'observed connections would be blocked' });
     await toast.waitFor({ timeout: T });
     const text = await toast.textContent();

@@ -8,7 +8,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createHarness, screenshot, artifactsDir } from './harness.mjs';
-import { goToLine, openFile, openWorkbench, pick, runCommand } from './workbench.mjs';
+import { acceptFileDialog, goToLine, openFile, openWorkbench, pick, runCommand } from './workbench.mjs';
 
 const T = 30_000;
 // A large window: the panel opens beside the editor, and both stay readable in the screenshots.
@@ -292,9 +292,7 @@ try {
   await h.test('export: a Markdown table, saved where the dialog says', async () => {
     await panel.locator('#export-format').selectOption('md');
     await panel.locator('#export').click();
-    const input = page.locator('.quick-input-widget input');
-    await input.waitFor({ timeout: T });
-    await page.keyboard.press('Enter');
+    await acceptFileDialog(page, path.join(wb.ws, 'reachability.md'));
     await panel.locator('#notice', { hasText: 'Exported to reachability.md' }).waitFor({ timeout: T });
     const md = readFileSync(path.join(wb.ws, 'reachability.md'), 'utf8');
     if (!md.includes('| shop/web\\[Deployment\\] | internet | All Connections | unrestricted (no egress policy) |')) throw new Error(md);
@@ -304,8 +302,7 @@ try {
     for (const format of ['svg', 'png']) {
       await panel.locator('#export-format').selectOption(format);
       await panel.locator('#export').click();
-      await page.locator('.quick-input-widget input').waitFor({ timeout: T });
-      await page.keyboard.press('Enter');
+      await acceptFileDialog(page, path.join(wb.ws, `reachability.${format}`));
       await panel.locator('#notice', { hasText: `Exported to reachability.${format}` }).waitFor({ timeout: T });
     }
     const svg = readFileSync(path.join(wb.ws, 'reachability.svg'), 'utf8');
@@ -321,7 +318,7 @@ try {
     await pick(page, 'SVG image of the graph');
     // The panel's save dialog (not the format picker closing): its path ends in the file name.
     await page.waitForFunction(() => document.querySelector('.quick-input-widget input')?.value.endsWith('reachability.svg'), undefined, { timeout: T });
-    await page.keyboard.press('Enter');
+    await acceptFileDialog(page, path.join(wb.ws, 'reachability.svg'));
     await panel.locator('#notice', { hasText: 'Exported to reachability.svg' }).waitFor({ timeout: T });
     const svg = readFileSync(path.join(wb.ws, 'reachability.svg'), 'utf8');
     if (!svg.startsWith('<svg') || !svg.includes('>internet<')) throw new Error(`not the graph: ${svg.slice(0, 200)}`);

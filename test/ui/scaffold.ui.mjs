@@ -5,7 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { createHarness, screenshot } from './harness.mjs';
-import { clickLens, noTab, openFile, openWorkbench, pick, runCommand } from './workbench.mjs';
+import { acceptFileDialog, clickLens, noTab, openFile, openWorkbench, pick, runCommand } from './workbench.mjs';
 
 const T = 30_000;
 const wb = await openWorkbench({ viewport: { width: 1400, height: 900 }, settings: { 'workbench.colorTheme': 'Default Light Modern' } });
@@ -79,7 +79,7 @@ try {
     // The save dialog proposes the policy's name beside payments.yaml.
     await clickLens(lens('Save As…'), (timeout) => page.waitForFunction(() => /\/payments\/[a-z0-9-]+\.yaml$/.test(document.querySelector('.quick-input-widget input')?.value ?? ''), undefined, { timeout }));
     const proposed = await page.locator('.quick-input-widget input').inputValue();
-    await page.keyboard.press('Enter');
+    await acceptFileDialog(page, proposed);
     const name = path.basename(proposed);
     await page.locator('.tab.active', { hasText: name }).waitFor({ timeout: T });
     await noTab(page, 'Untitled', T);

@@ -110,11 +110,22 @@ export async function runCommand(page, title) {
   await page.keyboard.press('Enter');
 }
 
-/** Pick an entry of the open quick pick by its label. */
+/**
+ * Pick an entry of the open quick pick by its label: typed into its filter until that entry is the focused
+ * one, then Enter (a click can miss a list that is still laying itself out); a click when the filter does not
+ * bring it forward.
+ */
 export async function pick(page, label) {
   const row = page.locator('.quick-input-list .monaco-list-row', { hasText: label }).first();
   await row.waitFor({ timeout: T });
-  await row.click();
+  await page.locator('.quick-input-widget input').fill(label);
+  const focused = page.locator('.quick-input-list .monaco-list-row.focused', { hasText: label });
+  const forward = await focused.first().waitFor({ timeout: 5000 }).then(
+    () => true,
+    () => false,
+  );
+  if (forward) await page.keyboard.press('Enter');
+  else await row.click();
 }
 
 /** The text of the active editor, read through the model (not the virtualised DOM). */
@@ -146,5 +157,27 @@ export async function clickLens(locator, effect, { attempts = 3, timeout = 10_00
       if (i >= attempts || !(await locator.isVisible()) || !(await mayRepeat())) throw e;
       process.stdout.write(`       the click on "${await locator.textContent()}" was not taken up; clicking again\n`);
     }
+  }
+}
+
+/**
+ * Accept the browser's file dialog (a quick input holding a path) on `file`. The dialog writes the folder it
+ * opens on into its input once it has read that folder, over anything typed or proposed before: the path is
+ * put after the listing shows, checked in place before Enter, and put again when the dialog replaced it.
+ */
+export async function acceptFileDialog(page, file, { listed = '..' } = {}) {
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ timeout: 30_000 });
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: listed }).first().waitFor({ timeout: 30_000 });
+  for (let attempt = 1; ; attempt++) {
+    await input.fill(file);
+    await page.waitForFunction((want) => document.querySelector('.quick-input-widget input')?.value === want, file, { timeout: 30_000 });
+    await page.keyboard.press('Enter');
+    const took = await input.waitFor({ state: 'hidden', timeout: 5000 }).then(
+      () => true,
+      () => false,
+    );
+    if (took) return;
+    if (attempt === 3) throw new Error(`the file dialog did not take ${file}`);
   }
 }
