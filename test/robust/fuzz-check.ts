@@ -3,7 +3,7 @@
  * Rule and fix exceptions are looked for directly (the engine turns them into "Internal error"
  * findings or drops the fix, which would hide them from a fuzzer).
  */
-import { analyze, ruleById, Workspace, type Analysis, type EngineConfig, type Finding, type Fix, type SourceFile, type Span, type TextEdit } from '../../server/src/engine';
+import { analyze, exposureAnalysis, formatExposure, ruleById, Workspace, type Analysis, type EngineConfig, type Finding, type Fix, type SourceFile, type Span, type TextEdit } from '../../server/src/engine';
 
 export interface Outcome {
   /** Everything the analysis produced, serialised (findings and their fixes): compared for determinism. */
@@ -156,6 +156,11 @@ export class Checker {
     const a = guarded('analyze', problems, () => load(this.ws, files));
     if (!a) return { signature: [], problems, findings: 0, fixes: 0 };
     problems.push(...checkFindings(a, texts, 'finding'));
+    // Exposure (the CLI's reach --exposure and the panel's dashed nodes) reads every policy's selectors as written.
+    guarded('exposure', problems, () => {
+      const x = exposureAnalysis(a.model, a.reach);
+      for (const format of ['txt', 'json', 'csv', 'md', 'dot'] as const) formatExposure(x, format, a.reach.workloads);
+    });
     const fixes = new Map<Finding, Fix[]>();
     const results: { title: string; after: Map<string, string> }[] = [];
     let count = 0;

@@ -72,6 +72,28 @@ test('reach, txt and md: a workload name with a line break is one connection lin
   assert.equal(md.split('\n').length, json.length + 3, md);
 });
 
+test('reach --exposure, txt, md and csv: a selector value with a line break stays inside its exposure line', (t) => {
+  const policy = `apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: api, namespace: shop}
+spec:
+  podSelector: {matchLabels: {app: api}}
+  policyTypes: [Egress]
+  egress:
+  - to:
+    - podSelector: {matchLabels: {app: "db\\n${FAKE}"}}
+`;
+  const dir = folder(t, { 'app.yaml': `${deployment('api')}---\n${policy}` });
+  const txt = cli(['reach', '.', '--exposure'], dir).stdout;
+  const egress = txt.split('\n').filter((l) => l.includes('\t=> \t'));
+  assert.deepEqual(egress, [`shop/api[Deployment] \t=> \tshop/[pod with {app=db\\n${FAKE}}] : All Connections`], txt);
+  assert.ok(!txt.split('\n').some((l) => l.startsWith('fake.yaml')), txt);
+  const md = cli(['reach', '.', '--exposure', '--format', 'md'], dir).stdout;
+  assert.ok(!md.split('\n').some((l) => l.startsWith('fake.yaml')), md);
+  const csv = cli(['reach', '.', '--exposure', '--format', 'csv'], dir).stdout;
+  assert.ok(csv.includes(`"shop/[pod with {app=db\n${FAKE}}]"`), csv);
+});
+
 test('CLI errors: a path with a line break is one error line', (t) => {
   const dir = folder(t, {});
   const r = cli(['check', `missing\n${FAKE}`], dir);
