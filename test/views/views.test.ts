@@ -113,10 +113,14 @@ test('an edit re-renders only the views that read the edited file', async () => 
     const after = await renders.analyze(await files(), cfg, { trusted: false });
     assert.equal(renders.rendersDone, 1);
     assert.deepEqual(after.find((v) => v.name === 'overlays/prod')!.findings.map((f) => f.ruleId), ['EL104', 'EL102']);
-    // A base file: both overlays render again.
+    // A base file: both overlays render again, reading the base's files from disk once for both.
     renders.invalidate([ws.uri('base/policy.yaml')]);
-    await renders.analyze(await files(), cfg, { trusted: false });
+    const both = await renders.analyze(await files(), cfg, { trusted: false });
     assert.equal(renders.rendersDone, 2);
+    const perRender = both.filter((v) => v.name.startsWith('overlays/')).map((v) => [...v.reads].filter((u) => /\.ya?ml$/.test(u) && !u.endsWith('kustomization.yaml')));
+    const shared = perRender[0].filter((u) => perRender[1].includes(u));
+    assert.ok(shared.length > 0, 'the overlays share base files');
+    assert.equal(renders.filesRead, new Set([...renders.texts()].map(([u]) => u)).size, 'each file once');
     // An unrelated plain manifest: nothing is rendered.
     renders.invalidate([ws.uri('extra/namespace.yaml')]);
     await renders.analyze(await files(), cfg, { trusted: false });

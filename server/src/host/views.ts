@@ -9,7 +9,7 @@ import { analyzeView, declaredViews, detectViews, helmTracer, kustomizeTracer, l
 import type { EngineConfig, Finding } from '../engine';
 import type { ParsedFile } from '../engine/parse/parse';
 import type { Analysis } from '../engine';
-import { renderFromDisk, type DiskRender } from './kustomize';
+import { DiskReads, renderFromDisk, type DiskRender } from './kustomize';
 import { renderChart, type HelmOptions, type HelmResult } from './helm';
 import { pathToUri, uriToPath } from './files';
 
@@ -79,11 +79,19 @@ export class ViewRenders {
     }
   }
 
+  /** The disk as this pass over the views reads it (each file once, whichever renders need it). */
+  private disk = new DiskReads();
+
+  /** How many files the last pass read from disk (for tests: once each, however many renders read it). */
+  get filesRead(): number {
+    return this.disk.files.size;
+  }
+
   private async renderKustomize(root: string, opts: ViewHostOptions): Promise<KustomizeRender> {
     const hit = this.kustomize.get(root);
     if (hit) return hit;
     this.rendersDone++;
-    const result = await renderFromDisk(uriToPath(root) ?? root, { parsed: this.parsedCache }, opts.texts);
+    const result = await renderFromDisk(uriToPath(root) ?? root, { parsed: this.parsedCache }, opts.texts, this.disk);
     const tracer: RenderedText = { home: { uri: result.root, span: { start: 0, end: 0 } }, tracer: kustomizeTracer(result.resources), resources: result.resources };
     const r = { result, tracer };
     this.kustomize.set(root, r);
@@ -130,6 +138,7 @@ export class ViewRenders {
    */
   async analyze(files: readonly ParsedFile[], config: EngineConfig, opts: ViewHostOptions): Promise<ViewAnalysis[]> {
     this.rendersDone = 0;
+    this.disk = new DiskReads();
     const uris = files.map((f) => f.uri);
     const byUri = new Map(files.map((f) => [f.uri, f]));
     const root = config.rootUri;
