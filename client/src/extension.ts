@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
+import { SERVER_NODE_FLAGS } from '../../server/src/lsp/runtime';
 import { registerAllowEgress } from './commands/allow-egress';
 import { registerNewDefaultDeny } from './commands/new-default-deny';
 import { registerRouteGateway } from './commands/route-gateway';
@@ -31,8 +32,8 @@ let client: LanguageClient | undefined;
 export function activate(context: vscode.ExtensionContext): EgressLensApi {
   const module = context.asAbsolutePath('dist/server.js');
   const serverOptions: ServerOptions = {
-    run: { module, transport: TransportKind.ipc },
-    debug: { module, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6009'] } },
+    run: { module, transport: TransportKind.ipc, options: { execArgv: [...SERVER_NODE_FLAGS] } },
+    debug: { module, transport: TransportKind.ipc, options: { execArgv: [...SERVER_NODE_FLAGS, '--nolazy', '--inspect=6009'] } },
   };
   // Restarts the server when its process dies, and says so once (crash-recovery.ts).
   const recovery = crashRecovery();

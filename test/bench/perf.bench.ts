@@ -12,6 +12,7 @@
 // BENCH_PROFILE=<folder> writes a CPU profile of the Egress Lens server there (node --cpu-prof);
 // BENCH_ONLY=egress-lens skips the peer and P3-P6; BENCH_ONLY=diff runs P3 and P6 only.
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { SERVER_NODE_FLAGS } from '../../server/src/lsp/runtime';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -280,7 +281,8 @@ async function main(): Promise<void> {
       return;
     }
     const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(process.env.BENCH_PROFILE)}`] : [];
-    const ours = await runServer([...profile, path.join(repoRoot, 'dist/server.js'), '--stdio'], { egressLens: {} }, files, edits, true);
+    // Started as the VS Code extension starts it (its Node flags).
+    const ours = await runServer([...SERVER_NODE_FLAGS, ...profile, path.join(repoRoot, 'dist/server.js'), '--stdio'], { egressLens: {} }, files, edits, true);
     console.log(`egress-lens: open ${fmt(ours.open)}, ${ours.findings} diagnostics, RSS ${mb(ours.memory.rss)} (peak ${mb(ours.memory.peak)})`);
     if (process.env.BENCH_ONLY === 'egress-lens') {
       const e = summarize(ours.edits);

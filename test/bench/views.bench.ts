@@ -7,7 +7,8 @@
 //         (median, p95; the 5 overlays of that base are rendered again, the 45 others are kept)
 //   kubectl kustomize on every view, in the same run (the real Kustomize, whole processes), as a ratio
 // BENCH_EDITS sets the number of edits (default 40), BENCH_RUNS the opens (default 2).
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { SERVER_NODE_FLAGS } from '../../server/src/lsp/runtime';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -49,6 +50,13 @@ function writeRepository(dir: string): void {
 }
 
 async function main(): Promise<void> {
+  // The views are analysed in the language server's process: measured with its Node flags (this process
+  // starts itself again with them when it was not).
+  if (!SERVER_NODE_FLAGS.every((f) => process.execArgv.includes(f))) {
+    const r = spawnSync(process.execPath, [...process.execArgv, ...SERVER_NODE_FLAGS, __filename, ...process.argv.slice(2)], { stdio: 'inherit' });
+    process.exitCode = r.status ?? 1;
+    return;
+  }
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'egress-lens-views-bench-'));
   try {
     writeRepository(tmp);

@@ -4,6 +4,7 @@ import * as assert from 'assert';
 import * as vscode from 'vscode';
 import { State, type LanguageClient } from 'vscode-languageclient/node';
 import { codeOf, diagnosticsWhere } from './diagnostics';
+import { SERVER_NODE_FLAGS } from '../../../server/src/lsp/runtime';
 
 interface Api {
   ready: Promise<void>;
@@ -52,6 +53,12 @@ suite('Crash recovery', () => {
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
   });
 
+  test('the server runs with its Node flags (a larger young generation), restarted ones too', async () => {
+    const p = api.client.serverProcess;
+    assert.ok(p, 'the server runs in a process of its own');
+    for (const flag of SERVER_NODE_FLAGS) assert.ok(p.spawnargs.includes(flag), `${flag} in ${p.spawnargs.join(' ')}`);
+  });
+
   test('the server process is killed twice: a new one each time, said once, the diagnostics and the status come back', async () => {
     const doc = await vscode.workspace.openTextDocument(vscode.Uri.joinPath(folder(), 'shop/foo-deny-egress.yaml'));
     await vscode.window.showTextDocument(doc);
@@ -72,6 +79,7 @@ suite('Crash recovery', () => {
       await running;
       const next = api.client.serverProcess?.pid;
       assert.ok(next && !pids.includes(next), `a new server process (${next}, killed ${pids.join(', ')})`);
+      for (const flag of SERVER_NODE_FLAGS) assert.ok(api.client.serverProcess!.spawnargs.includes(flag), `restarted with ${flag}`);
       const back = await diagnosticsWhere(doc.uri, expected);
       assert.deepEqual(back.filter((d) => codeOf(d) === 'EL101').map((d) => doc.getText(d.range)), ['foo', 'web']);
       await statusReady(api);
