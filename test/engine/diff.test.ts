@@ -203,6 +203,8 @@ spec:
   const { d, states } = diff({ ...two, 'p.yaml': DENY }, { ...two, 'p.yaml': OPEN, 'q.yaml': cross });
   const md = reviewMarkdown(d, states, { path: (uri) => uri.replace('file:///ws/', ''), link: (state, file, line) => `https://example.test/${state}/${file}#L${line}` });
   const headings = md.split('\n').filter((l) => l.startsWith('#'));
-  assert.deepEqual(headings, ['### Egress Lens: opens 1 path to the internet; opens 1 path between namespaces', '#### Internet and host names', '#### Across namespaces']);
+  assert.deepEqual(headings, ['### Egress Lens: opens 1 path to the internet; opens 1 path between namespaces', '#### Internet and host names', '#### Across namespaces', '#### Exposure to pods that may come']);
+  // The new rule admits every pod of namespace pay: ledger today, and any pod created there tomorrow.
+  assert.match(md, /\| exposed \| `shop\/web\[Deployment\]` \| egress to \| any pod in pay \(`pay\/\[all pods\]`\) \| — \| All Connections \| NetworkPolicy shop\/web-to-pay, spec\.egress\[0\] \(\[q\.yaml:8\]\(https:\/\/example\.test\/after\/q\.yaml#L8\)\) \|/);
   assert.match(md, /\| opened \| `shop\/web\[Deployment\]` \| `203\.0\.113\.0\/24` \| — \| TCP 443 \| allowed by rule NetworkPolicy shop\/web-egress, spec\.egress\[1\] \(\[p\.yaml:9\]\(https:\/\/example\.test\/after\/p\.yaml#L9\)\) \|/);
 });

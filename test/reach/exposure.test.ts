@@ -3,7 +3,7 @@
 // comparison with netpol-analyzer is test/conformance/netpol-analyzer-exposure.ts; these say why each line is there.
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { analyze, exposureAnalysis, formatExposure } from '../../server/src/engine';
+import { analyze, exposureAnalysis, exposureChanges, formatExposure } from '../../server/src/engine';
 
 const uri = 'file:///ws/shop.yaml';
 
@@ -168,4 +168,19 @@ spec:
   const r = lines([deployment('shop', 'checkout', { app: 'checkout' }), broken].join('---\n'));
   assert.deepEqual(r.x.representatives.map((p) => p.name).sort(), ['[namespace with {zone=x}]/[all pods]', 'shop/[pod with {app=cache}]']);
   for (const format of ['txt', 'json', 'csv', 'md', 'dot'] as const) assert.ok(formatExposure(r.x, format, r.a.reach.workloads).length > 0);
+});
+
+test('what a change does to exposure: nothing for the same state, a rule added or removed with its place', () => {
+  const withDns = [deployment('shop', 'checkout', { app: 'checkout' }), checkoutEgress].join('---\n');
+  const withoutDb = withDns.replace(/ {2}- to:\n {4}- podSelector: \{matchLabels: \{app: db\}\}\n {4}ports:\n {4}- \{port: postgres, protocol: TCP\}\n/, '');
+  assert.notEqual(withoutDb, withDns);
+  const state = (text: string) => analyze([{ uri, text }]);
+  assert.deepEqual(exposureChanges(state(withDns), state(withDns)), []);
+  const added = exposureChanges(state(withoutDb), state(withDns));
+  assert.deepEqual(
+    added.map((x) => `${x.workload} ${x.direction} ${x.words}: ${x.before ?? '—'} -> ${x.after ?? '—'} (${x.state}: ${x.refs.map((r) => r.label).join(', ')})`),
+    ['shop/checkout[Deployment] egress any pod with app=db in shop: — -> TCP postgres (after: NetworkPolicy shop/checkout-egress, spec.egress[1])'],
+  );
+  const removed = exposureChanges(state(withDns), state(withoutDb));
+  assert.deepEqual(removed.map((x) => `${x.before} -> ${x.after ?? '—'} (${x.state})`), ['TCP postgres -> — (before)']);
 });

@@ -38,5 +38,5 @@ export { formatConnlistDiff, type ConnlistDiffFormat, type StateNames } from './
 export { analyzeStates, BaseState, INPUT_RULES, type AnalysedStates } from './diff/states';
 export { summarize, changeLine, reviewMarkdown, diffToJson, locate, pathKind, type ReviewSummary, type ReviewCounts, type ReviewLocation, type Locator, type PathKind } from './diff/review';
 export * as flows from './flows';
-export { exposureAnalysis, isNetworkPolicyApi, policiesBeyondExposure, ExposureConns, type ExposureResult, type ExposureLine, type ExposureOptions, type RepresentativePeer } from './exposure/exposure';
+export { exposureAnalysis, exposureChanges, isNetworkPolicyApi, policiesBeyondExposure, ExposureConns, type ExposureResult, type ExposureLine, type ExposureOptions, type RepresentativePeer } from './exposure/exposure';
 export { formatExposure } from './exposure/format';

@@ -10,6 +10,7 @@ import { LineIndex } from '../text/lines';
 import type { SourceRef } from '../reach/explain';
 import { opensAndCloses, type ConnectionChange, type ConnectivityDiff, type DiffPeer, type DiffReason, type MeshRoute } from './diff';
 import { rangeToCidrs } from '../sets/iprange';
+import { exposureChanges } from '../exposure/exposure';
 
 /** How paths changed, per kind of path. */
 export interface ReviewCounts {
@@ -100,7 +101,7 @@ export function changeLine(s: ReviewSummary): string {
 }
 
 /** Every place a reason points at, in its own state's files. */
-export function locate(states: { before: Analysis; after: Analysis }, reason: DiffReason, locator: Locator): ReviewLocation[] {
+export function locate(states: { before: Analysis; after: Analysis }, reason: Pick<DiffReason, 'state' | 'refs'>, locator: Locator): ReviewLocation[] {
   const a = states[reason.state];
   return reason.refs.map((ref: SourceRef) => {
     const file = a.files.find((f) => f.uri === ref.uri);
@@ -140,6 +141,16 @@ export function diffToJson(d: ConnectivityDiff, states: { before: Analysis; afte
     }),
     addedWorkloads: d.addedWorkloads,
     removedWorkloads: d.removedWorkloads,
+    // Pods that may come: the exposure each change alters (reach --exposure, compared).
+    exposure: exposureChanges(states.before, states.after).map((x) => ({
+      workload: x.workload,
+      direction: x.direction,
+      pods: x.peer,
+      words: x.words,
+      before: x.before ?? null,
+      after: x.after ?? null,
+      locations: locate(states, { state: x.state, refs: x.refs }, locator),
+    })),
   };
 }
 
@@ -203,6 +214,19 @@ export function reviewMarkdown(d: ConnectivityDiff, states: { before: Analysis; 
       const { opens, closes } = opensAndCloses(c);
       const verb = opens && closes ? 'changed' : opens ? 'opened' : closes ? 'closed' : c.type;
       lines.push(`| ${verb} | ${peerText(c.src)} | ${peerText(c.dst)} | ${cell(connsText(c, 'before'))} | ${cell(connsText(c, 'after'))} | ${whyText(c, states, locator)} |`);
+    }
+    lines.push('');
+  }
+  const exposed = exposureChanges(states.before, states.after);
+  if (exposed.length > 0) {
+    // Pods no manifest holds yet that a policy admits by label: what a new pod with those labels would get.
+    lines.push('#### Exposure to pods that may come', '', '| change | workload | direction | pods | before | after | why |', '|---|---|---|---|---|---|---|');
+    for (const x of exposed) {
+      const verb = x.before === undefined ? 'exposed' : x.after === undefined ? 'no longer exposed' : 'changed';
+      const pods = `${cell(x.words)} (${code(x.peer)})`;
+      const places = locate(states, { state: x.state, refs: x.refs }, locator);
+      const why = places.length > 0 ? places.slice(0, 3).map((p) => `${cell(p.label)} (${whereText(p)}${x.state === 'before' ? ', before the change' : ''})`).join('<br>') : '—';
+      lines.push(`| ${verb} | ${code(x.workload)} | ${x.direction === 'egress' ? 'egress to' : 'ingress from'} | ${pods} | ${cell(x.before ?? '—')} | ${cell(x.after ?? '—')} | ${why} |`);
     }
     lines.push('');
   }

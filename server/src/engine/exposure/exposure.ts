@@ -13,7 +13,7 @@
  * workload of the manifests matches its plain labels in a named namespace; NetworkPolicies never select a
  * representative peer, admin policies whose subject selector is the same (or empty) do.
  */
-import { isRecord, type Resource } from '../model/resources';
+import { isRecord, kindName, type Resource } from '../model/resources';
 import { matches, readSelector } from '../model/selector';
 import type { Workload } from '../model/workloads';
 import { ConnectionSet, PROTOCOLS, type Protocol } from '../sets/connections';
@@ -24,6 +24,8 @@ import type { CompiledAdminPolicy, CompiledNetpol } from '../reach/compiled';
 import type { Model } from '../model/model';
 import { focusOn, type Connection, type Reachability } from '../reach/reachability';
 import type { Direction } from '../reach/rules';
+import type { SourceRef } from '../reach/explain';
+import { spanAt } from '../model/anchor';
 
 // ---------------------------------------------------------------------------------------------------------
 // Connections with port names: towards a pod that does not exist, a named port stays a name.
@@ -714,4 +716,63 @@ export function representativeWords(rep: RepresentativePeer | undefined): string
   const where =
     ns && ns.expressions.length === 0 && ns.labels.length === 1 && ns.labels[0][0] === NAME_LABEL ? ns.labels[0][1] : isEmptySelector(ns) ? 'any namespace' : `a namespace with ${selectorWords(ns!)}`;
   return `${isEmptySelector(rep.pods) ? 'any pod' : `any pod with ${selectorWords(rep.pods!)}`} in ${where}`;
+}
+
+/** How a change alters one workload's exposure to pods that may come (or to every pod of the cluster). */
+export interface ExposureChange {
+  workload: string;
+  direction: Direction;
+  /** netpol-analyzer's name of the pods (`[all namespaces]/[pod with {app=x}]`, `entire-cluster`). */
+  peer: string;
+  /** The same in words: `any pod with app=x in any namespace`. */
+  words: string;
+  /** The connections before and after (undefined: not exposed to them in that state). */
+  before?: string;
+  after?: string;
+  /** The rules that admit them, in the state that has them (the new one when both do). */
+  state: 'before' | 'after';
+  refs: SourceRef[];
+}
+
+/**
+ * What a change does to exposure: the exposure lines (pods that may come, and the whole cluster where a rule
+ * admits it) of workloads a policy protects, compared between two states. Connections with addresses and
+ * workloads no policy protects are the connectivity diff's; they are not repeated here.
+ */
+export function exposureChanges(before: { model: Pick<Model, 'definitions'>; reach: Reachability }, after: { model: Pick<Model, 'definitions'>; reach: Reachability }): ExposureChange[] {
+  const linesOf = (s: typeof before) => {
+    const x = exposureAnalysis(s.model, s.reach);
+    const open = new Set(x.unprotected.map((u) => `${u.workload.id}\u0000${u.direction}`));
+    const out = new Map<string, ExposureLine>();
+    for (const l of [...x.egress, ...x.ingress]) {
+      if (l.peer.endsWith('[External]') || open.has(`${l.workload.id}\u0000${l.direction}`)) continue;
+      out.set(`${l.workload.id}\u0000${l.direction}\u0000${l.peer}`, l);
+    }
+    return out;
+  };
+  const a = linesOf(before);
+  const b = linesOf(after);
+  const refs = (l: ExposureLine): SourceRef[] =>
+    l.rules.map((r) => {
+      const path = ['spec', r.direction, r.index];
+      return { uri: r.resource.uri, span: spanAt(r.resource, path), label: `${kindName(r.resource)}, spec.${r.direction}[${r.index}]` };
+    });
+  const out: ExposureChange[] = [];
+  for (const key of new Set([...a.keys(), ...b.keys()])) {
+    const was = a.get(key);
+    const now = b.get(key);
+    if (was && now && was.conn === now.conn) continue;
+    const l = (now ?? was)!;
+    out.push({
+      workload: l.workload.id,
+      direction: l.direction,
+      peer: l.peer,
+      words: representativeWords(l.representative),
+      ...(was ? { before: was.conn } : {}),
+      ...(now ? { after: now.conn } : {}),
+      state: now ? 'after' : 'before',
+      refs: refs(l),
+    });
+  }
+  return out.sort((x, y) => cmp(x.workload, y.workload) || cmp(x.direction, y.direction) || cmp(x.peer, y.peer));
 }
