@@ -4,7 +4,7 @@
 //   P1 edit -> fresh versioned diagnostics of the edited file (median, p95), debounce included
 //   P2 open every file -> every file has its diagnostics, against the parse floor (the yaml package alone)
 //   P3 egress-lens check on the folder, whole process, against the parse floor plus Node's start-up
-//   P4 the server's memory (RSS) after P2
+//   P4 the server's memory (RSS) after P2, and after P1's edits (an editing session must not grow it)
 //   P5 extension activation (require + activate, with a stand-in for the vscode module), server bundle size
 //   P6 egress-lens diff --base of the workspace (a git repository) against a revision that changes 20
 //      policies, whole process, as a ratio to one full analysis (egress-lens check, P3)
@@ -113,6 +113,8 @@ interface ServerRun {
   open: number;
   edits: number[];
   memory: { rss: number; peak: number };
+  /** After the edits: an editing session must not grow the server. */
+  afterEdits: { rss: number; peak: number };
   findings: number;
 }
 
@@ -145,8 +147,9 @@ async function runServer(command: string[], settings: Record<string, unknown>, f
     await seen;
     times.push(performance.now() - t);
   }
+  const afterEdits = server.rss();
   await server.stop();
-  return { open, edits: times, memory, findings };
+  return { open, edits: times, memory, afterEdits, findings };
 }
 
 /** The parse floor: `parseAllDocuments` of the yaml package on every file, in a fresh process (as the server starts). */
@@ -283,7 +286,7 @@ async function main(): Promise<void> {
     const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(process.env.BENCH_PROFILE)}`] : [];
     // Started as the VS Code extension starts it (its Node flags).
     const ours = await runServer([...SERVER_NODE_FLAGS, ...profile, path.join(repoRoot, 'dist/server.js'), '--stdio'], { egressLens: {} }, files, edits, true);
-    console.log(`egress-lens: open ${fmt(ours.open)}, ${ours.findings} diagnostics, RSS ${mb(ours.memory.rss)} (peak ${mb(ours.memory.peak)})`);
+    console.log(`egress-lens: open ${fmt(ours.open)}, ${ours.findings} diagnostics, RSS ${mb(ours.memory.rss)} (peak ${mb(ours.memory.peak)}); after ${ours.edits.length} edits ${mb(ours.afterEdits.rss)} (peak ${mb(ours.afterEdits.peak)})`);
     if (process.env.BENCH_ONLY === 'egress-lens') {
       const e = summarize(ours.edits);
       console.log(`edits: median ${fmt(e.median)}, p95 ${fmt(e.p95)}, min ${fmt(e.min)}, max ${fmt(e.max)}`);
@@ -292,7 +295,7 @@ async function main(): Promise<void> {
     const yamlLsBin = path.join(repoRoot, 'node_modules/yaml-language-server/bin/yaml-language-server');
     const yamlSettings = { yaml: { validate: true, hover: false, completion: false, format: { enable: false }, schemaStore: { enable: false }, schemas: {} } };
     const peer = await runServer([yamlLsBin, '--stdio'], yamlSettings, files, edits, false);
-    console.log(`yaml-language-server: open ${fmt(peer.open)}, ${peer.findings} diagnostics, RSS ${mb(peer.memory.rss)} (peak ${mb(peer.memory.peak)})`);
+    console.log(`yaml-language-server: open ${fmt(peer.open)}, ${peer.findings} diagnostics, RSS ${mb(peer.memory.rss)} (peak ${mb(peer.memory.peak)}); after ${peer.edits.length} edits ${mb(peer.afterEdits.rss)} (peak ${mb(peer.afterEdits.peak)})`);
 
     const startups: number[] = [];
     for (let i = 0; i < 5; i++) startups.push(wallTime(['-e', '0'], tmp));
@@ -317,6 +320,7 @@ async function main(): Promise<void> {
     console.log(`| P2 | open all files → all diagnostics | ≤ 1.5 × parse floor = ${fmt(1.5 * floor)} | ${fmt(ours.open)} (${ratio(ours.open, floor)} floor) | ${fmt(peer.open)} (${ratio(peer.open, floor)} floor) | ${ratio(ours.open, peer.open)} | ${ok(ours.open <= 1.5 * floor)} |`);
     console.log(`| P3 | egress-lens check, whole process | ≤ 1.5 × floor + start-up = ${fmt(1.5 * floor + startup)} | ${fmt(check)} | | | ${ok(check <= 1.5 * floor + startup)} |`);
     console.log(`| P4 | server RSS after P2 | ≤ 400 MB | ${mb(ours.memory.rss)} | ${mb(peer.memory.rss)} | ${ratio(ours.memory.rss, peer.memory.rss)} | ${ok(ours.memory.rss <= 400 * 1024 * 1024)} |`);
+    console.log(`| P4 | server RSS after P1's ${ours.edits.length} edits | ≤ 400 MB | ${mb(ours.afterEdits.rss)} | ${mb(peer.afterEdits.rss)} | ${ratio(ours.afterEdits.rss, peer.afterEdits.rss)} | ${ok(ours.afterEdits.rss <= 400 * 1024 * 1024)} |`);
     console.log(`| P6 | egress-lens diff, ${d.policies} policies changed, whole process | ≤ 2 × check = ${fmt(2 * check)} | ${fmt(diff)} (${ratio(diff, check)} check) | | | ${ok(diff <= 2 * check)} |`);
     console.log(`| P5 | extension activation | ≤ 150 ms | ${fmt(activate)} | | | ${ok(activate <= 150)} |`);
     console.log(`| P5 | server bundle | ≤ 2 MB | ${(bundle / 1024 / 1024).toFixed(2)} MB | | | ${ok(bundle <= 2 * 1024 * 1024)} |`);

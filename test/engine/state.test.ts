@@ -12,6 +12,11 @@ import { TextMemo, textMemos } from '../../server/src/engine/memo';
 import '../../server/src/engine/views/trace';
 import '../../server/src/engine/helm/origins';
 import { repoRoot } from '../support/workspace';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { LineIndex } from '../../server/src/engine/text/lines';
+import { generateWorkspace } from '../bench/generator';
+import { editScript, type Edit } from '../bench/edits';
 
 const MESH = readFileSync(path.join(repoRoot, 'test/fixtures/rules/EL205/ok-both-legs.yaml'), 'utf8');
 const APP = `apiVersion: apps/v1
@@ -103,4 +108,51 @@ test('a TextMemo derives once per key and is emptied when it reaches its bound',
   length('abcd');
   assert.equal(memo.size, 1, 'full: emptied before the next is kept');
   assert.ok(textMemos().some((t) => t.name === 'test: lengths'));
+});
+
+/** A full garbage collection, from inside the test process. */
+function collect(): void {
+  setFlagsFromString('--expose-gc');
+  (runInNewContext('gc') as () => void)();
+}
+
+/** Until the current job ends, a WeakRef keeps its target: later work waits for the next turn. */
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+test('an editing session keeps only its last analysis: earlier analyses, reachabilities and documents are collected', async () => {
+  const files = generateWorkspace({ namespaces: 6, workloadsPerNamespace: 4, files: 3, istio: true, seed: 3 });
+  const ws = new Workspace();
+  for (const f of files) ws.set(f);
+  const texts = new Map(files.map((f) => [f.uri, f.text]));
+  const edits = editScript(files, 40);
+  const apply = (e: Edit): void => {
+    const t = texts.get(e.uri)!;
+    const lines = new LineIndex(t);
+    const text = t.slice(0, lines.offset(e.range.start)) + e.text + t.slice(lines.offset(e.range.end));
+    texts.set(e.uri, text);
+    ws.set({ uri: e.uri, text });
+  };
+  // Every rule runs on each analysis (findings are read), as in the editor.
+  assert.ok(ws.analyze().findings.length > 0);
+  const analyses: WeakRef<object>[] = [];
+  const reaches: WeakRef<object>[] = [];
+  const documents = new Set<WeakRef<object>>();
+  for (const e of edits) {
+    apply(e);
+    const a = ws.analyze();
+    assert.ok(a.findings.length > 0);
+    analyses.push(new WeakRef(a));
+    reaches.push(new WeakRef(a.reach));
+    for (const d of ws.get(e.uri)!.documents) documents.add(new WeakRef(d.doc));
+    await nextTurn();
+  }
+  const live = new Set<object>(ws.get(edits[0].uri)!.documents.map((d) => d.doc));
+  collect();
+  const alive = (refs: Iterable<WeakRef<object>>) => [...refs].filter((r) => r.deref() !== undefined).length;
+  assert.equal(alive(analyses.slice(0, -1)), 0, 'analyses before the last');
+  assert.deepEqual(reaches.slice(0, -1).flatMap((r, i) => (r.deref() ? [i] : [])), [], 'their reachabilities (each took its tables over from the one before)');
+  // A policy compiled for an earlier text may stay in force where nothing it means changed, with the
+  // workloads it was compiled with: a few old documents, never one per edit.
+  const old = [...documents].filter((r) => { const d = r.deref(); return d !== undefined && !live.has(d); }).length;
+  assert.ok(old <= 8, `${old} documents of the edited file that its text no longer has, after ${edits.length} edits`);
 });

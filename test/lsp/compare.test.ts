@@ -14,7 +14,7 @@ import { pathToFileURL } from 'node:url';
 import type { CodeLens } from 'vscode-languageserver-protocol';
 import { LspClient } from '../support/lsp-client';
 import { Comparisons } from '../../server/src/lsp/compare';
-import { LineIndex, resolveConfig, type SourceFile } from '../../server/src/engine';
+import { LineIndex, resolveConfig, Workspace, type SourceFile } from '../../server/src/engine';
 import { APPS, makeRepo, NS, OPENED, POLICY, type TestRepo } from '../support/git-repo';
 import { repoRoot } from '../support/workspace';
 import type { CompareResult, ExplainResult, ReviewResult, RevisionsResult } from '../../server/src/lsp/protocol';
@@ -194,4 +194,49 @@ test('code lens in a workspace where it is slow: answered at once with the last 
   set(POLICY);
   assert.equal(await c.lens(policy), undefined, 'as in HEAD: none, at once');
   assert.equal(c.basesAnalysed, 1, 'HEAD was analysed once for all those edits');
+});
+
+test('code lens: the workspace\'s own analysis is the state compared when no other file differs from HEAD; otherwise HEAD is analysed with the file', async (t) => {
+  const repo = await makeRepo();
+  t.after(() => repo.cleanup());
+  const texts: Record<string, string> = { 'k8s/ns.yaml': NS, 'k8s/apps.yaml': APPS, 'k8s/policy.yaml': POLICY };
+  await repo.commit(texts, 'web reaches api');
+  const uri = (rel: string) => pathToFileURL(path.join(repo.dir, rel)).toString();
+  const workspace = new Workspace();
+  for (const [rel, text] of Object.entries(texts)) workspace.set({ uri: uri(rel), text });
+  const c = new Comparisons({
+    roots: () => [repo.dir],
+    files: () => workspace.uris().map((u) => workspace.get(u)!),
+    config: () => workspace.configuration,
+    analysis: () => workspace.analyze(),
+    flush: () => undefined,
+    linesOf: (u) => new LineIndex(workspace.get(u)?.text ?? ''),
+  });
+  t.after(() => c.dispose());
+  const policy = uri('k8s/policy.yaml');
+  const NARROWED = POLICY.replace('{app: api}}}]\n', '{app: api}}}]\n    ports: [{port: 8080}]\n');
+  const lens = async (text: string) => {
+    workspace.set({ uri: policy, text });
+    return (await c.lens(policy))?.title;
+  };
+
+  assert.equal(await lens(NARROWED), 'this change closes 1 path within a namespace');
+  assert.equal(c.lensesFromWorkspace, 1, 'the workspace holds HEAD with this file: its analysis served');
+  assert.equal(await lens(NARROWED.replace('8080', '8081')), 'this change closes 1 path within a namespace');
+  assert.equal(c.lensesFromWorkspace, 2);
+
+  // A new address block: the outside is cut otherwise than in HEAD, HEAD is analysed with the file.
+  assert.equal(await lens(OPENED), 'this change opens 1 path to the internet');
+  assert.equal(c.lensesFromWorkspace, 2, 'the workspace\'s tables are not HEAD\'s');
+  // The block gone again: HEAD is analysed again from the workspace (once), and its analysis serves again.
+  assert.equal(await lens(NARROWED), 'this change closes 1 path within a namespace');
+  assert.equal(c.lensesFromWorkspace, 3, 'the base rebuilt from the workspace shares its tables');
+  assert.equal(c.basesAnalysed, 1, 'rebuilt, not read and parsed again');
+
+  // Another file differs from HEAD too: the lens is still this file's change alone.
+  workspace.set({ uri: uri('k8s/apps.yaml'), text: APPS.replace('metadata: {labels: {app: web}}', 'metadata: {labels: {app: web, extra: "1"}}') });
+  assert.notEqual(workspace.get(uri('k8s/apps.yaml'))!.text, APPS, 'the edit applies');
+  assert.equal(await lens(OPENED), 'this change opens 1 path to the internet');
+  assert.equal(await lens(NARROWED), 'this change closes 1 path within a namespace');
+  assert.equal(c.lensesFromWorkspace, 3, 'computed on HEAD with the file, not taken from the workspace');
 });

@@ -1,4 +1,4 @@
-import { resolveConfig, type EngineConfig } from './config';
+import { readsAlike, resolveConfig, type EngineConfig } from './config';
 import { markAnchoredEdits } from './fixes/anchored';
 import { buildModel, type Model } from './model/model';
 import { buildMesh, type Mesh } from './mesh/mesh';
@@ -36,8 +36,16 @@ export function reachabilityOf(a: Pick<Analysis, 'model' | 'mesh' | 'config'>, p
 
 function withReach(a: Omit<Analysis, 'reach'>, previous?: Analysis): Analysis {
   let reach: Reachability | undefined;
-  const prev = previous ? computedReach.get(previous)?.() : undefined;
-  const out = Object.defineProperty(a, 'reach', { get: () => (reach ??= reachabilityOf(a, prev)), enumerable: false }) as Analysis;
+  // Let go once used: an analysis must not keep the previous one's reachability alive.
+  let prev = previous ? computedReach.get(previous)?.() : undefined;
+  const get = (): Reachability => {
+    if (!reach) {
+      reach = reachabilityOf(a, prev);
+      prev = undefined;
+    }
+    return reach;
+  };
+  const out = Object.defineProperty(a, 'reach', { get, enumerable: false }) as Analysis;
   computedReach.set(out, () => reach);
   return out;
 }
@@ -118,7 +126,8 @@ function chartTemplatesAsTemplates(files: ParsedFile[]): ParsedFile[] {
 export function analyzeParsed(allFiles: ParsedFile[], config: EngineConfig, previous?: Analysis): Analysis {
   // In URI order: the output depends on the files, never on the order they were opened or found in.
   const files = chartTemplatesAsTemplates((config.exclude.length > 0 ? allFiles.filter((f) => !excluded(f.uri, config)) : [...allFiles]).sort(compareUris));
-  const reuse = previous && previous.config === config ? previous : undefined;
+  // The rules that run do not change what the model, the mesh and the reachability read.
+  const reuse = previous && readsAlike(previous.config, config) ? previous : undefined;
   const model = buildModel(files, config);
   const mesh = buildMesh(model.meshResources, model.workloads, model.namespaces, config, reuse?.mesh);
   const base = withReach({ config, files, model, mesh, findings: [] }, reuse);

@@ -72,6 +72,21 @@ export function resolveConfig(partial: Partial<EngineConfig> = {}): EngineConfig
   };
 }
 
+/** A configuration made from another by changing only which rules run, and the one it was made from. */
+const ruleVariants = new WeakMap<EngineConfig, EngineConfig>();
+
+/** The configuration with some rules set otherwise: it reads the workspace (model, mesh, reachability) as `config` does. */
+export function withRules(config: EngineConfig, rules: EngineConfig['rules']): EngineConfig {
+  const out = { ...config, rules: { ...config.rules, ...rules } };
+  ruleVariants.set(out, ruleVariants.get(config) ?? config);
+  return out;
+}
+
+/** Whether two configurations read the workspace alike: the same one, or variants of it by `withRules`. */
+export function readsAlike(a: EngineConfig, b: EngineConfig): boolean {
+  return (ruleVariants.get(a) ?? a) === (ruleVariants.get(b) ?? b);
+}
+
 /** A view as written under `clusters:` (paths relative to the workspace root). */
 export interface ClusterDeclaration {
   kustomize?: string[];

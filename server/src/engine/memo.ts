@@ -21,6 +21,32 @@ export function perObject<K extends object, V>(derive: (key: K) => V): (key: K) 
   };
 }
 
+/**
+ * Results per generation of something rebuilt by every analysis (a reachability), each generation's table
+ * seeded with the entries of the one before it (`previous`) that `keep` keeps, so that what did not change is
+ * not derived again. A table lives exactly as long as its generation: no result outlives the analysis that
+ * can still use it. (A table keyed by long-lived objects instead, whose results refer to objects of their own
+ * analysis, would keep every analysis of an editing session alive, each result holding the objects that key
+ * the one before.)
+ */
+export function perGeneration<G extends object, K, V>(previous: (g: G) => G | undefined, keep: (g: G) => (key: K) => boolean): (g: G) => Map<K, V> {
+  const tables = new WeakMap<G, Map<K, V>>();
+  return (g) => {
+    let table = tables.get(g);
+    if (!table) {
+      table = new Map();
+      const before = previous(g);
+      const old = before && tables.get(before);
+      if (old) {
+        const kept = keep(g);
+        for (const [k, v] of old) if (kept(k)) table.set(k, v);
+      }
+      tables.set(g, table);
+    }
+    return table;
+  };
+}
+
 /** A table of results by text, bounded: when it holds `limit` results it is emptied before the next is kept. */
 export class TextMemo<V> {
   private readonly kept = new Map<string, V>();

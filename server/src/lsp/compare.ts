@@ -42,20 +42,41 @@ export interface CompareHost {
   files(): SourceFile[];
   /** The workspace's settings. */
   config(): EngineConfig;
+  /**
+   * The workspace's own analysis of `files()` under `config()`, current (undefined where the folder is
+   * analysed as cluster views instead): a lens can use it rather than analyse the base with the file in it.
+   */
+  analysis?(): Analysis | undefined;
   flush(): void;
   linesOf(uri: string): LineIndex;
   /** A lens computed after its request was answered is ready: the client should ask again. */
   lensesChanged?(): void;
 }
 
-/** A base revision, analysed. */
-export interface Base {
-  rev: string;
-  commit: string;
-  repo: Repository;
-  state: BaseState;
-  /** The workspace settings it was analysed with. */
-  settings: EngineConfig;
+/** A base revision, analysed, as named by one request (`rev`); the names of a commit share its state. */
+export class Base {
+  constructor(
+    readonly rev: string,
+    readonly commit: string,
+    readonly repo: Repository,
+    private readonly held: { state: BaseState },
+    /** The workspace settings it was analysed with. */
+    readonly settings: EngineConfig,
+  ) {}
+
+  /** Analysed again from the workspace's analysis when their lineages parted (`BaseState.rebased`). */
+  get state(): BaseState {
+    return this.held.state;
+  }
+
+  set state(s: BaseState) {
+    this.held.state = s;
+  }
+
+  /** The same base, named otherwise. */
+  named(rev: string): Base {
+    return new Base(rev, this.commit, this.repo, this.held, this.settings);
+  }
 }
 
 /** A change's effect on one file, for its code lens. */
@@ -134,19 +155,26 @@ export class Comparisons {
     if (hit) {
       const b = await hit.catch(() => undefined);
       // Settings changed since: the base is analysed again under the new ones.
-      if (b && b.settings === config) return { ...b, rev };
+      if (b && b.settings === config) return b.named(rev);
       this.bases.delete(key);
     }
     const made = (async (): Promise<Base> => {
       const files = await revisionFiles(repo, commit, [this.host.roots()[0]]);
-      const state = new BaseState(files.map((f) => ({ uri: pathToUri(f.path), text: f.text })), config);
+      // Built from the workspace's analysis: the lens then compares the workspace's later analyses with it.
+      const state = new BaseState(files.map((f) => ({ uri: pathToUri(f.path), text: f.text })), config, this.workspaceAnalysis(config));
       this.basesAnalysed++;
-      return { rev, commit, repo, state, settings: config };
+      return new Base(rev, commit, repo, { state }, config);
     })();
     this.bases.set(key, made);
     made.catch(() => this.bases.delete(key));
     while (this.bases.size > MAX_BASES) this.bases.delete(this.bases.keys().next().value!);
     return made;
+  }
+
+  /** The workspace's own analysis, when it is one of `files()` under these settings. */
+  private workspaceAnalysis(config: EngineConfig): Analysis | undefined {
+    const a = this.host.analysis?.();
+    return a?.config === config ? a : undefined;
   }
 
   /** The workspace now, analysed against a base (same settings, parses shared). */
@@ -221,13 +249,23 @@ export class Comparisons {
 
   /** How many base states were analysed (for tests: once per commit and settings). */
   basesAnalysed = 0;
+  /** How many lenses used the workspace's own analysis as the state to compare (for tests). */
+  lensesFromWorkspace = 0;
 
   private slow = false;
   private readonly pending = new Map<string, ReturnType<typeof setTimeout>>();
 
   private computeLens(b: Base, uri: string, text: string): ChangeLens | undefined {
     const t0 = Date.now();
-    const after = b.state.withFiles(new Map([[uri, { uri, text }]]));
+    // The workspace's own analysis is the base with this file in it when no other file differs from the base.
+    const analysis = this.workspaceAnalysis(b.settings);
+    const files = analysis && this.host.files();
+    if (analysis && files && b.state.holds(files, { uri, text })) {
+      const rebased = b.state.rebased(analysis);
+      if (rebased) b.state = rebased;
+    }
+    const after = b.state.withFile({ uri, text }, analysis && files && { analysis, files });
+    if (after === analysis) this.lensesFromWorkspace++;
     const d = diffAnalyses(b.state.analysis, after, { explain: false, changesOnly: true });
     let lens: ChangeLens | undefined;
     if (d.changes.length > 0) {

@@ -499,6 +499,11 @@ export function startServer(connection: Connection): void {
       roots: () => (activeFolder().root ? [activeFolder().root!] : roots),
       files: () => activeFolder().workspace.uris().flatMap((u) => activeFolder().workspace.get(u) ?? []),
       config: () => activeFolder().workspace.configuration,
+      analysis: () => {
+        flush();
+        const f = activeFolder();
+        return f.views ? undefined : f.current();
+      },
       flush,
       linesOf,
       lensesChanged: () => features.refreshLenses(),

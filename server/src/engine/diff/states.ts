@@ -4,7 +4,7 @@
  * old one computed for every workload that no changed policy touches.
  */
 import { analyzeParsed, type Analysis } from '../analyze';
-import { resolveConfig, type EngineConfig } from '../config';
+import { readsAlike, resolveConfig, withRules, type EngineConfig } from '../config';
 import { parseFile, type ParsedFile } from '../parse/parse';
 import { rules } from '../rules';
 import type { SourceFile } from '../types';
@@ -27,11 +27,30 @@ export class BaseState {
   readonly config: EngineConfig;
   private readonly parsed = new Map<string, ParsedFile>();
 
-  constructor(files: readonly SourceFile[], partial: Partial<EngineConfig> = {}) {
+  /**
+   * `workspace`: an analysis of the workspace as it is now, under the settings this state is analysed with
+   * (its configuration serves instead of `partial`). This state's reachability takes its tables over where
+   * nothing differs, so that the workspace's later analyses, which take over from it in turn, share them:
+   * `withFile` can then use the workspace's own analysis for a state and compare only what differs.
+   */
+  constructor(files: readonly SourceFile[] | ReadonlyMap<string, ParsedFile>, partial: Partial<EngineConfig> = {}, workspace?: Analysis) {
     const off = Object.fromEntries(rules.filter((r) => !INPUT_RULES.includes(r.id)).map((r) => [r.id, 'off' as const]));
-    this.config = resolveConfig({ ...partial, rules: { ...partial.rules, ...off } });
-    for (const f of files) this.parsed.set(f.uri, parseFile(f, this.config));
-    this.analysis = analyzeParsed([...this.parsed.values()], this.config);
+    this.config = workspace ? withRules(workspace.config, off) : resolveConfig({ ...partial, rules: { ...partial.rules, ...off } });
+    if (files instanceof Map) for (const [uri, f] of files) this.parsed.set(uri, f);
+    else for (const f of files as readonly SourceFile[]) this.parsed.set(f.uri, parseFile(f, this.config));
+    this.analysis = analyzeParsed([...this.parsed.values()], this.config, workspace);
+  }
+
+  /**
+   * The same state analysed again from the workspace's analysis, when its lineage is not this state's (an
+   * address block or a container port changed since this state was built, and changed back) and a
+   * reachability built from it would take its tables over: the parsed files are shared, the model's parts
+   * are kept, and only what differs is computed. Undefined when it would not share the workspace's lineage.
+   */
+  rebased(workspace: Analysis): BaseState | undefined {
+    if (!readsAlike(workspace.config, this.config) || workspace.reach.sharesLineage(this.analysis.reach) || !workspace.reach.sameOutside(this.analysis.reach)) return undefined;
+    const next = new BaseState(this.parsed, {}, workspace);
+    return next.analysis.reach.sharesLineage(workspace.reach) ? next : undefined;
   }
 
   /** The text a file has in this state (undefined: the state has no such file). */
@@ -48,6 +67,40 @@ export class BaseState {
   /** A new state, given whole. */
   compare(files: readonly SourceFile[]): Analysis {
     return analyzeParsed(files.map((s) => this.parse(s)), this.config, this.analysis);
+  }
+
+  /**
+   * This state with one file as it is now (`file`), for what that file's change alone does. `workspace`, the
+   * workspace's own analysis of `files`, is that state when every other file is as it is here (same texts,
+   * same files) and it shares this state's reachability lineage (see the constructor): then nothing is
+   * analysed again. Otherwise the state is analysed with the file in it.
+   */
+  withFile(file: SourceFile, workspace?: { analysis: Analysis; files: readonly SourceFile[] }): Analysis {
+    if (workspace && this.holds(workspace.files, file) && readsAlike(workspace.analysis.config, this.config) && workspace.analysis.reach.sharesLineage(this.analysis.reach)) return workspace.analysis;
+    return this.withFiles(new Map([[file.uri, file]]));
+  }
+
+  /** Per file of another state, whether its text (the same string object as last asked) is this state's. */
+  private readonly sameText = new Map<string, { text: string; same: boolean }>();
+
+  /** Whether `files` are this state's files, each with the same text, but for `changed`, which they hold as given (then the workspace of `files` is this state with `changed`). */
+  holds(files: readonly SourceFile[], changed: SourceFile): boolean {
+    const except = changed.uri;
+    let n = 0;
+    let found = false;
+    for (const f of files) {
+      if (f.uri === except) {
+        found = f.text === changed.text && f.unreadable === changed.unreadable && f.tooLarge === changed.tooLarge;
+        if (!found) return false;
+        continue;
+      }
+      n++;
+      if (f.unreadable !== undefined || f.tooLarge !== undefined) return false;
+      let known = this.sameText.get(f.uri);
+      if (known?.text !== f.text) this.sameText.set(f.uri, (known = { text: f.text, same: this.parsed.get(f.uri)?.text === f.text }));
+      if (!known.same) return false;
+    }
+    return found && n === this.parsed.size - (this.parsed.has(except) ? 1 : 0);
   }
 
   /** This state with some files replaced (their new source) or removed (null). */

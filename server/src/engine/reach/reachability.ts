@@ -143,10 +143,24 @@ export class Reachability {
   private readonly fingerprints = new Map<string, Fingerprint>();
   /** Per workload id: its container ports, as named-port resolution sees them. */
   private readonly portsById = new Map<string, string>();
-  /** The previous reachability whose tables (and external parts) this one took over where nothing changed. */
-  private readonly basis?: Reachability;
+  /**
+   * The previous reachability whose tables (and external parts) this one took over where nothing changed.
+   * Weakly held: each analysis took over from the one before, and a strong reference would keep every
+   * analysis of an editing session alive.
+   */
+  private readonly basisRef?: WeakRef<Reachability>;
+  /**
+   * Shared by every reachability that took tables over from another with the same external address parts
+   * and container ports, in a chain of any length: between two of them, a table that is the same object is
+   * the same row (`changedSince`).
+   */
+  private readonly lineage: object;
 
-  /** The previous reachability this one took tables from, when it took any. */
+  private get basis(): Reachability | undefined {
+    return this.basisRef?.deref();
+  }
+
+  /** The previous reachability this one took tables from, when it took any (and it is still held). */
   get takenOver(): Reachability | undefined {
     return this.basis;
   }
@@ -212,8 +226,9 @@ export class Reachability {
       samePorts(previous.portsById, this.portsById);
     this.externalDestinations = reusable ? previous.externalDestinations : dst;
     this.externalSources = reusable ? previous.externalSources : src;
+    this.lineage = reusable ? previous.lineage : {};
     if (reusable) {
-      this.basis = previous;
+      this.basisRef = new WeakRef(previous);
       const affected = new Set<string>();
       const membershipChanged = previous.portsById.size !== this.portsById.size || [...this.portsById.keys()].some((id) => !previous.portsById.has(id));
       for (const [key, now] of this.fingerprints) {
@@ -296,13 +311,30 @@ export class Reachability {
   }
 
   /**
-   * Against the reachability this one took its tables over from (`basis`): the workloads whose egress table,
-   * and those whose ingress table, it computed anew. Every other pair's connections are as they were there.
-   * Undefined when `basis` is not the one it took over from (nothing is known to be the same).
+   * Whether a reachability built with `other` as its previous one would take tables over from it: the same
+   * external address parts and host names, and the same container ports for the workloads both have.
    */
-  changedSince(basis: Reachability): { egress: ReadonlySet<string>; ingress: ReadonlySet<string> } | undefined {
-    if (this.basis !== basis) return undefined;
-    const changed = (dir: Direction) => new Set(this.workloads.filter((w) => basis.tables[dir].get(w.id) !== this.table(w, dir)).map((w) => w.id));
+  sameOutside(other: Reachability): boolean {
+    const same = (a: readonly Peer[], b: readonly Peer[]) => a === b || (a.length === b.length && a.every((p, i) => peerName(p) === peerName(b[i])));
+    return same(this.externalDestinations, other.externalDestinations) && same(this.externalSources, other.externalSources) && same(this.externalHosts, other.externalHosts) && samePorts(other.portsById, this.portsById);
+  }
+
+  /** Whether `changedSince(other)` can tell what differs (else every pair may). */
+  sharesLineage(other: Reachability): boolean {
+    return this.lineage === other.lineage;
+  }
+
+  /**
+   * Against another reachability of the same lineage (this one's basis, a basis of its basis, or one that
+   * took tables over from any of them): the workloads whose egress table, and those whose ingress table,
+   * differ (are not the same object), with the workloads only `other` has. Every other pair's connections
+   * are as they are there. Undefined when the two share no lineage (nothing is known to be the same).
+   */
+  changedSince(other: Reachability): { egress: ReadonlySet<string>; ingress: ReadonlySet<string> } | undefined {
+    if (!this.sharesLineage(other)) return undefined;
+    const mine = new Set(this.workloads.map((w) => w.id));
+    const gone = other.workloads.filter((w) => !mine.has(w.id)).map((w) => w.id);
+    const changed = (dir: Direction) => new Set([...this.workloads.filter((w) => other.tables[dir].get(w.id) !== this.table(w, dir)).map((w) => w.id), ...gone]);
     return { egress: changed('egress'), ingress: changed('ingress') };
   }
 

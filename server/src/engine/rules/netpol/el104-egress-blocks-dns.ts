@@ -2,6 +2,8 @@ import { nameSpan, objectName } from '../../model/anchor';
 import type { Workload } from '../../model/workloads';
 import type { AppliedPolicies } from '../../reach/evaluate';
 import type { ConnectionSet } from '../../sets/connections';
+import type { Reachability } from '../../reach/reachability';
+import { perGeneration } from '../../memo';
 import { isSeq } from 'yaml';
 import { addKey, appendItem, replaceWithList } from '../../fixes/yaml-edit';
 import { isMatchAll } from '../../model/selector';
@@ -21,19 +23,33 @@ function dnsName(ctx: RuleContext): string {
 
 /**
  * What a workload may open to a DNS pod, kept while the policies in force on both sides are the same
- * objects (the policy index keeps them for workloads that no changed policy selects).
+ * objects (the policy index keeps them for workloads that no changed policy selects): per reachability,
+ * carried over from the one it took its tables from, for the workloads it still has.
  */
-const dnsVerdicts = new WeakMap<Workload, { egress: AppliedPolicies; targets: Map<Workload, { ingress: AppliedPolicies; allowed: ConnectionSet }> }>();
+interface DnsVerdicts {
+  egress: AppliedPolicies;
+  targets: Map<Workload, { ingress: AppliedPolicies; allowed: ConnectionSet }>;
+}
+const dnsVerdicts = perGeneration<Reachability, Workload, DnsVerdicts>(
+  (reach) => reach.takenOver,
+  (reach) => {
+    const present = new Set(reach.workloads);
+    return (w) => present.has(w);
+  },
+);
 
 function dnsAllowed(ctx: RuleContext, w: Workload, t: Workload): ConnectionSet {
   const egress = ctx.reach.policies.of(w, 'egress');
   const ingress = ctx.reach.policies.of(t, 'ingress');
-  let hit = dnsVerdicts.get(w);
-  if (!hit || hit.egress !== egress) dnsVerdicts.set(w, (hit = { egress, targets: new Map() }));
+  const table = dnsVerdicts(ctx.reach);
+  let hit = table.get(w);
+  if (!hit || hit.egress !== egress) table.set(w, (hit = { egress, targets: new Map() }));
   const known = hit.targets.get(t);
   if (known && known.ingress === ingress) return known.allowed;
   const allowed = ctx.reach.between({ kind: 'workload', workload: w }, { kind: 'workload', workload: t }).allowed;
   hit.targets.set(t, { ingress, allowed });
+  // DNS pods edited since: their old objects are dropped, not kept beside the new ones.
+  if (hit.targets.size > ctx.reach.dnsTargets.length) for (const old of hit.targets.keys()) if (!ctx.reach.dnsTargets.includes(old)) hit.targets.delete(old);
   return allowed;
 }
 
