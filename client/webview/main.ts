@@ -5,6 +5,7 @@
 import type { ExplainParams, ReachabilityResult } from '../../server/src/lsp/protocol';
 import { DEFAULT_FILTERS, EXPORT_FORMATS, type ExportFormat, type Filters, type HostMessage, type PanelState, type Selection, type ViewKind, type WebviewMessage } from '../src/panel/messages';
 import { clear, h } from './dom';
+import { applyReachabilityDelta, emptyDelta } from '../../server/src/engine/lang/panel/delta';
 import { compareLegend, ExplainView, legend, observedLegend } from './explain-view';
 import { toCsv, toDot, toJson, toMarkdown } from './export';
 import { GraphView } from './graph-view';
@@ -451,6 +452,7 @@ function toPng(svg: string, width: number, height: number): Promise<string> {
 
 // ---- messages -----------------------------------------------------------------------------------------
 
+
 function reportError(e: unknown): void {
   post({ type: 'error', message: e instanceof Error ? `${e.message}\n${e.stack ?? ''}` : String(e) });
 }
@@ -461,6 +463,30 @@ window.addEventListener('unhandledrejection', (e) => reportError(e.reason));
 window.addEventListener('message', (event: MessageEvent<HostMessage>) => {
   const m = event.data;
   switch (m.type) {
+    case 'revision':
+      if (data && data.focus === undefined && !data.compare) data = { ...data, revision: m.revision };
+      break;
+    case 'delta': {
+      // A change of the whole data held here; data of another revision (or focused, or compared) cannot take it.
+      let next: ReachabilityResult | undefined;
+      try {
+        next = data && data.focus === undefined && !data.compare ? applyReachabilityDelta(data, m.delta) : undefined;
+      } catch {
+        next = undefined;
+      }
+      if (!next) {
+        post({ type: 'resync' });
+        break;
+      }
+      const unchanged = emptyDelta(m.delta, data!);
+      data = next;
+      // How many changes were applied here (tests read it: an edit reaches the panel as a change).
+      document.body.dataset.changes = String(Number(document.body.dataset.changes ?? 0) + 1);
+      if (unchanged) break;
+      schedule();
+      if (state.selection) renderChain = renderChain.then(() => explainSelection());
+      break;
+    }
     case 'data': {
       const first = !data;
       if (first) document.body.dataset.dataAt = String(Date.now());

@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { LspClient, serverOnExamples } from '../support/lsp-client';
+import { applyReachabilityDelta } from '../../server/src/engine/lang/panel/delta';
 import type {
   ExplainLink,
   ExplainParams,
@@ -17,6 +18,7 @@ import type {
   PanelLocation,
   PanelPosition,
   ReachabilityChangedParams,
+  ReachabilityDeltaResult,
   ReachabilityParams,
   ReachabilityResult,
   ReachEdge,
@@ -361,6 +363,45 @@ test('Panel: an edit that changes a policy sends reachabilityChanged, and the ne
   await client.connection.sendNotification('textDocument/didChange', { textDocument: { uri, version: 3 }, contentChanges: [{ text: edited + '# a comment\n' }] });
   await client.waitForDiagnostics(uri, (p) => p.version === 3);
   assert.deepEqual(edgeList(await reachability(client)), edgeList(after));
+});
+
+test('Panel: asked with the revision it holds, the server answers what changed since, which applied gives the whole answer', async (t) => {
+  const { client, ws } = await indexed(t);
+  const rel = 'shop/foo-deny-egress.yaml';
+  const uri = ws.uri(rel);
+  const text = readFileSync(fileURLToPath(uri), 'utf8');
+  await client.connection.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'yaml', version: 1, text } });
+  await client.waitForDiagnostics(uri, (p) => p.version === 1);
+  const held = await reachability(client);
+  assert.ok(!('delta' in held), 'the first answer is whole');
+
+  const edited = text.replace('  policyTypes:\n  - Ingress\n', '  policyTypes:\n  - Ingress\n  - Egress\n');
+  await client.connection.sendNotification('textDocument/didChange', { textDocument: { uri, version: 2 }, contentChanges: [{ text: edited }] });
+  await client.waitForDiagnostics(uri, (p) => p.version === 2);
+  const answer = await client.connection.sendRequest<ReachabilityResult | ReachabilityDeltaResult>('egressLens/reachability', { since: held.revision });
+  assert.ok('delta' in answer, 'a change, not the whole data');
+  assert.ok(answer.revision > held.revision);
+  assert.equal(answer.delta.since, held.revision);
+  assert.ok(answer.delta.edges.length + answer.delta.removed.length < held.edges.length, 'fewer edges than the whole data');
+  const applied = applyReachabilityDelta(held, answer.delta);
+  const full = await reachability(client);
+  assert.equal(full.revision, answer.revision);
+  assert.deepEqual(applied, full);
+  assert.equal(applied.nodes.find((n) => n.id === FOO)!.egressRestricted, true);
+
+  // A revision the server no longer holds (or never sent): the whole data.
+  const stale = await client.connection.sendRequest<ReachabilityResult | ReachabilityDeltaResult>('egressLens/reachability', { since: held.revision });
+  assert.ok(!('delta' in stale));
+  assert.deepEqual(stale, full);
+  // Focused: always whole.
+  const focused = await client.connection.sendRequest<ReachabilityResult | ReachabilityDeltaResult>('egressLens/reachability', { focus: FOO, since: full.revision });
+  assert.ok(!('delta' in focused) && focused.focus === FOO);
+  // Nothing changed since: an empty change.
+  const same = await client.connection.sendRequest<ReachabilityResult | ReachabilityDeltaResult>('egressLens/reachability', { since: full.revision });
+  assert.ok('delta' in same);
+  assert.deepEqual([same.delta.nodes, same.delta.edges, same.delta.removed, same.delta.order], [[], [], [], undefined]);
+  // A malformed revision is refused.
+  await assert.rejects(client.connection.sendRequest('egressLens/reachability', { since: -1 }), /since/);
 });
 
 test('one meaning of unrestricted: a Calico allow-all GlobalNetworkPolicy leaves every workload unrestricted in the status, the panel and EL101', async (t) => {

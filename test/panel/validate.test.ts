@@ -37,6 +37,7 @@ test('panel host: every message of messages.ts passes as it is', () => {
     { type: 'setCompare', base: 'main~2' },
     { type: 'setCompare', base: null },
     { type: 'clearObserved' },
+    { type: 'resync' },
     { type: 'ready', state: { ...state, compare: 'HEAD' } },
   ];
   for (const m of messages) assert.deepEqual(accepted(m), m);

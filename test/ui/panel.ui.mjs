@@ -213,6 +213,9 @@ try {
     await panel.locator(`g.node[data-id="${FOO}"]:not(.risk)`).waitFor({ timeout: T });
     await edge(WEB, 'internet').waitFor({ state: 'attached', timeout: T });
     await panel.locator('#status', { hasText: '1 workload with unrestricted egress' }).waitFor({ timeout: T });
+    // It came as a change of the data the panel held, not as the whole data again.
+    const changes = Number(await panel.locator('body').getAttribute('data-changes'));
+    if (!(changes >= 1)) throw new Error(`the edit reached the panel whole (changes applied: ${changes})`);
   });
 
   await h.test('screenshots: the graph in the light theme', async () => {

@@ -3,7 +3,7 @@
  * Both sides import this file; it holds only types and constants (no `vscode`, no DOM).
  * The webview announces `ready` before the host sends it anything.
  */
-import type { ExplainParams, ExplainResult, PanelLocation, ReachabilityResult } from '../../../server/src/lsp/protocol';
+import type { ExplainParams, ExplainResult, PanelLocation, ReachabilityDelta, ReachabilityResult } from '../../../server/src/lsp/protocol';
 
 export const VIEW_TYPE = 'egressLens.reachability';
 
@@ -48,6 +48,10 @@ export interface PanelState {
 /** Host -> webview. */
 export type HostMessage =
   | { type: 'data'; data: ReachabilityResult }
+  /** What changed since the whole data the webview holds (`delta.since`): applied there. */
+  | { type: 'delta'; delta: ReachabilityDelta }
+  /** The whole data the webview holds is also that of this revision (nothing changed). */
+  | { type: 'revision'; revision: number }
   | { type: 'explanation'; requestId: number; result: ExplainResult }
   | { type: 'error'; message: string }
   | { type: 'exported'; format: ExportFormat; path: string }
@@ -57,6 +61,8 @@ export type HostMessage =
 /** Webview -> host. */
 export type WebviewMessage =
   | { type: 'ready'; state?: PanelState }
+  /** A change did not apply to the data the webview holds: send the data whole. */
+  | { type: 'resync' }
   | { type: 'setFocus'; focus: string | null }
   /** `compare`: explain how an edge differs from the compared revision (compare mode). */
   | { type: 'explain'; requestId: number; params: ExplainParams; compare?: boolean }

@@ -6,7 +6,7 @@
 import { randomBytes } from 'crypto';
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
-import { CompareRequests, PanelRequests, type CompareParams, type ExplainResult, type PanelLocation, type ReachabilityParams, type ReachabilityResult } from '../../../server/src/lsp/protocol';
+import { CompareRequests, PanelRequests, type CompareParams, type ExplainResult, type PanelLocation, type ReachabilityDeltaResult, type ReachabilityParams, type ReachabilityResult } from '../../../server/src/lsp/protocol';
 import { pickRevision } from '../commands/pick-revision';
 import { VIEW_TYPE, type ExportFormat, type HostMessage, type PanelState, type WebviewMessage } from './messages';
 import { validateWebviewMessage } from './validate';
@@ -81,6 +81,8 @@ export class ReachabilityPanel {
   private pendingExport: ExportFormat | undefined;
   private lastJson = '';
   private lastRevision = 0;
+  /** The revision of the whole data (no focus, no comparison) the webview holds: later answers are changes to it. */
+  private held: number | undefined;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private inFlight = false;
   private again = false;
@@ -204,17 +206,29 @@ export class ReachabilityPanel {
     this.inFlight = true;
     try {
       await this.ctx.ready;
-      const params: ReachabilityParams = { focus: this.focus, at: this.at };
-      const data = await this.fetch(params);
+      const whole = this.focus === undefined && this.at === undefined && this.compare === undefined;
+      const params: ReachabilityParams = { focus: this.focus, at: this.at, ...(whole && !force && this.held !== undefined ? { since: this.held } : {}) };
+      const answer = await this.fetch(params);
       this.at = undefined;
-      this.focus = data.focus;
-      this.lastRevision = Math.max(this.lastRevision, data.revision);
-      // The revision alone changing is no reason to redraw.
-      const json = JSON.stringify({ ...data, revision: 0 });
-      if (json !== this.lastJson || force) {
-        this.lastJson = json;
-        for (const x of [...data.nodes, ...data.namespaces]) if (x.location) this.known.add(x.location.uri);
-        this.post({ type: 'data', data });
+      this.lastRevision = Math.max(this.lastRevision, answer.revision);
+      if ('delta' in answer) {
+        // What changed since the data the webview holds: it applies the change (and asks again if it cannot).
+        this.focus = undefined;
+        this.held = answer.revision;
+        this.lastJson = '';
+        for (const x of [...answer.delta.nodes, ...answer.delta.rest.namespaces]) if (x.location) this.known.add(x.location.uri);
+        this.post({ type: 'delta', delta: answer.delta });
+      } else {
+        const data = answer;
+        this.focus = data.focus;
+        this.held = data.focus === undefined && !data.compare ? data.revision : undefined;
+        // The revision alone changing is no reason to redraw.
+        const json = JSON.stringify({ ...data, revision: 0 });
+        if (json !== this.lastJson || force) {
+          this.lastJson = json;
+          for (const x of [...data.nodes, ...data.namespaces]) if (x.location) this.known.add(x.location.uri);
+          this.post({ type: 'data', data });
+        } else if (this.held !== undefined) this.post({ type: 'revision', revision: data.revision });
       }
       if (this.compareFailed) {
         this.post({ type: 'error', message: this.compareFailed });
@@ -233,7 +247,7 @@ export class ReachabilityPanel {
   }
 
   /** The workspace's reachability, or in compare mode both states in one graph (back to the workspace alone when that fails). */
-  private async fetch(params: ReachabilityParams): Promise<ReachabilityResult> {
+  private async fetch(params: ReachabilityParams): Promise<ReachabilityResult | ReachabilityDeltaResult> {
     if (this.compare !== undefined) {
       try {
         const p: CompareParams = { ...params, base: this.compare };
@@ -244,7 +258,7 @@ export class ReachabilityPanel {
         this.compare = undefined;
       }
     }
-    return this.ctx.client.sendRequest<ReachabilityResult>(PanelRequests.reachability, params);
+    return this.ctx.client.sendRequest<ReachabilityResult | ReachabilityDeltaResult>(PanelRequests.reachability, params);
   }
 
   private async onMessage(m: WebviewMessage): Promise<void> {
@@ -260,6 +274,12 @@ export class ReachabilityPanel {
           this.post({ type: 'exportRequest', format: this.pendingExport });
           this.pendingExport = undefined;
         }
+        break;
+      case 'resync':
+        // The webview could not apply a change (it holds other data): send it whole.
+        this.held = undefined;
+        this.lastJson = '';
+        await this.refresh(true);
         break;
       case 'setFocus':
         this.focus = m.focus ?? undefined;

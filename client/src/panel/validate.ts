@@ -105,6 +105,8 @@ export function validateWebviewMessage(m: unknown): { ok: true; message: Webview
     }
     case 'pickCompare':
       return ok({ type: 'pickCompare' });
+    case 'resync':
+      return ok({ type: 'resync' });
     case 'clearObserved':
       return ok({ type: 'clearObserved' });
     case 'setCompare': {

@@ -10,6 +10,7 @@ import type { Connection } from 'vscode-languageserver/node';
 import type { Analysis, LineIndex, Span } from '../engine';
 import { explain } from '../engine/lang/panel/explain';
 import { reachabilityResult, workloadLenses, type PanelLines } from '../engine/lang/panel/graph';
+import { reachabilityDelta } from '../engine/lang/panel/delta';
 import { normalizeUri } from '../host/files';
 import {
   PanelNotifications,
@@ -17,6 +18,7 @@ import {
   type ExplainParams,
   type ExplainResult,
   type ReachabilityChangedParams,
+  type ReachabilityDeltaResult,
   type ReachabilityParams,
   type ReachabilityResult,
   type WorkloadLens,
@@ -57,12 +59,19 @@ export function registerPanel(connection: Connection, host: PanelHost): PanelHoo
   };
   const lines: PanelLines = Object.assign((uri: string) => host.linesOf(uri), { trace: host.trace });
 
-  connection.onRequest(PanelRequests.reachability, (params: ReachabilityParams | null): ReachabilityResult => {
+  /** The last whole data answered (no focus): a client that holds it is sent what changed since. */
+  let whole: ReachabilityResult | undefined;
+  connection.onRequest<ReachabilityResult | ReachabilityDeltaResult, void>(PanelRequests.reachability, (params: ReachabilityParams | null): ReachabilityResult | ReachabilityDeltaResult => {
     host.flush();
     const a = host.current();
-    const p = params ?? {};
+    const { since, ...p } = params ?? {};
     const at = p.at && { ...p.at, uri: normalizeUri(p.at.uri) };
-    return reachabilityResult(a, lines, at ? { ...p, at } : p, revisionOf(a), host.observedSources?.());
+    const r = reachabilityResult(a, lines, at ? { ...p, at } : p, revisionOf(a), host.observedSources?.());
+    if (r.focus !== undefined) return r;
+    const held = whole;
+    whole = r;
+    const delta = since !== undefined && held?.revision === since ? reachabilityDelta(held, r) : undefined;
+    return delta ? { revision: r.revision, delta } : r;
   });
   connection.onRequest(PanelRequests.explain, (params: ExplainParams): ExplainResult => {
     host.flush();

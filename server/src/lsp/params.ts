@@ -82,7 +82,7 @@ export const REQUEST_PARAMS: Record<string, Schema> = {
   }),
   [ReportRequests.explainWorkload]: obj({ workload: str }),
   [ReportRequests.exportReachability]: obj({ format: { enum: ['txt', 'json', 'csv', 'md', 'dot'] } }),
-  [PanelRequests.reachability]: { anyOf: [optional(obj({ focus: str, at: obj({ uri, position }) }), ['focus', 'at']), { type: 'null' }] },
+  [PanelRequests.reachability]: { anyOf: [optional(obj({ focus: str, at: obj({ uri, position }), since: uint }), ['focus', 'at', 'since']), { type: 'null' }] },
   [PanelRequests.explain]: { anyOf: [obj({ src: str, dst: str }), obj({ node: str })] },
   [PanelRequests.workloadLenses]: obj({ uri }),
 };

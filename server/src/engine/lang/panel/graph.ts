@@ -23,6 +23,7 @@ import { observedOverlay } from './observed';
 import { exposureAnalysis, representativeWords, type ExposureLine } from '../../exposure/exposure';
 import { gatewayApplies, isTelemetry } from '../../rules/mesh/gateway-traffic';
 import { INTERNET, toConns, type ReachabilityView } from './view';
+import { edgeOrder } from './delta';
 import type { EdgeVerdict, PanelLocation, ReachabilityParams, ReachabilityResult, ReachConns, ReachEdge, ReachNamespace, ReachNode, WorkloadLens, WorkloadLensParams } from './types';
 
 /** Line indexes by URI; with cluster views, also where a place of the active view's render was written. */
@@ -332,7 +333,8 @@ export function reachabilityResult(a: Analysis, lines: (uri: string) => LineInde
   const stats = { workloads: a.reach.workloads.length, edges: view.edges.filter((e) => e.verdict !== 'exposure').length, unrestrictedWorkloads: view.unrestrictedWorkloads };
   const base = { revision, namespaces: view.namespaces, conns: shown.conns, stats, ...(o ? { observed: { sources: [...observedSources], ...o.summary } } : {}) };
   const fi = focus === undefined ? undefined : shown.index.get(focus);
-  if (fi === undefined || shown.nodes[fi].kind !== 'workload') return { ...base, nodes: shown.nodes, edges: shown.edges };
+  // Edges by source then destination: a change of the data (`delta.ts`) keeps that order.
+  if (fi === undefined || shown.nodes[fi].kind !== 'workload') return { ...base, nodes: shown.nodes, edges: [...shown.edges].sort(edgeOrder) };
   const keep = new Map<number, number>([[fi, 0]]);
   const edges = shown.edges.filter((e) => e.src === fi || e.dst === fi);
   for (const e of edges) for (const i of [e.src, e.dst]) if (!keep.has(i)) keep.set(i, keep.size);
@@ -342,7 +344,7 @@ export function reachabilityResult(a: Analysis, lines: (uri: string) => LineInde
     ...base,
     focus,
     nodes: order.map((i) => shown.nodes[i]),
-    edges: edges.map((e) => ({ ...e, src: remap.get(e.src)!, dst: remap.get(e.dst)! })),
+    edges: edges.map((e) => ({ ...e, src: remap.get(e.src)!, dst: remap.get(e.dst)! })).sort(edgeOrder),
   };
 }
 

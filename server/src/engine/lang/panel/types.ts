@@ -24,6 +24,11 @@ export interface ReachabilityParams {
   focus?: string;
   /** Focus on the workload defined at this place (the cursor), when there is one; wins over `focus`. */
   at?: { uri: string; position: PanelPosition };
+  /**
+   * The revision of the whole data (no focus) the client holds: the answer may then be what changed since
+   * (`ReachabilityDeltaResult`) instead of the whole data.
+   */
+  since?: number;
 }
 
 /**
@@ -146,6 +151,31 @@ export interface ReachabilityResult {
   observed?: ObservedSummary;
   /** Compare mode with flows loaded: the overlay is not drawn while comparing. */
   observedHidden?: boolean;
+}
+
+/** An edge of a change, by its nodes' ids and its connections' texts (`ReachEdge` numbers them). */
+export type ReachDeltaEdge = Omit<ReachEdge, 'src' | 'dst' | 'via' | 'conns' | 'before'> & { src: string; dst: string; via?: string; conns: string; before?: string };
+
+/** What changed in the panel's data since the revision a client holds (see `lang/panel/delta.ts`). */
+export interface ReachabilityDelta {
+  /** The revision of the data it applies to. */
+  since: number;
+  /** Everything of the new data but its nodes and edges (revision, namespaces, conns, stats, observed…). */
+  rest: Omit<ReachabilityResult, 'nodes' | 'edges'>;
+  /** The nodes' ids in their new order, when the nodes or their order changed (otherwise the order is kept). */
+  order?: string[];
+  /** Nodes new or changed, whole. */
+  nodes: ReachNode[];
+  /** Edges new or changed, whole. */
+  edges: ReachDeltaEdge[];
+  /** Edges gone, as [source id, destination id]. */
+  removed: [string, string][];
+}
+
+/** `egressLens/reachability` with `since`: the change from the data of that revision, when the server has it. */
+export interface ReachabilityDeltaResult {
+  revision: number;
+  delta: ReachabilityDelta;
 }
 
 export type ExplainParams = { src: string; dst: string } | { node: string };
