@@ -95,3 +95,27 @@ test('with flows loaded, the overlay\'s marks travel in the change', async () =>
   // And back: flows unloaded.
   assert.deepEqual(applyReachabilityDelta(after, reachabilityDelta(after, { ...before, revision: 3 })!), { ...before, revision: 3 });
 });
+
+test('the view built from the previous one (its unchanged pairs copied) is the view built afresh, after each of 100 random edits', () => {
+  const r = rng(23);
+  const files = initialWorkspace(r);
+  const sources = (): SourceFile[] => [...files].map(([uri, docs]) => ({ uri, text: docs.join('---\n') }));
+  const ws = new Workspace();
+  for (const s of sources()) ws.set(s);
+  let previous = ws.analyze();
+  const lines = (u: string) => new LineIndex(ws.get(u)?.text ?? '');
+  reachabilityResult(previous, lines, {}, 1);
+  let copied = 0;
+  for (let step = 0; step < 100; step++) {
+    randomEdit(r, files, step);
+    for (const s of sources()) ws.set(s);
+    const a = ws.analyze();
+    const incremental = reachabilityResult(a, lines, {}, step + 2, [], previous);
+    const fresh = new Workspace();
+    for (const s of sources()) fresh.set(s);
+    assert.deepEqual(incremental, reachabilityResult(fresh.analyze(), lines, {}, step + 2), `step ${step}`);
+    if (a.reach.sharesLineage(previous.reach)) copied++;
+    previous = a;
+  }
+  assert.ok(copied > 30, `${copied} of 100 views could copy pairs from the one before`);
+});

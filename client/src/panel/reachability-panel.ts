@@ -182,10 +182,17 @@ export class ReachabilityPanel {
     if (this.webviewReady) void this.refresh(true);
   }
 
-  /** The server published a new analysis. */
+  /** When the last refresh ended (ms since the epoch). */
+  private refreshedAt = 0;
+
+  /**
+   * The server published a new analysis: fetched at once after a pause (an edit shows without waiting),
+   * debounced within a burst of edits (a burst costs one more request).
+   */
   onChanged(revision: number): void {
     if (!this.webviewReady || revision <= this.lastRevision) return;
-    this.refreshSoon(UPDATE_DELAY);
+    const idle = !this.timer && !this.inFlight && Date.now() - this.refreshedAt >= UPDATE_DELAY;
+    this.refreshSoon(idle ? 0 : UPDATE_DELAY);
   }
 
   private refreshSoon(delay: number): void {
@@ -239,6 +246,7 @@ export class ReachabilityPanel {
       this.post({ type: 'error', message: `The language server could not compute reachability: ${(e as Error).message}` });
     } finally {
       this.inFlight = false;
+      this.refreshedAt = Date.now();
       if (this.again) {
         this.again = false;
         void this.refresh(false);

@@ -59,17 +59,18 @@ export function registerPanel(connection: Connection, host: PanelHost): PanelHoo
   };
   const lines: PanelLines = Object.assign((uri: string) => host.linesOf(uri), { trace: host.trace });
 
-  /** The last whole data answered (no focus): a client that holds it is sent what changed since. */
-  let whole: ReachabilityResult | undefined;
+  /** The last whole data answered (no focus), and its analysis: a client that holds it is sent what changed since. */
+  let whole: { result: ReachabilityResult; analysis: Analysis } | undefined;
   connection.onRequest<ReachabilityResult | ReachabilityDeltaResult, void>(PanelRequests.reachability, (params: ReachabilityParams | null): ReachabilityResult | ReachabilityDeltaResult => {
     host.flush();
     const a = host.current();
     const { since, ...p } = params ?? {};
     const at = p.at && { ...p.at, uri: normalizeUri(p.at.uri) };
-    const r = reachabilityResult(a, lines, at ? { ...p, at } : p, revisionOf(a), host.observedSources?.());
+    // The view of the last whole answer lends the pairs whose tables did not change.
+    const r = reachabilityResult(a, lines, at ? { ...p, at } : p, revisionOf(a), host.observedSources?.(), whole?.analysis);
     if (r.focus !== undefined) return r;
-    const held = whole;
-    whole = r;
+    const held = whole?.result;
+    whole = { result: r, analysis: a };
     const delta = since !== undefined && held?.revision === since ? reachabilityDelta(held, r) : undefined;
     return delta ? { revision: r.revision, delta } : r;
   });

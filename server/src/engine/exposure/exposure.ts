@@ -419,6 +419,8 @@ export interface ExposureOptions {
   direction?: Direction;
   /** Only this connection (one protocol and port): who is exposed on it, connections shown without ports. */
   focusConn?: ConnectionSet;
+  /** The reachability's connection list, when the caller has it already. */
+  connections?: readonly Connection[];
 }
 
 type Side = { kind: 'workload'; workload: Workload } | { kind: 'rep'; rep: RepresentativePeer };
@@ -653,7 +655,7 @@ export function exposureAnalysis(model: Pick<Model, 'definitions'>, reach: Reach
     }
   }
   // The connection list, and, for each exposed workload, its connections with external addresses.
-  let connections = reach.connections();
+  let connections = options.connections ? [...options.connections] : reach.connections();
   if (options.focus) {
     const is = (p: Connection['src']) => p.kind === 'workload' && focus(p.workload);
     connections = connections.filter((c) => (options.direction !== 'ingress' && is(c.src)) || (options.direction !== 'egress' && is(c.dst)));

@@ -394,8 +394,9 @@ export class Reachability {
    * workloads and external sources to workloads and external destinations, no address-to-address
    * pairs, no workload to itself; sorted by source then destination name.
    *
-   * With the connections of the reachability this one was built from (`previous`), the pairs whose two
-   * tables it took over unchanged are copied from there, and only the others are evaluated.
+   * With the connections of a reachability of this one's lineage (`previous`: the one it was built from, or
+   * any other that shares its tables), the pairs whose two tables are the same objects there are copied
+   * from there, and only the others are evaluated.
    */
   connections(previous?: { reach: Reachability; connections: readonly Connection[] }): Connection[] {
     const out: Connection[] = [];
@@ -403,7 +404,8 @@ export class Reachability {
     const wl: Peer[] = this.workloads.map((w) => ({ kind: 'workload', workload: w }));
     const peerOf = new Map(wl.map((p) => [(p as { workload: Workload }).workload, p]));
     const byId = new Map(this.workloads.map((w) => [w.id, w]));
-    const basis = previous && previous.reach === this.basis ? this.basis : undefined;
+    // Any reachability of this one's lineage will do (see changedSince), not only the one it took over from.
+    const basis = previous && this.sharesLineage(previous.reach) ? previous.reach : undefined;
     // Tables taken over from the basis: a pair whose source's egress and destination's ingress both were, is as it was.
     const kept = (w: Workload, dir: Direction) => basis !== undefined && basis.tables[dir].get(w.id) === this.table(w, dir);
     const changedIngress = basis ? this.workloads.filter((w) => !kept(w, 'ingress')) : [];

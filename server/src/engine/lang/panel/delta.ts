@@ -35,37 +35,70 @@ function restOf(r: ReachabilityResult): ReachabilityDelta['rest'] {
 
 const key = (e: { src: string; dst: string }) => `${e.src}\u0000${e.dst}`;
 
-/** Every edge of a result by its pair, or undefined when a pair has two edges (the result is then sent whole). */
-function edgesByPair(r: ReachabilityResult): Map<string, ReachDeltaEdge> | undefined {
-  const out = new Map<string, ReachDeltaEdge>();
-  for (const e of r.edges) {
-    const d = deltaEdge(e, r);
-    const k = key(d);
-    if (out.has(k)) return undefined;
-    out.set(k, d);
+/** Plain data (what JSON carries) equal, field for field. */
+function same(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null || Array.isArray(a) !== Array.isArray(b)) return false;
+  const ka = Object.keys(a).filter((k) => (a as Record<string, unknown>)[k] !== undefined);
+  const kb = Object.keys(b).filter((k) => (b as Record<string, unknown>)[k] !== undefined);
+  if (ka.length !== kb.length) return false;
+  for (const k of ka) if (!same((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k])) return false;
+  return true;
+}
+
+/** Fields of an edge that number nodes, and those that number connection sets. */
+const NODE_FIELDS = new Set(['src', 'dst', 'via']);
+const CONNS_FIELDS = new Set(['conns', 'before']);
+
+/** Two edges of two results the same: node numbers read through `toAfter` (before's node to after's), connections by text. */
+function sameEdge(a: ReachEdge, ra: ReachabilityResult, b: ReachEdge, rb: ReachabilityResult, toAfter: readonly number[]): boolean {
+  const ka = Object.keys(a) as (keyof ReachEdge)[];
+  if (ka.filter((k) => a[k] !== undefined).length !== (Object.keys(b) as (keyof ReachEdge)[]).filter((k) => b[k] !== undefined).length) return false;
+  for (const k of ka) {
+    const x = a[k];
+    const y = b[k];
+    if (x === undefined) continue;
+    if (y === undefined) return false;
+    if (NODE_FIELDS.has(k) ? toAfter[x as number] !== y : CONNS_FIELDS.has(k) ? ra.conns[x as number].text !== rb.conns[y as number].text : !same(x, y)) return false;
   }
-  return out;
+  return true;
 }
 
 /**
  * What changed from `before` to `after` (two results of the whole workspace, not focused, not compared);
- * undefined when they cannot be told apart by pairs (then the new data goes whole).
+ * undefined when they cannot be told apart by pairs (a pair with two edges: then the new data goes whole).
  */
 export function reachabilityDelta(before: ReachabilityResult, after: ReachabilityResult): ReachabilityDelta | undefined {
   if (before.focus !== undefined || after.focus !== undefined || before.compare || after.compare) return undefined;
-  const edges1 = edgesByPair(before);
-  const edges2 = edgesByPair(after);
-  if (!edges1 || !edges2) return undefined;
-  const old = new Map(before.nodes.map((n) => [n.id, JSON.stringify(n)]));
-  const nodes: ReachNode[] = after.nodes.filter((n) => old.get(n.id) !== JSON.stringify(n));
-  const sameOrder = before.nodes.length === after.nodes.length && before.nodes.every((n, i) => n.id === after.nodes[i].id);
-  const edges: ReachDeltaEdge[] = [];
-  for (const [k, e] of edges2) {
-    const was = edges1.get(k);
-    if (!was || JSON.stringify(was) !== JSON.stringify(e)) edges.push(e);
-  }
+  // Pairs numbered by the new data's nodes; a node that is gone numbers nothing.
+  const afterIndex = new Map(after.nodes.map((n, i) => [n.id, i]));
+  const toAfter = before.nodes.map((n) => afterIndex.get(n.id) ?? -1);
+  const width = after.nodes.length + 1;
+  const edges1 = new Map<number, ReachEdge>();
   const removed: [string, string][] = [];
-  for (const [k, e] of edges1) if (!edges2.has(k)) removed.push([e.src, e.dst]);
+  for (const e of before.edges) {
+    const [src, dst] = [toAfter[e.src], toAfter[e.dst]];
+    if (src < 0 || dst < 0) {
+      removed.push([before.nodes[e.src].id, before.nodes[e.dst].id]);
+      continue;
+    }
+    const k = src * width + dst;
+    if (edges1.has(k)) return undefined;
+    edges1.set(k, e);
+  }
+  const edges: ReachDeltaEdge[] = [];
+  const seen = new Set<number>();
+  for (const e of after.edges) {
+    const k = e.src * width + e.dst;
+    if (seen.has(k)) return undefined;
+    seen.add(k);
+    const was = edges1.get(k);
+    if (!was || !sameEdge(was, before, e, after, toAfter)) edges.push(deltaEdge(e, after));
+  }
+  for (const [k, e] of edges1) if (!seen.has(k)) removed.push([before.nodes[e.src].id, before.nodes[e.dst].id]);
+  const old = new Map(before.nodes.map((n) => [n.id, n]));
+  const nodes: ReachNode[] = after.nodes.filter((n) => !same(old.get(n.id), n));
+  const sameOrder = before.nodes.length === after.nodes.length && before.nodes.every((_, i) => toAfter[i] === i);
   return { since: before.revision, rest: restOf(after), ...(sameOrder ? {} : { order: after.nodes.map((n) => n.id) }), nodes, edges, removed };
 }
 

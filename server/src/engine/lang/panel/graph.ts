@@ -105,11 +105,16 @@ function peerUnion(peers: Peer[], name: string): Peer {
 
 const views = new WeakMap<Analysis, ReachabilityView>();
 
-/** The nodes and edges of an analysis (cached per analysis: asked again, it costs nothing). */
-export function reachabilityView(a: Analysis, lines: (uri: string) => LineIndex): ReachabilityView {
+/**
+ * The nodes and edges of an analysis (cached per analysis: asked again, it costs nothing). With the view of
+ * an earlier analysis (`previous`), the connections of the pairs whose tables did not change are copied from
+ * it rather than evaluated again.
+ */
+export function reachabilityView(a: Analysis, lines: (uri: string) => LineIndex, previous?: Analysis): ReachabilityView {
   const hit = views.get(a);
   if (hit) return hit;
   const reach = a.reach;
+  const connections = reach.connections(previous ? views.get(previous)?.connections : undefined);
   const nodes: ReachNode[] = [];
   const index = new Map<string, number>();
   const workloads = new Map<string, Workload>();
@@ -212,7 +217,7 @@ export function reachabilityView(a: Analysis, lines: (uri: string) => LineIndex)
   const merged = new Map<string, { src: number; dst: number; conns: ConnectionSet; verdict: EdgeVerdict; applies?: ReachEdge['applies'] }>();
   const telemetries = a.model.definitions.filter(isTelemetry);
   const indexOf = (p: Peer): number => (p.kind === 'workload' ? index.get(p.workload.id)! : nodeOfPeer.get(p)!);
-  for (const c of reach.connections()) {
+  for (const c of connections) {
     const src = indexOf(c.src);
     const dst = indexOf(c.dst);
     if (src === undefined || dst === undefined) continue;
@@ -267,7 +272,7 @@ export function reachabilityView(a: Analysis, lines: (uri: string) => LineIndex)
   // Exposure: pods no manifest holds yet that the policies of a workload admit by label (dashed nodes), and
   // every pod of the cluster where a rule admits it whole. Unprotected workloads are the unrestricted edges already.
   const exposure = new Map<string, ExposureLine>();
-  const x = exposureAnalysis(a.model, reach);
+  const x = exposureAnalysis(a.model, reach, { connections });
   const unprotected = new Set(x.unprotected.map((u) => `${u.workload.id}\u0000${u.direction}`));
   for (const l of [...x.egress, ...x.ingress]) {
     if (l.peer.endsWith('[External]') || unprotected.has(`${l.workload.id}\u0000${l.direction}`) || l.conns.isEmpty) continue;
@@ -298,7 +303,7 @@ export function reachabilityView(a: Analysis, lines: (uri: string) => LineIndex)
     }))
     .sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0));
 
-  const view: ReachabilityView = { nodes, conns, edges, namespaces, index, asDestination, asSource, workloads, unrestrictedWorkloads, exposure };
+  const view: ReachabilityView = { nodes, conns, edges, namespaces, index, asDestination, asSource, workloads, unrestrictedWorkloads, exposure, connections: { reach, connections } };
   views.set(a, view);
   return view;
 }
@@ -317,8 +322,8 @@ function workloadAt(a: Analysis, uri: string, offset: number): Workload | undefi
 }
 
 /** The response for a request: the whole view, or the part that touches one workload; with flows loaded, their overlay. */
-export function reachabilityResult(a: Analysis, lines: (uri: string) => LineIndex, params: ReachabilityParams, revision: number, observedSources: readonly string[] = []): ReachabilityResult {
-  const view = reachabilityView(a, lines);
+export function reachabilityResult(a: Analysis, lines: (uri: string) => LineIndex, params: ReachabilityParams, revision: number, observedSources: readonly string[] = [], previous?: Analysis): ReachabilityResult {
+  const view = reachabilityView(a, lines, previous);
   const o = observedOverlay(a, view);
   const shown = o ?? view;
   let focus = params.focus;

@@ -4,6 +4,7 @@
  */
 import type { Workload } from '../../model/workloads';
 import type { Peer } from '../../reach/rules';
+import type { Connection, Reachability } from '../../reach/reachability';
 import { PROTOCOLS, type ConnectionSet } from '../../sets/connections';
 import { parseV4 } from '../../sets/iprange';
 import type { ExposureLine } from '../../exposure/exposure';
@@ -27,6 +28,8 @@ export interface ReachabilityView {
   unrestrictedWorkloads: number;
   /** Exposure edges (`src-id>dst-id`) and the exposure they draw: its rules, its pods in words. */
   exposure?: ReadonlyMap<string, ExposureLine>;
+  /** The reachability's connection list the edges come from, and the reachability: a later view copies its unchanged pairs. */
+  connections?: { reach: Reachability; connections: readonly Connection[] };
 }
 
 /** IPv4 `a.b.c.d-e.f.g.h` (or one address) as numbers (undefined: IPv6 or not a range). */
