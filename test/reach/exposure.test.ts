@@ -3,7 +3,9 @@
 // comparison with netpol-analyzer is test/conformance/netpol-analyzer-exposure.ts; these say why each line is there.
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { analyze, exposureAnalysis, exposureChanges, formatExposure } from '../../server/src/engine';
+import { analyze, exposureAnalysis, exposureChanges, formatExposure, Workspace, type SourceFile } from '../../server/src/engine';
+import { rng } from '../support/random';
+import { initialWorkspace, randomEdit } from '../support/random-workspace';
 
 const uri = 'file:///ws/shop.yaml';
 
@@ -183,4 +185,27 @@ test('what a change does to exposure: nothing for the same state, a rule added o
   );
   const removed = exposureChanges(state(withDns), state(withoutDb));
   assert.deepEqual(removed.map((x) => `${x.before} -> ${x.after ?? '—'} (${x.state})`), ['TCP postgres -> — (before)']);
+});
+
+test('exposure taking over an earlier analysis\'s findings per set of policies equals exposure found afresh, after each of 120 random edits', () => {
+  const r = rng(31);
+  const files = initialWorkspace(r);
+  const sources = (): SourceFile[] => [...files].map(([uri, docs]) => ({ uri, text: docs.join('---\n') }));
+  const ws = new Workspace();
+  for (const s of sources()) ws.set(s);
+  let memo = exposureAnalysis(ws.analyze().model, ws.analyze().reach).memo;
+  let reused = 0;
+  for (let step = 0; step < 120; step++) {
+    randomEdit(r, files, step);
+    for (const s of sources()) ws.set(s);
+    const a = ws.analyze();
+    const incremental = exposureAnalysis(a.model, a.reach, { previous: memo });
+    const fresh = analyze(sources());
+    const text = (x: ReturnType<typeof exposureAnalysis>, workloads = a.reach.workloads) => formatExposure(x, 'txt', workloads);
+    assert.equal(text(incremental), text(exposureAnalysis(fresh.model, fresh.reach), fresh.reach.workloads), `step ${step}`);
+    assert.deepEqual(incremental.unprotected.map((u) => `${u.workload.id} ${u.direction}`), exposureAnalysis(fresh.model, fresh.reach).unprotected.map((u) => `${u.workload.id} ${u.direction}`));
+    if (memo && incremental.memo && memo.signature === incremental.memo.signature) reused++;
+    memo = incremental.memo;
+  }
+  assert.ok(reused > 20, `${reused} of 120 analyses took findings over`);
 });

@@ -21,6 +21,17 @@ export function perObject<K extends object, V>(derive: (key: K) => V): (key: K) 
   };
 }
 
+/** Numbers given to objects, for as long as they live: what a set of objects is named by in a key. */
+const numbers = new WeakMap<object, number>();
+let nextNumber = 0;
+
+/** A number for an object, the same for as long as it lives (and never another's). */
+export function objectNumber(o: object): number {
+  let n = numbers.get(o);
+  if (n === undefined) numbers.set(o, (n = nextNumber++));
+  return n;
+}
+
 /**
  * Results per generation of something rebuilt by every analysis (a reachability), each generation's table
  * seeded with the entries of the one before it (`previous`) that `keep` keeps, so that what did not change is

@@ -15,6 +15,7 @@
  */
 import { isRecord, kindName, type Resource } from '../model/resources';
 import { matches, readSelector } from '../model/selector';
+import { objectNumber, perObject } from '../memo';
 import type { Workload } from '../model/workloads';
 import { ConnectionSet, PROTOCOLS, type Protocol } from '../sets/connections';
 import { PortSet } from '../sets/portset';
@@ -339,7 +340,11 @@ function addCluster(cluster: Record<AdminAction, ExposureConns>, action: AdminAc
   cluster[action] = cluster[action].union(conns.subtract(decided));
 }
 
-function readNetpol(np: CompiledNetpol): ExposurePolicy {
+/** A compiled policy read for exposure: once per compiled object (kept across analyses while the policy is unchanged). */
+const readNetpol = perObject(readNetpolOnce);
+const readAdmin = perObject(readAdminOnce);
+
+function readNetpolOnce(np: CompiledNetpol): ExposurePolicy {
   const spec = isRecord(np.policy.resource.obj.spec) ? np.policy.resource.obj.spec : {};
   const rules: Record<Direction, ExposureRule[]> = { ingress: [], egress: [] };
   const cluster = { ingress: emptyCluster(), egress: emptyCluster() };
@@ -355,7 +360,7 @@ function readNetpol(np: CompiledNetpol): ExposurePolicy {
   return { resource: np.policy.resource, namespace: np.policy.namespace, rules, cluster, hasRules: { ingress: np.policy.affects.ingress, egress: np.policy.affects.egress } };
 }
 
-function readAdmin(p: CompiledAdminPolicy): ExposurePolicy {
+function readAdminOnce(p: CompiledAdminPolicy): ExposurePolicy {
   const spec = isRecord(p.resource.obj.spec) ? p.resource.obj.spec : {};
   const rules: Record<Direction, ExposureRule[]> = { ingress: [], egress: [] };
   const cluster = { ingress: emptyCluster(), egress: emptyCluster() };
@@ -411,6 +416,8 @@ export interface ExposureResult {
   representatives: RepresentativePeer[];
   /** The one connection the result is about, when asked for. */
   focusConn?: ConnectionSet;
+  /** For a later analysis (`ExposureOptions.previous`); absent when focused or when an admin policy captures a representative peer. */
+  memo?: ExposureMemo;
 }
 
 export interface ExposureOptions {
@@ -421,6 +428,24 @@ export interface ExposureOptions {
   focusConn?: ConnectionSet;
   /** The reachability's connection list, when the caller has it already. */
   connections?: readonly Connection[];
+  /**
+   * What an earlier analysis found for each set of policies in force (`ExposureResult.memo`): taken over
+   * where the representative peers and the admin policies are the same (a whole analysis, not focused).
+   */
+  previous?: ExposureMemo;
+}
+
+/** What exposure found per set of policies in force on a workload, and what that depends on besides. */
+export interface ExposureMemo {
+  /** The representative peers and the admin policies it was found with. */
+  signature: string;
+  bySet: Map<string, SetExposure>;
+}
+
+/** For one direction and set of policies in force: unprotected, or the lines (`entire-cluster` and representative peers). */
+interface SetExposure {
+  unprotected: boolean;
+  lines: { peer: string; conns: ExposureConns; rep?: RepresentativePeer; rules: ExposureLine['rules'] }[];
 }
 
 type Side = { kind: 'workload'; workload: Workload } | { kind: 'rep'; rep: RepresentativePeer };
@@ -584,9 +609,15 @@ export function exposureAnalysis(model: Pick<Model, 'definitions'>, reach: Reach
   const isProtected = (w: Workload, dir: Direction): boolean =>
     selecting(w, dir).length > 0 || admins.some((a) => a.read.hasRules[dir] && a.compiled.subjects.has(w));
 
-  const ids = new Map<ExposurePolicy, number>([...netpols, ...admins].map((x, i) => [x.read, i]));
+  // Policies are named in keys by their compiled objects, which an analysis keeps while a policy is unchanged.
+  const ids = new Map<ExposurePolicy, number>([...netpols, ...admins].map((x) => [x.read, objectNumber(x.compiled)]));
   const repLines = new Map<string, { rep: RepresentativePeer; conns: ExposureConns; rules: ExposureLine['rules'] }[]>();
   const capturedAny = [...capturing.values()].some((c) => c.size > 0);
+  // What a set of policies in force gives depends on it, the representative peers and the admin policies only
+  // (where no admin policy captures a peer): an earlier analysis's findings for the same set serve again.
+  const memoOk = !capturedAny && !options.focus && !options.direction && !options.focusConn;
+  const signature = `${representatives.map((r) => r.name).join('\u0000')}|${admins.map((x) => ids.get(x.read)).join(',')}`;
+  const bySet = memoOk ? (options.previous?.signature === signature ? new Map(options.previous.bySet) : new Map<string, SetExposure>()) : undefined;
   const focus = options.focus ?? (() => true);
   const focusConn = options.focusConn ? ExposureConns.of(options.focusConn) : undefined;
   const dirs: Direction[] = options.direction ? [options.direction] : ['egress', 'ingress'];
@@ -596,8 +627,21 @@ export function exposureAnalysis(model: Pick<Model, 'definitions'>, reach: Reach
   for (const w of reach.workloads) {
     if (!focus(w)) continue;
     for (const dir of dirs) {
+      const setKey = bySet && `${dir}|${anps.filter((x) => x.compiled.subjects.has(w)).map((x) => ids.get(x.read)).join(',')}|${selecting(w, dir).map((x) => ids.get(x.read)).join(',')}|${banps.filter((x) => x.compiled.subjects.has(w)).map((x) => ids.get(x.read)).join(',')}|${dir === 'ingress' ? portsKey(w) : ''}`;
+      const known = setKey !== undefined ? bySet!.get(setKey) : undefined;
+      if (known) {
+        if (known.unprotected) unprotected.push({ workload: w, direction: dir });
+        for (const l of known.lines) {
+          lines[dir].push({ workload: w, direction: dir, peer: l.peer, conns: l.conns, conn: l.conns.toString(), rules: l.rules, ...(l.rep ? { representative: l.rep } : {}) });
+          exposedSet.add(w);
+        }
+        continue;
+      }
+      const entry: SetExposure = { unprotected: false, lines: [] };
+      if (setKey !== undefined) bySet!.set(setKey, entry);
       const push = (peer: string, conns: ExposureConns, rep?: RepresentativePeer, rules: ExposureLine['rules'] = []) => {
         lines[dir].push({ workload: w, direction: dir, peer, conns, conn: conns.toString(), rules, ...(rep ? { representative: rep } : {}) });
+        entry.lines.push({ peer, conns, rules, ...(rep ? { rep } : {}) });
         exposedSet.add(w);
       };
       /** The rules of the policies in force on the workload that admit every pod of the cluster. */
@@ -610,6 +654,7 @@ export function exposureAnalysis(model: Pick<Model, 'definitions'>, reach: Reach
       };
       if (!isProtected(w, dir)) {
         unprotected.push({ workload: w, direction: dir });
+        entry.unprotected = true;
         push('entire-cluster', ExposureConns.all);
         continue;
       }
@@ -675,7 +720,7 @@ export function exposureAnalysis(model: Pick<Model, 'definitions'>, reach: Reach
   lines.ingress.sort(byLine);
   unprotected.sort((a, b) => cmp(a.workload.id, b.workload.id) || cmp(a.direction, b.direction));
   const exposed = [...exposedSet].sort((a, b) => cmp(a.id, b.id));
-  return { connections, exposed, egress: lines.egress, ingress: lines.ingress, unprotected, representatives, ...(options.focusConn ? { focusConn: options.focusConn } : {}) };
+  return { connections, exposed, egress: lines.egress, ingress: lines.ingress, unprotected, representatives, ...(options.focusConn ? { focusConn: options.focusConn } : {}), ...(bySet ? { memo: { signature, bySet } } : {}) };
 }
 
 /** How many policies exposure does not read (Calico, Cilium, GKE, Antrea, egress firewalls): it reads NetworkPolicy and the admin policies. */

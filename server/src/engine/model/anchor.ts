@@ -9,9 +9,16 @@ export function spanAt(r: Resource, path: YamlPath, atKey = false): Span {
   return s ?? { start: r.doc.span.start, end: r.doc.span.start };
 }
 
-/** Where object-level findings go: the value of `metadata.name`. */
+/** Per resource, where its name was found and where its document began then (a moved document shifts it). */
+const names = new WeakMap<Resource, { docStart: number; span: Span }>();
+
+/** Where object-level findings go: the value of `metadata.name` (found once per resource). */
 export function nameSpan(r: Resource): Span {
-  return spanAt(r, ['metadata', 'name']);
+  const docStart = r.doc.span.start;
+  let hit = names.get(r);
+  if (!hit) names.set(r, (hit = { docStart, span: spanAt(r, ['metadata', 'name']) }));
+  const delta = docStart - hit.docStart;
+  return { start: hit.span.start + delta, end: hit.span.end + delta };
 }
 
 /** `deployment/api`, as kubectl names an object. */

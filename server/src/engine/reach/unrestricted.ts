@@ -13,7 +13,7 @@ import { anyApplied, appliedRules, evaluateApplied, type AppliedPolicies } from 
 import { IpRangeSet, partition } from '../sets/iprange';
 import type { Reachability } from './reachability';
 import { peerMatches, peerName, type Peer, type RuleOrigin } from './rules';
-import { sameList } from '../memo';
+import { objectNumber, sameList } from '../memo';
 import { resolveNamedPort } from './ports';
 import type { Protocol } from '../sets/connections';
 
@@ -30,13 +30,7 @@ export type UnrestrictedEgress =
 const cache = new WeakMap<Reachability, { byWorkload: Map<Workload, UnrestrictedEgress | null>; byPolicies: Map<string, UnrestrictedEgress | null> }>();
 
 /** A number per compiled policy and tier object, to name a set of applied policies. */
-const ids = new WeakMap<object, number>();
-let nextId = 0;
-function idOf(o: object): number {
-  let id = ids.get(o);
-  if (id === undefined) ids.set(o, (id = nextId++));
-  return id;
-}
+const idOf = objectNumber;
 
 /**
  * The verdicts of a reachability. Those of the one it took its tables from carry over, by the set of

@@ -114,7 +114,8 @@ export function reachabilityView(a: Analysis, lines: (uri: string) => LineIndex,
   const hit = views.get(a);
   if (hit) return hit;
   const reach = a.reach;
-  const connections = reach.connections(previous ? views.get(previous)?.connections : undefined);
+  const before = previous && views.get(previous);
+  const connections = reach.connections(before?.connections);
   const nodes: ReachNode[] = [];
   const index = new Map<string, number>();
   const workloads = new Map<string, Workload>();
@@ -272,7 +273,7 @@ export function reachabilityView(a: Analysis, lines: (uri: string) => LineIndex,
   // Exposure: pods no manifest holds yet that the policies of a workload admit by label (dashed nodes), and
   // every pod of the cluster where a rule admits it whole. Unprotected workloads are the unrestricted edges already.
   const exposure = new Map<string, ExposureLine>();
-  const x = exposureAnalysis(a.model, reach, { connections });
+  const x = exposureAnalysis(a.model, reach, { connections, previous: before?.exposureMemo });
   const unprotected = new Set(x.unprotected.map((u) => `${u.workload.id}\u0000${u.direction}`));
   for (const l of [...x.egress, ...x.ingress]) {
     if (l.peer.endsWith('[External]') || unprotected.has(`${l.workload.id}\u0000${l.direction}`) || l.conns.isEmpty) continue;
@@ -303,7 +304,7 @@ export function reachabilityView(a: Analysis, lines: (uri: string) => LineIndex,
     }))
     .sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0));
 
-  const view: ReachabilityView = { nodes, conns, edges, namespaces, index, asDestination, asSource, workloads, unrestrictedWorkloads, exposure, connections: { reach, connections } };
+  const view: ReachabilityView = { nodes, conns, edges, namespaces, index, asDestination, asSource, workloads, unrestrictedWorkloads, exposure, connections: { reach, connections }, exposureMemo: x.memo };
   views.set(a, view);
   return view;
 }

@@ -7,7 +7,7 @@ import type { Peer } from '../../reach/rules';
 import type { Connection, Reachability } from '../../reach/reachability';
 import { PROTOCOLS, type ConnectionSet } from '../../sets/connections';
 import { parseV4 } from '../../sets/iprange';
-import type { ExposureLine } from '../../exposure/exposure';
+import type { ExposureLine, ExposureMemo } from '../../exposure/exposure';
 import type { ReachConns, ReachEdge, ReachNamespace, ReachNode } from './types';
 
 export const INTERNET = 'internet';
@@ -30,6 +30,8 @@ export interface ReachabilityView {
   exposure?: ReadonlyMap<string, ExposureLine>;
   /** The reachability's connection list the edges come from, and the reachability: a later view copies its unchanged pairs. */
   connections?: { reach: Reachability; connections: readonly Connection[] };
+  /** What exposure found per set of policies in force: a later view takes it over where it still holds. */
+  exposureMemo?: ExposureMemo;
 }
 
 /** IPv4 `a.b.c.d-e.f.g.h` (or one address) as numbers (undefined: IPv6 or not a range). */
