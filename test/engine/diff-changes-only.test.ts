@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { BaseState, diffAnalyses, Workspace, type ConnectivityDiff, type SourceFile } from '../../server/src/engine';
 import { rng } from '../support/random';
-import { deployment, initialWorkspace, randomEdit } from '../support/random-workspace';
+import { deployment, initialWorkspace, randomEdit, sourcesOf } from '../support/random-workspace';
 import { ISTIO_EGRESS } from '../bench/generator';
 
 /** A diff's changes as text: each change's pair, sets, routes and reasons with their places. */
@@ -31,7 +31,7 @@ function changesOf(d: ConnectivityDiff): string[] {
 test('changes only: the same changes as the whole diff after each of 300 random edits, most of them comparing a few pairs', () => {
   const r = rng(7);
   const files = initialWorkspace(r);
-  const sources = (): SourceFile[] => [...files].map(([uri, docs]) => ({ uri, text: docs.join('---\n') }));
+  const sources = (): SourceFile[] => sourcesOf(files);
   let narrowed = 0;
   let changed = 0;
   for (let step = 0; step < 300; step++) {
@@ -86,7 +86,7 @@ test('changes only: a route through the egress gateway that an edit changes is f
 test('changes only, against the workspace\'s own analyses: a base built from the workspace compares with each later analysis of it, after 150 random edits, as the whole diff does', () => {
   const r = rng(11);
   const files = initialWorkspace(r);
-  const sources = (): SourceFile[] => [...files].map(([uri, docs]) => ({ uri, text: docs.join('---\n') }));
+  const sources = (): SourceFile[] => sourcesOf(files);
   const ws = new Workspace();
   const put = () => {
     const now = sources();
@@ -117,7 +117,7 @@ test('changes only, against the workspace\'s own analyses: a base built from the
 test('a file\'s change alone: the workspace\'s analysis serves when every other file is as in the base, and the lens is the same as analysing the base with the file', () => {
   const r = rng(5);
   const files = initialWorkspace(r);
-  const sources = (): SourceFile[] => [...files].map(([uri, docs]) => ({ uri, text: docs.join('---\n') }));
+  const sources = (): SourceFile[] => sourcesOf(files);
   const ws = new Workspace();
   for (const s of sources()) ws.set(s);
   const base = new BaseState(sources(), {}, ws.analyze());

@@ -9,7 +9,7 @@ import { reachabilityResult } from '../../server/src/engine/lang/panel/graph';
 import { applyReachabilityDelta, emptyDelta, reachabilityDelta } from '../../server/src/engine/lang/panel/delta';
 import type { ReachabilityResult } from '../../server/src/lsp/protocol';
 import { rng } from '../support/random';
-import { initialWorkspace, randomEdit } from '../support/random-workspace';
+import { initialWorkspace, randomEdit, sourcesOf } from '../support/random-workspace';
 import { generateWorkspace } from '../bench/generator';
 import { editScript } from '../bench/edits';
 import { readFileSync } from 'node:fs';
@@ -25,7 +25,7 @@ function whole(ws: Workspace, revision: number): ReachabilityResult {
 test('a change applied to the data held gives the new data, after each of 150 random edits (policies, labels, ports, broken YAML, workloads added and gone)', () => {
   const r = rng(17);
   const files = initialWorkspace(r);
-  const sources = (): SourceFile[] => [...files].map(([uri, docs]) => ({ uri, text: docs.join('---\n') }));
+  const sources = (): SourceFile[] => sourcesOf(files);
   const ws = new Workspace();
   for (const s of sources()) ws.set(s);
   let held = whole(ws, 1);
@@ -99,7 +99,7 @@ test('with flows loaded, the overlay\'s marks travel in the change', async () =>
 test('the view built from the previous one (its unchanged pairs copied) is the view built afresh, after each of 100 random edits', () => {
   const r = rng(23);
   const files = initialWorkspace(r);
-  const sources = (): SourceFile[] => [...files].map(([uri, docs]) => ({ uri, text: docs.join('---\n') }));
+  const sources = (): SourceFile[] => sourcesOf(files);
   const ws = new Workspace();
   for (const s of sources()) ws.set(s);
   let previous = ws.analyze();

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { analyze, exposureAnalysis, exposureChanges, formatExposure, Workspace, type SourceFile } from '../../server/src/engine';
 import { rng } from '../support/random';
-import { initialWorkspace, randomEdit } from '../support/random-workspace';
+import { initialWorkspace, randomEdit, sourcesOf } from '../support/random-workspace';
 
 const uri = 'file:///ws/shop.yaml';
 
@@ -190,7 +190,7 @@ test('what a change does to exposure: nothing for the same state, a rule added o
 test('exposure taking over an earlier analysis\'s findings per set of policies equals exposure found afresh, after each of 120 random edits', () => {
   const r = rng(31);
   const files = initialWorkspace(r);
-  const sources = (): SourceFile[] => [...files].map(([uri, docs]) => ({ uri, text: docs.join('---\n') }));
+  const sources = (): SourceFile[] => sourcesOf(files);
   const ws = new Workspace();
   for (const s of sources()) ws.set(s);
   let memo = exposureAnalysis(ws.analyze().model, ws.analyze().reach).memo;

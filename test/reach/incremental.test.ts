@@ -4,13 +4,13 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { analyze, formatConnlist, unrestrictedEgress, Workspace, type Connection, type Reachability, type SourceFile } from '../../server/src/engine';
 import { rng } from '../support/random';
-import { deployment, initialWorkspace, randomEdit } from '../support/random-workspace';
+import { deployment, initialWorkspace, randomEdit, sourcesOf } from '../support/random-workspace';
 
 test('incremental analysis equals from-scratch analysis after each of 500 random edits', () => {
   const r = rng(2024);
   const files = initialWorkspace(r);
   const ws = new Workspace();
-  const sources = (): SourceFile[] => [...files].map(([uri, docs]) => ({ uri, text: docs.join('---\n') }));
+  const sources = (): SourceFile[] => sourcesOf(files);
   for (const s of sources()) ws.set(s);
   let previous: { reach: Reachability; connections: Connection[] } | undefined;
   for (let step = 0; step < 500; step++) {

@@ -2,6 +2,7 @@
 // labels and ports changed, YAML broken and fixed. Shared by the tests that hold the incremental engine to
 // what a from-scratch analysis gives.
 import { int } from './random';
+import type { SourceFile } from '../../server/src/engine';
 
 const TIERS = ['web', 'api', 'db'];
 
@@ -71,4 +72,9 @@ export function randomEdit(r: () => number, files: Map<string, string[]>, step: 
       docs[0] = `# step ${step}\n${docs[0].replace(/^# step \d+\n/, '')}`;
     }
   }
+}
+
+/** The workspace's files as sources (documents joined). */
+export function sourcesOf(files: Map<string, string[]>): SourceFile[] {
+  return [...files].map(([uri, docs]) => ({ uri, text: docs.join('---\n') }));
 }
