@@ -27,7 +27,7 @@ export interface PanelTarget {
   compare?: string;
 }
 
-/** Debounce for live updates: a burst of keystrokes costs one request. */
+/** Live updates: at most one request for the data per this many ms while edits keep coming. */
 const UPDATE_DELAY = 150;
 
 /** 128 random bits from the system's generator, base64: the page's scripts are the ones that carry it. */
@@ -182,17 +182,18 @@ export class ReachabilityPanel {
     if (this.webviewReady) void this.refresh(true);
   }
 
-  /** When the last refresh ended (ms since the epoch). */
-  private refreshedAt = 0;
+  /** When the last request for the data started (ms since the epoch). */
+  private startedAt = 0;
 
   /**
-   * The server published a new analysis: fetched at once after a pause (an edit shows without waiting),
-   * debounced within a burst of edits (a burst costs one more request).
+   * The server published a new analysis: fetched at once, unless the last request started less than
+   * UPDATE_DELAY ago (then when that much time has passed). One request at a time: while typing, the panel
+   * follows at most every UPDATE_DELAY, and an edit after a pause shows without waiting.
    */
   onChanged(revision: number): void {
     if (!this.webviewReady || revision <= this.lastRevision) return;
-    const idle = !this.timer && !this.inFlight && Date.now() - this.refreshedAt >= UPDATE_DELAY;
-    this.refreshSoon(idle ? 0 : UPDATE_DELAY);
+    if (this.timer) return; // already due
+    this.refreshSoon(Math.max(0, this.startedAt + UPDATE_DELAY - Date.now()));
   }
 
   private refreshSoon(delay: number): void {
@@ -211,6 +212,7 @@ export class ReachabilityPanel {
       return;
     }
     this.inFlight = true;
+    this.startedAt = Date.now();
     try {
       await this.ctx.ready;
       const whole = this.focus === undefined && this.at === undefined && this.compare === undefined;
@@ -246,7 +248,6 @@ export class ReachabilityPanel {
       this.post({ type: 'error', message: `The language server could not compute reachability: ${(e as Error).message}` });
     } finally {
       this.inFlight = false;
-      this.refreshedAt = Date.now();
       if (this.again) {
         this.again = false;
         void this.refresh(false);

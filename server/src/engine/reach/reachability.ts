@@ -417,7 +417,9 @@ export class Reachability {
       l.push(c);
     }
     const hostByName = new Map(this.externalHosts.map((h) => [name(h), h]));
-    const destinations = this.destinationFinder(byId);
+    // Built on first use: a list that copies most pairs from `previous` may evaluate no source whole.
+    let finder: ReturnType<Reachability['destinationFinder']> | undefined;
+    const destinations = (src: Workload, e: DirectionTable) => (finder ??= this.destinationFinder(byId))(src, e);
     const pair = (srcW: Workload, dstW: Workload, e: DirectionTable) => {
       if (dstW.id === srcW.id) return;
       const allowed = e.get(dstW).intersect(this.table(dstW, 'ingress').get(srcW));

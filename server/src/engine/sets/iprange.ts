@@ -67,6 +67,16 @@ export class IpRangeSet {
     return new IpRangeSet(normalize(v4.map(([a, b]) => [a, b] as Interval<number>), 1), normalize(v6.map(([a, b]) => [a, b] as Interval<bigint>), 1n));
   }
 
+  /** The union of many sets at once (one normalisation, not one per set). */
+  static unionAll(sets: readonly IpRangeSet[]): IpRangeSet {
+    if (sets.length === 0) return IpRangeSet.empty;
+    if (sets.length === 1) return sets[0];
+    return IpRangeSet.fromIntervals(
+      sets.flatMap((x) => x.v4 as Interval<number>[]),
+      sets.flatMap((x) => x.v6 as Interval<bigint>[]),
+    );
+  }
+
   get isEmpty(): boolean {
     return this.v4.length === 0 && this.v6.length === 0;
   }

@@ -16,7 +16,9 @@ import { PortSet } from '../../sets/portset';
 import type { LineIndex } from '../../text/lines';
 import { isMeshed, type GatewayDeployment } from '../../mesh/mesh';
 import { nameSpan, spanAt } from '../../model/anchor';
-import { isRecord } from '../../model/resources';
+import { isRecord, type Resource } from '../../model/resources';
+import type { NetworkPolicy } from '../../model/networkpolicy';
+import { perObject } from '../../memo';
 import { firewallRules, isEgressFirewall } from '../../policy/openshift';
 import type { Direction, Span } from '../../types';
 import { observedOverlay } from './observed';
@@ -45,38 +47,43 @@ export function restricted(reach: Reachability, w: Workload, dir: Direction): bo
   return a.admin.length + a.netpol.length + a.baseline.length > 0;
 }
 
+/** The address blocks a NetworkPolicy's or an admin policy's rules name, per direction (once per object). */
+const blocksOfNetpol = perObject((np: NetworkPolicy): Record<Direction, string[]> => {
+  const out: Record<Direction, string[]> = { egress: [], ingress: [] };
+  for (const dir of ['egress', 'ingress'] as const) {
+    for (const rule of np.rules[dir]) for (const p of rule.peers ?? []) if (p.kind === 'ipBlock') out[dir].push(p.cidr, ...p.except);
+  }
+  return out;
+});
+const blocksOfAdmin = perObject((r: Resource): Record<Direction, string[]> => {
+  const out: Record<Direction, string[]> = { egress: [], ingress: [] };
+  const spec = isRecord(r.obj.spec) ? r.obj.spec : {};
+  for (const dir of ['egress', 'ingress'] as const) {
+    for (const rule of Array.isArray(spec[dir]) ? spec[dir] : []) {
+      if (!isRecord(rule)) continue;
+      const peers = rule[dir === 'egress' ? 'to' : 'from'];
+      for (const peer of Array.isArray(peers) ? peers : []) if (isRecord(peer) && Array.isArray(peer.networks)) for (const n of peer.networks) out[dir].push(String(n));
+    }
+  }
+  return out;
+});
+
 /**
  * Every address block that a rule names in one direction (cidr and except), IPv4 as the partition is.
  * The partition is cut at each of these boundaries, so a part lies either inside or outside of it.
  */
 function namedAddresses(a: Analysis, dir: Direction): IpRangeSet {
-  let named = IpRangeSet.empty;
-  const add = (text: string) => {
-    const c = parseCidr(text);
-    if (c) named = named.union(c.set);
-  };
-  for (const np of a.model.networkPolicies) {
-    for (const rule of np.rules[dir]) {
-      for (const p of rule.peers ?? []) {
-        if (p.kind !== 'ipBlock') continue;
-        add(p.cidr);
-        for (const e of p.except) add(e);
-      }
-    }
-  }
-  for (const r of a.model.adminPolicies) {
-    const spec = isRecord(r.obj.spec) ? r.obj.spec : {};
-    for (const rule of Array.isArray(spec[dir]) ? spec[dir] : []) {
-      if (!isRecord(rule)) continue;
-      const peers = rule[dir === 'egress' ? 'to' : 'from'];
-      for (const peer of Array.isArray(peers) ? peers : []) {
-        if (isRecord(peer) && Array.isArray(peer.networks)) for (const n of peer.networks) add(String(n));
-      }
-    }
-  }
+  const texts = new Set<string>();
+  for (const np of a.model.networkPolicies) for (const t of blocksOfNetpol(np)[dir]) texts.add(t);
+  for (const r of a.model.adminPolicies) for (const t of blocksOfAdmin(r)[dir]) texts.add(t);
   // OpenShift egress firewalls: their address blocks are destinations of their own too.
-  if (dir === 'egress') for (const r of a.model.definitions) if (isEgressFirewall(r)) for (const { rule } of firewallRules(r)) if (isRecord(rule.to) && typeof rule.to.cidrSelector === 'string') add(rule.to.cidrSelector);
-  return named.intersect(IpRangeSet.allV4);
+  if (dir === 'egress') for (const r of a.model.definitions) if (isEgressFirewall(r)) for (const { rule } of firewallRules(r)) if (isRecord(rule.to) && typeof rule.to.cidrSelector === 'string') texts.add(rule.to.cidrSelector);
+  const sets: IpRangeSet[] = [];
+  for (const t of texts) {
+    const c = parseCidr(t);
+    if (c) sets.push(c.set);
+  }
+  return IpRangeSet.unionAll(sets).intersect(IpRangeSet.allV4);
 }
 
 /** `spec.egress[2].to[0].ipBlock.cidr` */
