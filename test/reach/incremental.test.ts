@@ -55,3 +55,32 @@ test('unrestricted-egress verdicts carry over to the next analysis while every d
   const fresh = analyze(more);
   assert.deepEqual(v3, unrestrictedEgress(fresh.reach, fresh.reach.workloads.find((w) => w.id === 'a/d0[Deployment]')!));
 });
+
+test('unrestricted-egress verdicts that an address or the absence of any policy decided are kept when pods come and go, and agree with a fresh analysis', () => {
+  // b/d0's egress reaches one private block only: restricted by the internet, whatever the pods.
+  const podsOnly = `apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: private, namespace: b}\nspec:\n  podSelector: {}\n  policyTypes: [Egress]\n  egress: [{to: [{ipBlock: {cidr: 10.0.0.0/8}}]}]\n`;
+  const files = (extra = ''): SourceFile[] => [
+    { uri: 'file:///ws/a.yaml', text: deployment('a', 'd0', 'web', 8000, 'http') + extra },
+    { uri: 'file:///ws/b.yaml', text: [deployment('b', 'd0', 'api', 8000, 'http'), podsOnly].join('---\n') },
+  ];
+  const ws = new Workspace();
+  for (const f of files()) ws.set(f);
+  const a1 = ws.analyze();
+  const b0 = (a: ReturnType<Workspace['analyze']>) => a.reach.workloads.find((w) => w.id === 'b/d0[Deployment]')!;
+  const a0 = (a: ReturnType<Workspace['analyze']>) => a.reach.workloads.find((w) => w.id === 'a/d0[Deployment]')!;
+  assert.equal(unrestrictedEgress(a1.reach, b0(a1)), undefined, 'restricted: no address is allowed');
+  assert.equal(unrestrictedEgress(a1.reach, a0(a1))?.cause, 'no-policy');
+  // A pod is added in another file: the pods changed, the addresses did not.
+  const more = files(`---\n${deployment('a', 'd1', 'db', 9000, 'grpc')}`);
+  for (const f of more) ws.set(f);
+  const a2 = ws.analyze();
+  assert.notEqual(a2.reach.workloads.length, a1.reach.workloads.length);
+  const fresh = analyze(more);
+  for (const id of ['a/d0[Deployment]', 'a/d1[Deployment]', 'b/d0[Deployment]']) {
+    const w = (a: typeof a2) => a.reach.workloads.find((x) => x.id === id)!;
+    assert.deepEqual(unrestrictedEgress(a2.reach, w(a2)), unrestrictedEgress(fresh.reach, w(fresh)), id);
+  }
+  // The case of a carried verdict: b/d0 and its set of policies are the same objects, the pods are not.
+  assert.equal(b0(a2), b0(a1));
+  assert.equal(a2.reach.policies.of(b0(a2), 'egress'), a1.reach.policies.of(b0(a1), 'egress'), 'the policy index kept the set');
+});

@@ -13,7 +13,7 @@ import { anyApplied, appliedRules, evaluateApplied, type AppliedPolicies } from 
 import { IpRangeSet, partition } from '../sets/iprange';
 import type { Reachability } from './reachability';
 import { peerMatches, peerName, type Peer, type RuleOrigin } from './rules';
-import { objectNumber, sameList } from '../memo';
+import { objectNumber, perObject, sameList } from '../memo';
 import { resolveNamedPort } from './ports';
 import type { Protocol } from '../sets/connections';
 
@@ -27,18 +27,31 @@ export type UnrestrictedEgress =
    */
   | { cause: 'allows-all'; policies: Resource[]; rules: RuleOrigin[]; nothingAllows?: true };
 
-const cache = new WeakMap<Reachability, { byWorkload: Map<Workload, UnrestrictedEgress | null>; byPolicies: Map<string, UnrestrictedEgress | null> }>();
+/** A verdict on a set of policies in force, and whether the pods of the workspace weighed in it. */
+interface Verdict {
+  verdict: UnrestrictedEgress | null;
+  /** Decided by a pod (restricted towards it, or unrestricted: every pod allowed), not by an address or host name. */
+  podsMatter: boolean;
+}
+
+const cache = new WeakMap<Reachability, { byWorkload: Map<Workload, UnrestrictedEgress | null>; byPolicies: Map<string, Verdict> }>();
 
 /** A number per compiled policy and tier object, to name a set of applied policies. */
 const idOf = objectNumber;
 
+/** The name of a set of applied policies (once per set object: the policy index keeps it while nothing in it changes). */
+const keyOf = perObject((applied: AppliedPolicies): string =>
+  [...applied.admin.map(idOf), '|', ...applied.tiers.flatMap((t) => [`t${idOf(t.tier)}`, ...t.policies.map(idOf)]), '|', ...applied.baseline.map(idOf), '|', ...applied.firewalls.map(idOf)].join(','),
+);
+
 /**
  * The verdicts of a reachability. Those of the one it took its tables from carry over, by the set of
- * applied policies, when every destination a verdict weighs is the same: the pods (the same objects, so the
- * same labels and ports), the external address parts, the host names and the DNS pods. A policy that
- * changed is a new compiled object, so its sets of policies are decided again.
+ * applied policies in force now, when every destination a verdict weighs is the same: the external address
+ * parts and the host names always; the pods (the same objects, so the same labels and ports) and the DNS
+ * pods when the verdict weighed them. A policy that changed is a new compiled object, so its sets of
+ * policies are decided again; sets no workload has any more are not carried.
  */
-function verdictsOf(reach: Reachability): { byWorkload: Map<Workload, UnrestrictedEgress | null>; byPolicies: Map<string, UnrestrictedEgress | null> } {
+function verdictsOf(reach: Reachability): { byWorkload: Map<Workload, UnrestrictedEgress | null>; byPolicies: Map<string, Verdict> } {
   let c = cache.get(reach);
   if (c) return c;
   c = { byWorkload: new Map(), byPolicies: new Map() };
@@ -48,12 +61,16 @@ function verdictsOf(reach: Reachability): { byWorkload: Map<Workload, Unrestrict
     before &&
     kept &&
     before.externalDestinations === reach.externalDestinations &&
-    sameList(before.workloads, reach.workloads) &&
-    sameList(before.dnsTargets, reach.dnsTargets) &&
     before.externalHosts.length === reach.externalHosts.length &&
     before.externalHosts.every((h, i) => peerName(h) === peerName(reach.externalHosts[i]))
   ) {
-    for (const [key, verdict] of kept.byPolicies) c.byPolicies.set(key, verdict);
+    const podsSame = sameList(before.workloads, reach.workloads) && sameList(before.dnsTargets, reach.dnsTargets);
+    for (const w of reach.workloads) {
+      const key = keyOf(reach.policies.of(w, 'egress'));
+      if (c.byPolicies.has(key)) continue;
+      const v = kept.byPolicies.get(key);
+      if (v && (podsSame || !v.podsMatter)) c.byPolicies.set(key, v);
+    }
   }
   cache.set(reach, c);
   return c;
@@ -66,16 +83,17 @@ export function unrestrictedEgress(reach: Reachability, w: Workload): Unrestrict
   if (hit === undefined) {
     // An egress verdict depends on the policies that apply, not on the subject: workloads under the same policies share it.
     const applied = reach.policies.of(w, 'egress');
-    const key = [...applied.admin.map(idOf), '|', ...applied.tiers.flatMap((t) => [`t${idOf(t.tier)}`, ...t.policies.map(idOf)]), '|', ...applied.baseline.map(idOf), '|', ...applied.firewalls.map(idOf)].join(',');
-    hit = c.byPolicies.get(key);
-    if (hit === undefined) c.byPolicies.set(key, (hit = decide(reach, applied) ?? null));
+    const key = keyOf(applied);
+    let v = c.byPolicies.get(key);
+    if (!v) c.byPolicies.set(key, (v = decide(reach, applied)));
+    hit = v.verdict;
     c.byWorkload.set(w, hit);
   }
   return hit ?? undefined;
 }
 
-function decide(reach: Reachability, applied: AppliedPolicies): UnrestrictedEgress | undefined {
-  if (!anyApplied(applied)) return { cause: 'no-policy' };
+function decide(reach: Reachability, applied: AppliedPolicies): Verdict {
+  if (!anyApplied(applied)) return { verdict: { cause: 'no-policy' }, podsMatter: false };
   const rules = appliedRules(applied, 'egress');
   // Destinations: the pods of the workspace (and the cluster DNS it implies), the external partition (cut by
   // every CIDR of every policy), IPv6 cut by the rules that apply here, and the host names policies name.
@@ -103,14 +121,15 @@ function decide(reach: Reachability, applied: AppliedPolicies): UnrestrictedEgre
     }
     if (seen.has(sig)) continue;
     seen.add(sig);
-    if (!evaluateApplied(applied, 'egress', subject, peer).allowed.isAll) return undefined;
+    if (!evaluateApplied(applied, 'egress', subject, peer).allowed.isAll) return { verdict: null, podsMatter: peer.kind === 'workload' };
   }
   // Why: the rules that allow everything on their own, or else every policy with an Allow rule (together they do).
   const alone = rules.filter((r) => r.action === 'allow' && r.ports.numeric.isAll && (r.peers.any || (r.peers.ips.contains(IpRangeSet.all) && pods().every((x) => r.peers.workloads.has(x)))));
   const allowing = rules.filter((r) => r.action === 'allow').map((r) => r.origin.policy);
   const deciding = [...applied.admin.map((p) => p.resource), ...applied.tiers.flatMap((t) => t.policies.map((p) => p.resource)), ...applied.baseline.map((p) => p.resource), ...applied.firewalls.map((f) => f.resource)];
   const policies = [...new Set(alone.length > 0 ? alone.map((r) => r.origin.policy) : allowing.length > 0 ? allowing : deciding)];
-  return allowing.length > 0 ? { cause: 'allows-all', policies, rules: alone.map((r) => r.origin) } : { cause: 'allows-all', policies, rules: [], nothingAllows: true };
+  const verdict: UnrestrictedEgress = allowing.length > 0 ? { cause: 'allows-all', policies, rules: alone.map((r) => r.origin) } : { cause: 'allows-all', policies, rules: [], nothingAllows: true };
+  return { verdict, podsMatter: true };
 }
 
 /** Where a named port leads on a workload, in a few characters. */
