@@ -23,7 +23,8 @@ test('incremental analysis equals from-scratch analysis after each of 500 random
     // The list of the previous analysis, reused where the tables were: the same list.
     if (previous) assert.equal(formatConnlist(inc.reach.connections(previous), 'txt'), list(fresh), `reused connectivity differs after step ${step}`);
     previous = { reach: inc.reach, connections: inc.reach.connections() };
-    const findings = (a: typeof inc) => a.findings.map((f) => `${f.uri}:${f.span.start}-${f.span.end} ${f.ruleId} ${f.message}`);
+    // Everything a finding says, where it points and what it relates to: kept findings must have moved with their text.
+    const findings = (a: typeof inc) => a.findings.map((f) => JSON.stringify([f.uri, f.span, f.ruleId, f.severity, f.message, f.related ?? null, f.data ?? null]));
     assert.deepEqual(findings(inc), findings(fresh), `findings differ after step ${step}`);
   }
 });

@@ -13,6 +13,7 @@ import { compilePolicies } from './policy/compile';
 import { ANNOTATION, collectSuppressions, isSuppressed, type Suppression } from './suppress';
 import { spanAt } from './model/anchor';
 import { isExcluded } from './exclude';
+import { ScopedRun, type ScopedState } from './rules/scoped';
 
 export interface Analysis {
   config: EngineConfig;
@@ -24,6 +25,9 @@ export interface Analysis {
   /** Who can reach whom, computed on first use. */
   readonly reach: Reachability;
 }
+
+/** The namespace-scoped rules' findings of each analysis, handed to the next (`rules/scoped.ts`). */
+const scopedStates = new WeakMap<Analysis, ScopedState>();
 
 /** Reachability computed so far, per analysis (to hand to the next analysis for reuse). */
 const computedReach = new WeakMap<Analysis, () => Reachability | undefined>();
@@ -128,7 +132,7 @@ export function analyzeParsed(allFiles: ParsedFile[], config: EngineConfig, prev
   const files = chartTemplatesAsTemplates((config.exclude.length > 0 ? allFiles.filter((f) => !excluded(f.uri, config)) : [...allFiles]).sort(compareUris));
   // The rules that run do not change what the model, the mesh and the reachability read.
   const reuse = previous && readsAlike(previous.config, config) ? previous : undefined;
-  const model = buildModel(files, config);
+  const model = buildModel(files, config, reuse?.model);
   const mesh = buildMesh(model.meshResources, model.workloads, model.namespaces, config, reuse?.mesh);
   const base = withReach({ config, files, model, mesh, findings: [] }, reuse);
   let suppressions: Suppression[] | undefined;
@@ -174,6 +178,14 @@ export function analyzeParsed(allFiles: ParsedFile[], config: EngineConfig, prev
     for (const [rule, raw] of resourceFindings(r, config, perResource)) emit(rule, raw, { uri: r.uri, span: { start: r.doc.span.start, end: r.doc.span.start } });
   }
   const workspaceAt = { uri: files[0]?.uri ?? '', span: { start: 0, end: 0 } };
+  const scoped = new ScopedRun(model, mesh, config, () => base.reach, reuse && scopedStates.get(reuse));
+  for (const rule of rules) {
+    if (!rule.checkNamespace || config.rules[rule.id] === 'off') continue;
+    for (const ns of model.namespaced.values()) {
+      const first = ns.resources[0];
+      emit(rule, scoped.findings(rule, ns, ctx), first ? { uri: first.uri, span: { start: first.doc.span.start, end: first.doc.span.start } } : workspaceAt);
+    }
+  }
   for (const rule of rules) {
     if (!rule.check || config.rules[rule.id] === 'off') continue;
     let raw: RawFinding[] | Error;
@@ -186,6 +198,7 @@ export function analyzeParsed(allFiles: ParsedFile[], config: EngineConfig, prev
   }
   findings.sort(compareFindings);
   base.findings = findings;
+  scopedStates.set(base, scoped.state);
   return base;
 }
 

@@ -269,7 +269,8 @@ export function isMeshed(w: Workload, namespaces: ReadonlyMap<string, Namespace>
   return ns['istio-injection'] === 'enabled' || ns['istio.io/rev'] !== undefined;
 }
 
-function podAnnotation(r: Resource, key: string): string | undefined {
+/** An annotation of a workload's pods (its pod template's, or the Pod's own). */
+export function podAnnotation(r: Resource, key: string): string | undefined {
   const spec = r.obj.spec as Record<string, unknown> | undefined;
   const tmpl = r.kind === 'Pod' ? r.obj : (spec?.template as Record<string, unknown> | undefined);
   const meta = tmpl?.metadata as { annotations?: Record<string, unknown> } | undefined;

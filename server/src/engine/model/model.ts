@@ -4,7 +4,7 @@ import { isNetworkPolicy, readNetworkPolicy, type NetworkPolicy } from './networ
 import { isAdminPolicy } from './admin';
 import { documentResources, GATEWAY_API, ISTIO_NETWORKING, ISTIO_SECURITY, type Resource } from './resources';
 import { isWorkloadResource, workloadsOf, type Workload } from './workloads';
-import { perObject } from '../memo';
+import { perObject, sameList } from '../memo';
 import type { Namespace } from './resources';
 
 export type { Namespace };
@@ -32,6 +32,23 @@ export interface Model {
   definitions: Resource[];
   /** Each definition beyond the first of the same resource, with the first one (EL007). */
   duplicates: Duplicate[];
+  /**
+   * The model merged per namespace: the definitions, workloads and NetworkPolicies of each namespace (every
+   * namespace of `namespaces` has one, declared or used; cluster-scoped definitions are under ''). A
+   * namespace none of whose definitions changed keeps the previous model's object, so that what was
+   * derived from it (a namespace-scoped rule's findings) can be kept.
+   */
+  namespaced: ReadonlyMap<string, NamespaceSlice>;
+}
+
+/** One namespace's part of the model. */
+export interface NamespaceSlice {
+  name: string;
+  /** Its definitions, in model order. */
+  resources: readonly Resource[];
+  /** Its workloads, in model order. */
+  workloads: readonly Workload[];
+  networkPolicies: readonly NetworkPolicy[];
 }
 
 export interface Duplicate {
@@ -183,8 +200,11 @@ function fileParts(f: ParsedFile, defaultNamespace: string): FileParts {
 /** The NetworkPolicy read from a resource, once per resource object. */
 export const networkPolicyOf: (r: Resource) => NetworkPolicy = perObject(readNetworkPolicy);
 
-/** Build the model of parsed files (an unchanged file keeps its resources and what was read from them). */
-export function buildModel(files: readonly ParsedFile[], config: EngineConfig): Model {
+/**
+ * Build the model of parsed files (an unchanged file keeps its resources and what was read from them);
+ * `previous`, the last model, lends its namespaces and namespace slices where they did not change.
+ */
+export function buildModel(files: readonly ParsedFile[], config: EngineConfig, previous?: Model): Model {
   const resources: Resource[] = [];
   const workloadResources: Resource[] = [];
   const networkPolicies: NetworkPolicy[] = [];
@@ -211,27 +231,59 @@ export function buildModel(files: readonly ParsedFile[], config: EngineConfig): 
   const definitions = effective(resources, (r) => r);
   const workloads = workloadsOf(effective(workloadResources, (r) => r));
   const namespaces = new Map<string, Namespace>();
+  // The previous model's namespace object while it stands for the same declaration (or for none).
+  const before = (name: string, resource?: Resource): Namespace | undefined => {
+    const ns = previous?.namespaces.get(name);
+    return ns && ns.resource === resource ? ns : undefined;
+  };
   for (const r of effective(declared, (x) => x)) {
-    namespaces.set(r.name, {
-      name: r.name,
-      // The API server adds this label; a different value written by hand is kept as written.
-      labels: { 'kubernetes.io/metadata.name': r.name, ...r.labels },
-      resource: r,
-    });
+    namespaces.set(
+      r.name,
+      before(r.name, r) ?? {
+        name: r.name,
+        // The API server adds this label; a different value written by hand is kept as written.
+        labels: { 'kubernetes.io/metadata.name': r.name, ...r.labels },
+        resource: r,
+      },
+    );
   }
   // A namespace that is used but not declared carries only the label the API server adds.
   for (const ns of used) {
-    if (!namespaces.has(ns)) namespaces.set(ns, { name: ns, labels: { 'kubernetes.io/metadata.name': ns } });
+    if (!namespaces.has(ns)) namespaces.set(ns, before(ns) ?? { name: ns, labels: { 'kubernetes.io/metadata.name': ns } });
   }
+  const policies = effective(networkPolicies, (np) => np.resource);
   return {
     resources,
     resourcesByFile,
     workloads,
     namespaces,
-    networkPolicies: effective(networkPolicies, (np) => np.resource),
+    networkPolicies: policies,
     adminPolicies: effective(adminPolicies, (r) => r),
     meshResources: effective(meshResources, (r) => r),
     definitions,
     duplicates,
+    namespaced: sliceByNamespace(namespaces.keys(), definitions, workloads, policies, previous?.namespaced),
   };
+}
+
+/** The model's parts grouped by namespace; a namespace whose parts are the same objects keeps its previous slice. */
+function sliceByNamespace(namespaces: Iterable<string>, definitions: readonly Resource[], workloads: readonly Workload[], policies: readonly NetworkPolicy[], previous?: ReadonlyMap<string, NamespaceSlice>): Map<string, NamespaceSlice> {
+  const out = new Map<string, { name: string; resources: Resource[]; workloads: Workload[]; networkPolicies: NetworkPolicy[] }>();
+  const slice = (name: string) => {
+    let s = out.get(name);
+    if (!s) out.set(name, (s = { name, resources: [], workloads: [], networkPolicies: [] }));
+    return s;
+  };
+  for (const name of namespaces) slice(name);
+  // Cluster-scoped definitions are the slice of no namespace ('').
+  for (const r of definitions) slice(r.namespace).resources.push(r);
+  for (const w of workloads) slice(w.namespace).workloads.push(w);
+  for (const np of policies) slice(np.namespace).networkPolicies.push(np);
+  if (!previous) return out;
+  const result = new Map<string, NamespaceSlice>();
+  for (const [name, s] of out) {
+    const p = previous.get(name);
+    result.set(name, p && sameList(p.resources, s.resources) && sameList(p.workloads, s.workloads) && sameList(p.networkPolicies, s.networkPolicies) ? p : s);
+  }
+  return result;
 }

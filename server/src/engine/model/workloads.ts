@@ -126,12 +126,18 @@ export function workloadsOf(resources: readonly Resource[]): Workload[] {
   for (const [id, { kind, name, resources: [first, ...rest] }] of byId) {
     if (rest.length === 0) {
       let w = ofResource.get(first);
-      if (!w || w.id !== id) ofResource.set(first, (w = workloadOf(first, id, kind, name)));
+      if (!w || w.id !== id || w.resources.length !== 1) ofResource.set(first, (w = workloadOf(first, id, kind, name)));
       out.push(w);
       continue;
     }
-    // Pods of one owner: one workload with every container port of them.
+    // Pods of one owner: one workload with every container port of them (the same object while its pods are).
+    const kept = ofResource.get(first);
+    if (kept && kept.id === id && kept.resources.length === rest.length + 1 && rest.every((r, i) => kept.resources[i + 1] === r)) {
+      out.push(kept);
+      continue;
+    }
     const w = workloadOf(first, id, kind, name);
+    ofResource.set(first, w);
     for (const r of rest) {
       w.resources.push(r);
       for (const p of containerPorts(podTemplate(r).spec)) {

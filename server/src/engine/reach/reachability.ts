@@ -319,6 +319,14 @@ export class Reachability {
     return same(this.externalDestinations, other.externalDestinations) && same(this.externalSources, other.externalSources) && same(this.externalHosts, other.externalHosts) && samePorts(other.portsById, this.portsById);
   }
 
+  /**
+   * The same object for every reachability of one lineage: the same external address parts, host names and
+   * container ports. A workload whose policies in force are the same objects in two of them has the same tables.
+   */
+  get lineageToken(): object {
+    return this.lineage;
+  }
+
   /** Whether `changedSince(other)` can tell what differs (else every pair may). */
   sharesLineage(other: Reachability): boolean {
     return this.lineage === other.lineage;

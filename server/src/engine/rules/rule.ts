@@ -1,6 +1,6 @@
 import type { EngineConfig } from '../config';
 import type { Mesh } from '../mesh/mesh';
-import type { Model } from '../model/model';
+import type { Model, NamespaceSlice } from '../model/model';
 import type { ParsedFile } from '../parse/parse';
 import type { Resource } from '../model/resources';
 import type { Reachability } from '../reach/reachability';
@@ -62,6 +62,24 @@ export interface FixContext extends RuleContext {
   finding: Finding;
 }
 
+/**
+ * What a namespace-scoped check reads besides its namespace's part of the model (`NamespaceSlice`: its
+ * definitions, workloads and NetworkPolicies) and the configuration. Its findings for a namespace are kept
+ * while everything it reads there is the same (`analyze.ts` compares them by identity):
+ * - `egress`, `ingress`: the policies in force on the namespace's workloads in that direction (as the
+ *   reachability's policy index gives them), with the external address parts and container ports they are
+ *   evaluated against;
+ * - `compiled`: the namespace's NetworkPolicies as compiled (their peers and subjects resolved to workloads);
+ * - `pods`: every workload of the workspace as selectors see them (id, labels, container ports, host
+ *   network), and every namespace's labels;
+ * - `dns`: the cluster DNS pods and the policies in force on their ingress;
+ * - `namespaces`: the namespaces, with their labels and declarations;
+ * - `mesh`: the Istio and Gateway API configuration (`Mesh`): its resources, with the pods and namespaces;
+ * - `policies`: every policy of the other families (admin, Calico, Cilium, Antrea, GKE, OpenShift), as
+ *   compiled, cluster-wide ones too (Kubernetes NetworkPolicies are in their namespace's part of the model).
+ */
+export type Read = 'egress' | 'ingress' | 'compiled' | 'pods' | 'dns' | 'namespaces' | 'mesh' | 'policies';
+
 export interface Rule {
   id: string;
   name: string;
@@ -69,6 +87,14 @@ export interface Rule {
   docs: RuleDocs;
   /** Detection over the workspace (model, reachability): pure, anchored on the key or value at fault. Runs on every analysis. */
   check?(ctx: RuleContext): RawFinding[];
+  /**
+   * Detection over one namespace: what it finds there depends only on the namespace's part of the model
+   * and on what `reads` declares. Run for each namespace whose reads changed; the findings of the others are
+   * kept. Anchored on the key or value at fault, like every finding.
+   */
+  checkNamespace?(ns: NamespaceSlice, ctx: RuleContext): RawFinding[];
+  /** What `checkNamespace` reads besides its namespace (required with it). */
+  reads?: readonly Read[];
   /**
    * Detection that reads one resource and the configuration, nothing else. Its findings are kept with the
    * resource object and computed again only for resources that changed: an edit costs one document's worth.
@@ -84,6 +110,8 @@ export interface Rule {
 }
 
 export function defineRule(rule: Rule): Rule {
-  if (!rule.check === !rule.checkResource) throw new Error(`${rule.id}: a rule has either check or checkResource`);
+  const kinds = [rule.check, rule.checkResource, rule.checkNamespace].filter((c) => c !== undefined).length;
+  if (kinds !== 1) throw new Error(`${rule.id}: a rule has one of check, checkNamespace or checkResource`);
+  if ((rule.reads !== undefined) !== (rule.checkNamespace !== undefined)) throw new Error(`${rule.id}: reads goes with checkNamespace`);
   return rule;
 }

@@ -3,6 +3,8 @@ import { isRecord, type Resource } from '../../model/resources';
 import { isAntreaPolicy } from '../../policy/antrea';
 import { serviceOfHost } from '../../mesh/mesh';
 import { defineRule, type RawFinding } from '../rule';
+import { perObject } from '../../memo';
+import type { Mesh } from '../../mesh/mesh';
 
 /** A cluster Service's DNS name (`db.shop.svc`, `db.shop.svc.cluster.local`), or a pattern of them (`*.svc.cluster.local`): its service and namespace when named. */
 export function serviceDnsName(fqdn: string): { service?: string; namespace?: string } | undefined {
@@ -16,6 +18,13 @@ function isHeadless(svc: Resource): boolean {
   const spec = isRecord(svc.obj.spec) ? svc.obj.spec : {};
   return spec.clusterIP === 'None' || (Array.isArray(spec.clusterIPs) && spec.clusterIPs[0] === 'None');
 }
+
+/** The workspace's Services by namespace/name, once per mesh. */
+const servicesOf = perObject((mesh: Mesh): Map<string, Resource> => {
+  const out = new Map<string, Resource>();
+  for (const r of mesh.services.values()) out.set(`${r.namespace}/${r.name}`, r);
+  return out;
+});
 
 export const el901 = defineRule({
   id: 'EL901',
@@ -77,11 +86,12 @@ spec:
     fix: 'none',
     fixSafety: 'No fix: whether to select the Service (toServices) or its Pods is the author’s choice.',
   },
-  check(ctx) {
+  // Its Antrea policies (the cluster-scoped ones are in the slice of no namespace), against the Services.
+  reads: ['mesh'],
+  checkNamespace(ns, ctx) {
     const out: RawFinding[] = [];
-    const services = new Map<string, Resource>();
-    for (const r of ctx.model.definitions) if (r.kind === 'Service' && r.group === '') services.set(`${r.namespace}/${r.name}`, r);
-    for (const r of ctx.model.definitions) {
+    const services = servicesOf(ctx.mesh);
+    for (const r of ns.resources) {
       if (!isAntreaPolicy(r)) continue;
       const spec = isRecord(r.obj.spec) ? r.obj.spec : {};
       const egress = Array.isArray(spec.egress) ? spec.egress : [];

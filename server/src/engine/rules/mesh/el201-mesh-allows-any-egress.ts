@@ -66,31 +66,29 @@ spec:
     fix: 'unsafe',
     fixSafety: 'Unsafe: adds a namespace-wide Sidecar with `outboundTrafficPolicy: REGISTRY_ONLY` (or sets it on the existing one). Every host no ServiceEntry registers stops being reachable from that namespace: register the ones the pods need first. Never applied by fix-all.',
   },
-  check(ctx) {
+  // The namespace's sidecars: the mesh's outbound policy for it, its injection labels.
+  reads: ['mesh', 'namespaces'],
+  checkNamespace(slice, ctx) {
     const mesh = ctx.mesh;
     if (!mesh.istioPresent) return [];
     const out: RawFinding[] = [];
-    const meshed = new Map<string, { r: Resource; span: Span }>();
-    for (const ns of ctx.model.namespaces.values()) {
-      const key = INJECTION.find((k) => ns.resource && ns.labels[k] !== undefined && (k !== 'istio-injection' || ns.labels[k] === 'enabled'));
-      if (key && ns.resource) meshed.set(ns.name, { r: ns.resource, span: spanAt(ns.resource, ['metadata', 'labels', key]) });
-    }
-    for (const w of ctx.model.workloads) {
-      if (meshed.has(w.namespace) || !w.resources[0] || !isMeshed(w, ctx.model.namespaces)) continue;
-      meshed.set(w.namespace, { r: w.resources[0], span: nameSpan(w.resources[0]) });
-    }
-    for (const [ns, at] of [...meshed.entries()].sort(([a], [b]) => (a < b ? -1 : 1))) {
-      const ob = outboundFor(mesh, { namespace: ns, labels: {} });
-      if (ob.mode === 'REGISTRY_ONLY') continue;
-      const by = ob.sidecar?.modePath ? `${kindName(ob.sidecar.r)} sets ALLOW_ANY` : ob.source === 'setting' ? 'the setting istio.outboundTrafficPolicy is ALLOW_ANY' : ob.source ? `${kindName(ob.source.r)} sets ALLOW_ANY` : 'Istio\'s default is ALLOW_ANY';
-      out.push({
-        uri: at.r.uri,
-        span: at.span,
-        message: `Sidecars in namespace ${ns} let traffic out to any host (${by}): no REGISTRY_ONLY outbound policy covers it.`,
-        related: ob.sidecar ? [relatedTo(ob.sidecar.r, `${kindName(ob.sidecar.r)} applies here`)] : ob.source && ob.source !== 'setting' ? [relatedTo(ob.source.r, 'the mesh\'s outbound policy', ob.source.path)] : undefined,
-        data: { namespace: ns },
-      });
-    }
+    const ns = slice.name;
+    const declared = ctx.model.namespaces.get(ns);
+    const key = INJECTION.find((k) => declared?.resource && declared.labels[k] !== undefined && (k !== 'istio-injection' || declared.labels[k] === 'enabled'));
+    const meshedPods = key ? undefined : slice.workloads.find((w) => w.resources[0] && isMeshed(w, ctx.model.namespaces));
+    const at: { r: Resource; span: Span } | undefined =
+      key && declared?.resource ? { r: declared.resource, span: spanAt(declared.resource, ['metadata', 'labels', key]) } : meshedPods ? { r: meshedPods.resources[0], span: nameSpan(meshedPods.resources[0]) } : undefined;
+    if (!at) return out;
+    const ob = outboundFor(mesh, { namespace: ns, labels: {} });
+    if (ob.mode === 'REGISTRY_ONLY') return out;
+    const by = ob.sidecar?.modePath ? `${kindName(ob.sidecar.r)} sets ALLOW_ANY` : ob.source === 'setting' ? 'the setting istio.outboundTrafficPolicy is ALLOW_ANY' : ob.source ? `${kindName(ob.source.r)} sets ALLOW_ANY` : 'Istio\'s default is ALLOW_ANY';
+    out.push({
+      uri: at.r.uri,
+      span: at.span,
+      message: `Sidecars in namespace ${ns} let traffic out to any host (${by}): no REGISTRY_ONLY outbound policy covers it.`,
+      related: ob.sidecar ? [relatedTo(ob.sidecar.r, `${kindName(ob.sidecar.r)} applies here`)] : ob.source && ob.source !== 'setting' ? [relatedTo(ob.source.r, 'the mesh\'s outbound policy', ob.source.path)] : undefined,
+      data: { namespace: ns },
+    });
     return out;
   },
   fixes(ctx) {

@@ -68,9 +68,11 @@ spec:
     fix: 'unsafe',
     fixSafety: 'Unsafe: the added default-deny policy blocks every egress connection of the namespace except DNS. Add allow rules for what the workloads need before applying it to a cluster. No fix is offered when a policy that allows everything selects the workload: policies add up, so a default-deny next to it would change nothing; narrow that policy instead.',
   },
-  check(ctx) {
+  // A verdict weighs the policies in force on the workload's egress, and every pod it could reach.
+  reads: ['egress', 'pods'],
+  checkNamespace(ns, ctx) {
     const out: RawFinding[] = [];
-    for (const w of ctx.model.workloads) {
+    for (const w of ns.workloads) {
       if (w.hostNetwork) continue;
       const open = unrestrictedEgress(ctx.reach, w);
       if (!open) continue;

@@ -6,6 +6,9 @@ import { isRecord, kindName, type Resource } from '../../model/resources';
 import { defineRule, type RawFinding } from '../rule';
 import { namespaceSelectorOf } from '../../policy/compile-admin';
 import { resourceAt } from '../lookup';
+import { perObject } from '../../memo';
+import type { Model } from '../../model/model';
+import type { PolicyIndex } from '../../reach/evaluate';
 import { defaultDenyFix } from './el101-unrestricted-egress';
 
 /** Whether a Calico or Cilium policy's selector takes every pod it can (all(), none, or {}). */
@@ -36,6 +39,23 @@ function coversNewPods(r: Resource, nsLabels: Record<string, string>): boolean {
   if (isRecord(subject.pods)) return isMatchAll(readSelector(subject.pods.podSelector ?? {})) && matches(namespaceSelectorOf(subject.pods.namespaceSelector ?? {}), nsLabels);
   return false;
 }
+
+/** The namespaces that Calico and Cilium policies isolate for egress as a whole, and whether one isolates every namespace. */
+const wideIsolation = perObject((index: PolicyIndex): { covered: Set<string>; clusterWide: boolean } => {
+  const covered = new Set<string>();
+  let clusterWide = false;
+  for (const tier of index.tiers) {
+    for (const p of tier.policies) {
+      if (p.family === 'netpol' || !p.isolates.egress || !selectsEverything(p.resource)) continue;
+      if (p.resource.namespace) covered.add(p.resource.namespace);
+      else clusterWide = true;
+    }
+  }
+  return { covered, clusterWide };
+});
+
+/** Admin policies and Antrea policies: those whose subject may be every pod of a namespace. */
+const adminLike = perObject((model: Model): Resource[] => [...model.adminPolicies, ...model.definitions.filter(isAntreaPolicy)]);
 
 export const el102 = defineRule({
   id: 'EL102',
@@ -114,44 +134,37 @@ spec:
     fix: 'unsafe',
     fixSafety: 'Unsafe: the added default-deny policy blocks every egress connection of the namespace except DNS.',
   },
-  check(ctx) {
+  // Namespace-wide and cluster-wide policies of every family, and the namespace's labels (admin subjects).
+  reads: ['policies', 'namespaces'],
+  checkNamespace(ns, ctx) {
     const out: RawFinding[] = [];
-    const covered = new Set(ctx.model.networkPolicies.filter((np) => np.affects.egress && isMatchAll(np.podSelector)).map((np) => np.namespace));
-    // Calico and Cilium namespace-wide (or cluster-wide) policies that isolate egress count too.
-    let clusterWide = false;
-    for (const tier of ctx.reach.policies.tiers) {
-      for (const p of tier.policies) {
-        if (p.family === 'netpol' || !p.isolates.egress || !selectsEverything(p.resource)) continue;
-        if (p.resource.namespace) covered.add(p.resource.namespace);
-        else clusterWide = true;
-      }
-    }
-    if (clusterWide) return out;
-    const withWorkloads = new Map<string, number>();
-    for (const w of ctx.model.workloads) if (!w.hostNetwork) withWorkloads.set(w.namespace, (withWorkloads.get(w.namespace) ?? 0) + 1);
-    for (const [name, count] of withWorkloads) {
-      if (covered.has(name)) continue;
-      const ns = ctx.model.namespaces.get(name);
-      // Anchor on the Namespace object when declared, else on the first workload's namespace.
-      const first = ctx.model.workloads.find((w) => w.namespace === name)!.resources[0];
-      const at = ns?.resource ?? first;
-      const span = ns?.resource ? nameSpan(ns.resource) : first.namespaceExplicit ? spanAt(first, ['metadata', 'namespace']) : nameSpan(first);
-      // Admin policies whose subject is every pod of the namespace decide some of a new workload's egress.
-      const labels = ns?.labels ?? { 'kubernetes.io/metadata.name': name };
-      const admin = [...ctx.model.adminPolicies, ...ctx.model.definitions.filter(isAntreaPolicy)].filter((r) => coversNewPods(r, labels));
-      const tail = admin.length
-        ? `a new workload there gets no egress restriction of its namespace: only ${admin.slice(0, 2).map((r) => kindName(r)).join(' and ')}${admin.length > 2 ? ` and ${admin.length - 2} more` : ''} decide${admin.length === 1 ? 's' : ''} some of its traffic, and what ${admin.length === 1 ? 'it does' : 'they do'} not decide is allowed.`
-        : 'a new workload there starts with unrestricted egress.';
-      out.push({
-        uri: at.uri,
-        span,
-        message: `Namespace ${name} has ${count} workload${count === 1 ? '' : 's'} but no default-deny egress policy (podSelector: {} with Egress): ${tail}`,
-        related: admin.length ? admin.map((r) => ({ uri: r.uri, span: nameSpan(r), message: `${kindName(r)} applies to every pod of namespace ${name}` })) : undefined,
-        data: { namespace: name },
-      });
-    }
+    const wide = wideIsolation(ctx.reach.policies);
+    if (wide.clusterWide || wide.covered.has(ns.name)) return out;
+    if (ns.networkPolicies.some((np) => np.affects.egress && isMatchAll(np.podSelector))) return out;
+    const count = ns.workloads.filter((w) => !w.hostNetwork).length;
+    if (count === 0) return out;
+    const name = ns.name;
+    const declared = ctx.model.namespaces.get(name);
+    // Anchor on the Namespace object when declared, else on the first workload's namespace.
+    const first = ns.workloads[0].resources[0];
+    const at = declared?.resource ?? first;
+    const span = declared?.resource ? nameSpan(declared.resource) : first.namespaceExplicit ? spanAt(first, ['metadata', 'namespace']) : nameSpan(first);
+    // Admin policies whose subject is every pod of the namespace decide some of a new workload's egress.
+    const labels = declared?.labels ?? { 'kubernetes.io/metadata.name': name };
+    const admin = adminLike(ctx.model).filter((r) => coversNewPods(r, labels));
+    const tail = admin.length
+      ? `a new workload there gets no egress restriction of its namespace: only ${admin.slice(0, 2).map((r) => kindName(r)).join(' and ')}${admin.length > 2 ? ` and ${admin.length - 2} more` : ''} decide${admin.length === 1 ? 's' : ''} some of its traffic, and what ${admin.length === 1 ? 'it does' : 'they do'} not decide is allowed.`
+      : 'a new workload there starts with unrestricted egress.';
+    out.push({
+      uri: at.uri,
+      span,
+      message: `Namespace ${name} has ${count} workload${count === 1 ? '' : 's'} but no default-deny egress policy (podSelector: {} with Egress): ${tail}`,
+      related: admin.length ? admin.map((r) => ({ uri: r.uri, span: nameSpan(r), message: `${kindName(r)} applies to every pod of namespace ${name}` })) : undefined,
+      data: { namespace: name },
+    });
     return out;
   },
+
   fixes(ctx) {
     const r = resourceAt(ctx, ctx.finding);
     const namespace = ctx.finding.data?.namespace;

@@ -147,10 +147,12 @@ spec:
     fix: 'safe',
     fixSafety: 'Safe: adds a rule allowing UDP and TCP 53 to the cluster DNS pods to a NetworkPolicy that already restricts the workload’s egress (rules only add, and the pods it selects are already restricted). Not offered when an admin policy, or the DNS pods’ own ingress policy, is what blocks DNS.',
   },
-  check(ctx) {
+  // Whether a workload reaches the DNS pods: its egress, their ingress.
+  reads: ['egress', 'dns'],
+  checkNamespace(ns, ctx) {
     const out: RawFinding[] = [];
     if (ctx.reach.dnsTargets.length === 0) return out;
-    for (const w of ctx.model.workloads) {
+    for (const w of ns.workloads) {
       if (w.hostNetwork || !ctx.reach.egressRestricted(w)) continue;
       const { udp, tcp } = dnsOf(ctx, w);
       if (udp && tcp) continue;

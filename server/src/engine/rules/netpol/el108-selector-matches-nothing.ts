@@ -66,12 +66,14 @@ spec:
     fixSafety: 'No automatic fix: the intended labels are not known.',
     config: { assumeCompleteWorkspace: true },
   },
-  check(ctx) {
+  // Its NetworkPolicies' selectors, against every pod and namespace as selectors see them.
+  reads: ['pods'],
+  checkNamespace(ns, ctx) {
     const out: RawFinding[] = [];
     if (!ctx.config.assumeCompleteWorkspace) return out;
     const index = ctx.reach.index;
     const all = [...ctx.model.namespaces.values()];
-    for (const np of ctx.model.networkPolicies) {
+    for (const np of ns.networkPolicies) {
       if (!isMatchAll(np.podSelector) && index.select(np.namespace, np.podSelector).length === 0) {
         out.push({
           uri: np.resource.uri,

@@ -69,10 +69,12 @@ spec:
     fix: 'safe',
     fixSafety: 'Safe: the selector matches no namespace today; the fix makes it match the namespace its value names.',
   },
-  check(ctx) {
+  // Its NetworkPolicies' namespace selectors, against the namespaces' labels.
+  reads: ['namespaces'],
+  checkNamespace(ns, ctx) {
     const out: RawFinding[] = [];
     const namespaces = [...ctx.model.namespaces.values()];
-    for (const np of ctx.model.networkPolicies) {
+    for (const np of ns.networkPolicies) {
       for (const dir of ['egress', 'ingress'] as const) {
         for (const rule of np.rules[dir]) {
           for (const p of rule.peers ?? []) {

@@ -2,6 +2,7 @@ import { spanAt } from '../../model/anchor';
 import type { Workload } from '../../model/workloads';
 import { resolveNamedPort } from '../../reach/ports';
 import { defineRule, type RawFinding } from '../rule';
+import { compiledIn } from '../scoped';
 import { replaceScalar } from '../../fixes/yaml-edit';
 import { ruleName } from './paths';
 import { resourceAt } from '../lookup';
@@ -104,9 +105,11 @@ spec:
     fix: 'depends',
     fixSafety: 'Safe only when the workspace is complete (`assumeCompleteWorkspace`): when the pods the entry names declare exactly one port name with its protocol (and not the unresolved name with another), the fix writes that name; the entry allowed nothing, so it can only add connections. With a workspace that may be incomplete, pods it does not hold may declare the old name, so the fix is unsafe. No fix when the intended port is not known (several names, or a port name with an ipBlock).',
   },
-  check(ctx) {
+  // Its policies' named ports, against the pods their peers select (any pod, for a peer open to all).
+  reads: ['compiled', 'pods'],
+  checkNamespace(ns, ctx) {
     const out: RawFinding[] = [];
-    for (const c of ctx.reach.policies.netpols) {
+    for (const c of compiledIn(ctx.reach, ns)) {
       const np = c.policy;
       for (const dir of ['egress', 'ingress'] as const) {
         for (const rule of c.rules[dir]) {

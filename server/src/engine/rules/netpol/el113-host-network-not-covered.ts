@@ -64,9 +64,11 @@ spec:
     fix: 'none',
     fixSafety: 'No automatic fix: restrict host-network pods with node firewalls or host policies of the CNI (Calico HostEndpoint, Cilium host policies).',
   },
-  check(ctx) {
+  // Its host-network workloads, and the NetworkPolicies in force on their egress.
+  reads: ['egress'],
+  checkNamespace(ns, ctx) {
     const out: RawFinding[] = [];
-    for (const w of ctx.model.workloads) {
+    for (const w of ns.workloads) {
       if (!w.hostNetwork) continue;
       const policies = ctx.reach.policies.of(w, 'egress').netpol;
       if (policies.length === 0) continue;

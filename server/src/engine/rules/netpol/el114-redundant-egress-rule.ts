@@ -9,6 +9,7 @@ import { peerMatches, type CompiledRule, type Peer } from '../../reach/rules';
 import { isNetworkPolicy, readNetworkPolicy } from '../../model/networkpolicy';
 import { sameList } from '../../memo';
 import { defineRule, type RawFinding, type RuleContext } from '../rule';
+import { compiledIn } from '../scoped';
 import { resourceAt } from '../lookup';
 import { ruleAnchor, ruleName, rulePath } from './paths';
 
@@ -47,7 +48,7 @@ function allowedBy(rule: CompiledRule, peer: Peer): ConnectionSet {
  * complete, only rules open to every peer can cover it for those.
  */
 /**
- * How many (rule, destination) pairs one analysis may compare. The comparison grows with the cube of the
+ * How many (rule, destination) pairs the check of one namespace may compare. The comparison grows with the cube of the
  * number of rules in force; a policy with a thousand rules (a few dozen kilobytes, or a few aliases) would
  * otherwise hold the analysis for minutes. Past the budget, the remaining rules are not judged.
  */
@@ -118,11 +119,13 @@ spec:
     fix: 'depends',
     fixSafety: 'Safe only when the rule\'s own policy covers it, or the workspace is complete (`assumeCompleteWorkspace`): the fix removes a rule whose every connection another rule allows, and ends at the rule\'s own last line (comments, `...` and `---` after it stay). When other policies cover it and the workspace may be incomplete, pods not in the workspace may be selected by this policy and not by those (a namespace-wide policy selects every pod of the namespace), so the removal is unsafe. Not offered when it is the last rule of a policy that gets Egress from its rules alone.',
   },
-  check(ctx) {
+  // Its policies' egress rules, against the other rules in force on the same pods, for every destination.
+  reads: ['compiled', 'egress', 'pods'],
+  checkNamespace(ns, ctx) {
     const out: RawFinding[] = [];
     const byPolicy = new Map<CompiledNetpol, Set<number>>();
     const budget: Budget = { left: PAIR_BUDGET };
-    for (const c of ctx.reach.policies.netpols) {
+    for (const c of compiledIn(ctx.reach, ns)) {
       if (!c.policy.affects.egress) continue;
       c.rules.egress.forEach((rule, i) => {
         const everywhere = othersFor(ctx, c, rule).every((others) => redundant(ctx, rule, others, hasSelectors(c, rule), budget));

@@ -1,0 +1,175 @@
+/**
+ * Namespace-scoped rules, run incrementally: a rule's findings in a namespace are kept from one analysis to
+ * the next while everything it declares it reads there (`Rule.reads`) is the same object, and the files its
+ * findings point into did not change. An edit in one namespace runs the rules of that namespace again, and of
+ * the namespaces whose policies in force changed; the other namespaces cost a comparison of identities.
+ */
+import type { Model, NamespaceSlice } from '../model/model';
+import type { Mesh } from '../mesh/mesh';
+import type { Namespace } from '../model/resources';
+import type { Workload } from '../model/workloads';
+import type { Reachability } from '../reach/reachability';
+import type { PolicyIndex } from '../reach/evaluate';
+import type { CompiledNetpol } from '../reach/compiled';
+import type { EngineConfig } from '../config';
+import { perObject, sameList } from '../memo';
+import { podAnnotation } from '../mesh/mesh';
+import type { RawFinding, Read, Rule, RuleContext } from './rule';
+
+/** One rule's findings in one namespace, with what they were computed from. */
+interface Entry {
+  /** What the rule read, as identities, in the order its reads give them. */
+  key: unknown[];
+  /** The files the findings point into (URI, then the model's resources of that file, the same array while it is unchanged). */
+  anchors: unknown[];
+  found: RawFinding[] | Error;
+}
+
+/** What one analysis keeps for the next: per rule and namespace, its findings; the workspace-wide reads. */
+export interface ScopedState {
+  results: Map<string, Map<string, Entry>>;
+  tokens: Map<string, Token>;
+}
+
+/** A workspace-wide read: the same object while its items are (element by element). */
+interface Token {
+  items: readonly unknown[];
+}
+
+/** A workload as selectors and ports see it: the same text for two objects of the same pods. */
+const podShape = perObject((w: Workload): string =>
+  JSON.stringify([w.id, w.labels, w.ports, w.hostNetwork, w.resources[0] ? (podAnnotation(w.resources[0], 'sidecar.istio.io/inject') ?? null) : null]),
+);
+const namespaceShape = perObject((n: Namespace): string => JSON.stringify([n.name, n.labels]));
+
+const compiledByPolicy = perObject((index: PolicyIndex) => new Map(index.netpols.map((c) => [c.policy, c])));
+
+/** The namespace's NetworkPolicies as the reachability compiled them (peers and subjects resolved), in model order. */
+export function compiledIn(reach: Reachability, ns: NamespaceSlice): CompiledNetpol[] {
+  const byPolicy = compiledByPolicy(reach.policies);
+  const out: CompiledNetpol[] = [];
+  for (const np of ns.networkPolicies) {
+    const c = byPolicy.get(np);
+    if (c) out.push(c);
+  }
+  return out;
+}
+
+export class ScopedRun {
+  readonly state: ScopedState = { results: new Map(), tokens: new Map() };
+  private readonly perNamespace = new Map<string, unknown[]>();
+
+  constructor(
+    private readonly model: Model,
+    private readonly mesh: Mesh,
+    private readonly config: EngineConfig,
+    /** The analysis's reachability, computed on first use. */
+    private readonly reachOf: () => Reachability,
+    private readonly previous?: ScopedState,
+  ) {}
+
+  private get reach(): Reachability {
+    return this.reachOf();
+  }
+
+  /** The findings of a rule in a namespace: kept when what it read is the same, else computed. */
+  findings(rule: Rule, ns: NamespaceSlice, ctx: RuleContext): RawFinding[] | Error {
+    let mine = this.state.results.get(rule.id);
+    if (!mine) this.state.results.set(rule.id, (mine = new Map()));
+    const key = this.keyOf(rule.reads ?? [], ns, this.config);
+    const before = this.previous?.results.get(rule.id)?.get(ns.name);
+    if (before && sameList(before.key, key) && this.sameAnchors(before.anchors)) {
+      mine.set(ns.name, before);
+      return before.found;
+    }
+    let found: RawFinding[] | Error;
+    try {
+      found = rule.checkNamespace!(ns, ctx);
+    } catch (e) {
+      found = e instanceof Error ? e : new Error(String(e));
+    }
+    mine.set(ns.name, { key, anchors: this.anchorsOf(found), found });
+    return found;
+  }
+
+  private keyOf(reads: readonly Read[], ns: NamespaceSlice, config: EngineConfig): unknown[] {
+    const key: unknown[] = [config, ns];
+    for (const read of reads) {
+      if (read === 'egress' || read === 'ingress') {
+        const k = `${read}\u0000${ns.name}`;
+        let items = this.perNamespace.get(k);
+        if (!items) {
+          items = [this.reach.lineageToken];
+          for (const w of ns.workloads) items.push(this.reach.policies.of(w, read));
+          this.perNamespace.set(k, items);
+        }
+        for (const x of items) key.push(x);
+      } else if (read === 'compiled') {
+        key.push(this.reach.lineageToken);
+        for (const c of compiledIn(this.reach, ns)) key.push(c);
+      } else key.push(this.token(read));
+    }
+    return key;
+  }
+
+  /** A workspace-wide read, computed once per analysis; the previous analysis's object while its items are the same. */
+  private token(read: Exclude<Read, 'egress' | 'ingress' | 'compiled'>): Token {
+    let t = this.state.tokens.get(read);
+    if (t) return t;
+    const items = this.itemsOf(read);
+    const before = this.previous?.tokens.get(read);
+    t = before && sameList(before.items, items) ? before : { items };
+    this.state.tokens.set(read, t);
+    return t;
+  }
+
+  private itemsOf(read: Exclude<Read, 'egress' | 'ingress' | 'compiled'>): unknown[] {
+    switch (read) {
+      case 'pods': {
+        const items: unknown[] = [];
+        for (const w of this.model.workloads) items.push(podShape(w));
+        for (const w of this.mesh.assumedWorkloads) items.push(podShape(w));
+        for (const n of this.model.namespaces.values()) items.push(namespaceShape(n));
+        return items;
+      }
+      case 'namespaces':
+        return [...this.model.namespaces.values()];
+      case 'mesh':
+        // The mesh is built of its resources, the pods (gateways it selects) and the namespaces.
+        return [...this.model.meshResources, this.token('pods'), this.token('namespaces')];
+      case 'dns': {
+        const items: unknown[] = [this.reach.lineageToken];
+        for (const w of this.reach.dnsTargets) items.push(w, this.reach.policies.of(w, 'ingress'));
+        return items;
+      }
+      case 'policies': {
+        const p = this.reach.policies;
+        const items: unknown[] = [this.reach.lineageToken, ...this.model.adminPolicies, ...p.adminPolicies, ...p.firewalls];
+        // Kubernetes NetworkPolicies are in their namespace's part of the model (and `compiled`).
+        for (const t of p.tiers) {
+          items.push(`${t.name}\u0000${t.order}\u0000${t.defaultAction}`);
+          for (const x of t.policies) if (x.family !== 'netpol') items.push(x);
+        }
+        return items;
+      }
+    }
+  }
+
+  private anchorsOf(found: RawFinding[] | Error): unknown[] {
+    if (found instanceof Error) return [];
+    const uris = new Set<string>();
+    for (const f of found) {
+      uris.add(f.uri);
+      for (const r of f.related ?? []) uris.add(r.uri);
+    }
+    const out: unknown[] = [];
+    for (const uri of uris) out.push(uri, this.model.resourcesByFile.get(uri));
+    return out;
+  }
+
+  /** Whether the files the findings point into are unchanged (so that every span is where it was). */
+  private sameAnchors(anchors: readonly unknown[]): boolean {
+    for (let i = 0; i < anchors.length; i += 2) if (this.model.resourcesByFile.get(anchors[i] as string) !== anchors[i + 1]) return false;
+    return true;
+  }
+}
