@@ -59,10 +59,23 @@ function compareUris(a: { uri: string }, b: { uri: string }): number {
 }
 
 function compareFindings(a: Finding, b: Finding): number {
-  return a.uri < b.uri ? -1 : a.uri > b.uri ? 1 : a.span.start - b.span.start || a.span.end - b.span.end || (a.ruleId < b.ruleId ? -1 : a.ruleId > b.ruleId ? 1 : 0);
+  // Down to the message: the order never depends on the order the rules ran in (namespaces are visited in any order).
+  return a.uri < b.uri ? -1 : a.uri > b.uri ? 1 : a.span.start - b.span.start || a.span.end - b.span.end || (a.ruleId < b.ruleId ? -1 : a.ruleId > b.ruleId ? 1 : a.message < b.message ? -1 : a.message > b.message ? 1 : 0);
 }
 
-/** Run every enabled rule over parsed files. */
+/** Per file (its resources, the same array while the file is unchanged), the per-resource rules' findings. */
+const perFileFindings = new WeakMap<readonly Resource[], { config: EngineConfig; found: [Rule, RawFinding[] | Error, Resource][] }>();
+
+/** The per-resource findings of a file's resources: an unchanged file costs one lookup, not one per resource. */
+function fileFindings(list: readonly Resource[], config: EngineConfig, perResource: readonly Rule[]): [Rule, RawFinding[] | Error, Resource][] {
+  const hit = perFileFindings.get(list);
+  if (hit && hit.config === config) return hit.found;
+  const found: [Rule, RawFinding[] | Error, Resource][] = [];
+  for (const r of list) for (const [rule, raw] of resourceFindings(r, config, perResource)) found.push([rule, raw, r]);
+  perFileFindings.set(list, { config, found });
+  return found;
+}
+
 /** Whether a file is left out by the `exclude` globs (relative to the root). */
 export function excluded(uri: string, config: EngineConfig): boolean {
   if (config.exclude.length === 0) return false;
@@ -174,8 +187,8 @@ export function analyzeParsed(allFiles: ParsedFile[], config: EngineConfig, prev
     }
   };
   const perResource = rules.filter((rule) => rule.checkResource && config.rules[rule.id] !== 'off');
-  for (const r of model.resources) {
-    for (const [rule, raw] of resourceFindings(r, config, perResource)) emit(rule, raw, { uri: r.uri, span: { start: r.doc.span.start, end: r.doc.span.start } });
+  for (const list of model.resourcesByFile.values()) {
+    for (const [rule, raw, r] of fileFindings(list, config, perResource)) emit(rule, raw, { uri: r.uri, span: { start: r.doc.span.start, end: r.doc.span.start } });
   }
   const workspaceAt = { uri: files[0]?.uri ?? '', span: { start: 0, end: 0 } };
   const scoped = new ScopedRun(model, mesh, config, () => base.reach, reuse && scopedStates.get(reuse));

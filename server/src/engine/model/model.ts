@@ -39,6 +39,8 @@ export interface Model {
    * derived from it (a namespace-scoped rule's findings) can be kept.
    */
   namespaced: ReadonlyMap<string, NamespaceSlice>;
+  /** The definitions of each identity, handed to the next model (which brings it up to date with its files). */
+  identities: IdentityIndex;
 }
 
 /** One namespace's part of the model. */
@@ -78,17 +80,19 @@ function identityOfResource(r: Resource): string | undefined {
  * array as before are not read again, so an edit costs the edited file's resources (a workspace alternating
  * between cluster views rebuilds it).
  */
-interface IdentityIndex {
+export interface IdentityIndex {
   files: Map<string, readonly Resource[]>;
   byId: Map<string, Resource[]>;
   /** Identities with more than one definition. */
   repeated: Set<string>;
 }
 
-let lastIndex: IdentityIndex | undefined;
-
-function identityIndex(files: ReadonlyMap<string, readonly Resource[]>): IdentityIndex {
-  const ix = lastIndex ?? { files: new Map(), byId: new Map(), repeated: new Set() };
+/**
+ * The index brought up to date with `files`: `previous` (the last model's) is updated in place, which is safe
+ * because whoever uses it next brings it up to date with their own files first.
+ */
+function identityIndex(files: ReadonlyMap<string, readonly Resource[]>, previous?: IdentityIndex): IdentityIndex {
+  const ix = previous ?? { files: new Map(), byId: new Map(), repeated: new Set() };
   const remove = (list: readonly Resource[]) => {
     for (const r of list) {
       const id = identityOf(r);
@@ -119,13 +123,11 @@ function identityIndex(files: ReadonlyMap<string, readonly Resource[]>): Identit
     }
     ix.files.set(uri, list);
   }
-  lastIndex = ix;
   return ix;
 }
 
 /** The definitions beyond the first of each resource (first: in URI order, then document order). */
-function findDuplicates(files: ReadonlyMap<string, readonly Resource[]>, order: readonly string[]): Duplicate[] {
-  const ix = identityIndex(files);
+function findDuplicates(ix: IdentityIndex, files: ReadonlyMap<string, readonly Resource[]>, order: readonly string[]): Duplicate[] {
   if (ix.repeated.size === 0) return [];
   const rank = new Map(order.map((uri, i) => [uri, i]));
   const position = (r: Resource) => [rank.get(r.uri) ?? 0, files.get(r.uri)?.indexOf(r) ?? 0];
@@ -225,7 +227,8 @@ export function buildModel(files: readonly ParsedFile[], config: EngineConfig, p
     for (const ns of p.used) used.add(ns);
   }
   // A resource defined twice takes effect once: what follows reads only the first definition.
-  const duplicates = findDuplicates(resourcesByFile, files.map((f) => f.uri));
+  const identities = identityIndex(resourcesByFile, previous?.identities);
+  const duplicates = findDuplicates(identities, resourcesByFile, files.map((f) => f.uri));
   const repeated = new Set(duplicates.map((d) => d.resource));
   const effective = <T>(list: T[], of: (x: T) => Resource): T[] => (repeated.size === 0 ? list : list.filter((x) => !repeated.has(of(x))));
   const definitions = effective(resources, (r) => r);
@@ -262,27 +265,83 @@ export function buildModel(files: readonly ParsedFile[], config: EngineConfig, p
     meshResources: effective(meshResources, (r) => r),
     definitions,
     duplicates,
-    namespaced: sliceByNamespace(namespaces.keys(), definitions, workloads, policies, previous?.namespaced),
+    identities,
+    namespaced: sliceByNamespace({ namespaces, resourcesByFile, repeated, duplicates, workloads, policies }, previous),
   };
 }
 
-/** The model's parts grouped by namespace; a namespace whose parts are the same objects keeps its previous slice. */
-function sliceByNamespace(namespaces: Iterable<string>, definitions: readonly Resource[], workloads: readonly Workload[], policies: readonly NetworkPolicy[], previous?: ReadonlyMap<string, NamespaceSlice>): Map<string, NamespaceSlice> {
-  const out = new Map<string, { name: string; resources: Resource[]; workloads: Workload[]; networkPolicies: NetworkPolicy[] }>();
+/** A file's resources by namespace ('' for cluster-scoped ones), in document order: once per file. */
+const byNamespace = perObject((list: readonly Resource[]): Map<string, Resource[]> => {
+  const out = new Map<string, Resource[]>();
+  for (const r of list) {
+    const l = out.get(r.namespace);
+    if (l) l.push(r);
+    else out.set(r.namespace, [r]);
+  }
+  return out;
+});
+
+interface SliceInputs {
+  /** Every namespace, declared or used. */
+  namespaces: ReadonlyMap<string, Namespace>;
+  resourcesByFile: ReadonlyMap<string, readonly Resource[]>;
+  /** Resources defined again (not definitions). */
+  repeated: ReadonlySet<Resource>;
+  duplicates: readonly Duplicate[];
+  workloads: readonly Workload[];
+  policies: readonly NetworkPolicy[];
+}
+
+/**
+ * The model's parts grouped by namespace. With the previous model, only the namespaces of the files that
+ * changed (and namespaces that came or went) are grouped again, and a namespace whose parts are the same
+ * objects keeps its previous slice; when nothing changed, the previous map itself is kept.
+ */
+function sliceByNamespace(now: SliceInputs, previous?: Model): ReadonlyMap<string, NamespaceSlice> {
+  const sameDuplicates = previous !== undefined && previous.duplicates.length === now.duplicates.length && previous.duplicates.every((d, i) => d.resource === now.duplicates[i].resource);
+  let touched: Set<string> | undefined;
+  if (previous && sameDuplicates) {
+    touched = new Set();
+    const touch = (list: readonly Resource[] | undefined) => {
+      if (list) for (const ns of byNamespace(list).keys()) touched!.add(ns);
+    };
+    for (const [uri, list] of now.resourcesByFile) {
+      const before = previous.resourcesByFile.get(uri);
+      if (before !== list) {
+        touch(list);
+        touch(before);
+      }
+    }
+    for (const [uri, before] of previous.resourcesByFile) if (!now.resourcesByFile.has(uri)) touch(before);
+    for (const name of now.namespaces.keys()) if (!previous.namespaced.has(name)) touched.add(name);
+    for (const name of previous.namespaced.keys()) if (name !== '' && !now.namespaces.has(name)) touched.add(name);
+    if (touched.size === 0) return previous.namespaced;
+  }
+  // The namespaces grouped again: every one without a previous model.
+  const fresh = new Map<string, { name: string; resources: Resource[]; workloads: Workload[]; networkPolicies: NetworkPolicy[] }>();
+  const regroup = (name: string) => touched === undefined || touched.has(name);
   const slice = (name: string) => {
-    let s = out.get(name);
-    if (!s) out.set(name, (s = { name, resources: [], workloads: [], networkPolicies: [] }));
+    let s = fresh.get(name);
+    if (!s) fresh.set(name, (s = { name, resources: [], workloads: [], networkPolicies: [] }));
     return s;
   };
-  for (const name of namespaces) slice(name);
-  // Cluster-scoped definitions are the slice of no namespace ('').
-  for (const r of definitions) slice(r.namespace).resources.push(r);
-  for (const w of workloads) slice(w.namespace).workloads.push(w);
-  for (const np of policies) slice(np.namespace).networkPolicies.push(np);
-  if (!previous) return out;
+  for (const name of now.namespaces.keys()) if (regroup(name)) slice(name);
+  // In model order (files in order, then documents), without the resources defined again.
+  for (const list of now.resourcesByFile.values()) {
+    for (const [ns, rs] of byNamespace(list)) {
+      if (!regroup(ns)) continue;
+      const s = slice(ns);
+      for (const r of rs) if (now.repeated.size === 0 || !now.repeated.has(r)) s.resources.push(r);
+    }
+  }
+  for (const w of now.workloads) if (regroup(w.namespace)) slice(w.namespace).workloads.push(w);
+  for (const np of now.policies) if (regroup(np.namespace)) slice(np.namespace).networkPolicies.push(np);
   const result = new Map<string, NamespaceSlice>();
-  for (const [name, s] of out) {
-    const p = previous.get(name);
+  if (previous && touched) for (const [name, s] of previous.namespaced) if (!touched.has(name)) result.set(name, s);
+  for (const [name, s] of fresh) {
+    // A namespace that is neither used nor declared any more (or no cluster-scoped definition left) has no slice.
+    if (s.resources.length === 0 && !now.namespaces.has(name)) continue;
+    const p = previous?.namespaced.get(name);
     result.set(name, p && sameList(p.resources, s.resources) && sameList(p.workloads, s.workloads) && sameList(p.networkPolicies, s.networkPolicies) ? p : s);
   }
   return result;

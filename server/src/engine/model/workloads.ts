@@ -1,3 +1,4 @@
+import { perObject } from '../memo';
 import { isRecord, stringMap, type Resource } from './resources';
 
 export type Protocol = 'TCP' | 'UDP' | 'SCTP';
@@ -103,28 +104,35 @@ function workloadOf(r: Resource, id: string, kind: string, name: string): Worklo
   return { id, kind, name, namespace: r.namespace, labels: tmpl.labels, ports: containerPorts(tmpl.spec), hostNetwork: tmpl.spec.hostNetwork === true, resources: [r] };
 }
 
-/** Workloads of a set of resources. Pods sharing an owner become one workload. */
-export function workloadsOf(resources: readonly Resource[]): Workload[] {
-  const byId = new Map<string, { kind: string; name: string; resources: Resource[] }>();
-  for (const r of resources) {
-    if (!isWorkloadResource(r)) continue;
-    let kind = r.kind;
-    let name = r.name;
-    if (r.kind === 'Pod') {
-      const owner = podOwner(r);
-      if (owner) {
-        kind = owner.kind;
-        name = owner.name;
-      }
+/** The workload a resource belongs to, by id (a Pod: its owner's), once per resource object. */
+const workloadKey = perObject((r: Resource): { id: string; kind: string; name: string } => {
+  let kind = r.kind;
+  let name = r.name;
+  if (r.kind === 'Pod') {
+    const owner = podOwner(r);
+    if (owner) {
+      kind = owner.kind;
+      name = owner.name;
     }
-    const id = `${r.namespace}/${name}[${kind}]`;
-    const group = byId.get(id);
-    if (group) group.resources.push(r);
-    else byId.set(id, { kind, name, resources: [r] });
+  }
+  return { id: `${r.namespace}/${name}[${kind}]`, kind, name };
+});
+
+/** Workloads of workload resources (`isWorkloadResource`). Pods sharing an owner become one workload. */
+export function workloadsOf(resources: readonly Resource[]): Workload[] {
+  // Most workloads have one resource: no array is made for them.
+  const byId = new Map<string, { key: { id: string; kind: string; name: string }; first: Resource; rest?: Resource[] }>();
+  for (const r of resources) {
+    const key = workloadKey(r);
+    const group = byId.get(key.id);
+    if (!group) byId.set(key.id, { key, first: r });
+    else if (group.rest) group.rest.push(r);
+    else group.rest = [r];
   }
   const out: Workload[] = [];
-  for (const [id, { kind, name, resources: [first, ...rest] }] of byId) {
-    if (rest.length === 0) {
+  for (const { key, first, rest } of byId.values()) {
+    const { id, kind, name } = key;
+    if (!rest) {
       let w = ofResource.get(first);
       if (!w || w.id !== id || w.resources.length !== 1) ofResource.set(first, (w = workloadOf(first, id, kind, name)));
       out.push(w);

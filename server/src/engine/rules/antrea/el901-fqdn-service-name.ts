@@ -90,7 +90,6 @@ spec:
   reads: ['mesh'],
   checkNamespace(ns, ctx) {
     const out: RawFinding[] = [];
-    const services = servicesOf(ctx.mesh);
     for (const r of ns.resources) {
       if (!isAntreaPolicy(r)) continue;
       const spec = isRecord(r.obj.spec) ? r.obj.spec : {};
@@ -101,7 +100,7 @@ spec:
           if (!isRecord(peer) || typeof peer.fqdn !== 'string') return;
           const named = serviceDnsName(peer.fqdn);
           if (!named) return;
-          const svc = named.service !== undefined ? services.get(`${named.namespace}/${named.service}`) : undefined;
+          const svc = named.service !== undefined ? servicesOf(ctx.mesh).get(`${named.namespace}/${named.service}`) : undefined;
           if (svc && isHeadless(svc)) return;
           const which = svc ? `Service ${named.namespace}/${named.service}` : named.service !== undefined ? `Service ${named.namespace}/${named.service} (not in the workspace)` : 'cluster Services';
           out.push({
