@@ -70,15 +70,17 @@ export interface FixContext extends RuleContext {
  *   reachability's policy index gives them), with the external address parts and container ports they are
  *   evaluated against;
  * - `compiled`: the namespace's NetworkPolicies as compiled (their peers and subjects resolved to workloads);
+ * - `ports`: every workload's id and container ports, in order (named ports, for a rule open to any peer);
  * - `pods`: every workload of the workspace as selectors see them (id, labels, container ports, host
  *   network), and every namespace's labels;
  * - `dns`: the cluster DNS pods and the policies in force on their ingress;
  * - `namespaces`: the namespaces, with their labels and declarations;
- * - `mesh`: the Istio and Gateway API configuration (`Mesh`): its resources, with the pods and namespaces;
+ * - `mesh`: the Istio and Gateway API configuration (`Mesh`): its resources, the gateway pods it found or
+ *   assumed, and the namespaces;
  * - `policies`: every policy of the other families (admin, Calico, Cilium, Antrea, GKE, OpenShift), as
  *   compiled, cluster-wide ones too (Kubernetes NetworkPolicies are in their namespace's part of the model).
  */
-export type Read = 'egress' | 'ingress' | 'compiled' | 'pods' | 'dns' | 'namespaces' | 'mesh' | 'policies';
+export type Read = 'egress' | 'ingress' | 'compiled' | 'ports' | 'pods' | 'dns' | 'namespaces' | 'mesh' | 'policies';
 
 export interface Rule {
   id: string;

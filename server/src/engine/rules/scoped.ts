@@ -18,7 +18,7 @@ import type { RawFinding, Read, Rule, RuleContext } from './rule';
 
 /** One rule's findings in one namespace, with what they were computed from. */
 interface Entry {
-  /** What the rule read, as identities, in the order its reads give them. */
+  /** What the rule read, as identities (or lists of them), in the order its reads give them. */
   key: unknown[];
   /** The files the findings point into (URI, then the model's resources of that file, the same array while it is unchanged). */
   anchors: unknown[];
@@ -40,6 +40,7 @@ interface Token {
 const podShape = perObject((w: Workload): string =>
   JSON.stringify([w.id, w.labels, w.ports, w.hostNetwork, w.resources[0] ? (podAnnotation(w.resources[0], 'sidecar.istio.io/inject') ?? null) : null]),
 );
+const portShape = perObject((w: Workload): string => JSON.stringify([w.id, w.ports]));
 const namespaceShape = perObject((n: Namespace): string => JSON.stringify([n.name, n.labels]));
 
 const compiledByPolicy = perObject((index: PolicyIndex) => new Map(index.netpols.map((c) => [c.policy, c])));
@@ -55,9 +56,20 @@ export function compiledIn(reach: Reachability, ns: NamespaceSlice): CompiledNet
   return out;
 }
 
+/** Two keys alike: each part the same object, or two lists of the same objects (a namespace's items). */
+function sameKey(a: readonly unknown[], b: readonly unknown[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i];
+    const y = b[i];
+    if (x !== y && !(Array.isArray(x) && Array.isArray(y) && sameList(x, y))) return false;
+  }
+  return true;
+}
+
 export class ScopedRun {
   readonly state: ScopedState = { results: new Map(), tokens: new Map() };
-  private readonly perNamespace = new Map<string, unknown[]>();
+  private readonly perNamespace = new Map<string, Map<NamespaceSlice, unknown[]>>();
 
   constructor(
     private readonly model: Model,
@@ -78,7 +90,7 @@ export class ScopedRun {
     if (!mine) this.state.results.set(rule.id, (mine = new Map()));
     const key = this.keyOf(rule.reads ?? [], ns, this.config);
     const before = this.previous?.results.get(rule.id)?.get(ns.name);
-    if (before && sameList(before.key, key) && this.sameAnchors(before.anchors)) {
+    if (before && sameKey(before.key, key) && this.sameAnchors(before.anchors)) {
       mine.set(ns.name, before);
       return before.found;
     }
@@ -92,24 +104,27 @@ export class ScopedRun {
     return found;
   }
 
+  /**
+   * What a rule reads in a namespace: the configuration, the slice, then per read either a workspace-wide
+   * token or the namespace's items (computed once per namespace and read, shared by the rules that read it).
+   */
   private keyOf(reads: readonly Read[], ns: NamespaceSlice, config: EngineConfig): unknown[] {
     const key: unknown[] = [config, ns];
-    for (const read of reads) {
-      if (read === 'egress' || read === 'ingress') {
-        const k = `${read}\u0000${ns.name}`;
-        let items = this.perNamespace.get(k);
-        if (!items) {
-          items = [this.reach.lineageToken];
-          for (const w of ns.workloads) items.push(this.reach.policies.of(w, read));
-          this.perNamespace.set(k, items);
-        }
-        for (const x of items) key.push(x);
-      } else if (read === 'compiled') {
-        key.push(this.reach.lineageToken);
-        for (const c of compiledIn(this.reach, ns)) key.push(c);
-      } else key.push(this.token(read));
-    }
+    for (const read of reads) key.push(read === 'egress' || read === 'ingress' || read === 'compiled' ? this.namespaceItems(read, ns) : this.token(read));
     return key;
+  }
+
+  private namespaceItems(read: 'egress' | 'ingress' | 'compiled', ns: NamespaceSlice): unknown[] {
+    let byNs = this.perNamespace.get(read);
+    if (!byNs) this.perNamespace.set(read, (byNs = new Map()));
+    let items = byNs.get(ns);
+    if (!items) {
+      items = [this.reach.lineageToken];
+      if (read === 'compiled') for (const c of compiledIn(this.reach, ns)) items.push(c);
+      else for (const w of ns.workloads) items.push(this.reach.policies.of(w, read));
+      byNs.set(ns, items);
+    }
+    return items;
   }
 
   /** A workspace-wide read, computed once per analysis; the previous analysis's object while its items are the same. */
@@ -134,9 +149,18 @@ export class ScopedRun {
       }
       case 'namespaces':
         return [...this.model.namespaces.values()];
-      case 'mesh':
-        // The mesh is built of its resources, the pods (gateways it selects) and the namespaces.
-        return [...this.model.meshResources, this.token('pods'), this.token('namespaces')];
+      case 'mesh': {
+        // The mesh is built of its resources, the pods its gateways select (or that it assumes) and the namespaces.
+        const items: unknown[] = [...this.model.meshResources];
+        for (const d of this.mesh.deployments) items.push(d.label, ...d.workloads);
+        items.push(...this.mesh.assumedWorkloads, this.token('namespaces'));
+        return items;
+      }
+      case 'ports': {
+        const items: unknown[] = [];
+        for (const w of this.model.workloads) items.push(portShape(w));
+        return items;
+      }
       case 'dns': {
         const items: unknown[] = [this.reach.lineageToken];
         for (const w of this.reach.dnsTargets) items.push(w, this.reach.policies.of(w, 'ingress'));

@@ -106,7 +106,7 @@ spec:
     fixSafety: 'Safe only when the workspace is complete (`assumeCompleteWorkspace`): when the pods the entry names declare exactly one port name with its protocol (and not the unresolved name with another), the fix writes that name; the entry allowed nothing, so it can only add connections. With a workspace that may be incomplete, pods it does not hold may declare the old name, so the fix is unsafe. No fix when the intended port is not known (several names, or a port name with an ipBlock).',
   },
   // Its policies' named ports, against the pods their peers select (any pod, for a peer open to all).
-  reads: ['compiled', 'pods'],
+  reads: ['compiled', 'ports'],
   checkNamespace(ns, ctx) {
     const out: RawFinding[] = [];
     for (const c of compiledIn(ctx.reach, ns)) {

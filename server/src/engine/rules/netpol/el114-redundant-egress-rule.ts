@@ -59,7 +59,14 @@ interface Budget {
 }
 
 function redundant(ctx: RuleContext, rule: CompiledRule, others: CompiledRule[], selectorPeers: boolean, budget: Budget): boolean {
-  const cost = (others.length + 1) * (ctx.reach.externalDestinations.length + ctx.model.workloads.length + 2);
+  // At most the pods the rules name (every pod, when one of them names ports for any peer), the address parts and two stand-ins.
+  let pods = rule.peers.workloads.size;
+  let anyNamed = rule.peers.any && rule.ports.hasNamedPorts;
+  for (const o of others) {
+    pods += o.peers.workloads.size;
+    anyNamed ||= o.peers.any && o.ports.hasNamedPorts;
+  }
+  const cost = (others.length + 1) * (ctx.reach.externalDestinations.length + (anyNamed ? ctx.model.workloads.length : pods) + 2);
   if (cost > budget.left) return false;
   budget.left -= cost;
   if (selectorPeers && !ctx.config.assumeCompleteWorkspace) {
@@ -119,8 +126,9 @@ spec:
     fix: 'depends',
     fixSafety: 'Safe only when the rule\'s own policy covers it, or the workspace is complete (`assumeCompleteWorkspace`): the fix removes a rule whose every connection another rule allows, and ends at the rule\'s own last line (comments, `...` and `---` after it stay). When other policies cover it and the workspace may be incomplete, pods not in the workspace may be selected by this policy and not by those (a namespace-wide policy selects every pod of the namespace), so the removal is unsafe. Not offered when it is the last rule of a policy that gets Egress from its rules alone.',
   },
-  // Its policies' egress rules, against the other rules in force on the same pods, for every destination.
-  reads: ['compiled', 'egress', 'pods'],
+  // Its policies' egress rules, against the other rules in force on the same pods, for the pods they name (and
+  // every pod's ports, for a port name allowed to any peer).
+  reads: ['compiled', 'egress', 'ports'],
   checkNamespace(ns, ctx) {
     const out: RawFinding[] = [];
     const byPolicy = new Map<CompiledNetpol, Set<number>>();
