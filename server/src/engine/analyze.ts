@@ -13,7 +13,7 @@ import { compilePolicies } from './policy/compile';
 import { ANNOTATION, collectSuppressions, isSuppressed, type Suppression } from './suppress';
 import { spanAt } from './model/anchor';
 import { isExcluded } from './exclude';
-import { ScopedRun, type ScopedState } from './rules/scoped';
+import { run, ScopedRun, type ScopedState } from './rules/scoped';
 
 export interface Analysis {
   config: EngineConfig;
@@ -29,29 +29,68 @@ export interface Analysis {
 /** The namespace-scoped rules' findings of each analysis, handed to the next (`rules/scoped.ts`). */
 const scopedStates = new WeakMap<Analysis, ScopedState>();
 
-/** Reachability computed so far, per analysis (to hand to the next analysis for reuse). */
-const computedReach = new WeakMap<Analysis, () => Reachability | undefined>();
+/**
+ * An analysis. Its reachability is computed on first use, from the previous analysis's when that one had
+ * computed its own (then let go). The getter lives on the class, not on each object: an object with its own
+ * accessor gets a hidden class of its own that holds the getter and, through it, the analysis, and the
+ * engine keeps recently used hidden classes alive for a while.
+ */
+class AnalysisResult implements Analysis {
+  // Private (not enumerable): an analysis reads as its data alone.
+  #computed?: Reachability;
+  #previous?: Reachability;
+
+  constructor(
+    readonly config: EngineConfig,
+    readonly files: ParsedFile[],
+    readonly model: Model,
+    readonly mesh: Mesh,
+    public findings: Finding[],
+    previous?: Analysis,
+  ) {
+    this.#previous = previous instanceof AnalysisResult ? previous.#computed : undefined;
+  }
+
+  get reach(): Reachability {
+    if (!this.#computed) {
+      this.#computed = reachabilityOf(this, this.#previous);
+      // Let go once used: an analysis must not keep the previous one's reachability alive.
+      this.#previous = undefined;
+    }
+    return this.#computed;
+  }
+}
+
+/** What the rules of an analysis read (the getters on the class, for the reason `AnalysisResult` gives). */
+class Context implements RuleContext {
+  readonly files: readonly ParsedFile[];
+  readonly model: Model;
+  readonly mesh: Mesh;
+  readonly config: EngineConfig;
+
+  constructor(
+    private readonly analysis: Analysis,
+    private readonly suppressionsOf: () => readonly Suppression[],
+  ) {
+    this.files = analysis.files;
+    this.model = analysis.model;
+    this.mesh = analysis.mesh;
+    this.config = analysis.config;
+  }
+
+  get reach(): Reachability {
+    return this.analysis.reach;
+  }
+
+  get suppressions(): readonly Suppression[] {
+    return this.suppressionsOf();
+  }
+}
 
 /** The reachability of a model and its mesh under a configuration; `previous` lends what did not change. */
 export function reachabilityOf(a: Pick<Analysis, 'model' | 'mesh' | 'config'>, previous?: Reachability): Reachability {
   const compile = (index: WorkloadIndex) => compilePolicies(a.model, a.mesh, index, { clusterCidrs: a.config.clusterCidrs });
   return new Reachability(a.model, compile, previous, { dns: a.config.dns, assumed: { workloads: a.mesh.assumedWorkloads, namespaces: a.mesh.assumedNamespaces } });
-}
-
-function withReach(a: Omit<Analysis, 'reach'>, previous?: Analysis): Analysis {
-  let reach: Reachability | undefined;
-  // Let go once used: an analysis must not keep the previous one's reachability alive.
-  let prev = previous ? computedReach.get(previous)?.() : undefined;
-  const get = (): Reachability => {
-    if (!reach) {
-      reach = reachabilityOf(a, prev);
-      prev = undefined;
-    }
-    return reach;
-  };
-  const out = Object.defineProperty(a, 'reach', { get, enumerable: false }) as Analysis;
-  computedReach.set(out, () => reach);
-  return out;
 }
 
 function compareUris(a: { uri: string }, b: { uri: string }): number {
@@ -147,21 +186,10 @@ export function analyzeParsed(allFiles: ParsedFile[], config: EngineConfig, prev
   const reuse = previous && readsAlike(previous.config, config) ? previous : undefined;
   const model = buildModel(files, config, reuse?.model);
   const mesh = buildMesh(model.meshResources, model.workloads, model.namespaces, config, reuse?.mesh);
-  const base = withReach({ config, files, model, mesh, findings: [] }, reuse);
+  const base = new AnalysisResult(config, files, model, mesh, [], reuse);
   let suppressions: Suppression[] | undefined;
   const getSuppressions = () => (suppressions ??= collectSuppressions(files, model, (r) => spanAt(r, ['metadata', 'annotations', ANNOTATION])));
-  const ctx: RuleContext = {
-    files,
-    model,
-    mesh,
-    config,
-    get reach() {
-      return base.reach;
-    },
-    get suppressions() {
-      return getSuppressions();
-    },
-  };
+  const ctx = new Context(base, getSuppressions);
   const findings: Finding[] = [];
   const emit = (rule: Rule, raw: readonly RawFinding[] | Error, at: { uri: string; span: Span }): void => {
     if (raw instanceof Error) {
@@ -201,13 +229,8 @@ export function analyzeParsed(allFiles: ParsedFile[], config: EngineConfig, prev
   }
   for (const rule of rules) {
     if (!rule.check || config.rules[rule.id] === 'off') continue;
-    let raw: RawFinding[] | Error;
-    try {
-      raw = rule.check(ctx);
-    } catch (e) {
-      raw = e instanceof Error ? e : new Error(String(e));
-    }
-    emit(rule, raw, workspaceAt);
+    // A rule that declares what it reads runs again only when that changed; the others read the whole workspace.
+    emit(rule, rule.reads ? scoped.wholeFindings(rule, ctx) : run(() => rule.check!(ctx)), workspaceAt);
   }
   findings.sort(compareFindings);
   base.findings = findings;

@@ -95,7 +95,11 @@ export interface Rule {
    * kept. Anchored on the key or value at fault, like every finding.
    */
   checkNamespace?(ns: NamespaceSlice, ctx: RuleContext): RawFinding[];
-  /** What `checkNamespace` reads besides its namespace (required with it). */
+  /**
+   * What `checkNamespace` reads besides its namespace (required with it). On a `check`, what the whole check
+   * reads, of the workspace-wide reads: its findings are then kept while that is unchanged. A `check`
+   * without `reads` reads the whole workspace and runs on every analysis.
+   */
   reads?: readonly Read[];
   /**
    * Detection that reads one resource and the configuration, nothing else. Its findings are kept with the
@@ -114,6 +118,8 @@ export interface Rule {
 export function defineRule(rule: Rule): Rule {
   const kinds = [rule.check, rule.checkResource, rule.checkNamespace].filter((c) => c !== undefined).length;
   if (kinds !== 1) throw new Error(`${rule.id}: a rule has one of check, checkNamespace or checkResource`);
-  if ((rule.reads !== undefined) !== (rule.checkNamespace !== undefined)) throw new Error(`${rule.id}: reads goes with checkNamespace`);
+  if (rule.checkNamespace && !rule.reads) throw new Error(`${rule.id}: a checkNamespace declares what it reads`);
+  if (rule.checkResource && rule.reads) throw new Error(`${rule.id}: a checkResource reads its resource only`);
+  if (rule.check && rule.reads?.some((r) => r === 'egress' || r === 'ingress' || r === 'compiled')) throw new Error(`${rule.id}: a workspace check reads no namespace's items`);
   return rule;
 }

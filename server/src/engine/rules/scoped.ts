@@ -28,6 +28,8 @@ interface Entry {
 /** What one analysis keeps for the next: per rule and namespace, its findings; the workspace-wide reads. */
 export interface ScopedState {
   results: Map<string, Map<string, Entry>>;
+  /** Workspace rules that declare what they read: their findings. */
+  whole: Map<string, Entry>;
   tokens: Map<string, Token>;
 }
 
@@ -56,6 +58,15 @@ export function compiledIn(reach: Reachability, ns: NamespaceSlice): CompiledNet
   return out;
 }
 
+/** A rule's findings, or what it threw: a rule never takes the analysis down. */
+export function run(check: () => RawFinding[]): RawFinding[] | Error {
+  try {
+    return check();
+  } catch (e) {
+    return e instanceof Error ? e : new Error(String(e));
+  }
+}
+
 /** Two keys alike: each part the same object, or two lists of the same objects (a namespace's items). */
 function sameKey(a: readonly unknown[], b: readonly unknown[]): boolean {
   if (a.length !== b.length) return false;
@@ -68,7 +79,7 @@ function sameKey(a: readonly unknown[], b: readonly unknown[]): boolean {
 }
 
 export class ScopedRun {
-  readonly state: ScopedState = { results: new Map(), tokens: new Map() };
+  readonly state: ScopedState = { results: new Map(), whole: new Map(), tokens: new Map() };
   private readonly perNamespace = new Map<string, Map<NamespaceSlice, unknown[]>>();
 
   constructor(
@@ -94,13 +105,22 @@ export class ScopedRun {
       mine.set(ns.name, before);
       return before.found;
     }
-    let found: RawFinding[] | Error;
-    try {
-      found = rule.checkNamespace!(ns, ctx);
-    } catch (e) {
-      found = e instanceof Error ? e : new Error(String(e));
-    }
+    const found = run(() => rule.checkNamespace!(ns, ctx));
     mine.set(ns.name, { key, anchors: this.anchorsOf(found), found });
+    return found;
+  }
+
+  /** The findings of a workspace rule that declares what it reads: kept while that (and the files they point into) is the same. */
+  wholeFindings(rule: Rule, ctx: RuleContext): RawFinding[] | Error {
+    const key: unknown[] = [this.config];
+    for (const read of rule.reads ?? []) key.push(read === 'egress' || read === 'ingress' || read === 'compiled' ? undefined : this.token(read));
+    const before = this.previous?.whole.get(rule.id);
+    if (before && sameKey(before.key, key) && this.sameAnchors(before.anchors)) {
+      this.state.whole.set(rule.id, before);
+      return before.found;
+    }
+    const found = run(() => rule.check!(ctx));
+    this.state.whole.set(rule.id, { key, anchors: this.anchorsOf(found), found });
     return found;
   }
 

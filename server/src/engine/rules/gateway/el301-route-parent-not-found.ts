@@ -73,6 +73,8 @@ spec:
     fix: 'none',
     fixSafety: 'No automatic fix: the intended parent cannot be guessed.',
   },
+  // The Gateway API resources alone.
+  reads: ['mesh'],
   check(ctx) {
     const mesh = ctx.mesh;
     const out: RawFinding[] = [];

@@ -106,6 +106,8 @@ spec:
     fix: 'safe',
     fixSafety: 'For a `Hostname` backend, safe: adds a MESH_EXTERNAL ServiceEntry for the host on the backend\'s port (it only registers what the route already names; the same fix as EL206, which leaves these backends to this rule). For a Service, no automatic fix: the message names the Services Istio creates for the Gateways of the workspace.',
   },
+  // The Gateway API resources and Services alone.
+  reads: ['mesh'],
   check(ctx) {
     const mesh = ctx.mesh;
     const out: RawFinding[] = [];

@@ -80,6 +80,8 @@ spec:
     fix: 'none',
     fixSafety: 'No automatic fix: either the route kind, the listener or the namespace is wrong.',
   },
+  // The Gateway API resources, and the labels of the routes' namespaces.
+  reads: ['mesh', 'namespaces'],
   check(ctx) {
     const mesh = ctx.mesh;
     const out: RawFinding[] = [];

@@ -66,6 +66,8 @@ spec:
     fix: 'none',
     fixSafety: 'No automatic fix: granting access across namespaces is a decision for the owners of the target namespace.',
   },
+  // The Gateway API resources alone.
+  reads: ['mesh'],
   check(ctx) {
     const mesh = ctx.mesh;
     const out: RawFinding[] = [];

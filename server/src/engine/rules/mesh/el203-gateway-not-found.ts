@@ -47,6 +47,8 @@ spec:
     fix: 'none',
     fixSafety: 'No automatic fix: the intended Gateway cannot be guessed; the message lists the Gateways that exist.',
   },
+  // The mesh alone.
+  reads: ['mesh'],
   check(ctx) {
     const mesh = ctx.mesh;
     const out: RawFinding[] = [];

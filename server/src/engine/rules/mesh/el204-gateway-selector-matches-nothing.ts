@@ -53,6 +53,8 @@ spec:
     fixSafety: 'No automatic fix: the selector may be wrong, or the gateway deployment may be missing from the workspace.',
     config: { assumeCompleteWorkspace: true },
   },
+  // Istio Gateways' selectors, against every pod's labels.
+  reads: ['mesh', 'pods'],
   check(ctx) {
     if (!ctx.config.assumeCompleteWorkspace) return [];
     const out: RawFinding[] = [];

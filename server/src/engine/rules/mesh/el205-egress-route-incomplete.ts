@@ -118,6 +118,8 @@ spec:
     fix: 'safe',
     fixSafety: 'Safe: the missing leg is added to the same VirtualService, for the same host and port; nothing that worked changes (Istio API only; Gateway API routes are reported without a fix).',
   },
+  // The mesh alone.
+  reads: ['mesh'],
   check(ctx) {
     const mesh = ctx.mesh;
     const out: RawFinding[] = [];

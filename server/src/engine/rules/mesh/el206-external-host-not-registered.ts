@@ -52,6 +52,8 @@ spec:
     fix: 'depends',
     fixSafety: 'Safe: adds a MESH_EXTERNAL ServiceEntry for the host (DNS resolution, or NONE for a wildcard) on the port the route uses; it only registers what the route already names. Unsafe for the destination of an ingress-only route: the entry registers the host for every sidecar too, which under REGISTRY_ONLY opens egress to it.',
   },
+  // The mesh alone (and the settings).
+  reads: ['mesh'],
   check(ctx) {
     const mesh = ctx.mesh;
     const out: RawFinding[] = [];

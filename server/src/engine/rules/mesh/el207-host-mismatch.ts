@@ -60,6 +60,8 @@ spec:
     fix: 'none',
     fixSafety: 'No automatic fix: either the Gateway should list the host, or the VirtualService is bound to the wrong Gateway.',
   },
+  // The mesh alone.
+  reads: ['mesh'],
   check(ctx) {
     const mesh = ctx.mesh;
     const out: RawFinding[] = [];

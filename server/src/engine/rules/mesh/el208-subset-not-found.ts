@@ -61,6 +61,8 @@ spec:
     fix: 'none',
     fixSafety: 'No automatic fix: the subset may be misspelt, or its DestinationRule may be missing.',
   },
+  // The mesh alone.
+  reads: ['mesh'],
   check(ctx) {
     const mesh = ctx.mesh;
     const out: RawFinding[] = [];

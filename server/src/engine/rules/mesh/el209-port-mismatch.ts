@@ -107,6 +107,8 @@ spec:
     fix: 'none',
     fixSafety: 'No automatic fix: which port was meant is not written anywhere.',
   },
+  // The mesh alone.
+  reads: ['mesh'],
   check(ctx) {
     const mesh = ctx.mesh;
     const out: RawFinding[] = [];

@@ -80,6 +80,8 @@ spec:
     fix: 'none',
     fixSafety: 'No automatic fix: the CA bundle or credential is specific to the destination.',
   },
+  // The mesh alone.
+  reads: ['mesh'],
   check(ctx) {
     const mesh = ctx.mesh;
     const out: RawFinding[] = [];

@@ -43,6 +43,8 @@ spec:
     fix: 'none',
     fixSafety: 'No automatic fix: the right location, addresses or resolution depend on the destination.',
   },
+  // The mesh alone.
+  reads: ['mesh'],
   check(ctx) {
     const out: RawFinding[] = [];
     // With DNS auto-allocation the sidecars give every entry an address of its own.

@@ -32,6 +32,8 @@ spec:
     fix: 'none',
     fixSafety: 'No quick fix: the limits depend on the provider and its traffic; the example above is a starting point.',
   },
+  // The mesh alone.
+  reads: ['mesh'],
   check(ctx) {
     const out: RawFinding[] = [];
     const seen = new Set<string>();

@@ -74,6 +74,8 @@ export const el214 = defineRule({
     fix: 'none',
     fixSafety: 'No quick fix: which side is right (the application’s TLS or the proxy’s) is the author’s choice.',
   },
+  // The mesh alone.
+  reads: ['mesh'],
   check(ctx) {
     const out: RawFinding[] = [];
     for (const dr of ctx.mesh.destinationRules) {
