@@ -10,6 +10,7 @@ import type { Resource } from '../model/resources';
 import { matches, readSelector } from '../model/selector';
 import type { Workload } from '../model/workloads';
 import { normalizeHost } from '../sets/hosts';
+import { sameList } from '../memo';
 import { GATEWAY_API, isRoute, readGwGateway, readReferenceGrant, readRoute, type GwGateway, type GwRoute, type ReferenceGrant } from './gateway-api';
 import {
   ISTIO_NETWORKING,
@@ -133,6 +134,19 @@ export function isIstioResource(r: Resource): boolean {
 /** The mesh of the model's mesh resources; `previous` (the last analysis's mesh) lends its assumed workloads. */
 export function buildMesh(resources: readonly Resource[], workloads: readonly Workload[], namespaces: ReadonlyMap<string, Namespace>, config: EngineConfig, previous?: Mesh): Mesh {
   const workloadFor = assumedMaker(previous);
+  // What its resources say is kept while they are the same objects; the gateway pods are placed again.
+  const before = previous && readFrom.get(previous);
+  const m = before && before.config === config && sameList(before.resources, resources) ? { ...previous!, deployments: [], assumedWorkloads: [], representatives: new Set<string>(), assumedNamespaces: [] } : readMeshResources(resources, config);
+  readFrom.set(m, { resources, config });
+  placeGateways(m, workloads, namespaces, config, workloadFor);
+  return m;
+}
+
+/** The resources and configuration a mesh was read from. */
+const readFrom = new WeakMap<Mesh, { resources: readonly Resource[]; config: EngineConfig }>();
+
+/** The mesh its resources describe, without the gateway pods. */
+function readMeshResources(resources: readonly Resource[], config: EngineConfig): Mesh {
   const m: Mesh = {
     istioPresent: false,
     serviceEntries: [],
@@ -181,6 +195,11 @@ export function buildMesh(resources: readonly Resource[], workloads: readonly Wo
   if (m.gwGateways.some((g) => g.className === 'istio') || m.routes.some((r) => r.parentRefs.some((p) => p.group === ISTIO_NETWORKING))) m.istioPresent = true;
   const written = m.meshConfig.find((c) => c.mode !== undefined);
   m.outbound = config.istio.outboundTrafficPolicy ? { mode: config.istio.outboundTrafficPolicy, source: 'setting' } : written ? { mode: written.mode!, source: written } : { mode: 'ALLOW_ANY' };
+  return m;
+}
+
+/** The gateway pods of the mesh (found among the workloads, or assumed), and the namespaces they imply. */
+function placeGateways(m: Mesh, workloads: readonly Workload[], namespaces: ReadonlyMap<string, Namespace>, config: EngineConfig, workloadFor: ReturnType<typeof assumedMaker>): void {
 
   // Egress gateway pods: those an Istio Gateway selects (in any namespace, as Istio does by default), or
   // the ones the default installation creates, assumed when the workspace does not declare them.
@@ -199,9 +218,10 @@ export function buildMesh(resources: readonly Resource[], workloads: readonly Wo
       dep = byPods.get(key);
       if (!dep) {
         const services = [...m.services.entries()].filter(([, s]) => {
+          if (s.namespace !== pods[0].namespace) return false;
           const ss = s.obj.spec as Record<string, unknown> | undefined;
           const sel2 = ss && typeof ss.selector === 'object' && ss.selector ? (ss.selector as Record<string, string>) : undefined;
-          return sel2 && Object.keys(sel2).length > 0 && s.namespace === pods[0].namespace && pods.some((w) => Object.entries(sel2).every(([k, v]) => w.labels[k] === String(v)));
+          return sel2 && Object.keys(sel2).length > 0 && pods.some((w) => Object.entries(sel2).every(([k, v]) => w.labels[k] === String(v)));
         });
         const targetPorts = new Map<number, number>();
         for (const [, s] of services) {
@@ -246,15 +266,14 @@ export function buildMesh(resources: readonly Resource[], workloads: readonly Wo
     m.deployments.push({ istio: [], gwApi: g, namespace: g.r.namespace, workloads: ws, assumed, serviceHosts: [`${name}.${g.r.namespace}.${CLUSTER_DOMAIN}`], targetPorts: new Map(ports.map((p) => [p, p])), label: `${g.r.namespace}/${name}` });
   }
   // A namespace that routes egress but declares no workload stands for the pods that will run there.
-  const withWorkloads = new Set(workloads.map((w) => w.namespace));
   const routing = new Set([...m.virtualServices.map((v) => v.r.namespace), ...m.routes.map((r) => r.r.namespace)]);
+  const withWorkloads = routing.size > 0 ? new Set(workloads.map((w) => w.namespace)) : new Set<string>();
   for (const ns of [...routing].sort()) {
     if (withWorkloads.has(ns) || assumedNs.has(ns)) continue;
     m.assumedWorkloads.push(workloadFor(`${ns}/any-pod[assumed]`, ns, 'any-pod', {}, []));
     m.representatives.add(`${ns}/any-pod[assumed]`);
   }
   for (const ns of assumedNs) if (!namespaces.has(ns)) m.assumedNamespaces.push({ name: ns, labels: { 'kubernetes.io/metadata.name': ns } });
-  return m;
 }
 
 /** Whether a workload carries an Istio sidecar: by its namespace's injection label or its own label/annotation. */

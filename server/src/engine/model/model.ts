@@ -25,6 +25,11 @@ export interface Model {
    */
   meshResources: Resource[];
   /**
+   * What the policy families beyond NetworkPolicy read (their policies, tiers, groups, network sets, and
+   * Services), definitions only, in model order: `policy/compile.ts` reads these, not every definition.
+   */
+  policySources: Resource[];
+  /**
    * The resources that take effect: every resource but the repeated definitions of one (group, kind,
    * namespace, name). Of a resource defined twice the first definition (in URI order, then document order)
    * is analysed; everything derived above (workloads, policies, namespaces, the mesh's resources) is built from these.
@@ -163,6 +168,8 @@ interface FileParts {
   used: Set<string>;
   /** What the mesh reads: Istio, Gateway API, Services, ConfigMaps. */
   mesh: Resource[];
+  /** What the policy families beyond NetworkPolicy read (`policySources`). */
+  policySources: Resource[];
 }
 
 const partsCache = new WeakMap<ParsedFile, FileParts>();
@@ -181,12 +188,23 @@ function readsMesh(r: Resource): boolean {
   return r.group === ISTIO_NETWORKING || r.group === ISTIO_SECURITY || r.group === GATEWAY_API || r.group === 'install.istio.io' || (r.group === '' && (r.kind === 'Service' || r.kind === 'ConfigMap'));
 }
 
+/**
+ * Groups whose resources no policy family beyond NetworkPolicy reads (workloads, Kubernetes networking,
+ * the mesh): the families' own groups (Calico, Cilium, Antrea, GKE, OpenShift, admin policies) are read,
+ * and of the core group only Services (the families' service selectors).
+ */
+const NOT_POLICY_SOURCES = new Set(['apps', 'batch', 'autoscaling', 'policy', 'rbac.authorization.k8s.io', 'networking.k8s.io', 'extensions', ISTIO_NETWORKING, ISTIO_SECURITY, GATEWAY_API, 'install.istio.io']);
+
+function isPolicySource(r: Resource): boolean {
+  return r.group === '' ? r.kind === 'Service' : !NOT_POLICY_SOURCES.has(r.group);
+}
+
 function fileParts(f: ParsedFile, defaultNamespace: string): FileParts {
   // The same file object has the same documents: its parts change only with the default namespace.
   const hit = partsCache.get(f);
   if (hit && hit.defaultNamespace === defaultNamespace) return hit;
   const resources = fileResources(f, defaultNamespace);
-  const parts: FileParts = { defaultNamespace, resources, workloads: [], networkPolicies: [], adminPolicies: [], namespaces: [], used: new Set(), mesh: [] };
+  const parts: FileParts = { defaultNamespace, resources, workloads: [], networkPolicies: [], adminPolicies: [], namespaces: [], used: new Set(), mesh: [], policySources: [] };
   for (const r of resources) {
     if (isWorkloadResource(r)) parts.workloads.push(r);
     if (isNetworkPolicy(r)) parts.networkPolicies.push(networkPolicyOf(r));
@@ -194,6 +212,7 @@ function fileParts(f: ParsedFile, defaultNamespace: string): FileParts {
     if (r.kind === 'Namespace' && r.group === '' && r.name) parts.namespaces.push(r);
     if (r.namespace) parts.used.add(r.namespace);
     if (readsMesh(r)) parts.mesh.push(r);
+    if (isPolicySource(r)) parts.policySources.push(r);
   }
   partsCache.set(f, parts);
   return parts;
@@ -213,6 +232,7 @@ export function buildModel(files: readonly ParsedFile[], config: EngineConfig, p
   const adminPolicies: Resource[] = [];
   const declared: Resource[] = [];
   const meshResources: Resource[] = [];
+  const policySources: Resource[] = [];
   const used = new Set<string>();
   const resourcesByFile = new Map<string, readonly Resource[]>();
   for (const f of files) {
@@ -224,6 +244,7 @@ export function buildModel(files: readonly ParsedFile[], config: EngineConfig, p
     for (const r of p.adminPolicies) adminPolicies.push(r);
     for (const r of p.namespaces) declared.push(r);
     for (const r of p.mesh) meshResources.push(r);
+    for (const r of p.policySources) policySources.push(r);
     for (const ns of p.used) used.add(ns);
   }
   // A resource defined twice takes effect once: what follows reads only the first definition.
@@ -263,6 +284,7 @@ export function buildModel(files: readonly ParsedFile[], config: EngineConfig, p
     networkPolicies: policies,
     adminPolicies: effective(adminPolicies, (r) => r),
     meshResources: effective(meshResources, (r) => r),
+    policySources: effective(policySources, (r) => r),
     definitions,
     duplicates,
     identities,

@@ -43,18 +43,18 @@ export function compilePolicies(model: Model, mesh: Pick<Mesh, 'serviceEntries'>
   const clusterCidrs = options.clusterCidrs ?? [];
   const netpols = model.networkPolicies.map((np) => compileOnce(np, index, () => compileNetpol(np, index)));
   const admin = model.adminPolicies.map((r) => compileOnce(r, index, () => compileAdminPolicy(r, index, clusterCidrs), clusterCidrs.join(','))).filter((p): p is CompiledAdminPolicy => p !== undefined);
-  const services = model.definitions.filter((r) => r.kind === 'Service' && r.group === '');
+  const services = model.policySources.filter((r) => r.kind === 'Service' && r.group === '');
   // Antrea-native policies: their tiers before NetworkPolicy (the admin layer), the baseline tier after it.
-  const antrea = model.definitions.filter(isAntreaPolicy);
+  const antrea = model.policySources.filter(isAntreaPolicy);
   if (antrea.length > 0) {
-    const tiers = antreaTiers(model.definitions);
-    const groups = new Map(model.definitions.filter((r) => r.group === ANTREA_GROUP && r.kind === 'ClusterGroup').map((r) => [r.name, r]));
+    const tiers = antreaTiers(model.policySources);
+    const groups = new Map(model.policySources.filter((r) => r.group === ANTREA_GROUP && r.kind === 'ClusterGroup').map((r) => [r.name, r]));
     const settings = `${[...tiers].map(([n, p]) => `${n}=${p}`).join(',')}|${clusterCidrs.join(',')}`;
     for (const r of antrea) admin.push(...(compileOnce(r, index, () => compileAntreaPolicy(r, { index, services, groups, tiers, clusterCidrs }), settings) ?? []));
   }
   // Calico policies in their tiers (staged ones are shown, not enforced); Cilium policies in the default tier.
-  const networkSets = model.definitions.map(readNetworkSet).filter((x): x is NetworkSet => x !== undefined);
-  const tierDefs = calicoTiers(model.definitions);
+  const networkSets = model.policySources.map(readNetworkSet).filter((x): x is NetworkSet => x !== undefined);
+  const tierDefs = calicoTiers(model.policySources);
   const inTier = new Map<string, TierPolicy[]>();
   const place = (tier: string, p: TierPolicy) => {
     if (!tierDefs.has(tier)) tierDefs.set(tier, { name: tier, order: Number.POSITIVE_INFINITY, defaultAction: 'deny' });
@@ -64,7 +64,7 @@ export function compilePolicies(model: Model, mesh: Pick<Mesh, 'serviceEntries'>
   };
   const staged: TierPolicy[] = [];
   const firewalls: CompiledFirewall[] = [];
-  for (const r of model.definitions) {
+  for (const r of model.policySources) {
     if (isEgressFirewall(r)) {
       firewalls.push(compileOnce(r, index, () => compileEgressFirewall(r, index)));
       continue;
