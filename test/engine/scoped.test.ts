@@ -5,7 +5,10 @@
  */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { analyze, ruleById, rules, Workspace, type Analysis, type SourceFile } from '../../server/src/engine';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { analyze, readConfigFile, ruleById, rules, Workspace, type Analysis, type EngineConfig, type SourceFile } from '../../server/src/engine';
+import { withObservedFlows } from '../support/fixture';
 
 function namespaceFile(ns: string, image = 'nginx:1', tier = 'web', port = 8080): string {
   return `apiVersion: apps/v1
@@ -87,4 +90,36 @@ test('after an edit, a namespace-scoped rule runs again only in the namespaces w
   assert.deepEqual(step('file:///w/a.yaml', `# owned by team a\n\n${namespaceFile('a')}`), { EL101: ['a'], EL104: ['a'], EL102: ['a'] });
   // Nothing changed: nothing runs.
   assert.deepEqual(step('file:///w/a.yaml', texts.get('file:///w/a.yaml')!), { EL101: [], EL104: [], EL102: [] });
+});
+
+test('on every rule fixture folder as one workspace, removing each document in turn and putting it back gives what a fresh analysis gives', () => {
+  const root = path.join(__dirname, '../../../test/fixtures/rules');
+  let analyses = 0;
+  for (const id of readdirSync(root).sort()) {
+    const dir = path.join(root, id);
+    if (ruleById.get(id)?.docs.input === 'config') continue;
+    const names = readdirSync(dir).filter((f) => f.endsWith('.yaml') && !f.startsWith('.')).sort();
+    if (names.length === 0) continue;
+    const cfg = path.join(dir, '.egress-lens.yaml');
+    const config = withObservedFlows(dir, existsSync(cfg) ? readConfigFile(cfg, readFileSync(cfg, 'utf8')).config : undefined) as Partial<EngineConfig> | undefined;
+    const texts = new Map(names.map((n) => [`file:///${id}/${n}`, readFileSync(path.join(dir, n), 'utf8')]));
+    const sources = (): SourceFile[] => [...texts].map(([uri, text]) => ({ uri, text }));
+    const ws = new Workspace(config);
+    for (const s of sources()) ws.set(s);
+    ws.analyze();
+    const step = (uri: string, text: string, what: string) => {
+      texts.set(uri, text);
+      ws.set({ uri, text });
+      analyses++;
+      assert.deepEqual(signature(ws.analyze()), signature(analyze(sources(), config)), `${id}: ${what}`);
+    };
+    for (const [uri, original] of [...texts]) {
+      const docs = original.split(/^---[ \t]*$/m);
+      for (let k = 0; k < docs.length; k++) {
+        step(uri, docs.filter((_, j) => j !== k).join('---'), `${uri} without document ${k + 1}`);
+        step(uri, original, `${uri} restored after document ${k + 1}`);
+      }
+    }
+  }
+  assert.ok(analyses > 500, `${analyses} analyses`);
 });

@@ -57,6 +57,8 @@ spec:
     fix: 'none',
     fixSafety: 'No automatic fix: which should win is a decision.',
   },
+  // The admin policies alone.
+  reads: ['policies'],
   check(ctx) {
     const out: RawFinding[] = [];
     const policies = ctx.model.adminPolicies.filter((r) => r.kind !== 'BaselineAdminNetworkPolicy');

@@ -57,6 +57,8 @@ spec:
     fix: 'none',
     fixSafety: 'No automatic fix: reorder the rules or remove the dead one.',
   },
+  // Each admin policy's own rules, subjects and peers.
+  reads: ['policies'],
   check(ctx) {
     const out: RawFinding[] = [];
     for (const p of ctx.reach.policies.adminPolicies) {

@@ -55,6 +55,8 @@ spec:
     fix: 'none',
     fixSafety: 'No fix: moving the rule changes what the firewall allows, which only its author can decide.',
   },
+  // The egress firewalls alone.
+  reads: ['policies'],
   check(ctx) {
     const out: RawFinding[] = [];
     for (const r of ctx.model.definitions) {
