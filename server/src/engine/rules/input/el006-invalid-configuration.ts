@@ -21,6 +21,8 @@ rules:
     fixSafety: 'No automatic fix.',
     input: 'config',
   },
+  // The configuration alone.
+  reads: [],
   check(ctx) {
     return ctx.config.configProblems.map((p) => ({ uri: p.uri, span: p.span, message: p.message }));
   },
