@@ -6,6 +6,9 @@ import { egressViaGatewayOnly } from '../../scaffold/gateway-only';
 import { directAllowed, meshLegs } from '../../mesh/paths';
 import { isExternalHost, isMeshed, qualifyHost, visibleFrom, type GatewayDeployment } from '../../mesh/mesh';
 import { resourceAt } from '../lookup';
+import { perObject } from '../../memo';
+import type { AppliedPolicies } from '../../reach/evaluate';
+import type { Reachability } from '../../reach/reachability';
 import { defineRule, type RawFinding } from '../rule';
 import { kindName, relatedTo } from './refs';
 
@@ -13,6 +16,21 @@ import { kindName, relatedTo } from './refs';
 function sources(all: readonly Workload[], gateways: readonly GatewayDeployment[], representatives: ReadonlySet<string>, assumed: readonly Workload[]): Workload[] {
   const gw = new Set(gateways.flatMap((g) => g.workloads.map((w) => w.id)));
   return [...all, ...assumed.filter((w) => representatives.has(w.id))].filter((w) => !gw.has(w.id));
+}
+
+/**
+ * Per set of policies in force on egress, whether they let a pod reach a host directly (by host and port):
+ * towards a host the verdict does not depend on which pod asks, and the policy index keeps the set object
+ * while none of its policies changed, so the next analysis asks again only for the sets that changed.
+ */
+const directBySet = perObject((_: AppliedPolicies) => new Map<string, boolean>());
+
+function direct(reach: Reachability, w: Workload, host: string, port: number | undefined): boolean {
+  const known = directBySet(reach.policies.of(w, 'egress'));
+  const key = `${host}:${port ?? ''}`;
+  let v = known.get(key);
+  if (v === undefined) known.set(key, (v = directAllowed(reach, w, host, port)));
+  return v;
 }
 
 export const el202 = defineRule({
@@ -167,7 +185,7 @@ spec:
       const sees = (w: Workload) => (leg.gw ? leg.gw.route.r.namespace === leg.gw.route.parentRefs[leg.gw.parentIndex].namespace : visibleFrom(exportTo, ns, w.namespace));
       const applies = (w: Workload) => w.namespace === ns || (sees(w) && isMeshed(w, ctx.model.namespaces));
       const port = leg.ports?.length === 1 ? leg.ports[0] : undefined;
-      const bypass = pods.filter((w) => applies(w) && directAllowed(reach, w, host, port));
+      const bypass = pods.filter((w) => applies(w) && direct(reach, w, host, port));
       if (bypass.length === 0) continue;
       // Said as it is: pods that no policy restricts, and pods whose egress policies still allow the host.
       const who = (ws: Workload[]) => `${ws.slice(0, 3).map((w) => (mesh.representatives.has(w.id) ? `any pod in namespace ${w.namespace}` : w.id)).join(', ')}${ws.length > 3 ? ` and ${ws.length - 3} more` : ''}`;
