@@ -7,6 +7,7 @@ import { analyze, flows } from '../../server/src/engine';
 import { forEachLine, forEachLineBytes, NATIVE_BYTES, readFlowFile, NotAFlowLog } from '../../server/src/host/flow-files';
 import { repoRoot } from '../support/workspace';
 import { writeHubbleFlows } from '../bench/flow-generator';
+import { generateWorkspace } from '../bench/generator';
 
 const dir = path.join(repoRoot, 'test/fixtures/flows');
 const lines = (name: string) => readFileSync(path.join(dir, name), 'utf8').split('\n').filter((l) => l.trim() !== '');
@@ -216,6 +217,76 @@ test('streaming: lines across chunk boundaries, CRLF and a last line without new
     assert.equal(t.errors.length, flows.MAX_REPORTED_ERRORS);
     assert.equal(t.errors[0].line, 2);
     await assert.rejects(readFlowFile(path.join(dir, 'notes.txt'), t, { shown: 'notes.txt' }), NotAFlowLog);
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+});
+
+test('byte table: entries with the same hash told apart by their bytes, found whole or as the prefix a value ends with, past every growth and after being emptied', () => {
+  const enc = (s: string) => new TextEncoder().encode(s);
+  for (const ops of [flows.PLAIN_BYTE_OPS, NATIVE_BYTES]) {
+    const table = new flows.ByteTable<number>(ops, 5000);
+    // Every entry under one of four hashes: lookups must compare bytes; long entries take the host's comparison.
+    const items = Array.from({ length: 3000 }, (_, i) => `{"id":${i},"pad":"${'x'.repeat(i % 100)}"}`);
+    items.forEach((s, i) => {
+      const b = enc(`,,${s},"next":1`);
+      assert.equal(table.get(b, 2, 2 + enc(s).length, i % 4), undefined);
+      table.add(b, 2, 2 + enc(s).length, i % 4, i);
+    });
+    assert.equal(table.size, 3000);
+    items.forEach((s, i) => {
+      const b = enc(`${s},"more":true}`);
+      assert.equal(table.get(b, 0, enc(s).length, i % 4), i, s);
+      assert.equal(table.get(b, 0, enc(s).length, (i + 1) % 4), undefined, 'another hash finds nothing');
+      // As a prefix ending with `}`: the one whole object there, not a shorter or longer entry.
+      assert.deepEqual(table.prefix(b, 0, i % 4, 125), [i, enc(s).length]);
+    });
+    // The same bytes but one: not found.
+    assert.equal(table.get(enc('{"id":7,"pad":"xxxxxxy"}'), 0, 24, 3), undefined);
+    // Full: emptied before the next entry, which is then the only one.
+    for (let i = 3000; i < 5001; i++) table.add(enc(`k${i}`), 0, `k${i}`.length, 9, i);
+    assert.equal(table.size, 1);
+    assert.equal(table.get(enc('k5000'), 0, 5, 9), 5000);
+    assert.equal(table.get(enc('k4999'), 0, 5, 9), undefined);
+  }
+});
+
+test('replay counts every flow in the one connection its ends, protocol and port make, as grouping the flows read in full gives', async () => {
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'flows-'));
+  try {
+    const file = path.join(tmp, 'gen.jsonl');
+    await writeHubbleFlows(file, 20_000, 12);
+    const a = analyze(generateWorkspace({ namespaces: 12, workloadsPerNamespace: 10, files: 12, seed: 7 }));
+    const traffic = new flows.ObservedTraffic(a.reach);
+    await readFlowFile(file, traffic, { shown: 'gen.jsonl' });
+    // The reference: each line parsed in full, its ends resolved by a matcher of its own, grouped by name.
+    const matcher = new flows.WorkloadMatcher(a.reach);
+    const expected = new Map<string, { flows: number; seen: number; allowed: number }>();
+    let counted = 0;
+    for (const l of readFileSync(file, 'utf8').split('\n').filter(Boolean)) {
+      const r = flows.hubbleFromObject(JSON.parse(l));
+      assert.equal(r.kind, 'flow');
+      if (r.kind !== 'flow' || r.flow.reply) continue;
+      const f = r.flow;
+      const end = (ep: flows.FlowEndpoint, ip: string | undefined, names: string[]): flows.ConnectionEnd => {
+        const x = matcher.resolve(ep);
+        assert.notEqual(x.kind, 'unknown');
+        return x.kind === 'workload' ? { kind: 'workload', workload: x.workload } : { kind: 'external', ...(ip ? { ip } : {}), names };
+      };
+      const name = flows.connectionName({ src: end(f.src, f.srcIp, []), dst: end(f.dst, f.dstIp, f.names), protocol: f.protocol, port: f.port });
+      const e = expected.get(name) ?? { flows: 0, seen: 0, allowed: 0 };
+      if (f.duplicate) e.seen++;
+      else e.flows++;
+      if (f.verdict === 'allowed') e.allowed++;
+      expected.set(name, e);
+      counted++;
+    }
+    assert.ok(counted > 15_000 && expected.size > 300, `${counted} flows, ${expected.size} connections`);
+    const got = new Map([...traffic.connections.values()].map((c) => [flows.connectionName(c), { flows: c.flows, seen: c.seenAtDestination, allowed: c.cluster.allowed }]));
+    assert.deepEqual(got, expected);
+    // External destinations by their names and address: each host one end, however many flows reach it.
+    const hosts = [...traffic.connections.values()].filter((c) => c.dst.kind === 'external');
+    assert.ok(hosts.length > 0 && hosts.every((c) => c.dst.kind === 'external' && c.dst.names.length === 1 && c.dst.ip));
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }

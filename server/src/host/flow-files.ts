@@ -21,7 +21,7 @@ export const NATIVE_BYTES: flows.ByteOps = {
     const i = Buffer.prototype.indexOf.call(b, needle, from);
     return i >= 0 && i + needle.length <= to ? i : -1;
   },
-  same: (b, start, end, c) => end - start === c.length && Buffer.prototype.compare.call(b, c, 0, c.length, start, end) === 0,
+  same: (b, start, end, c, cStart) => cStart + end - start <= c.length && Buffer.prototype.compare.call(b, c, cStart, cStart + end - start, start, end) === 0,
   text: (b, start, end) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('utf8', start, end),
 };
 

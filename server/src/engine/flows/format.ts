@@ -1,6 +1,7 @@
 import { calicoLine, isCalicoObject } from './calico';
 import { isRecord, type LineResult } from './flow';
-import { HubbleReader, PLAIN_BYTE_OPS, type ByteOps } from './hubble';
+import { PLAIN_BYTE_OPS, type ByteOps } from './bytes';
+import { HubbleReader } from './hubble';
 import { VpcReader, type PodAddressMap } from './vpc';
 
 export type FlowFormat = 'hubble' | 'calico' | 'vpc';

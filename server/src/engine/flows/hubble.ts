@@ -6,7 +6,8 @@
  * (`namespace`, `labels` like `k8s:app=x` or `reserved:world`, `pod_name`, `workloads`),
  * `destination_names`, `traffic_direction`, `is_reply`, `egress_denied_by`/`ingress_denied_by`.
  */
-import { utf8, utf8Text } from '../text/utf8';
+import { utf8 } from '../text/utf8';
+import { ByteTable, bytesAt, hashBytes, PLAIN_BYTE_OPS, type ByteOps } from './bytes';
 import { isRecord, jsonLine, labelMap, str, validPort, type FlowEndpoint, type FlowVerdict, type LineResult, type ObservedFlow } from './flow';
 
 /** A field by its proto name or its protojson camelCase name. */
@@ -141,26 +142,11 @@ function textOf(ops: ByteOps, b: Uint8Array, start: number, end: number): string
   return ops.text(b, start, end);
 }
 
-/** Whether bytes at `at` are `lit`. */
-function bytesAt(b: Uint8Array, at: number, lit: Uint8Array): boolean {
-  if (at < 0 || at + lit.length > b.length) return false;
-  for (let j = 0; j < lit.length; j++) if (b[at + j] !== lit[j]) return false;
-  return true;
-}
-
 // Searches are plain loops: a call to indexOf costs more than the few bytes these look at.
 
 /** The first index of byte `c` in b[from, to), or -1. */
 function indexOfByte(b: Uint8Array, c: number, from: number, to: number): number {
   for (let i = from; i < to; i++) if (b[i] === c) return i;
-  return -1;
-}
-
-/** The first index of `needle` in b[from, to), or -1. */
-function find(b: Uint8Array, needle: Uint8Array, from: number, to: number): number {
-  const first = needle[0];
-  const last = to - needle.length;
-  for (let i = from; i <= last; i++) if (b[i] === first && bytesAt(b, i, needle)) return i;
   return -1;
 }
 
@@ -215,14 +201,12 @@ function valueEnd(b: Uint8Array, start: number): number {
   return scalarEnd(b, start);
 }
 
-/** `"key":"value"` inside [from, to): undefined when absent, null when it has escapes (left to the full parse). */
-function stringIn(ops: ByteOps, b: Uint8Array, key: Uint8Array, from: number, to: number): string | null | undefined {
-  const k = find(b, key, from, to);
-  if (k < 0) return undefined;
-  const start = k + key.length - 1;
-  const end = stringEnd(b, start);
-  if (end < 0 || end > to || hasEscape(b, start + 1, end - 1)) return null;
-  return textOf(ops, b, start + 1, end - 1);
+/** The first index of `needle` in b[from, to), or -1. */
+function find(b: Uint8Array, needle: Uint8Array, from: number, to: number): number {
+  const first = needle[0];
+  const last = to - needle.length;
+  for (let i = from; i <= last; i++) if (b[i] === first && bytesAt(b, i, needle)) return i;
+  return -1;
 }
 
 function numberIn(b: Uint8Array, key: Uint8Array, from: number, to: number): number | undefined {
@@ -255,12 +239,26 @@ const KEY_LIST: [string, number][] = [
   // Fields this path does not read, and the camelCase spellings of those it does.
   ...['reply', 'egress_denied_by', 'ingress_denied_by', 'egressDeniedBy', 'ingressDeniedBy', 'isReply', 'trafficDirection', 'destinationNames', 'flow'].map((k): [string, number] => [k, LEAVE]),
 ];
-const KEYS_BY_LENGTH: [Uint8Array, number][][] = [];
-for (const [k, bit] of KEY_LIST) (KEYS_BY_LENGTH[k.length] ??= []).push([bytesOf(k), bit]);
+interface KnownKey {
+  bytes: Uint8Array;
+  bit: number;
+}
+const KEYS_BY_LENGTH: KnownKey[][] = [];
+for (let n = 0; n <= Math.max(...KEY_LIST.map(([k]) => k.length)); n++) KEYS_BY_LENGTH.push([]);
+for (const [k, bit] of KEY_LIST) KEYS_BY_LENGTH[k.length].push({ bytes: bytesOf(k), bit });
 
 /** The key at b[start, end) (without its quotes): its bit, LEAVE, or 0 for a key this path skips. */
 function keyOf(b: Uint8Array, start: number, end: number): number {
-  for (const [k, bit] of KEYS_BY_LENGTH[end - start] ?? []) if (bytesAt(b, start, k)) return bit;
+  const length = end - start;
+  if (length < KEYS_BY_LENGTH.length) {
+    const keys = KEYS_BY_LENGTH[length];
+    for (let j = 0; j < keys.length; j++) {
+      const k = keys[j].bytes;
+      let i = 0;
+      while (i < length && b[start + i] === k[i]) i++;
+      if (i === length) return keys[j].bit;
+    }
+  }
   return hasEscape(b, start, end) ? LEAVE : 0;
 }
 
@@ -270,8 +268,8 @@ const TRUE = bytesOf('true');
 const FALSE = bytesOf('false');
 const INGRESS = bytesOf('"INGRESS"');
 const VERDICTS: [Uint8Array, FlowVerdict][] = [...['FORWARDED', 'REDIRECTED', 'TRANSLATED'].map((v): [Uint8Array, FlowVerdict] => [bytesOf(`"${v}"`), 'allowed']), [bytesOf('"DROPPED"'), 'denied']];
-const IP_SOURCE = bytesOf('"source":"');
-const IP_DESTINATION = bytesOf('"destination":"');
+const SOURCE = bytesOf('source');
+const DESTINATION = bytesOf('destination');
 const PROTOCOLS: [Uint8Array, ObservedFlow['protocol']][] = [
   [bytesOf('{"TCP":{'), 'TCP'],
   [bytesOf('{"UDP":{'), 'UDP'],
@@ -283,11 +281,6 @@ const DESTINATION_PORT = bytesOf('"destination_port":');
 /** The keys Hubble writes after each endpoint object. */
 const AFTER_SOURCE = bytesOf(',"destination":{');
 const AFTER_DESTINATION = bytesOf(',"Type":"');
-
-interface CachedEndpoint {
-  bytes: Uint8Array;
-  endpoint: FlowEndpoint;
-}
 
 /**
  * A hash of an endpoint's first bytes, up to 48 or its first `}` (its ID and identity tell most apart): it
@@ -301,46 +294,34 @@ function headHash(b: Uint8Array, start: number): number {
     h = Math.imul(h ^ c, 16777619);
     if (c === 125) break;
   }
-  // A small integer: a map looks it up faster than a larger number.
   return h & 0x3fffffff;
 }
 
-function sameBytes(b: Uint8Array, start: number, end: number, c: Uint8Array): boolean {
-  if (c.length !== end - start) return false;
-  // From the end: endpoints of one pod differ from others' in their tail first.
-  for (let i = c.length - 1; i >= 0; i--) if (b[start + i] !== c[i]) return false;
-  return true;
+/** Whether key b[start, end) is `k`. */
+function isKey(b: Uint8Array, start: number, end: number, k: Uint8Array): boolean {
+  return end - start === k.length && bytesAt(b, start, k);
 }
-
-/**
- * The byte operations of the fast path (the first two take most of its time): plain code by default; a host
- * can give native ones (Node's Buffer `indexOf`, `compare` and `toString`).
- */
-export interface ByteOps {
-  /** The first index of `needle` in b[from, to), or -1. */
-  find(b: Uint8Array, needle: Uint8Array, from: number, to: number): number;
-  /** Whether b[start, end) holds the bytes of `c`. */
-  same(b: Uint8Array, start: number, end: number, c: Uint8Array): boolean;
-  /** The text of UTF-8 bytes b[start, end). */
-  text(b: Uint8Array, start: number, end: number): string;
-}
-
-export const PLAIN_BYTE_OPS: ByteOps = { find, same: sameBytes, text: utf8Text };
 
 /**
  * Reads Hubble lines, fast. The top level of a flow is walked key by key on the line's bytes; the endpoint
  * objects, most of a line and the same from flow to flow of a pod, are parsed once and then recognised by
- * their exact bytes. A line the fast path is not sure of (escapes in the fields it reads, a key it does not
- * read such as `egress_denied_by`, anything unexpected) is parsed in full, so the result is the one
- * JSON.parse gives.
+ * their exact bytes, and so are addresses and DNS names (one string, one array, for every flow that has
+ * them: readers of the flows must not change them). A line the fast path is not sure of (escapes in the
+ * fields it reads, a key it does not read such as `egress_denied_by`, anything unexpected) is parsed in
+ * full, so the result is the one JSON.parse gives.
  */
 export class HubbleReader {
-  private endpoints = new Map<number, CachedEndpoint[]>();
-  private cached = 0;
+  private readonly endpoints: ByteTable<FlowEndpoint>;
+  private readonly strings: ByteTable<string>;
+  private readonly names: ByteTable<string[]>;
   constructor(
     private readonly ops: ByteOps = PLAIN_BYTE_OPS,
-    private readonly maxCached = 50_000,
-  ) {}
+    maxCached = 50_000,
+  ) {
+    this.endpoints = new ByteTable(ops, maxCached);
+    this.strings = new ByteTable(ops, maxCached);
+    this.names = new ByteTable(ops, maxCached);
+  }
 
   /** One line, as text or as its UTF-8 bytes (which the reader does not keep: a buffer may be reused). */
   read(line: string | Uint8Array): LineResult {
@@ -353,17 +334,11 @@ export class HubbleReader {
    * are found by a hash of their first bytes and confirmed by all of them.
    */
   private endpointAt(b: Uint8Array, start: number, follower: Uint8Array): [number, FlowEndpoint] | undefined {
-    const key = headHash(b, start);
-    const bucket = this.endpoints.get(key);
+    const h = headHash(b, start);
     // A known endpoint is known by its bytes: a complete JSON object there is exactly the value (a complete
     // JSON value has no complete proper prefix).
-    if (bucket) {
-      for (let j = 0; j < bucket.length; j++) {
-        const c = bucket[j];
-        const end = start + c.bytes.length;
-        if (end <= b.length && b[end - 1] === 125 && this.ops.same(b, start, end, c.bytes)) return [end, c.endpoint];
-      }
-    }
+    const known = this.endpoints.prefix(b, start, h, 125);
+    if (known) return [start + known[1], known[0]];
     // A new one: its end is looked for as the key Hubble writes after it (`follower`), without walking its
     // bytes, and the slice is parsed (it parses only when it is one whole object).
     let end = this.ops.find(b, follower, start, b.length);
@@ -377,17 +352,59 @@ export class HubbleReader {
     } catch {
       return undefined;
     }
-    if (this.cached >= this.maxCached) {
-      this.endpoints.clear();
-      this.cached = 0;
-    }
-    this.cached++;
-    // A copy: the line's buffer is reused for the next lines.
-    const entry = { bytes: new Uint8Array(b.subarray(start, end)), endpoint };
-    const again = this.endpoints.get(key);
-    if (again) again.push(entry);
-    else this.endpoints.set(key, [entry]);
+    this.endpoints.add(b, start, end, h, endpoint);
     return [end, endpoint];
+  }
+
+  /** The string b[start, end) (inside its quotes), the same string object each time; null when it has escapes. */
+  private stringAt(b: Uint8Array, start: number, end: number): string | null {
+    const h = hashBytes(b, start, end);
+    const known = this.strings.get(b, start, end, h);
+    if (known !== undefined) return known;
+    if (hasEscape(b, start, end)) return null;
+    const s = textOf(this.ops, b, start, end);
+    this.strings.add(b, start, end, h, s);
+    return s;
+  }
+
+  /** The IP object at `v`: its end (index after it), source and destination addresses, or undefined to leave the line to the full parse. */
+  private addresses(b: Uint8Array, v: number): [number, string | undefined, string | undefined] | undefined {
+    let src: string | undefined;
+    let dst: string | undefined;
+    let i = v + 1;
+    if (b[i] === 125) return [i + 1, src, dst];
+    for (;;) {
+      if (b[i] !== 34) return undefined;
+      const keyEnd = indexOfByte(b, 34, i + 1, b.length);
+      if (keyEnd < 0 || b[keyEnd + 1] !== 58) return undefined;
+      const at = keyEnd + 2;
+      const valueStop = valueEnd(b, at);
+      if (valueStop < 0) return undefined;
+      const isSource = isKey(b, i + 1, keyEnd, SOURCE);
+      if (isSource || isKey(b, i + 1, keyEnd, DESTINATION)) {
+        if (b[at] !== 34) return undefined;
+        const s = this.stringAt(b, at + 1, valueStop - 1);
+        if (s === null) return undefined;
+        // As `str` reads it: an empty address is none.
+        if (isSource) src = s || undefined;
+        else dst = s || undefined;
+      } else if (hasEscape(b, i + 1, keyEnd)) return undefined;
+      const c = b[valueStop];
+      if (c === 125) return [valueStop + 1, src, dst];
+      if (c !== 44) return undefined;
+      i = valueStop + 1;
+    }
+  }
+
+  /** The DNS names array at b[start, end), the same array each time; null when it has escapes. */
+  private namesAt(b: Uint8Array, start: number, end: number): string[] | null {
+    const h = hashBytes(b, start, end);
+    const known = this.names.get(b, start, end, h);
+    if (known !== undefined) return known;
+    if (hasEscape(b, start, end)) return null;
+    const names = (JSON.parse(this.ops.text(b, start, end)) as unknown[]).filter((x): x is string => typeof x === 'string' && x !== '').map(trimDot);
+    this.names.add(b, start, end, h, names);
+    return names;
   }
 
   /** The fast path alone: undefined when it leaves the line to the full parse. */
@@ -403,8 +420,8 @@ export class HubbleReader {
     let reply: boolean | undefined;
     let src: FlowEndpoint | undefined;
     let dst: FlowEndpoint | undefined;
-    let srcIp: string | null | undefined;
-    let dstIp: string | null | undefined;
+    let srcIp: string | undefined;
+    let dstIp: string | undefined;
     let protocol: ObservedFlow['protocol'] | undefined;
     let port: number | undefined;
     let names: string[] = NO_NAMES;
@@ -442,25 +459,28 @@ export class HubbleReader {
           else if (end === v + 5 && bytesAt(b, v, FALSE)) reply = false;
           else return undefined;
           break;
-        case 8: // IP
-          end = objectEnd(b, v);
-          if (end < 0 || b[v] !== 123) return undefined;
-          srcIp = stringIn(this.ops, b, IP_SOURCE, v, end);
-          dstIp = stringIn(this.ops, b, IP_DESTINATION, v, end);
-          if (srcIp === null || dstIp === null) return undefined;
+        case 8: {
+          // IP
+          if (b[v] !== 123) return undefined;
+          const ips = this.addresses(b, v);
+          if (!ips) return undefined;
+          [end, srcIp, dstIp] = ips;
           break;
+        }
         case 16: {
           // l4
-          end = objectEnd(b, v);
-          if (end < 0) return undefined;
-          protocol = PROTOCOLS.find(([lit]) => bytesAt(b, v, lit))?.[1];
-          if (!protocol) return undefined;
+          const known = PROTOCOLS.find(([lit]) => bytesAt(b, v, lit));
+          if (!known) return undefined;
+          protocol = known[1];
+          // One protocol only, as the slow path reads it: the l4 object ends where the protocol's does.
+          const inner = v + known[0].length - 1;
+          const innerEnd = objectEnd(b, inner);
+          if (innerEnd < 0 || b[innerEnd] !== 125) return undefined;
+          end = innerEnd + 1;
           if (protocol !== 'ICMP') {
-            port = numberIn(b, DESTINATION_PORT, v, end);
+            port = numberIn(b, DESTINATION_PORT, inner, innerEnd);
             if (port === undefined || port < 1 || port > 65535) return undefined;
           }
-          // One protocol only, as the slow path reads it.
-          if (objectEnd(b, indexOfByte(b, 58, v + 2, end) + 1) !== end - 1) return undefined;
           break;
         }
         case 32: // source
@@ -477,8 +497,10 @@ export class HubbleReader {
         case 128: {
           // destination_names
           end = objectEnd(b, v);
-          if (end < 0 || b[v] !== 91 || hasEscape(b, v, end)) return undefined;
-          names = (JSON.parse(this.ops.text(b, v, end)) as unknown[]).filter((x): x is string => typeof x === 'string' && x !== '').map(trimDot);
+          if (end < 0 || b[v] !== 91) return undefined;
+          const known = this.namesAt(b, v, end);
+          if (!known) return undefined;
+          names = known;
           break;
         }
         default:

@@ -1,5 +1,6 @@
 export * from './flow';
-export { HubbleReader, hubbleFromObject, type ByteOps } from './hubble';
+export { HubbleReader, hubbleFromObject } from './hubble';
+export { ByteTable, PLAIN_BYTE_OPS, type ByteOps } from './bytes';
 export { calicoFromObject, calicoLine } from './calico';
 export { VpcReader, readPodAddresses, type PodAddress, type PodAddressMap } from './vpc';
 export { detectFormat, lineReader, FORMAT_NAMES, type FlowFormat } from './format';

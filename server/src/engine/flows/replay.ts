@@ -8,7 +8,7 @@ import { parseCidr } from '../sets/iprange';
 import type { Reachability } from '../reach/reachability';
 import { hostPeer, type Peer } from '../reach/rules';
 import type { Workload } from '../model/workloads';
-import type { FlowProtocol, LineResult, ObservedFlow } from './flow';
+import type { FlowEndpoint, FlowProtocol, LineResult, ObservedFlow } from './flow';
 import { WorkloadMatcher, type ResolvedEndpoint } from './match';
 import type { Direction } from '../types';
 
@@ -73,8 +73,15 @@ export class ObservedTraffic {
   unknownDropped = 0;
   readonly connections = new Map<string, ObservedConnection>();
   connectionsDropped = 0;
-  /** The connections by source, destination, then port and protocol. */
-  private readonly index = new Map<Workload | string, Map<Workload | string, Map<number, ObservedConnection>>>();
+  /** What each endpoint object of the readers is (they share one between the flows of a pod): resolved, with its end's number when it is a workload. */
+  private readonly ends = new WeakMap<FlowEndpoint, { resolved: ResolvedEndpoint; id: number }>();
+  /** Numbers of connection ends: workloads, and addresses outside the cluster by their names then address. */
+  private readonly workloadIds = new Map<Workload, number>();
+  private readonly externalIds = new Map<string, Map<string, number>>();
+  private readonly namesKeys = new WeakMap<string[], string>();
+  private readonly endList: ConnectionEnd[] = [];
+  /** The connections by their ends' numbers, port and protocol. */
+  private readonly table = new ConnectionTable();
 
   constructor(readonly reach: Reachability) {
     this.matcher = new WorkloadMatcher(reach);
@@ -111,8 +118,8 @@ export class ObservedTraffic {
       this.icmp++;
       return;
     }
-    const rs = this.matcher.resolve(f.src);
-    const rd = this.matcher.resolve(f.dst);
+    const rs = this.resolve(f.src);
+    const rd = this.resolve(f.dst);
     const srcIp = f.srcIp;
     const dstIp = f.dstIp;
     const srcOut = rs.kind === 'external';
@@ -126,23 +133,23 @@ export class ObservedTraffic {
       this.noteUnknown(dstBare ? UNADDRESSED : rd);
       return;
     }
-    // Found by the ends' identities (a workload object, an address and names), not by a key string built for
-    // every flow: the key and the connection's ends are built once, for a new connection.
-    const bySrc = at(this.index, rs.kind === 'workload' ? rs.workload : `ip:${srcIp}`, () => new Map<Workload | string, Map<number, ObservedConnection>>());
-    const byDst = at(bySrc, rd.kind === 'workload' ? rd.workload : f.names.length > 0 ? `${f.names.join(',')}|${dstIp ?? ''}` : `|${dstIp}`, () => new Map<number, ObservedConnection>());
+    // Found by numbers given to the ends (a workload object, an address and names), not by a key string built
+    // for every flow: the key and the connection's ends are built once, for a new connection.
+    const srcId = rs.kind === 'workload' ? this.endOf(f.src, rs) : this.externalId(NO_NAMES, srcIp ?? '');
+    const dstId = rd.kind === 'workload' ? this.endOf(f.dst, rd) : this.externalId(f.names, dstIp ?? '');
     const portKey = (f.port ?? 0) * 4 + PROTOCOL_INDEX[f.protocol];
-    let c = byDst.get(portKey);
+    let c = this.table.get(srcId, dstId, portKey);
     if (!c) {
       if (this.connections.size >= MAX_CONNECTIONS) {
         this.connectionsDropped++;
         return;
       }
+      const src = this.endList[srcId];
+      const dst = this.endList[dstId];
       const key = `${rs.kind === 'workload' ? rs.workload.id : `ip:${srcIp}`}\u0000${rd.kind === 'workload' ? rd.workload.id : f.names.length > 0 ? `${f.names.join(',')}|${dstIp ?? ''}` : `|${dstIp}`}\u0000${f.protocol}${f.port}`;
-      const src: ConnectionEnd = rs.kind === 'workload' ? { kind: 'workload', workload: rs.workload } : { kind: 'external', ...(srcIp ? { ip: srcIp } : {}), names: [] };
-      const dst: ConnectionEnd = rd.kind === 'workload' ? { kind: 'workload', workload: rd.workload } : { kind: 'external', ...(dstIp ? { ip: dstIp } : {}), names: f.names };
       c = { src, dst, protocol: f.protocol, ...(f.port !== undefined ? { port: f.port } : {}), flows: 0, seenAtDestination: 0, cluster: { allowed: 0, denied: 0 }, deniedBy: [] };
       this.connections.set(key, c);
-      byDst.set(portKey, c);
+      this.table.add(srcId, dstId, portKey, c);
     }
     if (f.duplicate) c.seenAtDestination++;
     else c.flows++;
@@ -151,19 +158,106 @@ export class ObservedTraffic {
     for (const p of f.deniedBy ?? []) if (!c.deniedBy.includes(p) && c.deniedBy.length < 10) c.deniedBy.push(p);
   }
 
+  private resolve(ep: FlowEndpoint): ResolvedEndpoint {
+    return (this.ends.get(ep) ?? this.endEntry(ep)).resolved;
+  }
+
+  private endEntry(ep: FlowEndpoint): { resolved: ResolvedEndpoint; id: number } {
+    const resolved = this.matcher.resolve(ep);
+    const e = { resolved, id: resolved.kind === 'workload' ? this.workloadId(resolved.workload) : -1 };
+    this.ends.set(ep, e);
+    return e;
+  }
+
+  /** The number of the end a workload endpoint resolved to (`resolve` has just cached it). */
+  private endOf(ep: FlowEndpoint, r: ResolvedEndpoint & { kind: 'workload' }): number {
+    return this.ends.get(ep)?.id ?? this.workloadId(r.workload);
+  }
+
+  private workloadId(w: Workload): number {
+    let id = this.workloadIds.get(w);
+    if (id === undefined) {
+      id = this.endList.length;
+      this.endList.push({ kind: 'workload', workload: w });
+      this.workloadIds.set(w, id);
+    }
+    return id;
+  }
+
+  /** The number of an address outside the cluster with the names it was reached by. */
+  private externalId(names: string[], ip: string): number {
+    let key = names.length === 0 ? '' : this.namesKeys.get(names);
+    if (key === undefined) this.namesKeys.set(names, (key = names.join(',')));
+    let byIp = this.externalIds.get(key);
+    if (!byIp) this.externalIds.set(key, (byIp = new Map()));
+    let id = byIp.get(ip);
+    if (id === undefined) {
+      id = this.endList.length;
+      this.endList.push({ kind: 'external', ...(ip ? { ip } : {}), names });
+      byIp.set(ip, id);
+    }
+    return id;
+  }
+
   /** Connections in a stable order: source, destination, protocol, port. */
   sorted(): ObservedConnection[] {
     return [...this.connections.values()].sort((a, b) => compare(connectionName(a), connectionName(b)));
   }
 }
 
-const PROTOCOL_INDEX: Record<FlowProtocol, number> = { TCP: 0, UDP: 1, SCTP: 2, ICMP: 3 };
+/** Connections by three numbers (their ends' and their port's), in a flat open-addressed table. */
+class ConnectionTable {
+  /** Entry index + 1 by hash; 0 is empty. */
+  private slots = new Int32Array(1 << 12);
+  private keys = new Int32Array(3 << 11);
+  private readonly values: ObservedConnection[] = [];
 
-function at<K, V>(m: Map<K, V>, k: K, make: () => V): V {
-  let v = m.get(k);
-  if (v === undefined) m.set(k, (v = make()));
-  return v;
+  private static hash(a: number, b: number, c: number): number {
+    let h = Math.imul(a ^ 0x9e3779b9, 0x85ebca6b);
+    h = Math.imul(h ^ (h >>> 13) ^ b, 0xc2b2ae35);
+    h = Math.imul(h ^ (h >>> 16) ^ c, 0x27d4eb2f);
+    return (h ^ (h >>> 15)) >>> 0;
+  }
+
+  get(a: number, b: number, c: number): ObservedConnection | undefined {
+    const slots = this.slots;
+    const keys = this.keys;
+    const mask = slots.length - 1;
+    for (let s = ConnectionTable.hash(a, b, c) & mask; ; s = (s + 1) & mask) {
+      const e = slots[s] - 1;
+      if (e < 0) return undefined;
+      const k = e * 3;
+      if (keys[k] === a && keys[k + 1] === b && keys[k + 2] === c) return this.values[e];
+    }
+  }
+
+  add(a: number, b: number, c: number, v: ObservedConnection): void {
+    const e = this.values.length;
+    if ((e + 1) * 3 > this.keys.length) {
+      const grown = new Int32Array(this.keys.length * 2);
+      grown.set(this.keys);
+      this.keys = grown;
+    }
+    this.keys.set([a, b, c], e * 3);
+    this.values.push(v);
+    if ((e + 1) * 2 > this.slots.length) {
+      this.slots = new Int32Array(this.slots.length * 2);
+      for (let i = 0; i < this.values.length; i++) this.place(i);
+    } else this.place(e);
+  }
+
+  private place(e: number): void {
+    const mask = this.slots.length - 1;
+    const k = e * 3;
+    let s = ConnectionTable.hash(this.keys[k], this.keys[k + 1], this.keys[k + 2]) & mask;
+    while (this.slots[s] !== 0) s = (s + 1) & mask;
+    this.slots[s] = e + 1;
+  }
 }
+
+const NO_NAMES: string[] = [];
+
+const PROTOCOL_INDEX: Record<FlowProtocol, number> = { TCP: 0, UDP: 1, SCTP: 2, ICMP: 3 };
 
 const UNADDRESSED: ResolvedEndpoint = { kind: 'unknown', name: '(outside the cluster)', reason: 'the flow log records neither its address nor its name (aggregated)' };
 
