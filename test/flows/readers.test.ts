@@ -98,6 +98,9 @@ test('Hubble: endpoints with the same first bytes and the same length are told a
     line(endpoint('api'), ',"Summary":"a \\"quoted\\" word"'), // an escaped quote in a field the fast path skips
     line(endpoint('api'), ',"destination_names":["bücher.example."]'),
     line(endpoint('a\\u0070i')), // an escape inside an endpoint: JSON.parse decodes it
+    line(endpoint('api'), ',"is_repl\\u0079":true'), // an escaped key: JSON.parse reads it as is_reply
+    line(endpoint('api'), ',"x":{"source":"10.9.9.9"}').replace('"IP":{"source":"10.0.0.1",', '"IP":{"s\\u006furce":"10.0.0.3","source":"10.0.0.1",'), // escaped and repeated keys in IP
+    line(endpoint('api')).replace('"source":"10.0.0.1"', '"source":"10.0.0.1","source":"10.0.0.4"'), // a key twice: the last one counts
   ];
   const reader = new flows.HubbleReader(NATIVE_BYTES);
   for (const l of [...cases, ...cases]) {

@@ -247,7 +247,7 @@ const KEYS_BY_LENGTH: KnownKey[][] = [];
 for (let n = 0; n <= Math.max(...KEY_LIST.map(([k]) => k.length)); n++) KEYS_BY_LENGTH.push([]);
 for (const [k, bit] of KEY_LIST) KEYS_BY_LENGTH[k.length].push({ bytes: bytesOf(k), bit });
 
-/** The key at b[start, end) (without its quotes): its bit, LEAVE, or 0 for a key this path skips. */
+/** The key at b[start, end) (without its quotes, and without escapes): its bit, LEAVE, or 0 for a key this path skips. */
 function keyOf(b: Uint8Array, start: number, end: number): number {
   const length = end - start;
   if (length < KEYS_BY_LENGTH.length) {
@@ -259,7 +259,17 @@ function keyOf(b: Uint8Array, start: number, end: number): number {
       if (i === length) return keys[j].bit;
     }
   }
-  return hasEscape(b, start, end) ? LEAVE : 0;
+  return 0;
+}
+
+/** The closing quote of a key starting at `from` (after its opening quote), or -1 when there is none or the key has an escape (left to the full parse). */
+function keyEnd(b: Uint8Array, from: number, to: number): number {
+  for (let i = from; i < to; i++) {
+    const c = b[i];
+    if (c === 34) return i;
+    if (c === 92) return -1;
+  }
+  return -1;
 }
 
 const WRAPPED = bytesOf('{"flow":{');
@@ -375,20 +385,20 @@ export class HubbleReader {
     if (b[i] === 125) return [i + 1, src, dst];
     for (;;) {
       if (b[i] !== 34) return undefined;
-      const keyEnd = indexOfByte(b, 34, i + 1, b.length);
-      if (keyEnd < 0 || b[keyEnd + 1] !== 58) return undefined;
-      const at = keyEnd + 2;
+      const kEnd = keyEnd(b, i + 1, b.length);
+      if (kEnd < 0 || b[kEnd + 1] !== 58) return undefined;
+      const at = kEnd + 2;
       const valueStop = valueEnd(b, at);
       if (valueStop < 0) return undefined;
-      const isSource = isKey(b, i + 1, keyEnd, SOURCE);
-      if (isSource || isKey(b, i + 1, keyEnd, DESTINATION)) {
+      const isSource = isKey(b, i + 1, kEnd, SOURCE);
+      if (isSource || isKey(b, i + 1, kEnd, DESTINATION)) {
         if (b[at] !== 34) return undefined;
         const s = this.stringAt(b, at + 1, valueStop - 1);
         if (s === null) return undefined;
         // As `str` reads it: an empty address is none.
         if (isSource) src = s || undefined;
         else dst = s || undefined;
-      } else if (hasEscape(b, i + 1, keyEnd)) return undefined;
+      }
       const c = b[valueStop];
       if (c === 125) return [valueStop + 1, src, dst];
       if (c !== 44) return undefined;
@@ -432,21 +442,25 @@ export class HubbleReader {
     if (b[i] === 125) return undefined;
     for (;;) {
       if (b[i] !== 34) return undefined;
-      const keyEnd = indexOfByte(b, 34, i + 1, n);
-      if (keyEnd < 0 || b[keyEnd + 1] !== 58) return undefined;
-      const bit = keyOf(b, i + 1, keyEnd);
+      const kEnd = keyEnd(b, i + 1, n);
+      if (kEnd < 0 || b[kEnd + 1] !== 58) return undefined;
+      const bit = keyOf(b, i + 1, kEnd);
       if (bit === LEAVE) return undefined;
       if (bit !== 0) {
         if ((read & bit) !== 0) return undefined;
         read |= bit;
       }
-      const v = keyEnd + 2;
+      const v = kEnd + 2;
       let end: number;
       switch (bit) {
         case 1: // verdict
           end = stringEnd(b, v);
           if (b[v] !== 34 || end < 0 || hasEscape(b, v, end)) return undefined;
-          verdict = VERDICTS.find(([lit]) => lit.length === end - v && bytesAt(b, v, lit))?.[1] ?? 'other';
+          verdict = 'other';
+          for (let j = 0; j < VERDICTS.length; j++) {
+            const lit = VERDICTS[j][0];
+            if (lit.length === end - v && bytesAt(b, v, lit)) verdict = VERDICTS[j][1];
+          }
           break;
         case 2: // traffic_direction
           end = stringEnd(b, v);
@@ -469,7 +483,8 @@ export class HubbleReader {
         }
         case 16: {
           // l4
-          const known = PROTOCOLS.find(([lit]) => bytesAt(b, v, lit));
+          let known: [Uint8Array, ObservedFlow['protocol']] | undefined;
+          for (let j = 0; j < PROTOCOLS.length && !known; j++) if (bytesAt(b, v, PROTOCOLS[j][0])) known = PROTOCOLS[j];
           if (!known) return undefined;
           protocol = known[1];
           // One protocol only, as the slow path reads it: the l4 object ends where the protocol's does.
@@ -521,17 +536,20 @@ export class HubbleReader {
       while (b[i] === 44) {
         i++;
         if (b[i] !== 34) return undefined;
-        const keyEnd = indexOfByte(b, 34, i + 1, n);
-        if (keyEnd < 0 || b[keyEnd + 1] !== 58) return undefined;
-        if ((keyEnd - i - 1 === FLOW_KEY.length && bytesAt(b, i + 1, FLOW_KEY)) || hasEscape(b, i + 1, keyEnd)) return undefined;
-        i = valueEnd(b, keyEnd + 2);
+        const kEnd = keyEnd(b, i + 1, n);
+        if (kEnd < 0 || b[kEnd + 1] !== 58) return undefined;
+        if (kEnd - i - 1 === FLOW_KEY.length && bytesAt(b, i + 1, FLOW_KEY)) return undefined;
+        i = valueEnd(b, kEnd + 2);
         if (i < 0) return undefined;
       }
       if (b[i] !== 125) return undefined;
       i++;
     }
     if (i !== n || verdict === undefined || protocol === undefined || !src || !dst) return undefined;
-    const flow: ObservedFlow = { src, dst, protocol, names, verdict, reply: reply === true, duplicate: ingress && src.namespace !== undefined };
+    const duplicate = ingress && src.namespace !== undefined;
+    // The usual flow built whole (one object shape, no properties added one by one); others as fields say.
+    if (srcIp && dstIp && port !== undefined) return { kind: 'flow', flow: { src, dst, srcIp, dstIp, protocol, port, names, verdict, reply: reply === true, duplicate } };
+    const flow: ObservedFlow = { src, dst, protocol, names, verdict, reply: reply === true, duplicate };
     if (srcIp) flow.srcIp = srcIp;
     if (dstIp) flow.dstIp = dstIp;
     if (port !== undefined) flow.port = port;

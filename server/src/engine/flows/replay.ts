@@ -118,8 +118,10 @@ export class ObservedTraffic {
       this.icmp++;
       return;
     }
-    const rs = this.resolve(f.src);
-    const rd = this.resolve(f.dst);
+    const es = this.ends.get(f.src) ?? this.endEntry(f.src);
+    const ed = this.ends.get(f.dst) ?? this.endEntry(f.dst);
+    const rs = es.resolved;
+    const rd = ed.resolved;
     const srcIp = f.srcIp;
     const dstIp = f.dstIp;
     const srcOut = rs.kind === 'external';
@@ -135,8 +137,8 @@ export class ObservedTraffic {
     }
     // Found by numbers given to the ends (a workload object, an address and names), not by a key string built
     // for every flow: the key and the connection's ends are built once, for a new connection.
-    const srcId = rs.kind === 'workload' ? this.endOf(f.src, rs) : this.externalId(NO_NAMES, srcIp ?? '');
-    const dstId = rd.kind === 'workload' ? this.endOf(f.dst, rd) : this.externalId(f.names, dstIp ?? '');
+    const srcId = es.id >= 0 ? es.id : this.externalId(NO_NAMES, srcIp ?? '');
+    const dstId = ed.id >= 0 ? ed.id : this.externalId(f.names, dstIp ?? '');
     const portKey = (f.port ?? 0) * 4 + PROTOCOL_INDEX[f.protocol];
     let c = this.table.get(srcId, dstId, portKey);
     if (!c) {
@@ -158,20 +160,11 @@ export class ObservedTraffic {
     for (const p of f.deniedBy ?? []) if (!c.deniedBy.includes(p) && c.deniedBy.length < 10) c.deniedBy.push(p);
   }
 
-  private resolve(ep: FlowEndpoint): ResolvedEndpoint {
-    return (this.ends.get(ep) ?? this.endEntry(ep)).resolved;
-  }
-
   private endEntry(ep: FlowEndpoint): { resolved: ResolvedEndpoint; id: number } {
     const resolved = this.matcher.resolve(ep);
     const e = { resolved, id: resolved.kind === 'workload' ? this.workloadId(resolved.workload) : -1 };
     this.ends.set(ep, e);
     return e;
-  }
-
-  /** The number of the end a workload endpoint resolved to (`resolve` has just cached it). */
-  private endOf(ep: FlowEndpoint, r: ResolvedEndpoint & { kind: 'workload' }): number {
-    return this.ends.get(ep)?.id ?? this.workloadId(r.workload);
   }
 
   private workloadId(w: Workload): number {
@@ -265,13 +258,27 @@ function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+/** Peers of single addresses, built once per address (replay evaluates many connections to the same ones). */
+const addressPeers = new Map<string, Peer | null>();
+
+function addressPeer(ip: string): Peer | undefined {
+  let p = addressPeers.get(ip);
+  if (p === undefined) {
+    const c = parseCidr(ip.includes(':') ? `${ip}/128` : `${ip}/32`);
+    p = c ? { kind: 'ip', ips: c.set, name: `${ip}[External]` } : null;
+    if (addressPeers.size >= 10_000) addressPeers.clear();
+    addressPeers.set(ip, p);
+  }
+  return p ?? undefined;
+}
+
 /** The peers of the engine a connection end stands for: an address, and each DNS name it was reached by. */
 export function peersOf(e: ConnectionEnd): Peer[] {
   if (e.kind === 'workload') return [{ kind: 'workload', workload: e.workload }];
   const out: Peer[] = [];
   if (e.ip) {
-    const c = parseCidr(e.ip.includes(':') ? `${e.ip}/128` : `${e.ip}/32`);
-    if (c) out.push({ kind: 'ip', ips: c.set, name: `${e.ip}[External]` });
+    const p = addressPeer(e.ip);
+    if (p) out.push(p);
   }
   for (const n of e.names) out.push(hostPeer(n));
   return out;

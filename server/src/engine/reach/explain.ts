@@ -95,11 +95,23 @@ function describe(d: Decision, side: Direction, subject: string, other: string):
   }
 }
 
-function side(dir: Direction, v: DirectionVerdict, subject: string, other: string): ExplainedDirection {
-  const decisions = (v.decisions ?? []).map((d) => describe(d, dir, subject, other));
+/** One side's decisions, described; with `only`, just those on its connections (cut to them). */
+function side(dir: Direction, v: DirectionVerdict, subject: string, other: string, only?: ConnectionSet): ExplainedDirection {
+  const decisions: ExplainedDecision[] = [];
+  const cut = (conns: ConnectionSet): ConnectionSet | undefined => {
+    if (!only) return conns;
+    const c = conns.intersect(only);
+    return c.isEmpty ? undefined : c;
+  };
+  for (const d of v.decisions ?? []) {
+    const conns = cut(d.conns);
+    if (conns) decisions.push({ ...describe(d, dir, subject, other), conns });
+  }
   for (const p of v.passes ?? []) {
+    const conns = cut(p.conns);
+    if (!conns) continue;
     const ref = ruleRef(p.origin);
-    decisions.push({ conns: p.conns, verdict: 'allow', text: `passed down by admin rule ${ref.label} (NetworkPolicy and baseline decide)`, refs: [ref] });
+    decisions.push({ conns, verdict: 'allow', text: `passed down by admin rule ${ref.label} (NetworkPolicy and baseline decide)`, refs: [ref] });
   }
   return { direction: dir, subject, restricted: v.restricted, allowed: v.allowed, decisions };
 }
@@ -133,11 +145,10 @@ export function explainPair(reach: Reachability, src: Peer, dst: Peer, query?: {
   const s = peerName(src);
   const d = peerName(dst);
   const sides: ExplainedDirection[] = [];
-  if (v.egress && src.kind === 'workload') sides.push(withUndecidable(reach, side('egress', v.egress, s, d), src.workload, dst, query));
-  if (v.ingress && dst.kind === 'workload') sides.push(withUndecidable(reach, side('ingress', v.ingress, d, s), dst.workload, src, query));
-  if (query) {
-    const one = ConnectionSet.of(query.protocol, PortSet.port(query.port));
-    for (const sd of sides) sd.decisions = sd.decisions.filter((x) => !x.conns.intersect(one).isEmpty).map((x) => ({ ...x, conns: x.conns.intersect(one) }));
+  const one = query ? ConnectionSet.of(query.protocol, PortSet.port(query.port)) : undefined;
+  if (v.egress && src.kind === 'workload') sides.push(withUndecidable(reach, side('egress', v.egress, s, d, one), src.workload, dst, query));
+  if (v.ingress && dst.kind === 'workload') sides.push(withUndecidable(reach, side('ingress', v.ingress, d, s, one), dst.workload, src, query));
+  if (query && one) {
     const undecidable = sides.some((sd) => (sd.undecidable ?? []).length > 0);
     return { src: s, dst: d, allowed: v.allowed.intersect(one), query: { ...query, allowed: v.allowed.has(query.protocol, query.port), ...(undecidable ? { undecidable } : {}) }, sides };
   }
