@@ -2,6 +2,7 @@ import type { Resource } from '../model/resources';
 import type { Workload } from '../model/workloads';
 import type { CompiledAdminPolicy, CompiledFirewall, CompiledNetpol } from './compiled';
 import { ConnectionSet } from '../sets/connections';
+import { perObject } from '../memo';
 import { peerMatches, type Action, type CompiledRule, type Direction, type Peer, type RuleOrigin } from './rules';
 import { DEFAULT_TIER_ORDER, sortPolicies, type OrderedTier, type TierPolicy } from './tiers';
 
@@ -205,6 +206,16 @@ export function evaluateApplied(applied: AppliedPolicies, dir: Direction, subjec
   return { ...v, allowed, restricted, ...(decisions ? { decisions } : {}) };
 }
 
+/**
+ * The policies of a tier that isolate its pods, per direction: found once per list of policies in force (the
+ * same list serves every evaluation of its pods), and the same array each time (explanations keep what they
+ * say of it with it).
+ */
+const isolatingOf = perObject((policies: readonly TierPolicy[]): Record<Direction, Resource[]> => ({
+  ingress: policies.filter((p) => p.isolates.ingress).map((p) => p.resource),
+  egress: policies.filter((p) => p.isolates.egress).map((p) => p.resource),
+}));
+
 function evaluatePolicies(applied: AppliedPolicies, dir: Direction, subject: Workload, peer: Peer, explain = false): DirectionVerdict {
   const restricted = applied.admin.length + applied.tiers.length + applied.baseline.length > 0;
   if (!restricted) {
@@ -252,10 +263,10 @@ function evaluatePolicies(applied: AppliedPolicies, dir: Direction, subject: Wor
         decisions?.push({ conns: c, verdict: r.action === 'allow' ? 'allow' : 'deny', reason: { kind: 'rule', tier: p.family, action: r.action, origin: r.origin } });
       }
     }
-    const isolating = policies.filter((p) => p.isolates[dir]);
+    const isolating = isolatingOf(policies)[dir];
     if (isolating.length > 0 && !open.isEmpty && tier.defaultAction === 'deny') {
       rest = rest.subtract(open);
-      decisions?.push({ conns: open, verdict: 'deny', reason: { kind: 'isolated', policies: isolating.map((p) => p.resource) } });
+      decisions?.push({ conns: open, verdict: 'deny', reason: { kind: 'isolated', policies: isolating } });
     }
   }
   if (rest.isEmpty) return { allowed, decisions, passes, restricted };

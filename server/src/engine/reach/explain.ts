@@ -1,6 +1,7 @@
 import { spanAt } from '../model/anchor';
 import { kindName, type Resource } from '../model/resources';
 import type { Direction, Span } from '../types';
+import { perObject } from '../memo';
 import { ConnectionSet, type Protocol } from '../sets/connections';
 import type { Decision, DirectionVerdict } from './evaluate';
 import { PortSet } from '../sets/portset';
@@ -72,19 +73,35 @@ function policyRef(r: Resource): SourceRef {
   return kept(r, r, () => ({ uri: r.uri, span: spanAt(r, ['metadata', 'name']), label: kindName(r) }));
 }
 
+/**
+ * The names of isolating policies and their places, kept with the list (evaluation gives the same list for
+ * every pod of a tier's policies); the places are found again when one of their documents moved.
+ */
+const isolatingText = perObject((policies: readonly Resource[]) => {
+  let spans: Span[] = [];
+  let refs: SourceRef[] = [];
+  return {
+    names: policies.map(kindName).join(', '),
+    refs(): SourceRef[] {
+      if (spans.length !== policies.length || policies.some((r, i) => r.doc.span !== spans[i])) {
+        refs = policies.map(policyRef);
+        spans = policies.map((r) => r.doc.span);
+      }
+      return refs;
+    },
+  };
+});
+
 function describe(d: Decision, side: Direction, subject: string, other: string): ExplainedDecision {
   const r = d.reason;
   const verb = side === 'egress' ? `to ${other}` : `from ${other}`;
   switch (r.kind) {
     case 'default':
       return { conns: d.conns, verdict: d.verdict, text: `allowed by default: no policy decides ${side} of ${subject} ${verb}`, refs: [] };
-    case 'isolated':
-      return {
-        conns: d.conns,
-        verdict: d.verdict,
-        text: `denied: ${r.policies.map(kindName).join(', ')} select${r.policies.length === 1 ? 's' : ''} ${subject} for ${side}, and no rule allows ${verb}`,
-        refs: r.policies.map(policyRef),
-      };
+    case 'isolated': {
+      const p = isolatingText(r.policies);
+      return { conns: d.conns, verdict: d.verdict, text: `denied: ${p.names} select${r.policies.length === 1 ? 's' : ''} ${subject} for ${side}, and no rule allows ${verb}`, refs: p.refs() };
+    }
     case 'rule': {
       const ref = ruleRef(r.origin);
       // Antrea's tiers before NetworkPolicy run in the admin layer, but they are no admin policies.
