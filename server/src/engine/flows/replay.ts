@@ -11,6 +11,7 @@ import type { Workload } from '../model/workloads';
 import type { FlowEndpoint, FlowProtocol, LineResult, ObservedFlow } from './flow';
 import { WorkloadMatcher, type ResolvedEndpoint } from './match';
 import type { Direction } from '../types';
+import { TextMemo } from '../memo';
 
 /** A side of a connection: a workload of the workspace, or an address outside the cluster (with its DNS names). */
 export type ConnectionEnd = { kind: 'workload'; workload: Workload } | { kind: 'external'; ip?: string; names: string[] };
@@ -259,17 +260,15 @@ function compare(a: string, b: string): number {
 }
 
 /** Peers of single addresses, built once per address (replay evaluates many connections to the same ones). */
-const addressPeers = new Map<string, Peer | null>();
+const addressPeers = new TextMemo<Peer | null>('replay: the peer of each observed address', 10_000);
 
 function addressPeer(ip: string): Peer | undefined {
-  let p = addressPeers.get(ip);
-  if (p === undefined) {
-    const c = parseCidr(ip.includes(':') ? `${ip}/128` : `${ip}/32`);
-    p = c ? { kind: 'ip', ips: c.set, name: `${ip}[External]` } : null;
-    if (addressPeers.size >= 10_000) addressPeers.clear();
-    addressPeers.set(ip, p);
-  }
-  return p ?? undefined;
+  return (
+    addressPeers.get(ip, () => {
+      const c = parseCidr(ip.includes(':') ? `${ip}/128` : `${ip}/32`);
+      return c ? { kind: 'ip', ips: c.set, name: `${ip}[External]` } : null;
+    }) ?? undefined
+  );
 }
 
 /** The peers of the engine a connection end stands for: an address, and each DNS name it was reached by. */
