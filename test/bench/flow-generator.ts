@@ -56,7 +56,8 @@ function line(n: number, src: Pod | undefined, dst: Pod | undefined, srcIp: stri
     `"IP":{"source":"${srcIp}","destination":"${dstIp}","ipVersion":"IPv4"},` +
     `"l4":{"${proto}":{"source_port":${sport},"destination_port":${dport}${flags}}},` +
     `"source":${src ? src.json : WORLD},"destination":${dst ? dst.json : WORLD},"Type":"L3_L4","node_name":"worker-${n % 7}"${names},` +
-    `"event_type":{"type":4,"sub_type":3},"traffic_direction":"${o.ingress ? 'INGRESS' : 'EGRESS'}","trace_observation_point":"${o.ingress ? 'TO_ENDPOINT' : 'TO_STACK'}",` +
+    // Hubble still writes the deprecated reply field on replies, beside is_reply.
+    `${o.reply ? '"reply":true,' : ''}"event_type":{"type":4,"sub_type":3},"traffic_direction":"${o.ingress ? 'INGRESS' : 'EGRESS'}","trace_observation_point":"${o.ingress ? 'TO_ENDPOINT' : 'TO_STACK'}",` +
     `"is_reply":${o.reply ? 'true' : 'false'},"interface":{"index":${12 + (n % 40)},"name":"lxc${(n % 4096).toString(16)}"},"Summary":"${proto === 'TCP' ? 'TCP Flags: SYN' : 'UDP'}"},` +
     `"node_name":"worker-${n % 7}","time":"${time}"}`
   );

@@ -101,6 +101,10 @@ test('Hubble: endpoints with the same first bytes and the same length are told a
     line(endpoint('api'), ',"is_repl\\u0079":true'), // an escaped key: JSON.parse reads it as is_reply
     line(endpoint('api'), ',"x":{"source":"10.9.9.9"}').replace('"IP":{"source":"10.0.0.1",', '"IP":{"s\\u006furce":"10.0.0.3","source":"10.0.0.1",'), // escaped and repeated keys in IP
     line(endpoint('api')).replace('"source":"10.0.0.1"', '"source":"10.0.0.1","source":"10.0.0.4"'), // a key twice: the last one counts
+    line(endpoint('api'), ',"reply":true,"is_reply":true'), // a reply as Hubble writes it: the deprecated field beside is_reply
+    line(endpoint('api'), ',"reply":true'), // only the deprecated field (older Hubble)
+    line(endpoint('api'), ',"reply":true,"is_reply":false'), // is_reply decides when both are there
+    line(endpoint('api'), ',"is_reply":false,"reply":true'),
   ];
   const reader = new flows.HubbleReader(NATIVE_BYTES);
   for (const l of [...cases, ...cases]) {
@@ -114,6 +118,12 @@ test('Hubble: endpoints with the same first bytes and the same length are told a
   assert.deepEqual(tiers, ['api', 'apx', 'api', 'été']);
   const names = reader.read(Buffer.from(cases[5], 'utf8'));
   assert.deepEqual(names.kind === 'flow' && names.flow.names, ['bücher.example']);
+  // Replies in either spelling take the fast path, with the reply the full parse reads.
+  const replies = cases.slice(-4).map((l) => {
+    const r = reader.fast(Buffer.from(l, 'utf8'));
+    return r?.kind === 'flow' ? r.flow.reply : undefined;
+  });
+  assert.deepEqual(replies, [true, true, false, false]);
 });
 
 test('Hubble: -o jsonpb without the wrapper (protojson camelCase names) reads as -o json with it', () => {

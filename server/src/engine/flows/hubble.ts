@@ -236,8 +236,10 @@ const KEY_LIST: [string, number][] = [
   ['source', 32],
   ['destination', 64],
   ['destination_names', 128],
+  // Hubble's deprecated spelling of is_reply, still written beside it on replies.
+  ['reply', 256],
   // Fields this path does not read, and the camelCase spellings of those it does.
-  ...['reply', 'egress_denied_by', 'ingress_denied_by', 'egressDeniedBy', 'ingressDeniedBy', 'isReply', 'trafficDirection', 'destinationNames', 'flow'].map((k): [string, number] => [k, LEAVE]),
+  ...['egress_denied_by', 'ingress_denied_by', 'egressDeniedBy', 'ingressDeniedBy', 'isReply', 'trafficDirection', 'destinationNames', 'flow'].map((k): [string, number] => [k, LEAVE]),
 ];
 interface KnownKey {
   bytes: Uint8Array;
@@ -428,6 +430,7 @@ export class HubbleReader {
     let verdict: FlowVerdict | undefined;
     let ingress = false;
     let reply: boolean | undefined;
+    let legacyReply = false;
     let src: FlowEndpoint | undefined;
     let dst: FlowEndpoint | undefined;
     let srcIp: string | undefined;
@@ -468,11 +471,17 @@ export class HubbleReader {
           ingress = end - v === INGRESS.length && bytesAt(b, v, INGRESS);
           break;
         case 4: // is_reply
+        case 256: {
+          // reply
           end = scalarEnd(b, v);
-          if (end === v + 4 && bytesAt(b, v, TRUE)) reply = true;
-          else if (end === v + 5 && bytesAt(b, v, FALSE)) reply = false;
+          let value: boolean;
+          if (end === v + 4 && bytesAt(b, v, TRUE)) value = true;
+          else if (end === v + 5 && bytesAt(b, v, FALSE)) value = false;
           else return undefined;
+          if (bit === 4) reply = value;
+          else legacyReply = value;
           break;
+        }
         case 8: {
           // IP
           if (b[v] !== 123) return undefined;
@@ -548,8 +557,9 @@ export class HubbleReader {
     if (i !== n || verdict === undefined || protocol === undefined || !src || !dst) return undefined;
     const duplicate = ingress && src.namespace !== undefined;
     // The usual flow built whole (one object shape, no properties added one by one); others as fields say.
-    if (srcIp && dstIp && port !== undefined) return { kind: 'flow', flow: { src, dst, srcIp, dstIp, protocol, port, names, verdict, reply: reply === true, duplicate } };
-    const flow: ObservedFlow = { src, dst, protocol, names, verdict, reply: reply === true, duplicate };
+    // A reply as the full parse reads it: is_reply when present, else the deprecated reply.
+    if (srcIp && dstIp && port !== undefined) return { kind: 'flow', flow: { src, dst, srcIp, dstIp, protocol, port, names, verdict, reply: reply ?? legacyReply, duplicate } };
+    const flow: ObservedFlow = { src, dst, protocol, names, verdict, reply: reply ?? legacyReply, duplicate };
     if (srcIp) flow.srcIp = srcIp;
     if (dstIp) flow.dstIp = dstIp;
     if (port !== undefined) flow.port = port;
