@@ -54,10 +54,14 @@ const cases = [
   ...[...roots(demo), ...roots(path.join(fixtures, 'microservices-demo'))].map((dir) => ({ dir, expected: 'digests' as const })),
 ];
 
+// One cache of parsed files for every case, as the views of a workspace share it: the repository's roots
+// read the same bases and components, and each must render as if alone (renders change no shared tree).
+const parsed = new Map();
+
 for (const { dir, expected } of cases) {
   const name = path.relative(repoRoot, dir);
   test(`kubectl kustomize parity: ${name}`, async () => {
-    const result = await renderFromDisk(dir);
+    const result = await renderFromDisk(dir, { parsed });
     assert.deepEqual(result.findings.map((f) => f.message), [], 'renders without findings');
     const ours = resourcesOf(toYamlStream(result.resources));
     assert.ok(ours.size > 0);

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { renderKustomization, type Origin, type RenderResult, type RenderSources } from '../../server/src/engine/kustomize';
+import { renderKustomization, toYamlStream, type Origin, type RenderResult, type RenderSources } from '../../server/src/engine/kustomize';
 
 /**
  * The renderer from in-memory sources, as an editor gives them: the origin of values, the chain of
@@ -268,5 +268,63 @@ test('never throws: hostile kustomizations become findings', () => {
     for (const f of r.findings) assert.ok(f.span.start >= 0 && f.span.end >= f.span.start, text);
     const r2 = render({ 'kustomization.yaml': text, 'app.yaml': deployment });
     assert.ok(Array.isArray(r2.findings), text);
+  }
+});
+
+test('overlays that share a base share its trees as read and never change them: each render, in any order and again, gives what a render of its own gives, origins included', () => {
+  const base = {
+    'base/kustomization.yaml': 'resources:\n- app.yaml\n- list.yaml\nconfigMapGenerator:\n- name: settings\n  literals: [mode=base]\n',
+    'base/app.yaml': `${deployment}---
+apiVersion: v1
+kind: Service
+metadata:
+  name: api
+spec:
+  selector: {app: api}
+  ports: [{port: 80}]
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: api-egress
+spec:
+  podSelector: {matchLabels: {app: api}}
+  egress:
+  - to: [{podSelector: {matchLabels: {app: db}}}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata:
+  name: api-read
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: reader}
+subjects:
+- {kind: ServiceAccount, name: api}
+---
+apiVersion: v1
+kind: ServiceAccount
+metadata:
+  name: api
+`,
+    'base/list.yaml': 'apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: extra}\n  data: {a: "1"}\n',
+  };
+  const overlay = (name: string, extra: string) => ({
+    [`${name}/kustomization.yaml`]: `resources:\n- ../base\nnamespace: ${name}\nnamePrefix: ${name}-\ncommonLabels:\n  overlay: ${name}\ncommonAnnotations:\n  owner: team-${name}\nlabels:\n- pairs: {tier: ${name}}\n  includeSelectors: true\nreplicas:\n- name: api\n  count: ${name.length}\nconfigMapGenerator:\n- name: settings\n  behavior: merge\n  literals: [mode=${name}]\n${extra}`,
+  });
+  const files = {
+    ...base,
+    ...overlay('a', 'images:\n- name: api\n  newTag: "2"\npatches:\n- patch: |-\n    apiVersion: apps/v1\n    kind: Deployment\n    metadata: {name: api}\n    spec: {template: {spec: {containers: [{name: api, env: [{name: MODE, value: a}]}]}}}\n'),
+    ...overlay('bb', 'patches:\n- target: {kind: Service}\n  patch: |-\n    - op: replace\n      path: /spec/ports/0/port\n      value: 8080\n- patch: |-\n    $patch: delete\n    apiVersion: v1\n    kind: ConfigMap\n    metadata: {name: extra}\n'),
+  };
+  const snapshot = (r: RenderResult) => ({
+    yaml: toYamlStream(r.resources),
+    findings: r.findings.map((f) => f.message),
+    origins: r.resources.map((x) => JSON.stringify([...x.origins()])),
+  });
+  const alone = (root: string) => snapshot(renderKustomization(sources(files), `${U}/${root}`, { parsed: new Map() }));
+  const expected = { a: alone('a'), bb: alone('bb'), base: alone('base') };
+  assert.ok(expected.a.yaml.includes('a-api') && expected.a.yaml.includes('image: api:2') && expected.bb.yaml.includes('port: 8080') && !expected.bb.yaml.includes('extra'), 'the overlays change what they share');
+  const parsed = new Map();
+  for (const root of ['a', 'bb', 'base', 'bb', 'a', 'base', 'a'] as const) {
+    assert.deepEqual(snapshot(renderKustomization(sources(files), `${U}/${root}`, { parsed })), expected[root], `${root}, after the renders before it`);
   }
 });

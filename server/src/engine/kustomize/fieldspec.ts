@@ -1,4 +1,4 @@
-import { emptyMap, type Origin, type RMap, type RNode } from './tree';
+import { emptyMap, ownPath, type Origin, type RMap, type RNode } from './tree';
 
 /**
  * Kustomize's field specs: which field of which kinds a transformer touches. A path is `/`-separated
@@ -114,14 +114,23 @@ StatefulSet - - spec/replicas create
 `);
 
 /**
- * Visit the value at a field spec's path in one object: `visit(parent, key)` for each place the last
+ * Visit the value at a field spec's path in one object: `visit(parent, key, own)` for each place the last
  * segment names (in each element where a sequence is met). Missing maps are created (written by `at`) when
- * the spec says `create`; the last segment is created only by the visitor.
+ * the spec says `create`; the last segment is created only by the visitor. The tree may share nodes with
+ * other renders (copy on write): `parent` is to be read; `own()`, called during the visit, gives it as this
+ * render's own, to change.
  */
-export function visitField(root: RMap, path: readonly string[], create: boolean, at: Origin, visit: (parent: RMap, key: string) => void): void {
+export function visitField(root: RMap, path: readonly string[], create: boolean, at: Origin, visit: (parent: RMap, key: string, own: () => RMap) => void): void {
+  // The keys from the root to the node being walked; `own` reads them while a visit runs.
+  const keys: (string | number)[] = [];
+  const own = () => ownPath(root, keys) as RMap;
   const walk = (n: RNode, i: number): void => {
     if (n.kind === 'seq') {
-      for (const item of n.items) walk(item, i);
+      for (let j = 0; j < n.items.length; j++) {
+        keys.push(j);
+        walk(n.items[j], i);
+        keys.pop();
+      }
       return;
     }
     if (n.kind !== 'map') return;
@@ -129,7 +138,7 @@ export function visitField(root: RMap, path: readonly string[], create: boolean,
     const list = seg.endsWith('[]');
     const key = list ? seg.slice(0, -2) : seg;
     if (i === path.length - 1) {
-      visit(n, key);
+      visit(n, key, own);
       return;
     }
     let next = n.items.get(key);
@@ -137,10 +146,12 @@ export function visitField(root: RMap, path: readonly string[], create: boolean,
       if (!create || list) return;
       next = emptyMap(at);
       next.key = at;
-      n.items.set(key, next);
+      own().items.set(key, next);
     }
     if (list && next.kind !== 'seq') return;
+    keys.push(key);
     walk(next, i + 1);
+    keys.pop();
   };
   if (path.length > 0) walk(root, 0);
 }

@@ -1,5 +1,5 @@
 import { gvkOf, specMatches, splitPath, visitField } from './fieldspec';
-import { changed, get, str, type RMap, type RNode } from './tree';
+import { changed, get, ownPath, str, type RMap, type RNode, type TreePath } from './tree';
 
 /**
  * References follow renames: once names have their prefixes, suffixes and hashes, every field that names
@@ -134,36 +134,41 @@ export function nameReferences(all: Named[]): void {
       };
       for (const spec of REFERENCES[kind]) {
         if (!specMatches(spec, gvk)) continue;
-        visitField(referrer.tree, spec.path, false, referrer.tree.at, (parent, key) => {
+        visitField(referrer.tree, spec.path, false, referrer.tree.at, (parent, key, own) => {
           const v = parent.items.get(key);
           if (!v) return;
-          rename(v, kind, ns, find);
+          const found: [TreePath, Named][] = [];
+          renames(v, kind, ns, find, [key], found);
+          if (found.length === 0) return;
+          const writable = own();
+          for (const [path, target] of found) renameTo(ownPath(writable, path) as RNode & { kind: 'scalar' }, target);
         });
       }
     }
   }
 }
 
-function rename(v: RNode, kind: string, ns: string, find: (old: string, namespace: string) => Named | undefined): void {
+/** The references in `v` (at `path` in its parent) to rename, with the object each now names. */
+function renames(v: RNode, kind: string, ns: string, find: (old: string, namespace: string) => Named | undefined, path: (string | number)[], out: [TreePath, Named][]): void {
   if (v.kind === 'scalar') {
     if (typeof v.value !== 'string') return;
     const target = find(v.value, ns);
-    if (target) renameTo(v, target);
+    if (target) out.push([path, target]);
     return;
   }
   if (v.kind === 'seq') {
-    for (const x of v.items) {
+    v.items.forEach((x, i) => {
       // RBAC subjects name their kind; resourceNames are plain strings.
-      if (x.kind === 'map' && str(x, ['kind']) !== undefined && str(x, ['kind']) !== kind) continue;
-      rename(x, kind, ns, find);
-    }
+      if (x.kind === 'map' && str(x, ['kind']) !== undefined && str(x, ['kind']) !== kind) return;
+      renames(x, kind, ns, find, [...path, i], out);
+    });
     return;
   }
   // A map that names an object: `{name, namespace}` (a subject, a webhook's service).
   const name = v.items.get('name');
   if (name?.kind !== 'scalar' || typeof name.value !== 'string') return;
   const target = find(name.value, str(v, ['namespace']) ?? ns);
-  if (target) renameTo(name, target);
+  if (target) out.push([[...path, 'name'], target]);
 }
 
 /** Give a reference the object's new name; what renamed the object renamed the reference too. */

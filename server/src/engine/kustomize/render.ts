@@ -9,7 +9,7 @@ import { checkKustomization, NOT_RENDERED, Problems, type RenderProblem } from '
 import { nameReferences } from './nameref';
 import { merge } from './smp';
 import { dirname, isRemote, KUSTOMIZATION_FILES, resolvePath, SourceIndex, type RenderSources } from './sources';
-import { changed, child, clone, emptyMap, ensureMap, fromYaml, get, origins, scalar, setValue, str, toPlain, type Origin, type RMap, type RNode, type TreePath, type ValueOrigin } from './tree';
+import { changed, child, clone, emptyMap, ensureMap, fromYaml, get, origins, own, ownPath, scalar, setValue, share, str, toPlain, type Origin, type RMap, type RNode, type TreePath, type ValueOrigin } from './tree';
 
 /** A resource of the rendered view, with where each of its values came from. */
 export interface RenderedResource {
@@ -154,14 +154,18 @@ function rendered(r: Res): RenderedResource {
 
 /**
  * A resource file's document as a tree, built once per parsed document (a file whose text is the same keeps
- * its parse, so every view that reads it, and every render of those views, shares one build): a copy is
- * given each time, since transformers change the trees they render.
+ * its parse, so every view that reads it, and every render of those views, shares one build). Its nodes are
+ * shared: a render changes only copies of the nodes it writes (copy on write: `own`, `ownPath`).
  */
 const resourceTrees = new WeakMap<Document.Parsed, RNode | null>();
 function resourceTree(doc: Document.Parsed, file: { uri: string; text: string }): RNode | null {
   let tree = resourceTrees.get(doc);
-  if (tree === undefined) resourceTrees.set(doc, (tree = fromYaml(doc, file.uri, undefined, file.text)));
-  return tree && clone(tree);
+  if (tree === undefined) {
+    tree = fromYaml(doc, file.uri, undefined, file.text);
+    if (tree) share(tree);
+    resourceTrees.set(doc, tree);
+  }
+  return tree;
 }
 
 /**
@@ -399,7 +403,7 @@ class Renderer {
           this.problems.add('EL004', 'error', item.at, `A resource needs ${!str(item, ['kind']) ? 'a kind' : 'metadata.name'}; this one is left out of the view.`);
           continue;
         }
-        loaded.push({ tree: item, chain, source: item.at, ids: [idOf(item)], hash: false });
+        loaded.push({ tree: own(item), chain, source: item.at, ids: [idOf(item)], hash: false });
       }
     }
     this.addAll(ra, loaded, at);
@@ -722,7 +726,8 @@ class Renderer {
       const kind = get(r.tree, ['kind']);
       const apiVersion = get(r.tree, ['apiVersion']);
       const gvk = gvkOf(str(r.tree, ['apiVersion']), str(r.tree, ['kind']));
-      const merged = merge(r.tree, clone(patch), gvk) as RMap | undefined;
+      // The merge changes the tree it merges into throughout: a copy of its own.
+      const merged = merge(clone(r.tree), clone(patch), gvk) as RMap | undefined;
       if (!merged) continue;
       r.tree = merged;
       // The patch's own name and kind only find the target; they rename it only when allowed.
@@ -804,11 +809,11 @@ class Renderer {
       if (kind === 'RoleBinding' || kind === 'ClusterRoleBinding') {
         const subjects = get(r.tree, ['subjects']);
         if (subjects?.kind === 'seq') {
-          for (const s of subjects.items) {
-            if (s.kind !== 'map' || str(s, ['kind']) !== 'ServiceAccount' || !accounts.has(str(s, ['name']) ?? '')) continue;
+          subjects.items.forEach((s, i) => {
+            if (s.kind !== 'map' || str(s, ['kind']) !== 'ServiceAccount' || !accounts.has(str(s, ['name']) ?? '')) return;
             const sns = str(s, ['namespace']);
-            if (sns === undefined || sns === '' || sns === 'default') setValue(s, 'namespace', clone(node));
-          }
+            if (sns === undefined || sns === '' || sns === 'default') setValue(ownPath(r.tree, ['subjects', i]) as RMap, 'namespace', clone(node));
+          });
         }
       }
       noteId(r);
@@ -824,8 +829,9 @@ class Renderer {
     for (const r of ra) {
       const kind = str(r.tree, ['kind']);
       if (kind === 'Namespace' || kind === 'CustomResourceDefinition') continue;
-      const name = get(r.tree, ['metadata', 'name']);
-      if (name?.kind !== 'scalar' || typeof name.value !== 'string') continue;
+      const read = get(r.tree, ['metadata', 'name']);
+      if (read?.kind !== 'scalar' || typeof read.value !== 'string') continue;
+      const name = ownPath(r.tree, ['metadata', 'name']) as typeof read;
       name.value = p + name.value + s;
       if (p) changed(name, prefix!.at);
       if (s) changed(name, suffix!.at);
@@ -839,13 +845,15 @@ class Renderer {
       const gvk = gvkOf(str(r.tree, ['apiVersion']), str(r.tree, ['kind']));
       for (const spec of specs) {
         if (!specMatches(spec, gvk)) continue;
-        visitField(r.tree, spec.path, spec.create, at, (parent, key) => {
-          let m = parent.items.get(key);
-          if (!m || (m.kind === 'scalar' && m.value === null)) {
+        visitField(r.tree, spec.path, spec.create, at, (read, key, own) => {
+          const found = read.items.get(key);
+          let m: RNode;
+          if (!found || (found.kind === 'scalar' && found.value === null)) {
             if (!spec.create) return;
             m = emptyMap(at);
-            setValue(parent, key, m);
-          }
+            setValue(own(), key, m);
+          } else if (found.kind !== 'map') return;
+          else m = ownPath(own(), [key])!;
           if (m.kind !== 'map') return;
           for (const [kk, v] of pairs.items) {
             const value = scalar(v.kind === 'scalar' && v.value !== null ? String(v.value) : '', v.at);
@@ -892,8 +900,8 @@ class Renderer {
         const gvk = gvkOf(str(r.tree, ['apiVersion']), str(r.tree, ['kind']));
         for (const spec of replicaSpecs) {
           if (!specMatches(spec, gvk)) continue;
-          visitField(r.tree, spec.path, true, entry.at, (parent, key) => {
-            setValue(parent, key, clone(count));
+          visitField(r.tree, spec.path, true, entry.at, (_, key, own) => {
+            setValue(own(), key, clone(count));
             hit = true;
           });
         }
@@ -929,9 +937,12 @@ class Renderer {
         everywhere(v, e);
       }
     };
-    for (const e of list.items) {
-      if (e.kind !== 'map' || !str(e, ['name'])) continue;
-      for (const r of ra) {
+    const entries = list.items.filter((e): e is RMap => e.kind === 'map' && !!str(e, ['name']));
+    if (entries.length === 0) return;
+    for (const r of ra) {
+      // Images may sit anywhere in a resource: each gets a copy of its own to retag.
+      r.tree = clone(r.tree);
+      for (const e of entries) {
         for (const path of IMAGE_PATHS) retagAll(get(r.tree, path), e);
         everywhere(r.tree, e);
       }
@@ -942,9 +953,10 @@ class Renderer {
   private finish(ra: Res[]): void {
     for (const r of ra) {
       if (!r.hash) continue;
-      const name = get(r.tree, ['metadata', 'name']);
-      if (name?.kind !== 'scalar') continue;
-      name.value = `${name.value}-${nameHash(toPlain(r.tree) as Record<string, unknown>)}`;
+      if (get(r.tree, ['metadata', 'name'])?.kind !== 'scalar') continue;
+      const hash = nameHash(toPlain(r.tree) as Record<string, unknown>);
+      const name = ownPath(r.tree, ['metadata', 'name']) as RNode & { kind: 'scalar' };
+      name.value = `${name.value}-${hash}`;
       changed(name, r.source);
       noteId(r);
     }

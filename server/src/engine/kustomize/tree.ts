@@ -40,6 +40,11 @@ interface NodeBase {
   key?: Origin;
   /** Entries that altered the value after it was written (a name prefix, a renamed reference, a hash suffix). */
   changedBy?: Origin[];
+  /**
+   * Part of a file's tree as read, which every render of that file shares: never changed. A render changes
+   * its own copy, made by `own` or `ownPath` (copy on write).
+   */
+  shared?: true;
 }
 
 export type Scalar = string | number | boolean | null;
@@ -127,7 +132,7 @@ export function toPlain(n: RNode): unknown {
   return out;
 }
 
-/** A deep copy that keeps every origin (origins are never changed, so they are shared). */
+/** A deep copy that keeps every origin (origins are never changed, so they are shared); nothing in it is shared. */
 export function clone<T extends RNode>(n: T): T {
   let out: RNode;
   if (n.kind === 'scalar') out = { kind: 'scalar', value: n.value, at: n.at };
@@ -140,6 +145,50 @@ export function clone<T extends RNode>(n: T): T {
   if (n.key) out.key = n.key;
   if (n.changedBy) out.changedBy = n.changedBy;
   return out as T;
+}
+
+/** Marks every node of a tree as shared (see `NodeBase.shared`). */
+export function share(n: RNode): void {
+  n.shared = true;
+  if (n.kind === 'map') for (const v of n.items.values()) share(v);
+  else if (n.kind === 'seq') for (const v of n.items) share(v);
+}
+
+/** The node itself when it is not shared; otherwise a copy of it alone, whose children are still shared. */
+export function own<T extends RNode>(n: T): T {
+  if (!n.shared) return n;
+  let out: RNode;
+  if (n.kind === 'scalar') out = { kind: 'scalar', value: n.value, at: n.at };
+  else if (n.kind === 'seq') out = { kind: 'seq', items: n.items.slice(), at: n.at };
+  else out = { kind: 'map', items: new Map((n as RMap).items), at: n.at };
+  if (n.key) out.key = n.key;
+  if (n.changedBy) out.changedBy = n.changedBy;
+  return out as T;
+}
+
+/**
+ * The node at `path` under `root` (a node of this render's own), with every node on the way, it included,
+ * made this render's own: what is then changed there changes no shared tree. Undefined when absent.
+ */
+export function ownPath(root: RNode, path: TreePath): RNode | undefined {
+  let cur = root;
+  for (const k of path) {
+    if (cur.kind === 'map') {
+      const key = String(k);
+      const c = cur.items.get(key);
+      if (!c) return undefined;
+      const o = own(c);
+      if (o !== c) cur.items.set(key, o);
+      cur = o;
+    } else if (cur.kind === 'seq' && typeof k === 'number') {
+      const c = cur.items[k];
+      if (!c) return undefined;
+      const o = own(c);
+      if (o !== c) cur.items[k] = o;
+      cur = o;
+    } else return undefined;
+  }
+  return cur;
 }
 
 export const scalar = (value: Scalar, at: Origin): RScalar => ({ kind: 'scalar', value, at });
@@ -176,7 +225,10 @@ export function str(n: RNode | undefined, path: TreePath = []): string | undefin
   return v?.kind === 'scalar' && typeof v.value === 'string' ? v.value : undefined;
 }
 
-/** The map at `path`, created (written by `at`) where missing; undefined when something else is in the way. */
+/**
+ * The map at `path` under `root` (a node of this render's own), created (written by `at`) where missing and
+ * made this render's own on the way (see `ownPath`); undefined when something else is in the way.
+ */
 export function ensureMap(root: RMap, path: TreePath, at: Origin): RMap | undefined {
   let cur: RMap = root;
   for (const k of path) {
@@ -186,6 +238,9 @@ export function ensureMap(root: RMap, path: TreePath, at: Origin): RMap | undefi
       next = emptyMap(at);
       next.key = at;
       cur.items.set(key, next);
+    } else if (next.shared) {
+      next = own(next);
+      cur.items.set(key, next);
     }
     if (next.kind !== 'map') return undefined;
     cur = next;
@@ -193,14 +248,14 @@ export function ensureMap(root: RMap, path: TreePath, at: Origin): RMap | undefi
   return cur;
 }
 
-/** Set `key` of a map to a new value written by `at` (the key too, when it is new). */
+/** Set `key` of a map (this render's own) to a new value written by `at` (the key too, when it is new). */
 export function setValue(m: RMap, key: string, value: RNode): void {
   const old = m.items.get(key);
   value.key = old?.key ?? value.key ?? value.at;
   m.items.set(key, value);
 }
 
-/** Record that `by` altered a value in place (its origin stays). */
+/** Record that `by` altered a value (this render's own) in place (its origin stays). */
 export function changed(n: RNode, by: Origin): void {
   if (n.changedBy?.some((o) => o.uri === by.uri && o.span.start === by.span.start && o.span.end === by.span.end)) return;
   n.changedBy = [...(n.changedBy ?? []), by];
