@@ -1,3 +1,4 @@
+import { perObject } from '../memo';
 import { emptyMap, ownPath, type Origin, type RMap, type RNode } from './tree';
 
 /**
@@ -113,6 +114,12 @@ ReplicaSet - - spec/replicas create
 StatefulSet - - spec/replicas create
 `);
 
+/** A field spec path's segments: the keys, and which name a list (`containers[]`). */
+const segmentsOf = perObject((path: readonly string[]) => ({
+  names: path.map((seg) => (seg.endsWith('[]') ? seg.slice(0, -2) : seg)),
+  lists: path.map((seg) => seg.endsWith('[]')),
+}));
+
 /**
  * Visit the value at a field spec's path in one object: `visit(parent, key, own)` for each place the last
  * segment names (in each element where a sequence is met). Missing maps are created (written by `at`) when
@@ -121,6 +128,7 @@ StatefulSet - - spec/replicas create
  * render's own, to change.
  */
 export function visitField(root: RMap, path: readonly string[], create: boolean, at: Origin, visit: (parent: RMap, key: string, own: () => RMap) => void): void {
+  const { names, lists } = segmentsOf(path);
   // The keys from the root to the node being walked; `own` reads them while a visit runs.
   const keys: (string | number)[] = [];
   const own = () => ownPath(root, keys) as RMap;
@@ -134,9 +142,8 @@ export function visitField(root: RMap, path: readonly string[], create: boolean,
       return;
     }
     if (n.kind !== 'map') return;
-    const seg = path[i];
-    const list = seg.endsWith('[]');
-    const key = list ? seg.slice(0, -2) : seg;
+    const list = lists[i];
+    const key = names[i];
     if (i === path.length - 1) {
       visit(n, key, own);
       return;

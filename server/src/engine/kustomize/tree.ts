@@ -123,12 +123,27 @@ export function fromPlain(value: unknown, at: Origin): RNode {
   return { kind: 'scalar', value: typeof v === 'object' && v !== null ? String(v) : v, at };
 }
 
+/**
+ * The plain data of shared nodes, made once: every render that keeps a shared subtree gives the same frozen
+ * objects for it (nothing may change them).
+ */
+const plainOfShared = new WeakMap<RNode, unknown>();
+
 /** The tree as plain data (what JSON.parse would give for the same YAML). */
 export function toPlain(n: RNode): unknown {
   if (n.kind === 'scalar') return n.value;
-  if (n.kind === 'seq') return n.items.map(toPlain);
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of n.items) out[k] = toPlain(v);
+  if (n.shared) {
+    const kept = plainOfShared.get(n);
+    if (kept !== undefined) return kept;
+  }
+  let out: unknown;
+  if (n.kind === 'seq') out = n.items.map(toPlain);
+  else {
+    const o: Record<string, unknown> = {};
+    for (const [k, v] of n.items) o[k] = toPlain(v);
+    out = o;
+  }
+  if (n.shared) plainOfShared.set(n, Object.freeze(out));
   return out;
 }
 
