@@ -262,6 +262,15 @@ test('byte table: entries with the same hash told apart by their bytes, found wh
     assert.equal(table.get(enc('k5000'), 0, 5, 9), 5000);
     assert.equal(table.get(enc('k4999'), 0, 5, 9), undefined);
   }
+  // A budget of bytes too: long entries (hostile lines) empty the table before it grows past it.
+  const small = new flows.ByteTable<number>(flows.PLAIN_BYTE_OPS, 1000, 10_000);
+  const long = (i: number) => enc(`${i}:${'y'.repeat(3000)}`);
+  for (let i = 0; i < 10; i++) {
+    small.add(long(i), 0, long(i).length, i, i);
+    assert.ok(small.bytes <= 10_000, `${small.bytes} bytes kept`);
+  }
+  assert.equal(small.size, 1);
+  assert.equal(small.get(long(9), 0, long(9).length, 9), 9);
 });
 
 test('replay counts every flow in the one connection its ends, protocol and port make, as grouping the flows read in full gives', async () => {

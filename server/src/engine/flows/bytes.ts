@@ -53,8 +53,9 @@ const SHORT = 64;
 
 /**
  * Byte strings with a value each, in one arena of bytes and a flat open-addressed table of integers: finding
- * one touches a few cache lines, not a chain of objects, however many are kept. Kept until `max` entries,
- * then emptied (a reader finds again what it still sees).
+ * one touches a few cache lines, not a chain of objects, however many are kept. Kept until `max` entries or
+ * `maxBytes` bytes, then emptied (a reader finds again what it still sees): memory stays bounded whatever the
+ * lines hold.
  */
 export class ByteTable<V> {
   private arena = new Uint8Array(1 << 16);
@@ -68,6 +69,7 @@ export class ByteTable<V> {
   constructor(
     private readonly ops: ByteOps,
     private readonly max: number,
+    private readonly maxBytes = 64 << 20,
   ) {}
 
   get size(): number {
@@ -117,8 +119,8 @@ export class ByteTable<V> {
 
   /** Keeps b[start, end) (a copy) with its hash and value. */
   add(b: Uint8Array, start: number, end: number, h: number, value: V): void {
-    if (this.values.length >= this.max) this.clear();
     const length = end - start;
+    if (this.values.length >= this.max || this.used + length > this.maxBytes) this.clear();
     if (this.used + length > this.arena.length) {
       const grown = new Uint8Array(Math.max(this.arena.length * 2, this.used + length));
       grown.set(this.arena.subarray(0, this.used));
@@ -153,9 +155,16 @@ export class ByteTable<V> {
     for (let e = 0; e < this.values.length; e++) this.place(e);
   }
 
+  /** The bytes kept. */
+  get bytes(): number {
+    return this.used;
+  }
+
   clear(): void {
     this.used = 0;
     this.values = [];
     this.slots.fill(0);
+    // An arena grown for a few long entries is given back.
+    if (this.arena.length > 1 << 20) this.arena = new Uint8Array(1 << 16);
   }
 }
