@@ -90,7 +90,7 @@ test('no engine module keeps a growing table of its own: results by text are bou
   walk(engine);
   assert.deepEqual(found, []);
   const tables = textMemos();
-  for (const name of ['Calico selectors, parsed', 'host patterns, as regular expressions', 'Helm template lines, classified', 'rendered resources as YAML, by their JSON']) {
+  for (const name of ['Calico selectors, parsed', 'host patterns, as regular expressions', 'Helm template lines, classified']) {
     assert.ok(tables.some((t) => t.name === name), `${name}: registered`);
   }
   for (const t of tables) assert.ok(t.limit > 0 && t.size <= t.limit, `${t.name}: ${t.size} of ${t.limit}`);

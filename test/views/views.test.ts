@@ -156,9 +156,9 @@ test('reach, explain and render take --cluster; without it every view is listed 
   const prod = await run(['explain', '--cluster', 'overlays/prod', '--from', 'shop/api', '--to', '192.0.2.1', '--port', '80'], shop);
   assert.match(prod.out, /TCP 80: ALLOWED/);
   assert.match(prod.out, /no policy restricts it/);
-  // In dev the rule decides, at the line of the base that wrote it (not the rendered text).
+  // In dev the rule decides, at the line of the base that wrote it (not the rendered text): its `- to:`.
   const why = await run(['explain', '--cluster', 'overlays/dev', '--from', 'shop/api', '--to', '10.1.1.1', '--port', '443'], shop);
-  assert.match(why.out, /allowed by rule NetworkPolicy shop\/api-egress, spec\.egress\[0\]\n {6}at base\/policy\.yaml:13:5\n/);
+  assert.match(why.out, /allowed by rule NetworkPolicy shop\/api-egress, spec\.egress\[0\]\n {6}at base\/policy\.yaml:11:5\n/);
   const rendered = await run(['render', '--cluster', 'overlays/dev', '--format', 'json'], shop);
   assert.equal(rendered.code, 0, rendered.err);
   const objs = JSON.parse(rendered.out) as { kind: string; metadata: { labels?: Record<string, string> } }[];

@@ -79,14 +79,19 @@ function fileSuppressions(f: ParsedFile, resources: readonly Resource[], annotat
       out.push(s);
     }
   };
-  for (const d of f.documents) {
-    const contentStart = (d.doc.contents as { range?: [number, number, number] } | null)?.range?.[0] ?? d.span.end;
-    for (const s of directivesAbove(f, contentStart, d.span)) add(s);
+  // A file Egress Lens wrote has no comments (and its documents' nodes are read only when asked for).
+  const comments = !f.written;
+  if (comments) {
+    for (const d of f.documents) {
+      const contentStart = (d.doc.contents as { range?: [number, number, number] } | null)?.range?.[0] ?? d.span.end;
+      for (const s of directivesAbove(f, contentStart, d.span)) add(s);
+    }
   }
   for (const r of resources) {
-    const covers = resourceRange(r);
-    if (r.path.length > 0) for (const s of directivesAbove(f, covers.start, covers)) add(s);
     const a = r.annotations[ANNOTATION];
+    if (!comments && a === undefined) continue;
+    const covers = resourceRange(r);
+    if (comments && r.path.length > 0) for (const s of directivesAbove(f, covers.start, covers)) add(s);
     if (a !== undefined) {
       const { ids, reason } = parseDirectiveBody(a);
       add({ uri: r.uri, span: annotationSpan(r), ids, reason, covers });

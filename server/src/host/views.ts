@@ -87,11 +87,12 @@ export class ViewRenders {
     return this.disk.files.size;
   }
 
-  private async renderKustomize(root: string, opts: ViewHostOptions): Promise<KustomizeRender> {
+  private async renderKustomize(root: string, config: EngineConfig, opts: ViewHostOptions): Promise<KustomizeRender> {
     const hit = this.kustomize.get(root);
     if (hit) return hit;
     this.rendersDone++;
-    const result = await renderFromDisk(uriToPath(root) ?? root, { parsed: this.parsedCache }, opts.texts, this.disk);
+    const limits = { maxFileSize: config.maxFileSize, maxAliasCount: config.maxAliasCount };
+    const result = await renderFromDisk(uriToPath(root) ?? root, { parsed: this.parsedCache, ...limits }, opts.texts, this.disk);
     const tracer: RenderedText = { home: { uri: result.root, span: { start: 0, end: 0 } }, tracer: kustomizeTracer(result.resources), resources: result.resources };
     const r = { result, tracer };
     this.kustomize.set(root, r);
@@ -141,6 +142,8 @@ export class ViewRenders {
     this.disk = new DiskReads();
     const uris = files.map((f) => f.uri);
     const byUri = new Map(files.map((f) => [f.uri, f]));
+    // The renders read the workspace's files as the workspace parsed them (with the same limits): parsed once.
+    for (const f of files) if (!f.notice && !f.written && this.parsedCache.get(f.uri) !== f) this.parsedCache.set(f.uri, f);
     const root = config.rootUri;
     let specs: ViewSpec[];
     if (config.clusters && root) {
@@ -148,7 +151,7 @@ export class ViewRenders {
     } else {
       const l = layout(uris, (u) => byUri.get(u)?.text);
       const read = new Set<string>();
-      for (const k of l.kustomizeRoots) for (const u of (await this.renderKustomize(k, opts)).result.read) read.add(u);
+      for (const k of l.kustomizeRoots) for (const u of (await this.renderKustomize(k, config, opts)).result.read) read.add(u);
       specs = detectViews(l, plainFiles(uris, l, read), root);
     }
     const out: ViewAnalysis[] = [];
@@ -163,7 +166,7 @@ export class ViewRenders {
       const problems: Finding[] = [];
       const reads = new Set<string>(spec.files);
       for (const k of spec.kustomize) {
-        const r = await this.renderKustomize(k, opts);
+        const r = await this.renderKustomize(k, config, opts);
         rendered.push(r.tracer);
         problems.push(...r.result.findings);
         for (const u of r.result.read) reads.add(u);

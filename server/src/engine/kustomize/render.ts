@@ -157,15 +157,16 @@ function rendered(r: Res): RenderedResource {
  * its parse, so every view that reads it, and every render of those views, shares one build). Its nodes are
  * shared: a render changes only copies of the nodes it writes (copy on write: `own`, `ownPath`).
  */
-const resourceTrees = new WeakMap<Document.Parsed, RNode | null>();
+const resourceTrees = new WeakMap<Document.Parsed, { at: number; tree: RNode | null }>();
 function resourceTree(doc: Document.Parsed, file: { uri: string; text: string }): RNode | null {
-  let tree = resourceTrees.get(doc);
-  if (tree === undefined) {
-    tree = fromYaml(doc, file.uri, undefined, file.text);
+  let hit = resourceTrees.get(doc);
+  // A document kept by a re-parse may have moved (text before it changed): its origins are built again.
+  if (hit === undefined || hit.at !== doc.range[0]) {
+    const tree = fromYaml(doc, file.uri, undefined, file.text);
     if (tree) share(tree);
-    resourceTrees.set(doc, tree);
+    resourceTrees.set(doc, (hit = { at: doc.range[0], tree }));
   }
-  return tree;
+  return hit.tree;
 }
 
 /**

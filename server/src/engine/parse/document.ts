@@ -37,6 +37,11 @@ export interface ParsedFile {
   documents: ParsedDocument[];
   /** Set when the file is not analysed as Kubernetes YAML at all. */
   notice?: FileNotice;
+  /**
+   * Written by Egress Lens from plain data (a view's rendered resources, `written.ts`): no comments, and each
+   * document's YAML nodes parsed only when first read.
+   */
+  written?: true;
 }
 
 export interface ParseOptions {

@@ -59,11 +59,15 @@ export function isRenderedUri(uri: string): boolean {
   return uri.startsWith('egress-lens-view:');
 }
 
-/** A rendered text parsed: the kept parse while the text is the same, else parsed again from it. */
-function parseRendered(uri: string, text: string, config: EngineConfig, kept: Map<string, ParsedFile>): ParsedFile {
+/**
+ * A rendered text parsed: the kept parse while the text is the same, else read again (without parsing when
+ * Egress Lens wrote it, parsed from its text otherwise: Helm's output).
+ */
+function parseRendered(uri: string, r: RenderedText, config: EngineConfig, kept: Map<string, ParsedFile>): ParsedFile {
+  const text = r.tracer.text;
   const prev = kept.get(uri);
   if (prev && prev.text === text) return prev;
-  const f = parseFile({ uri, text } satisfies SourceFile, { ...config, maxFileSize: Math.max(config.maxFileSize, text.length) }, prev);
+  const f = r.tracer.parsed ? r.tracer.parsed(uri, prev) : parseFile({ uri, text } satisfies SourceFile, { ...config, maxFileSize: Math.max(config.maxFileSize, text.length) }, prev);
   kept.set(uri, f);
   return f;
 }
@@ -78,7 +82,7 @@ export function analyzeView(input: ViewInput, config: EngineConfig, previous?: A
   input.rendered.forEach((r, n) => {
     const uri = renderedUri(input.spec.name, n);
     renderedUris.set(uri, r);
-    files.push(parseRendered(uri, r.tracer.text, config, rendered));
+    files.push(parseRendered(uri, r, config, rendered));
   });
   const analysis = analyzeParsed(files, config, previous);
   const byUri = new Map(analysis.files.map((f) => [f.uri, f]));

@@ -5,9 +5,9 @@
  * points at the patch, a label added by `commonLabels` at that entry), for Helm the template line that
  * wrote the rendered line (`# Source:` gives the template).
  */
-import { TextMemo } from '../memo';
 import { isMap, isPair, isScalar, isSeq, type Document, type Node } from 'yaml';
-import { toYamlStream, type RenderedResource } from '../kustomize';
+import type { RenderedResource } from '../kustomize';
+import { writeStream, writtenFile } from '../parse/written';
 import type { ValueOrigin } from '../kustomize/tree';
 import { splitRendered, templatePath, TemplateMap } from '../helm/origins';
 import { resolvePath } from '../kustomize/sources';
@@ -26,6 +26,8 @@ export interface Located {
 export interface Tracer {
   /** The rendered text (analysed under a URI of its own). */
   readonly text: string;
+  /** The rendered text as a parsed file, when it can be read without parsing it (given its previous parse). */
+  parsed?(uri: string, previous?: ParsedFile): ParsedFile;
   trace(span: Span, file: ParsedFile): Located | undefined;
   /**
    * The other way: the rendered keys and values that the text at an offset of a source file wrote exactly
@@ -92,21 +94,17 @@ export function pathAt(doc: Document, offset: number): { path: (string | number)
   }
 }
 
-/** Rendered resources as YAML, by their JSON: an object that did not change is not written again. */
-const written = new TextMemo<string>('rendered resources as YAML, by their JSON', 50_000);
-
-function renderedText(resources: readonly RenderedResource[]): string {
-  const parts: string[] = [];
-  for (const r of resources) parts.push(written.get(JSON.stringify(r.object), () => toYamlStream([r])));
-  return parts.join('---\n');
-}
-
-/** The rendered resources of a Kustomize root as one text, and their origins. */
+/**
+ * The rendered resources of a Kustomize root as one text, and their origins. The text is written by Egress
+ * Lens from the rendered data, and read back without parsing it (`parse/written.ts`).
+ */
 export function kustomizeTracer(resources: readonly RenderedResource[]): Tracer {
-  const text = renderedText(resources);
+  const stream = writeStream(resources.map((r) => r.object));
+  const text = stream.text;
   let writers: Map<string, Set<number>> | undefined;
   return {
     text,
+    parsed: (uri, previous) => writtenFile(uri, stream, previous),
     trace(span, file) {
       const d = file.documents.find((x) => span.start >= x.span.start && span.start <= x.span.end);
       const r = d && resources[d.index];

@@ -71,11 +71,12 @@ spec:
           }
           p.except.forEach((e, k) => {
             const x = parseCidr(e);
-            const span = at(['except', k]);
-            if (!x) out.push({ uri: np.resource.uri, span, message: `"${e}" is not a CIDR: the API server rejects this policy.` });
-            else if (x.family !== c.family) out.push({ uri: np.resource.uri, span, message: `except ${e} is IPv${x.family} but cidr ${p.cidr} is IPv${c.family}: it excludes nothing.` });
-            else if (!c.set.contains(x.set)) out.push({ uri: np.resource.uri, span, message: `except ${e} is not inside cidr ${p.cidr}${c.set.overlaps(x.set) ? ' (it only overlaps it)' : ': it excludes nothing'}; the API server rejects an except outside the cidr.` });
-            else if (x.hostBitsSet) out.push({ uri: np.resource.uri, span, severity: 'warning', message: `${e} has host bits set: Kubernetes applies ${x.canonical}.`, data: { fix: x.canonical, path: [...base, 'except', k] } });
+            // Located only when there is something to say (locating reads the document's nodes).
+            const span = () => at(['except', k]);
+            if (!x) out.push({ uri: np.resource.uri, span: span(), message: `"${e}" is not a CIDR: the API server rejects this policy.` });
+            else if (x.family !== c.family) out.push({ uri: np.resource.uri, span: span(), message: `except ${e} is IPv${x.family} but cidr ${p.cidr} is IPv${c.family}: it excludes nothing.` });
+            else if (!c.set.contains(x.set)) out.push({ uri: np.resource.uri, span: span(), message: `except ${e} is not inside cidr ${p.cidr}${c.set.overlaps(x.set) ? ' (it only overlaps it)' : ': it excludes nothing'}; the API server rejects an except outside the cidr.` });
+            else if (x.hostBitsSet) out.push({ uri: np.resource.uri, span: span(), severity: 'warning', message: `${e} has host bits set: Kubernetes applies ${x.canonical}.`, data: { fix: x.canonical, path: [...base, 'except', k] } });
           });
         }
       }
