@@ -26,15 +26,92 @@ function readBack(text: string): unknown[] {
 }
 
 const HOSTILE_STRINGS = [
-  '', ' ', '  lead', 'trail ', 'a: b', 'a:b', 'a:', 'a #b', 'a#b', '#x', '- x', '-', '-x', '?', '? x', ':', 'true', 'True', 'TRUE', 'false', 'null', 'Null', '~',
-  'yes', 'no', 'on', '1', '-1', '+1', '1.5', '.5', '1e3', '0x1F', '0o17', '.inf', '-.inf', '.nan', '.NaN', '8080', '10.0.0.0/8', '1.2.3.4', '\n', 'line1\nline2', 'tab\there', '\t',
-  '"q"', "'q'", 'it\'s', 'say "hi"', '\u2028', '\u0085', '\ufeff', '\ud800', 'é', 'ünïcödé key', '日本', '*a', '&a', '!t', '%x', '@x', '`x', '{a}', '[a]', '|', '>', 'a,b', '<<',
-  'back\\slash', '/healthz', '_x', 'x'.repeat(2000), '---', '...', 'a\r\nb', '\u0000', '\u001b[31m',
+  '',
+  ' ',
+  '  lead',
+  'trail ',
+  'a: b',
+  'a:b',
+  'a:',
+  'a #b',
+  'a#b',
+  '#x',
+  '- x',
+  '-',
+  '-x',
+  '?',
+  '? x',
+  ':',
+  'true',
+  'True',
+  'TRUE',
+  'false',
+  'null',
+  'Null',
+  '~',
+  'yes',
+  'no',
+  'on',
+  '1',
+  '-1',
+  '+1',
+  '1.5',
+  '.5',
+  '1e3',
+  '0x1F',
+  '0o17',
+  '.inf',
+  '-.inf',
+  '.nan',
+  '.NaN',
+  '8080',
+  '10.0.0.0/8',
+  '1.2.3.4',
+  '\n',
+  'line1\nline2',
+  'tab\there',
+  '\t',
+  '"q"',
+  "'q'",
+  "it's",
+  'say "hi"',
+  '\u2028',
+  '\u0085',
+  '\ufeff',
+  '\ud800',
+  'é',
+  'ünïcödé key',
+  '日本',
+  '*a',
+  '&a',
+  '!t',
+  '%x',
+  '@x',
+  '`x',
+  '{a}',
+  '[a]',
+  '|',
+  '>',
+  'a,b',
+  '<<',
+  'back\\slash',
+  '/healthz',
+  '_x',
+  'x'.repeat(2000),
+  '---',
+  '...',
+  'a\r\nb',
+  '\u0000',
+  '\u001b[31m',
 ];
 
 test('the writer: every hostile string, as a value, a key, and in lists, reads back as itself', () => {
   for (const s of HOSTILE_STRINGS) {
-    const value = { [s]: s, list: [s, [s], { [s]: [s] }], nested: { deeper: { [s]: s } } };
+    const value = {
+      [s]: s,
+      list: [s, [s], { [s]: [s] }],
+      nested: { deeper: { [s]: s } },
+    };
     assert.deepEqual(readBack(writeYaml(value)), [value], JSON.stringify(s));
     assert.deepEqual(readBack(writeYaml(s)), [s], JSON.stringify(s));
   }
@@ -42,7 +119,11 @@ test('the writer: every hostile string, as a value, a key, and in lists, reads b
 
 test('the writer: numbers, booleans, null, empty and nested collections, long keys, as YAML reads them', () => {
   const values: unknown[] = [
-    { n: [0, -1, 1.5, 1e21, 1.5e-7, 2 ** 53, -0.25], b: [true, false], z: null },
+    {
+      n: [0, -1, 1.5, 1e21, 1.5e-7, 2 ** 53, -0.25],
+      b: [true, false],
+      z: null,
+    },
     { inf: Infinity, ninf: -Infinity },
     { empty: {}, list: [], nested: [[], {}, [[1, 2], [3]], [{ a: {} }]] },
     [],
@@ -51,13 +132,42 @@ test('the writer: numbers, booleans, null, empty and nested collections, long ke
     'plain',
     42,
     null,
-    { ['k'.repeat(1500)]: { a: 1 }, ['j'.repeat(1100)]: 'v', ['l'.repeat(1200)]: [1] },
+    {
+      ['k'.repeat(1500)]: { a: 1 },
+      ['j'.repeat(1100)]: 'v',
+      ['l'.repeat(1200)]: [1],
+    },
   ];
   for (const v of values) assert.deepEqual(readBack(writeYaml(v)), [v], JSON.stringify(v).slice(0, 80));
   const nan = readBack(writeYaml({ x: NaN }))[0] as { x: number };
   assert.ok(Number.isNaN(nan.x));
   // Plain where it reads back the same, quoted otherwise.
   assert.equal(writeYaml({ name: 'svc-1', port: '8080', image: 'nginx:1.25', on: 'true' }), 'name: svc-1\nport: "8080"\nimage: nginx:1.25\non: "true"\n');
+});
+
+test("the writer: a frozen subtree (a render's shared data) written at several depths and positions reads back right everywhere", () => {
+  const deepFreeze = <T>(o: T): T => {
+    if (o && typeof o === 'object') {
+      for (const v of Object.values(o)) deepFreeze(v);
+      Object.freeze(o);
+    }
+    return o;
+  };
+  const shared = deepFreeze({
+    containers: [{ name: 'app', ports: [{ containerPort: 80 }], env: [] }],
+    labels: { a: 'b' },
+  });
+  const list = deepFreeze([shared, [shared]]);
+  const value = {
+    top: shared,
+    nested: { deeper: { here: shared } },
+    items: [shared, { x: shared }],
+    list,
+    again: list,
+  };
+  for (let i = 0; i < 3; i++) assert.deepEqual(readBack(writeYaml(value)), [value]);
+  assert.deepEqual(readBack(writeYaml(shared)), [shared]);
+  assert.deepEqual(readBack(writeYaml([shared, list])), [[shared, list]]);
 });
 
 /** Every node's range, by path, in a parsed document. */
@@ -121,16 +231,26 @@ test('a written file read again keeps the documents whose text did not change (t
   const whole = parseFile({ uri: 'x', text: second.text }, config);
   assert.deepEqual(second.documents[2].span, whole.documents[2].span);
   assert.deepEqual(ranges(second.documents[2].doc), ranges(whole.documents[2].doc));
-  assert.deepEqual(second.documents.map((d) => d.index), [0, 1, 2]);
+  assert.deepEqual(
+    second.documents.map((d) => d.index),
+    [0, 1, 2],
+  );
 });
+
+/** A workspace of 6 namespaces, with probes and Istio egress. */
+const generatedWorkspace = () => generateWorkspace({ namespaces: 6, workloadsPerNamespace: 6, files: 3, probes: true, istio: true, seed: 7 });
 
 /** Findings without the file's identity (the written and the parsed file have the same URI). */
 const plainFindings = (files: ParsedFile[]) => analyzeParsed(files, config).findings.map((f) => ({ ...f, data: undefined }));
 
 test('an analysis of written files says what an analysis of their parsed text says (findings, spans, related places)', async () => {
   // The rules' fixtures (each rule's findings), a generated workspace, and the Kustomize fixtures' files.
-  const sources = generateWorkspace({ namespaces: 6, workloadsPerNamespace: 6, files: 3, probes: true, istio: true, seed: 7 });
-  for (const f of await findManifests(path.join(repoRoot, 'test/fixtures'))) sources.push({ uri: pathToFileURL(f).toString(), text: readFileSync(f, 'utf8') });
+  const sources = generatedWorkspace();
+  for (const f of await findManifests(path.join(repoRoot, 'test/fixtures')))
+    sources.push({
+      uri: pathToFileURL(f).toString(),
+      text: readFileSync(f, 'utf8'),
+    });
   const written: ParsedFile[] = [];
   const parsed: ParsedFile[] = [];
   for (const s of sources) {
@@ -147,7 +267,7 @@ test('an analysis of written files says what an analysis of their parsed text sa
 });
 
 test('an analysis of a generated workspace, written, parses only the documents it has something to say about', () => {
-  const sources = generateWorkspace({ namespaces: 6, workloadsPerNamespace: 6, files: 3, probes: true, istio: true, seed: 7 });
+  const sources = generatedWorkspace();
   const written = sources.map((s) => writtenFile(s.uri, writeStream(parseFile(s, config).documents.map((d) => d.value))));
   const a = analyzeParsed(written, config);
   const docs = written.flatMap((f) => f.documents);

@@ -37,54 +37,66 @@ const LONGEST_KEY = 1000;
 
 const isMap = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 
-/** One document's plain data as YAML text (ending with a line break). */
-export function writeYaml(value: unknown): string {
+/**
+ * The text of frozen collections, by object: a render shares the plain data of what it did not change (frozen,
+ * the same objects in every render that keeps them), so their text is written once, at the indentation and
+ * position it was first written at. A frozen collection must be frozen all the way down (a render's is).
+ */
+const textOfFrozen = new WeakMap<object, { ind: string; inline: boolean; text: string }>();
+
+/**
+ * A non-empty map or sequence: its lines at indentation `ind`; `inline` when its first line follows `- ` (so
+ * carries no indentation of its own).
+ */
+function collection(v: Record<string, unknown> | readonly unknown[], ind: string, inline: boolean): string {
+  const frozen = Object.isFrozen(v);
+  if (frozen) {
+    const hit = textOfFrozen.get(v);
+    if (hit && hit.ind === ind && hit.inline === inline) return hit.text;
+  }
   let s = '';
-  const map = (o: Record<string, unknown>, ind: string, inline: boolean): void => {
-    let lead = inline ? '' : ind;
+  let lead = inline ? '' : ind;
+  if (Array.isArray(v)) {
+    const inner = `${ind}  `;
+    for (const x of v) {
+      s += `${lead}- ${item(x, inner)}`;
+      lead = ind;
+    }
+  } else {
+    const o = v as Record<string, unknown>;
     for (const k in o) {
       const key = scalar(k);
-      s += key.length > LONGEST_KEY ? `${lead}? ${key}\n${ind}:` : `${lead}${key}:`;
+      s += key.length > LONGEST_KEY ? `${lead}? ${key}\n${ind}:${after(o[k], ind)}` : `${lead}${key}:${after(o[k], ind)}`;
       lead = ind;
-      after(o[k], ind);
     }
-  };
-  const seq = (a: readonly unknown[], ind: string, inline: boolean): void => {
-    let lead = inline ? '' : ind;
-    for (const x of a) {
-      s += `${lead}- `;
-      lead = ind;
-      item(x, `${ind}  `);
-    }
-  };
-  /** A value after `key:` (at the key's indentation `ind`). */
-  const after = (v: unknown, ind: string): void => {
-    if (Array.isArray(v)) {
-      if (v.length === 0) s += ' []\n';
-      else {
-        s += '\n';
-        seq(v, ind, false);
-      }
-    } else if (isMap(v)) {
-      if (Object.keys(v).length === 0) s += ' {}\n';
-      else {
-        s += '\n';
-        map(v, `${ind}  `, false);
-      }
-    } else s += ` ${scalar(v)}\n`;
-  };
-  /** A value after `- ` (its inner lines at `ind`), or a whole document (`ind` empty). */
-  const item = (v: unknown, ind: string): void => {
-    if (Array.isArray(v)) {
-      if (v.length === 0) s += '[]\n';
-      else seq(v, ind, true);
-    } else if (isMap(v)) {
-      if (Object.keys(v).length === 0) s += '{}\n';
-      else map(v, ind, true);
-    } else s += `${scalar(v)}\n`;
-  };
-  item(value, '');
+  }
+  if (frozen) textOfFrozen.set(v, { ind, inline, text: s });
   return s;
+}
+
+const isEmpty = (v: Record<string, unknown> | readonly unknown[]): boolean => {
+  if (Array.isArray(v)) return v.length === 0;
+  for (const _ in v) return false;
+  return true;
+};
+
+/** A value after `key:` (the key at indentation `ind`). */
+function after(v: unknown, ind: string): string {
+  if (Array.isArray(v)) return v.length === 0 ? ' []\n' : `\n${collection(v, ind, false)}`;
+  if (isMap(v)) return isEmpty(v) ? ' {}\n' : `\n${collection(v, `${ind}  `, false)}`;
+  return ` ${scalar(v)}\n`;
+}
+
+/** A value after `- ` (its further lines at `ind`), or a whole document (`ind` empty). */
+function item(v: unknown, ind: string): string {
+  if (Array.isArray(v)) return v.length === 0 ? '[]\n' : collection(v, ind, true);
+  if (isMap(v)) return isEmpty(v) ? '{}\n' : collection(v, ind, true);
+  return `${scalar(v)}\n`;
+}
+
+/** One document's plain data as YAML text (ending with a line break). */
+export function writeYaml(value: unknown): string {
+  return item(value, '');
 }
 
 /** The YAML document of a span of a text, parsed alone (ranges are offsets in the whole text). */
