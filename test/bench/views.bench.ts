@@ -6,7 +6,8 @@
 //   edit: a base file changed -> the views that read it rendered again and analysed, findings merged
 //         (median, p95; the 5 overlays of that base are rendered again, the 45 others are kept)
 //   kubectl kustomize on every view, in the same run (the real Kustomize, whole processes), as a ratio
-// BENCH_EDITS sets the number of edits (default 40), BENCH_RUNS the opens (default 2).
+// BENCH_EDITS sets the number of edits (default 40), BENCH_RUNS the opens (default 3). The first open is the one a
+// person waits for (a new process: nothing compiled yet by the JIT, nothing written yet); the target is judged on it.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { SERVER_NODE_FLAGS } from '../../server/src/lsp/runtime';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -26,7 +27,7 @@ import { fmt, summarize } from './stats';
 const BASES = 10;
 const OVERLAYS = 50;
 const EDITS = Number(process.env.BENCH_EDITS ?? 40);
-const OPENS = Number(process.env.BENCH_RUNS ?? 2);
+const OPENS = Math.max(2, Number(process.env.BENCH_RUNS ?? 3));
 const progress = (s: string) => process.stderr.write(`[views bench] ${s}\n`);
 
 function writeRepository(dir: string): void {
@@ -89,7 +90,8 @@ async function main(): Promise<void> {
       opens.push(performance.now() - t);
       progress(`open ${i + 1}: ${fmt(opens[i])}`);
     }
-    const open = summarize(opens).median;
+    const open = opens[0];
+    const again = summarize(opens.slice(1)).median;
     const renderedTexts = views.flatMap((v) => [...v.renderedUris.values()].map((r) => r.tracer.text));
     const renderedDocs = views.reduce((n, v) => n + v.analysis.files.reduce((m, f) => m + f.documents.length, 0), 0);
     const parseRendered = summarize(
@@ -138,7 +140,8 @@ async function main(): Promise<void> {
     console.log('');
     console.log('| # | what | target | Egress Lens | kubectl kustomize | ratio | |');
     console.log('|---|---|---|---|---|---|---|');
-    console.log(`| P7 | open: render + analyse every view, merge | ≤ 1.5 × parse of its files = ${fmt(1.5 * parse)} | ${fmt(open)} (${(open / parse).toFixed(1)}× parse of the files, ${(open / parseRendered).toFixed(2)}× parse of the ${renderedDocs} rendered documents) | ${kubectlMs !== undefined ? fmt(kubectlMs) : 'n/a'} (render only, ${OVERLAYS} processes) | ${kubectlMs !== undefined ? `${(open / kubectlMs).toFixed(2)}×` : ''} | ${ok(open <= 1.5 * parse)} |`);
+    console.log(`| P7 | open: render + analyse every view, merge (the first open) | ≤ 1.5 × parse of its files = ${fmt(1.5 * parse)} | ${fmt(open)} (${(open / parse).toFixed(1)}× parse of the files, ${(open / parseRendered).toFixed(2)}× parse of the ${renderedDocs} rendered documents) | ${kubectlMs !== undefined ? fmt(kubectlMs) : 'n/a'} (render only, ${OVERLAYS} processes) | ${kubectlMs !== undefined ? `${(open / kubectlMs).toFixed(2)}×` : ''} | ${ok(open <= 1.5 * parse)} |`);
+    console.log(`| P7 | open again in the same process, median | | ${fmt(again)} (${(again / parse).toFixed(1)}× parse of the files) | | | |`);
     console.log(`| P7 | edit a base → its views re-rendered, analysed, merged, median | | ${fmt(edit.median)} (${rerendered} of ${views.length} views re-rendered) | | | |`);
     console.log(`| P7 | edit a base → …, p95 | ≤ 100 ms | ${fmt(edit.p95)} | | | ${ok(edit.p95 <= 100)} |`);
     console.log('');

@@ -40,37 +40,39 @@ const isMap = (v: unknown): v is Record<string, unknown> => v !== null && typeof
 /**
  * The text of frozen collections, by object: a render shares the plain data of what it did not change (frozen,
  * the same objects in every render that keeps them), so their text is written once, at the indentation and
- * position it was first written at. A frozen collection must be frozen all the way down (a render's is).
+ * position it was first written at. A frozen collection must be frozen all the way down (a render's is); only
+ * the outermost frozen collection keeps its text (what is inside it is written with it).
  */
 const textOfFrozen = new WeakMap<object, { ind: string; inline: boolean; text: string }>();
 
 /**
  * A non-empty map or sequence: its lines at indentation `ind`; `inline` when its first line follows `- ` (so
- * carries no indentation of its own).
+ * carries no indentation of its own); `inFrozen` inside a frozen collection being written.
  */
-function collection(v: Record<string, unknown> | readonly unknown[], ind: string, inline: boolean): string {
-  const frozen = Object.isFrozen(v);
-  if (frozen) {
+function collection(v: Record<string, unknown> | readonly unknown[], ind: string, inline: boolean, inFrozen: boolean): string {
+  const keep = !inFrozen && Object.isFrozen(v);
+  if (keep) {
     const hit = textOfFrozen.get(v);
     if (hit && hit.ind === ind && hit.inline === inline) return hit.text;
   }
+  const inner = inFrozen || keep;
   let s = '';
   let lead = inline ? '' : ind;
   if (Array.isArray(v)) {
-    const inner = `${ind}  `;
+    const deeper = `${ind}  `;
     for (const x of v) {
-      s += `${lead}- ${item(x, inner)}`;
+      s += `${lead}- ${item(x, deeper, inner)}`;
       lead = ind;
     }
   } else {
     const o = v as Record<string, unknown>;
     for (const k in o) {
       const key = scalar(k);
-      s += key.length > LONGEST_KEY ? `${lead}? ${key}\n${ind}:${after(o[k], ind)}` : `${lead}${key}:${after(o[k], ind)}`;
+      s += key.length > LONGEST_KEY ? `${lead}? ${key}\n${ind}:${after(o[k], ind, inner)}` : `${lead}${key}:${after(o[k], ind, inner)}`;
       lead = ind;
     }
   }
-  if (frozen) textOfFrozen.set(v, { ind, inline, text: s });
+  if (keep) textOfFrozen.set(v, { ind, inline, text: s });
   return s;
 }
 
@@ -81,22 +83,22 @@ const isEmpty = (v: Record<string, unknown> | readonly unknown[]): boolean => {
 };
 
 /** A value after `key:` (the key at indentation `ind`). */
-function after(v: unknown, ind: string): string {
-  if (Array.isArray(v)) return v.length === 0 ? ' []\n' : `\n${collection(v, ind, false)}`;
-  if (isMap(v)) return isEmpty(v) ? ' {}\n' : `\n${collection(v, `${ind}  `, false)}`;
+function after(v: unknown, ind: string, inFrozen: boolean): string {
+  if (Array.isArray(v)) return v.length === 0 ? ' []\n' : `\n${collection(v, ind, false, inFrozen)}`;
+  if (isMap(v)) return isEmpty(v) ? ' {}\n' : `\n${collection(v, `${ind}  `, false, inFrozen)}`;
   return ` ${scalar(v)}\n`;
 }
 
 /** A value after `- ` (its further lines at `ind`), or a whole document (`ind` empty). */
-function item(v: unknown, ind: string): string {
-  if (Array.isArray(v)) return v.length === 0 ? '[]\n' : collection(v, ind, true);
-  if (isMap(v)) return isEmpty(v) ? '{}\n' : collection(v, ind, true);
+function item(v: unknown, ind: string, inFrozen: boolean): string {
+  if (Array.isArray(v)) return v.length === 0 ? '[]\n' : collection(v, ind, true, inFrozen);
+  if (isMap(v)) return isEmpty(v) ? '{}\n' : collection(v, ind, true, inFrozen);
   return `${scalar(v)}\n`;
 }
 
 /** One document's plain data as YAML text (ending with a line break). */
 export function writeYaml(value: unknown): string {
-  return item(value, '');
+  return item(value, '', false);
 }
 
 /** The YAML document of a span of a text, parsed alone (ranges are offsets in the whole text). */
