@@ -157,13 +157,14 @@ export function isWrittenDocument(d: ParsedDocument): boolean {
 export interface WrittenStream {
   readonly text: string;
   readonly values: readonly unknown[];
-  /** Each document's text (the stream joins them with `---` lines). */
-  readonly parts: readonly string[];
+  /** The length of each document's text (the stream joins them with `---` lines). */
+  readonly lengths: readonly number[];
 }
 
 export function writeStream(values: readonly unknown[]): WrittenStream {
   const parts = values.map(writeYaml);
-  return { text: parts.join('---\n'), values, parts };
+  // One flat text: the parts (built piece by piece) are not kept.
+  return { text: parts.join('---\n'), values, lengths: parts.map((p) => p.length) };
 }
 
 /**
@@ -172,7 +173,7 @@ export function writeStream(values: readonly unknown[]): WrittenStream {
  * them is kept too.
  */
 export function writtenFile(uri: string, stream: WrittenStream, previous?: ParsedFile): ParsedFile {
-  const { text, parts, values } = stream;
+  const { text, lengths, values } = stream;
   const kept = new Map<string, WrittenDocument[]>();
   if (previous?.written) {
     for (const d of previous.documents) {
@@ -185,9 +186,9 @@ export function writtenFile(uri: string, stream: WrittenStream, previous?: Parse
   }
   const documents: ParsedDocument[] = [];
   let at = 0;
-  parts.forEach((p, i) => {
+  lengths.forEach((length, i) => {
     const start = at;
-    const end = (at += p.length + (i > 0 ? 4 : 0));
+    const end = (at += length + (i > 0 ? 4 : 0));
     const span = { start, end };
     const same = kept.size > 0 ? kept.get(text.slice(start, end))?.shift() : undefined;
     if (same) same.moveTo(i, span, text);
