@@ -130,6 +130,40 @@ test('an edit re-renders only the views that read the edited file', async () => 
   }
 });
 
+test("the renders read the workspace's own parse of each file; an edit that moves a kept document moves the origins of what it wrote", async () => {
+  const ws = tempCopy(shop);
+  try {
+    const cfg = resolveConfig({ rootUri: pathToFileURL(ws.dir).toString() + '/' });
+    const policy = ws.uri('base/policy.yaml');
+    const policyText = readFileSync(new URL(policy), 'utf8');
+    const withConfigMap = (name: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\n  namespace: shop\n---\n${policyText}`;
+    writeFileSync(new URL(policy), withConfigMap('c'));
+    const parsed = new Map(await Promise.all((await uris(ws.dir)).map(async (u) => [u, parseFile({ uri: u, text: readFileSync(new URL(u), 'utf8') }, cfg)] as const)));
+    const renders = new ViewRenders();
+    await renders.analyze([...parsed.values()], cfg, { trusted: false });
+    assert.equal(renders.parseOf(policy), parsed.get(policy), 'parsed once, by the workspace');
+    // The ConfigMap's name grows: the workspace keeps the policy's document, moved; the renders read the new parse.
+    const before = parsed.get(policy)!;
+    const text = withConfigMap('a-much-longer-name');
+    writeFileSync(new URL(policy), text);
+    const after = parseFile({ uri: policy, text }, cfg, before);
+    assert.equal(after.documents[1], before.documents[1], 'the policy document is kept (moved)');
+    parsed.set(policy, after);
+    renders.invalidate([policy]);
+    const views = await renders.analyze([...parsed.values()], cfg, { trusted: false });
+    assert.equal(renders.parseOf(policy), after);
+    const dev = views.find((v) => v.name === 'overlays/dev')!;
+    const np = [...dev.renderedUris.values()].flatMap((r) => r.resources ?? []).find((r) => r.kind === 'NetworkPolicy')!;
+    for (const [path, want] of [[['metadata', 'name'], 'api-egress'], [['spec', 'egress', 0, 'to', 0, 'ipBlock', 'cidr'], '10.0.0.0/8']] as const) {
+      const at = np.originAt(path).value;
+      assert.equal(at.uri, policy);
+      assert.equal(text.slice(at.span.start, at.span.end), want, path.join('.'));
+    }
+  } finally {
+    ws.cleanup();
+  }
+});
+
 test('clusters: in .egress-lens.yaml is validated (EL006 with "did you mean") and declares the views', async () => {
   const text = 'clusters:\n  prod:\n    kustomise: [overlays/prod]\n  dev:\n    kustomize: [overlays/dev]\n    helm: [{chart: charts/shop, namespace: Shop}]\n';
   const r = readConfigFile('file:///w/.egress-lens.yaml', text);

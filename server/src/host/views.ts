@@ -59,6 +59,11 @@ export class ViewRenders {
     return undefined;
   }
 
+  /** The parse the renders read a file from (the workspace's own, when `analyze` was given it). */
+  parseOf(uri: string): ParsedFile | undefined {
+    return this.parsedCache.get(uri);
+  }
+
   /** Every text the kept renders read, by URI (the disk's, or the buffer given for it). */
   *texts(): Iterable<[string, string]> {
     for (const r of this.kustomize.values()) yield* r.result.texts;
