@@ -235,6 +235,12 @@ test('a written file read again keeps the documents whose text did not change (t
     second.documents.map((d) => d.index),
     [0, 1, 2],
   );
+  // A document put before the first: the first moves past its `---` line, and is still kept.
+  const third = writtenFile('egress-lens-view:/v/0.yaml', writeStream([c, a, b2]), second);
+  assert.equal(third.documents[1], first.documents[0]);
+  assert.equal(third.documents[0], first.documents[2]);
+  const wholeThird = parseFile({ uri: 'x', text: third.text }, config);
+  third.documents.forEach((d, k) => assert.deepEqual(ranges(d.doc), ranges(wholeThird.documents[k].doc)));
 });
 
 /** A workspace of 6 namespaces, with probes and Istio egress. */

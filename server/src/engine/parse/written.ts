@@ -141,7 +141,7 @@ class WrittenDocument implements ParsedDocument {
   /** The same document at another place of another text (its nodes parsed again when next needed). */
   moveTo(index: number, span: Span, text: string): void {
     this.index = index;
-    if (span.start !== this.span.start) {
+    if (span.start !== this.span.start || span.end !== this.span.end) {
       this.span = span;
       this.#doc = undefined;
     }
@@ -149,9 +149,8 @@ class WrittenDocument implements ParsedDocument {
   }
 }
 
-export function isWrittenDocument(d: ParsedDocument): boolean {
-  return d instanceof WrittenDocument;
-}
+/** The line between two documents of a stream. */
+const MARKER = '---\n';
 
 /** Plain data written as one YAML stream (`---` between documents). */
 export interface WrittenStream {
@@ -164,7 +163,7 @@ export interface WrittenStream {
 export function writeStream(values: readonly unknown[]): WrittenStream {
   const parts = values.map(writeYaml);
   // One flat text: the parts (built piece by piece) are not kept.
-  return { text: parts.join('---\n'), values, lengths: parts.map((p) => p.length) };
+  return { text: parts.join(MARKER), values, lengths: parts.map((p) => p.length) };
 }
 
 /**
@@ -174,11 +173,13 @@ export function writeStream(values: readonly unknown[]): WrittenStream {
  */
 export function writtenFile(uri: string, stream: WrittenStream, previous?: ParsedFile): ParsedFile {
   const { text, lengths, values } = stream;
+  // A document's own text (after its `---` line, if any) is its key: one that moved past the first keeps it.
+  const own = (t: string, i: number, span: Span) => t.slice(span.start + (i > 0 ? MARKER.length : 0), span.end);
   const kept = new Map<string, WrittenDocument[]>();
   if (previous?.written) {
     for (const d of previous.documents) {
       if (!(d instanceof WrittenDocument)) continue;
-      const key = previous.text.slice(d.span.start, d.span.end);
+      const key = own(previous.text, d.index, d.span);
       const list = kept.get(key);
       if (list) list.push(d);
       else kept.set(key, [d]);
@@ -188,9 +189,9 @@ export function writtenFile(uri: string, stream: WrittenStream, previous?: Parse
   let at = 0;
   lengths.forEach((length, i) => {
     const start = at;
-    const end = (at += length + (i > 0 ? 4 : 0));
+    const end = (at += length + (i > 0 ? MARKER.length : 0));
     const span = { start, end };
-    const same = kept.size > 0 ? kept.get(text.slice(start, end))?.shift() : undefined;
+    const same = kept.size > 0 ? kept.get(own(text, i, span))?.shift() : undefined;
     if (same) same.moveTo(i, span, text);
     documents.push(same ?? new WrittenDocument(i, span, values[i], text));
   });
